@@ -1,0 +1,3 @@
+#include "config.h"
+/* placeholder: being written */
+typedef int hs_placeholder_cmd_demo;

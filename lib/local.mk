@@ -1,0 +1,21 @@
+# lib/: one static convenience library that cmd/, tests and tools link.
+noinst_LIBRARIES += lib/libheapscope.a
+lib_libheapscope_a_CFLAGS = $(AM_CFLAGS) $(LIBELF_CFLAGS) $(LIBDWARF_CFLAGS) $(LIBUNWIND_CFLAGS)
+lib_libheapscope_a_SOURCES = \
+	lib/error.c lib/error.h \
+	lib/layout.c lib/layout.h lib/layout_fields.h \
+	lib/layout_cache.c lib/layout_cache.h \
+	lib/target.c lib/target.h \
+	lib/target_ptrace.c lib/target_ptrace_diag.c lib/target_internal.h \
+	lib/elf.c lib/elf.h \
+	lib/dwarf.c lib/dwarf.h \
+	lib/debugoffsets.c lib/debugoffsets.h \
+	lib/pyproc.c lib/pyproc.h \
+	lib/pyobj.c lib/pyobj.h \
+	lib/linetable.c lib/linetable.h \
+	lib/stacks.c lib/stacks.h \
+	lib/unwind.c lib/unwind.h \
+	offsets/tables.c offsets/py38.c offsets/py39.c offsets/py310.c \
+	offsets/py311.c offsets/py312.c offsets/py313.c
+
+HS_LIBS = lib/libheapscope.a $(LIBDWARF_LIBS) $(LIBELF_LIBS) $(LIBUNWIND_LIBS) -lz

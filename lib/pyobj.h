@@ -1,0 +1,29 @@
+/*
+ * pyobj.h - decode single Python objects from target memory.
+ *
+ * Every pointer is untrusted: lengths are bounded by the caller's limits
+ * and kinds are checked; a malformed object yields HS_EREAD, never a crash.
+ */
+#ifndef HS_PYOBJ_H
+#define HS_PYOBJ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pyproc.h"
+
+/* Address of the object's type, 0/-1 on failure. */
+int pyobj_type(struct pyproc *p, uint64_t obj, uint64_t *type, struct hs_error *err);
+/* tp_name of a type into buf (truncated, terminated). */
+int pyobj_type_name(struct pyproc *p, uint64_t type, char *buf, size_t len,
+		    struct hs_error *err);
+/* A str object as UTF-8 into buf (truncated at len-1 bytes on a character
+ * boundary, terminated).  Handles compact ASCII, compact 1/2/4-byte kinds
+ * and legacy strings, for 3.8-3.13.  Returns the number of bytes written. */
+int pyobj_str(struct pyproc *p, uint64_t obj, char *buf, size_t len,
+	      struct hs_error *err);
+/* A bytes object: its length into *n and up to max bytes into a malloc'd
+ * *data (caller frees).  Objects longer than max are an error. */
+int pyobj_bytes(struct pyproc *p, uint64_t obj, unsigned char **data,
+		size_t *n, size_t max, struct hs_error *err);
+
+#endif

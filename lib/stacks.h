@@ -1,0 +1,58 @@
+/*
+ * stacks.h - Python stacks of every thread, read from the thread states.
+ *
+ * 3.8-3.10 follow PyFrameObject.f_back; 3.11+ follow _PyInterpreterFrame
+ * .previous from the thread's current frame (cframe on 3.11/3.12),
+ * skipping C-stack shim frames (3.12+).  Frames are innermost first.
+ * Line numbers come from the code object's line table (linetable.c) at
+ * the frame's last instruction.  Loops are bounded (STACKS_MAX_FRAMES);
+ * a frame that cannot be read ends that thread's stack with a warning.
+ */
+#ifndef HS_STACKS_H
+#define HS_STACKS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "pyproc.h"
+
+#define STACKS_MAX_FRAMES 4096
+
+enum frame_kind {
+	FRAME_PYTHON,
+	FRAME_NATIVE,
+};
+
+struct stack_frame {
+	enum frame_kind kind;
+	char function[256];	/* co_name, or native symbol ("??" unknown) */
+	char qualname[256];	/* co_qualname (3.11+), else = function */
+	char file[512];		/* co_filename, or native module path */
+	int line;		/* -1 unknown */
+	uint64_t addr;		/* code object, or native pc */
+	uint64_t offset;	/* native: pc - symbol start */
+	int entry;		/* python: first frame run by its C eval call */
+};
+
+struct stack_thread {
+	uint64_t tstate;
+	uint64_t thread_id;	/* threading.get_ident() */
+	pid_t tid;		/* native id, 0 if unknown */
+	char name[64];		/* OS thread name (/proc/PID/task/TID/comm) */
+	int gil;		/* 1 holds the GIL, 0 not, -1 unknown */
+	int main;		/* the main thread of the interpreter */
+	struct stack_frame *frames;
+	size_t nframes;
+	char warning[160];	/* why the stack may be incomplete, or "" */
+};
+
+struct stacks {
+	struct stack_thread *threads;
+	size_t nthreads;
+};
+
+/* Read every thread of every interpreter.  Returns 0 (warnings may be
+ * set per thread) or -1 with err set.  Caller frees with stacks_release. */
+int stacks_read(struct pyproc *p, struct stacks *s, struct hs_error *err);
+void stacks_release(struct stacks *s);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * target.h - the process (later: core file) heapscope reads.
+ *
+ * One interface, struct target_ops, with backends; the live-process
+ * backend (target_ptrace.c) is the only file that includes <sys/ptrace.h>.
+ *
+ * Live process: target_attach() seizes every thread with PTRACE_SEIZE and
+ * stops it with PTRACE_INTERRUPT (re-scanning /proc/PID/task until no new
+ * thread appears), waiting with __WALL.  While attached the target is
+ * frozen: reads are consistent and go through a block cache.
+ * target_resume() detaches every thread (re-injecting any signal that
+ * arrived while stopped) and the target runs again; reads still work
+ * afterwards (uncached, live) until target_close().
+ *
+ * Invariant: whatever ends heapscope - return, error, SIGINT, SIGTERM,
+ * SIGHUP - every thread is detached; the kernel detaches on SIGKILL.
+ * cmd/ installs target_install_signal_handlers() once.
+ */
+#ifndef HS_TARGET_H
+#define HS_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "error.h"
+
+struct target;
+
+/* Registers heapscope needs from a stopped thread. */
+struct target_regs {
+	uint64_t ip, sp, bp, fs_base;
+};
+
+struct target_ops {
+	/* Read exactly len bytes at addr.  0, or -1 with err set:
+	 * HS_EGONE if the process is gone, HS_EREAD for a bad address. */
+	int (*read)(struct target *t, uint64_t addr, void *buf, size_t len,
+		    struct hs_error *err);
+	int (*regs)(struct target *t, pid_t tid, struct target_regs *regs,
+		    struct hs_error *err);
+	void (*close)(struct target *t);
+};
+
+enum target_flags {
+	TARGET_NO_STOP = 1 << 0,	/* read live, never freeze */
+};
+
+struct target {
+	const struct target_ops *ops;
+	pid_t pid;
+	unsigned flags;
+	int frozen;		/* every thread is in a ptrace stop */
+	pid_t *tids;		/* threads found at attach, main thread first */
+	size_t ntids;
+	uint64_t pause_ns;	/* time frozen: first interrupt to last detach */
+	void *priv;		/* backend state (fds, block cache, ...) */
+};
+
+/* Attach to a live process.  On success *out owns the target (free with
+ * target_close).  Errors: HS_ENOPROC (no such pid), HS_EPERM (ptrace
+ * refused: message names the cause - yama ptrace_scope, missing
+ * CAP_SYS_PTRACE, another tracer with its pid and name - and the hint what
+ * to do), HS_EGONE (exited during attach).  Nothing is left attached on
+ * failure. */
+int target_attach(struct target **out, pid_t pid, unsigned flags,
+		  struct hs_error *err);
+
+/* Read through the backend (cached while frozen). */
+int target_read(struct target *t, uint64_t addr, void *buf, size_t len,
+		struct hs_error *err);
+int target_read_u64(struct target *t, uint64_t addr, uint64_t *v,
+		    struct hs_error *err);
+int target_read_u32(struct target *t, uint64_t addr, uint32_t *v,
+		    struct hs_error *err);
+/* Read a NUL-terminated string of at most len-1 bytes into buf (always
+ * terminated).  Stops at page ends safely.  Returns the length or -1. */
+int target_read_cstr(struct target *t, uint64_t addr, char *buf, size_t len,
+		     struct hs_error *err);
+int target_regs(struct target *t, pid_t tid, struct target_regs *regs,
+		struct hs_error *err);
+
+/* Detach every thread: the target runs again.  Idempotent. */
+void target_resume(struct target *t);
+/* Resume if needed, free everything.  NULL is fine. */
+void target_close(struct target *t);
+
+/* Install handlers for SIGINT, SIGTERM, SIGHUP (and SIGQUIT, SIGPIPE) that
+ * detach every attached target, then re-raise the signal with its default
+ * action.  Safe to call once at start-up. */
+void target_install_signal_handlers(void);
+
+#endif

@@ -1,0 +1,294 @@
+"""hstest - shared helpers for heapscope's integration tests.
+
+Each test script prints TAP (read by automake's tap-driver): one case per
+check and per interpreter, "ok N # SKIP reason" where a case cannot run
+here.  Interpreters come from pyenv (3.8-3.13 builds with DWARF, when
+present) and from Debian's packages (python3.11, its separate debug file,
+python3.11d).
+"""
+
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HEAPSCOPE = os.environ.get("HEAPSCOPE") or os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "heapscope")
+SRCDIR = os.environ.get("HS_SRCDIR") or os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__)))
+BUILDDIR = os.environ.get("HS_BUILDDIR") or SRCDIR
+FIXTURES = os.path.join(SRCDIR, "fixtures")
+
+# An empty folder used as debug directory to hide separate debug files.
+NO_DEBUG_DIR = "/nonexistent-heapscope-debug-dir"
+
+_n = 0
+_failed = 0
+
+
+def ok(cond, name, diag=None):
+    """Report one case; diag (str or list) is printed when it fails."""
+    global _n, _failed
+    _n += 1
+    print("%sok %d - %s" % ("" if cond else "not ", _n, name))
+    if not cond:
+        _failed += 1
+        if diag:
+            for line in (diag if isinstance(diag, list) else str(diag).splitlines()):
+                print("#   " + str(line))
+    sys.stdout.flush()
+    return cond
+
+
+def skip(name, why):
+    global _n
+    _n += 1
+    print("ok %d - %s # SKIP %s" % (_n, name, why))
+    sys.stdout.flush()
+
+
+def diag(msg):
+    for line in str(msg).splitlines():
+        print("# " + line)
+    sys.stdout.flush()
+
+
+def done():
+    print("1..%d" % _n)
+    sys.stdout.flush()
+    sys.exit(1 if _failed else 0)
+
+
+def bail(why):
+    print("Bail out! %s" % why)
+    sys.exit(1)
+
+
+def pyenv_root():
+    root = os.environ.get("PYENV_ROOT")
+    if root and os.path.isdir(root):
+        return root
+    exe = shutil.which("pyenv")
+    if exe:
+        try:
+            out = subprocess.run([exe, "root"], capture_output=True, text=True,
+                                 timeout=20).stdout.strip()
+            if out and os.path.isdir(out):
+                return out
+        except (OSError, subprocess.SubprocessError):
+            pass
+    for cand in (os.path.expanduser("~/.pyenv"), "/root/.pyenv"):
+        if os.path.isdir(cand) and os.access(cand, os.R_OK | os.X_OK):
+            return cand
+    return None
+
+
+class Interp:
+    """One interpreter build to test against."""
+
+    def __init__(self, name, exe, minor, env=None, layout=None, why=None):
+        self.name = name          # e.g. "pyenv-3.12.1", "debian-3.11-nodebug"
+        self.exe = exe            # path, or None if missing
+        self.minor = minor        # 8..13
+        self.env = env or {}      # extra environment for heapscope
+        self.layout = layout      # layout source expected in "auto" mode
+        self.why = why            # reason it is missing
+
+    def available(self):
+        return self.exe is not None and os.access(self.exe, os.X_OK)
+
+    def __repr__(self):
+        return self.name
+
+
+def _debian_debug_file(exe):
+    """The separate debug file of a Debian binary, by build-id, or None."""
+    try:
+        out = subprocess.run(["readelf", "-n", exe], capture_output=True,
+                             text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r"Build ID:\s*([0-9a-f]+)", out)
+    if not m:
+        return None
+    bid = m.group(1)
+    path = "/usr/lib/debug/.build-id/%s/%s.debug" % (bid[:2], bid[2:])
+    return path if os.path.exists(path) else None
+
+
+def interpreters():
+    """Every interpreter build the tests cover, present or not."""
+    res = []
+    root = pyenv_root()
+    for minor in range(8, 14):
+        exe = None
+        if root:
+            cands = sorted(glob.glob(os.path.join(
+                root, "versions", "3.%d.*" % minor, "bin", "python3.%d" % minor)))
+            cands = [c for c in cands if not re.search(r"/3\.\d+\.\d+t/", c)]
+            if cands:
+                exe = cands[-1]
+        name = "pyenv-3.%d" % minor
+        if exe:
+            name = "pyenv-" + exe.split("/versions/")[1].split("/")[0]
+        res.append(Interp(name, exe, minor,
+                          layout="debug-offsets" if minor >= 13 else "dwarf",
+                          why=None if exe else
+                          "no pyenv build of 3.%d here (pyenv versions)" % minor))
+    deb = "/usr/bin/python3.11"
+    have = os.access(deb, os.X_OK)
+    dbg = _debian_debug_file(deb) if have else None
+    res.append(Interp("debian-3.11+dbg", deb if have and dbg else None, 11,
+                      layout="dwarf",
+                      why="/usr/bin/python3.11 missing" if not have else
+                      "no separate debug file (apt-get install python3.11-dbg)"))
+    res.append(Interp("debian-3.11-nodebug", deb if have else None, 11,
+                      env={"HEAPSCOPE_DEBUG_DIR": NO_DEBUG_DIR}, layout="table",
+                      why="/usr/bin/python3.11 missing"))
+    debd = "/usr/bin/python3.11d"
+    res.append(Interp("debian-3.11d", debd if os.access(debd, os.X_OK) else None,
+                      11, layout="dwarf",
+                      why="python3.11d missing (apt-get install python3.11-dbg)"))
+    return res
+
+
+def unsupported_interpreters():
+    """Pythons heapscope refuses (2.7, 3.6, 3.7), present ones only."""
+    res = []
+    root = pyenv_root()
+    if root:
+        for ver in ("2.7", "3.6", "3.7"):
+            cands = sorted(glob.glob(os.path.join(root, "versions", ver + ".*",
+                                                  "bin", "python" + ver)))
+            if cands:
+                res.append((ver, cands[-1]))
+    return res
+
+
+class Fixture:
+    """A fixture program running under an interpreter.
+
+    The fixture prints one JSON line on stdout once it has reached the
+    state it promises (blocked at known places); .info holds it.
+    """
+
+    def __init__(self, interp_exe, script, args=(), env=None, timeout=60):
+        self.script = os.path.join(FIXTURES, script)
+        e = dict(os.environ)
+        e.pop("PYTHONPATH", None)
+        e["PYTHONDONTWRITEBYTECODE"] = "1"
+        if env:
+            e.update(env)
+        self.proc = subprocess.Popen([interp_exe, "-u", self.script] + list(args),
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=e, text=True)
+        self.pid = self.proc.pid
+        self.info = None
+        line = _readline_timeout(self.proc.stdout, timeout)
+        if not line:
+            err = ""
+            try:
+                self.proc.kill()
+                err = self.proc.stderr.read()
+            except OSError:
+                pass
+            raise RuntimeError("fixture %s did not start: %s" % (script, err.strip()))
+        self.info = json.loads(line)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def state(self):
+        """Process state letter from /proc/PID/stat (R, S, T, t, Z...)."""
+        try:
+            with open("/proc/%d/stat" % self.pid) as f:
+                return f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return None
+
+    def tracer(self):
+        try:
+            with open("/proc/%d/status" % self.pid) as f:
+                for line in f:
+                    if line.startswith("TracerPid:"):
+                        return int(line.split()[1])
+        except OSError:
+            return None
+        return None
+
+    def send(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def readline(self, timeout=30):
+        return _readline_timeout(self.proc.stdout, timeout)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            try:
+                f.close()
+            except OSError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def _readline_timeout(stream, timeout):
+    import select
+    deadline = time.monotonic() + timeout
+    fd = stream.fileno()
+    buf = b""
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        if not r:
+            break
+        ch = os.read(fd, 1)
+        if not ch:
+            break
+        if ch == b"\n":
+            return buf.decode("utf-8", "replace")
+        buf += ch
+    return buf.decode("utf-8", "replace") if buf else None
+
+
+def run(args, env=None, timeout=120, input=None):
+    """Run heapscope with args; returns CompletedProcess (text)."""
+    e = dict(os.environ)
+    if env:
+        e.update(env)
+    return subprocess.run([HEAPSCOPE] + list(args), capture_output=True, text=True,
+                          env=e, timeout=timeout, input=input)
+
+
+def run_json(args, env=None, timeout=120):
+    """Run heapscope with --json; returns (parsed or None, CompletedProcess)."""
+    p = run(list(args) + ["--json"], env=env, timeout=timeout)
+    try:
+        return json.loads(p.stdout), p
+    except ValueError:
+        return None, p
+
+
+def unused_pid():
+    """A pid that no process has right now."""
+    with open("/proc/sys/kernel/pid_max") as f:
+        pid_max = int(f.read())
+    for pid in range(pid_max - 1, 1, -1):
+        if not os.path.exists("/proc/%d" % pid):
+            return pid
+    raise RuntimeError("no free pid")

@@ -1,0 +1,31 @@
+# make check: C unit tests and integration tests against real interpreters.
+# Every test speaks TAP, so each case (per interpreter) is counted; a case
+# that cannot run here is "ok N # SKIP reason".
+TAP_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+LOG_DRIVER = $(TAP_DRIVER)
+TEST_EXTENSIONS = .py
+PY_LOG_DRIVER = $(TAP_DRIVER)
+PY_LOG_COMPILER = $(PYTHON3) -B
+AM_TESTS_ENVIRONMENT = \
+	HEAPSCOPE='$(abs_builddir)/heapscope'; \
+	HS_SRCDIR='$(abs_srcdir)'; HS_BUILDDIR='$(abs_builddir)'; \
+	PYTHONPATH='$(abs_srcdir)/tests'; \
+	export HEAPSCOPE HS_SRCDIR HS_BUILDDIR PYTHONPATH;
+
+check_PROGRAMS += tests/unit-linetable tests/unit-layout
+tests_unit_linetable_SOURCES = tests/unit-linetable.c tests/tap.h
+tests_unit_linetable_LDADD = $(HS_LIBS)
+tests_unit_layout_SOURCES = tests/unit-layout.c tests/tap.h
+tests_unit_layout_LDADD = $(HS_LIBS)
+
+HS_PY_TESTS = \
+	tests/test_offsets.py \
+	tests/test_info.py \
+	tests/test_stacks.py \
+	tests/test_native.py \
+	tests/test_attach.py \
+	tests/test_errors.py \
+	tests/test_cli.py
+
+TESTS += tests/unit-linetable tests/unit-layout $(HS_PY_TESTS)
+EXTRA_DIST += $(HS_PY_TESTS) tests/hstest.py
