@@ -1,1 +1,79 @@
-/* placeholder */
+/*
+ * cmd.h - the heapscope command: subcommands and what they share.
+ *
+ * Only cmd/ prints to the terminal or exits.  Each subcommand returns the
+ * process exit status.
+ */
+#ifndef HS_CMD_H
+#define HS_CMD_H
+
+#include <getopt.h>
+#include <stdio.h>
+#include "error.h"
+#include "pyproc.h"
+#include "target.h"
+
+#define CMD_MAX_DEBUG_DIRS 8
+
+struct cmd_opts {
+	int json;
+	int native;
+	int help;
+	const char *python;		/* demo: interpreter to run */
+	pid_t pid;
+	struct pyproc_options py;
+	const char *debug_dirs[CMD_MAX_DEBUG_DIRS + 1];
+	int ndebug_dirs;
+};
+
+/* Options every target command takes; parse with cmd_parse(). */
+enum cmd_opt_flags {
+	OPT_PID = 1 << 0,	/* takes one PID argument */
+	OPT_NATIVE = 1 << 1,
+	OPT_PYTHON = 1 << 2,
+};
+
+/* A capture session: attached target and its interpreter. */
+struct session {
+	struct target *t;
+	struct pyproc py;
+	int have_py;
+};
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+	const char *usage;	/* full --help text */
+};
+
+extern const struct command commands[];
+const struct command *cmd_find(const char *name);
+
+/* Parse argv for a subcommand.  Returns -1 when the command should exit
+ * with *status (help printed, or a usage error reported). */
+int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
+	      struct cmd_opts *o, int *status);
+/* Attach and find the interpreter; on failure print and return the exit
+ * status (> 0).  0 on success. */
+int session_open(struct session *s, const struct cmd_opts *o);
+void session_close(struct session *s);
+
+/* Print err as "heapscope: msg" + "hint: ..." and return its exit status. */
+int cmd_fail(const struct hs_error *err);
+int cmd_usage_error(const struct command *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+int cmd_info(int argc, char **argv);
+int cmd_stacks(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* Shared printers used by demo too. */
+int info_print(struct session *s, const struct cmd_opts *o);
+struct stacks;
+void stacks_print_text(FILE *f, const struct session *s, const struct stacks *st);
+int stacks_run(struct session *s, const struct cmd_opts *o);
+
+extern const char cmd_usage_info[], cmd_usage_stacks[], cmd_usage_demo[];
+
+#endif

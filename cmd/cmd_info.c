@@ -1,3 +1,286 @@
 #include "config.h"
-/* placeholder: being written */
-typedef int hs_placeholder_cmd_info;
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include "cmd.h"
+#include "gcinfo.h"
+#include "json.h"
+
+const char cmd_usage_info[] =
+	"usage: heapscope info [--json] [--layout=SOURCE] [--debug-dir=DIR] [--no-cache] PID\n"
+	"\n"
+	"Show what heapscope found in process PID: Python version and build kind,\n"
+	"executable and libpython, build-id, the debug information used, where each\n"
+	"group of structure offsets came from, the _PyRuntime and interpreter\n"
+	"addresses, threads, and each GC generation (counter, threshold, objects on\n"
+	"its list).  The target is frozen while it is read.\n"
+	"\n"
+	"  --json             one JSON object on stdout\n"
+	"  --layout=SOURCE    auto, debug-offsets, dwarf or table\n"
+	"  --debug-dir=DIR    directory of separate debug files (default /usr/lib/debug)\n"
+	"  --no-cache         do not use the layout cache\n";
+
+#define MAX_INTERPS_SHOWN 64
+
+struct interp_info {
+	uint64_t addr;
+	int64_t id;
+	long threads;
+	int have_gc;
+	struct gc_info gc;
+};
+
+struct info {
+	struct interp_info in[MAX_INTERPS_SHOWN];
+	int ninterp;
+	long threads;
+	char warning[256];
+};
+
+static const char *build_kind(const struct pyproc *p)
+{
+	return (p->build & PYBUILD_SHARED) ? "shared" : "static";
+}
+
+static long count_threads(struct pyproc *p, uint64_t interp)
+{
+	uint64_t ts;
+	long n = 0;
+
+	if (pyproc_first_tstate(p, interp, &ts, NULL))
+		return -1;
+	while (ts && n < PYPROC_MAX_THREADS) {
+		n++;
+		if (pyproc_next_tstate(p, ts, &ts, NULL))
+			return -1;
+	}
+	return n;
+}
+
+static void gather(struct session *s, struct info *inf)
+{
+	struct pyproc *p = &s->py;
+	uint64_t in = p->interp;
+	int i;
+
+	memset(inf, 0, sizeof(*inf));
+	for (i = 0; in && i < MAX_INTERPS_SHOWN; i++) {
+		struct interp_info *ii = &inf->in[i];
+		struct hs_error err = HS_ERROR_INIT;
+
+		ii->addr = in;
+		ii->id = -1;
+		if (LAY_HAS(&p->layout, interp_id))
+			target_read(p->t, in + LAY(&p->layout, interp_id), &ii->id,
+				    sizeof(ii->id), NULL);
+		ii->threads = count_threads(p, in);
+		if (ii->threads > 0)
+			inf->threads += ii->threads;
+		ii->have_gc = !gcinfo_read(p, in, &ii->gc, &err);
+		if (!ii->have_gc)
+			snprintf(inf->warning, sizeof(inf->warning), "%s", err.msg);
+		inf->ninterp++;
+		if (pyproc_next_interp(p, in, &in, NULL))
+			break;
+	}
+}
+
+static void print_json(const struct session *s, const struct info *inf)
+{
+	const struct pyproc *p = &s->py;
+	struct json j;
+	char buf[64];
+	int g, i, k;
+
+	json_init(&j, stdout);
+	json_begin_obj(&j);
+	json_key(&j, "pid");
+	json_int(&j, p->pid);
+	json_key(&j, "python");
+	json_str(&j, p->version);
+	json_key(&j, "version_hex");
+	if (p->version_hex) {
+		snprintf(buf, sizeof(buf), "0x%x", p->version_hex);
+		json_str(&j, buf);
+	} else {
+		json_null(&j);
+	}
+	json_key(&j, "build");
+	json_str(&j, build_kind(p));
+	json_key(&j, "debug");
+	json_bool(&j, !!(p->build & PYBUILD_DEBUG));
+	json_key(&j, "stripped");
+	json_bool(&j, !!(p->build & PYBUILD_STRIPPED));
+	json_key(&j, "executable");
+	json_str(&j, p->exe);
+	json_key(&j, "libpython");
+	if (p->libpython[0])
+		json_str(&j, p->libpython);
+	else
+		json_null(&j);
+	json_key(&j, "module");
+	json_str(&j, p->module);
+	json_key(&j, "build_id");
+	json_str(&j, p->build_id);
+	json_key(&j, "debug_file");
+	if (p->debug_file[0])
+		json_str(&j, p->debug_file);
+	else
+		json_null(&j);
+	json_key(&j, "layout_cached");
+	json_bool(&j, p->layout_cached);
+	json_key(&j, "layout");
+	json_begin_obj(&j);
+	for (g = 0; g < LG_COUNT; g++) {
+		layout_group_sources(&p->layout, g, buf, sizeof(buf));
+		json_key(&j, layout_group_names[g]);
+		json_str(&j, buf);
+	}
+	json_end_obj(&j);
+	json_key(&j, "runtime");
+	json_hex(&j, p->runtime);
+	json_key(&j, "threads");
+	json_int(&j, inf->threads);
+	json_key(&j, "interpreters");
+	json_begin_arr(&j);
+	for (i = 0; i < inf->ninterp; i++) {
+		const struct interp_info *ii = &inf->in[i];
+
+		json_begin_obj(&j);
+		json_key(&j, "address");
+		json_hex(&j, ii->addr);
+		json_key(&j, "id");
+		json_int(&j, ii->id);
+		json_key(&j, "threads");
+		json_int(&j, ii->threads);
+		json_key(&j, "gc");
+		if (!ii->have_gc) {
+			json_null(&j);
+			json_end_obj(&j);
+			continue;
+		}
+		json_begin_obj(&j);
+		json_key(&j, "enabled");
+		json_bool(&j, ii->gc.enabled);
+		json_key(&j, "collecting");
+		json_bool(&j, ii->gc.collecting);
+		json_key(&j, "generations");
+		json_begin_arr(&j);
+		for (k = 0; k < 3; k++) {
+			json_begin_obj(&j);
+			json_key(&j, "count");
+			json_int(&j, ii->gc.gen[k].count);
+			json_key(&j, "threshold");
+			json_int(&j, ii->gc.gen[k].threshold);
+			json_key(&j, "objects");
+			if (ii->gc.gen[k].objects >= 0)
+				json_int(&j, ii->gc.gen[k].objects);
+			else
+				json_null(&j);
+			json_end_obj(&j);
+		}
+		json_end_arr(&j);
+		json_key(&j, "permanent");
+		if (ii->gc.permanent >= 0)
+			json_int(&j, ii->gc.permanent);
+		else
+			json_null(&j);
+		if (ii->gc.warning[0]) {
+			json_key(&j, "warning");
+			json_str(&j, ii->gc.warning);
+		}
+		json_end_obj(&j);
+		json_end_obj(&j);
+	}
+	json_end_arr(&j);
+	json_key(&j, "pause_us");
+	json_uint(&j, s->t->pause_ns / 1000);
+	if (p->warning[0] || inf->warning[0]) {
+		json_key(&j, "warning");
+		json_str(&j, p->warning[0] ? p->warning : inf->warning);
+	}
+	json_end_obj(&j);
+	json_end(&j);
+}
+
+static void print_text(const struct session *s, const struct info *inf)
+{
+	const struct pyproc *p = &s->py;
+	char buf[64];
+	int g, i, k;
+
+	printf("pid          %d\n", (int)p->pid);
+	printf("python       %s (%s build%s%s)\n", p->version, build_kind(p),
+	       (p->build & PYBUILD_DEBUG) ? ", debug" : "",
+	       (p->build & PYBUILD_STRIPPED) ? ", stripped" : "");
+	printf("executable   %s\n", p->exe);
+	printf("libpython    %s\n", p->libpython[0] ? p->libpython : "-");
+	printf("build-id     %s\n", p->build_id[0] ? p->build_id : "-");
+	printf("debug info   %s%s\n", p->debug_file[0] ? p->debug_file : "-",
+	       p->layout_cached ? " (layout cached)" : "");
+	printf("layout      ");
+	for (g = 0; g < LG_COUNT; g++) {
+		layout_group_sources(&p->layout, g, buf, sizeof(buf));
+		printf("%s %s=%s", g && g % 4 == 0 ? "\n            " : "",
+		       layout_group_names[g], buf);
+	}
+	printf("\n_PyRuntime   0x%llx\n", (unsigned long long)p->runtime);
+	for (i = 0; i < inf->ninterp; i++) {
+		const struct interp_info *ii = &inf->in[i];
+
+		printf("interpreter  %lld at 0x%llx: %ld thread%s\n", (long long)ii->id,
+		       (unsigned long long)ii->addr, ii->threads, ii->threads == 1 ? "" : "s");
+		if (!ii->have_gc)
+			continue;
+		printf("  gc         %s%s\n", ii->gc.enabled ? "enabled" : "disabled",
+		       ii->gc.collecting ? ", collecting now" : "");
+		for (k = 0; k < 3; k++) {
+			printf("  gen%d       count %d / threshold %d", k, ii->gc.gen[k].count,
+			       ii->gc.gen[k].threshold);
+			if (ii->gc.gen[k].objects >= 0)
+				printf(", %ld objects", ii->gc.gen[k].objects);
+			putchar('\n');
+		}
+		if (ii->gc.permanent >= 0)
+			printf("  permanent  %ld objects\n", ii->gc.permanent);
+		if (ii->gc.warning[0])
+			printf("  warning    %s\n", ii->gc.warning);
+	}
+	printf("pause        %.3f ms\n", s->t->pause_ns / 1e6);
+	if (inf->warning[0])
+		fprintf(stderr, "heapscope: warning: %s\n", inf->warning);
+}
+
+int info_print(struct session *s, const struct cmd_opts *o)
+{
+	struct info *inf = calloc(1, sizeof(*inf));
+
+	if (!inf) {
+		fputs("heapscope: out of memory\n", stderr);
+		return hs_exit_status(HS_ENOMEM);
+	}
+	gather(s, inf);
+	target_resume(s->t);
+	if (o->json)
+		print_json(s, inf);
+	else
+		print_text(s, inf);
+	free(inf);
+	return 0;
+}
+
+int cmd_info(int argc, char **argv)
+{
+	struct cmd_opts o;
+	struct session s;
+	int st;
+
+	if (cmd_parse(cmd_find("info"), OPT_PID, argc, argv, &o, &st))
+		return st;
+	st = session_open(&s, &o);
+	if (st)
+		return st;
+	st = info_print(&s, &o);
+	session_close(&s);
+	return st;
+}

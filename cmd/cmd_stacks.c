@@ -1,3 +1,176 @@
 #include "config.h"
-/* placeholder: being written */
-typedef int hs_placeholder_cmd_stacks;
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cmd.h"
+#include "json.h"
+#include "stacks.h"
+#include "unwind.h"
+
+const char cmd_usage_stacks[] =
+	"usage: heapscope stacks [--native] [--json] [--layout=SOURCE] [--debug-dir=DIR] PID\n"
+	"\n"
+	"Print the Python stack of every thread of process PID, innermost frame\n"
+	"first: function, file and line, the thread's id and name, and whether it\n"
+	"holds the GIL.  The target is frozen only while its stacks are read.\n"
+	"\n"
+	"  --native           merge each thread's native (C) frames with its Python\n"
+	"                     frames (libunwind)\n"
+	"  --json             one JSON object on stdout\n"
+	"  --layout=SOURCE    auto, debug-offsets, dwarf or table\n"
+	"  --debug-dir=DIR    directory of separate debug files (default /usr/lib/debug)\n"
+	"  --no-cache         do not use the layout cache\n";
+
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+void stacks_print_text(FILE *f, const struct session *s, const struct stacks *st)
+{
+	size_t i, k;
+
+	fprintf(f, "Process %d: Python %s\n", (int)s->py.pid, s->py.version);
+	for (i = 0; i < st->nthreads; i++) {
+		const struct stack_thread *th = &st->threads[i];
+
+		fprintf(f, "\nThread %d (%s) ident 0x%llx%s%s%s\n", (int)th->tid,
+			th->name[0] ? th->name : "?", (unsigned long long)th->thread_id,
+			th->main ? ", main thread" : "",
+			th->gil == 1 ? ", holds the GIL" : "",
+			th->nframes ? "" : ", no Python frames");
+		for (k = 0; k < th->nframes; k++) {
+			const struct stack_frame *fr = &th->frames[k];
+
+			if (fr->kind == FRAME_NATIVE) {
+				fprintf(f, "    %s+0x%llx (%s) [native]\n", fr->function,
+					(unsigned long long)fr->offset, base_name(fr->file));
+				continue;
+			}
+			if (fr->line >= 0)
+				fprintf(f, "    %s (%s, line %d)\n", fr->qualname[0] ?
+					fr->qualname : fr->function, fr->file, fr->line);
+			else
+				fprintf(f, "    %s (%s)\n", fr->qualname[0] ?
+					fr->qualname : fr->function, fr->file);
+		}
+		if (th->warning[0])
+			fprintf(f, "    warning: %s\n", th->warning);
+	}
+	fprintf(f, "\npaused the target for %.3f ms\n", s->t->pause_ns / 1e6);
+}
+
+static void print_json(const struct session *s, const struct stacks *st)
+{
+	struct json j;
+	size_t i, k;
+
+	json_init(&j, stdout);
+	json_begin_obj(&j);
+	json_key(&j, "pid");
+	json_int(&j, s->py.pid);
+	json_key(&j, "python");
+	json_str(&j, s->py.version);
+	json_key(&j, "pause_us");
+	json_uint(&j, s->t->pause_ns / 1000);
+	json_key(&j, "threads");
+	json_begin_arr(&j);
+	for (i = 0; i < st->nthreads; i++) {
+		const struct stack_thread *th = &st->threads[i];
+
+		json_begin_obj(&j);
+		json_key(&j, "thread_id");
+		json_uint(&j, th->thread_id);
+		json_key(&j, "native_id");
+		json_int(&j, th->tid);
+		json_key(&j, "name");
+		json_str(&j, th->name);
+		json_key(&j, "main");
+		json_bool(&j, th->main);
+		json_key(&j, "gil");
+		if (th->gil < 0)
+			json_null(&j);
+		else
+			json_bool(&j, th->gil);
+		json_key(&j, "frames");
+		json_begin_arr(&j);
+		for (k = 0; k < th->nframes; k++) {
+			const struct stack_frame *fr = &th->frames[k];
+
+			json_begin_obj(&j);
+			json_key(&j, "kind");
+			json_str(&j, fr->kind == FRAME_NATIVE ? "native" : "python");
+			json_key(&j, "function");
+			json_str(&j, fr->function);
+			if (fr->kind == FRAME_NATIVE) {
+				json_key(&j, "file");
+				json_str(&j, fr->file);
+				json_key(&j, "address");
+				json_hex(&j, fr->addr);
+				json_key(&j, "offset");
+				json_uint(&j, fr->offset);
+			} else {
+				json_key(&j, "qualname");
+				json_str(&j, fr->qualname[0] ? fr->qualname : fr->function);
+				json_key(&j, "file");
+				json_str(&j, fr->file);
+				json_key(&j, "line");
+				json_int(&j, fr->line);
+			}
+			json_end_obj(&j);
+		}
+		json_end_arr(&j);
+		if (th->warning[0]) {
+			json_key(&j, "warning");
+			json_str(&j, th->warning);
+		}
+		json_end_obj(&j);
+	}
+	json_end_arr(&j);
+	if (s->py.warning[0]) {
+		json_key(&j, "warning");
+		json_str(&j, s->py.warning);
+	}
+	json_end_obj(&j);
+	json_end(&j);
+}
+
+/* Read (and with --native unwind) while frozen, resume, then print. */
+int stacks_run(struct session *s, const struct cmd_opts *o)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	struct stacks st;
+
+	memset(&st, 0, sizeof(st));
+	if (stacks_read(&s->py, &st, &err))
+		return cmd_fail(&err);
+	if (o->native && unwind_merge(&s->py, &st, &err)) {
+		stacks_release(&st);
+		return cmd_fail(&err);
+	}
+	target_resume(s->t);
+	if (o->json)
+		print_json(s, &st);
+	else
+		stacks_print_text(stdout, s, &st);
+	stacks_release(&st);
+	return 0;
+}
+
+int cmd_stacks(int argc, char **argv)
+{
+	struct cmd_opts o;
+	struct session s;
+	int st;
+
+	if (cmd_parse(cmd_find("stacks"), OPT_PID | OPT_NATIVE, argc, argv, &o, &st))
+		return st;
+	st = session_open(&s, &o);
+	if (st)
+		return st;
+	st = stacks_run(&s, &o);
+	session_close(&s);
+	return st;
+}

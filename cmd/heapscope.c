@@ -1,3 +1,107 @@
+/*
+ * heapscope - see what is in a running CPython process's memory, from
+ * outside: no code runs in the target.
+ */
 #include "config.h"
-/* placeholder: being written */
-typedef int hs_placeholder_heapscope;
+#include <stdio.h>
+#include <string.h>
+#include "cmd.h"
+
+static const char main_usage[] =
+	"usage: heapscope <command> [options] [PID]\n"
+	"\n"
+	"Read a running CPython 3.8-3.13 process from outside (ptrace), without\n"
+	"running any code in it.\n"
+	"\n"
+	"commands:\n"
+	"%s"
+	"\n"
+	"common options:\n"
+	"  --json               machine-readable output\n"
+	"  --layout=SOURCE      where structure offsets come from: auto (default),\n"
+	"                       debug-offsets (3.13+), dwarf, table\n"
+	"  --debug-dir=DIR      where separate debug files live (default\n"
+	"                       /usr/lib/debug; also HEAPSCOPE_DEBUG_DIR)\n"
+	"  --no-cache           neither read nor write the layout cache\n"
+	"  -h, --help           help for a command: heapscope <command> --help\n"
+	"\n"
+	"exit status: 0 ok, 2 usage, 3 no such process, 4 not Python, 5 unsupported\n"
+	"Python, 6 ptrace refused, 7 target exited, 8 layout unavailable,\n"
+	"9 bad read, 10 file error, 11 out of memory.\n"
+	"See heapscope(1).\n";
+
+static int cmd_help(int argc, char **argv);
+
+const struct command commands[] = {
+	{ "info", cmd_info, "Python version, build, layout sources, interpreters, GC",
+	  cmd_usage_info },
+	{ "stacks", cmd_stacks, "Python stack of every thread (--native: with C frames)",
+	  cmd_usage_stacks },
+	{ "demo", cmd_demo, "start a bundled demo program and show what heapscope sees",
+	  cmd_usage_demo },
+	{ "help", cmd_help, "help for a command",
+	  "usage: heapscope help [COMMAND]\n" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static void print_main_usage(FILE *f)
+{
+	char list[1024];
+	size_t n = 0;
+	int i;
+
+	list[0] = '\0';
+	for (i = 0; commands[i].name; i++)
+		n += snprintf(list + n, sizeof(list) - n, "  %-20s %s\n",
+			      commands[i].name, commands[i].summary);
+	fprintf(f, main_usage, list);
+}
+
+const struct command *cmd_find(const char *name)
+{
+	int i;
+
+	for (i = 0; commands[i].name; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		print_main_usage(stdout);
+		return 0;
+	}
+	c = cmd_find(argv[1]);
+	if (!c)
+		return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
+	fputs(c->usage, stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		print_main_usage(stderr);
+		return hs_exit_status(HS_EUSAGE);
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		print_main_usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("heapscope %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	c = cmd_find(argv[1]);
+	if (!c)
+		return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
+	/* detach the target whatever signal ends us */
+	target_install_signal_handlers();
+	return c->run(argc - 1, argv + 1);
+}

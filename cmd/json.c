@@ -1,3 +1,144 @@
 #include "config.h"
-/* placeholder: being written */
-typedef int hs_placeholder_json;
+#include <string.h>
+#include "json.h"
+
+void json_init(struct json *j, FILE *f)
+{
+	memset(j, 0, sizeof(*j));
+	j->f = f;
+}
+
+static void sep(struct json *j)
+{
+	if (j->after_key) {
+		j->after_key = 0;
+		return;
+	}
+	if (j->count[j->depth]++)
+		fputc(',', j->f);
+}
+
+static void open_level(struct json *j, int c)
+{
+	sep(j);
+	fputc(c, j->f);
+	if (j->depth < JSON_MAX_DEPTH - 1)
+		j->depth++;
+	j->count[j->depth] = 0;
+}
+
+static void close_level(struct json *j, int c)
+{
+	if (j->depth > 0)
+		j->depth--;
+	fputc(c, j->f);
+}
+
+void json_begin_obj(struct json *j) { open_level(j, '{'); }
+void json_end_obj(struct json *j) { close_level(j, '}'); }
+void json_begin_arr(struct json *j) { open_level(j, '['); }
+void json_end_arr(struct json *j) { close_level(j, ']'); }
+
+/* Length of the valid UTF-8 sequence at s, or 0 if invalid. */
+static int utf8_len(const unsigned char *s)
+{
+	int n, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+static void put_string(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	int n;
+
+	fputc('"', f);
+	while (*s) {
+		if (*s == '"' || *s == '\\') {
+			fputc('\\', f);
+			fputc(*s++, f);
+		} else if (*s < 0x20 || *s == 0x7f) {
+			fprintf(f, "\\u%04x", *s++);
+		} else if ((n = utf8_len(s)) > 0) {
+			fwrite(s, 1, n, f);
+			s += n;
+		} else {
+			fputs("\\ufffd", f);
+			s++;
+		}
+	}
+	fputc('"', f);
+}
+
+void json_key(struct json *j, const char *k)
+{
+	sep(j);
+	put_string(j->f, k);
+	fputc(':', j->f);
+	j->after_key = 1;
+}
+
+void json_str(struct json *j, const char *s)
+{
+	sep(j);
+	put_string(j->f, s ? s : "");
+}
+
+void json_int(struct json *j, long long v)
+{
+	sep(j);
+	fprintf(j->f, "%lld", v);
+}
+
+void json_uint(struct json *j, unsigned long long v)
+{
+	sep(j);
+	fprintf(j->f, "%llu", v);
+}
+
+void json_bool(struct json *j, int v)
+{
+	sep(j);
+	fputs(v ? "true" : "false", j->f);
+}
+
+void json_null(struct json *j)
+{
+	sep(j);
+	fputs("null", j->f);
+}
+
+void json_hex(struct json *j, uint64_t v)
+{
+	sep(j);
+	fprintf(j->f, "\"0x%llx\"", (unsigned long long)v);
+}
+
+void json_end(struct json *j)
+{
+	fputc('\n', j->f);
+	fflush(j->f);
+}

@@ -1,1 +1,39 @@
-/* placeholder */
+/*
+ * json.h - a small streaming JSON writer for --json output.
+ *
+ * Commas and nesting are tracked by the writer; strings from the target
+ * are escaped and invalid UTF-8 is replaced by U+FFFD, so the output is
+ * always valid JSON whatever the target's memory holds.
+ */
+#ifndef HS_JSON_H
+#define HS_JSON_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define JSON_MAX_DEPTH 32
+
+struct json {
+	FILE *f;
+	int depth;
+	int count[JSON_MAX_DEPTH];	/* items written at each level */
+	int after_key;
+};
+
+void json_init(struct json *j, FILE *f);
+void json_begin_obj(struct json *j);
+void json_end_obj(struct json *j);
+void json_begin_arr(struct json *j);
+void json_end_arr(struct json *j);
+void json_key(struct json *j, const char *k);
+void json_str(struct json *j, const char *s);
+void json_int(struct json *j, long long v);
+void json_uint(struct json *j, unsigned long long v);
+void json_bool(struct json *j, int v);
+void json_null(struct json *j);
+/* "0x..." string */
+void json_hex(struct json *j, uint64_t v);
+/* Finish: newline and flush. */
+void json_end(struct json *j);
+
+#endif

@@ -7,6 +7,7 @@ lib_libheapscope_a_SOURCES = \
 	lib/layout_cache.c lib/layout_cache.h \
 	lib/target.c lib/target.h \
 	lib/target_ptrace.c lib/target_ptrace_diag.c lib/target_internal.h \
+	lib/maps.c lib/maps.h \
 	lib/elf.c lib/elf.h \
 	lib/dwarf.c lib/dwarf.h \
 	lib/debugoffsets.c lib/debugoffsets.h \
@@ -14,6 +15,7 @@ lib_libheapscope_a_SOURCES = \
 	lib/pyobj.c lib/pyobj.h \
 	lib/linetable.c lib/linetable.h \
 	lib/stacks.c lib/stacks.h \
+	lib/gcinfo.c lib/gcinfo.h \
 	lib/unwind.c lib/unwind.h \
 	offsets/tables.c offsets/py38.c offsets/py39.c offsets/py310.c \
 	offsets/py311.c offsets/py312.c offsets/py313.c

@@ -1,0 +1,197 @@
+#include "config.h"
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cmd.h"
+#include "layout.h"
+
+int cmd_fail(const struct hs_error *err)
+{
+	fprintf(stderr, "heapscope: %s\n", err->msg[0] ? err->msg : hs_code_name(err->code));
+	if (err->hint[0])
+		fprintf(stderr, "hint: %s\n", err->hint);
+	return hs_exit_status(err->code);
+}
+
+int cmd_usage_error(const struct command *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("heapscope: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (c)
+		fprintf(stderr, "\nhint: see 'heapscope %s --help'\n", c->name);
+	else
+		fputs("\nhint: see 'heapscope --help'\n", stderr);
+	return hs_exit_status(HS_EUSAGE);
+}
+
+static int parse_pid(const char *s, pid_t *pid)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v <= 0 || v > INT_MAX)
+		return -1;
+	*pid = (pid_t)v;
+	return 0;
+}
+
+/* HEAPSCOPE_DEBUG_DIR: colon-separated debug directories, as gdb's
+ * debug-file-directory. */
+static void env_debug_dirs(struct cmd_opts *o)
+{
+	static char buf[4096];
+	const char *env = getenv("HEAPSCOPE_DEBUG_DIR");
+	char *save = NULL, *tok;
+
+	if (!env || !*env || o->ndebug_dirs)
+		return;
+	snprintf(buf, sizeof(buf), "%s", env);
+	for (tok = strtok_r(buf, ":", &save); tok && o->ndebug_dirs < CMD_MAX_DEBUG_DIRS;
+	     tok = strtok_r(NULL, ":", &save))
+		o->debug_dirs[o->ndebug_dirs++] = tok;
+}
+
+enum {
+	O_LAYOUT = 1000,
+	O_DEBUG_DIR,
+	O_NO_CACHE,
+	O_PYTHON,
+};
+
+int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
+	      struct cmd_opts *o, int *status)
+{
+	const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "native", no_argument, NULL, 'n' },
+		{ "layout", required_argument, NULL, O_LAYOUT },
+		{ "debug-dir", required_argument, NULL, O_DEBUG_DIR },
+		{ "no-cache", no_argument, NULL, O_NO_CACHE },
+		{ "python", required_argument, NULL, O_PYTHON },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch, src;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+jhn", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			o->json = 1;
+			break;
+		case 'h':
+			fputs(c->usage, stdout);
+			*status = 0;
+			return -1;
+		case 'n':
+			if (!(flags & OPT_NATIVE))
+				goto bad;
+			o->native = 1;
+			break;
+		case O_LAYOUT:
+			src = layout_source_by_name(optarg);
+			if (src < 0) {
+				*status = cmd_usage_error(c, "unknown layout source '%s' "
+							  "(auto, debug-offsets, dwarf, table)",
+							  optarg);
+				return -1;
+			}
+			o->py.layout_source = src;
+			break;
+		case O_DEBUG_DIR:
+			if (o->ndebug_dirs < CMD_MAX_DEBUG_DIRS)
+				o->debug_dirs[o->ndebug_dirs++] = optarg;
+			break;
+		case O_NO_CACHE:
+			o->py.no_cache = 1;
+			break;
+		case O_PYTHON:
+			if (!(flags & OPT_PYTHON))
+				goto bad;
+			o->python = optarg;
+			break;
+		default:
+			goto bad;
+		}
+	}
+	env_debug_dirs(o);
+	if (o->ndebug_dirs)
+		o->py.debug_dirs = o->debug_dirs;
+	if (flags & OPT_PID) {
+		if (optind >= argc) {
+			*status = cmd_usage_error(c, "%s: missing PID", c->name);
+			return -1;
+		}
+		if (parse_pid(argv[optind], &o->pid)) {
+			*status = cmd_usage_error(c, "'%s' is not a process id", argv[optind]);
+			return -1;
+		}
+		optind++;
+	}
+	if (optind < argc) {
+		*status = cmd_usage_error(c, "%s: unexpected argument '%s'", c->name,
+					  argv[optind]);
+		return -1;
+	}
+	return 0;
+bad:
+	if (optopt && optopt < 256)
+		*status = cmd_usage_error(c, "%s: unknown option '-%c'", c->name, optopt);
+	else
+		*status = cmd_usage_error(c, "%s: unknown or incomplete option '%s'",
+					  c->name, argv[optind - 1]);
+	return -1;
+}
+
+/*
+ * Test hook: HEAPSCOPE_TEST_STOP_AT=attached stops heapscope right after
+ * the target is frozen, so tests can kill either side at that point.
+ */
+static void test_hook(const char *where)
+{
+	const char *at = getenv("HEAPSCOPE_TEST_STOP_AT");
+
+	if (at && !strcmp(at, where))
+		raise(SIGSTOP);
+}
+
+int session_open(struct session *s, const struct cmd_opts *o)
+{
+	struct hs_error err = HS_ERROR_INIT;
+
+	memset(s, 0, sizeof(*s));
+	if (target_attach(&s->t, o->pid, 0, &err))
+		return cmd_fail(&err);
+	test_hook("attached");
+	if (pyproc_open(&s->py, s->t, &o->py, &err)) {
+		int st = cmd_fail(&err);
+
+		target_close(s->t);
+		s->t = NULL;
+		return st;
+	}
+	s->have_py = 1;
+	if (s->py.warning[0] && !o->json)
+		fprintf(stderr, "heapscope: warning: %s\n", s->py.warning);
+	return 0;
+}
+
+void session_close(struct session *s)
+{
+	if (s->have_py)
+		pyproc_release(&s->py);
+	target_close(s->t);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,3 +1,0 @@
-#include "config.h"
-/* placeholder: being written */
-typedef int hs_placeholder_opts;

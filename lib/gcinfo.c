@@ -1,0 +1,87 @@
+#include "config.h"
+#include <stdio.h>
+#include <string.h>
+#include "gcinfo.h"
+
+uint64_t gcinfo_state_addr(const struct pyproc *p, uint64_t interp)
+{
+	const struct layout *l = &p->layout;
+
+	if (LAY_HAS(l, interp_gc))
+		return interp + LAY(l, interp_gc);
+	if (LAY_HAS(l, runtime_gc))
+		return p->runtime + LAY(l, runtime_gc);
+	return 0;
+}
+
+/*
+ * Count the objects of one circular list whose head is at head.  The low
+ * two bits of _gc_next/_gc_prev are flags (FINALIZED, COLLECTING,
+ * NEXT_MASK_UNREACHABLE), so both are masked.  A list that does not come
+ * back to its head within the bound, or that breaks, gives -1.
+ */
+static long count_list(struct pyproc *p, uint64_t head)
+{
+	const struct layout *l = &p->layout;
+	uint64_t next, cur = head, back;
+	long n = 0;
+
+	for (;;) {
+		if (target_read_u64(p->t, cur + LAY(l, gchead_next), &next, NULL))
+			return -1;
+		next &= ~(uint64_t)3;
+		if (next == head)
+			return n;
+		if (!next || (next & 7) || ++n > GCINFO_MAX_OBJECTS)
+			return -1;
+		/* each node must point back at the one before it */
+		if (target_read_u64(p->t, next + LAY(l, gchead_prev), &back, NULL) ||
+		    (back & ~(uint64_t)3) != cur)
+			return -1;
+		cur = next;
+	}
+}
+
+int gcinfo_read(struct pyproc *p, uint64_t interp, struct gc_info *g,
+		struct hs_error *err)
+{
+	const struct layout *l = &p->layout;
+	uint64_t st = gcinfo_state_addr(p, interp);
+	uint32_t v;
+	int i;
+
+	memset(g, 0, sizeof(*g));
+	g->permanent = -1;
+	if (!st || !LAY_HAS(l, gcstate_generations) || !LAY_HAS(l, gcgen_size) ||
+	    !LAY_HAS(l, gchead_next))
+		return hs_error_set(err, HS_ELAYOUT, "the GC layout of Python %s is unknown",
+				    p->version);
+	g->state = st;
+	if (LAY_HAS(l, gcstate_enabled) &&
+	    !target_read_u32(p->t, st + LAY(l, gcstate_enabled), &v, err))
+		g->enabled = (int)v;
+	if (LAY_HAS(l, gcstate_collecting) &&
+	    !target_read_u32(p->t, st + LAY(l, gcstate_collecting), &v, err))
+		g->collecting = (int)v;
+	if (err && err->code != HS_OK)
+		return -1;
+	for (i = 0; i < 3; i++) {
+		uint64_t gen = st + LAY(l, gcstate_generations) + i * LAY(l, gcgen_size);
+
+		if (!target_read_u32(p->t, gen + LAY(l, gcgen_count), &v, NULL))
+			g->gen[i].count = (int)v;
+		if (!target_read_u32(p->t, gen + LAY(l, gcgen_threshold), &v, NULL))
+			g->gen[i].threshold = (int)v;
+		/* during a collection the lists are being rewritten */
+		g->gen[i].objects = g->collecting ? -1 :
+			count_list(p, gen + LAY(l, gcgen_head));
+		if (g->gen[i].objects < 0 && !g->warning[0])
+			snprintf(g->warning, sizeof(g->warning), "%s",
+				 g->collecting ? "a collection is running: lists not counted" :
+				 "a generation list could not be followed");
+	}
+	if (LAY_HAS(l, gcstate_permanent_generation) && !g->collecting)
+		g->permanent = count_list(p, st + LAY(l, gcstate_permanent_generation) +
+					  LAY(l, gcgen_head));
+	return 0;
+}

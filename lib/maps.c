@@ -1,0 +1,113 @@
+#include "config.h"
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "maps.h"
+
+int maps_read(struct maps *m, pid_t pid, struct hs_error *err)
+{
+	char fn[64], line[4096 + 256], perms[8];
+	size_t cap = 256, pcap = 16384, plen = 0, i;
+	uint64_t start, end, off;
+	FILE *f;
+	int pos;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(fn, sizeof(fn), "/proc/%d/maps", (int)pid);
+	f = fopen(fn, "re");
+	if (!f)
+		return hs_error_errno(err, errno == ENOENT ? HS_ENOPROC : HS_EFILE,
+				      errno, "cannot read %s", fn);
+	m->v = malloc(cap * sizeof(*m->v));
+	m->paths = malloc(pcap);
+	if (!m->v || !m->paths)
+		goto nomem;
+	while (fgets(line, sizeof(line), f) && m->n < MAPS_MAX) {
+		char *path;
+		size_t len;
+
+		pos = 0;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*s %n",
+			   &start, &end, perms, &off, &pos) < 4 || !pos)
+			continue;
+		path = line + pos;
+		len = strcspn(path, "\n");
+		path[len] = '\0';
+		if (m->n == cap) {
+			struct map_entry *nv = realloc(m->v, 2 * cap * sizeof(*nv));
+
+			if (!nv)
+				goto nomem;
+			m->v = nv;
+			cap *= 2;
+		}
+		if (plen + len + 1 > pcap) {
+			char *np;
+
+			while (plen + len + 1 > pcap)
+				pcap *= 2;
+			np = realloc(m->paths, pcap);
+			if (!np)
+				goto nomem;
+			m->paths = np;
+		}
+		memcpy(m->paths + plen, path, len + 1);
+		m->v[m->n] = (struct map_entry){
+			.start = start, .end = end, .offset = off,
+			.prot = (perms[0] == 'r' ? MAP_R : 0) |
+				(perms[1] == 'w' ? MAP_W : 0) |
+				(perms[2] == 'x' ? MAP_X : 0),
+			/* an offset for now: paths may still move on realloc */
+			.path = (char *)(uintptr_t)plen,
+		};
+		plen += len + 1;
+		m->n++;
+	}
+	fclose(f);
+	for (i = 0; i < m->n; i++)
+		m->v[i].path = m->paths + (uintptr_t)m->v[i].path;
+	if (!m->n)
+		return hs_error_set(err, HS_ENOPROC, "process %d has no mappings (exited?)",
+				    (int)pid);
+	return 0;
+nomem:
+	fclose(f);
+	maps_release(m);
+	return hs_error_set(err, HS_ENOMEM, "out of memory reading %s", fn);
+}
+
+void maps_release(struct maps *m)
+{
+	free(m->v);
+	free(m->paths);
+	memset(m, 0, sizeof(*m));
+}
+
+const struct map_entry *maps_find(const struct maps *m, uint64_t addr)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr < m->v[mid].start)
+			hi = mid;
+		else if (addr >= m->v[mid].end)
+			lo = mid + 1;
+		else
+			return &m->v[mid];
+	}
+	return NULL;
+}
+
+uint64_t maps_file_base(const struct maps *m, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->v[i].offset == 0 && !strcmp(m->v[i].path, path))
+			return m->v[i].start;
+	return 0;
+}

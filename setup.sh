@@ -1,0 +1,45 @@
+#!/bin/sh
+# setup.sh - install what heapscope needs on Debian 12, then build it.
+#
+# Works as root, or as a user with sudo.  Safe to run again: it installs
+# only missing packages and rebuilds only what changed.
+#   CONFIGURE_FLAGS   extra flags for ./configure (e.g. --enable-sanitizers)
+set -eu
+cd "$(dirname "$0")"
+
+# Build tools and libraries; python3 runs the demo and the test suite;
+# python3.11-dbg gives Debian's python3.11 its DWARF (and python3.11d).
+PKGS="build-essential autoconf automake pkg-config libelf-dev libdwarf-dev
+libunwind-dev libncurses-dev python3 python3.11-dbg procps"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "setup: installing$missing"
+	if [ "$(id -u)" = 0 ]; then
+		SUDO=""
+	elif command -v sudo >/dev/null; then
+		SUDO="sudo"
+	else
+		echo "setup: need root or sudo to install:$missing" >&2
+		exit 1
+	fi
+	$SUDO apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+fi
+
+flags="${CONFIGURE_FLAGS:-}"
+# CI builds with warnings as errors.
+if [ "${CI:-}" = true ]; then
+	flags="$flags --enable-werror"
+fi
+if [ ! -x configure ] || [ configure.ac -nt configure ]; then
+	autoreconf -fi
+fi
+if [ ! -f Makefile ] || [ -n "${CONFIGURE_FLAGS:-}" ] || [ "${CI:-}" = true ]; then
+	./configure -q $flags
+fi
+make -j"$(nproc)"
