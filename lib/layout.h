@@ -14,6 +14,7 @@
 #ifndef HS_LAYOUT_H
 #define HS_LAYOUT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "layout_fields.h"
 

@@ -36,6 +36,7 @@
 	LF(RUNTIME, runtime_interpreters_head, "_PyRuntimeState", "interpreters.head") \
 	LF(RUNTIME, runtime_interpreters_main, "_PyRuntimeState", "interpreters.main") \
 	LF(RUNTIME, runtime_finalizing, "_PyRuntimeState", "_finalizing|finalizing") \
+	LF(RUNTIME, runtime_main_thread, "_PyRuntimeState", "main_thread") \
 	LF(RUNTIME, runtime_gc, "_PyRuntimeState", "gc") \
 	LF(RUNTIME, runtime_gilstate_tstate_current, "_PyRuntimeState", "gilstate.tstate_current") \
 	LF(RUNTIME, runtime_ceval_gil, "_PyRuntimeState", "ceval.gil") \

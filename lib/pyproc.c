@@ -254,6 +254,18 @@ static int find_dwarf(struct pyproc *p, struct elf_file *f,
 	return elf_find_debug_file(f, root, dirs, path, len);
 }
 
+/* Name a file as the target sees it: without our /proc/PID/root prefix. */
+static void set_debug_file(struct pyproc *p, const char *path)
+{
+	char root[64];
+	size_t n;
+
+	n = snprintf(root, sizeof(root), "/proc/%d/root", (int)p->pid);
+	if (!strncmp(path, root, n) && path[n] == '/')
+		path += n;
+	snprintf(p->debug_file, sizeof(p->debug_file), "%s", path);
+}
+
 static int fill_dwarf(struct pyproc *p, struct elf_file *f,
 		      const struct pyproc_options *opt, int64_t *v,
 		      struct hs_error *err)
@@ -267,7 +279,7 @@ static int fill_dwarf(struct pyproc *p, struct elf_file *f,
 			p->layout_cached = 1;
 			/* still name the file the values came from */
 			if (!find_dwarf(p, f, opt, path, sizeof(path)))
-				snprintf(p->debug_file, sizeof(p->debug_file), "%s", path);
+				set_debug_file(p, path);
 			return 0;
 		}
 	}
@@ -276,7 +288,7 @@ static int fill_dwarf(struct pyproc *p, struct elf_file *f,
 				    p->module);
 	if (dwarf_fill_layout(path, v, err) < 0)
 		return -1;
-	snprintf(p->debug_file, sizeof(p->debug_file), "%s", path);
+	set_debug_file(p, path);
 	if (dir) {
 		struct hs_error e2 = HS_ERROR_INIT;
 
