@@ -1,3 +1,155 @@
+/*
+ * pyobj.c - decode single objects: type names, str, bytes.
+ */
 #include "config.h"
-/* placeholder: being written */
-typedef int hs_placeholder_pyobj;
+#include <stdlib.h>
+#include <string.h>
+#include "pyobj.h"
+
+/* Longest str or bytes we decode in one go: display needs far less. */
+#define PYOBJ_MAX_LEN (16u << 20)
+
+/* PyASCIIObject.state bits (3.8-3.13) */
+#define STATE_KIND(s) (((s) >> 2) & 7)
+#define STATE_COMPACT(s) (((s) >> 5) & 1)
+#define STATE_ASCII(s) (((s) >> 6) & 1)
+
+int pyobj_type(struct pyproc *p, uint64_t obj, uint64_t *type, struct hs_error *err)
+{
+	if (!obj)
+		return hs_error_set(err, HS_EREAD, "NULL object");
+	return target_read_u64(p->t, obj + LAY(&p->layout, object_type), type, err);
+}
+
+int pyobj_type_name(struct pyproc *p, uint64_t type, char *buf, size_t len,
+		    struct hs_error *err)
+{
+	uint64_t name;
+
+	if (target_read_u64(p->t, type + LAY(&p->layout, type_name), &name, err))
+		return -1;
+	return target_read_cstr(p->t, name, buf, len, err) < 0 ? -1 : 0;
+}
+
+/* Append code point c as UTF-8 if it fits; returns bytes written or 0. */
+static size_t put_utf8(char *out, size_t room, uint32_t c)
+{
+	if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		c = 0xfffd;
+	if (c < 0x80) {
+		if (room < 1)
+			return 0;
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		if (room < 2)
+			return 0;
+		out[0] = (char)(0xc0 | (c >> 6));
+		out[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		if (room < 3)
+			return 0;
+		out[0] = (char)(0xe0 | (c >> 12));
+		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	if (room < 4)
+		return 0;
+	out[0] = (char)(0xf0 | (c >> 18));
+	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+int pyobj_str(struct pyproc *p, uint64_t obj, char *buf, size_t len,
+	      struct hs_error *err)
+{
+	const struct layout *l = &p->layout;
+	uint32_t state;
+	uint64_t length, data, n, i;
+	unsigned kind;
+	unsigned char *raw;
+	size_t w = 0, k;
+
+	if (!len)
+		return hs_error_set(err, HS_EINTERNAL, "no room for a string");
+	buf[0] = '\0';
+	if (!obj)
+		return hs_error_set(err, HS_EREAD, "NULL str object");
+	if (target_read_u64(p->t, obj + LAY(l, ascii_length), &length, err) ||
+	    target_read_u32(p->t, obj + LAY(l, ascii_state), &state, err))
+		return -1;
+	kind = STATE_KIND(state);
+	if (length > PYOBJ_MAX_LEN || (kind != 1 && kind != 2 && kind != 4))
+		return hs_error_set(err, HS_EREAD, "malformed str object at 0x%llx",
+				    (unsigned long long)obj);
+	if (STATE_COMPACT(state)) {
+		data = obj + (STATE_ASCII(state) ? LAY(l, ascii_size) : LAY(l, compact_size));
+	} else if (target_read_u64(p->t, obj + LAY(l, unicode_data), &data, err)) {
+		return -1;
+	}
+	/* only what can fit the output: at most len-1 code points */
+	n = length < len - 1 ? length : len - 1;
+	if (!n)
+		return 0;
+	raw = malloc(n * kind);
+	if (!raw)
+		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	if (target_read(p->t, data, raw, n * kind, err)) {
+		free(raw);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t c;
+
+		if (kind == 1) {
+			c = raw[i];
+		} else if (kind == 2) {
+			uint16_t v;
+
+			memcpy(&v, raw + 2 * i, 2);
+			c = v;
+		} else {
+			memcpy(&c, raw + 4 * i, 4);
+		}
+		k = put_utf8(buf + w, len - 1 - w, c);
+		if (!k)
+			break;
+		w += k;
+	}
+	buf[w] = '\0';
+	free(raw);
+	return (int)w;
+}
+
+int pyobj_bytes(struct pyproc *p, uint64_t obj, unsigned char **data, size_t *n,
+		size_t max, struct hs_error *err)
+{
+	const struct layout *l = &p->layout;
+	int64_t size;
+
+	*data = NULL;
+	*n = 0;
+	if (!obj)
+		return hs_error_set(err, HS_EREAD, "NULL bytes object");
+	if (target_read(p->t, obj + LAY(l, varobject_ob_size), &size, sizeof(size), err))
+		return -1;
+	if (size < 0 || (uint64_t)size > max || (uint64_t)size > PYOBJ_MAX_LEN)
+		return hs_error_set(err, HS_EREAD, "bytes object at 0x%llx has a bad size %lld",
+				    (unsigned long long)obj, (long long)size);
+	*data = malloc(size ? (size_t)size : 1);
+	if (!*data)
+		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	if (size && target_read(p->t, obj + LAY(l, bytes_sval), *data, (size_t)size, err)) {
+		free(*data);
+		*data = NULL;
+		return -1;
+	}
+	*n = (size_t)size;
+	return 0;
+}

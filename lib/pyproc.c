@@ -56,43 +56,41 @@ static int version_from_name(const char *path, int *major, int *minor)
 }
 
 /*
- * Find PY_VERSION ("3.9.18") among the NUL-terminated strings of .rodata:
- * a string that is exactly digits.digits.digits with an optional
- * pre-release or "+" suffix, whose major.minor agree with a hint when one
- * is known.  The literal appears several times in every build.
+ * Find PY_VERSION ("3.9.18") in .rodata: digits.digits.digits with an
+ * optional pre-release or "+" suffix, ending a NUL-terminated string and
+ * not preceded by a digit or a dot.  The literal may be tail-merged into a
+ * longer string (".../versions/3.8.18"), so any such string end counts.
+ * When the minor version is known (from the library name) it must agree.
  */
 static int version_from_rodata(struct elf_file *f, int want_minor,
 			       int *major, int *minor, int *micro)
 {
 	const unsigned char *d;
-	size_t n, i, start;
+	size_t n, i, j;
 
 	if (elf_file_section_data(f, ".rodata", &d, &n))
 		return -1;
-	for (start = 0, i = 0; i < n; i++) {
+	for (i = 1; i + 5 < n; i++) {
 		char s[24];
-		size_t len = i - start;
-		int ma, mi, mc, k;
+		int ma, mi, mc, k = 0;
 
-		if (d[i]) {
+		if ((d[i] != '2' && d[i] != '3') || d[i + 1] != '.' ||
+		    isdigit(d[i - 1]) || d[i - 1] == '.')
 			continue;
+		for (j = i; j < n && j - i < sizeof(s) - 1 && d[j]; j++)
+			s[j - i] = (char)d[j];
+		if (j >= n || d[j])
+			continue;	/* too long, or not at a string end */
+		s[j - i] = '\0';
+		if (sscanf(s, "%d.%d.%d%n", &ma, &mi, &mc, &k) == 3 &&
+		    mi >= 0 && mi < 100 && mc >= 0 && mc < 100 &&
+		    (s[k] == '\0' || s[k] == '+' || isalpha((unsigned char)s[k])) &&
+		    (want_minor < 0 || mi == want_minor)) {
+			*major = ma;
+			*minor = mi;
+			*micro = mc;
+			return 0;
 		}
-		if (len >= 5 && len < sizeof(s) && isdigit(d[start])) {
-			memcpy(s, d + start, len);
-			s[len] = '\0';
-			k = 0;
-			if (sscanf(s, "%d.%d.%d%n", &ma, &mi, &mc, &k) == 3 &&
-			    (ma == 2 || ma == 3) && mi >= 0 && mi < 100 &&
-			    mc >= 0 && mc < 100 &&
-			    (s[k] == '\0' || s[k] == '+' || isalpha((unsigned char)s[k])) &&
-			    (want_minor < 0 || mi == want_minor)) {
-				*major = ma;
-				*minor = mi;
-				*micro = mc;
-				return 0;
-			}
-		}
-		start = i + 1;
 	}
 	return -1;
 }

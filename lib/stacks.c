@@ -1,3 +1,371 @@
+/*
+ * stacks.c - every thread's Python stack, from the thread states.
+ */
 #include "config.h"
-/* placeholder: being written */
-typedef int hs_placeholder_stacks;
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "linetable.h"
+#include "pyobj.h"
+#include "stacks.h"
+
+#define CODE_CACHE_SLOTS 512	/* power of two */
+#define MAX_LINETABLE (1u << 20)
+
+/* Frame owners (3.12+): entry/shim frames pushed by the C eval loop. */
+#define OWNER_CSTACK 3
+
+struct code_info {
+	uint64_t code;		/* 0: empty slot */
+	int firstlineno;
+	char name[256], qualname[256], file[512];
+	uint8_t *table;
+	size_t ntable;
+	int ok;
+};
+
+struct walker {
+	struct pyproc *p;
+	struct code_info *cache;	/* CODE_CACHE_SLOTS entries */
+	enum linetable_format fmt;
+};
+
+static struct code_info *code_lookup(struct walker *w, uint64_t code)
+{
+	struct pyproc *p = w->p;
+	const struct layout *l = &p->layout;
+	size_t h = (size_t)((code >> 4) * 0x9e3779b97f4a7c15ull) & (CODE_CACHE_SLOTS - 1);
+	struct code_info *c = &w->cache[h];
+	uint64_t obj;
+	int32_t first;
+
+	if (c->code == code)
+		return c;
+	free(c->table);
+	memset(c, 0, sizeof(*c));
+	c->code = code;
+	if (target_read_u64(p->t, code + LAY(l, code_name), &obj, NULL) ||
+	    pyobj_str(p, obj, c->name, sizeof(c->name), NULL) < 0)
+		return c;
+	if (target_read_u64(p->t, code + LAY(l, code_filename), &obj, NULL) ||
+	    pyobj_str(p, obj, c->file, sizeof(c->file), NULL) < 0)
+		return c;
+	if (!LAY_HAS(l, code_qualname) ||
+	    target_read_u64(p->t, code + LAY(l, code_qualname), &obj, NULL) ||
+	    pyobj_str(p, obj, c->qualname, sizeof(c->qualname), NULL) < 0)
+		snprintf(c->qualname, sizeof(c->qualname), "%s", c->name);
+	if (target_read(p->t, code + LAY(l, code_firstlineno), &first, sizeof(first), NULL))
+		return c;
+	c->firstlineno = first;
+	if (target_read_u64(p->t, code + LAY(l, code_linetable), &obj, NULL) ||
+	    pyobj_bytes(p, obj, &c->table, &c->ntable, MAX_LINETABLE, NULL))
+		c->table = NULL;
+	c->ok = 1;
+	return c;
+}
+
+static int add_frame(struct walker *w, struct stack_thread *th, size_t *cap,
+		     uint64_t code, long addr, int entry)
+{
+	struct code_info *c = code_lookup(w, code);
+	struct stack_frame *f;
+
+	if (th->nframes == *cap) {
+		size_t ncap = *cap ? 2 * *cap : 32;
+		struct stack_frame *nf = realloc(th->frames, ncap * sizeof(*nf));
+
+		if (!nf)
+			return -1;
+		th->frames = nf;
+		*cap = ncap;
+	}
+	f = &th->frames[th->nframes++];
+	memset(f, 0, sizeof(*f));
+	f->kind = FRAME_PYTHON;
+	f->addr = code;
+	f->entry = entry;
+	f->line = -1;
+	if (!c->ok) {
+		snprintf(f->function, sizeof(f->function), "??");
+		snprintf(f->file, sizeof(f->file), "??");
+		return 0;
+	}
+	snprintf(f->function, sizeof(f->function), "%s", c->name);
+	snprintf(f->qualname, sizeof(f->qualname), "%s", c->qualname);
+	snprintf(f->file, sizeof(f->file), "%s", c->file);
+	if (c->table)
+		f->line = linetable_line(w->fmt, c->table, c->ntable, c->firstlineno,
+					 addr > (1L << 30) ? -1 : (int)addr);
+	return 0;
+}
+
+static int seen_before(const uint64_t *seen, size_t n, uint64_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (seen[i] == addr)
+			return 1;
+	return 0;
+}
+
+static void warn(struct stack_thread *th, const char *what, uint64_t addr)
+{
+	if (!th->warning[0])
+		snprintf(th->warning, sizeof(th->warning), "%s at 0x%llx: stack cut short",
+			 what, (unsigned long long)addr);
+}
+
+/* 3.8-3.10: PyFrameObject chain through f_back. */
+static int walk_frame_objects(struct walker *w, uint64_t tstate, struct stack_thread *th)
+{
+	struct pyproc *p = w->p;
+	const struct layout *l = &p->layout;
+	uint64_t fr, code, seen[64];
+	size_t cap = 0, nseen = 0;
+	int32_t lasti;
+
+	if (target_read_u64(p->t, tstate + LAY(l, tstate_frame), &fr, NULL)) {
+		warn(th, "unreadable thread state", tstate);
+		return 0;
+	}
+	while (fr && th->nframes < STACKS_MAX_FRAMES) {
+		/* a cycle would need to come back to a recent frame */
+		if (seen_before(seen, nseen < 64 ? nseen : 64, fr)) {
+			warn(th, "frame cycle", fr);
+			break;
+		}
+		seen[nseen++ % 64] = fr;
+		if (target_read_u64(p->t, fr + LAY(l, frameobj_code), &code, NULL) ||
+		    target_read(p->t, fr + LAY(l, frameobj_lasti), &lasti, sizeof(lasti), NULL)) {
+			warn(th, "unreadable frame", fr);
+			break;
+		}
+		/* 3.10 counts f_lasti in code units, 3.8/3.9 in bytes */
+		if (add_frame(w, th, &cap, code, p->minor >= 10 ? 2L * lasti : lasti, 1))
+			return -1;
+		if (target_read_u64(p->t, fr + LAY(l, frameobj_back), &fr, NULL)) {
+			warn(th, "unreadable frame", fr);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* 3.11+: _PyInterpreterFrame chain through previous. */
+static int walk_interp_frames(struct walker *w, uint64_t tstate, struct stack_thread *th)
+{
+	struct pyproc *p = w->p;
+	const struct layout *l = &p->layout;
+	uint64_t fr, code, instr, type, seen[64];
+	size_t cap = 0, nseen = 0, steps = 0;
+	uint8_t owner = 0, is_entry = 0;
+
+	if (LAY_HAS(l, tstate_current_frame)) {
+		if (target_read_u64(p->t, tstate + LAY(l, tstate_current_frame), &fr, NULL))
+			fr = 0;
+	} else {
+		uint64_t cf;
+
+		if (target_read_u64(p->t, tstate + LAY(l, tstate_cframe), &cf, NULL) || !cf ||
+		    target_read_u64(p->t, cf + LAY(l, cframe_current_frame), &fr, NULL))
+			fr = 0;
+	}
+	while (fr && steps++ < 2 * STACKS_MAX_FRAMES && th->nframes < STACKS_MAX_FRAMES) {
+		if (seen_before(seen, nseen < 64 ? nseen : 64, fr)) {
+			warn(th, "frame cycle", fr);
+			break;
+		}
+		seen[nseen++ % 64] = fr;
+		if (target_read(p->t, fr + LAY(l, iframe_owner), &owner, 1, NULL)) {
+			warn(th, "unreadable frame", fr);
+			break;
+		}
+		if (p->minor >= 12 && owner == OWNER_CSTACK) {
+			/* the frame above a C-stack shim was the first one
+			 * its eval call ran */
+			if (th->nframes)
+				th->frames[th->nframes - 1].entry = 1;
+			goto next;
+		}
+		if (target_read_u64(p->t, fr + LAY(l, iframe_code), &code, NULL) ||
+		    target_read_u64(p->t, fr + LAY(l, iframe_instr), &instr, NULL)) {
+			warn(th, "unreadable frame", fr);
+			break;
+		}
+		/* 3.13's f_executable may be something else than code */
+		if (p->code_type && (pyobj_type(p, code, &type, NULL) || type != p->code_type))
+			goto next;
+		if (LAY_HAS(l, iframe_is_entry) &&
+		    target_read(p->t, fr + LAY(l, iframe_is_entry), &is_entry, 1, NULL))
+			is_entry = 0;
+		if (add_frame(w, th, &cap, code,
+			      (long)(int64_t)(instr - (code + LAY(l, code_code_adaptive))),
+			      is_entry))
+			return -1;
+next:
+		if (target_read_u64(p->t, fr + LAY(l, iframe_previous), &fr, NULL)) {
+			warn(th, "unreadable frame", fr);
+			break;
+		}
+	}
+	if (th->nframes)
+		th->frames[th->nframes - 1].entry = 1;
+	return 0;
+}
+
+/* The tstate holding the GIL of interp, 0 if none, -1 if unknown. */
+static int64_t gil_holder(struct pyproc *p, uint64_t interp)
+{
+	const struct layout *l = &p->layout;
+	uint64_t gil, holder;
+	int32_t locked;
+
+	if (!LAY_HAS(l, gil_locked) || !LAY_HAS(l, gil_last_holder))
+		return -1;
+	if (LAY_HAS(l, runtime_ceval_gil)) {
+		gil = p->runtime + LAY(l, runtime_ceval_gil);
+	} else if (LAY_HAS(l, interp_ceval_gil)) {
+		if (target_read_u64(p->t, interp + LAY(l, interp_ceval_gil), &gil, NULL) || !gil)
+			return -1;
+	} else {
+		return -1;
+	}
+	if (target_read(p->t, gil + LAY(l, gil_locked), &locked, sizeof(locked), NULL) ||
+	    target_read_u64(p->t, gil + LAY(l, gil_last_holder), &holder, NULL))
+		return -1;
+	return locked ? (int64_t)holder : 0;
+}
+
+static void thread_name(pid_t pid, pid_t tid, char *buf, size_t len)
+{
+	char fn[64];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(fn, sizeof(fn), "/proc/%d/task/%d/comm", (int)pid, (int)tid);
+	f = fopen(fn, "re");
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/* Native tid of a thread: from the thread state (3.11+), else the thread
+ * whose fs_base (glibc's struct pthread, which pthread_self() returns)
+ * equals the thread id. */
+static pid_t native_tid(struct pyproc *p, uint64_t tstate, uint64_t thread_id,
+			uint64_t *fsbase, size_t nfs)
+{
+	const struct layout *l = &p->layout;
+	uint64_t v;
+	size_t i;
+
+	if (LAY_HAS(l, tstate_native_thread_id) &&
+	    !target_read_u64(p->t, tstate + LAY(l, tstate_native_thread_id), &v, NULL) &&
+	    v > 0 && v < (1u << 30))
+		return (pid_t)v;
+	for (i = 0; i < nfs; i++)
+		if (fsbase[i] && fsbase[i] == thread_id)
+			return p->t->tids[i];
+	return 0;
+}
+
+int stacks_read(struct pyproc *p, struct stacks *s, struct hs_error *err)
+{
+	const struct layout *l = &p->layout;
+	struct walker w = { .p = p, .fmt = linetable_format_for(p->minor) };
+	uint64_t interp, ts, main_thread = 0, *fsbase = NULL;
+	size_t cap = 0, i, ninterp = 0;
+	int ret = -1;
+
+	memset(s, 0, sizeof(*s));
+	w.cache = calloc(CODE_CACHE_SLOTS, sizeof(*w.cache));
+	if (!w.cache)
+		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	if (!LAY_HAS(l, tstate_native_thread_id) && p->t->ntids) {
+		fsbase = calloc(p->t->ntids, sizeof(*fsbase));
+		if (!fsbase) {
+			hs_error_set(err, HS_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < p->t->ntids; i++) {
+			struct target_regs r;
+
+			if (!target_regs(p->t, p->t->tids[i], &r, NULL))
+				fsbase[i] = r.fs_base;
+		}
+	}
+	if (LAY_HAS(l, runtime_main_thread))
+		target_read_u64(p->t, p->runtime + LAY(l, runtime_main_thread), &main_thread,
+				NULL);
+
+	if (pyproc_first_interp(p, &interp, err))
+		goto out;
+	while (interp && ninterp++ < PYPROC_MAX_INTERPS) {
+		int64_t holder = gil_holder(p, interp);
+		size_t nth = 0;
+
+		if (pyproc_first_tstate(p, interp, &ts, err))
+			goto out;
+		while (ts && nth++ < PYPROC_MAX_THREADS) {
+			struct stack_thread *th;
+
+			if (s->nthreads == cap) {
+				size_t ncap = cap ? 2 * cap : 8;
+				struct stack_thread *nt = realloc(s->threads, ncap * sizeof(*nt));
+
+				if (!nt) {
+					hs_error_set(err, HS_ENOMEM, "out of memory");
+					goto out;
+				}
+				s->threads = nt;
+				cap = ncap;
+			}
+			th = &s->threads[s->nthreads++];
+			memset(th, 0, sizeof(*th));
+			th->tstate = ts;
+			th->gil = holder < 0 ? -1 : (uint64_t)holder == ts;
+			if (target_read_u64(p->t, ts + LAY(l, tstate_thread_id), &th->thread_id,
+					    err))
+				goto out;
+			th->main = main_thread && th->thread_id == main_thread;
+			th->tid = native_tid(p, ts, th->thread_id, fsbase, p->t->ntids);
+			if (th->tid)
+				thread_name(p->pid, th->tid, th->name, sizeof(th->name));
+			if (p->minor <= 10) {
+				if (walk_frame_objects(&w, ts, th))
+					goto nomem;
+			} else if (walk_interp_frames(&w, ts, th)) {
+				goto nomem;
+			}
+			if (pyproc_next_tstate(p, ts, &ts, err))
+				goto out;
+		}
+		if (pyproc_next_interp(p, interp, &interp, err))
+			goto out;
+	}
+	ret = 0;
+	goto out;
+nomem:
+	hs_error_set(err, HS_ENOMEM, "out of memory");
+out:
+	for (i = 0; i < CODE_CACHE_SLOTS; i++)
+		free(w.cache[i].table);
+	free(w.cache);
+	free(fsbase);
+	if (ret)
+		stacks_release(s);
+	return ret;
+}
+
+void stacks_release(struct stacks *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nthreads; i++)
+		free(s->threads[i].frames);
+	free(s->threads);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,3 +1,6 @@
 #include "config.h"
-/* placeholder: being written */
-typedef int hs_placeholder_unwind;
+#include "unwind.h"
+int unwind_merge(struct pyproc *p, struct stacks *s, struct hs_error *err)
+{
+	return hs_error_set(err, HS_EINTERNAL, "native unwinding is not built yet");
+}
