@@ -86,7 +86,7 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 	memset(o, 0, sizeof(*o));
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+jhn", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "jhn", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			o->json = 1;

@@ -27,6 +27,17 @@ FIXTURES = os.path.join(SRCDIR, "fixtures")
 # An empty folder used as debug directory to hide separate debug files.
 NO_DEBUG_DIR = "/nonexistent-heapscope-debug-dir"
 
+# heapscope's layout cache goes to a folder of this test run, so that no
+# earlier run (or the user's own cache) decides where a layout comes from.
+import atexit
+import tempfile
+_tmp = tempfile.mkdtemp(prefix="hstest-")
+atexit.register(shutil.rmtree, _tmp, True)
+os.environ["XDG_CACHE_HOME"] = os.path.join(_tmp, "cache")
+# the Debian build without its debug file must not find DWARF results
+# cached from the run with it (same build-id)
+NODEBUG_CACHE = os.path.join(_tmp, "cache-nodebug")
+
 _n = 0
 _failed = 0
 
@@ -148,7 +159,8 @@ def interpreters():
                       why="/usr/bin/python3.11 missing" if not have else
                       "no separate debug file (apt-get install python3.11-dbg)"))
     res.append(Interp("debian-3.11-nodebug", deb if have else None, 11,
-                      env={"HEAPSCOPE_DEBUG_DIR": NO_DEBUG_DIR}, layout="table",
+                      env={"HEAPSCOPE_DEBUG_DIR": NO_DEBUG_DIR,
+                           "XDG_CACHE_HOME": NODEBUG_CACHE}, layout="table",
                       why="/usr/bin/python3.11 missing"))
     debd = "/usr/bin/python3.11d"
     res.append(Interp("debian-3.11d", debd if os.access(debd, os.X_OK) else None,

@@ -1,0 +1,123 @@
+"""heapscope stacks against what each thread reports of itself.
+
+fixtures/stacks.py blocks threads at known places (time.sleep, a lock
+wait, inside a generator, inside a coroutine, in a closure inside a
+method) and records each thread's own stack from inside; its main thread
+spins in pure Python holding the GIL.  For every interpreter build, the
+Python frames heapscope reads from outside must be exactly those (file,
+line, function, and qualified name from 3.11), with the right native
+thread ids, the main thread and the GIL holder; every layout source that
+exists for the build must give the same answer, and one that does not
+exist must be refused.
+"""
+import time
+
+import hstest
+
+TRIES = 40      # a thread may be a few instructions short of blocking
+
+
+def compare(fix, got, minor):
+    """List of differences between the fixture's report and heapscope's."""
+    if got is None:
+        return ["no JSON from heapscope"]
+    diffs = []
+    by_id = {t["thread_id"]: t for t in got.get("threads", [])}
+    if len(by_id) != len(fix["threads"]):
+        diffs.append("heapscope shows %d threads, the fixture has %d"
+                     % (len(by_id), len(fix["threads"])))
+    for ft in fix["threads"]:
+        ht = by_id.get(ft["ident"])
+        if ht is None:
+            diffs.append("thread %s (%#x) missing" % (ft["name"], ft["ident"]))
+            continue
+        want = [(f[0], f[1], f[2]) for f in ft["stack"]]
+        py = [fr for fr in ht["frames"] if fr["kind"] == "python"]
+        have = [(fr["file"], fr["line"], fr["function"]) for fr in py]
+        if want != have:
+            diffs.append("thread %s: frames differ" % ft["name"])
+            diffs.extend("  want %s:%s %s" % w for w in want)
+            diffs.extend("  have %s:%s %s" % h for h in have)
+        if minor >= 11:
+            wq = [f[3] for f in ft["stack"]]
+            hq = [fr["qualname"] for fr in py]
+            if wq != hq:
+                diffs.append("thread %s: qualnames %s != %s" % (ft["name"], hq, wq))
+        if ht["native_id"] != ft["native_id"]:
+            diffs.append("thread %s: native id %s, expected %s"
+                         % (ft["name"], ht["native_id"], ft["native_id"]))
+        is_main = ft["name"] == "main"
+        if ht["main"] != is_main:
+            diffs.append("thread %s: main=%s" % (ft["name"], ht["main"]))
+        # only the spinning main thread wants the GIL; the others wait
+        if ht["gil"] is not is_main:
+            diffs.append("thread %s: gil=%s" % (ft["name"], ht["gil"]))
+    return diffs
+
+
+def stacks(interp, fx, extra=()):
+    return hstest.run_json(["stacks"] + list(extra) + [str(fx.pid)], env=interp.env)
+
+
+def check_interp(interp):
+    name = interp.name
+    try:
+        fx = hstest.Fixture(interp.exe, "stacks.py")
+    except (RuntimeError, OSError) as e:
+        hstest.ok(False, "%s: fixture starts" % name, str(e))
+        return
+    with fx:
+        fix = fx.info
+        diffs = ["not run"]
+        for _ in range(TRIES):
+            got, p = stacks(interp, fx)
+            diffs = compare(fix, got, interp.minor)
+            if p.returncode:
+                diffs.insert(0, "exit %d: %s" % (p.returncode, p.stderr.strip()))
+            if not diffs:
+                break
+            time.sleep(0.1)
+        hstest.ok(not diffs, "%s: stacks equal the threads' own tracebacks" % name, diffs)
+
+        info, p = hstest.run_json(["info", str(fx.pid)], env=interp.env)
+        src = (info or {}).get("layout", {}).get("thread", "")
+        hstest.ok(interp.layout in src.split("+"),
+                  "%s: thread layout from %s (got %r)" % (name, interp.layout, src),
+                  p.stderr)
+
+        for forced in ("table", "dwarf", "debug-offsets"):
+            exists = {"table": True,
+                      "dwarf": interp.layout != "table",
+                      "debug-offsets": interp.minor >= 13}[forced]
+            got, p = stacks(interp, fx, ["--layout=" + forced, "--no-cache"])
+            if exists:
+                d = compare(fix, got, interp.minor)
+                if p.returncode:
+                    d.insert(0, "exit %d: %s" % (p.returncode, p.stderr.strip()))
+                hstest.ok(not d, "%s: --layout=%s gives the same stacks" % (name, forced), d)
+            else:
+                hstest.ok(p.returncode == 8 and p.stderr.count("\n") <= 2,
+                          "%s: --layout=%s refused with exit 8" % (name, forced),
+                          "exit %d: %s" % (p.returncode, p.stderr))
+
+        p = hstest.run(["stacks", str(fx.pid)], env=interp.env)
+        text = p.stdout
+        missing = [f[2] for t in fix["threads"] for f in t["stack"][:1]
+                   if f[2] not in text or ("line %d" % f[1]) not in text]
+        hstest.ok(p.returncode == 0 and not missing,
+                  "%s: text output names every innermost frame and its line" % name,
+                  "missing %s\n%s" % (missing, text))
+        hstest.ok(fx.alive() and fx.tracer() == 0,
+                  "%s: fixture still running and untraced" % name)
+
+
+def main():
+    for interp in hstest.interpreters():
+        if not interp.available():
+            hstest.skip("%s: stacks" % interp.name, interp.why)
+            continue
+        check_interp(interp)
+    hstest.done()
+
+
+main()
