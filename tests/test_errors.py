@@ -1,0 +1,77 @@
+"""Errors a user will meet: one line (plus a hint), a distinct exit
+status, and the target untouched."""
+import subprocess
+import time
+
+import hstest
+
+ENOPROC, ENOTPYTHON, EUNSUPPORTED, EUSAGE = 3, 4, 5, 2
+
+
+def one_line(p):
+    """stderr is one 'heapscope:' line, optionally one 'hint:' line."""
+    lines = p.stderr.strip().splitlines()
+    return (1 <= len(lines) <= 2 and lines[0].startswith("heapscope: ")
+            and (len(lines) == 1 or lines[1].startswith("hint: ")))
+
+
+def untouched(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            st = dict(l.split(":", 1) for l in f if ":" in l)
+    except OSError:
+        return False
+    return st["State"].split()[0] in ("S", "R") and st["TracerPid"].strip() == "0"
+
+
+def main():
+    pid = hstest.unused_pid()
+    for cmd in ("stacks", "info"):
+        p = hstest.run([cmd, str(pid)])
+        hstest.ok(p.returncode == ENOPROC and one_line(p),
+                  "%s on a pid that does not exist: exit 3, one line" % cmd,
+                  "exit %d: %s" % (p.returncode, p.stderr))
+
+    sleeper = subprocess.Popen(["sleep", "1000"])
+    try:
+        time.sleep(0.1)
+        p = hstest.run(["stacks", str(sleeper.pid)])
+        hstest.ok(p.returncode == ENOTPYTHON and one_line(p) and
+                  "not a Python process" in p.stderr,
+                  "a process that is not Python: exit 4",
+                  "exit %d: %s" % (p.returncode, p.stderr))
+        hstest.ok(untouched(sleeper.pid), "the non-Python process is left untouched")
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+    unsup = hstest.unsupported_interpreters()
+    if not unsup:
+        hstest.skip("unsupported Python refused", "no pyenv 2.7, 3.6 or 3.7 here")
+    for ver, exe in unsup:
+        proc = subprocess.Popen([exe, "-c", "import sys, time; print(sys.version.split()[0]);"
+                                 "sys.stdout.flush(); time.sleep(1000)"],
+                                stdout=subprocess.PIPE, text=True)
+        try:
+            full = proc.stdout.readline().strip()
+            p = hstest.run(["stacks", str(proc.pid)])
+            hstest.ok(p.returncode == EUNSUPPORTED and one_line(p) and
+                      ("Python %s " % full) in p.stderr,
+                      "Python %s refused: exit 5, names the version" % full,
+                      "exit %d: %s" % (p.returncode, p.stderr))
+            hstest.ok(untouched(proc.pid), "Python %s left untouched" % full)
+        finally:
+            proc.kill()
+            proc.wait()
+
+    for bad in (["stacks", "abc"], ["stacks", "-5"], ["stacks", "0"], ["stacks"],
+                ["info", "1", "2"], ["stacks", "--layout=bogus", "1"],
+                ["stacks", "--bogus", "1"], ["nosuchcommand"]):
+        p = hstest.run(bad)
+        hstest.ok(p.returncode == EUSAGE and one_line(p),
+                  "usage error for %s: exit 2, one line" % " ".join(bad),
+                  "exit %d: %s" % (p.returncode, p.stderr))
+    hstest.done()
+
+
+main()
