@@ -1,0 +1,114 @@
+"""The built-in layout tables (offsets/py3*.c) against DWARF and against
+the interpreters themselves.
+
+1. For every build with DWARF on this machine (pyenv 3.8-3.13, Debian's
+   python3.11 separate debug file, python3.11d), regenerate the table with
+   offsets/gen-offsets and compare it field by field with the committed one:
+   any difference fails, listing the fields.
+2. Each interpreter reports the sizes of its own types (__basicsize__);
+   they must equal the table's values for its minor version.
+"""
+import json
+import os
+import re
+import subprocess
+
+import hstest
+
+GEN = os.path.join(hstest.BUILDDIR, "offsets", "gen-offsets")
+FIELD = re.compile(r"\[LF_(\w+)\]\s*=\s*(-?\d+),")
+
+
+def parse(text):
+    return dict((m.group(1), int(m.group(2))) for m in FIELD.finditer(text))
+
+
+def table(minor):
+    with open(os.path.join(hstest.SRCDIR, "offsets", "py3%d.c" % minor)) as f:
+        return parse(f.read())
+
+
+def dwarf_builds():
+    """(name, file with DWARF, minor) for every build, present or not."""
+    res = []
+    for it in hstest.interpreters():
+        if it.name.startswith("pyenv-"):
+            lib = None
+            if it.exe:
+                root = os.path.dirname(os.path.dirname(it.exe))
+                cand = os.path.join(root, "lib", "libpython3.%d.so" % it.minor)
+                lib = cand if os.path.exists(cand) else None
+            res.append((it.name, lib, it.minor, it.why or "no libpython3.%d.so" % it.minor))
+    deb = "/usr/bin/python3.11"
+    dbg = hstest._debian_debug_file(deb) if os.path.exists(deb) else None
+    res.append(("debian-3.11 debug file", dbg, 11,
+                "no separate debug file for /usr/bin/python3.11 (python3.11-dbg)"))
+    d = "/usr/bin/python3.11d"
+    has = os.path.exists(d) and ".debug_info" in subprocess.run(
+        ["readelf", "-S", d], capture_output=True, text=True).stdout
+    res.append(("debian-3.11d", d if has else None, 11, "no python3.11d with DWARF"))
+    return res
+
+
+SIZES = r"""
+import json, sys, types, weakref
+m = sys.version_info[1]
+print(json.dumps({
+    "object_size": object.__basicsize__,
+    "heaptype_size": type.__basicsize__,
+    "list_size": list.__basicsize__,
+    "dict_size": dict.__basicsize__,
+    "set_size": set.__basicsize__,
+    "float_size": float.__basicsize__,
+    "long_digit": int.__basicsize__,
+    "bytes_sval": bytes.__basicsize__ - 1,
+    "tuple_item": tuple.__basicsize__,
+    "func_size": types.FunctionType.__basicsize__,
+    "module_size": types.ModuleType.__basicsize__,
+    "weakref_size": weakref.ref.__basicsize__,
+    "exc_size": BaseException.__basicsize__,
+    # code objects are variable-sized from 3.11: basicsize ends where
+    # the inline bytecode starts
+    ("code_code_adaptive" if m >= 11 else "code_size"): types.CodeType.__basicsize__,
+}))
+"""
+
+
+def main():
+    if not os.access(GEN, os.X_OK):
+        hstest.bail("%s not built" % GEN)
+    for name, path, minor, why in dwarf_builds():
+        if not path:
+            hstest.skip("%s: table regenerates from DWARF" % name, why)
+            continue
+        p = subprocess.run([GEN, path, "3", str(minor), "check"], capture_output=True,
+                           text=True, timeout=120)
+        got = parse(p.stdout)
+        want = table(minor)
+        diff = ["%s: table %s, DWARF %s" % (k, want.get(k), got.get(k))
+                for k in sorted(set(want) | set(got)) if want.get(k) != got.get(k)]
+        hstest.ok(p.returncode == 0 and got and not diff,
+                  "%s: offsets/py3%d.c equals what its DWARF gives" % (name, minor),
+                  [p.stderr.strip()] + diff)
+
+    for it in hstest.interpreters():
+        if not it.available() or it.name.endswith("-nodebug"):
+            if not it.available():
+                hstest.skip("%s: type sizes" % it.name, it.why)
+            continue
+        p = subprocess.run([it.exe, "-c", SIZES], capture_output=True, text=True,
+                           timeout=60)
+        try:
+            sizes = json.loads(p.stdout)
+        except ValueError:
+            hstest.ok(False, "%s: type sizes" % it.name, p.stderr)
+            continue
+        want = table(it.minor)
+        diff = ["%s: interpreter %d, table %s" % (k, v, want.get(k))
+                for k, v in sorted(sizes.items()) if want.get(k) != v]
+        hstest.ok(not diff, "%s: %d type sizes the interpreter reports match the 3.%d table"
+                  % (it.name, len(sizes), it.minor), diff)
+    hstest.done()
+
+
+main()
