@@ -1,0 +1,68 @@
+#!/bin/bash
+# stacks_vs_gdb.sh - heapscope stacks against gdb's py-bt, same target,
+# same run.
+#
+# Starts fixtures/stacks.py (6 threads blocked at known places) under
+# Debian's python3.11, whose python3.11-dbg package gives gdb its py-bt
+# command, then times RUNS runs of each tool and prints the median wall
+# times, their ratio, and the pause heapscope reports (the time the
+# target was frozen).
+#   HEAPSCOPE  the heapscope binary (default: ./heapscope)
+#   RUNS       runs per tool (default 10)
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+hs=${HEAPSCOPE:-$here/heapscope}
+runs=${RUNS:-10}
+py=/usr/bin/python3.11
+gdbext=/usr/share/gdb/auto-load/usr/bin/python3.11-gdb.py
+
+[ -x "$hs" ] || { echo "bench: $hs not built (./setup.sh)"; exit 1; }
+command -v gdb >/dev/null || { echo "bench: gdb is missing (apt-get install gdb)"; exit 1; }
+[ -x "$py" ] || { echo "bench: $py is missing"; exit 1; }
+[ -f "$gdbext" ] || { echo "bench: $gdbext missing (apt-get install python3.11-dbg)"; exit 1; }
+
+fifo=$(mktemp -u)
+mkfifo "$fifo"
+"$py" -u "$here/fixtures/stacks.py" > "$fifo" &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -f "$fifo"' EXIT
+read -r _ready < "$fifo"
+
+now() { date +%s%N; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+# warm: the first heapscope run fills the layout cache
+"$hs" stacks "$pid" > /dev/null
+
+hs_ns=() gdb_ns=() pause=()
+for i in $(seq "$runs"); do
+	t0=$(now)
+	out=$("$hs" stacks --json "$pid")
+	t1=$(now)
+	hs_ns+=($((t1 - t0)))
+	pause+=($(printf '%s' "$out" | "$py" -c 'import json,sys; print(json.load(sys.stdin)["pause_us"])'))
+
+	t0=$(now)
+	gout=$(gdb -p "$pid" -batch -nx -iex 'set auto-load safe-path /' \
+		-ex 'thread apply all py-bt' 2>&1)
+	t1=$(now)
+	gdb_ns+=($((t1 - t0)))
+done
+
+if ! grep -q 'in lock_waiter' <<<"$gout"; then
+	echo "bench: gdb's py-bt does not show the fixture's frames here:"
+	tail -5 <<<"$gout"
+	exit 1
+fi
+
+hs_med=$(printf '%s\n' "${hs_ns[@]}" | median)
+gdb_med=$(printf '%s\n' "${gdb_ns[@]}" | median)
+p_med=$(printf '%s\n' "${pause[@]}" | median)
+p_max=$(printf '%s\n' "${pause[@]}" | sort -n | tail -1)
+awk -v h="$hs_med" -v g="$gdb_med" -v pm="$p_med" -v px="$p_max" -v n="$runs" 'BEGIN {
+	printf "target: fixtures/stacks.py under /usr/bin/python3.11, 6 threads, %d runs each\n", n
+	printf "heapscope stacks          median %8.2f ms\n", h / 1e6
+	printf "gdb -p -batch py-bt       median %8.2f ms\n", g / 1e6
+	printf "ratio gdb/heapscope       %8.1fx\n", g / h
+	printf "target pause (heapscope)  median %8.3f ms, max %.3f ms\n", pm / 1000, px / 1000
+}'

@@ -203,11 +203,33 @@ static void print_json(const struct session *s, const struct info *inf)
 	json_end(&j);
 }
 
+/* One word when every group came from the same sources, else a line per
+ * group. */
+static void print_layout_sources(const struct pyproc *p)
+{
+	char first[64], buf[64];
+	int g, same = 1;
+
+	layout_group_sources(&p->layout, 0, first, sizeof(first));
+	for (g = 1; g < LG_COUNT && same; g++) {
+		layout_group_sources(&p->layout, g, buf, sizeof(buf));
+		same = !strcmp(buf, first);
+	}
+	if (same) {
+		printf("layout       %s (every group)\n", first);
+		return;
+	}
+	for (g = 0; g < LG_COUNT; g++) {
+		layout_group_sources(&p->layout, g, buf, sizeof(buf));
+		printf("%s %-22s %s\n", g ? "            " : "layout      ",
+		       layout_group_names[g], buf);
+	}
+}
+
 static void print_text(const struct session *s, const struct info *inf)
 {
 	const struct pyproc *p = &s->py;
-	char buf[64];
-	int g, i, k;
+	int i, k;
 
 	printf("pid          %d\n", (int)p->pid);
 	printf("python       %s (%s build%s%s)\n", p->version, build_kind(p),
@@ -218,13 +240,8 @@ static void print_text(const struct session *s, const struct info *inf)
 	printf("build-id     %s\n", p->build_id[0] ? p->build_id : "-");
 	printf("debug info   %s%s\n", p->debug_file[0] ? p->debug_file : "-",
 	       p->layout_cached ? " (layout cached)" : "");
-	printf("layout      ");
-	for (g = 0; g < LG_COUNT; g++) {
-		layout_group_sources(&p->layout, g, buf, sizeof(buf));
-		printf("%s %s=%s", g && g % 4 == 0 ? "\n            " : "",
-		       layout_group_names[g], buf);
-	}
-	printf("\n_PyRuntime   0x%llx\n", (unsigned long long)p->runtime);
+	print_layout_sources(p);
+	printf("_PyRuntime   0x%llx\n", (unsigned long long)p->runtime);
 	for (i = 0; i < inf->ninterp; i++) {
 		const struct interp_info *ii = &inf->in[i];
 

@@ -68,9 +68,12 @@ int maps_read(struct maps *m, pid_t pid, struct hs_error *err)
 	fclose(f);
 	for (i = 0; i < m->n; i++)
 		m->v[i].path = m->paths + (uintptr_t)m->v[i].path;
-	if (!m->n)
-		return hs_error_set(err, HS_ENOPROC, "process %d has no mappings (exited?)",
-				    (int)pid);
+	/* a process whose memory is gone is exiting (or a zombie) */
+	if (!m->n) {
+		maps_release(m);
+		return hs_error_set(err, HS_EGONE, "target exited: process %d has no memory "
+				    "mappings left", (int)pid);
+	}
 	return 0;
 nomem:
 	fclose(f);
