@@ -36,8 +36,9 @@ void stacks_print_text(FILE *f, const struct session *s, const struct stacks *st
 	for (i = 0; i < st->nthreads; i++) {
 		const struct stack_thread *th = &st->threads[i];
 
-		fprintf(f, "\nThread %d (%s) ident 0x%llx%s%s%s\n", (int)th->tid,
-			th->name[0] ? th->name : "?", (unsigned long long)th->thread_id,
+		fprintf(f, "\nThread %d \"%s\" (%s) ident 0x%llx%s%s%s\n", (int)th->tid,
+			th->name[0] ? th->name : "?", th->os_name[0] ? th->os_name : "?",
+			(unsigned long long)th->thread_id,
 			th->main ? ", main thread" : "",
 			th->gil == 1 ? ", holds the GIL" : "",
 			th->nframes ? "" : ", no Python frames");
@@ -86,7 +87,12 @@ static void print_json(const struct session *s, const struct stacks *st)
 		json_key(&j, "native_id");
 		json_int(&j, th->tid);
 		json_key(&j, "name");
-		json_str(&j, th->name);
+		if (th->name[0])
+			json_str(&j, th->name);
+		else
+			json_null(&j);
+		json_key(&j, "os_name");
+		json_str(&j, th->os_name);
 		json_key(&j, "main");
 		json_bool(&j, th->main);
 		json_key(&j, "gil");

@@ -12,7 +12,7 @@ lib_libheapscope_a_SOURCES = \
 	lib/dwarf.c lib/dwarf.h \
 	lib/debugoffsets.c lib/debugoffsets.h \
 	lib/pyproc.c lib/pyproc.h \
-	lib/pyobj.c lib/pyobj.h \
+	lib/pyobj.c lib/pyobj.h lib/pydict.c \
 	lib/linetable.c lib/linetable.h \
 	lib/stacks.c lib/stacks.h \
 	lib/gcinfo.c lib/gcinfo.h \

@@ -153,3 +153,56 @@ int pyobj_bytes(struct pyproc *p, uint64_t obj, unsigned char **data, size_t *n,
 	*n = (size_t)size;
 	return 0;
 }
+
+int pyobj_long(struct pyproc *p, uint64_t obj, uint64_t *v, int *neg,
+	       struct hs_error *err)
+{
+	const struct layout *l = &p->layout;
+	uint32_t d[3] = { 0 };
+	int64_t size;
+	uint64_t n, x = 0;
+	int i;
+
+	if (LAY_HAS(l, long_lv_tag)) {
+		uint64_t tag;
+
+		/* 3.12+: digit count above 3 flag bits; sign 0 +, 1 zero, 2 - */
+		if (target_read_u64(p->t, obj + LAY(l, long_lv_tag), &tag, err))
+			return -1;
+		n = tag >> 3;
+		*neg = (tag & 3) == 2;
+	} else {
+		if (target_read(p->t, obj + LAY(l, varobject_ob_size), &size, 8, err))
+			return -1;
+		*neg = size < 0;
+		n = size < 0 ? (uint64_t)-size : (uint64_t)size;
+	}
+	/* 30-bit digits: three hold any 64-bit value we need */
+	if (n > 3)
+		return hs_error_set(err, HS_EREAD, "int at 0x%llx does not fit 64 bits",
+				    (unsigned long long)obj);
+	if (n && target_read(p->t, obj + LAY(l, long_digit), d, 4 * n, err))
+		return -1;
+	for (i = (int)n - 1; i >= 0; i--)
+		x = (x << 30) | (d[i] & 0x3fffffff);
+	*v = x;
+	return 0;
+}
+
+#define TPFLAGS_UNICODE_SUBCLASS (1ul << 28)
+
+int pyobj_str_equals(struct pyproc *p, uint64_t obj, const char *s)
+{
+	char buf[256];
+	size_t n = strlen(s);
+	uint64_t type, flags;
+
+	if (n + 2 > sizeof(buf) || pyobj_type(p, obj, &type, NULL) ||
+	    target_read_u64(p->t, type + LAY(&p->layout, type_flags), &flags, NULL) ||
+	    !(flags & TPFLAGS_UNICODE_SUBCLASS))
+		return 0;
+	/* room for one more character than s: a longer str differs */
+	if (pyobj_str(p, obj, buf, n + 2, NULL) < 0)
+		return 0;
+	return !strcmp(buf, s);
+}

@@ -26,4 +26,28 @@ int pyobj_str(struct pyproc *p, uint64_t obj, char *buf, size_t len,
 int pyobj_bytes(struct pyproc *p, uint64_t obj, unsigned char **data,
 		size_t *n, size_t max, struct hs_error *err);
 
+/* An int object that fits 64 bits (sign in *neg). */
+int pyobj_long(struct pyproc *p, uint64_t obj, uint64_t *v, int *neg,
+	       struct hs_error *err);
+/* 1 if obj is a str equal to s (compares at most len(s)+1 characters). */
+int pyobj_str_equals(struct pyproc *p, uint64_t obj, const char *s);
+
+/*
+ * Dicts (pydict.c).  pydict_items calls cb for every (key, value) of a
+ * dict object, in entry order, until cb returns non-zero; at most
+ * PYDICT_MAX_ENTRIES entries are visited.  Handles 3.8-3.10 and 3.11+
+ * key layouts, combined and split tables.
+ */
+#define PYDICT_MAX_ENTRIES (1L << 26)
+typedef int (*pydict_cb)(void *ctx, uint64_t key, uint64_t value);
+int pydict_items(struct pyproc *p, uint64_t dict, pydict_cb cb, void *ctx,
+		 struct hs_error *err);
+/* Value of str key in a dict, 0 if absent. */
+int pydict_get_str(struct pyproc *p, uint64_t dict, const char *key,
+		   uint64_t *value, struct hs_error *err);
+/* Attribute name of an instance, from its __dict__ or its managed or
+ * inline values (3.11+); 0 if absent. */
+int pyobj_getattr(struct pyproc *p, uint64_t obj, const char *name,
+		  uint64_t *value, struct hs_error *err);
+
 #endif

@@ -272,6 +272,55 @@ static pid_t native_tid(struct pyproc *p, uint64_t tstate, uint64_t thread_id,
 	return 0;
 }
 
+struct names_ctx {
+	struct pyproc *p;
+	struct stacks *s;
+	int visited;
+};
+
+static int name_cb(void *ctx, uint64_t key, uint64_t value)
+{
+	struct names_ctx *n = ctx;
+	uint64_t ident, name;
+	size_t i;
+	int neg;
+
+	if (n->visited++ > PYPROC_MAX_THREADS)
+		return 1;
+	if (pyobj_long(n->p, key, &ident, &neg, NULL) || neg)
+		return 0;
+	for (i = 0; i < n->s->nthreads; i++) {
+		struct stack_thread *th = &n->s->threads[i];
+
+		if (th->thread_id != ident || th->name[0])
+			continue;
+		if (!pyobj_getattr(n->p, value, "_name", &name, NULL) && name)
+			pyobj_str(n->p, name, th->name, sizeof(th->name), NULL);
+	}
+	return 0;
+}
+
+/*
+ * Python-level thread names live in threading._active, a dict from
+ * thread ident to Thread object; each Thread keeps its name in _name.
+ * Reading them is best effort: a process that never imported threading,
+ * or a dict we cannot follow, leaves the names empty.
+ */
+static void python_names(struct pyproc *p, uint64_t interp, struct stacks *s)
+{
+	struct names_ctx n = { .p = p, .s = s };
+	uint64_t modules, threading, md, active;
+
+	if (!LAY_HAS(&p->layout, interp_modules) ||
+	    target_read_u64(p->t, interp + LAY(&p->layout, interp_modules), &modules, NULL) ||
+	    !modules || pydict_get_str(p, modules, "threading", &threading, NULL) ||
+	    !threading ||
+	    target_read_u64(p->t, threading + LAY(&p->layout, module_dict), &md, NULL) ||
+	    !md || pydict_get_str(p, md, "_active", &active, NULL) || !active)
+		return;
+	pydict_items(p, active, name_cb, &n, NULL);
+}
+
 int stacks_read(struct pyproc *p, struct stacks *s, struct hs_error *err)
 {
 	const struct layout *l = &p->layout;
@@ -333,7 +382,7 @@ int stacks_read(struct pyproc *p, struct stacks *s, struct hs_error *err)
 			th->main = main_thread && th->thread_id == main_thread;
 			th->tid = native_tid(p, ts, th->thread_id, fsbase, p->t->ntids);
 			if (th->tid)
-				thread_name(p->pid, th->tid, th->name, sizeof(th->name));
+				thread_name(p->pid, th->tid, th->os_name, sizeof(th->os_name));
 			if (p->minor <= 10) {
 				if (walk_frame_objects(&w, ts, th))
 					goto nomem;
@@ -343,6 +392,7 @@ int stacks_read(struct pyproc *p, struct stacks *s, struct hs_error *err)
 			if (pyproc_next_tstate(p, ts, &ts, err))
 				goto out;
 		}
+		python_names(p, interp, s);
 		if (pyproc_next_interp(p, interp, &interp, err))
 			goto out;
 	}

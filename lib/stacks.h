@@ -37,7 +37,8 @@ struct stack_thread {
 	uint64_t tstate;
 	uint64_t thread_id;	/* threading.get_ident() */
 	pid_t tid;		/* native id, 0 if unknown */
-	char name[64];		/* OS thread name (/proc/PID/task/TID/comm) */
+	char name[64];		/* threading name ("MainThread"), "" if unknown */
+	char os_name[64];	/* OS thread name (/proc/PID/task/TID/comm) */
 	int gil;		/* 1 holds the GIL, 0 not, -1 unknown */
 	int main;		/* the main thread of the interpreter */
 	struct stack_frame *frames;

@@ -6,7 +6,7 @@ method) and records each thread's own stack from inside; its main thread
 spins in pure Python holding the GIL.  For every interpreter build, the
 Python frames heapscope reads from outside must be exactly those (file,
 line, function, and qualified name from 3.11), with the right native
-thread ids, the main thread and the GIL holder; every layout source that
+thread ids, threading names, the main thread and the GIL holder; every layout source that
 exists for the build must give the same answer, and one that does not
 exist must be refused.
 """
@@ -46,6 +46,9 @@ def compare(fix, got, minor):
         if ht["native_id"] != ft["native_id"]:
             diffs.append("thread %s: native id %s, expected %s"
                          % (ft["name"], ht["native_id"], ft["native_id"]))
+        if ht["name"] != ft["thread_name"]:
+            diffs.append("thread %s: name %r, expected %r"
+                         % (ft["name"], ht["name"], ft["thread_name"]))
         is_main = ft["name"] == "main"
         if ht["main"] != is_main:
             diffs.append("thread %s: main=%s" % (ft["name"], ht["main"]))
