@@ -246,6 +246,22 @@ static int resolve_path(struct resolver *r, Dwarf_Off off, const char *path,
 	return ret;
 }
 
+/* Step through "a|b|c": returns the length of the alternative at *p and
+ * leaves *p at the next one; 0 at the end. */
+static size_t next_alt(const char **p, const char **alt)
+{
+	size_t len;
+
+	if (!**p)
+		return 0;
+	*alt = *p;
+	len = strcspn(*p, "|");
+	*p += len;
+	if (**p == '|')
+		(*p)++;
+	return len;
+}
+
 static int want_index(struct resolver *r, const char *name, size_t len)
 {
 	int i;
@@ -258,20 +274,16 @@ static int want_index(struct resolver *r, const char *name, size_t len)
 
 static void add_wanted(struct resolver *r, const char *alts)
 {
-	const char *p = alts;
+	const char *p = alts, *a;
+	size_t len;
 
-	while (*p) {
-		size_t len = strcspn(p, "|");
-
-		if (want_index(r, p, len) < 0 && r->nnames < MAX_NAMES) {
-			r->names[r->nnames].name = p;
+	while ((len = next_alt(&p, &a)) > 0) {
+		if (want_index(r, a, len) < 0 && r->nnames < MAX_NAMES) {
+			r->names[r->nnames].name = a;
 			r->names[r->nnames].len = len;
 			r->names[r->nnames].off = 0;
 			r->nnames++;
 		}
-		p += len;
-		if (*p == '|')
-			p++;
 	}
 }
 
@@ -281,17 +293,13 @@ static int all_found(struct resolver *r)
 	int f;
 
 	for (f = 0; f < LF_COUNT; f++) {
-		const char *p = layout_field_info[f].structs;
-		int any = 0;
+		const char *p = layout_field_info[f].structs, *a;
+		size_t len;
+		int any = 0, i;
 
-		while (*p && !any) {
-			size_t len = strcspn(p, "|");
-			int i = want_index(r, p, len);
-
+		while (!any && (len = next_alt(&p, &a)) > 0) {
+			i = want_index(r, a, len);
 			any = i >= 0 && r->names[i].off;
-			p += len;
-			if (*p == '|')
-				p++;
 		}
 		if (!any)
 			return 0;
@@ -388,30 +396,19 @@ int dwarf_fill_layout(const char *path, int64_t *v, struct hs_error *err)
 	scan(r);
 
 	for (f = 0; f < LF_COUNT; f++) {
-		const char *sp = layout_field_info[f].structs;
-		int done = 0;
+		const char *sp = layout_field_info[f].structs, *s, *mp, *m;
+		size_t slen, mlen;
+		int done = 0, i;
 
-		while (*sp && !done) {
-			size_t slen = strcspn(sp, "|");
-			int i = want_index(r, sp, slen);
-			const char *mp = layout_field_info[f].members;
-
-			if (i >= 0 && r->names[i].off) {
-				while (*mp && !done) {
-					size_t mlen = strcspn(mp, "|");
-
-					if (!resolve_path(r, r->names[i].off, mp, mlen, &v[f]))
-						done = 1;
-					mp += mlen;
-					if (*mp == '|')
-						mp++;
-				}
-				/* the first struct name found decides */
-				break;
-			}
-			sp += slen;
-			if (*sp == '|')
-				sp++;
+		while ((slen = next_alt(&sp, &s)) > 0) {
+			i = want_index(r, s, slen);
+			if (i < 0 || !r->names[i].off)
+				continue;
+			mp = layout_field_info[f].members;
+			while (!done && (mlen = next_alt(&mp, &m)) > 0)
+				done = !resolve_path(r, r->names[i].off, m, mlen, &v[f]);
+			/* the first struct name found decides */
+			break;
 		}
 		n += done;
 	}

@@ -1,4 +1,5 @@
 #include "config.h"
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -6,17 +7,65 @@
 #include <string.h>
 #include "maps.h"
 
+/*
+ * Open the maps of pid.  Once the main thread has exited while others run
+ * on, /proc/PID/maps is empty: the memory is then named through a thread
+ * that is still alive.
+ */
+static FILE *open_maps(pid_t pid, char *fn, size_t len)
+{
+	char dir[64];
+	struct dirent *de;
+	FILE *f;
+	DIR *d;
+	int c, n = 0;
+
+	snprintf(fn, len, "/proc/%d/maps", (int)pid);
+	f = fopen(fn, "re");
+	if (!f)
+		return NULL;
+	c = fgetc(f);
+	if (c != EOF) {
+		ungetc(c, f);
+		return f;
+	}
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)pid);
+	d = opendir(dir);
+	if (!d)
+		return f;
+	while ((de = readdir(d)) != NULL && n++ < 4096) {
+		FILE *g;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(fn, len, "/proc/%d/task/%s/maps", (int)pid, de->d_name);
+		g = fopen(fn, "re");
+		if (!g)
+			continue;
+		c = fgetc(g);
+		if (c != EOF) {
+			ungetc(c, g);
+			fclose(f);
+			closedir(d);
+			return g;
+		}
+		fclose(g);
+	}
+	closedir(d);
+	snprintf(fn, len, "/proc/%d/maps", (int)pid);
+	return f;
+}
+
 int maps_read(struct maps *m, pid_t pid, struct hs_error *err)
 {
-	char fn[64], line[4096 + 256], perms[8];
+	char fn[128], line[4096 + 256], perms[8];
 	size_t cap = 256, pcap = 16384, plen = 0, i;
 	uint64_t start, end, off;
 	FILE *f;
 	int pos;
 
 	memset(m, 0, sizeof(*m));
-	snprintf(fn, sizeof(fn), "/proc/%d/maps", (int)pid);
-	f = fopen(fn, "re");
+	f = open_maps(pid, fn, sizeof(fn));
 	if (!f)
 		return hs_error_errno(err, errno == ENOENT ? HS_ENOPROC : HS_EFILE,
 				      errno, "cannot read %s", fn);
