@@ -783,6 +783,7 @@ static int freeze(struct target *t, struct live *l, struct hs_error *err)
 	ret = 0;
 	goto out;
 fail:
+	free(tids);
 	/*
 	 * Nothing stays attached: wait for the stops still due, then
 	 * detach.  A thread that does not stop even now (state D) stays
