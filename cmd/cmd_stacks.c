@@ -45,9 +45,14 @@ void stacks_print_text(FILE *f, const struct session *s, const struct stacks *st
 		for (k = 0; k < th->nframes; k++) {
 			const struct stack_frame *fr = &th->frames[k];
 
-			if (fr->kind == FRAME_NATIVE) {
+			if (fr->kind == FRAME_NATIVE && strcmp(fr->function, "??")) {
 				fprintf(f, "    %s+0x%llx (%s) [native]\n", fr->function,
 					(unsigned long long)fr->offset, base_name(fr->file));
+				continue;
+			}
+			if (fr->kind == FRAME_NATIVE) {
+				fprintf(f, "    0x%llx (%s) [native]\n",
+					(unsigned long long)fr->addr, base_name(fr->file));
 				continue;
 			}
 			if (fr->line >= 0)
@@ -147,16 +152,27 @@ static void print_json(const struct session *s, const struct stacks *st)
 int stacks_run(struct session *s, const struct cmd_opts *o)
 {
 	struct hs_error err = HS_ERROR_INIT;
+	struct native_stacks *ns = NULL;
 	struct stacks st;
 
 	memset(&st, 0, sizeof(st));
 	if (stacks_read(&s->py, &st, &err))
 		return cmd_fail(&err);
-	if (o->native && unwind_merge(&s->py, &st, &err)) {
+	if (o->native && unwind_read(&s->py, &st, &ns, &err)) {
 		stacks_release(&st);
 		return cmd_fail(&err);
 	}
+	/* symbols and merging need the target no longer */
 	target_resume(s->t);
+	if (ns) {
+		int r = unwind_merge(&s->py, &st, ns, &err);
+
+		unwind_free(ns);
+		if (r) {
+			stacks_release(&st);
+			return cmd_fail(&err);
+		}
+	}
 	if (o->json)
 		print_json(s, &st);
 	else

@@ -137,6 +137,45 @@ static int lookup_in(struct elf_file *f, Elf64_Word type, const char *name,
 	return -1;
 }
 
+static int symbol_at_in(struct elf_file *f, Elf64_Word type, uint64_t addr,
+			char *name, size_t len, uint64_t *off)
+{
+	GElf_Shdr sh;
+	GElf_Sym sym;
+	Elf_Scn *scn = find_section_type(f, type, &sh);
+	Elf_Data *data;
+	size_t i, n;
+	const char *s;
+
+	if (!scn || !sh.sh_entsize)
+		return -1;
+	data = elf_getdata(scn, NULL);
+	if (!data)
+		return -1;
+	n = data->d_size / sh.sh_entsize;
+	for (i = 0; i < n; i++) {
+		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    sym.st_shndx == SHN_UNDEF || addr < sym.st_value ||
+		    addr - sym.st_value >= sym.st_size)
+			continue;
+		s = elf_strptr(f->elf, sh.sh_link, sym.st_name);
+		if (!s || !*s)
+			continue;
+		snprintf(name, len, "%s", s);
+		*off = addr - sym.st_value;
+		return 0;
+	}
+	return -1;
+}
+
+int elf_file_symbol_at(struct elf_file *f, uint64_t addr, char *name, size_t len,
+		       uint64_t *off)
+{
+	if (!symbol_at_in(f, SHT_SYMTAB, addr, name, len, off))
+		return 0;
+	return symbol_at_in(f, SHT_DYNSYM, addr, name, len, off);
+}
+
 int elf_file_symbol(struct elf_file *f, const char *name, uint64_t *value,
 		    uint64_t *size)
 {

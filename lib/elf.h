@@ -22,6 +22,12 @@ void elf_file_free(struct elf_file *f);
  * unrelocated) / *size if found, -1 if not (no error set). */
 int elf_file_symbol(struct elf_file *f, const char *name, uint64_t *value,
 		    uint64_t *size);
+/* The function symbol whose [st_value, st_value + st_size) holds addr
+ * (unrelocated), from .symtab then .dynsym: its name into name and
+ * addr - st_value into *off.  -1 if none: a nearest symbol that does not
+ * cover addr is not an answer. */
+int elf_file_symbol_at(struct elf_file *f, uint64_t addr, char *name, size_t len,
+		       uint64_t *off);
 /* GNU build-id as lowercase hex into hex (>= 2*20+1 bytes); -1 if none. */
 int elf_file_build_id(struct elf_file *f, char *hex, size_t len);
 /* .gnu_debuglink file name and CRC; -1 if none. */

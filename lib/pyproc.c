@@ -495,6 +495,7 @@ int pyproc_open(struct pyproc *p, struct target *t,
 	memset(p, 0, sizeof(*p));
 	p->t = t;
 	p->pid = t->pid;
+	p->debug_dirs = opt->debug_dirs;
 
 	snprintf(link, sizeof(link), "/proc/%d/exe", (int)p->pid);
 	n = readlink(link, p->exe, sizeof(p->exe) - 1);

@@ -51,6 +51,7 @@ struct pyproc {
 	uint64_t code_type;		/* &PyCode_Type, 0 if not found */
 	int layout_cached;		/* DWARF part came from the cache */
 	struct layout layout;
+	const char *const *debug_dirs;	/* from the options; NULL: default */
 	char warning[256];		/* non-fatal note for the user, or "" */
 };
 

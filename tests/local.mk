@@ -22,6 +22,7 @@ HS_PY_TESTS = \
 	tests/test_offsets.py \
 	tests/test_info.py \
 	tests/test_stacks.py \
+	tests/test_native.py \
 	tests/test_attach.py \
 	tests/test_errors.py \
 	tests/test_cli.py
