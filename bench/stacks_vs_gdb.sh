@@ -6,7 +6,8 @@
 # Debian's python3.11, whose python3.11-dbg package gives gdb its py-bt
 # command, then times RUNS runs of each tool and prints the median wall
 # times, their ratio, and the pause heapscope reports (the time the
-# target was frozen).
+# target was frozen).  "cold" runs with --no-cache: the DWARF of the
+# build is read every time, as on the first run on a machine.
 #   HEAPSCOPE  the heapscope binary (default: ./heapscope)
 #   RUNS       runs per tool (default 10)
 set -eu
@@ -34,13 +35,23 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 # warm: the first heapscope run fills the layout cache
 "$hs" stacks "$pid" > /dev/null
 
-hs_ns=() gdb_ns=() pause=()
+hs_ns=() gdb_ns=() pause=() cold_ns=() native_ns=()
 for i in $(seq "$runs"); do
 	t0=$(now)
 	out=$("$hs" stacks --json "$pid")
 	t1=$(now)
 	hs_ns+=($((t1 - t0)))
 	pause+=($(printf '%s' "$out" | "$py" -c 'import json,sys; print(json.load(sys.stdin)["pause_us"])'))
+
+	t0=$(now)
+	"$hs" stacks --no-cache "$pid" > /dev/null
+	t1=$(now)
+	cold_ns+=($((t1 - t0)))
+
+	t0=$(now)
+	"$hs" stacks --native "$pid" > /dev/null
+	t1=$(now)
+	native_ns+=($((t1 - t0)))
 
 	t0=$(now)
 	gout=$(gdb -p "$pid" -batch -nx -iex 'set auto-load safe-path /' \
@@ -57,12 +68,16 @@ fi
 
 hs_med=$(printf '%s\n' "${hs_ns[@]}" | median)
 gdb_med=$(printf '%s\n' "${gdb_ns[@]}" | median)
+cold_med=$(printf '%s\n' "${cold_ns[@]}" | median)
+native_med=$(printf '%s\n' "${native_ns[@]}" | median)
 p_med=$(printf '%s\n' "${pause[@]}" | median)
 p_max=$(printf '%s\n' "${pause[@]}" | sort -n | tail -1)
-awk -v h="$hs_med" -v g="$gdb_med" -v pm="$p_med" -v px="$p_max" -v n="$runs" 'BEGIN {
+awk -v h="$hs_med" -v c="$cold_med" -v nt="$native_med" -v g="$gdb_med" -v pm="$p_med" -v px="$p_max" -v n="$runs" 'BEGIN {
 	printf "target: fixtures/stacks.py under /usr/bin/python3.11, 6 threads, %d runs each\n", n
-	printf "heapscope stacks          median %8.2f ms\n", h / 1e6
-	printf "gdb -p -batch py-bt       median %8.2f ms\n", g / 1e6
-	printf "ratio gdb/heapscope       %8.1fx\n", g / h
-	printf "target pause (heapscope)  median %8.3f ms, max %.3f ms\n", pm / 1000, px / 1000
+	printf "%-36s median %9.2f ms\n", "heapscope stacks", h / 1e6
+	printf "%-36s median %9.2f ms\n", "heapscope stacks --no-cache (cold)", c / 1e6
+	printf "%-36s median %9.2f ms\n", "heapscope stacks --native", nt / 1e6
+	printf "%-36s median %9.2f ms\n", "gdb -p -batch thread apply all py-bt", g / 1e6
+	printf "ratio gdb / heapscope: %.1fx (cold layout cache %.1fx, --native %.1fx)\n", g / h, g / c, g / nt
+	printf "target pause (heapscope stacks): median %.3f ms, max %.3f ms\n", pm / 1000, px / 1000
 }'
