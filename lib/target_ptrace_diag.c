@@ -263,6 +263,15 @@ int ptrace_diagnose(pid_t pid, pid_t tid, int e, const char *what,
 					      "run heapscope as root");
 				return -1;
 			}
+			if ((tuid[0] != me || tgid[0] != mg) && geteuid() == 0) {
+				/* root in a container without the capability */
+				user_name(tuid[0], u1, sizeof(u1));
+				hs_error_set(err, HS_EPERM, "process %d belongs to %s: tracing "
+					     "another user's process needs CAP_SYS_PTRACE",
+					     (int)pid, u1);
+				hs_error_hint(err, "%s", no_cap_hint());
+				return -1;
+			}
 			if (tuid[0] != me || tgid[0] != mg) {
 				user_name(tuid[0], u1, sizeof(u1));
 				user_name(me, u2, sizeof(u2));

@@ -348,8 +348,86 @@ def case_refused(interp):
         hstest.ok(good, name + ": target saw no signal and no error", d)
 
 
+def held_as_nobody():
+    """A Python process of user nobody (Debian's interpreter: pyenv's live
+    under /root, which nobody cannot read)."""
+    cmd = unprivileged_cmd()
+    return subprocess.Popen(cmd + ["/usr/bin/python3.11", "-c",
+                                   "import time\nprint('ready', flush=True)\n"
+                                   "time.sleep(1000)"],
+                            stdout=subprocess.PIPE, text=True)
+
+
+def case_no_cap():
+    """Root without CAP_SYS_PTRACE (a container's root) against another
+    user's process: refused, and the message says which capability."""
+    name = "debian-3.11: ptrace refused without CAP_SYS_PTRACE"
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or not setpriv or not unprivileged_cmd():
+        hstest.skip(name, "needs root and setpriv")
+        return
+    if not os.access("/usr/bin/python3.11", os.X_OK):
+        hstest.skip(name, "needs /usr/bin/python3.11 for a process of user nobody")
+        return
+    proc = held_as_nobody()
+    try:
+        proc.stdout.readline()
+        p = subprocess.run([setpriv, "--bounding-set=-sys_ptrace", hstest.HEAPSCOPE,
+                            "stacks", str(proc.pid)], capture_output=True, text=True,
+                           timeout=60)
+        hstest.ok(p.returncode == EPERM_STATUS and "CAP_SYS_PTRACE" in p.stderr and
+                  "--cap-add=SYS_PTRACE" in p.stderr and one_line_error(p.stderr),
+                  name + ": status %d, names the capability and the container fix"
+                  % EPERM_STATUS, "status %d, stderr: %s" % (p.returncode, p.stderr))
+        hstest.ok(proc.poll() is None and tracer_of(proc.pid) == 0,
+                  name + ": target runs on, untraced")
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def case_yama():
+    """kernel.yama.ptrace_scope = 2 (admin only): a plain user is refused
+    and told why.  The old value is put back."""
+    name = "debian-3.11: ptrace refused by yama"
+    knob = "/proc/sys/kernel/yama/ptrace_scope"
+    if not os.path.exists(knob):
+        hstest.skip(name, "this kernel has no Yama LSM (%s missing)" % knob)
+        return
+    if os.geteuid() != 0 or not unprivileged_cmd() or \
+            not os.access("/usr/bin/python3.11", os.X_OK):
+        hstest.skip(name, "needs root, setpriv or runuser, and /usr/bin/python3.11")
+        return
+    with open(knob) as f:
+        old = f.read().strip()
+    if old == "3":
+        hstest.skip(name, "ptrace_scope is 3: ptrace is off until reboot")
+        return
+    proc = held_as_nobody()
+    try:
+        proc.stdout.readline()
+        with open(knob, "w") as f:
+            f.write("2")
+        try:
+            p = subprocess.run(unprivileged_cmd() + [hstest.HEAPSCOPE, "stacks",
+                                                     str(proc.pid)],
+                               capture_output=True, text=True, timeout=60)
+        finally:
+            with open(knob, "w") as f:
+                f.write(old)
+        hstest.ok(p.returncode == EPERM_STATUS and "ptrace_scope" in p.stderr and
+                  one_line_error(p.stderr),
+                  name + ": status %d naming kernel.yama.ptrace_scope" % EPERM_STATUS,
+                  "status %d, stderr: %s" % (p.returncode, p.stderr))
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 CASES = (case_repeat, case_kill_heapscope, case_signal_while_frozen,
          case_target_exits, case_stopped_target, case_refused)
+# these run once, against a process of user nobody under Debian's python3.11
+ONCE = (case_no_cap, case_yama)
 
 
 def chosen_interpreters():
@@ -381,6 +459,11 @@ def main():
             except (RuntimeError, OSError, ValueError,
                     subprocess.SubprocessError) as e:
                 hstest.ok(False, "%s: %s" % (interp.name, case.__name__), repr(e))
+    for case in ONCE:
+        try:
+            case()
+        except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as e:
+            hstest.ok(False, case.__name__, repr(e))
     hstest.done()
 
 
