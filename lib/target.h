@@ -84,6 +84,18 @@ void target_resume(struct target *t);
 /* Resume if needed, free everything.  NULL is fine. */
 void target_close(struct target *t);
 
+/*
+ * A target over memory held in our own process: regions of bytes at
+ * target addresses (copied in).  For unit tests of the decoders over
+ * synthetic memory, and later for snapshots and core files.  Reads must
+ * fall within one region; regs are not available.
+ */
+struct target *target_image_new(void);
+/* Add a region; 0, or -1 with err (HS_ENOMEM, or HS_EINTERNAL when it
+ * overlaps a region already there). */
+int target_image_add(struct target *t, uint64_t addr, const void *data, size_t len,
+		     struct hs_error *err);
+
 /* Install handlers for SIGINT, SIGTERM, SIGHUP (and SIGQUIT, SIGPIPE) that
  * detach every attached target, then re-raise the signal with its default
  * action.  Safe to call once at start-up. */
