@@ -11,8 +11,9 @@ const char cmd_usage_stacks[] =
 	"usage: heapscope stacks [--native] [--json] [--layout=SOURCE] [--debug-dir=DIR] PID\n"
 	"\n"
 	"Print the Python stack of every thread of process PID, innermost frame\n"
-	"first: function, file and line, the thread's id and name, and whether it\n"
-	"holds the GIL.  The target is frozen only while its stacks are read.\n"
+	"first: function, file and line; the thread's id and name, whether it holds\n"
+	"the GIL, and the system call it waits in.  The target is frozen only while\n"
+	"its stacks are read.\n"
 	"\n"
 	"  --native           merge each thread's native (C) frames with its Python\n"
 	"                     frames (libunwind)\n"
@@ -36,11 +37,12 @@ void stacks_print_text(FILE *f, const struct session *s, const struct stacks *st
 	for (i = 0; i < st->nthreads; i++) {
 		const struct stack_thread *th = &st->threads[i];
 
-		fprintf(f, "\nThread %d \"%s\" (%s) ident 0x%llx%s%s%s\n", (int)th->tid,
+		fprintf(f, "\nThread %d \"%s\" (%s) ident 0x%llx%s%s%s%s%s\n", (int)th->tid,
 			th->name[0] ? th->name : "?", th->os_name[0] ? th->os_name : "?",
 			(unsigned long long)th->thread_id,
 			th->main ? ", main thread" : "",
 			th->gil == 1 ? ", holds the GIL" : "",
+			th->syscall[0] ? ", waiting in " : "", th->syscall,
 			th->nframes ? "" : ", no Python frames");
 		for (k = 0; k < th->nframes; k++) {
 			const struct stack_frame *fr = &th->frames[k];
@@ -105,6 +107,11 @@ static void print_json(const struct session *s, const struct stacks *st)
 			json_null(&j);
 		else
 			json_bool(&j, th->gil);
+		json_key(&j, "syscall");
+		if (th->syscall[0])
+			json_str(&j, th->syscall);
+		else
+			json_null(&j);
 		json_key(&j, "frames");
 		json_begin_arr(&j);
 		for (k = 0; k < th->nframes; k++) {

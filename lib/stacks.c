@@ -252,6 +252,44 @@ static void thread_name(pid_t pid, pid_t tid, char *buf, size_t len)
 	fclose(f);
 }
 
+/* x86_64 system calls a blocked Python thread is commonly found in. */
+static const struct {
+	int nr;
+	const char *name;
+} syscalls[] = {
+	{ 0, "read" }, { 1, "write" }, { 7, "poll" }, { 23, "select" },
+	{ 34, "pause" }, { 35, "nanosleep" }, { 43, "accept" }, { 45, "recvfrom" },
+	{ 47, "recvmsg" }, { 61, "wait4" }, { 202, "futex" }, { 230, "clock_nanosleep" },
+	{ 232, "epoll_wait" }, { 247, "waitid" }, { 270, "pselect6" }, { 271, "ppoll" },
+	{ 281, "epoll_pwait" }, { 288, "accept4" }, { 441, "epoll_pwait2" },
+};
+
+/*
+ * The system call a thread is blocked in, from /proc/PID/task/TID/syscall
+ * (its first field: a number, or "running").  A thread in a ptrace stop
+ * still shows the call it was interrupted in.
+ */
+static void thread_syscall(pid_t pid, pid_t tid, char *buf, size_t len)
+{
+	char fn[64], line[256];
+	size_t i;
+	FILE *f;
+	int nr;
+
+	buf[0] = '\0';
+	snprintf(fn, sizeof(fn), "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
+	f = fopen(fn, "re");
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f) && sscanf(line, "%d", &nr) == 1 && nr >= 0) {
+		snprintf(buf, len, "syscall %d", nr);
+		for (i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++)
+			if (syscalls[i].nr == nr)
+				snprintf(buf, len, "%s", syscalls[i].name);
+	}
+	fclose(f);
+}
+
 /* Native tid of a thread: from the thread state (3.11+), else the thread
  * whose fs_base (glibc's struct pthread, which pthread_self() returns)
  * equals the thread id. */
@@ -381,8 +419,10 @@ int stacks_read(struct pyproc *p, struct stacks *s, struct hs_error *err)
 				goto out;
 			th->main = main_thread && th->thread_id == main_thread;
 			th->tid = native_tid(p, ts, th->thread_id, fsbase, p->t->ntids);
-			if (th->tid)
+			if (th->tid) {
 				thread_name(p->pid, th->tid, th->os_name, sizeof(th->os_name));
+				thread_syscall(p->pid, th->tid, th->syscall, sizeof(th->syscall));
+			}
 			if (p->minor <= 10) {
 				if (walk_frame_objects(&w, ts, th))
 					goto nomem;

@@ -40,6 +40,8 @@ struct stack_thread {
 	char name[64];		/* threading name ("MainThread"), "" if unknown */
 	char os_name[64];	/* OS thread name (/proc/PID/task/TID/comm) */
 	int gil;		/* 1 holds the GIL, 0 not, -1 unknown */
+	char syscall[24];	/* system call it waits in ("futex"), "" if
+				 * running or unknown */
 	int main;		/* the main thread of the interpreter */
 	struct stack_frame *frames;
 	size_t nframes;

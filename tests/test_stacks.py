@@ -6,7 +6,8 @@ method) and records each thread's own stack from inside; its main thread
 spins in pure Python holding the GIL.  For every interpreter build, the
 Python frames heapscope reads from outside must be exactly those (file,
 line, function, and qualified name from 3.11), with the right native
-thread ids, threading names, the main thread and the GIL holder; every layout source that
+thread ids, threading names, the main thread, the GIL holder and the
+system call each thread waits in; every layout source that
 exists for the build must give the same answer, and one that does not
 exist must be refused.
 """
@@ -15,6 +16,7 @@ import time
 import hstest
 
 TRIES = 40      # a thread may be a few instructions short of blocking
+SLEEP_CALLS = ("clock_nanosleep", "nanosleep", "select", "pselect6")
 
 
 def compare(fix, got, minor):
@@ -55,6 +57,13 @@ def compare(fix, got, minor):
         # only the spinning main thread wants the GIL; the others wait
         if ht["gil"] is not is_main:
             diffs.append("thread %s: gil=%s" % (ft["name"], ht["gil"]))
+        # the kernel's view: the lock waiter in futex, sleepers sleeping,
+        # the spinning main thread in no system call
+        want_sc = None if is_main else ("futex",) if ft["name"] == "lock" else SLEEP_CALLS
+        if (ht["syscall"] is None) != (want_sc is None) or \
+                (want_sc and ht["syscall"] not in want_sc):
+            diffs.append("thread %s: waiting in %s, expected %s"
+                         % (ft["name"], ht["syscall"], want_sc))
     return diffs
 
 
