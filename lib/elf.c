@@ -106,23 +106,29 @@ static Elf_Scn *find_section_type(struct elf_file *f, Elf64_Word type, GElf_Shdr
 	return NULL;
 }
 
+/* The symbol table of type (SHT_SYMTAB or SHT_DYNSYM): its data, header
+ * and entry count; NULL if none. */
+static Elf_Data *sym_table(struct elf_file *f, Elf64_Word type, GElf_Shdr *sh, size_t *n)
+{
+	Elf_Scn *scn = find_section_type(f, type, sh);
+	Elf_Data *data;
+
+	if (!scn || !sh->sh_entsize || !(data = elf_getdata(scn, NULL)))
+		return NULL;
+	*n = data->d_size / sh->sh_entsize;
+	return data;
+}
+
 static int lookup_in(struct elf_file *f, Elf64_Word type, const char *name,
 		     uint64_t *value, uint64_t *size)
 {
 	GElf_Shdr sh;
 	GElf_Sym sym;
-	Elf_Scn *scn = find_section_type(f, type, &sh);
-	Elf_Data *data;
 	size_t i, n;
+	Elf_Data *data = sym_table(f, type, &sh, &n);
 	const char *s;
 
-	if (!scn || !sh.sh_entsize)
-		return -1;
-	data = elf_getdata(scn, NULL);
-	if (!data)
-		return -1;
-	n = data->d_size / sh.sh_entsize;
-	for (i = 0; i < n; i++) {
+	for (i = 0; data && i < n; i++) {
 		if (!gelf_getsym(data, (int)i, &sym) || !sym.st_name ||
 		    sym.st_shndx == SHN_UNDEF)
 			continue;
@@ -142,18 +148,11 @@ static int symbol_at_in(struct elf_file *f, Elf64_Word type, uint64_t addr,
 {
 	GElf_Shdr sh;
 	GElf_Sym sym;
-	Elf_Scn *scn = find_section_type(f, type, &sh);
-	Elf_Data *data;
 	size_t i, n;
+	Elf_Data *data = sym_table(f, type, &sh, &n);
 	const char *s;
 
-	if (!scn || !sh.sh_entsize)
-		return -1;
-	data = elf_getdata(scn, NULL);
-	if (!data)
-		return -1;
-	n = data->d_size / sh.sh_entsize;
-	for (i = 0; i < n; i++) {
+	for (i = 0; data && i < n; i++) {
 		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
 		    sym.st_shndx == SHN_UNDEF || addr < sym.st_value ||
 		    addr - sym.st_value >= sym.st_size)

@@ -169,6 +169,17 @@ def interpreters():
     return res
 
 
+def for_each_interpreter(check, what):
+    """Run check(interp) for every interpreter present; skip the others
+    with the reason they are missing; then finish the TAP stream."""
+    for interp in interpreters():
+        if not interp.available():
+            skip("%s: %s" % (interp.name, what), interp.why)
+            continue
+        check(interp)
+    done()
+
+
 def unsupported_interpreters():
     """Pythons heapscope refuses (2.7, 3.6, 3.7), present ones only."""
     res = []

@@ -63,13 +63,4 @@ def check(interp):
         hstest.ok(fx.alive() and fx.tracer() == 0, "%s: target running, untraced" % name)
 
 
-def main():
-    for interp in hstest.interpreters():
-        if not interp.available():
-            hstest.skip("%s: info" % interp.name, interp.why)
-            continue
-        check(interp)
-    hstest.done()
-
-
-main()
+hstest.for_each_interpreter(check, "info")

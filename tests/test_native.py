@@ -79,13 +79,4 @@ def check(interp):
                   lb)
 
 
-def main():
-    for interp in hstest.interpreters():
-        if not interp.available():
-            hstest.skip("%s: native stacks" % interp.name, interp.why)
-            continue
-        check(interp)
-    hstest.done()
-
-
-main()
+hstest.for_each_interpreter(check, "native stacks")

@@ -123,13 +123,4 @@ def check_interp(interp):
                   "%s: fixture still running and untraced" % name)
 
 
-def main():
-    for interp in hstest.interpreters():
-        if not interp.available():
-            hstest.skip("%s: stacks" % interp.name, interp.why)
-            continue
-        check_interp(interp)
-    hstest.done()
-
-
-main()
+hstest.for_each_interpreter(check_interp, "stacks")
