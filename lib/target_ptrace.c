@@ -843,6 +843,13 @@ int target_attach(struct target **out, pid_t pid, unsigned flags,
 	}
 	if (pid == getpid())
 		return hs_error_set(err, HS_EUSAGE, "process %d is heapscope itself", (int)pid);
+	/* kernel threads have no memory of their own to read */
+	if (pid == 2 || status_pid(pid, "PPid") == 2 || status_pid(pid, "Kthread") == 1) {
+		hs_error_set(err, HS_ENOTPYTHON, "process %d is a kernel thread, not a Python "
+			     "process", (int)pid);
+		hs_error_hint(err, "give the pid of a Python process: ps -eo pid,comm | grep python");
+		return -1;
+	}
 	if (state_gone(st) && process_gone(pid)) {
 		hs_error_set(err, HS_EGONE, "target exited: process %d is a zombie", (int)pid);
 		hs_error_hint(err, "it has exited; its parent has not collected it yet");

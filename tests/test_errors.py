@@ -1,5 +1,6 @@
 """Errors a user will meet: one line (plus a hint), a distinct exit
 status, and the target untouched."""
+import os
 import subprocess
 import time
 
@@ -24,12 +25,36 @@ def untouched(pid):
     return st["State"].split()[0] in ("S", "R") and st["TracerPid"].strip() == "0"
 
 
+def kernel_thread():
+    """The pid of a kernel thread (a child of kthreadd), or None."""
+    for name in sorted(os.listdir("/proc")):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % name) as f:
+                st = dict(l.split(":", 1) for l in f if ":" in l)
+        except OSError:
+            continue
+        if st.get("PPid", "").strip() == "2":
+            return int(name)
+    return None
+
+
 def main():
     pid = hstest.unused_pid()
     for cmd in ("stacks", "info"):
         p = hstest.run([cmd, str(pid)])
         hstest.ok(p.returncode == ENOPROC and one_line(p),
                   "%s on a pid that does not exist: exit 3, one line" % cmd,
+                  "exit %d: %s" % (p.returncode, p.stderr))
+
+    kthread = kernel_thread()
+    if kthread is None:
+        hstest.skip("a kernel thread: exit 4", "no kernel thread visible here (pid namespace)")
+    else:
+        p = hstest.run(["stacks", str(kthread)])
+        hstest.ok(p.returncode == ENOTPYTHON and one_line(p) and "kernel thread" in p.stderr,
+                  "a kernel thread (pid %d): exit 4, says so" % kthread,
                   "exit %d: %s" % (p.returncode, p.stderr))
 
     sleeper = subprocess.Popen(["sleep", "1000"])
