@@ -1,3 +1,12 @@
+/*
+ * linetable.c - CPython line tables, decoded as PyCode_Addr2Line does.
+ *
+ * Checked against the interpreters themselves: for every code object of
+ * the standard library of 3.8-3.13, at every instruction offset, these
+ * give what PyCode_Addr2Line gives.  Tables are untrusted bytes: every
+ * read is bounded by n, and a table that ends early gives no line (or,
+ * for lnotab, the last line it reached).
+ */
 #include "config.h"
 #include "linetable.h"
 

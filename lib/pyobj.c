@@ -1,5 +1,11 @@
 /*
- * pyobj.c - decode single objects: type names, str, bytes.
+ * pyobj.c - decode single objects: type names, str, bytes, small ints.
+ *
+ * str layouts (PyASCIIObject.state: interned bits 0-1, kind 2-4,
+ * compact 5, ascii 6 on 3.8-3.13): compact ASCII data follows the
+ * PyASCIIObject, other compact data the PyCompactUnicodeObject, and a
+ * legacy (non-compact) string points to its data.  The sizes differ
+ * between <=3.11 (wstr fields) and 3.12+, so they come from the layout.
  */
 #include "config.h"
 #include <stdlib.h>
@@ -85,11 +91,21 @@ int pyobj_str(struct pyproc *p, uint64_t obj, char *buf, size_t len,
 	    target_read_u32(p->t, obj + LAY(l, ascii_state), &state, err))
 		return -1;
 	kind = STATE_KIND(state);
-	if (length > PYOBJ_MAX_LEN || (kind != 1 && kind != 2 && kind != 4))
+	/* a negative length reads as huge; ASCII is always one byte a
+	 * character; kind 0 is a 3.8-3.11 legacy string not yet made ready,
+	 * with only a wchar_t copy, which we do not decode */
+	if (length > PYOBJ_MAX_LEN || (kind != 1 && kind != 2 && kind != 4) ||
+	    (STATE_ASCII(state) && kind != 1))
 		return hs_error_set(err, HS_EREAD, "malformed str object at 0x%llx",
 				    (unsigned long long)obj);
 	if (STATE_COMPACT(state)) {
-		data = obj + (STATE_ASCII(state) ? LAY(l, ascii_size) : LAY(l, compact_size));
+		int64_t off = STATE_ASCII(state) ? LAY(l, ascii_size) : LAY(l, compact_size);
+
+		if (off <= 0)
+			return hs_error_set(err, HS_ELAYOUT, "the layout has no str sizes");
+		data = obj + (uint64_t)off;
+	} else if (!LAY_HAS(l, unicode_data)) {
+		return hs_error_set(err, HS_ELAYOUT, "the layout has no str data pointer");
 	} else if (target_read_u64(p->t, obj + LAY(l, unicode_data), &data, err)) {
 		return -1;
 	}

@@ -1,5 +1,13 @@
 /*
  * stacks.c - every thread's Python stack, from the thread states.
+ *
+ * Frames are followed from the thread state: PyFrameObject.f_back on
+ * 3.8-3.10, _PyInterpreterFrame.previous on 3.11+.  Code objects are
+ * decoded once per stacks_read (name, file, line table) in a small
+ * cache, so a dump costs a few reads per frame.  Everything is read from
+ * a target that may be inconsistent (--no-stop) or corrupt: chains are
+ * bounded and checked for cycles, and a frame that cannot be read ends
+ * that thread's stack with a warning instead of failing the command.
  */
 #include "config.h"
 #include <stdio.h>
@@ -11,6 +19,10 @@
 
 #define CODE_CACHE_SLOTS 512	/* power of two */
 #define MAX_LINETABLE (1u << 20)
+/* frames visited per thread, shims included, and the set that holds them
+ * (a power of two, at most half full) */
+#define MAX_FRAME_STEPS (2 * STACKS_MAX_FRAMES)
+#define SEEN_SLOTS (2 * MAX_FRAME_STEPS)
 
 /* Frame owners (3.12+): entry/shim frames pushed by the C eval loop. */
 #define OWNER_CSTACK 3
@@ -21,12 +33,23 @@ struct code_info {
 	char name[256], qualname[256], file[512];
 	uint8_t *table;
 	size_t ntable;
+	int64_t nbytes;		/* 3.11+: bytes of co_code_adaptive, -1 unknown */
 	int ok;
+};
+
+/* Frame addresses seen on the current thread; a slot is in use when its
+ * stamp is the thread's. */
+struct seen_slot {
+	uint64_t addr;
+	uint32_t stamp;
 };
 
 struct walker {
 	struct pyproc *p;
 	struct code_info *cache;	/* CODE_CACHE_SLOTS entries */
+	struct seen_slot *seen;		/* SEEN_SLOTS entries */
+	uint32_t stamp;
+	uint64_t code_type;		/* PyCode_Type, learnt if not a symbol */
 	enum linetable_format fmt;
 };
 
@@ -37,6 +60,7 @@ static struct code_info *code_lookup(struct walker *w, uint64_t code)
 	size_t h = (size_t)((code >> 4) * 0x9e3779b97f4a7c15ull) & (CODE_CACHE_SLOTS - 1);
 	struct code_info *c = &w->cache[h];
 	uint64_t obj;
+	int64_t units;
 	int32_t first;
 
 	if (c->code == code)
@@ -44,6 +68,7 @@ static struct code_info *code_lookup(struct walker *w, uint64_t code)
 	free(c->table);
 	memset(c, 0, sizeof(*c));
 	c->code = code;
+	c->nbytes = -1;
 	if (target_read_u64(p->t, code + LAY(l, code_name), &obj, NULL) ||
 	    pyobj_str(p, obj, c->name, sizeof(c->name), NULL) < 0)
 		return c;
@@ -57,6 +82,11 @@ static struct code_info *code_lookup(struct walker *w, uint64_t code)
 	if (target_read(p->t, code + LAY(l, code_firstlineno), &first, sizeof(first), NULL))
 		return c;
 	c->firstlineno = first;
+	/* 3.11+ code objects are var-sized: ob_size code units inline */
+	if (LAY_HAS(l, code_code_adaptive) &&
+	    !target_read(p->t, code + LAY(l, varobject_ob_size), &units, sizeof(units), NULL) &&
+	    units > 0 && units < (1 << 28))
+		c->nbytes = 2 * units;
 	if (target_read_u64(p->t, code + LAY(l, code_linetable), &obj, NULL) ||
 	    pyobj_bytes(p, obj, &c->table, &c->ntable, MAX_LINETABLE, NULL))
 		c->table = NULL;
@@ -64,8 +94,16 @@ static struct code_info *code_lookup(struct walker *w, uint64_t code)
 	return c;
 }
 
+/*
+ * Append a Python frame running code at byte offset addr of its bytecode
+ * (negative: not started).  The line follows PyCode_Addr2Line on the
+ * frame's last instruction.  CPython 3.8/3.9 report f_lineno instead for
+ * a frame with a trace function, which is stale once tracing stops; the
+ * instruction is where the thread really is, so heapscope uses it on
+ * every version.  Returns -1 only when out of memory.
+ */
 static int add_frame(struct walker *w, struct stack_thread *th, size_t *cap,
-		     uint64_t code, long addr, int entry)
+		     uint64_t code, int64_t addr, int entry)
 {
 	struct code_info *c = code_lookup(w, code);
 	struct stack_frame *f;
@@ -93,20 +131,44 @@ static int add_frame(struct walker *w, struct stack_thread *th, size_t *cap,
 	snprintf(f->function, sizeof(f->function), "%s", c->name);
 	snprintf(f->qualname, sizeof(f->qualname), "%s", c->qualname);
 	snprintf(f->file, sizeof(f->file), "%s", c->file);
+	/* an instruction pointer outside the code (3.11+) has no line; one
+	 * unit before the start is a frame that has not begun */
+	if (c->nbytes >= 0 && (addr < -2 || addr >= c->nbytes))
+		return 0;
 	if (c->table)
 		f->line = linetable_line(w->fmt, c->table, c->ntable, c->firstlineno,
-					 addr > (1L << 30) ? -1 : (int)addr);
+					 addr > (1L << 30) || addr < 0 ? -1 : (int)addr);
 	return 0;
 }
 
-static int seen_before(const uint64_t *seen, size_t n, uint64_t addr)
+/* Start a new thread's set of seen frames. */
+static void seen_reset(struct walker *w)
 {
-	size_t i;
+	if (++w->stamp == 0) {
+		memset(w->seen, 0, SEEN_SLOTS * sizeof(*w->seen));
+		w->stamp = 1;
+	}
+}
 
-	for (i = 0; i < n; i++)
-		if (seen[i] == addr)
+/* 1 if addr was seen before on this thread, else remember it. */
+static int seen_before(struct walker *w, uint64_t addr)
+{
+	size_t h = (size_t)((addr >> 3) * 0x9e3779b97f4a7c15ull >> 20) & (SEEN_SLOTS - 1);
+	size_t k;
+
+	/* at most MAX_FRAME_STEPS insertions: the table never fills */
+	for (k = 0; k < SEEN_SLOTS; k++, h = (h + 1) & (SEEN_SLOTS - 1)) {
+		struct seen_slot *s = &w->seen[h];
+
+		if (s->stamp != w->stamp) {
+			s->stamp = w->stamp;
+			s->addr = addr;
+			return 0;
+		}
+		if (s->addr == addr)
 			return 1;
-	return 0;
+	}
+	return 1;
 }
 
 static void warn(struct stack_thread *th, const char *what, uint64_t addr)
@@ -116,33 +178,44 @@ static void warn(struct stack_thread *th, const char *what, uint64_t addr)
 			 what, (unsigned long long)addr);
 }
 
-/* 3.8-3.10: PyFrameObject chain through f_back. */
+static void warn_long(struct stack_thread *th)
+{
+	if (!th->warning[0])
+		snprintf(th->warning, sizeof(th->warning),
+			 "more than %d frames: only the innermost shown", STACKS_MAX_FRAMES);
+}
+
+/* 3.8-3.10: PyFrameObject chain through f_back.  Every frame is run by
+ * its own eval call, so every frame is an entry. */
 static int walk_frame_objects(struct walker *w, uint64_t tstate, struct stack_thread *th)
 {
 	struct pyproc *p = w->p;
 	const struct layout *l = &p->layout;
-	uint64_t fr, code, seen[64];
-	size_t cap = 0, nseen = 0;
+	uint64_t fr, code;
+	size_t cap = 0;
 	int32_t lasti;
 
 	if (target_read_u64(p->t, tstate + LAY(l, tstate_frame), &fr, NULL)) {
 		warn(th, "unreadable thread state", tstate);
 		return 0;
 	}
-	while (fr && th->nframes < STACKS_MAX_FRAMES) {
-		/* a cycle would need to come back to a recent frame */
-		if (seen_before(seen, nseen < 64 ? nseen : 64, fr)) {
+	seen_reset(w);
+	while (fr) {
+		if (th->nframes >= STACKS_MAX_FRAMES) {
+			warn_long(th);
+			break;
+		}
+		if (seen_before(w, fr)) {
 			warn(th, "frame cycle", fr);
 			break;
 		}
-		seen[nseen++ % 64] = fr;
 		if (target_read_u64(p->t, fr + LAY(l, frameobj_code), &code, NULL) ||
 		    target_read(p->t, fr + LAY(l, frameobj_lasti), &lasti, sizeof(lasti), NULL)) {
 			warn(th, "unreadable frame", fr);
 			break;
 		}
 		/* 3.10 counts f_lasti in code units, 3.8/3.9 in bytes */
-		if (add_frame(w, th, &cap, code, p->minor >= 10 ? 2L * lasti : lasti, 1))
+		if (add_frame(w, th, &cap, code, p->minor >= 10 ? 2 * (int64_t)lasti : lasti, 1))
 			return -1;
 		if (target_read_u64(p->t, fr + LAY(l, frameobj_back), &fr, NULL)) {
 			warn(th, "unreadable frame", fr);
@@ -152,13 +225,36 @@ static int walk_frame_objects(struct walker *w, uint64_t tstate, struct stack_th
 	return 0;
 }
 
-/* 3.11+: _PyInterpreterFrame chain through previous. */
+/* 1 if code is a code object.  Without the PyCode_Type symbol, the type
+ * named "code" is learnt from the first object that has it. */
+static int is_code(struct walker *w, uint64_t code)
+{
+	struct pyproc *p = w->p;
+	uint64_t type;
+	char name[8];
+
+	if (pyobj_type(p, code, &type, NULL))
+		return 0;
+	if (w->code_type)
+		return type == w->code_type;
+	if (pyobj_type_name(p, type, name, sizeof(name), NULL) || strcmp(name, "code"))
+		return 0;
+	w->code_type = type;
+	return 1;
+}
+
+/*
+ * 3.11+: _PyInterpreterFrame chain through previous.  The instruction
+ * pointer (3.11/3.12 prev_instr: the last instruction started; 3.13
+ * instr_ptr: the one executing) minus the start of co_code_adaptive is
+ * the byte offset CPython's own _PyInterpreterFrame_LASTI * 2 gives.
+ */
 static int walk_interp_frames(struct walker *w, uint64_t tstate, struct stack_thread *th)
 {
 	struct pyproc *p = w->p;
 	const struct layout *l = &p->layout;
-	uint64_t fr, code, instr, type, seen[64];
-	size_t cap = 0, nseen = 0, steps = 0;
+	uint64_t fr, code, instr;
+	size_t cap = 0, steps = 0;
 	uint8_t owner = 0, is_entry = 0;
 
 	if (LAY_HAS(l, tstate_current_frame)) {
@@ -171,19 +267,27 @@ static int walk_interp_frames(struct walker *w, uint64_t tstate, struct stack_th
 		    target_read_u64(p->t, cf + LAY(l, cframe_current_frame), &fr, NULL))
 			fr = 0;
 	}
-	while (fr && steps++ < 2 * STACKS_MAX_FRAMES && th->nframes < STACKS_MAX_FRAMES) {
-		if (seen_before(seen, nseen < 64 ? nseen : 64, fr)) {
+	seen_reset(w);
+	while (fr) {
+		if (steps++ >= MAX_FRAME_STEPS || th->nframes >= STACKS_MAX_FRAMES) {
+			warn_long(th);
+			break;
+		}
+		if (seen_before(w, fr)) {
 			warn(th, "frame cycle", fr);
 			break;
 		}
-		seen[nseen++ % 64] = fr;
 		if (target_read(p->t, fr + LAY(l, iframe_owner), &owner, 1, NULL)) {
 			warn(th, "unreadable frame", fr);
 			break;
 		}
 		if (p->minor >= 12 && owner == OWNER_CSTACK) {
-			/* the frame above a C-stack shim was the first one
-			 * its eval call ran */
+			/*
+			 * The frame above a C-stack shim was the first one its
+			 * eval call ran.  (Should that frame have been skipped
+			 * below, the last one shown belongs to the same call
+			 * and stands for it.)
+			 */
 			if (th->nframes)
 				th->frames[th->nframes - 1].entry = 1;
 			goto next;
@@ -193,14 +297,14 @@ static int walk_interp_frames(struct walker *w, uint64_t tstate, struct stack_th
 			warn(th, "unreadable frame", fr);
 			break;
 		}
-		/* 3.13's f_executable may be something else than code */
-		if (p->code_type && (pyobj_type(p, code, &type, NULL) || type != p->code_type))
+		/* 3.13's f_executable need not be a code object */
+		if (p->minor >= 13 && !is_code(w, code))
 			goto next;
 		if (LAY_HAS(l, iframe_is_entry) &&
 		    target_read(p->t, fr + LAY(l, iframe_is_entry), &is_entry, 1, NULL))
 			is_entry = 0;
 		if (add_frame(w, th, &cap, code,
-			      (long)(int64_t)(instr - (code + LAY(l, code_code_adaptive))),
+			      (int64_t)(instr - (code + LAY(l, code_code_adaptive))),
 			      is_entry))
 			return -1;
 next:
@@ -209,6 +313,7 @@ next:
 			break;
 		}
 	}
+	/* the outermost frame was run by the thread's first eval call */
 	if (th->nframes)
 		th->frames[th->nframes - 1].entry = 1;
 	return 0;
@@ -359,24 +464,74 @@ static void python_names(struct pyproc *p, uint64_t interp, struct stacks *s)
 	pydict_items(p, active, name_cb, &n, NULL);
 }
 
+/* Note something wrong with a list on the last thread read from it. */
+static void list_warning(struct stacks *s, size_t first, const char *what)
+{
+	if (s->nthreads > first && !s->threads[s->nthreads - 1].warning[0])
+		snprintf(s->threads[s->nthreads - 1].warning,
+			 sizeof(s->threads[0].warning), "%s", what);
+}
+
+/*
+ * The thread list of an interpreter loops back (a corrupt or changing
+ * target): the last lam entries read from first on repeat with period
+ * lam.  Keep each thread state once.
+ */
+static void drop_repeats(struct stacks *s, size_t first, size_t lam)
+{
+	size_t n = s->nthreads - first, i, keep;
+
+	for (i = 0; i + lam < n; i++)
+		if (s->threads[first + i].tstate == s->threads[first + i + lam].tstate)
+			break;
+	keep = i + lam < n ? i + lam : n;
+	for (i = keep; i < n; i++)
+		free(s->threads[first + i].frames);
+	s->nthreads = first + keep;
+}
+
+static struct stack_thread *new_thread(struct stacks *s, size_t *cap)
+{
+	struct stack_thread *th;
+
+	if (s->nthreads == *cap) {
+		size_t ncap = *cap ? 2 * *cap : 8;
+		struct stack_thread *nt = realloc(s->threads, ncap * sizeof(*nt));
+
+		if (!nt)
+			return NULL;
+		s->threads = nt;
+		*cap = ncap;
+	}
+	th = &s->threads[s->nthreads++];
+	memset(th, 0, sizeof(*th));
+	return th;
+}
+
 int stacks_read(struct pyproc *p, struct stacks *s, struct hs_error *err)
 {
 	const struct layout *l = &p->layout;
-	struct walker w = { .p = p, .fmt = linetable_format_for(p->minor) };
+	struct walker w = { .p = p, .fmt = linetable_format_for(p->minor),
+			    .code_type = p->code_type };
 	uint64_t interp, ts, main_thread = 0, *fsbase = NULL;
-	size_t cap = 0, i, ninterp = 0;
+	uint64_t interps[PYPROC_MAX_INTERPS];
+	size_t cap = 0, i, ninterp = 0, nfs = 0;
 	int ret = -1;
 
 	memset(s, 0, sizeof(*s));
 	w.cache = calloc(CODE_CACHE_SLOTS, sizeof(*w.cache));
-	if (!w.cache)
-		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	w.seen = calloc(SEEN_SLOTS, sizeof(*w.seen));
+	if (!w.cache || !w.seen) {
+		hs_error_set(err, HS_ENOMEM, "out of memory");
+		goto out;
+	}
 	if (!LAY_HAS(l, tstate_native_thread_id) && p->t->ntids) {
 		fsbase = calloc(p->t->ntids, sizeof(*fsbase));
 		if (!fsbase) {
 			hs_error_set(err, HS_ENOMEM, "out of memory");
 			goto out;
 		}
+		nfs = p->t->ntids;
 		for (i = 0; i < p->t->ntids; i++) {
 			struct target_regs r;
 
@@ -384,41 +539,66 @@ int stacks_read(struct pyproc *p, struct stacks *s, struct hs_error *err)
 				fsbase[i] = r.fs_base;
 		}
 	}
-	if (LAY_HAS(l, runtime_main_thread))
-		target_read_u64(p->t, p->runtime + LAY(l, runtime_main_thread), &main_thread,
-				NULL);
+	if (LAY_HAS(l, runtime_main_thread) &&
+	    target_read_u64(p->t, p->runtime + LAY(l, runtime_main_thread), &main_thread,
+			    NULL))
+		main_thread = 0;
 
 	if (pyproc_first_interp(p, &interp, err))
 		goto out;
-	while (interp && ninterp++ < PYPROC_MAX_INTERPS) {
+	while (interp) {
 		int64_t holder = gil_holder(p, interp);
-		size_t nth = 0;
+		size_t first = s->nthreads, nth = 0, lam = 1, power = 1;
+		uint64_t tortoise = 0, back;
 
+		for (i = 0; i < ninterp && interps[i] != interp; i++)
+			;
+		if (i < ninterp || ninterp == PYPROC_MAX_INTERPS) {
+			list_warning(s, 0, i < ninterp ? "the interpreter list loops back"
+					   : "too many interpreters: the rest not shown");
+			break;
+		}
+		interps[ninterp++] = interp;
 		if (pyproc_first_tstate(p, interp, &ts, err))
 			goto out;
-		while (ts && nth++ < PYPROC_MAX_THREADS) {
+		while (ts) {
 			struct stack_thread *th;
 
-			if (s->nthreads == cap) {
-				size_t ncap = cap ? 2 * cap : 8;
-				struct stack_thread *nt = realloc(s->threads, ncap * sizeof(*nt));
-
-				if (!nt) {
-					hs_error_set(err, HS_ENOMEM, "out of memory");
-					goto out;
-				}
-				s->threads = nt;
-				cap = ncap;
+			/* Brent: a cycle shows as meeting the checkpoint again */
+			if (ts == tortoise) {
+				drop_repeats(s, first, lam);
+				list_warning(s, first, "the thread list loops back");
+				break;
 			}
-			th = &s->threads[s->nthreads++];
-			memset(th, 0, sizeof(*th));
+			if (lam == power) {
+				tortoise = ts;
+				power *= 2;
+				lam = 0;
+			}
+			lam++;
+			if (nth++ == PYPROC_MAX_THREADS) {
+				list_warning(s, first, "too many threads: the rest not shown");
+				break;
+			}
+			/* a thread state of another interpreter: the list is
+			 * changing under us or corrupt */
+			if (LAY_HAS(l, tstate_interp) &&
+			    (target_read_u64(p->t, ts + LAY(l, tstate_interp), &back, NULL) ||
+			     back != interp)) {
+				list_warning(s, first, "a thread state does not belong to its "
+					     "interpreter: the rest of the list not shown");
+				break;
+			}
+			th = new_thread(s, &cap);
+			if (!th)
+				goto nomem;
 			th->tstate = ts;
 			th->gil = holder < 0 ? -1 : (uint64_t)holder == ts;
 			if (target_read_u64(p->t, ts + LAY(l, tstate_thread_id), &th->thread_id,
 					    err))
 				goto out;
 			th->main = main_thread && th->thread_id == main_thread;
-			th->tid = native_tid(p, ts, th->thread_id, fsbase, p->t->ntids);
+			th->tid = native_tid(p, ts, th->thread_id, fsbase, nfs);
 			if (th->tid) {
 				thread_name(p->pid, th->tid, th->os_name, sizeof(th->os_name));
 				thread_syscall(p->pid, th->tid, th->syscall, sizeof(th->syscall));
@@ -432,6 +612,13 @@ int stacks_read(struct pyproc *p, struct stacks *s, struct hs_error *err)
 			if (pyproc_next_tstate(p, ts, &ts, err))
 				goto out;
 		}
+		/*
+		 * Without _PyRuntime.main_thread: CPython 3.8-3.13 put a new
+		 * thread state at the head of the list, so the main
+		 * interpreter's oldest one, its main thread's, is the tail.
+		 */
+		if (!main_thread && interp == p->interp && s->nthreads > first)
+			s->threads[s->nthreads - 1].main = 1;
 		python_names(p, interp, s);
 		if (pyproc_next_interp(p, interp, &interp, err))
 			goto out;
@@ -441,9 +628,10 @@ int stacks_read(struct pyproc *p, struct stacks *s, struct hs_error *err)
 nomem:
 	hs_error_set(err, HS_ENOMEM, "out of memory");
 out:
-	for (i = 0; i < CODE_CACHE_SLOTS; i++)
+	for (i = 0; w.cache && i < CODE_CACHE_SLOTS; i++)
 		free(w.cache[i].table);
 	free(w.cache);
+	free(w.seen);
 	free(fsbase);
 	if (ret)
 		stacks_release(s);
