@@ -21,6 +21,16 @@ struct cmd_opts {
 	int help;
 	const char *python;		/* demo: interpreter to run */
 	pid_t pid;
+	const char *source;		/* PID or snapshot FILE */
+	const char *addr;		/* show/path: object address */
+	const char *output;		/* snapshot -o */
+	const char *type_name;		/* objects --type */
+	const char *by;			/* top --by */
+	const char *format;		/* export --format */
+	long limit;			/* -n: rows shown, 0 = default */
+	int force;
+	int no_stop;
+	uint64_t max_copy;
 	struct pyproc_options py;
 	const char *debug_dirs[CMD_MAX_DEBUG_DIRS + 1];
 	int ndebug_dirs;
@@ -31,6 +41,12 @@ enum cmd_opt_flags {
 	OPT_PID = 1 << 0,	/* takes one PID argument */
 	OPT_NATIVE = 1 << 1,
 	OPT_PYTHON = 1 << 2,
+	OPT_SOURCE = 1 << 3,	/* takes PID or FILE */
+	OPT_ADDR = 1 << 4,	/* then an object address */
+	OPT_CAPTURE = 1 << 5,	/* --no-stop, --max-copy */
+	OPT_OUTPUT = 1 << 6,	/* -o FILE, --force */
+	OPT_QUERY = 1 << 7,	/* --by, -n, --type */
+	OPT_FORMAT = 1 << 8,	/* --format */
 };
 
 /* A capture session: attached target and its interpreter. */
@@ -63,6 +79,19 @@ void session_close(struct session *s);
 int cmd_fail(const struct hs_error *err);
 int cmd_usage_error(const struct command *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+struct heap;
+/* Capture PID or load FILE (o->source) into h, with a progress line on a
+ * terminal; prints errors and warnings.  0, or the exit status. */
+int source_open(const struct cmd_opts *o, struct heap *h);
+int cmd_snapshot(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_path(int argc, char **argv);
+int cmd_objects(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+extern const char cmd_usage_snapshot[], cmd_usage_top[], cmd_usage_show[], cmd_usage_path[],
+	cmd_usage_objects[], cmd_usage_export[];
 
 int cmd_info(int argc, char **argv);
 int cmd_stacks(int argc, char **argv);

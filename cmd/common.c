@@ -66,7 +66,37 @@ enum {
 	O_DEBUG_DIR,
 	O_NO_CACHE,
 	O_PYTHON,
+	O_NO_STOP,
+	O_MAX_COPY,
+	O_FORCE,
+	O_BY,
+	O_TYPE,
+	O_FORMAT,
 };
+
+/* "512M", "2G", "1000000": bytes; -1 if not a size. */
+static int parse_size(const char *s, uint64_t *v)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': n <<= 10; end++; break;
+	case 'm': case 'M': n <<= 20; end++; break;
+	case 'g': case 'G': n <<= 30; end++; break;
+	default: break;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end)
+		return -1;
+	*v = n;
+	return 0;
+}
 
 int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 	      struct cmd_opts *o, int *status)
@@ -79,6 +109,13 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 		{ "debug-dir", required_argument, NULL, O_DEBUG_DIR },
 		{ "no-cache", no_argument, NULL, O_NO_CACHE },
 		{ "python", required_argument, NULL, O_PYTHON },
+		{ "no-stop", no_argument, NULL, O_NO_STOP },
+		{ "max-copy", required_argument, NULL, O_MAX_COPY },
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, O_FORCE },
+		{ "by", required_argument, NULL, O_BY },
+		{ "type", required_argument, NULL, O_TYPE },
+		{ "format", required_argument, NULL, O_FORMAT },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch, src;
@@ -86,7 +123,8 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 	memset(o, 0, sizeof(*o));
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "jhn", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, flags & OPT_QUERY ? "jhn:o:" : "jhno:",
+				 longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			o->json = 1;
@@ -96,9 +134,60 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 			*status = 0;
 			return -1;
 		case 'n':
+			/* -n is --native for stacks, a row count elsewhere */
+			if (flags & OPT_QUERY) {
+				char *end;
+
+				o->limit = strtol(optarg, &end, 10);
+				if (*end || o->limit <= 0) {
+					*status = cmd_usage_error(c, "-n wants a positive number, "
+								  "not '%s'", optarg);
+					return -1;
+				}
+				break;
+			}
 			if (!(flags & OPT_NATIVE))
 				goto bad;
 			o->native = 1;
+			break;
+		case 'o':
+			if (!(flags & OPT_OUTPUT))
+				goto bad;
+			o->output = optarg;
+			break;
+		case O_FORCE:
+			if (!(flags & OPT_OUTPUT))
+				goto bad;
+			o->force = 1;
+			break;
+		case O_NO_STOP:
+			if (!(flags & OPT_CAPTURE))
+				goto bad;
+			o->no_stop = 1;
+			break;
+		case O_MAX_COPY:
+			if (!(flags & OPT_CAPTURE))
+				goto bad;
+			if (parse_size(optarg, &o->max_copy)) {
+				*status = cmd_usage_error(c, "--max-copy wants a size such as 512M "
+							  "or 2G, not '%s'", optarg);
+				return -1;
+			}
+			break;
+		case O_BY:
+			if (!(flags & OPT_QUERY))
+				goto bad;
+			o->by = optarg;
+			break;
+		case O_FORMAT:
+			if (!(flags & OPT_FORMAT))
+				goto bad;
+			o->format = optarg;
+			break;
+		case O_TYPE:
+			if (!(flags & OPT_QUERY))
+				goto bad;
+			o->type_name = optarg;
 			break;
 		case O_LAYOUT:
 			src = layout_source_by_name(optarg);
@@ -139,6 +228,20 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 			return -1;
 		}
 		optind++;
+	}
+	if (flags & OPT_SOURCE) {
+		if (optind >= argc) {
+			*status = cmd_usage_error(c, "%s: missing PID or snapshot FILE", c->name);
+			return -1;
+		}
+		o->source = argv[optind++];
+	}
+	if (flags & OPT_ADDR) {
+		if (optind >= argc) {
+			*status = cmd_usage_error(c, "%s: missing the object's ADDRESS", c->name);
+			return -1;
+		}
+		o->addr = argv[optind++];
 	}
 	if (optind < argc) {
 		*status = cmd_usage_error(c, "%s: unexpected argument '%s'", c->name,

@@ -8,7 +8,7 @@
 #include "cmd.h"
 
 static const char main_usage[] =
-	"usage: heapscope <command> [options] [PID]\n"
+	"usage: heapscope <command> [options] PID|FILE\n"
 	"\n"
 	"Read a running CPython 3.8-3.13 process from outside (ptrace), without\n"
 	"running any code in it.\n"
@@ -37,6 +37,15 @@ const struct command commands[] = {
 	  cmd_usage_info },
 	{ "stacks", cmd_stacks, "Python stack of every thread (--native: with C frames)",
 	  cmd_usage_stacks },
+	{ "snapshot", cmd_snapshot, "capture every object of a process into a snapshot file",
+	  cmd_usage_snapshot },
+	{ "top", cmd_top, "objects per type: count, size, share (PID or snapshot)",
+	  cmd_usage_top },
+	{ "show", cmd_show, "one object: value, referents and referrers", cmd_usage_show },
+	{ "path", cmd_path, "why an object is alive: the chain from a root", cmd_usage_path },
+	{ "objects", cmd_objects, "every object of a type", cmd_usage_objects },
+	{ "export", cmd_export, "write the heap graph in another tool's format (meliae)",
+	  cmd_usage_export },
 	{ "demo", cmd_demo, "start a bundled demo program and show what heapscope sees",
 	  cmd_usage_demo },
 	{ "help", cmd_help, "help for a command",

@@ -40,7 +40,7 @@ void json_begin_arr(struct json *j) { open_level(j, '['); }
 void json_end_arr(struct json *j) { close_level(j, ']'); }
 
 /* Length of the valid UTF-8 sequence at s, or 0 if invalid. */
-static int utf8_len(const unsigned char *s)
+static int utf8_len(const unsigned char *s, size_t avail)
 {
 	int n, i;
 	unsigned cp;
@@ -59,6 +59,8 @@ static int utf8_len(const unsigned char *s)
 	} else {
 		return 0;
 	}
+	if ((size_t)n > avail)
+		return 0;
 	for (i = 1; i < n; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
@@ -70,20 +72,22 @@ static int utf8_len(const unsigned char *s)
 	return n;
 }
 
-static void put_string(FILE *f, const char *str)
+/* A JSON string of len bytes of UTF-8 (invalid sequences become U+FFFD),
+ * or with bytes set, of len raw bytes each as the code point of its value. */
+static void put_stringn(FILE *f, const char *str, size_t len, int bytes)
 {
-	const unsigned char *s = (const unsigned char *)str;
+	const unsigned char *s = (const unsigned char *)str, *end = s + len;
 	int n;
 
 	fputc('"', f);
-	while (*s) {
+	while (s < end) {
 		if (*s == '"' || *s == '\\') {
 			fputc('\\', f);
 			fputc(*s++, f);
-		} else if (*s < 0x20 || *s == 0x7f) {
+		} else if (*s < 0x20 || *s == 0x7f || (bytes && *s >= 0x80)) {
 			fprintf(f, "\\u%04x", *s++);
-		} else if ((n = utf8_len(s)) > 0) {
-			fwrite(s, 1, n, f);
+		} else if ((n = utf8_len(s, (size_t)(end - s))) > 0) {
+			fwrite(s, 1, (size_t)n, f);
 			s += n;
 		} else {
 			fputs("\\ufffd", f);
@@ -91,6 +95,23 @@ static void put_string(FILE *f, const char *str)
 		}
 	}
 	fputc('"', f);
+}
+
+static void put_string(FILE *f, const char *str)
+{
+	put_stringn(f, str, strlen(str), 0);
+}
+
+void json_strn(struct json *j, const char *s, size_t len)
+{
+	sep(j);
+	put_stringn(j->f, s, len, 0);
+}
+
+void json_bytes(struct json *j, const char *s, size_t len)
+{
+	sep(j);
+	put_stringn(j->f, s, len, 1);
 }
 
 void json_key(struct json *j, const char *k)

@@ -8,6 +8,7 @@
 #ifndef HS_JSON_H
 #define HS_JSON_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -27,6 +28,10 @@ void json_begin_arr(struct json *j);
 void json_end_arr(struct json *j);
 void json_key(struct json *j, const char *k);
 void json_str(struct json *j, const char *s);
+/* len bytes of UTF-8 (may hold NULs) */
+void json_strn(struct json *j, const char *s, size_t len);
+/* len raw bytes, each as \u00XX above 0x7f (decode with latin-1) */
+void json_bytes(struct json *j, const char *s, size_t len);
 void json_int(struct json *j, long long v);
 void json_uint(struct json *j, unsigned long long v);
 void json_bool(struct json *j, int v);

@@ -131,6 +131,10 @@
 	LF(CODE, code_code_adaptive, "PyCodeObject", "co_code_adaptive") \
 	LF(CODE, code_weakreflist, "PyCodeObject", "co_weakreflist") \
 	LF(CODE, code_extra, "PyCodeObject", "co_extra") \
+	LF(CODE, code_cell2arg, "PyCodeObject", "co_cell2arg") \
+	LF(CODE, code_opcache, "PyCodeObject", "co_opcache") \
+	LF(CODE, code_opcache_size, "PyCodeObject", "co_opcache_size") \
+	LF(CODE, opcache_size, "_PyOpcache", "#size") \
 	/* PyObject, PyVarObject, PyGC_Head */ \
 	LF(OBJECT, object_size, "PyObject|_object", "#size") \
 	LF(OBJECT, object_refcnt, "PyObject|_object", "ob_refcnt") \
@@ -288,6 +292,7 @@
 	LF(FUNC, module_state, "PyModuleObject", "md_state") \
 	LF(FUNC, module_weaklist, "PyModuleObject", "md_weaklist") \
 	LF(FUNC, module_name, "PyModuleObject", "md_name") \
+	LF(FUNC, moduledef_m_size, "PyModuleDef", "m_size") \
 	LF(FUNC, weakref_size, "PyWeakReference|_PyWeakReference", "#size") \
 	LF(FUNC, weakref_object, "PyWeakReference|_PyWeakReference", "wr_object") \
 	LF(FUNC, weakref_callback, "PyWeakReference|_PyWeakReference", "wr_callback") \

@@ -112,6 +112,12 @@ static uint64_t values_start(struct pyproc *p, uint64_t values)
 	return values + (off > 0 ? (uint64_t)off : 0);
 }
 
+int pydict_keys_walk(struct pyproc *p, uint64_t keys, uint64_t values, pydict_cb cb,
+		     void *ctx, struct hs_error *err)
+{
+	return walk(p, keys, values ? values_start(p, values) : 0, cb, ctx, err);
+}
+
 int pydict_items(struct pyproc *p, uint64_t dict, pydict_cb cb, void *ctx,
 		 struct hs_error *err)
 {

@@ -13,7 +13,7 @@
 #include "pyobj.h"
 
 /* Longest str or bytes we decode in one go: display needs far less. */
-#define PYOBJ_MAX_LEN (16u << 20)
+#define PYOBJ_MAX_LEN (1ull << 36)	/* a sanity bound; reads stop at the buffer */
 
 /* PyASCIIObject.state bits (3.8-3.13) */
 #define STATE_KIND(s) (((s) >> 2) & 7)

@@ -42,6 +42,10 @@ int pyobj_str_equals(struct pyproc *p, uint64_t obj, const char *s);
 typedef int (*pydict_cb)(void *ctx, uint64_t key, uint64_t value);
 int pydict_items(struct pyproc *p, uint64_t dict, pydict_cb cb, void *ctx,
 		 struct hs_error *err);
+/* Walk a keys object directly: values from its entries, or from a split
+ * values block (as ma_values or an instance's managed values point to). */
+int pydict_keys_walk(struct pyproc *p, uint64_t keys, uint64_t values, pydict_cb cb,
+		     void *ctx, struct hs_error *err);
 /* Value of str key in a dict, 0 if absent. */
 int pydict_get_str(struct pyproc *p, uint64_t dict, const char *key,
 		   uint64_t *value, struct hs_error *err);

@@ -103,7 +103,7 @@ static struct code_info *code_lookup(struct walker *w, uint64_t code)
  * every version.  Returns -1 only when out of memory.
  */
 static int add_frame(struct walker *w, struct stack_thread *th, size_t *cap,
-		     uint64_t code, int64_t addr, int entry)
+		     uint64_t frame, uint64_t code, int64_t addr, int entry)
 {
 	struct code_info *c = code_lookup(w, code);
 	struct stack_frame *f;
@@ -121,6 +121,7 @@ static int add_frame(struct walker *w, struct stack_thread *th, size_t *cap,
 	memset(f, 0, sizeof(*f));
 	f->kind = FRAME_PYTHON;
 	f->addr = code;
+	f->frame = frame;
 	f->entry = entry;
 	f->line = -1;
 	if (!c->ok) {
@@ -215,7 +216,7 @@ static int walk_frame_objects(struct walker *w, uint64_t tstate, struct stack_th
 			break;
 		}
 		/* 3.10 counts f_lasti in code units, 3.8/3.9 in bytes */
-		if (add_frame(w, th, &cap, code, p->minor >= 10 ? 2 * (int64_t)lasti : lasti, 1))
+		if (add_frame(w, th, &cap, fr, code, p->minor >= 10 ? 2 * (int64_t)lasti : lasti, 1))
 			return -1;
 		if (target_read_u64(p->t, fr + LAY(l, frameobj_back), &fr, NULL)) {
 			warn(th, "unreadable frame", fr);
@@ -303,7 +304,7 @@ static int walk_interp_frames(struct walker *w, uint64_t tstate, struct stack_th
 		if (LAY_HAS(l, iframe_is_entry) &&
 		    target_read(p->t, fr + LAY(l, iframe_is_entry), &is_entry, 1, NULL))
 			is_entry = 0;
-		if (add_frame(w, th, &cap, code,
+		if (add_frame(w, th, &cap, fr, code,
 			      (int64_t)(instr - (code + LAY(l, code_code_adaptive))),
 			      is_entry))
 			return -1;

@@ -30,6 +30,8 @@ struct stack_frame {
 	int line;		/* -1 unknown */
 	uint64_t addr;		/* code object, or native pc */
 	uint64_t offset;	/* native: pc - symbol start */
+	uint64_t frame;		/* python: the frame object (3.8-3.10) or
+				 * _PyInterpreterFrame (3.11+) */
 	int entry;		/* python: first frame run by its C eval call */
 };
 

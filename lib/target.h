@@ -95,6 +95,13 @@ struct target *target_image_new(void);
  * overlaps a region already there). */
 int target_image_add(struct target *t, uint64_t addr, const void *data, size_t len,
 		     struct hs_error *err);
+/* Add a region over an mmap'ed buffer of len bytes, which the image then
+ * owns (munmap on close; on failure the caller keeps it). */
+int target_image_adopt(struct target *t, uint64_t addr, void *data, size_t len,
+		       struct hs_error *err);
+/* Serve reads outside every region from fallback (not owned; must
+ * outlive the image).  NULL: such reads fail. */
+void target_image_set_fallback(struct target *t, struct target *fallback);
 
 /* Install handlers for SIGINT, SIGTERM, SIGHUP (and SIGQUIT, SIGPIPE) that
  * detach every attached target, then re-raise the signal with its default

@@ -1,39 +1,69 @@
 /*
  * target_image.c - a target over regions of memory we hold ourselves.
+ *
+ * Regions are kept sorted by address; a read is served from the region
+ * that holds it whole (the last one used is tried first), else from the
+ * fallback target if there is one (a capture falls back to the live
+ * process for what it did not copy: code, read-only data).
  */
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "target.h"
 
-#define MAX_REGIONS 4096
+#define MAX_REGIONS 65536
 
 struct region {
 	uint64_t addr;
 	size_t len;
 	unsigned char *data;
+	int mapped;		/* data is an mmap of len bytes (else malloc) */
 };
 
 struct image {
 	struct region *r;
-	size_t n, cap;
+	size_t n, cap, last;
+	struct target *fallback;
 };
 
 static int image_read(struct target *t, uint64_t addr, void *buf, size_t len,
 		      struct hs_error *err)
 {
 	struct image *im = t->priv;
-	size_t i;
+	struct region *r;
+	size_t lo = 0, hi = im->n;
 
-	for (i = 0; i < im->n; i++) {
-		struct region *r = &im->r[i];
+	if (im->n) {
+		r = &im->r[im->last];
+		if (addr >= r->addr && addr - r->addr < r->len)
+			goto found;
+	}
+	/* the last region starting at or below addr */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
 
-		if (addr >= r->addr && addr - r->addr <= r->len &&
-		    len <= r->len - (addr - r->addr)) {
-			memcpy(buf, r->data + (addr - r->addr), len);
-			return 0;
+		if (im->r[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo) {
+		r = &im->r[lo - 1];
+		if (addr - r->addr < r->len) {
+			im->last = lo - 1;
+			goto found;
 		}
 	}
+	goto fallback;
+found:
+	if (len <= r->len - (addr - r->addr)) {
+		memcpy(buf, r->data + (addr - r->addr), len);
+		return 0;
+	}
+fallback:
+	if (im->fallback)
+		return target_read(im->fallback, addr, buf, len, err);
 	return hs_error_set(err, HS_EREAD, "cannot read %zu bytes at 0x%llx: not in the image",
 			    len, (unsigned long long)addr);
 }
@@ -43,8 +73,12 @@ static void image_close(struct target *t)
 	struct image *im = t->priv;
 	size_t i;
 
-	for (i = 0; i < im->n; i++)
-		free(im->r[i].data);
+	for (i = 0; i < im->n; i++) {
+		if (im->r[i].mapped)
+			munmap(im->r[i].data, im->r[i].len);
+		else
+			free(im->r[i].data);
+	}
 	free(im->r);
 	free(im);
 	free(t);
@@ -70,16 +104,26 @@ struct target *target_image_new(void)
 	return t;
 }
 
-int target_image_add(struct target *t, uint64_t addr, const void *data, size_t len,
-		     struct hs_error *err)
+void target_image_set_fallback(struct target *t, struct target *fallback)
 {
-	struct image *im = t->priv;
-	size_t i;
+	((struct image *)t->priv)->fallback = fallback;
+}
 
-	for (i = 0; i < im->n; i++)
+/* Insert a region in address order; the data is already ours. */
+static int insert(struct image *im, uint64_t addr, unsigned char *data, size_t len, int mapped,
+		  struct hs_error *err)
+{
+	size_t i, at = 0;
+
+	if (addr + len < addr)
+		return hs_error_set(err, HS_EINTERNAL, "image region wraps around");
+	for (i = 0; i < im->n; i++) {
 		if (addr < im->r[i].addr + im->r[i].len && im->r[i].addr < addr + len)
 			return hs_error_set(err, HS_EINTERNAL, "image regions overlap at 0x%llx",
 					    (unsigned long long)addr);
+		if (im->r[i].addr < addr)
+			at = i + 1;
+	}
 	if (im->n == MAX_REGIONS)
 		return hs_error_set(err, HS_ENOMEM, "too many image regions");
 	if (im->n == im->cap) {
@@ -91,12 +135,30 @@ int target_image_add(struct target *t, uint64_t addr, const void *data, size_t l
 		im->r = nr;
 		im->cap = cap;
 	}
-	im->r[im->n].data = malloc(len ? len : 1);
-	if (!im->r[im->n].data)
-		return hs_error_set(err, HS_ENOMEM, "out of memory");
-	memcpy(im->r[im->n].data, data, len);
-	im->r[im->n].addr = addr;
-	im->r[im->n].len = len;
+	memmove(&im->r[at + 1], &im->r[at], (im->n - at) * sizeof(im->r[0]));
+	im->r[at] = (struct region){ .addr = addr, .len = len, .data = data, .mapped = mapped };
 	im->n++;
+	im->last = 0;
 	return 0;
+}
+
+int target_image_add(struct target *t, uint64_t addr, const void *data, size_t len,
+		     struct hs_error *err)
+{
+	unsigned char *copy = malloc(len ? len : 1);
+
+	if (!copy)
+		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	memcpy(copy, data, len);
+	if (insert(t->priv, addr, copy, len, 0, err)) {
+		free(copy);
+		return -1;
+	}
+	return 0;
+}
+
+int target_image_adopt(struct target *t, uint64_t addr, void *data, size_t len,
+		       struct hs_error *err)
+{
+	return insert(t->priv, addr, data, len, 1, err);
 }

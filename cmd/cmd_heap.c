@@ -1,0 +1,617 @@
+/*
+ * cmd_heap.c - snapshot, top, show, path, objects: the heap from the
+ * command line.
+ */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cmd.h"
+#include "heap.h"
+#include "json.h"
+#include "query.h"
+#include "snapshot.h"
+
+#define SOURCE_HELP \
+	"PID captures the running process now (it is frozen only while its memory\n" \
+	"is copied); FILE reads a snapshot taken before.\n" \
+	"\n" \
+	"  --json             one JSON object on stdout\n" \
+	"  --no-stop          (PID) walk without freezing the target: it keeps\n" \
+	"                     running, the result may be inconsistent\n" \
+	"  --max-copy=SIZE    (PID) copy at most SIZE bytes of the target's memory\n" \
+	"                     (default half of the available RAM); past it, walk the\n" \
+	"                     target frozen\n" \
+	"  --layout=SOURCE    auto, debug-offsets, dwarf or table\n" \
+	"  --debug-dir=DIR    directory of separate debug files\n"
+
+const char cmd_usage_snapshot[] =
+	"usage: heapscope snapshot [-o FILE] [--force] [--json] [--no-stop] PID\n"
+	"\n"
+	"Capture every object of process PID - type, size, value, references -\n"
+	"and save them to a snapshot file to read later, here or elsewhere, with\n"
+	"top, show, path and objects.  The file holds strings from the process's\n"
+	"memory (possibly secrets): it is created readable by you only.\n"
+	"\n"
+	"  -o, --output=FILE  where to write (default heapscope-PID-TIME.hsnap)\n"
+	"  --force            replace FILE if it exists\n"
+	SOURCE_HELP;
+
+const char cmd_usage_top[] =
+	"usage: heapscope top [--by count|size] [-n N] [--json] PID|FILE\n"
+	"\n"
+	"Objects per type: count, total size (as sys.getsizeof), share of the\n"
+	"heap, cumulative share, and the largest object of the type.\n"
+	"\n"
+	"  --by=count|size    sort by count (default) or total size\n"
+	"  -n N               show the first N types (default 20)\n"
+	SOURCE_HELP;
+
+const char cmd_usage_show[] =
+	"usage: heapscope show [-n N] [--json] PID|FILE ADDRESS\n"
+	"\n"
+	"One object: type, size, refcount, value, why it is a root if it is one,\n"
+	"the objects it refers to and those that refer to it, each with the name\n"
+	"of the reference ('.attr', \"['key']\", '[3]', '__dict__').\n"
+	"\n"
+	"  -n N               show at most N referents and N referrers (default 50)\n"
+	SOURCE_HELP;
+
+const char cmd_usage_path[] =
+	"usage: heapscope path [--json] PID|FILE ADDRESS\n"
+	"\n"
+	"Why an object is alive: the shortest chain of references from a root\n"
+	"(sys.modules, a thread's frame, an object held from C code) to it, each\n"
+	"step with the name of the reference.\n"
+	"\n"
+	SOURCE_HELP;
+
+const char cmd_usage_objects[] =
+	"usage: heapscope objects --type NAME [-n N] [--json] PID|FILE\n"
+	"\n"
+	"Every object of a type: address, size and value or summary.  NAME is a\n"
+	"type's full name (app.models.User) or its last part (User).\n"
+	"\n"
+	"  --type=NAME        the type\n"
+	"  -n N               show at most N objects (default all)\n"
+	SOURCE_HELP;
+
+static const char *flag_names[8] = {
+	"gc", "immortal", "root", "held-from-outside", "size-estimated", "scanned",
+	"value-truncated", "broken",
+};
+
+static void human(uint64_t n, char *buf, size_t len)
+{
+	if (n >= 10ull << 30)
+		snprintf(buf, len, "%.1f GiB", n / 1073741824.0);
+	else if (n >= 10ull << 20)
+		snprintf(buf, len, "%.1f MiB", n / 1048576.0);
+	else if (n >= 10ull << 10)
+		snprintf(buf, len, "%.1f KiB", n / 1024.0);
+	else
+		snprintf(buf, len, "%llu B", (unsigned long long)n);
+}
+
+static const char *edge_kind_name(uint32_t name)
+{
+	switch (HEAP_EDGE_KIND(name)) {
+	case HE_WEAK:
+		return "weak";
+	case HE_SCANNED:
+		return "scanned";
+	default:
+		return "strong";
+	}
+}
+
+/* ---- snapshot ---- */
+
+int cmd_snapshot(int argc, char **argv)
+{
+	const struct command *c = cmd_find("snapshot");
+	struct hs_error err = HS_ERROR_INIT;
+	struct cmd_opts o;
+	struct heap h;
+	char name[256], sz[32];
+	const char *path;
+	int st;
+
+	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_OUTPUT, argc, argv, &o, &st))
+		return st;
+	if (snapshot_is_file(o.source))
+		return cmd_usage_error(c, "snapshot: '%s' is already a snapshot; give a PID",
+				       o.source);
+	if ((st = source_open(&o, &h)))
+		return st;
+	path = o.output;
+	if (!path) {
+		time_t now = time(NULL);
+		struct tm tm;
+
+		localtime_r(&now, &tm);
+		snprintf(name, sizeof(name), "heapscope-%lld-%04d%02d%02d-%02d%02d%02d.hsnap",
+			 (long long)h.meta.pid, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec);
+		path = name;
+	}
+	if (snapshot_write(&h, path, o.force ? SNAP_FORCE : 0, &err)) {
+		heap_release(&h);
+		return cmd_fail(&err);
+	}
+	if (o.json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_begin_obj(&j);
+		json_key(&j, "file");
+		json_str(&j, path);
+		json_key(&j, "pid");
+		json_int(&j, h.meta.pid);
+		json_key(&j, "objects");
+		json_uint(&j, h.nobj);
+		json_key(&j, "edges");
+		json_uint(&j, h.nedge);
+		json_key(&j, "types");
+		json_uint(&j, h.ntype);
+		json_key(&j, "roots");
+		json_uint(&j, h.nroot);
+		json_key(&j, "pause_ms");
+		json_uint(&j, h.meta.pause_ns / 1000000);
+		json_key(&j, "walk_ms");
+		json_uint(&j, h.meta.walk_ns / 1000000);
+		json_key(&j, "copied_bytes");
+		json_uint(&j, h.meta.copied_bytes);
+		json_key(&j, "warnings");
+		json_uint(&j, h.meta.warnings);
+		json_end_obj(&j);
+		json_end(&j);
+	} else {
+		human(h.meta.copied_bytes, sz, sizeof(sz));
+		printf("%s: %zu objects, %zu references, %zu types (Python %s, pid %lld)\n", path,
+		       h.nobj, h.nedge, h.ntype, heap_str(&h, h.meta.version, NULL),
+		       (long long)h.meta.pid);
+		printf("target paused %.1f ms (copied %s), walk %.1f ms\n", h.meta.pause_ns / 1e6, sz,
+		       h.meta.walk_ns / 1e6);
+	}
+	heap_release(&h);
+	return 0;
+}
+
+/* ---- top ---- */
+
+int cmd_top(int argc, char **argv)
+{
+	const struct command *c = cmd_find("top");
+	struct hs_error err = HS_ERROR_INIT;
+	struct cmd_opts o;
+	struct heap h;
+	struct type_stat *ts;
+	size_t n, i, rows;
+	uint64_t count, size, cum = 0;
+	enum hist_order by = HIST_BY_COUNT;
+	char sz[32];
+	int st;
+
+	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_QUERY, argc, argv, &o, &st))
+		return st;
+	if (o.by && !strcmp(o.by, "size"))
+		by = HIST_BY_SIZE;
+	else if (o.by && strcmp(o.by, "count"))
+		return cmd_usage_error(c, "top: --by wants count or size, not '%s'", o.by);
+	if ((st = source_open(&o, &h)))
+		return st;
+	if (query_histogram(&h, by, &ts, &n, &count, &size, &err)) {
+		heap_release(&h);
+		return cmd_fail(&err);
+	}
+	rows = o.limit ? (size_t)o.limit : 20;
+	if (rows > n)
+		rows = n;
+	if (o.json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_begin_obj(&j);
+		json_key(&j, "objects");
+		json_uint(&j, count);
+		json_key(&j, "size");
+		json_uint(&j, size);
+		json_key(&j, "types_total");
+		json_uint(&j, n);
+		json_key(&j, "types");
+		json_begin_arr(&j);
+		for (i = 0; i < rows; i++) {
+			cum += by == HIST_BY_SIZE ? ts[i].size : ts[i].count;
+			json_begin_obj(&j);
+			json_key(&j, "type");
+			json_str(&j, heap_str(&h, h.types[ts[i].type].name, NULL));
+			json_key(&j, "count");
+			json_uint(&j, ts[i].count);
+			json_key(&j, "size");
+			json_uint(&j, ts[i].size);
+			json_key(&j, "max");
+			json_uint(&j, ts[i].max);
+			json_end_obj(&j);
+		}
+		json_end_arr(&j);
+		json_end_obj(&j);
+		json_end(&j);
+	} else {
+		human(size, sz, sizeof(sz));
+		printf("%llu objects, %zu types, %s (%llu bytes)\n", (unsigned long long)count, n, sz,
+		       (unsigned long long)size);
+		printf("%10s %5s %12s %5s %5s %9s  %s\n", "count", "%", "size", "%", "cum%", "max",
+		       "type");
+		for (i = 0; i < rows; i++) {
+			uint64_t key = by == HIST_BY_SIZE ? ts[i].size : ts[i].count;
+			uint64_t tot = by == HIST_BY_SIZE ? size : count;
+
+			cum += key;
+			printf("%10llu %5.1f %12llu %5.1f %5.1f %9llu  %s\n",
+			       (unsigned long long)ts[i].count,
+			       count ? 100.0 * ts[i].count / count : 0.0,
+			       (unsigned long long)ts[i].size, size ? 100.0 * ts[i].size / size : 0.0,
+			       tot ? 100.0 * cum / tot : 0.0, (unsigned long long)ts[i].max,
+			       heap_str(&h, h.types[ts[i].type].name, NULL));
+		}
+	}
+	free(ts);
+	heap_release(&h);
+	return 0;
+}
+
+/* ---- show ---- */
+
+static uint32_t find_obj(const struct command *c, const struct heap *h, const char *s, int *st)
+{
+	uint64_t addr;
+	uint32_t i;
+	struct hs_error err = HS_ERROR_INIT;
+
+	if (query_parse_addr(s, &addr)) {
+		*st = cmd_usage_error(c, "%s: '%s' is not an address", c->name, s);
+		return HEAP_NONE;
+	}
+	i = heap_lookup(h, addr);
+	if (i == HEAP_NONE) {
+		hs_error_set(&err, HS_EUSAGE, "no object at 0x%llx in this heap",
+			     (unsigned long long)addr);
+		hs_error_hint(&err, "addresses come from 'heapscope objects' or 'heapscope show'");
+		*st = cmd_fail(&err);
+	}
+	return i;
+}
+
+static void json_value(struct json *j, const struct heap *h, uint32_t i)
+{
+	size_t len;
+	const char *v;
+
+	if (h->obj[i].value == HEAP_NONE) {
+		json_null(j);
+		return;
+	}
+	v = heap_str(h, h->obj[i].value, &len);
+	if (!strcmp(heap_type_name(h, i), "bytes"))
+		json_bytes(j, v, len);
+	else
+		json_strn(j, v, len);
+}
+
+static void json_obj_brief(struct json *j, const struct heap *h, uint32_t i)
+{
+	char sum[256];
+
+	heap_summary(h, i, sum, sizeof(sum));
+	json_key(j, "address");
+	json_hex(j, h->obj[i].addr);
+	json_key(j, "type");
+	json_str(j, heap_type_name(h, i));
+	json_key(j, "size");
+	json_uint(j, heap_size(h, i));
+	json_key(j, "summary");
+	json_str(j, sum);
+}
+
+static void show_json(const struct heap *h, uint32_t i, size_t limit)
+{
+	struct json j;
+	char name[300];
+	uint32_t e, k;
+	int b;
+
+	json_init(&j, stdout);
+	json_begin_obj(&j);
+	json_obj_brief(&j, h, i);
+	json_key(&j, "refcount");
+	json_uint(&j, h->obj[i].refcnt);
+	json_key(&j, "value");
+	json_value(&j, h, i);
+	json_key(&j, "flags");
+	json_begin_arr(&j);
+	for (b = 0; b < 8; b++)
+		if (h->flags[i] & (1u << b))
+			json_str(&j, flag_names[b]);
+	json_end_arr(&j);
+	json_key(&j, "roots");
+	json_begin_arr(&j);
+	for (k = 0; k < h->nroot; k++) {
+		if (h->roots[k].obj != i)
+			continue;
+		json_begin_obj(&j);
+		json_key(&j, "kind");
+		json_str(&j, heap_root_kind_name(h->roots[k].kind));
+		json_key(&j, "label");
+		json_str(&j, heap_str(h, h->roots[k].label, NULL));
+		heap_edge_text(h, h->roots[k].name, name, sizeof(name));
+		json_key(&j, "edge");
+		json_str(&j, h->roots[k].name ? name : "");
+		json_end_obj(&j);
+	}
+	json_end_arr(&j);
+	json_key(&j, "referents_total");
+	json_uint(&j, h->edge_start[i + 1] - h->edge_start[i]);
+	json_key(&j, "referents");
+	json_begin_arr(&j);
+	for (e = h->edge_start[i]; e < h->edge_start[i + 1] && e - h->edge_start[i] < limit; e++) {
+		json_begin_obj(&j);
+		heap_edge_text(h, h->edge_name[e], name, sizeof(name));
+		json_key(&j, "edge");
+		json_str(&j, name);
+		json_key(&j, "kind");
+		json_str(&j, edge_kind_name(h->edge_name[e]));
+		json_obj_brief(&j, h, h->edge_dst[e]);
+		json_end_obj(&j);
+	}
+	json_end_arr(&j);
+	json_key(&j, "referrers_total");
+	json_uint(&j, h->rev_start[i + 1] - h->rev_start[i]);
+	json_key(&j, "referrers");
+	json_begin_arr(&j);
+	for (e = h->rev_start[i]; e < h->rev_start[i + 1] && e - h->rev_start[i] < limit; e++) {
+		uint32_t edge = h->rev_edge[e];
+
+		json_begin_obj(&j);
+		heap_edge_text(h, h->edge_name[edge], name, sizeof(name));
+		json_key(&j, "edge");
+		json_str(&j, name);
+		json_key(&j, "kind");
+		json_str(&j, edge_kind_name(h->edge_name[edge]));
+		json_obj_brief(&j, h, h->rev_src[e]);
+		json_end_obj(&j);
+	}
+	json_end_arr(&j);
+	json_end_obj(&j);
+	json_end(&j);
+}
+
+static void show_text(const struct heap *h, uint32_t i, size_t limit)
+{
+	char sum[512], name[300];
+	uint32_t e, k, n;
+	int b;
+
+	heap_summary(h, i, sum, sizeof(sum));
+	printf("0x%llx  %s  %llu bytes  refcount %u\n", (unsigned long long)h->obj[i].addr,
+	       heap_type_name(h, i), (unsigned long long)heap_size(h, i), h->obj[i].refcnt);
+	printf("  %s\n", sum);
+	printf("  flags:");
+	for (b = 0; b < 8; b++)
+		if (h->flags[i] & (1u << b))
+			printf(" %s", flag_names[b]);
+	putchar('\n');
+	for (k = 0; k < h->nroot; k++)
+		if (h->roots[k].obj == i) {
+			heap_edge_text(h, h->roots[k].name, name, sizeof(name));
+			printf("  root: %s%s%s\n", heap_str(h, h->roots[k].label, NULL),
+			       h->roots[k].name ? " " : "", h->roots[k].name ? name : "");
+		}
+	n = h->edge_start[i + 1] - h->edge_start[i];
+	printf("referents (%u):\n", n);
+	for (e = h->edge_start[i]; e < h->edge_start[i + 1] && e - h->edge_start[i] < limit; e++) {
+		heap_edge_text(h, h->edge_name[e], name, sizeof(name));
+		heap_summary(h, h->edge_dst[e], sum, 120);
+		printf("  %-24s 0x%-14llx %-16s %s%s\n", name,
+		       (unsigned long long)h->obj[h->edge_dst[e]].addr,
+		       heap_type_name(h, h->edge_dst[e]), sum,
+		       HEAP_EDGE_KIND(h->edge_name[e]) == HE_WEAK ? " (weak)" : "");
+	}
+	if (n > limit)
+		printf("  ... %u more\n", n - (uint32_t)limit);
+	n = h->rev_start[i + 1] - h->rev_start[i];
+	printf("referrers (%u):\n", n);
+	for (e = h->rev_start[i]; e < h->rev_start[i + 1] && e - h->rev_start[i] < limit; e++) {
+		uint32_t s = h->rev_src[e];
+
+		heap_edge_text(h, h->edge_name[h->rev_edge[e]], name, sizeof(name));
+		heap_summary(h, s, sum, 120);
+		printf("  0x%-14llx %-16s %-24s %s\n", (unsigned long long)h->obj[s].addr,
+		       heap_type_name(h, s), name, sum);
+	}
+	if (n > limit)
+		printf("  ... %u more\n", n - (uint32_t)limit);
+}
+
+int cmd_show(int argc, char **argv)
+{
+	const struct command *c = cmd_find("show");
+	struct cmd_opts o;
+	struct heap h;
+	uint32_t i;
+	int st;
+
+	if (cmd_parse(c, OPT_SOURCE | OPT_ADDR | OPT_CAPTURE | OPT_QUERY, argc, argv, &o, &st))
+		return st;
+	if ((st = source_open(&o, &h)))
+		return st;
+	i = find_obj(c, &h, o.addr, &st);
+	if (i != HEAP_NONE) {
+		if (o.json)
+			show_json(&h, i, o.limit ? (size_t)o.limit : 50);
+		else
+			show_text(&h, i, o.limit ? (size_t)o.limit : 50);
+	}
+	heap_release(&h);
+	return i == HEAP_NONE ? st : 0;
+}
+
+/* ---- path ---- */
+
+int cmd_path(int argc, char **argv)
+{
+	const struct command *c = cmd_find("path");
+	struct hs_error err = HS_ERROR_INIT;
+	struct cmd_opts o;
+	struct heap h;
+	uint32_t i, *path, *edges, root;
+	size_t n, k;
+	char name[300], sum[256];
+	int st, found;
+
+	if (cmd_parse(c, OPT_SOURCE | OPT_ADDR | OPT_CAPTURE, argc, argv, &o, &st))
+		return st;
+	if ((st = source_open(&o, &h)))
+		return st;
+	i = find_obj(c, &h, o.addr, &st);
+	if (i == HEAP_NONE) {
+		heap_release(&h);
+		return st;
+	}
+	found = query_path(&h, i, &path, &edges, &n, &root, &err);
+	if (found < 0) {
+		heap_release(&h);
+		return cmd_fail(&err);
+	}
+	if (o.json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_begin_obj(&j);
+		json_key(&j, "address");
+		json_hex(&j, h.obj[i].addr);
+		json_key(&j, "found");
+		json_bool(&j, found);
+		if (found) {
+			json_key(&j, "root");
+			json_begin_obj(&j);
+			json_key(&j, "kind");
+			json_str(&j, heap_root_kind_name(h.roots[root].kind));
+			json_key(&j, "label");
+			json_str(&j, heap_str(&h, h.roots[root].label, NULL));
+			heap_edge_text(&h, h.roots[root].name, name, sizeof(name));
+			json_key(&j, "edge");
+			json_str(&j, h.roots[root].name ? name : "");
+			json_end_obj(&j);
+			json_key(&j, "steps");
+			json_begin_arr(&j);
+			for (k = 0; k < n; k++) {
+				json_begin_obj(&j);
+				json_key(&j, "edge");
+				if (k) {
+					heap_edge_text(&h, h.edge_name[edges[k - 1]], name, sizeof(name));
+					json_str(&j, name);
+				} else {
+					json_str(&j, "");
+				}
+				json_obj_brief(&j, &h, path[k]);
+				json_end_obj(&j);
+			}
+			json_end_arr(&j);
+		}
+		json_end_obj(&j);
+		json_end(&j);
+	} else if (!found) {
+		printf("0x%llx is not reachable from any root (garbage the next collection "
+		       "may free)\n", (unsigned long long)h.obj[i].addr);
+	} else {
+		heap_edge_text(&h, h.roots[root].name, name, sizeof(name));
+		printf("root: %s%s%s\n", heap_str(&h, h.roots[root].label, NULL),
+		       h.roots[root].name ? " " : "", h.roots[root].name ? name : "");
+		for (k = 0; k < n; k++) {
+			heap_summary(&h, path[k], sum, sizeof(sum));
+			if (k)
+				heap_edge_text(&h, h.edge_name[edges[k - 1]], name, sizeof(name));
+			printf("%s%-20s 0x%-14llx %-16s %s\n", k ? "  -> " : "     ", k ? name : "",
+			       (unsigned long long)h.obj[path[k]].addr, heap_type_name(&h, path[k]),
+			       sum);
+		}
+	}
+	free(path);
+	free(edges);
+	heap_release(&h);
+	return 0;
+}
+
+/* ---- objects ---- */
+
+int cmd_objects(int argc, char **argv)
+{
+	const struct command *c = cmd_find("objects");
+	struct cmd_opts o;
+	struct heap h;
+	struct json j;
+	char sum[512];
+	uint8_t *match;
+	size_t i, shown = 0, total = 0;
+	int st;
+
+	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_QUERY, argc, argv, &o, &st))
+		return st;
+	if (!o.type_name)
+		return cmd_usage_error(c, "objects: which type? (--type NAME)");
+	if ((st = source_open(&o, &h)))
+		return st;
+	match = calloc(h.ntype ? h.ntype : 1, 1);
+	if (!match) {
+		heap_release(&h);
+		fputs("heapscope: out of memory\n", stderr);
+		return hs_exit_status(HS_ENOMEM);
+	}
+	for (i = 0; i < h.ntype; i++)
+		match[i] = (uint8_t)query_type_matches(heap_str(&h, h.types[i].name, NULL),
+						       o.type_name);
+	if (o.json) {
+		json_init(&j, stdout);
+		json_begin_obj(&j);
+		json_key(&j, "type");
+		json_str(&j, o.type_name);
+		json_key(&j, "objects");
+		json_begin_arr(&j);
+	}
+	for (i = 0; i < h.nobj; i++) {
+		if (!match[h.obj[i].type])
+			continue;
+		total++;
+		if (o.limit && shown >= (size_t)o.limit)
+			continue;
+		shown++;
+		if (o.json) {
+			json_begin_obj(&j);
+			json_obj_brief(&j, &h, (uint32_t)i);
+			json_key(&j, "value");
+			json_value(&j, &h, (uint32_t)i);
+			json_end_obj(&j);
+		} else {
+			heap_summary(&h, (uint32_t)i, sum, sizeof(sum));
+			printf("0x%-14llx %8llu  %-20s %s\n", (unsigned long long)h.obj[i].addr,
+			       (unsigned long long)heap_size(&h, (uint32_t)i), heap_type_name(&h, (uint32_t)i),
+			       sum);
+		}
+	}
+	if (o.json) {
+		json_end_arr(&j);
+		json_key(&j, "total");
+		json_uint(&j, total);
+		json_end_obj(&j);
+		json_end(&j);
+	} else if (!total) {
+		fprintf(stderr, "heapscope: no object of type '%s'\n", o.type_name);
+	} else if (shown < total) {
+		printf("... %zu more\n", total - shown);
+	}
+	free(match);
+	heap_release(&h);
+	return 0;
+}

@@ -1,0 +1,99 @@
+/*
+ * source.c - a heap graph from a PID (capture now) or a snapshot FILE.
+ */
+#include "config.h"
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "capture.h"
+#include "cmd.h"
+#include "heap.h"
+#include "snapshot.h"
+
+struct progress {
+	int on;
+	struct timespec last;
+	int shown;
+};
+
+static void progress_cb(void *ctx, size_t done, size_t found)
+{
+	struct progress *pr = ctx;
+	struct timespec now;
+
+	if (!pr->on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - pr->last.tv_sec +
+		    (now.tv_nsec - pr->last.tv_nsec) / 1e9 < 0.1 && done < found)
+		return;
+	pr->last = now;
+	fprintf(stderr, "\rheapscope: walking the heap: %zu of %zu objects found so far ", done,
+		found);
+	pr->shown = 1;
+}
+
+static void attached_cb(void *ctx, const struct pyproc *p)
+{
+	struct progress *pr = ctx;
+
+	if (p->warning[0] && pr->on)
+		fprintf(stderr, "heapscope: warning: %s\n", p->warning);
+}
+
+/* A PID: digits only, and no file of that name here. */
+static int is_pid(const char *s, pid_t *pid)
+{
+	struct stat sb;
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v <= 0 || v > INT_MAX || !stat(s, &sb))
+		return 0;
+	*pid = (pid_t)v;
+	return 1;
+}
+
+int source_open(const struct cmd_opts *o, struct heap *h)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	struct progress pr = { .on = !o->json && isatty(2) };
+	struct capture_options co = {
+		.no_stop = o->no_stop,
+		.max_copy = o->max_copy,
+		.py = o->py,
+		.walk = { .progress = progress_cb, .progress_ctx = &pr, .max_value = 64 << 10 },
+		.attached = attached_cb,
+		.ctx = &pr,
+	};
+	pid_t pid;
+	int ret;
+
+	heap_init(h);
+	if (is_pid(o->source, &pid)) {
+		clock_gettime(CLOCK_MONOTONIC, &pr.last);
+		ret = capture_heap(pid, &co, h, &err);
+		if (pr.shown)
+			fputs("\r\033[K", stderr);
+	} else {
+		ret = snapshot_load(h, o->source, &err);
+	}
+	if (ret) {
+		heap_release(h);
+		return cmd_fail(&err);
+	}
+	if (!o->json && h->meta.mode == HC_LIVE)
+		fprintf(stderr, "heapscope: warning: --no-stop: the target ran during the walk, "
+			"so what follows may be inconsistent\n");
+	if (!o->json && h->meta.warnings)
+		fprintf(stderr, "heapscope: warning: %u inconsistencies met during the walk "
+			"(first: %s)\n", h->meta.warnings, heap_str(h, h->meta.warning, NULL));
+	return 0;
+}

@@ -1,0 +1,113 @@
+/*
+ * capture.c - freeze, copy, resume, walk (see capture.h).
+ */
+#include "config.h"
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "capture.h"
+#include "image.h"
+#include "stacks.h"
+
+/* /proc/PID/cmdline with its NULs as spaces. */
+static uint32_t read_cmdline(struct heap *h, pid_t pid)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd, i;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	while (n > 0 && !buf[n - 1])
+		n--;
+	for (i = 0; i < n; i++)
+		if (!buf[i])
+			buf[i] = ' ';
+	return heap_intern(h, buf, (size_t)n);
+}
+
+static void fill_meta(struct heap *h, pid_t pid, const struct pyproc *p)
+{
+	struct heap_meta *m = &h->meta;
+
+	m->pid = pid;
+	m->capture_time = (int64_t)time(NULL);
+	m->py_major = (uint32_t)p->major;
+	m->py_minor = (uint32_t)p->minor;
+	m->py_micro = (uint32_t)(p->micro < 0 ? 0 : p->micro);
+	m->cmdline = read_cmdline(h, pid);
+	m->exe = heap_intern(h, p->exe, strlen(p->exe));
+	m->version = heap_intern(h, p->version, strlen(p->version));
+}
+
+int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
+		 struct hs_error *err)
+{
+	struct target *live = NULL, *frozen = NULL, *image = NULL;
+	struct image_plan plan = { 0 };
+	struct stacks st = { 0 };
+	struct pyproc py;
+	int have_py = 0, ret = -1, over = 0;
+	uint64_t copied = 0;
+
+	if (target_attach(&live, pid, TARGET_NO_STOP, err))
+		return -1;
+	if (pyproc_open(&py, live, &o->py, err))
+		goto out;
+	have_py = 1;
+	if (o->attached)
+		o->attached(o->ctx, &py);
+	fill_meta(h, pid, &py);
+
+	if (o->no_stop) {
+		h->meta.mode = HC_LIVE;
+		if (stacks_read(&py, &st, err))
+			goto out;
+		ret = walk_heap(&py, &st, h, &o->walk, err);
+		goto out;
+	}
+	over = image_plan(pid, o->max_copy ? o->max_copy : image_default_budget(), &plan, err);
+	if (over < 0)
+		goto out;
+	if (target_attach(&frozen, pid, 0, err))
+		goto out;
+	py.t = frozen;
+	if (stacks_read(&py, &st, err))
+		goto out;
+	if (over) {
+		/* too big to copy: walk while frozen, through the block cache */
+		h->meta.mode = HC_FROZEN;
+		ret = walk_heap(&py, &st, h, &o->walk, err);
+		target_resume(frozen);
+		h->meta.pause_ns = frozen->pause_ns;
+		goto out;
+	}
+	h->meta.mode = HC_COPY;
+	if (image_copy(pid, &plan, live, &image, &copied, err))
+		goto out;
+	target_resume(frozen);
+	h->meta.pause_ns = frozen->pause_ns;
+	h->meta.copied_bytes = copied;
+	py.t = image;
+	ret = walk_heap(&py, &st, h, &o->walk, err);
+out:
+	if (have_py) {
+		py.t = live;
+		pyproc_release(&py);
+	}
+	stacks_release(&st);
+	image_plan_release(&plan);
+	target_close(image);
+	target_close(frozen);
+	target_close(live);
+	return ret;
+}

@@ -1,0 +1,34 @@
+/*
+ * capture.h - take a heap graph from a live process.
+ *
+ * Finds the interpreter while the target runs, then freezes it only for
+ * as long as it takes to copy its writable memory and read its thread
+ * stacks (image.h), lets it go, and walks the copy (walk.h).  Past the
+ * copy budget the walk runs while the target stays frozen; with no_stop
+ * it runs against the live target, which may change under it: the walk
+ * stays safe and counts the inconsistencies as warnings.
+ */
+#ifndef HS_CAPTURE_H
+#define HS_CAPTURE_H
+
+#include <sys/types.h>
+#include "heap.h"
+#include "pyproc.h"
+#include "walk.h"
+
+struct capture_options {
+	int no_stop;
+	uint64_t max_copy;		/* bytes; 0: image_default_budget() */
+	struct pyproc_options py;
+	struct walk_options walk;
+	/* called after attaching, with the interpreter found (may be NULL) */
+	void (*attached)(void *ctx, const struct pyproc *p);
+	void *ctx;
+};
+
+/* Capture pid into h (heap_init'ed by the caller).  0, or -1 with err:
+ * the errors of target_attach and pyproc_open, HS_ENOMEM, HS_EGONE. */
+int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
+		 struct hs_error *err);
+
+#endif

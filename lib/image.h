@@ -1,0 +1,50 @@
+/*
+ * image.h - a frozen copy of a process's writable memory.
+ *
+ * Capturing a heap reads millions of small fields.  Done against the
+ * frozen process that would make the pause as long as the walk; instead
+ * image_plan() sizes and pre-faults buffers for every writable mapping
+ * while the target still runs (our page faults dominate a copy into fresh
+ * memory), image_copy() fills them with large process_vm_readv calls while
+ * it is frozen, and the walk then reads the copy after the target has
+ * been let go.  Reads outside the copy (code, read-only data, mappings
+ * born since the plan) fall back to the live process.
+ */
+#ifndef HS_IMAGE_H
+#define HS_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "error.h"
+#include "target.h"
+
+struct image_region {
+	uint64_t addr;
+	size_t len;
+	void *buf;		/* mmap'ed, pre-faulted; NULL once adopted */
+};
+
+struct image_plan {
+	struct image_region *r;
+	size_t n;
+	uint64_t total;		/* bytes planned */
+};
+
+/* The default budget: half of MemAvailable (1 GiB if unknown). */
+uint64_t image_default_budget(void);
+
+/* Plan a copy of the writable mappings of pid.  Returns 0 with buffers
+ * allocated, 1 when they exceed budget bytes (nothing allocated: walk the
+ * frozen process instead), -1 with err. */
+int image_plan(pid_t pid, uint64_t budget, struct image_plan *pl, struct hs_error *err);
+void image_plan_release(struct image_plan *pl);
+
+/* With the target frozen: copy every planned region and return an image
+ * target over the copies whose other reads go to fallback.  *copied gets
+ * the bytes copied.  A region that cannot be read whole keeps what could
+ * be read. */
+int image_copy(pid_t pid, struct image_plan *pl, struct target *fallback,
+	       struct target **out, uint64_t *copied, struct hs_error *err);
+
+#endif

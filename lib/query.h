@@ -1,0 +1,49 @@
+/*
+ * query.h - questions asked of a heap graph: objects per type, the path
+ * from a root to an object, instances of a type.
+ */
+#ifndef HS_QUERY_H
+#define HS_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "heap.h"
+
+struct type_stat {
+	uint32_t type;		/* index into h->types */
+	uint64_t count;
+	uint64_t size;
+	uint64_t max;
+};
+
+enum hist_order {
+	HIST_BY_COUNT,
+	HIST_BY_SIZE,
+};
+
+/* Objects per type, sorted (ties by name).  *out is malloc'ed (caller
+ * frees), *n its length; totals in *count and *size.  -1 on OOM. */
+int query_histogram(const struct heap *h, enum hist_order by, struct type_stat **out,
+		    size_t *n, uint64_t *count, uint64_t *size, struct hs_error *err);
+
+/*
+ * The shortest chain of references from a root to object target.  Weak
+ * edges are never followed; scanned (conservative) edges only if there is
+ * no other way.  Roots that say where a reference comes from (modules,
+ * threads, frames) are tried before objects merely held from outside.
+ * On success *path holds the object indexes root first, *edges[i] the
+ * edge index from path[i] to path[i+1] (n-1 of them), *root the
+ * roots[] index the chain starts at.  Returns 1 found, 0 unreachable,
+ * -1 on OOM.  Caller frees *path and *edges.
+ */
+int query_path(const struct heap *h, uint32_t target, uint32_t **path, uint32_t **edges,
+	       size_t *n, uint32_t *root, struct hs_error *err);
+
+/* 1 if type name t matches name: equal, or equal to its last dotted
+ * part ("User" matches "app.models.User"). */
+int query_type_matches(const char *t, const char *name);
+
+/* Parse "0x7f..." or decimal into *addr; -1 if not a number. */
+int query_parse_addr(const char *s, uint64_t *addr);
+
+#endif

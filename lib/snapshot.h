@@ -1,0 +1,41 @@
+/*
+ * snapshot.h - heap graphs in files.
+ *
+ * Format (version 1), all integers little-endian, documented in full in
+ * docs/snapshot-format.md:
+ *
+ *   header      128 bytes: magic "HEAPSCP\0", version, header size, file
+ *               size, section count, checksum of everything after the
+ *               header;
+ *   sections    a table of {id, element size, offset, count} (24 bytes
+ *               each), then each section's array, 8-byte aligned: the
+ *               very arrays of struct heap (heap.h), so a loaded file is
+ *               used in place from its mapping.
+ *
+ * Files are written to a temporary file in the same directory, mode 0600,
+ * and renamed over the name asked for only when complete: a failed write
+ * leaves nothing behind.  Loading maps the file and checks everything a
+ * reader will rely on (sizes, offsets, indexes, the checksum) before
+ * handing out the graph: a truncated, corrupted or foreign file is an
+ * error (HS_EFILE) with a message that says which.
+ */
+#ifndef HS_SNAPSHOT_H
+#define HS_SNAPSHOT_H
+
+#include "heap.h"
+
+#define SNAPSHOT_VERSION 1
+
+enum snapshot_flags {
+	SNAP_FORCE = 1 << 0,	/* replace an existing file */
+};
+
+/* Write h to path.  0, or -1 with err (HS_EFILE). */
+int snapshot_write(const struct heap *h, const char *path, unsigned flags,
+		   struct hs_error *err);
+/* Load path into h (which must be heap_init'ed and empty). */
+int snapshot_load(struct heap *h, const char *path, struct hs_error *err);
+/* 1 if the file at path starts like a snapshot. */
+int snapshot_is_file(const char *path);
+
+#endif

@@ -1,0 +1,428 @@
+/*
+ * walk.c - the heap walk: seeds, breadth-first closure, roots.
+ *
+ * Objects get their index when first seen and are processed in index
+ * order, so the queue is the object array itself and each object's edges
+ * are appended in one run (CSR without a second pass).
+ */
+#include "config.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "gcinfo.h"
+#include "pyobj.h"
+#include "walk_internal.h"
+
+#define MAX_REFCNT (1ll << 40)	/* beyond: not a live object's count */
+#define PROGRESS_EVERY 65536
+
+void walk_warn(struct walker *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!w->warnings++) {
+		va_start(ap, fmt);
+		vsnprintf(w->warning, sizeof(w->warning), fmt, ap);
+		va_end(ap);
+	}
+}
+
+uint32_t walk_name(struct walker *w, const char *s, size_t len)
+{
+	uint32_t n = heap_name(w->h, s, len);
+
+	if (n == HEAP_NONE) {
+		w->oom = 1;
+		return 0;
+	}
+	return n;
+}
+
+/* Fixed field names are string literals: cache them by address. */
+uint32_t walk_field(struct walker *w, const char *name)
+{
+	const char **keys = w->fkeys;
+	uint32_t *vals = w->fvals;
+	size_t k = ((uintptr_t)name >> 3) % FIELD_CACHE, i;
+
+	for (i = 0; i < FIELD_CACHE; i++, k = (k + 1) % FIELD_CACHE) {
+		if (keys[k] == name)
+			return vals[k];
+		if (!keys[k])
+			break;
+	}
+	vals[k] = walk_name(w, name, strlen(name));
+	keys[k] = name;
+	return vals[k];
+}
+
+uint32_t walk_obj(struct walker *w, uint64_t addr)
+{
+	uint64_t hdr[2];
+	struct tinfo *ti;
+	int64_t refcnt;
+	unsigned flags = 0;
+	uint32_t idx;
+
+	if (!addr || addr & 7)
+		return HEAP_NONE;
+	idx = heap_lookup(w->h, addr);
+	if (idx != HEAP_NONE)
+		return idx;
+	if (target_read(w->t, addr, hdr, sizeof(hdr), NULL))
+		return HEAP_NONE;
+	refcnt = (int64_t)hdr[0];
+	if (w->p->minor >= 12 && (int32_t)(uint32_t)hdr[0] < 0) {
+		flags |= HO_IMMORTAL;
+	} else if (refcnt <= 0 || refcnt > MAX_REFCNT) {
+		return HEAP_NONE;
+	}
+	ti = walk_type(w, hdr[1]);
+	if (!ti)
+		return HEAP_NONE;
+	idx = heap_add_obj(w->h, addr, ti->htype, 0, refcnt, flags, w->err);
+	if (idx == HEAP_NONE)
+		w->oom = 1;
+	return idx;
+}
+
+void walk_emit(struct walker *w, uint64_t addr, uint32_t name)
+{
+	uint32_t idx = walk_obj(w, addr);
+
+	if (idx == HEAP_NONE || w->oom)
+		return;
+	if (w->root_mode) {
+		if (heap_add_root(w->h, idx, w->root_kind, w->root_label, name, w->err))
+			w->oom = 1;
+	} else if (heap_add_edge(w->h, idx, name, w->err)) {
+		w->oom = 1;
+	}
+}
+
+static void root(struct walker *w, uint64_t addr, enum heap_root_kind kind, const char *label,
+		 const char *name)
+{
+	w->root_mode = 1;
+	w->root_kind = kind;
+	w->root_label = heap_intern(w->h, label, strlen(label));
+	walk_emit(w, addr, name ? HEAP_EDGE(HE_STRONG, HN_FIELD, walk_field(w, name)) : 0);
+	w->root_mode = 0;
+}
+
+/* Every object on one collector list, bounded and checked link by link. */
+static void seed_gc_list(struct walker *w, uint64_t head, const char *what)
+{
+	const struct layout *l = w->l;
+	uint64_t g, prev = head, back, gsize = (uint64_t)LAY(l, gchead_size);
+	long n = 0;
+
+	if (rd64(w, head + LAY(l, gchead_next), &g)) {
+		walk_warn(w, "unreadable %s list", what);
+		return;
+	}
+	g &= ~3ull;
+	while (g != head) {
+		uint32_t idx;
+
+		if (n++ >= GCINFO_MAX_OBJECTS || !g ||
+		    rd64(w, g + LAY(l, gchead_prev), &back) || (back & ~3ull) != prev) {
+			walk_warn(w, "the %s list is broken after %ld objects (changing under us?)",
+				  what, n - 1);
+			return;
+		}
+		idx = walk_obj(w, g + gsize);
+		if (idx != HEAP_NONE)
+			w->h->flags[idx] |= HO_GC;
+		if (w->oom)
+			return;
+		prev = g;
+		if (rd64(w, g + LAY(l, gchead_next), &g)) {
+			walk_warn(w, "unreadable %s list", what);
+			return;
+		}
+		g &= ~3ull;
+	}
+}
+
+static void seed_gc(struct walker *w, uint64_t interp, uint64_t *seen, size_t *nseen)
+{
+	const struct layout *l = w->l;
+	uint64_t gcs = gcinfo_state_addr(w->p, interp);
+	int32_t collecting = 0;
+	size_t i;
+	char what[32];
+
+	if (!gcs)
+		return;
+	for (i = 0; i < *nseen; i++)
+		if (seen[i] == gcs)
+			return;	/* 3.8: one state for all interpreters */
+	seen[(*nseen)++] = gcs;
+	if (LAY_HAS(l, gcstate_collecting) &&
+	    !target_read(w->t, gcs + LAY(l, gcstate_collecting), &collecting, 4, NULL) &&
+	    collecting)
+		walk_warn(w, "a garbage collection was running: its lists may be half rewritten");
+	for (i = 0; i < 3 && LAY_HAS(l, gcstate_generations); i++) {
+		snprintf(what, sizeof(what), "generation %zu", i);
+		seed_gc_list(w, gcs + (uint64_t)LAY(l, gcstate_generations) +
+					i * (uint64_t)LAY(l, gcgen_size) + (uint64_t)LAY(l, gcgen_head),
+			     what);
+	}
+	if (LAY_HAS(l, gcstate_permanent_generation))
+		seed_gc_list(w, gcs + (uint64_t)LAY(l, gcstate_permanent_generation) +
+					(uint64_t)LAY(l, gcgen_head),
+			     "permanent generation");
+}
+
+static void seed_interp(struct walker *w, uint64_t interp, size_t n)
+{
+	const struct layout *l = w->l;
+	char pre[32] = "";
+
+	if (n)
+		snprintf(pre, sizeof(pre), "interpreter %zu ", n);
+	w->interp = interp;
+	{
+		char lab[64];
+
+		snprintf(lab, sizeof(lab), "%ssys.modules", pre);
+		root(w, field64(w, interp, LAY(l, interp_modules)), HR_MODULES, lab, NULL);
+		snprintf(lab, sizeof(lab), "%ssys.__dict__", pre);
+		root(w, field64(w, interp, LAY(l, interp_sysdict)), HR_SYSDICT, lab, NULL);
+		snprintf(lab, sizeof(lab), "%sbuiltins.__dict__", pre);
+		root(w, field64(w, interp, LAY(l, interp_builtins)), HR_BUILTINS, lab, NULL);
+	}
+}
+
+/* Thread state roots and, from the stacks, every running frame. */
+static void seed_thread(struct walker *w, const struct stack_thread *th)
+{
+	const struct layout *l = w->l;
+	uint64_t ts = th->tstate, ei;
+	char lab[700];
+	size_t i;
+	const char *who = th->name[0] ? th->name : "";
+
+	snprintf(lab, sizeof(lab), "thread %d %s", th->tid, who);
+	root(w, field64(w, ts, LAY(l, tstate_dict)), HR_THREAD, lab, "dict");
+	root(w, field64(w, ts, LAY(l, tstate_curexc_value)), HR_THREAD, lab, "curexc_value");
+	root(w, field64(w, ts, LAY(l, tstate_current_exception)), HR_THREAD, lab,
+	     "current_exception");
+	root(w, field64(w, ts, LAY(l, tstate_context)), HR_THREAD, lab, "context");
+	ei = field64(w, ts, LAY(l, tstate_exc_info));
+	if (ei)
+		root(w, field64(w, ei, w->p->minor <= 10 ? 8 : 0), HR_THREAD, lab, "exc_info");
+	for (i = 0; i < th->nframes; i++) {
+		const struct stack_frame *f = &th->frames[i];
+
+		if (f->kind != FRAME_PYTHON || !f->frame)
+			continue;
+		snprintf(lab, sizeof(lab), "thread %d frame %s (%s:%d)", th->tid,
+			 f->qualname[0] ? f->qualname : f->function, f->file, f->line);
+		if (w->p->minor <= 10) {
+			root(w, f->frame, HR_FRAME, lab, NULL);
+		} else {
+			w->root_mode = 1;
+			w->root_kind = HR_FRAME;
+			w->root_label = heap_intern(w->h, lab, strlen(lab));
+			walk_iframe(w, f->frame);
+			w->root_mode = 0;
+		}
+	}
+}
+
+static void progress(struct walker *w, size_t done)
+{
+	if (w->o && w->o->progress)
+		w->o->progress(w->o->progress_ctx, done, w->h->nobj);
+}
+
+/* Process objects in index order until none is left. */
+static int closure(struct walker *w)
+{
+	struct heap *h = w->h;
+	size_t i;
+
+	for (i = 0; i < h->nobj; i++) {
+		uint64_t addr = h->obj[i].addr, size;
+		struct tinfo *ti = walk_type(w, h->types[h->obj[i].type].addr);
+		unsigned flags = 0;
+		uint32_t t = h->obj[i].type, v;
+
+		if (heap_begin_edges(h, (uint32_t)i, w->err))
+			return -1;
+		if (!ti)
+			continue;
+		size = walk_size(w, addr, ti, &flags);
+		v = walk_value(w, addr, ti, &flags);
+		h->obj[i].value = v;
+		if (heap_set_size(h, (uint32_t)i, size, w->err))
+			return -1;
+		h->flags[i] |= (uint8_t)flags;
+		w->cur = (uint32_t)i;
+		walk_refs(w, addr, ti);
+		/* the type object itself is part of the heap */
+		if (h->types[t].obj == HEAP_NONE)
+			h->types[t].obj = walk_obj(w, h->types[t].addr);
+		if (w->oom)
+			return -1;
+		if (!(i % PROGRESS_EVERY))
+			progress(w, i);
+	}
+	progress(w, h->nobj);
+	return 0;
+}
+
+/*
+ * References from outside the graph: refcount minus references found.  An
+ * object with a remainder becomes a root, named by what it is.
+ */
+static int outside_roots(struct walker *w)
+{
+	struct heap *h = w->h;
+	uint32_t *indeg = calloc(h->nobj ? h->nobj : 1, sizeof(*indeg));
+	uint32_t lab_outside, lab_interned, lab_immortal, lab_static;
+	size_t i, e;
+
+	if (!indeg)
+		return hs_error_set(w->err, HS_ENOMEM, "out of memory");
+	for (e = 0; e < h->nedge; e++)
+		if (HEAP_EDGE_KIND(h->edge_name[e]) == HE_STRONG)
+			indeg[h->edge_dst[e]]++;
+	for (i = 0; i < h->nroot; i++)
+		indeg[h->roots[i].obj]++;
+	lab_outside = heap_intern(h, "held from outside the heap (C code or statics)", 46);
+	lab_interned = heap_intern(h, "interned string", 15);
+	lab_immortal = heap_intern(h, "immortal object", 15);
+	lab_static = heap_intern(h, "static type", 11);
+	for (i = 0; i < h->ntype; i++) {
+		uint32_t o = h->types[i].obj;
+		if (o != HEAP_NONE && !(field64(w, h->types[i].addr, LAY(w->l, type_flags)) &
+					 TPF_HEAPTYPE) &&
+		    !(h->flags[o] & HO_ROOT) &&
+		    heap_add_root(h, o, HR_STATIC_TYPE, lab_static, 0, w->err))
+			goto fail;
+	}
+	for (i = 0; i < h->nobj; i++) {
+		enum heap_root_kind kind;
+		uint32_t label;
+		uint32_t state;
+
+		if (h->flags[i] & HO_ROOT)
+			continue;
+		if (h->flags[i] & HO_IMMORTAL) {
+			kind = HR_IMMORTAL;
+			label = lab_immortal;
+		} else if (h->obj[i].refcnt > indeg[i]) {
+			kind = HR_OUTSIDE;
+			label = lab_outside;
+			h->flags[i] |= HO_OUTSIDE;
+			/* str: interned bits 0-1 of the state */
+			if (!strcmp(heap_type_name(h, (uint32_t)i), "str") &&
+			    !target_read(w->t, h->obj[i].addr + LAY(w->l, ascii_state), &state, 4,
+					 NULL) &&
+			    state & 3) {
+				kind = HR_INTERNED;
+				label = lab_interned;
+			}
+		} else {
+			continue;
+		}
+		if (heap_add_root(h, (uint32_t)i, kind, label, 0, w->err))
+			goto fail;
+	}
+	free(indeg);
+	return 0;
+fail:
+	free(indeg);
+	return -1;
+}
+
+static int add_threads(struct walker *w, const struct stacks *st)
+{
+	struct heap *h = w->h;
+	size_t i, j;
+
+	for (i = 0; st && i < st->nthreads; i++) {
+		const struct stack_thread *th = &st->threads[i];
+		struct heap_thread ht = {
+			.thread_id = th->thread_id,
+			.tid = th->tid,
+			.name = heap_intern(h, th->name, strlen(th->name)),
+			.flags = (th->main ? 1u : 0u) | (th->gil == 1 ? 2u : 0u),
+			.first_frame = (uint32_t)h->nframe,
+		};
+
+		for (j = 0; j < th->nframes; j++) {
+			const struct stack_frame *f = &th->frames[j];
+			const char *fn = f->qualname[0] ? f->qualname : f->function;
+			char lab[700];
+			struct heap_frame hf = { .line = f->line };
+
+			if (f->kind != FRAME_PYTHON)
+				continue;
+			snprintf(lab, sizeof(lab), "thread %d frame %s (%s:%d)", th->tid, fn,
+				 f->file, f->line);
+			hf.function = heap_intern(h, fn, strlen(fn));
+			hf.file = heap_intern(h, f->file, strlen(f->file));
+			hf.root_label = heap_intern(h, lab, strlen(lab));
+			if (heap_add_frame(h, &hf, w->err))
+				return -1;
+			ht.nframes++;
+		}
+		if (heap_add_thread(h, &ht, w->err))
+			return -1;
+	}
+	return 0;
+}
+
+int walk_heap(struct pyproc *p, const struct stacks *st, struct heap *h,
+	      const struct walk_options *o, struct hs_error *err)
+{
+	struct walker w = { .p = p, .t = p->t, .l = &p->layout, .h = h, .o = o, .err = err };
+	uint64_t interp, gcs[PYPROC_MAX_INTERPS];
+	size_t ngcs = 0, ninterp = 0, i;
+	struct timespec t0, t1;
+	int ret = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	w.buflen = o && o->max_value ? o->max_value : 1024;
+	w.buf = malloc(w.buflen + 1);
+	if (!w.buf)
+		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	if (pyproc_first_interp(p, &interp, err))
+		goto out;
+	while (interp && ninterp < PYPROC_MAX_INTERPS) {
+		seed_gc(&w, interp, gcs, &ngcs);
+		seed_interp(&w, interp, ninterp);
+		if (w.oom)
+			goto oom;
+		ninterp++;
+		if (pyproc_next_interp(p, interp, &interp, NULL))
+			break;
+	}
+	w.interp = p->interp;
+	for (i = 0; st && i < st->nthreads; i++)
+		seed_thread(&w, &st->threads[i]);
+	if (w.oom || closure(&w) || outside_roots(&w) || add_threads(&w, st))
+		goto oom;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	h->meta.walk_ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
+			  (uint64_t)(t1.tv_nsec - t0.tv_nsec);
+	h->meta.warnings = (uint32_t)(w.warnings > UINT32_MAX ? UINT32_MAX : w.warnings);
+	h->meta.warning = heap_intern(h, w.warning, strlen(w.warning));
+	ret = heap_finish(h, err);
+	goto out;
+oom:
+	if (err && err->code == HS_OK)
+		hs_error_set(err, HS_ENOMEM, "out of memory after %zu objects", h->nobj);
+out:
+	walk_types_release(&w);
+	free(w.key_slots);
+	free(w.key_addr);
+	free(w.buf);
+	return ret;
+}

@@ -1,0 +1,578 @@
+/*
+ * walk_refs.c - an object's referents, decoded per type from the layout.
+ *
+ * Each referent is emitted with the name of the edge that leads to it
+ * ("[3]", "['key']", ".attr", "__dict__").  The decoders follow what
+ * tp_traverse visits and a little more (str keys of dicts, names of code
+ * objects), so their result is a superset of gc.get_referents().  An
+ * unknown C type gets its T_OBJECT members by name and a conservative scan
+ * of the rest of its body, edges marked "scanned".
+ */
+#include "config.h"
+#include <string.h>
+#include "pyobj.h"
+#include "walk_internal.h"
+
+#define CHUNK 512		/* words read at once from item arrays */
+#define MAX_ITEMS (1ll << 31)
+#define MAX_SCAN 4096		/* bytes of an opaque object scanned */
+#define METH_METHOD 0x0200
+#define STATIC_BUILTIN (1ull << 1)
+#define MAX_STATIC_TYPES 1024
+
+static uint32_t field_name(struct walker *w, const char *name)
+{
+	return HEAP_EDGE(HE_STRONG, HN_FIELD, walk_field(w, name));
+}
+
+/* Emit the pointer at base+off (a layout offset, absent if negative). */
+static void emit_field(struct walker *w, uint64_t base, int64_t off, const char *name)
+{
+	uint64_t v;
+
+	if (off < 0)
+		return;
+	v = field64(w, base, off);
+	if (v)
+		walk_emit(w, v, field_name(w, name));
+}
+
+/* Emit n pointers at items as [0] ... [n-1]. */
+static void emit_items(struct walker *w, uint64_t items, int64_t n)
+{
+	uint64_t buf[CHUNK];
+	int64_t i, j;
+
+	if (n < 0 || n > MAX_ITEMS) {
+		walk_warn(w, "a container at 0x%llx claims %lld items",
+			  (unsigned long long)items, (long long)n);
+		return;
+	}
+	for (i = 0; i < n; i += CHUNK) {
+		int64_t m = n - i < CHUNK ? n - i : CHUNK;
+
+		if (target_read(w->t, items + 8 * (uint64_t)i, buf, 8 * (size_t)m, NULL)) {
+			walk_warn(w, "unreadable items at 0x%llx", (unsigned long long)items);
+			return;
+		}
+		for (j = 0; j < m; j++)
+			if (buf[j])
+				walk_emit(w, buf[j],
+					  HEAP_EDGE(HE_STRONG, HN_INDEX,
+						    i + j > HEAP_PAYLOAD_MAX ? HEAP_PAYLOAD_MAX : i + j));
+	}
+}
+
+static int64_t ob_size(struct walker *w, uint64_t obj)
+{
+	int64_t n = 0;
+
+	if (target_read(w->t, obj + LAY(w->l, varobject_ob_size), &n, 8, NULL))
+		return -1;
+	return n;
+}
+
+static int dict_cb(void *ctx, uint64_t key, uint64_t value)
+{
+	struct walker *w = ctx;
+	uint32_t name = walk_key_name(w, key);
+
+	walk_emit(w, key, HEAP_EDGE(HE_STRONG, HN_KEY, name));
+	walk_emit(w, value, HEAP_EDGE(HE_STRONG, HN_VALUE, name));
+	return w->oom;
+}
+
+/* Attribute values laid out by a type's cached keys: key names become
+ * ".name" edges. */
+static int attr_cb(void *ctx, uint64_t key, uint64_t value)
+{
+	struct walker *w = ctx;
+
+	walk_emit(w, value, HEAP_EDGE(HE_STRONG, HN_ATTR, walk_key_name(w, key | 1)));
+	return w->oom;
+}
+
+static void dict_refs(struct walker *w, uint64_t obj)
+{
+	struct hs_error err = HS_ERROR_INIT;
+
+	if (pydict_items(w->p, obj, dict_cb, w, &err))
+		walk_warn(w, "dict at 0x%llx: %s", (unsigned long long)obj, err.msg);
+}
+
+static void set_refs(struct walker *w, uint64_t obj)
+{
+	const struct layout *l = w->l;
+	uint64_t table = field64(w, obj, LAY(l, set_table)), mask = field64(w, obj, LAY(l, set_mask));
+	int64_t es = LAY(l, setentry_size), i;
+	uint64_t e[2];
+
+	if (!table || mask >= (1ull << 31) || es != 16) {
+		walk_warn(w, "set at 0x%llx looks corrupt", (unsigned long long)obj);
+		return;
+	}
+	for (i = 0; i <= (int64_t)mask; i++) {
+		if (target_read(w->t, table + (uint64_t)(i * es), e, sizeof(e), NULL)) {
+			walk_warn(w, "unreadable set table at 0x%llx", (unsigned long long)table);
+			return;
+		}
+		/* a dummy (deleted) entry has hash -1, which no key has */
+		if (e[LAY(l, setentry_key) / 8] && (int64_t)e[LAY(l, setentry_hash) / 8] != -1)
+			walk_emit(w, e[LAY(l, setentry_key) / 8], field_name(w, "item"));
+	}
+}
+
+/* 3.12+: a static builtin type keeps its dict in the interpreter. */
+static uint64_t static_type_dict(struct walker *w, uint64_t type, uint64_t flags)
+{
+	const struct layout *l = w->l;
+	uint64_t idx;
+
+	if (!(flags & STATIC_BUILTIN) || !LAY_HAS(l, interp_types_builtins) ||
+	    !LAY_HAS(l, static_type_state_size) || !LAY_HAS(l, static_type_state_tp_dict))
+		return 0;
+	idx = field64(w, type, LAY(l, type_subclasses));
+	if (idx < 1 || idx > MAX_STATIC_TYPES)
+		return 0;
+	return field64(w, w->interp + (uint64_t)LAY(l, interp_types_builtins) +
+			      (idx - 1) * (uint64_t)LAY(l, static_type_state_size),
+		       LAY(l, static_type_state_tp_dict));
+}
+
+static void type_refs(struct walker *w, uint64_t obj)
+{
+	const struct layout *l = w->l;
+	uint64_t flags = field64(w, obj, LAY(l, type_flags)), d;
+
+	d = field64(w, obj, LAY(l, type_dict));
+	if (!d && w->p->minor >= 12)
+		d = static_type_dict(w, obj, flags);
+	if (d)
+		walk_emit(w, d, field_name(w, "__dict__"));
+	emit_field(w, obj, LAY(l, type_mro), "__mro__");
+	emit_field(w, obj, LAY(l, type_bases), "__bases__");
+	emit_field(w, obj, LAY(l, type_base), "__base__");
+	if (flags & TPF_HEAPTYPE || w->p->minor < 12)
+		emit_field(w, obj, LAY(l, type_subclasses), "__subclasses__");
+	if (flags & TPF_HEAPTYPE) {
+		emit_field(w, obj, LAY(l, heaptype_name), "__name__");
+		emit_field(w, obj, LAY(l, heaptype_qualname), "__qualname__");
+		emit_field(w, obj, LAY(l, heaptype_slots), "__slots__");
+		emit_field(w, obj, LAY(l, heaptype_module), "ht_module");
+	}
+}
+
+/* The locals of a frame: co_varnames + co_cellvars + co_freevars. */
+static uint64_t tuple_item(struct walker *w, uint64_t tuple, int64_t i)
+{
+	int64_t n = tuple ? ob_size(w, tuple) : -1;
+
+	if (i < 0 || i >= n)
+		return 0;
+	return field64(w, tuple, LAY(w->l, tuple_item) + 8 * i);
+}
+
+static uint32_t local_name(struct walker *w, uint64_t names, int64_t i)
+{
+	uint64_t s = tuple_item(w, names, i);
+
+	return s ? HEAP_EDGE(HE_STRONG, HN_LOCAL, walk_key_name(w, s | 1))
+		 : HEAP_EDGE(HE_STRONG, HN_LOCAL, walk_field(w, "(local)"));
+}
+
+/* 3.8-3.10 frame objects. */
+static void frame_refs_old(struct walker *w, uint64_t obj)
+{
+	const struct layout *l = w->l;
+	uint64_t code = field64(w, obj, LAY(l, frameobj_code)), lp, vs, top = 0;
+	uint64_t tuples[3];
+	int64_t counts[3], i, k, n = 0;
+	int32_t nlocals = 0, depth;
+
+	emit_field(w, obj, LAY(l, frameobj_back), "f_back");
+	emit_field(w, obj, LAY(l, frameobj_code), "f_code");
+	emit_field(w, obj, LAY(l, frameobj_builtins), "f_builtins");
+	emit_field(w, obj, LAY(l, frameobj_globals), "f_globals");
+	emit_field(w, obj, LAY(l, frameobj_locals), "f_locals");
+	emit_field(w, obj, LAY(l, frameobj_trace), "f_trace");
+	if (!code || target_read(w->t, code + LAY(l, code_nlocals), &nlocals, 4, NULL))
+		return;
+	tuples[0] = field64(w, code, LAY(l, code_varnames));
+	tuples[1] = field64(w, code, LAY(l, code_cellvars));
+	tuples[2] = field64(w, code, LAY(l, code_freevars));
+	counts[0] = nlocals;
+	counts[1] = tuples[1] ? ob_size(w, tuples[1]) : 0;
+	counts[2] = tuples[2] ? ob_size(w, tuples[2]) : 0;
+	lp = obj + (uint64_t)LAY(l, frameobj_localsplus);
+	for (k = 0; k < 3; k++) {
+		if (counts[k] < 0 || counts[k] > (1 << 16))
+			return;
+		for (i = 0; i < counts[k]; i++, n++) {
+			uint64_t v = field64(w, lp, 8 * n);
+
+			if (v)
+				walk_emit(w, v, local_name(w, tuples[k], i));
+		}
+	}
+	/* the value stack: f_stacktop (3.8/3.9; NULL while running) or
+	 * f_stackdepth (3.10) */
+	vs = field64(w, obj, LAY(l, frameobj_valuestack));
+	if (LAY_HAS(l, frameobj_stacktop))
+		top = field64(w, obj, LAY(l, frameobj_stacktop));
+	else if (LAY_HAS(l, frameobj_stackdepth) &&
+		 !target_read(w->t, obj + LAY(l, frameobj_stackdepth), &depth, 4, NULL) &&
+		 depth > 0)
+		top = vs + 8 * (uint64_t)depth;
+	if (vs && top > vs && top - vs <= 8 * (1 << 16))
+		for (; vs < top; vs += 8) {
+			uint64_t v = field64(w, vs, 0);
+
+			if (v)
+				walk_emit(w, v, HEAP_EDGE(HE_STRONG, HN_LOCAL,
+							  walk_field(w, "(stack)")));
+		}
+}
+
+void walk_iframe(struct walker *w, uint64_t fr)
+{
+	const struct layout *l = w->l;
+	uint64_t code = field64(w, fr, LAY(l, iframe_code)), names = 0, lp;
+	int32_t top = 0, nlp = 0;
+	int32_t i;
+
+	emit_field(w, fr, LAY(l, iframe_code), "f_code");
+	emit_field(w, fr, LAY(l, iframe_func), "f_func");
+	emit_field(w, fr, LAY(l, iframe_globals), "f_globals");
+	emit_field(w, fr, LAY(l, iframe_builtins), "f_builtins");
+	emit_field(w, fr, LAY(l, iframe_locals), "f_locals");
+	emit_field(w, fr, LAY(l, iframe_frame_obj), "frame_obj");
+	if (target_read(w->t, fr + LAY(l, iframe_stacktop), &top, 4, NULL) || top <= 0)
+		return;
+	if (top > (1 << 16)) {
+		walk_warn(w, "frame at 0x%llx claims %d stack slots", (unsigned long long)fr, top);
+		return;
+	}
+	if (code && LAY_HAS(l, code_nlocalsplus) &&
+	    target_read(w->t, code + LAY(l, code_nlocalsplus), &nlp, 4, NULL))
+		nlp = 0;
+	if (code)
+		names = field64(w, code, LAY(l, code_localsplusnames));
+	lp = fr + (uint64_t)LAY(l, iframe_localsplus);
+	for (i = 0; i < top; i++) {
+		uint64_t v = field64(w, lp, 8 * i);
+
+		if (!v)
+			continue;
+		walk_emit(w, v, i < nlp ? local_name(w, names, i)
+					: HEAP_EDGE(HE_STRONG, HN_LOCAL, walk_field(w, "(stack)")));
+	}
+}
+
+static void frame_refs(struct walker *w, uint64_t obj)
+{
+	const struct layout *l = w->l;
+	uint64_t fr;
+
+	if (w->p->minor <= 10) {
+		frame_refs_old(w, obj);
+		return;
+	}
+	emit_field(w, obj, LAY(l, frameobj_back), "f_back");
+	emit_field(w, obj, LAY(l, frameobj_trace), "f_trace");
+	emit_field(w, obj, LAY(l, frameobj_extra_locals), "f_extra_locals");
+	/* a frame that outlived its call owns its data; one still running
+	 * points into a thread's stack, whose slots are roots */
+	fr = field64(w, obj, LAY(l, frameobj_frame));
+	if (fr && LAY_HAS(l, frameobj_frame_data) &&
+	    fr == obj + (uint64_t)LAY(l, frameobj_frame_data))
+		walk_iframe(w, fr);
+}
+
+static void gen_refs(struct walker *w, uint64_t obj, enum walk_kind k)
+{
+	const struct layout *l = w->l;
+	int8_t state = 0;
+	uint64_t es;
+
+	emit_field(w, obj, LAY(l, gen_frame), "gi_frame");
+	emit_field(w, obj, LAY(l, gen_code), "gi_code");
+	emit_field(w, obj, LAY(l, gen_name), "__name__");
+	emit_field(w, obj, LAY(l, gen_qualname), "__qualname__");
+	emit_field(w, obj, LAY(l, gen_origin_or_finalizer),
+		   k == K_ASYNCGEN ? "ag_finalizer" : "cr_origin");
+	if (LAY_HAS(l, gen_exc_state)) {
+		es = obj + (uint64_t)LAY(l, gen_exc_state);
+		if (w->p->minor <= 10) {
+			emit_field(w, es, 0, "exc_type");
+			emit_field(w, es, 8, "exc_value");
+			emit_field(w, es, 16, "exc_traceback");
+		} else {
+			emit_field(w, es, 0, "exc_value");
+		}
+	}
+	/* 3.11+: the frame lives inside the generator; while created or
+	 * suspended (negative states) its slots are the generator's */
+	if (LAY_HAS(l, gen_iframe) && LAY_HAS(l, gen_frame_state) &&
+	    !target_read(w->t, obj + LAY(l, gen_frame_state), &state, 1, NULL) && state < 0)
+		walk_iframe(w, obj + (uint64_t)LAY(l, gen_iframe));
+}
+
+static void cfunc_refs(struct walker *w, uint64_t obj)
+{
+	const struct layout *l = w->l;
+	uint64_t ml = field64(w, obj, LAY(l, cfunc_ml));
+	int32_t mflags = 0;
+
+	emit_field(w, obj, LAY(l, cfunc_self), "__self__");
+	emit_field(w, obj, LAY(l, cfunc_module), "__module__");
+	/* PyMethodDef.ml_flags at 16 (3.8-3.13) */
+	if (ml && !target_read(w->t, ml + 16, &mflags, 4, NULL) && mflags & METH_METHOD)
+		emit_field(w, obj, LAY(l, cmethod_class), "__objclass__");
+}
+
+/* The instance dict of a type without managed storage. */
+static void dictoffset_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
+{
+	int64_t off = ti->dictoffset;
+
+	if (!off)
+		return;
+	if (off < 0) {
+		int64_t n = ti->itemsize ? ob_size(w, obj) : 0;
+		uint64_t size;
+
+		if (n < 0)
+			n = -n;
+		if (n > (1ll << 40))
+			return;
+		size = ((uint64_t)ti->basicsize + (uint64_t)n * (uint64_t)ti->itemsize + 7) & ~7ull;
+		off += (int64_t)size;
+		if (off < 16)
+			return;
+	}
+	emit_field(w, obj, off, "__dict__");
+}
+
+/* 3.11+ managed dict, or the values without a dict. */
+static void managed_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	uint64_t dict = 0, values = 0, word;
+	uint8_t valid = 0;
+
+	if (w->p->minor == 11) {
+		dict = field64(w, obj - 24, 0);
+		values = field64(w, obj - 32, 0);
+	} else if (w->p->minor == 12) {
+		word = field64(w, obj - 24, 0);
+		if (word & 1)
+			values = word + 1;
+		else
+			dict = word;
+	} else {
+		dict = field64(w, obj - 24, 0);
+		if (ti->flags & TPF_INLINE_VALUES &&
+		    !target_read(w->t, obj + (uint64_t)ti->basicsize + 3, &valid, 1, NULL) &&
+		    valid)
+			values = obj + (uint64_t)ti->basicsize;
+	}
+	if (dict)
+		walk_emit(w, dict, field_name(w, "__dict__"));
+	if (values && ti->cached_keys &&
+	    pydict_keys_walk(w->p, ti->cached_keys, values, attr_cb, w, &err))
+		walk_warn(w, "attributes of 0x%llx: %s", (unsigned long long)obj, err.msg);
+}
+
+/* An opaque C object: named members, then any word that points to an
+ * object. */
+static void scan_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
+{
+	uint64_t buf[MAX_SCAN / 8];
+	int64_t size = ti->basicsize, n, off;
+	uint32_t i;
+
+	if (ti->itemsize && (n = ob_size(w, obj)) > 0 && n < (1 << 20))
+		size += n * ti->itemsize;
+	if (size > MAX_SCAN)
+		size = MAX_SCAN;
+	size &= ~7;
+	if (size <= 16 || target_read(w->t, obj, buf, (size_t)size, NULL))
+		return;
+	w->h->flags[w->cur] |= HO_SCANNED;
+	for (off = 16; off < size; off += 8) {
+		uint64_t v = buf[off / 8];
+		int named = 0;
+
+		if (!v || v & 7 || off == ti->dictoffset)
+			continue;
+		for (i = 0; i < ti->nslots; i++)
+			if (ti->slots[i].off == off)
+				named = 1;
+		if (!named)
+			walk_emit(w, v, HEAP_EDGE(HE_SCANNED, HN_NONE, 0));
+	}
+}
+
+void walk_refs(struct walker *w, uint64_t obj, struct tinfo *tip)
+{
+	const struct layout *l = w->l;
+	struct tinfo copy, *ti = &copy;
+	uint32_t i;
+
+	/* emitting discovers objects of new types, which may move the type
+	 * table: work on a copy (slots are allocated apart and stay) */
+	if (!tip->members_done)
+		walk_type_members(w, tip);
+	copy = *tip;
+
+	switch ((enum walk_kind)ti->kind) {
+	case K_LIST:
+		emit_items(w, field64(w, obj, LAY(l, list_item)), ob_size(w, obj));
+		break;
+	case K_TUPLE:
+		emit_items(w, obj + (uint64_t)LAY(l, tuple_item), ob_size(w, obj));
+		break;
+	case K_DICT:
+		dict_refs(w, obj);
+		break;
+	case K_SET:
+	case K_FROZENSET:
+		set_refs(w, obj);
+		break;
+	case K_TYPE:
+		type_refs(w, obj);
+		break;
+	case K_FUNCTION:
+		emit_field(w, obj, LAY(l, func_code), "__code__");
+		emit_field(w, obj, LAY(l, func_globals), "__globals__");
+		emit_field(w, obj, LAY(l, func_builtins), "__builtins__");
+		emit_field(w, obj, LAY(l, func_name), "__name__");
+		emit_field(w, obj, LAY(l, func_qualname), "__qualname__");
+		emit_field(w, obj, LAY(l, func_defaults), "__defaults__");
+		emit_field(w, obj, LAY(l, func_kwdefaults), "__kwdefaults__");
+		emit_field(w, obj, LAY(l, func_closure), "__closure__");
+		emit_field(w, obj, LAY(l, func_doc), "__doc__");
+		emit_field(w, obj, LAY(l, func_dict), "__dict__");
+		emit_field(w, obj, LAY(l, func_module), "__module__");
+		emit_field(w, obj, LAY(l, func_annotations), "__annotations__");
+		emit_field(w, obj, LAY(l, func_typeparams), "__type_params__");
+		break;
+	case K_CELL:
+		emit_field(w, obj, LAY(l, cell_ref), "cell_contents");
+		break;
+	case K_METHOD:
+		emit_field(w, obj, LAY(l, method_func), "__func__");
+		emit_field(w, obj, LAY(l, method_self), "__self__");
+		break;
+	case K_CFUNCTION:
+		cfunc_refs(w, obj);
+		break;
+	case K_MODULE:
+		emit_field(w, obj, LAY(l, module_dict), "__dict__");
+		emit_field(w, obj, LAY(l, module_name), "__name__");
+		break;
+	case K_CODE:
+		emit_field(w, obj, LAY(l, code_consts), "co_consts");
+		emit_field(w, obj, LAY(l, code_names), "co_names");
+		emit_field(w, obj, LAY(l, code_varnames), "co_varnames");
+		emit_field(w, obj, LAY(l, code_freevars), "co_freevars");
+		emit_field(w, obj, LAY(l, code_cellvars), "co_cellvars");
+		emit_field(w, obj, LAY(l, code_localsplusnames), "co_localsplusnames");
+		emit_field(w, obj, LAY(l, code_localspluskinds), "co_localspluskinds");
+		emit_field(w, obj, LAY(l, code_filename), "co_filename");
+		emit_field(w, obj, LAY(l, code_name), "co_name");
+		emit_field(w, obj, LAY(l, code_qualname), "co_qualname");
+		emit_field(w, obj, LAY(l, code_linetable), "co_linetable");
+		emit_field(w, obj, LAY(l, code_exceptiontable), "co_exceptiontable");
+		emit_field(w, obj, LAY(l, code_code), "co_code");
+		break;
+	case K_FRAME:
+		frame_refs(w, obj);
+		break;
+	case K_GEN:
+	case K_CORO:
+	case K_ASYNCGEN:
+		gen_refs(w, obj, (enum walk_kind)ti->kind);
+		break;
+	case K_METHODDESCR:
+	case K_MEMBERDESCR:
+	case K_GETSETDESCR:
+	case K_WRAPPERDESCR:
+	case K_CMDESCR:
+		emit_field(w, obj, LAY(l, descr_type), "__objclass__");
+		emit_field(w, obj, LAY(l, descr_name), "__name__");
+		emit_field(w, obj, LAY(l, descr_qualname), "__qualname__");
+		break;
+	case K_MAPPINGPROXY:
+		emit_field(w, obj, LAY(l, object_size), "mapping");
+		break;
+	case K_METHODWRAPPER:
+		emit_field(w, obj, LAY(l, object_size), "descr");
+		emit_field(w, obj, LAY(l, object_size) + 8, "__self__");
+		break;
+	case K_WEAKREF:
+	case K_WEAKREF2:
+	case K_WEAKPROXY:
+	case K_WEAKCPROXY:
+	case K_WEAKPROXY2:
+	case K_WEAKCPROXY2: {
+		uint64_t v = field64(w, obj, LAY(l, weakref_object));
+
+		if (v)
+			walk_emit(w, v, HEAP_EDGE(HE_WEAK, HN_FIELD, walk_field(w, "__referent__")));
+		emit_field(w, obj, LAY(l, weakref_callback), "__callback__");
+		break;
+	}
+	case K_CLASSMETHOD:
+		emit_field(w, obj, LAY(l, classmethod_callable), "__func__");
+		emit_field(w, obj, LAY(l, classmethod_dict), "__dict__");
+		break;
+	case K_STATICMETHOD:
+		emit_field(w, obj, LAY(l, staticmethod_callable), "__func__");
+		emit_field(w, obj, LAY(l, staticmethod_dict), "__dict__");
+		break;
+	case K_PROPERTY:
+		emit_field(w, obj, LAY(l, property_get), "fget");
+		emit_field(w, obj, LAY(l, property_set), "fset");
+		emit_field(w, obj, LAY(l, property_del), "fdel");
+		emit_field(w, obj, LAY(l, property_doc), "__doc__");
+		emit_field(w, obj, LAY(l, property_name), "__name__");
+		break;
+	case K_EXC:
+		emit_field(w, obj, LAY(l, exc_dict), "__dict__");
+		emit_field(w, obj, LAY(l, exc_args), "args");
+		emit_field(w, obj, LAY(l, exc_notes), "__notes__");
+		emit_field(w, obj, LAY(l, exc_traceback), "__traceback__");
+		emit_field(w, obj, LAY(l, exc_context), "__context__");
+		emit_field(w, obj, LAY(l, exc_cause), "__cause__");
+		break;
+	case K_TRACEBACK:
+		emit_field(w, obj, LAY(l, object_size), "tb_next");
+		emit_field(w, obj, LAY(l, object_size) + 8, "tb_frame");
+		break;
+	default:
+		break;
+	}
+
+	/* what classes add to any kind: the class itself, __dict__,
+	 * __slots__ and members of extension bases */
+	if (ti->flags & TPF_HEAPTYPE)
+		walk_emit(w, ti->addr, field_name(w, "__class__"));
+	if (w->p->minor >= 11 && ti->flags & TPF_MANAGED_DICT)
+		managed_refs(w, obj, ti);
+	else if (ti->kind != K_TYPE && ti->kind != K_FUNCTION && ti->kind != K_EXC &&
+		 ti->kind != K_MODULE && ti->kind != K_CLASSMETHOD && ti->kind != K_STATICMETHOD)
+		dictoffset_refs(w, obj, ti);
+	else if (ti->flags & TPF_HEAPTYPE && ti->dictoffset &&
+		 ti->dictoffset != LAY(l, func_dict) && ti->dictoffset != LAY(l, exc_dict) &&
+		 ti->dictoffset != LAY(l, module_dict) && ti->dictoffset != LAY(l, type_dict))
+		dictoffset_refs(w, obj, ti);
+	for (i = 0; i < ti->nslots; i++) {
+		uint64_t v = field64(w, obj, ti->slots[i].off);
+
+		if (v)
+			walk_emit(w, v, HEAP_EDGE(HE_STRONG, HN_ATTR, ti->slots[i].name));
+	}
+	if (ti->kind == K_OTHER)
+		scan_refs(w, obj, ti);
+}
