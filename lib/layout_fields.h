@@ -229,6 +229,11 @@
 	LF(CONTAINER, setentry_size, "setentry", "#size") \
 	LF(CONTAINER, setentry_key, "setentry", "key") \
 	LF(CONTAINER, setentry_hash, "setentry", "hash") \
+	LF(CONTAINER, deque_leftblock, "dequeobject", "leftblock") \
+	LF(CONTAINER, deque_leftindex, "dequeobject", "leftindex") \
+	LF(CONTAINER, block_size, "BLOCK", "#size") \
+	LF(CONTAINER, block_data, "BLOCK", "data") \
+	LF(CONTAINER, block_rightlink, "BLOCK", "rightlink") \
 	/* str, int, float, bytes, bytearray */ \
 	LF(SCALAR, ascii_size, "PyASCIIObject", "#size") \
 	LF(SCALAR, ascii_length, "PyASCIIObject", "length") \

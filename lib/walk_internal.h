@@ -67,7 +67,8 @@
 	X(K_STATICMETHOD, "staticmethod") \
 	X(K_PROPERTY, "property") \
 	X(K_EXC, "BaseException") \
-	X(K_TRACEBACK, "traceback")
+	X(K_TRACEBACK, "traceback") \
+	X(K_DEQUE, "collections.deque")
 
 enum walk_kind {
 #define WK_ENUM(k, n) k,

@@ -19,6 +19,7 @@
 #define METH_METHOD 0x0200
 #define STATIC_BUILTIN (1ull << 1)
 #define MAX_STATIC_TYPES 1024
+#define BLOCK_WORDS 128		/* a deque block (66 words) fits */
 
 static uint32_t field_name(struct walker *w, const char *name)
 {
@@ -317,6 +318,37 @@ static void gen_refs(struct walker *w, uint64_t obj, enum walk_kind k)
 		walk_iframe(w, obj + (uint64_t)LAY(l, gen_iframe));
 }
 
+/* collections.deque: ob_size items in a chain of blocks, starting at
+ * leftindex of leftblock. */
+static void deque_refs(struct walker *w, uint64_t obj)
+{
+	const struct layout *l = w->l;
+	uint64_t b = field64(w, obj, LAY(l, deque_leftblock)), blk[BLOCK_WORDS];
+	int64_t n = ob_size(w, obj), idx = (int64_t)field64(w, obj, LAY(l, deque_leftindex)), i;
+	int64_t len = LAY(l, block_size), data = LAY(l, block_data), right = LAY(l, block_rightlink);
+	int64_t per = (len - 16) / 8;
+
+	if (len <= 0 || len > (int64_t)sizeof(blk) || data != 8 || right != len - 8 || per < 1)
+		return;
+	if (n < 0 || n > MAX_ITEMS || idx < 0 || idx >= per) {
+		walk_warn(w, "deque at 0x%llx looks corrupt", (unsigned long long)obj);
+		return;
+	}
+	for (i = 0; i < n;) {
+		if (!b || target_read(w->t, b, blk, (size_t)len, NULL)) {
+			walk_warn(w, "deque at 0x%llx: unreadable block", (unsigned long long)obj);
+			return;
+		}
+		for (; idx < per && i < n; idx++, i++)
+			if (blk[1 + idx])
+				walk_emit(w, blk[1 + idx],
+					  HEAP_EDGE(HE_STRONG, HN_INDEX,
+						    i > HEAP_PAYLOAD_MAX ? HEAP_PAYLOAD_MAX : i));
+		b = blk[right / 8];
+		idx = 0;
+	}
+}
+
 static void cfunc_refs(struct walker *w, uint64_t obj)
 {
 	const struct layout *l = w->l;
@@ -545,6 +577,9 @@ void walk_refs(struct walker *w, uint64_t obj, struct tinfo *tip)
 		emit_field(w, obj, LAY(l, exc_traceback), "__traceback__");
 		emit_field(w, obj, LAY(l, exc_context), "__context__");
 		emit_field(w, obj, LAY(l, exc_cause), "__cause__");
+		break;
+	case K_DEQUE:
+		deque_refs(w, obj);
 		break;
 	case K_TRACEBACK:
 		emit_field(w, obj, LAY(l, object_size), "tb_next");

@@ -109,8 +109,15 @@ static enum walk_kind find_kind(struct walker *w, uint64_t t)
 	for (i = 0; t && i < MAX_BASES; i++) {
 		uint64_t flags = field64(w, t, LAY(l, type_flags));
 
+		uint64_t np = field64(w, t, LAY(l, type_name));
+
+		/* a C type made from a spec (3.12+ deque) is a heap type
+		 * with a dotted tp_name, which no class statement gives */
+		if (flags & TPF_HEAPTYPE && np &&
+		    target_read_cstr(w->t, np, name, sizeof(name), NULL) > 0 && strchr(name, '.') &&
+		    kind_by_name(name) != K_OTHER)
+			return kind_by_name(name);
 		if (!(flags & TPF_HEAPTYPE)) {
-			uint64_t np = field64(w, t, LAY(l, type_name));
 			enum walk_kind k;
 
 			if (!np || target_read_cstr(w->t, np, name, sizeof(name), NULL) < 0)

@@ -317,6 +317,16 @@ uint64_t walk_size(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *f
 	case K_ASYNCGEN:
 		size = gen_size(w, obj, ti);
 		break;
+	case K_DEQUE:
+		/* whole blocks from the one holding item 0 */
+		n = ob_size(w, obj);
+		md = field64(w, obj, LAY(l, deque_leftindex));
+		if (LAY(l, block_size) > 16 && n >= 0 && n < (1ll << 40) && md < 4096) {
+			uint64_t per = (uint64_t)(LAY(l, block_size) - 16) / 8;
+
+			size += (md + (uint64_t)n + per - 1) / per * (uint64_t)LAY(l, block_size);
+		}
+		break;
 	case K_MODULE:
 		md = field64(w, obj, LAY(l, module_def));
 		if (md && LAY_HAS(l, moduledef_m_size)) {
