@@ -1,1 +1,2 @@
 EXTRA_DIST += bench/stacks_vs_gdb.sh
+EXTRA_DIST += bench/heap_vs_inprocess.py

@@ -159,6 +159,12 @@ int cmd_snapshot(int argc, char **argv)
 		json_uint(&j, h.nroot);
 		json_key(&j, "pause_ms");
 		json_uint(&j, h.meta.pause_ns / 1000000);
+		json_key(&j, "copy_ms");
+		json_uint(&j, h.meta.copy_us / 1000);
+		json_key(&j, "pause_us");
+		json_uint(&j, h.meta.pause_ns / 1000);
+		json_key(&j, "copy_us");
+		json_uint(&j, h.meta.copy_us);
 		json_key(&j, "walk_ms");
 		json_uint(&j, h.meta.walk_ns / 1000000);
 		json_key(&j, "copied_bytes");
@@ -264,7 +270,7 @@ int cmd_top(int argc, char **argv)
 
 /* ---- show ---- */
 
-static uint32_t find_obj(const struct command *c, const struct heap *h, const char *s, int *st)
+static uint32_t find_obj(const struct command *c, struct heap *h, const char *s, int *st)
 {
 	uint64_t addr;
 	uint32_t i;
@@ -272,6 +278,10 @@ static uint32_t find_obj(const struct command *c, const struct heap *h, const ch
 
 	if (query_parse_addr(s, &addr)) {
 		*st = cmd_usage_error(c, "%s: '%s' is not an address", c->name, s);
+		return HEAP_NONE;
+	}
+	if (!h->addr_slots && heap_build_index(h, &err)) {
+		*st = cmd_fail(&err);
 		return HEAP_NONE;
 	}
 	i = heap_lookup(h, addr);

@@ -58,6 +58,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 	struct pyproc py;
 	int have_py = 0, ret = -1, over = 0;
 	uint64_t copied = 0;
+	struct timespec t0, t1;
 
 	if (target_attach(&live, pid, TARGET_NO_STOP, err))
 		return -1;
@@ -92,8 +93,12 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 		goto out;
 	}
 	h->meta.mode = HC_COPY;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (image_copy(pid, &plan, live, &image, &copied, err))
 		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	h->meta.copy_us = (uint32_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+				     (t1.tv_nsec - t0.tv_nsec) / 1000);
 	target_resume(frozen);
 	h->meta.pause_ns = frozen->pause_ns;
 	h->meta.copied_bytes = copied;

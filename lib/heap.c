@@ -76,7 +76,7 @@ void heap_release(struct heap *h)
 
 static size_t addr_hash(uint64_t a)
 {
-	return (size_t)((a >> 3) * 0x9e3779b97f4a7c15ull >> 17);
+	return heap_hash64(a);
 }
 
 static int addr_rehash(struct heap *h, size_t nslots, struct hs_error *err)
@@ -115,7 +115,7 @@ uint32_t heap_lookup(const struct heap *h, uint64_t addr)
 	size_t k;
 
 	if (!h->addr_slots)
-		return HEAP_NONE;
+		return HEAP_NONE;	/* heap_build_index not called */
 	for (k = addr_hash(addr) & h->addr_mask; h->addr_slots[k];
 	     k = (k + 1) & h->addr_mask)
 		if (o[h->addr_slots[k] - 1].addr == addr)
@@ -128,16 +128,12 @@ uint32_t heap_add_obj(struct heap *h, uint64_t addr, uint32_t type, uint64_t siz
 {
 	struct heap_obj *o;
 	uint8_t *f;
-	size_t k;
 	uint32_t idx = (uint32_t)h->vobj.n;
 
 	if (h->vobj.n >= HEAP_MAX_OBJECTS) {
 		hs_error_set(err, HS_ENOMEM, "more than %u objects", HEAP_MAX_OBJECTS);
 		return HEAP_NONE;
 	}
-	if ((h->vobj.n + 1) * 2 > h->addr_mask + 1 &&
-	    addr_rehash(h, h->addr_mask ? 2 * (h->addr_mask + 1) : 1u << 16, err))
-		return HEAP_NONE;
 	o = vec_grow(&h->vobj, 1);
 	f = vec_grow(&h->vflags, 1);
 	if (!o || !f) {
@@ -148,30 +144,15 @@ uint32_t heap_add_obj(struct heap *h, uint64_t addr, uint32_t type, uint64_t siz
 	o->type = type;
 	o->refcnt = refcnt < 0 ? 0 : refcnt > UINT32_MAX ? UINT32_MAX : (uint32_t)refcnt;
 	o->value = HEAP_NONE;
-	if (size >= HEAP_BIG_SIZE) {
-		struct heap_big *b = vec_grow(&h->vbig, 1);
-
-		if (!b) {
-			hs_error_set(err, HS_ENOMEM, "out of memory");
-			return HEAP_NONE;
-		}
-		b->obj = idx;
-		b->pad = 0;
-		b->size = size;
-		h->vbig.n++;
-		o->size = HEAP_BIG_SIZE;
-	} else {
-		o->size = (uint32_t)size;
-	}
+	o->size = 0;
 	*f = (uint8_t)flags;
 	h->vobj.n++;
 	h->vflags.n++;
-	for (k = addr_hash(addr) & h->addr_mask; h->addr_slots[k]; k = (k + 1) & h->addr_mask)
-		;
-	h->addr_slots[k] = idx + 1;
 	h->obj = h->vobj.v;
 	h->flags = h->vflags.v;
 	h->nobj = h->vobj.n;
+	if (size && heap_set_size(h, idx, size, err))
+		return HEAP_NONE;
 	return idx;
 }
 

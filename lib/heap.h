@@ -26,6 +26,18 @@
 #include "error.h"
 
 #define HEAP_NONE UINT32_MAX
+
+/* A well-mixed hash of an address or any 64-bit key (murmur3's
+ * finalizer): every bit of the key reaches the low bits tables use. */
+static inline size_t heap_hash64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return (size_t)x;
+}
 /* obj.size at this value: the real size is in big_sizes. */
 #define HEAP_BIG_SIZE UINT32_MAX
 #define HEAP_MAX_OBJECTS (1u << 31)
@@ -138,7 +150,7 @@ struct heap_meta {
 	uint32_t exe;		/* string */
 	uint32_t version;	/* string "3.11.7" */
 	uint32_t warning;	/* string: the first warning, or "" */
-	uint32_t pad;
+	uint32_t copy_us;	/* of the pause, microseconds spent copying */
 };
 
 enum heap_capture_mode {
@@ -191,10 +203,12 @@ void heap_init(struct heap *h);
 void heap_release(struct heap *h);
 
 /* ---- building ---- */
-/* The index of the object at addr, or HEAP_NONE. */
+/* The index of the object at addr, or HEAP_NONE; needs the index built
+ * by heap_build_index (snapshot_load builds it). */
 uint32_t heap_lookup(const struct heap *h, uint64_t addr);
-/* Add an object (its address must be new); returns its index, or
- * HEAP_NONE when out of memory or over HEAP_MAX_OBJECTS (err set). */
+/* Add an object (the caller knows its address is new: nothing here
+ * indexes it); returns its index, or HEAP_NONE when out of memory or over
+ * HEAP_MAX_OBJECTS (err set). */
 uint32_t heap_add_obj(struct heap *h, uint64_t addr, uint32_t type, uint64_t size,
 		      int64_t refcnt, unsigned flags, struct hs_error *err);
 /* Set the size of object i; objects must be sized in index order. */

@@ -99,6 +99,9 @@ int target_image_add(struct target *t, uint64_t addr, const void *data, size_t l
  * owns (munmap on close; on failure the caller keeps it). */
 int target_image_adopt(struct target *t, uint64_t addr, void *data, size_t len,
 		       struct hs_error *err);
+/* Our own writable copy of [addr, addr+len) when t is an image holding
+ * it whole, else NULL.  Writing to it changes what later reads see. */
+void *target_image_ptr(struct target *t, uint64_t addr, size_t len);
 /* Serve reads outside every region from fallback (not owned; must
  * outlive the image).  NULL: such reads fail. */
 void target_image_set_fallback(struct target *t, struct target *fallback);

@@ -104,6 +104,38 @@ struct target *target_image_new(void)
 	return t;
 }
 
+void *target_image_ptr(struct target *t, uint64_t addr, size_t len)
+{
+	struct image *im;
+	struct region *r;
+	size_t lo = 0, hi;
+
+	if (!t || t->ops != &image_ops)
+		return NULL;
+	im = t->priv;
+	hi = im->n;
+	if (im->n) {
+		r = &im->r[im->last];
+		if (addr >= r->addr && addr - r->addr < r->len && len <= r->len - (addr - r->addr))
+			return r->data + (addr - r->addr);
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (im->r[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	r = &im->r[lo - 1];
+	if (addr - r->addr >= r->len || len > r->len - (addr - r->addr))
+		return NULL;
+	im->last = lo - 1;
+	return r->data + (addr - r->addr);
+}
+
 void target_image_set_fallback(struct target *t, struct target *fallback)
 {
 	((struct image *)t->priv)->fallback = fallback;

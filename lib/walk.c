@@ -58,9 +58,71 @@ uint32_t walk_field(struct walker *w, const char *name)
 	return vals[k];
 }
 
+/*
+ * Objects seen: in a copy of the target (capture) the walk marks each
+ * object in place, replacing its ob_refcnt (kept in the graph) with a tag
+ * and its index, so "seen?" costs no look-up beyond the read of the
+ * header it needs anyway.  No refcount reaches the tag's range (we refuse
+ * counts above 2^40 and 3.12+ immortal ones have a negative low half).
+ * Objects outside the copy, and every object of a live or frozen walk, go
+ * to a hash table.
+ */
+#define SEEN_TAG (0x4853ull << 48)
+#define SEEN_MASK (0xffffull << 48)
+
+static uint32_t seen_find(struct walker *w, uint64_t addr)
+{
+	size_t k;
+
+	if (!w->seen_slots)
+		return HEAP_NONE;
+	for (k = heap_hash64(addr) & w->seen_mask; w->seen_addr[k]; k = (k + 1) & w->seen_mask)
+		if (w->seen_addr[k] == addr)
+			return w->seen_idx[k];
+	return HEAP_NONE;
+}
+
+static int seen_add(struct walker *w, uint64_t addr, uint32_t idx)
+{
+	size_t k;
+
+	if ((w->nseen + 1) * 2 > w->seen_mask + 1) {
+		size_t nslots = w->seen_mask ? 2 * (w->seen_mask + 1) : 1u << 12, i;
+		uint64_t *a = calloc(nslots, sizeof(*a));
+		uint32_t *x = calloc(nslots, sizeof(*x));
+
+		if (!a || !x) {
+			free(a);
+			free(x);
+			return -1;
+		}
+		for (i = 0; w->seen_slots && i <= w->seen_mask; i++) {
+			if (!w->seen_addr[i])
+				continue;
+			for (k = heap_hash64(w->seen_addr[i]) & (nslots - 1); a[k];
+			     k = (k + 1) & (nslots - 1))
+				;
+			a[k] = w->seen_addr[i];
+			x[k] = w->seen_idx[i];
+		}
+		free(w->seen_addr);
+		free(w->seen_idx);
+		w->seen_addr = a;
+		w->seen_idx = x;
+		w->seen_slots = 1;
+		w->seen_mask = nslots - 1;
+	}
+	for (k = heap_hash64(addr) & w->seen_mask; w->seen_addr[k]; k = (k + 1) & w->seen_mask)
+		;
+	w->seen_addr[k] = addr;
+	w->seen_idx[k] = idx;
+	w->nseen++;
+	return 0;
+}
+
 uint32_t walk_obj(struct walker *w, uint64_t addr)
 {
-	uint64_t hdr[2];
+	uint64_t hdr[2], *in = NULL;
 	struct tinfo *ti;
 	int64_t refcnt;
 	unsigned flags = 0;
@@ -68,11 +130,20 @@ uint32_t walk_obj(struct walker *w, uint64_t addr)
 
 	if (!addr || addr & 7)
 		return HEAP_NONE;
-	idx = heap_lookup(w->h, addr);
-	if (idx != HEAP_NONE)
-		return idx;
-	if (target_read(w->t, addr, hdr, sizeof(hdr), NULL))
-		return HEAP_NONE;
+	if (w->image)
+		in = target_image_ptr(w->t, addr, sizeof(hdr));
+	if (in) {
+		if ((in[0] & SEEN_MASK) == SEEN_TAG)
+			return (uint32_t)in[0];
+		hdr[0] = in[0];
+		hdr[1] = in[1];
+	} else {
+		idx = seen_find(w, addr);
+		if (idx != HEAP_NONE)
+			return idx;
+		if (target_read(w->t, addr, hdr, sizeof(hdr), NULL))
+			return HEAP_NONE;
+	}
 	refcnt = (int64_t)hdr[0];
 	if (w->p->minor >= 12 && (int32_t)(uint32_t)hdr[0] < 0) {
 		flags |= HO_IMMORTAL;
@@ -83,7 +154,13 @@ uint32_t walk_obj(struct walker *w, uint64_t addr)
 	if (!ti)
 		return HEAP_NONE;
 	idx = heap_add_obj(w->h, addr, ti->htype, 0, refcnt, flags, w->err);
-	if (idx == HEAP_NONE)
+	if (idx == HEAP_NONE) {
+		w->oom = 1;
+		return HEAP_NONE;
+	}
+	if (in)
+		in[0] = SEEN_TAG | idx;
+	else if (seen_add(w, addr, idx))
 		w->oom = 1;
 	return idx;
 }
@@ -285,13 +362,15 @@ static int outside_roots(struct walker *w)
 	struct heap *h = w->h;
 	uint32_t *indeg = calloc(h->nobj ? h->nobj : 1, sizeof(*indeg));
 	uint32_t lab_outside, lab_interned, lab_immortal, lab_static;
+	/* the graph is not finished yet: its edges are still in the vectors */
+	const uint32_t *dst = h->vdst.v, *nm = h->vname.v;
 	size_t i, e;
 
 	if (!indeg)
 		return hs_error_set(w->err, HS_ENOMEM, "out of memory");
-	for (e = 0; e < h->nedge; e++)
-		if (HEAP_EDGE_KIND(h->edge_name[e]) == HE_STRONG)
-			indeg[h->edge_dst[e]]++;
+	for (e = 0; e < h->vdst.n; e++)
+		if (HEAP_EDGE_KIND(nm[e]) == HE_STRONG)
+			indeg[dst[e]]++;
 	for (i = 0; i < h->nroot; i++)
 		indeg[h->roots[i].obj]++;
 	lab_outside = heap_intern(h, "held from outside the heap (C code or statics)", 46);
@@ -389,6 +468,7 @@ int walk_heap(struct pyproc *p, const struct stacks *st, struct heap *h,
 	int ret = -1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	w.image = target_image_ptr(p->t, p->runtime, 8) != NULL;
 	w.buflen = o && o->max_value ? o->max_value : 1024;
 	w.buf = malloc(w.buflen + 1);
 	if (!w.buf)
@@ -423,6 +503,8 @@ out:
 	walk_types_release(&w);
 	free(w.key_slots);
 	free(w.key_addr);
+	free(w.seen_addr);
+	free(w.seen_idx);
 	free(w.buf);
 	return ret;
 }

@@ -112,6 +112,12 @@ struct walker {
 	uint32_t *ti_slots;	/* type address -> ti index + 1 */
 	size_t ti_mask;
 
+	int image;		/* p->t is our copy: objects are tagged in place */
+	uint64_t *seen_addr;	/* objects not tagged: address -> index */
+	uint32_t *seen_idx;
+	size_t seen_mask, nseen;
+	int seen_slots;
+
 	uint32_t *key_slots;	/* dict key object -> name index + 1 (hash by addr) */
 	uint64_t *key_addr;
 	size_t key_mask, nkeys;

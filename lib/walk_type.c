@@ -31,7 +31,7 @@ static const char *const kind_names[K_COUNT] = {
 
 static size_t ti_hash(uint64_t a)
 {
-	return (size_t)((a >> 3) * 0x9e3779b97f4a7c15ull >> 21);
+	return heap_hash64(a);
 }
 
 static struct tinfo *ti_find(struct walker *w, uint64_t addr)

@@ -418,6 +418,16 @@ static int int_text(struct walker *w, uint64_t obj, char *buf, size_t len)
 		return snprintf(buf, len, "<int of %lld bits>", (long long)nd * 30);
 	if (nd == 0)
 		return snprintf(buf, len, "0");
+	if (nd <= 2) {
+		/* most ints: two digits hold 60 bits */
+		uint32_t v2[2] = { 0, 0 };
+		uint64_t v;
+
+		if (target_read(w->t, obj + LAY(w->l, long_digit), v2, (size_t)nd * 4, NULL))
+			return -1;
+		v = (uint64_t)(v2[0] & 0x3fffffff) | (uint64_t)(v2[1] & 0x3fffffff) << 30;
+		return snprintf(buf, len, "%s%llu", sign < 0 ? "-" : "", (unsigned long long)v);
+	}
 	d = malloc((size_t)nd * 4);
 	cap = (size_t)nd * 10 + 2;
 	dec = malloc(cap);
@@ -520,7 +530,7 @@ uint32_t walk_value(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *
 
 static size_t key_hash(uint64_t a)
 {
-	return (size_t)(a * 0x9e3779b97f4a7c15ull >> 19);
+	return heap_hash64(a);
 }
 
 /* The text a key gives its edge name: quoted for dict values ('x'),
