@@ -114,6 +114,7 @@ int cmd_snapshot(int argc, char **argv)
 	struct hs_error err = HS_ERROR_INIT;
 	struct cmd_opts o;
 	struct heap h;
+	struct snapshot_out out;
 	char name[256], sz[32];
 	const char *path;
 	int st;
@@ -123,20 +124,25 @@ int cmd_snapshot(int argc, char **argv)
 	if (snapshot_is_file(o.source))
 		return cmd_usage_error(c, "snapshot: '%s' is already a snapshot; give a PID",
 				       o.source);
-	if ((st = source_open(&o, &h)))
-		return st;
 	path = o.output;
 	if (!path) {
 		time_t now = time(NULL);
 		struct tm tm;
 
 		localtime_r(&now, &tm);
-		snprintf(name, sizeof(name), "heapscope-%lld-%04d%02d%02d-%02d%02d%02d.hsnap",
-			 (long long)h.meta.pid, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec);
+		snprintf(name, sizeof(name), "heapscope-%s-%04d%02d%02d-%02d%02d%02d.hsnap",
+			 o.source, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			 tm.tm_min, tm.tm_sec);
 		path = name;
 	}
-	if (snapshot_write(&h, path, o.force ? SNAP_FORCE : 0, &err)) {
+	/* a place we cannot write is found before the capture, not after */
+	if (snapshot_begin(&out, path, o.force ? SNAP_FORCE : 0, &err))
+		return cmd_fail(&err);
+	if ((st = source_open(&o, &h))) {
+		snapshot_abort(&out);
+		return st;
+	}
+	if (snapshot_commit(&out, &h, &err)) {
 		heap_release(&h);
 		return cmd_fail(&err);
 	}

@@ -27,7 +27,8 @@ static const char main_usage[] =
 	"\n"
 	"exit status: 0 ok, 2 usage, 3 no such process, 4 not Python, 5 unsupported\n"
 	"Python, 6 ptrace refused, 7 target exited, 8 layout unavailable,\n"
-	"9 bad read, 10 file error, 11 out of memory.\n"
+	"9 bad read, 10 file error, 11 out of memory, 13 internal error, 14 target\n"
+	"busy (always inside a garbage collection).\n"
 	"See heapscope(1).\n";
 
 static int cmd_help(int argc, char **argv);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "capture.h"
+#include "gcinfo.h"
 #include "image.h"
 #include "stacks.h"
 
@@ -49,6 +50,53 @@ static void fill_meta(struct heap *h, pid_t pid, const struct pyproc *p)
 	m->version = heap_intern(h, p->version, strlen(p->version));
 }
 
+#define GC_WAIT_TRIES 100	/* freezes tried while a collection runs */
+
+/* 1 if a garbage collection is running in any interpreter: its lists are
+ * being rewritten and _gc_prev holds refcounts, so they cannot be walked. */
+static int collecting(struct pyproc *p)
+{
+	uint64_t interp;
+	size_t n = 0;
+
+	if (pyproc_first_interp(p, &interp, NULL))
+		return 0;
+	while (interp && n++ < PYPROC_MAX_INTERPS) {
+		struct gc_info g;
+
+		if (!gcinfo_read(p, interp, &g, NULL) && g.collecting)
+			return 1;
+		if (pyproc_next_interp(p, interp, &interp, NULL))
+			break;
+	}
+	return 0;
+}
+
+/* Freeze the target outside of a garbage collection: while one runs, let
+ * it go on a moment and try again. */
+static int freeze(pid_t pid, struct pyproc *py, struct target **frozen, struct hs_error *err)
+{
+	int tries;
+
+	for (tries = 0;; tries++) {
+		if (target_attach(frozen, pid, 0, err))
+			return -1;
+		py->t = *frozen;
+		if (!collecting(py))
+			return 0;
+		target_close(*frozen);
+		*frozen = NULL;
+		if (tries == GC_WAIT_TRIES) {
+			hs_error_set(err, HS_EBUSY, "process %d was inside a garbage collection "
+				     "each of %d times it was stopped", (int)pid, GC_WAIT_TRIES);
+			hs_error_hint(err, "try again; with --no-stop heapscope walks it anyway, "
+				      "at the risk of an inconsistent result");
+			return -1;
+		}
+		usleep(tries < 10 ? 200 : 2000);
+	}
+}
+
 int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 		 struct hs_error *err)
 {
@@ -79,9 +127,8 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 	over = image_plan(pid, o->max_copy ? o->max_copy : image_default_budget(), &plan, err);
 	if (over < 0)
 		goto out;
-	if (target_attach(&frozen, pid, 0, err))
+	if (freeze(pid, &py, &frozen, err))
 		goto out;
-	py.t = frozen;
 	if (stacks_read(&py, &st, err))
 		goto out;
 	if (over) {

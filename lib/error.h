@@ -29,7 +29,8 @@
 	X(HS_EFILE,      10, "file error") \
 	X(HS_ENOMEM,     11, "out of memory") \
 	X(HS_EINTR,      12, "interrupted") \
-	X(HS_EINTERNAL,  13, "internal error")
+	X(HS_EINTERNAL,  13, "internal error") \
+	X(HS_EBUSY,      14, "target busy")
 
 enum hs_code {
 #define HS_X(c, s, n) c,

@@ -161,8 +161,46 @@ static uint64_t padded(uint64_t n)
 	return (n + 7) & ~7ull;
 }
 
-int snapshot_write(const struct heap *h, const char *path, unsigned flags,
+int snapshot_begin(struct snapshot_out *out, const char *path, unsigned flags,
 		   struct hs_error *err)
+{
+	struct stat sb;
+	char dir[PATH_MAX];
+
+	memset(out, 0, sizeof(*out));
+	out->fd = -1;
+	if (snprintf(out->path, sizeof(out->path), "%s", path) >= (int)sizeof(out->path))
+		return hs_error_set(err, HS_EFILE, "path too long: %s", path);
+	if (!lstat(path, &sb)) {
+		if (S_ISLNK(sb.st_mode))
+			return hs_error_set(err, HS_EFILE, "%s is a symbolic link: not writing "
+					    "through it", path);
+		if (!(flags & SNAP_FORCE)) {
+			hs_error_set(err, HS_EFILE, "%s already exists", path);
+			hs_error_hint(err, "choose another name, or pass --force to replace it");
+			return -1;
+		}
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (snprintf(out->tmp, sizeof(out->tmp), "%s/.heapscope-XXXXXX", dirname(dir)) >=
+	    (int)sizeof(out->tmp))
+		return hs_error_set(err, HS_EFILE, "path too long: %s", path);
+	out->fd = mkostemp(out->tmp, O_CLOEXEC);	/* mode 0600 */
+	if (out->fd < 0)
+		return hs_error_errno(err, HS_EFILE, errno, "cannot create a file next to %s", path);
+	return 0;
+}
+
+void snapshot_abort(struct snapshot_out *out)
+{
+	if (out->fd >= 0) {
+		close(out->fd);
+		unlink(out->tmp);
+	}
+	out->fd = -1;
+}
+
+int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_error *err)
 {
 	const void *data[S_COUNT] = {
 		[S_META] = &h->meta,
@@ -197,33 +235,18 @@ int snapshot_write(const struct heap *h, const char *path, unsigned flags,
 	struct section sec[S_COUNT - 1];
 	struct header hdr;
 	struct writer *w;
-	struct stat sb;
-	char tmp[PATH_MAX], dir[PATH_MAX];
 	uint64_t off = HEADER_SIZE + (S_COUNT - 1) * SECTION_SIZE;
-	int i, fd, e;
+	int i, e, failed, fd = out->fd;
 
-	if (!h->edge_start)
-		return hs_error_set(err, HS_EINTERNAL, "snapshot_write: graph not finished");
-	if (!lstat(path, &sb)) {
-		if (S_ISLNK(sb.st_mode))
-			return hs_error_set(err, HS_EFILE, "%s is a symbolic link: not writing "
-					    "through it", path);
-		if (!(flags & SNAP_FORCE)) {
-			hs_error_set(err, HS_EFILE, "%s already exists", path);
-			hs_error_hint(err, "choose another name, or pass --force to replace it");
-			return -1;
-		}
-	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	if (snprintf(tmp, sizeof(tmp), "%s/.heapscope-XXXXXX", dirname(dir)) >= (int)sizeof(tmp))
-		return hs_error_set(err, HS_EFILE, "path too long: %s", path);
-	fd = mkostemp(tmp, O_CLOEXEC);	/* mode 0600 */
 	if (fd < 0)
-		return hs_error_errno(err, HS_EFILE, errno, "cannot create a file next to %s", path);
+		return hs_error_set(err, HS_EINTERNAL, "snapshot_commit: not begun");
+	if (!h->edge_start) {
+		snapshot_abort(out);
+		return hs_error_set(err, HS_EINTERNAL, "snapshot_commit: graph not finished");
+	}
 	w = calloc(1, sizeof(*w));
 	if (!w) {
-		close(fd);
-		unlink(tmp);
+		snapshot_abort(out);
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
 	}
 	w->fd = fd;
@@ -260,22 +283,33 @@ int snapshot_write(const struct heap *h, const char *path, unsigned flags,
 		w->failed = 1;
 		w->err = errno;
 	}
+	out->fd = -1;
 	if (close(fd) && !w->failed) {
 		w->failed = 1;
 		w->err = errno;
 	}
-	if (!w->failed && rename(tmp, path)) {
+	if (!w->failed && rename(out->tmp, out->path)) {
 		w->failed = 1;
 		w->err = errno;
 	}
 	e = w->err;
-	if (w->failed) {
-		unlink(tmp);
-		free(w);
-		return hs_error_errno(err, HS_EFILE, e, "cannot write %s", path);
-	}
+	failed = w->failed;
 	free(w);
+	if (failed) {
+		unlink(out->tmp);
+		return hs_error_errno(err, HS_EFILE, e ? e : EIO, "cannot write %s", out->path);
+	}
 	return 0;
+}
+
+int snapshot_write(const struct heap *h, const char *path, unsigned flags,
+		   struct hs_error *err)
+{
+	struct snapshot_out out;
+
+	if (snapshot_begin(&out, path, flags, err))
+		return -1;
+	return snapshot_commit(&out, h, err);
 }
 
 /* ---- loading ---- */

@@ -30,7 +30,26 @@ enum snapshot_flags {
 	SNAP_FORCE = 1 << 0,	/* replace an existing file */
 };
 
-/* Write h to path.  0, or -1 with err (HS_EFILE). */
+#include <limits.h>
+
+/* A snapshot being written: the temporary file exists from begin. */
+struct snapshot_out {
+	int fd;
+	char path[PATH_MAX];
+	char tmp[PATH_MAX];
+};
+
+/* Check path can be written (not a symlink; not existing unless
+ * SNAP_FORCE) and create the temporary file next to it: done before a
+ * long capture, so that it does not fail at the end.  0, or -1 with err
+ * (HS_EFILE). */
+int snapshot_begin(struct snapshot_out *out, const char *path, unsigned flags,
+		   struct hs_error *err);
+/* Write h, sync, and rename over path.  On failure nothing is left. */
+int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_error *err);
+/* Give up: remove the temporary file. */
+void snapshot_abort(struct snapshot_out *out);
+/* begin + commit.  0, or -1 with err (HS_EFILE). */
 int snapshot_write(const struct heap *h, const char *path, unsigned flags,
 		   struct hs_error *err);
 /* Load path into h (which must be heap_init'ed and empty). */

@@ -28,7 +28,8 @@ HS_PY_TESTS = \
 	tests/test_attach.py \
 	tests/test_errors.py \
 	tests/test_cli.py \
-	tests/test_walk.py
+	tests/test_walk.py \
+	tests/test_heap_cli.py
 
 TESTS += tests/unit-linetable tests/unit-layout tests/unit-pyobj $(HS_PY_TESTS)
 EXTRA_DIST += $(HS_PY_TESTS) tests/hstest.py

@@ -6,7 +6,7 @@ import subprocess
 
 import hstest
 
-COMMANDS = ("info", "stacks", "demo")
+COMMANDS = ("info", "stacks", "snapshot", "top", "show", "path", "objects", "export", "demo")
 
 
 def main():

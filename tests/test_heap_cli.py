@@ -1,0 +1,125 @@
+"""The heap commands as a user meets them: snapshot files refused when
+damaged, existing files kept, errors in one line with their exit status,
+and --no-stop walks of a target that mutates under them (8 threads)
+that finish, report their inconsistencies and never stop the target."""
+import json
+import os
+import stat
+import tempfile
+
+import hstest
+
+EUSAGE, EFILE = 2, 10
+RUNS = 6
+
+
+def one_line(p):
+    lines = p.stderr.strip().splitlines()
+    return (1 <= len(lines) <= 2 and lines[0].startswith("heapscope: ")
+            and (len(lines) == 1 or lines[1].startswith("hint: ")))
+
+
+def pick_interp():
+    for i in hstest.interpreters():
+        if i.available() and i.name.startswith("pyenv-3.12"):
+            return i
+    for i in hstest.interpreters():
+        if i.available():
+            return i
+    return None
+
+
+def untouched(pid):
+    with open("/proc/%d/status" % pid) as f:
+        st = dict(l.split(":", 1) for l in f if ":" in l)
+    return st["State"].split()[0] in ("S", "R") and st["TracerPid"].strip() == "0"
+
+
+def file_errors(tmp, snap):
+    p = hstest.run(["top", os.path.join(tmp, "missing.hsnap")])
+    hstest.ok(p.returncode == EFILE and one_line(p) and "missing.hsnap" in p.stderr,
+              "top on a missing file: exit 10, one line", p.stderr)
+    junk = os.path.join(tmp, "junk")
+    with open(junk, "wb") as f:
+        f.write(os.urandom(4096))
+    p = hstest.run(["top", junk])
+    hstest.ok(p.returncode == EFILE and one_line(p) and "not a heapscope snapshot" in p.stderr,
+              "top on random bytes: not a snapshot, exit 10", p.stderr)
+    data = open(snap, "rb").read()
+    cut = os.path.join(tmp, "cut.hsnap")
+    with open(cut, "wb") as f:
+        f.write(data[:len(data) // 2])
+    for cmd in (["top", cut], ["show", cut, "0x1000"], ["path", cut, "0x1000"],
+                ["objects", "--type", "dict", cut], ["export", "--format", "meliae", cut]):
+        p = hstest.run(cmd)
+        hstest.ok(p.returncode == EFILE and one_line(p) and "truncated" in p.stderr,
+                  "%s on a truncated snapshot: says truncated, exit 10" % cmd[0], p.stderr)
+    flip = os.path.join(tmp, "flip.hsnap")
+    b = bytearray(data)
+    b[len(b) * 3 // 4] ^= 0x10
+    with open(flip, "wb") as f:
+        f.write(b)
+    p = hstest.run(["top", flip])
+    hstest.ok(p.returncode == EFILE and one_line(p) and "corrupt" in p.stderr,
+              "top on a snapshot with a flipped bit: corrupt, exit 10", p.stderr)
+    p = hstest.run(["show", snap, "0x10"])
+    hstest.ok(p.returncode == EUSAGE and one_line(p) and "no object" in p.stderr,
+              "show at an address with no object: exit 2", p.stderr)
+    for args, what in ((["objects", snap], "objects without --type"),
+                       (["top", "--by", "weight", snap], "top --by weight"),
+                       (["snapshot", snap], "snapshot of a snapshot file"),
+                       (["show", snap], "show without an address"),
+                       (["export", snap], "export without --format")):
+        p = hstest.run(args)
+        hstest.ok(p.returncode == EUSAGE and "hint:" in p.stderr, "%s: usage error, exit 2"
+                  % what, "exit %d: %s" % (p.returncode, p.stderr))
+
+
+def main():
+    interp = pick_interp()
+    if interp is None:
+        hstest.skip("heap commands", "no interpreter available")
+        hstest.done()
+        return
+    tmp = tempfile.mkdtemp(prefix="hs-cli-")
+    snap = os.path.join(tmp, "m.hsnap")
+    with hstest.Fixture(interp.exe, "mutator.py") as fx:
+        warned = 0
+        good = 0
+        for _ in range(RUNS):
+            got, p = hstest.run_json(["top", "--no-stop", str(fx.pid)], env=interp.env,
+                                     timeout=120)
+            if got and p.returncode == 0 and got["objects"] > 1000:
+                good += 1
+                warned += 1 if got.get("warnings") else 0
+        hstest.ok(good == RUNS, "%s: %d --no-stop walks of a mutating target all finish"
+                  % (interp.name, RUNS), p.stderr)
+        hstest.diag("walks that met inconsistencies: %d of %d" % (warned, RUNS))
+        hstest.ok(untouched(fx.pid), "the target was never stopped or left traced")
+
+        got, p = hstest.run_json(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
+        hstest.ok(got is not None and p.returncode == 0 and os.path.exists(snap),
+                  "snapshot of a mutating target (frozen)", p.stderr)
+        hstest.ok(stat.S_IMODE(os.stat(snap).st_mode) == 0o600,
+                  "the snapshot file is readable by its owner only",
+                  oct(os.stat(snap).st_mode))
+        before = open(snap, "rb").read()
+        p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
+        hstest.ok(p.returncode == EFILE and one_line(p) and "exists" in p.stderr and
+                  open(snap, "rb").read() == before,
+                  "an existing file is refused and left as it was", p.stderr)
+        p = hstest.run(["snapshot", "--force", "-o", snap, str(fx.pid)], env=interp.env)
+        hstest.ok(p.returncode == 0 and open(snap, "rb").read() != before,
+                  "--force replaces it", p.stderr)
+        bad = os.path.join(tmp, "no-such-dir", "x.hsnap")
+        p = hstest.run(["snapshot", "-o", bad, str(fx.pid)], env=interp.env)
+        hstest.ok(p.returncode == EFILE and one_line(p) and not os.path.exists(bad),
+                  "unwritable place: exit 10, nothing written", p.stderr)
+        leftovers = [n for n in os.listdir(tmp) if n.startswith(".heapscope-")]
+        hstest.ok(not leftovers, "no temporary file left behind", leftovers)
+        hstest.ok(untouched(fx.pid), "the target runs on after the captures")
+    file_errors(tmp, snap)
+    hstest.done()
+
+
+main()
