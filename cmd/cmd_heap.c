@@ -232,6 +232,13 @@ int cmd_top(int argc, char **argv)
 		json_uint(&j, size);
 		json_key(&j, "types_total");
 		json_uint(&j, n);
+		json_key(&j, "mode");
+		json_str(&j, h.meta.mode == HC_LIVE ? "live" : h.meta.mode == HC_FROZEN ? "frozen"
+								     : "copy");
+		json_key(&j, "pause_ms");
+		json_uint(&j, h.meta.pause_ns / 1000000);
+		json_key(&j, "warnings");
+		json_uint(&j, h.meta.warnings);
 		json_key(&j, "types");
 		json_begin_arr(&j);
 		for (i = 0; i < rows; i++) {

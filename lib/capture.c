@@ -62,9 +62,7 @@ static int collecting(struct pyproc *p)
 	if (pyproc_first_interp(p, &interp, NULL))
 		return 0;
 	while (interp && n++ < PYPROC_MAX_INTERPS) {
-		struct gc_info g;
-
-		if (!gcinfo_read(p, interp, &g, NULL) && g.collecting)
+		if (gcinfo_collecting(p, interp))
 			return 1;
 		if (pyproc_next_interp(p, interp, &interp, NULL))
 			break;

@@ -85,3 +85,15 @@ int gcinfo_read(struct pyproc *p, uint64_t interp, struct gc_info *g,
 					  LAY(l, gcgen_head));
 	return 0;
 }
+
+int gcinfo_collecting(struct pyproc *p, uint64_t interp)
+{
+	const struct layout *l = &p->layout;
+	uint64_t st = gcinfo_state_addr(p, interp);
+	uint32_t v = 0;
+
+	if (!st || !LAY_HAS(l, gcstate_collecting) ||
+	    target_read_u32(p->t, st + LAY(l, gcstate_collecting), &v, NULL))
+		return 0;
+	return v != 0;
+}

@@ -30,6 +30,8 @@ struct gc_info {
 int gcinfo_read(struct pyproc *p, uint64_t interp, struct gc_info *g,
 		struct hs_error *err);
 
+/* 1 if a collection is running in interp (its flag only; 0 if unknown). */
+int gcinfo_collecting(struct pyproc *p, uint64_t interp);
 /* Address of the GC state of interp: in _PyRuntime on 3.8, in the
  * interpreter from 3.9. 0 if the layout lacks it. */
 uint64_t gcinfo_state_addr(const struct pyproc *p, uint64_t interp);
