@@ -115,16 +115,26 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 		o->attached(o->ctx, &py);
 	fill_meta(h, pid, &py);
 
-	if (o->no_stop) {
-		h->meta.mode = HC_LIVE;
-		if (stacks_read(&py, &st, err))
-			goto out;
-		ret = walk_heap(&py, &st, h, &o->walk, err);
-		goto out;
-	}
 	over = image_plan(pid, o->max_copy ? o->max_copy : image_default_budget(), &plan, err);
 	if (over < 0)
 		goto out;
+	if (o->no_stop) {
+		/* never stopped: copy what we can as it runs (the copy is then
+		 * as inconsistent as the target changes in those milliseconds,
+		 * but the walk reads it millions of times faster than the live
+		 * process) */
+		h->meta.mode = HC_LIVE;
+		if (stacks_read(&py, &st, err))
+			goto out;
+		if (!over) {
+			if (image_copy(pid, &plan, live, &image, &copied, err))
+				goto out;
+			h->meta.copied_bytes = copied;
+			py.t = image;
+		}
+		ret = walk_heap(&py, &st, h, &o->walk, err);
+		goto out;
+	}
 	if (freeze(pid, &py, &frozen, err))
 		goto out;
 	if (stacks_read(&py, &st, err))

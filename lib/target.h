@@ -102,6 +102,10 @@ int target_image_adopt(struct target *t, uint64_t addr, void *data, size_t len,
 /* Our own writable copy of [addr, addr+len) when t is an image holding
  * it whole, else NULL.  Writing to it changes what later reads see. */
 void *target_image_ptr(struct target *t, uint64_t addr, size_t len);
+/* The region of an image holding addr: its start, length and our copy of
+ * its bytes.  0, or -1 if t is no image or addr is outside its regions. */
+int target_image_region(struct target *t, uint64_t addr, uint64_t *start, size_t *len,
+			unsigned char **data);
 /* Serve reads outside every region from fallback (not owned; must
  * outlive the image).  NULL: such reads fail. */
 void target_image_set_fallback(struct target *t, struct target *fallback);

@@ -104,6 +104,36 @@ struct target *target_image_new(void)
 	return t;
 }
 
+int target_image_region(struct target *t, uint64_t addr, uint64_t *start, size_t *len,
+			unsigned char **data)
+{
+	struct image *im;
+	size_t lo = 0, hi;
+	struct region *r;
+
+	if (!t || t->ops != &image_ops)
+		return -1;
+	im = t->priv;
+	hi = im->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (im->r[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return -1;
+	r = &im->r[lo - 1];
+	if (addr - r->addr >= r->len)
+		return -1;
+	*start = r->addr;
+	*len = r->len;
+	*data = r->data;
+	return 0;
+}
+
 void *target_image_ptr(struct target *t, uint64_t addr, size_t len)
 {
 	struct image *im;

@@ -29,6 +29,23 @@ void walk_warn(struct walker *w, const char *fmt, ...)
 	}
 }
 
+int walk_read_slow(struct walker *w, uint64_t a, void *buf, size_t len)
+{
+	uint64_t lo;
+	size_t n;
+	unsigned char *data;
+
+	if (w->image && !target_image_region(w->t, a, &lo, &n, &data) &&
+	    len <= n - (a - lo)) {
+		w->rlo = lo;
+		w->rlen = n;
+		w->rdata = data;
+		memcpy(buf, data + (a - lo), len);
+		return 0;
+	}
+	return target_read(w->t, a, buf, len, NULL);
+}
+
 uint32_t walk_name(struct walker *w, const char *s, size_t len)
 {
 	uint32_t n = heap_name(w->h, s, len);
@@ -130,7 +147,9 @@ uint32_t walk_obj(struct walker *w, uint64_t addr)
 
 	if (!addr || addr & 7)
 		return HEAP_NONE;
-	if (w->image)
+	if (addr - w->rlo < w->rlen && sizeof(hdr) <= w->rlen - (addr - w->rlo))
+		in = (uint64_t *)(w->rdata + (addr - w->rlo));
+	else if (w->image)
 		in = target_image_ptr(w->t, addr, sizeof(hdr));
 	if (in) {
 		if ((in[0] & SEEN_MASK) == SEEN_TAG)
@@ -141,7 +160,7 @@ uint32_t walk_obj(struct walker *w, uint64_t addr)
 		idx = seen_find(w, addr);
 		if (idx != HEAP_NONE)
 			return idx;
-		if (target_read(w->t, addr, hdr, sizeof(hdr), NULL))
+		if (wread(w, addr, hdr, sizeof(hdr)))
 			return HEAP_NONE;
 	}
 	refcnt = (int64_t)hdr[0];
@@ -239,7 +258,7 @@ static void seed_gc(struct walker *w, uint64_t interp, uint64_t *seen, size_t *n
 			return;	/* 3.8: one state for all interpreters */
 	seen[(*nseen)++] = gcs;
 	if (LAY_HAS(l, gcstate_collecting) &&
-	    !target_read(w->t, gcs + LAY(l, gcstate_collecting), &collecting, 4, NULL) &&
+	    !wread(w, gcs + LAY(l, gcstate_collecting), &collecting, 4) &&
 	    collecting)
 		walk_warn(w, "a garbage collection was running: its lists may be half rewritten");
 	for (i = 0; i < 3 && LAY_HAS(l, gcstate_generations); i++) {
@@ -325,7 +344,8 @@ static int closure(struct walker *w)
 
 	for (i = 0; i < h->nobj; i++) {
 		uint64_t addr = h->obj[i].addr, size;
-		struct tinfo *ti = walk_type(w, h->types[h->obj[i].type].addr);
+		uint32_t k = h->obj[i].type < w->nht2ti ? w->ht2ti[h->obj[i].type] : 0;
+		struct tinfo *ti = k ? &w->ti[k - 1] : NULL;
 		unsigned flags = 0;
 		uint32_t t = h->obj[i].type, v;
 
@@ -401,8 +421,7 @@ static int outside_roots(struct walker *w)
 			h->flags[i] |= HO_OUTSIDE;
 			/* str: interned bits 0-1 of the state */
 			if (!strcmp(heap_type_name(h, (uint32_t)i), "str") &&
-			    !target_read(w->t, h->obj[i].addr + LAY(w->l, ascii_state), &state, 4,
-					 NULL) &&
+			    !wread(w, h->obj[i].addr + LAY(w->l, ascii_state), &state, 4) &&
 			    state & 3) {
 				kind = HR_INTERNED;
 				label = lab_interned;

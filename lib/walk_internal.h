@@ -10,6 +10,7 @@
 #define HS_WALK_INTERNAL_H
 
 #include <stdint.h>
+#include <string.h>
 #include "heap.h"
 #include "pyproc.h"
 #include "walk.h"
@@ -113,6 +114,11 @@ struct walker {
 	size_t ti_mask;
 
 	int image;		/* p->t is our copy: objects are tagged in place */
+	uint64_t rlo;		/* the region of the copy last read */
+	size_t rlen;
+	unsigned char *rdata;
+	uint32_t *ht2ti;	/* heap type index -> ti index + 1 */
+	size_t nht2ti;
 	uint64_t *seen_addr;	/* objects not tagged: address -> index */
 	uint32_t *seen_idx;
 	size_t seen_mask, nseen;
@@ -168,17 +174,32 @@ uint32_t walk_value(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *
 /* The name a dict key object gives its value's edge: 'text', 42, ... */
 uint32_t walk_key_name(struct walker *w, uint64_t key);
 
-/* small reads */
+/*
+ * Reads.  Most of a walk's millions of small reads fall in the region of
+ * the copy the previous one hit: that test is inlined, the rest goes
+ * through walk_read_slow (another region, or the target itself).
+ */
+int walk_read_slow(struct walker *w, uint64_t a, void *buf, size_t len);
+
+static inline int wread(struct walker *w, uint64_t a, void *buf, size_t len)
+{
+	if (a - w->rlo < w->rlen && len <= w->rlen - (a - w->rlo)) {
+		memcpy(buf, w->rdata + (a - w->rlo), len);
+		return 0;
+	}
+	return walk_read_slow(w, a, buf, len);
+}
+
 static inline int rd64(struct walker *w, uint64_t a, uint64_t *v)
 {
-	return target_read(w->t, a, v, 8, NULL);
+	return wread(w, a, v, 8);
 }
 
 static inline uint64_t field64(struct walker *w, uint64_t base, int64_t off)
 {
 	uint64_t v = 0;
 
-	if (off < 0 || target_read(w->t, base + (uint64_t)off, &v, 8, NULL))
+	if (off < 0 || wread(w, base + (uint64_t)off, &v, 8))
 		return 0;
 	return v;
 }

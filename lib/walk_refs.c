@@ -52,7 +52,7 @@ static void emit_items(struct walker *w, uint64_t items, int64_t n)
 	for (i = 0; i < n; i += CHUNK) {
 		int64_t m = n - i < CHUNK ? n - i : CHUNK;
 
-		if (target_read(w->t, items + 8 * (uint64_t)i, buf, 8 * (size_t)m, NULL)) {
+		if (wread(w, items + 8 * (uint64_t)i, buf, 8 * (size_t)m)) {
 			walk_warn(w, "unreadable items at 0x%llx", (unsigned long long)items);
 			return;
 		}
@@ -68,7 +68,7 @@ static int64_t ob_size(struct walker *w, uint64_t obj)
 {
 	int64_t n = 0;
 
-	if (target_read(w->t, obj + LAY(w->l, varobject_ob_size), &n, 8, NULL))
+	if (wread(w, obj + LAY(w->l, varobject_ob_size), &n, 8))
 		return -1;
 	return n;
 }
@@ -113,7 +113,7 @@ static void set_refs(struct walker *w, uint64_t obj)
 		return;
 	}
 	for (i = 0; i <= (int64_t)mask; i++) {
-		if (target_read(w->t, table + (uint64_t)(i * es), e, sizeof(e), NULL)) {
+		if (wread(w, table + (uint64_t)(i * es), e, sizeof(e))) {
 			walk_warn(w, "unreadable set table at 0x%llx", (unsigned long long)table);
 			return;
 		}
@@ -196,7 +196,7 @@ static void frame_refs_old(struct walker *w, uint64_t obj)
 	emit_field(w, obj, LAY(l, frameobj_globals), "f_globals");
 	emit_field(w, obj, LAY(l, frameobj_locals), "f_locals");
 	emit_field(w, obj, LAY(l, frameobj_trace), "f_trace");
-	if (!code || target_read(w->t, code + LAY(l, code_nlocals), &nlocals, 4, NULL))
+	if (!code || wread(w, code + LAY(l, code_nlocals), &nlocals, 4))
 		return;
 	tuples[0] = field64(w, code, LAY(l, code_varnames));
 	tuples[1] = field64(w, code, LAY(l, code_cellvars));
@@ -221,7 +221,7 @@ static void frame_refs_old(struct walker *w, uint64_t obj)
 	if (LAY_HAS(l, frameobj_stacktop))
 		top = field64(w, obj, LAY(l, frameobj_stacktop));
 	else if (LAY_HAS(l, frameobj_stackdepth) &&
-		 !target_read(w->t, obj + LAY(l, frameobj_stackdepth), &depth, 4, NULL) &&
+		 !wread(w, obj + LAY(l, frameobj_stackdepth), &depth, 4) &&
 		 depth > 0)
 		top = vs + 8 * (uint64_t)depth;
 	if (vs && top > vs && top - vs <= 8 * (1 << 16))
@@ -247,14 +247,14 @@ void walk_iframe(struct walker *w, uint64_t fr)
 	emit_field(w, fr, LAY(l, iframe_builtins), "f_builtins");
 	emit_field(w, fr, LAY(l, iframe_locals), "f_locals");
 	emit_field(w, fr, LAY(l, iframe_frame_obj), "frame_obj");
-	if (target_read(w->t, fr + LAY(l, iframe_stacktop), &top, 4, NULL) || top <= 0)
+	if (wread(w, fr + LAY(l, iframe_stacktop), &top, 4) || top <= 0)
 		return;
 	if (top > (1 << 16)) {
 		walk_warn(w, "frame at 0x%llx claims %d stack slots", (unsigned long long)fr, top);
 		return;
 	}
 	if (code && LAY_HAS(l, code_nlocalsplus) &&
-	    target_read(w->t, code + LAY(l, code_nlocalsplus), &nlp, 4, NULL))
+	    wread(w, code + LAY(l, code_nlocalsplus), &nlp, 4))
 		nlp = 0;
 	if (code)
 		names = field64(w, code, LAY(l, code_localsplusnames));
@@ -314,7 +314,7 @@ static void gen_refs(struct walker *w, uint64_t obj, enum walk_kind k)
 	/* 3.11+: the frame lives inside the generator; while created or
 	 * suspended (negative states) its slots are the generator's */
 	if (LAY_HAS(l, gen_iframe) && LAY_HAS(l, gen_frame_state) &&
-	    !target_read(w->t, obj + LAY(l, gen_frame_state), &state, 1, NULL) && state < 0)
+	    !wread(w, obj + LAY(l, gen_frame_state), &state, 1) && state < 0)
 		walk_iframe(w, obj + (uint64_t)LAY(l, gen_iframe));
 }
 
@@ -335,7 +335,7 @@ static void deque_refs(struct walker *w, uint64_t obj)
 		return;
 	}
 	for (i = 0; i < n;) {
-		if (!b || target_read(w->t, b, blk, (size_t)len, NULL)) {
+		if (!b || wread(w, b, blk, (size_t)len)) {
 			walk_warn(w, "deque at 0x%llx: unreadable block", (unsigned long long)obj);
 			return;
 		}
@@ -358,7 +358,7 @@ static void cfunc_refs(struct walker *w, uint64_t obj)
 	emit_field(w, obj, LAY(l, cfunc_self), "__self__");
 	emit_field(w, obj, LAY(l, cfunc_module), "__module__");
 	/* PyMethodDef.ml_flags at 16 (3.8-3.13) */
-	if (ml && !target_read(w->t, ml + 16, &mflags, 4, NULL) && mflags & METH_METHOD)
+	if (ml && !wread(w, ml + 16, &mflags, 4) && mflags & METH_METHOD)
 		emit_field(w, obj, LAY(l, cmethod_class), "__objclass__");
 }
 
@@ -404,7 +404,7 @@ static void managed_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
 	} else {
 		dict = field64(w, obj - 24, 0);
 		if (ti->flags & TPF_INLINE_VALUES &&
-		    !target_read(w->t, obj + (uint64_t)ti->basicsize + 3, &valid, 1, NULL) &&
+		    !wread(w, obj + (uint64_t)ti->basicsize + 3, &valid, 1) &&
 		    valid)
 			values = obj + (uint64_t)ti->basicsize;
 	}
@@ -428,7 +428,7 @@ static void scan_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
 	if (size > MAX_SCAN)
 		size = MAX_SCAN;
 	size &= ~7;
-	if (size <= 16 || target_read(w->t, obj, buf, (size_t)size, NULL))
+	if (size <= 16 || wread(w, obj, buf, (size_t)size))
 		return;
 	w->h->flags[w->cur] |= HO_SCANNED;
 	for (off = 16; off < size; off += 8) {

@@ -182,7 +182,7 @@ struct tinfo *walk_type(struct walker *w, uint64_t type)
 		return NULL;
 	}
 	idx = (size_t)(ti - w->ti);
-	if (target_read(w->t, type, hdr, sizeof(hdr), NULL))
+	if (wread(w, type, hdr, sizeof(hdr)))
 		return NULL;
 	mt = hdr[1];
 	if (mt != w->p->type_type) {
@@ -218,6 +218,23 @@ struct tinfo *walk_type(struct walker *w, uint64_t type)
 		return NULL;
 	}
 	ti->valid = 1;
+	/* the closure finds an object's type by its heap type index */
+	if (ti->htype >= w->nht2ti) {
+		size_t n = w->nht2ti ? 2 * w->nht2ti : 256;
+		uint32_t *m;
+
+		while (n <= ti->htype)
+			n *= 2;
+		m = realloc(w->ht2ti, n * sizeof(*m));
+		if (!m) {
+			w->oom = 1;
+			return NULL;
+		}
+		memset(m + w->nht2ti, 0, (n - w->nht2ti) * sizeof(*m));
+		w->ht2ti = m;
+		w->nht2ti = n;
+	}
+	w->ht2ti[ti->htype] = (uint32_t)idx + 1;
 	return ti;
 }
 
@@ -268,8 +285,8 @@ static int add_members(struct walker *w, struct tinfo *ti, size_t *cap, uint64_t
 		int64_t off;
 
 		if (rd64(w, m + LAY(l, memberdef_name), &name) ||
-		    target_read(w->t, m + LAY(l, memberdef_type), &type, 4, NULL) ||
-		    target_read(w->t, m + LAY(l, memberdef_offset), &off, 8, NULL))
+		    wread(w, m + LAY(l, memberdef_type), &type, 4) ||
+		    wread(w, m + LAY(l, memberdef_offset), &off, 8))
 			break;
 		if (!name && n < 0)
 			break;
@@ -303,7 +320,7 @@ void walk_type_members(struct walker *w, struct tinfo *ti)
 		if (flags & TPF_HEAPTYPE) {
 			meta = field64(w, t, LAY(l, object_type));
 			mbasic = (int64_t)field64(w, meta, LAY(l, type_basicsize));
-			if (target_read(w->t, t + LAY(l, varobject_ob_size), &nslots, 8, NULL))
+			if (wread(w, t + LAY(l, varobject_ob_size), &nslots, 8))
 				nslots = 0;
 			if (nslots > 0 && mbasic > 0 &&
 			    add_members(w, ti, &cap, t + (uint64_t)mbasic, (long)nslots))
@@ -330,6 +347,9 @@ void walk_types_release(struct walker *w)
 		free(w->ti[i].slots);
 	free(w->ti);
 	free(w->ti_slots);
+	free(w->ht2ti);
+	w->ht2ti = NULL;
+	w->nht2ti = 0;
 	w->ti = NULL;
 	w->ti_slots = NULL;
 	w->nti = w->capti = 0;

@@ -22,7 +22,7 @@ static int64_t ob_size(struct walker *w, uint64_t obj)
 {
 	int64_t n = 0;
 
-	if (target_read(w->t, obj + LAY(w->l, varobject_ob_size), &n, 8, NULL))
+	if (wread(w, obj + LAY(w->l, varobject_ob_size), &n, 8))
 		return 0;
 	return n;
 }
@@ -66,7 +66,7 @@ static uint64_t keys_size(struct walker *w, uint64_t keys)
 	} else {
 		uint8_t b[3];
 
-		if (target_read(w->t, keys + LAY(l, dictkeys_log2_size), b, 3, NULL) || b[0] > 40 ||
+		if (wread(w, keys + LAY(l, dictkeys_log2_size), b, 3) || b[0] > 40 ||
 		    b[1] > 43)
 			return 0;
 		return (uint64_t)LAY(l, dictkeys_size) + (1ull << b[1]) +
@@ -96,7 +96,7 @@ static uint64_t dict_size(struct walker *w, uint64_t obj, const struct tinfo *ti
 				res += (u + n) * 8;
 		}
 	}
-	if (!target_read(w->t, keys + LAY(l, dictkeys_refcnt), &refcnt, 8, NULL) && refcnt == 1)
+	if (!wread(w, keys + LAY(l, dictkeys_refcnt), &refcnt, 8) && refcnt == 1)
 		res += keys_size(w, keys);
 	return res;
 }
@@ -108,7 +108,7 @@ static uint64_t str_size(struct walker *w, uint64_t obj)
 	uint64_t len = field64(w, obj, LAY(l, ascii_length)), size, data, wstr, utf8;
 	unsigned kind, compact, ascii;
 
-	target_read(w->t, obj + LAY(l, ascii_state), &state, 4, NULL);
+	wread(w, obj + LAY(l, ascii_state), &state, 4);
 	kind = (state >> 2) & 7;
 	compact = (state >> 5) & 1;
 	ascii = (state >> 6) & 1;
@@ -169,7 +169,7 @@ static uint64_t code_size(struct walker *w, uint64_t obj, const struct tinfo *ti
 
 			if (!LAY_HAS(l, code_opcache_size) || !LAY_HAS(l, opcache_size)) {
 				*flags |= HO_SIZE_EST;
-			} else if (!target_read(w->t, obj + LAY(l, code_opcache_size), &n, 1, NULL)) {
+			} else if (!wread(w, obj + LAY(l, code_opcache_size), &n, 1)) {
 				/* co_opcache_size is an unsigned char */
 				res += (uint64_t)(n & 0xff) * (uint64_t)LAY(l, opcache_size);
 				if (code)
@@ -201,8 +201,8 @@ static uint64_t frame_size(struct walker *w, uint64_t obj, unsigned *flags)
 		code = field64(w, obj, LAY(l, frameobj_code));
 		cells = field64(w, code, LAY(l, code_cellvars));
 		frees = field64(w, code, LAY(l, code_freevars));
-		if (!code || target_read(w->t, code + LAY(l, code_stacksize), &a, 4, NULL) ||
-		    target_read(w->t, code + LAY(l, code_nlocals), &b, 4, NULL)) {
+		if (!code || wread(w, code + LAY(l, code_stacksize), &a, 4) ||
+		    wread(w, code + LAY(l, code_nlocals), &b, 4)) {
 			*flags |= HO_SIZE_EST;
 			return (uint64_t)LAY(l, frameobj_size);
 		}
@@ -217,12 +217,12 @@ static uint64_t frame_size(struct walker *w, uint64_t obj, unsigned *flags)
 		return (uint64_t)LAY(l, frameobj_size);
 	}
 	if (w->p->minor == 11) {
-		target_read(w->t, code + LAY(l, code_nlocalsplus), &a, 4, NULL);
-		target_read(w->t, code + LAY(l, code_stacksize), &b, 4, NULL);
+		wread(w, code + LAY(l, code_nlocalsplus), &a, 4);
+		wread(w, code + LAY(l, code_stacksize), &b, 4);
 		return (uint64_t)LAY(l, frameobj_frame_data) + (uint64_t)LAY(l, iframe_localsplus) +
 		       8 * (uint64_t)(a + b);
 	}
-	target_read(w->t, code + LAY(l, code_framesize), &a, 4, NULL);
+	wread(w, code + LAY(l, code_framesize), &a, 4);
 	return (uint64_t)LAY(l, frameobj_frame_data) + 8 * (uint64_t)a;
 }
 
@@ -238,12 +238,12 @@ static uint64_t gen_size(struct walker *w, uint64_t obj, const struct tinfo *ti)
 	if (!code)
 		return (uint64_t)ti->basicsize;
 	if (w->p->minor == 11) {
-		target_read(w->t, code + LAY(l, code_nlocalsplus), &a, 4, NULL);
-		target_read(w->t, code + LAY(l, code_stacksize), &b, 4, NULL);
+		wread(w, code + LAY(l, code_nlocalsplus), &a, 4);
+		wread(w, code + LAY(l, code_stacksize), &b, 4);
 		return (uint64_t)LAY(l, gen_iframe) + (uint64_t)LAY(l, iframe_localsplus) +
 		       8 * (uint64_t)(a + b);
 	}
-	target_read(w->t, code + LAY(l, code_framesize), &a, 4, NULL);
+	wread(w, code + LAY(l, code_framesize), &a, 4);
 	return (uint64_t)LAY(l, gen_iframe) + 8 * (uint64_t)a;
 }
 
@@ -403,6 +403,24 @@ static int float_repr(double v, char *buf, size_t len)
 	return o + snprintf(buf + o, len - (size_t)o, "0");
 }
 
+/* v as decimal (with a minus sign if neg) into buf; returns the length. */
+static int u64_text(char *buf, size_t len, uint64_t v, int neg)
+{
+	char tmp[24];
+	int n = 0, o = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (neg && (size_t)o + 1 < len)
+		buf[o++] = '-';
+	while (n && (size_t)o + 1 < len)
+		buf[o++] = tmp[--n];
+	buf[o] = '\0';
+	return o;
+}
+
 /* An int of any size as decimal text into buf; -1 if unreadable. */
 static int int_text(struct walker *w, uint64_t obj, char *buf, size_t len)
 {
@@ -423,15 +441,15 @@ static int int_text(struct walker *w, uint64_t obj, char *buf, size_t len)
 		uint32_t v2[2] = { 0, 0 };
 		uint64_t v;
 
-		if (target_read(w->t, obj + LAY(w->l, long_digit), v2, (size_t)nd * 4, NULL))
+		if (wread(w, obj + LAY(w->l, long_digit), v2, (size_t)nd * 4))
 			return -1;
 		v = (uint64_t)(v2[0] & 0x3fffffff) | (uint64_t)(v2[1] & 0x3fffffff) << 30;
-		return snprintf(buf, len, "%s%llu", sign < 0 ? "-" : "", (unsigned long long)v);
+		return u64_text(buf, len, v, sign < 0);
 	}
 	d = malloc((size_t)nd * 4);
 	cap = (size_t)nd * 10 + 2;
 	dec = malloc(cap);
-	if (!d || !dec || target_read(w->t, obj + LAY(w->l, long_digit), d, (size_t)nd * 4, NULL)) {
+	if (!d || !dec || wread(w, obj + LAY(w->l, long_digit), d, (size_t)nd * 4)) {
 		free(d);
 		free(dec);
 		return -1;
@@ -505,7 +523,7 @@ uint32_t walk_value(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *
 			*flags |= HO_TRUNC;
 			size = (int64_t)w->buflen;
 		}
-		if (target_read(w->t, obj + LAY(l, bytes_sval), w->buf, (size_t)size, NULL))
+		if (wread(w, obj + LAY(l, bytes_sval), w->buf, (size_t)size))
 			return HEAP_NONE;
 		return heap_add_string(w->h, w->buf, (size_t)size);
 	case K_BOOL:
@@ -515,7 +533,7 @@ uint32_t walk_value(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *
 		n = int_text(w, obj, w->buf, w->buflen);
 		return n < 0 ? HEAP_NONE : heap_add_string(w->h, w->buf, (size_t)n);
 	case K_FLOAT:
-		if (target_read(w->t, obj + LAY(l, float_fval), &f, 8, NULL))
+		if (wread(w, obj + LAY(l, float_fval), &f, 8))
 			return HEAP_NONE;
 		n = float_repr(f, num, sizeof(num));
 		return heap_add_string(w->h, num, (size_t)n);
