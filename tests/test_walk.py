@@ -100,6 +100,19 @@ def check_interp(interp):
         hstest.ok(top is not None and not diffs,
                   "%s: instances per fixture class equal" % name, diffs or p.stderr)
 
+        # the other ways to capture must see the same heap: walking the
+        # frozen target past the copy budget, and --no-stop (the zoo is
+        # idle, so a copy taken while it runs is consistent)
+        for mode, args in (("frozen", ["--max-copy", "1M"]), ("live", ["--no-stop"])):
+            other, p = hstest.run_json(["top", "-n", "100000"] + args + [str(fx.pid)],
+                                       env=interp.env, timeout=300)
+            oc = {t["type"]: t["count"] for t in (other or {}).get("types", [])}
+            diffs = ["%s: %s, interpreter %d" % (k, oc.get(k), v)
+                     for k, v in truth["counts"].items() if oc.get(k, 0) != v]
+            hstest.ok(other is not None and other.get("mode") == mode and not diffs,
+                      "%s: %s capture finds the same instances" % (name, " ".join(args)),
+                      diffs or [p.stderr, str((other or {}).get("mode"))])
+
         path, p = hstest.run_json(["path", snap, hex(truth["leaf"])], env=interp.env)
         steps = (path or {}).get("steps", [])
         edges = [s["edge"] for s in steps]
