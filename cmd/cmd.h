@@ -100,7 +100,10 @@ int cmd_demo(int argc, char **argv);
 /* Shared printers used by demo too. */
 int info_print(struct session *s, const struct cmd_opts *o);
 struct stacks;
-void stacks_print_text(FILE *f, const struct session *s, const struct stacks *st);
+void stacks_print(const struct session *s, const struct cmd_opts *o, const struct stacks *st);
+/* o->source must be a PID: sets o->pid, or reports a usage error (status
+ * in *st) and returns -1. */
+int cmd_source_pid(const struct command *c, struct cmd_opts *o, int *st);
 int stacks_run(struct session *s, const struct cmd_opts *o);
 
 extern const char cmd_usage_info[], cmd_usage_stacks[], cmd_usage_demo[];

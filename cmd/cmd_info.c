@@ -2,18 +2,26 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <time.h>
 #include "cmd.h"
 #include "gcinfo.h"
+#include "heap.h"
 #include "json.h"
+#include "snapshot.h"
 
 const char cmd_usage_info[] =
-	"usage: heapscope info [--json] [--layout=SOURCE] [--debug-dir=DIR] [--no-cache] PID\n"
+	"usage: heapscope info [--json] [--layout=SOURCE] [--debug-dir=DIR] [--no-cache] PID|FILE\n"
 	"\n"
 	"Show what heapscope found in process PID: Python version and build kind,\n"
 	"executable and libpython, build-id, the debug information used, where each\n"
 	"group of structure offsets came from, the _PyRuntime and interpreter\n"
 	"addresses, threads, and each GC generation (counter, threshold, objects on\n"
 	"its list).  The target is frozen while it is read.\n"
+	"\n"
+	"For a snapshot FILE: the process it was taken from (pid, command line,\n"
+	"executable, Python version), when, how (copy, frozen or --no-stop), the\n"
+	"target's pause, and what it holds (objects, references, types, roots,\n"
+	"threads, inconsistencies met).\n"
 	"\n"
 	"  --json             one JSON object on stdout\n"
 	"  --layout=SOURCE    auto, debug-offsets, dwarf or table\n"
@@ -286,13 +294,104 @@ int info_print(struct session *s, const struct cmd_opts *o)
 	return 0;
 }
 
+static const char *const mode_names[] = { "copy", "frozen", "live (--no-stop)" };
+
+static int snapshot_info(const struct cmd_opts *o)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	struct heap h;
+	struct json j;
+	const struct heap_meta *m;
+	const char *mode;
+	uint64_t total = 0;
+	size_t i;
+	char when[64];
+	time_t t;
+	struct tm tm;
+
+	heap_init(&h);
+	if (snapshot_load(&h, o->source, &err)) {
+		heap_release(&h);
+		return cmd_fail(&err);
+	}
+	m = &h.meta;
+	mode = m->mode < 3 ? mode_names[m->mode] : "?";
+	for (i = 0; i < h.nobj; i++)
+		total += heap_size(&h, (uint32_t)i);
+	t = (time_t)m->capture_time;
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", &tm);
+	if (o->json) {
+		json_init(&j, stdout);
+		json_begin_obj(&j);
+		json_key(&j, "snapshot");
+		json_str(&j, o->source);
+		json_key(&j, "pid");
+		json_int(&j, m->pid);
+		json_key(&j, "cmdline");
+		json_str(&j, heap_str(&h, m->cmdline, NULL));
+		json_key(&j, "exe");
+		json_str(&j, heap_str(&h, m->exe, NULL));
+		json_key(&j, "python");
+		json_str(&j, heap_str(&h, m->version, NULL));
+		json_key(&j, "capture_time");
+		json_int(&j, m->capture_time);
+		json_key(&j, "mode");
+		json_str(&j, mode);
+		json_key(&j, "pause_us");
+		json_uint(&j, m->pause_ns / 1000);
+		json_key(&j, "walk_us");
+		json_uint(&j, m->walk_ns / 1000);
+		json_key(&j, "copied_bytes");
+		json_uint(&j, m->copied_bytes);
+		json_key(&j, "objects");
+		json_uint(&j, h.nobj);
+		json_key(&j, "size");
+		json_uint(&j, total);
+		json_key(&j, "edges");
+		json_uint(&j, h.nedge);
+		json_key(&j, "types");
+		json_uint(&j, h.ntype);
+		json_key(&j, "roots");
+		json_uint(&j, h.nroot);
+		json_key(&j, "threads");
+		json_uint(&j, h.nthread);
+		json_key(&j, "warnings");
+		json_uint(&j, m->warnings);
+		json_key(&j, "first_warning");
+		json_str(&j, heap_str(&h, m->warning, NULL));
+		json_end_obj(&j);
+		json_end(&j);
+	} else {
+		printf("Snapshot %s\n", o->source);
+		printf("  process    %lld: %s\n", (long long)m->pid, heap_str(&h, m->cmdline, NULL));
+		printf("  executable %s\n", heap_str(&h, m->exe, NULL));
+		printf("  python     %s\n", heap_str(&h, m->version, NULL));
+		printf("  taken      %s, %s; target paused %.1f ms, walk %.1f ms\n", when, mode,
+		       m->pause_ns / 1e6, m->walk_ns / 1e6);
+		printf("  holds      %zu objects (%llu bytes), %zu references, %zu types, %zu roots, "
+		       "%zu threads\n", h.nobj, (unsigned long long)total, h.nedge, h.ntype, h.nroot,
+		       h.nthread);
+		if (m->warnings)
+			printf("  warnings   %u inconsistencies met (first: %s)\n", m->warnings,
+			       heap_str(&h, m->warning, NULL));
+	}
+	heap_release(&h);
+	return 0;
+}
+
 int cmd_info(int argc, char **argv)
 {
+	const struct command *c = cmd_find("info");
 	struct cmd_opts o;
 	struct session s;
 	int st;
 
-	if (cmd_parse(cmd_find("info"), OPT_PID, argc, argv, &o, &st))
+	if (cmd_parse(c, OPT_SOURCE, argc, argv, &o, &st))
+		return st;
+	if (snapshot_is_file(o.source))
+		return snapshot_info(&o);
+	if (cmd_source_pid(c, &o, &st))
 		return st;
 	st = session_open(&s, &o);
 	if (st)

@@ -3,17 +3,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
+#include "heap.h"
+#include "snapshot.h"
 #include "json.h"
 #include "stacks.h"
 #include "unwind.h"
 
 const char cmd_usage_stacks[] =
-	"usage: heapscope stacks [--native] [--json] [--layout=SOURCE] [--debug-dir=DIR] PID\n"
+	"usage: heapscope stacks [--native] [--json] [--layout=SOURCE] [--debug-dir=DIR] PID|FILE\n"
 	"\n"
 	"Print the Python stack of every thread of process PID, innermost frame\n"
 	"first: function, file and line; the thread's id and name, whether it holds\n"
 	"the GIL, and the system call it waits in.  The target is frozen only while\n"
-	"its stacks are read.\n"
+	"its stacks are read.  From a snapshot FILE: the stacks it was taken with.\n"
 	"\n"
 	"  --native           merge each thread's native (C) frames with its Python\n"
 	"                     frames (libunwind)\n"
@@ -29,11 +31,20 @@ static const char *base_name(const char *path)
 	return b ? b + 1 : path;
 }
 
-void stacks_print_text(FILE *f, const struct session *s, const struct stacks *st)
+/* What the printers say of where the stacks come from. */
+struct stacks_origin {
+	pid_t pid;
+	const char *version;
+	uint64_t pause_ns;
+	const char *warning;	/* or "" */
+	const char *snapshot;	/* the file they were read from, or NULL */
+};
+
+static void print_text(FILE *f, const struct stacks_origin *s, const struct stacks *st)
 {
 	size_t i, k;
 
-	fprintf(f, "Process %d: Python %s\n", (int)s->py.pid, s->py.version);
+	fprintf(f, "Process %d: Python %s\n", (int)s->pid, s->version);
 	for (i = 0; i < st->nthreads; i++) {
 		const struct stack_thread *th = &st->threads[i];
 
@@ -67,10 +78,14 @@ void stacks_print_text(FILE *f, const struct session *s, const struct stacks *st
 		if (th->warning[0])
 			fprintf(f, "    warning: %s\n", th->warning);
 	}
-	fprintf(f, "\npaused the target for %.3f ms\n", s->t->pause_ns / 1e6);
+	if (s->snapshot)
+		fprintf(f, "\nfrom snapshot %s (the target was paused %.3f ms)\n", s->snapshot,
+			s->pause_ns / 1e6);
+	else
+		fprintf(f, "\npaused the target for %.3f ms\n", s->pause_ns / 1e6);
 }
 
-static void print_json(const struct session *s, const struct stacks *st)
+static void print_json(const struct stacks_origin *s, const struct stacks *st)
 {
 	struct json j;
 	size_t i, k;
@@ -78,11 +93,15 @@ static void print_json(const struct session *s, const struct stacks *st)
 	json_init(&j, stdout);
 	json_begin_obj(&j);
 	json_key(&j, "pid");
-	json_int(&j, s->py.pid);
+	json_int(&j, s->pid);
 	json_key(&j, "python");
-	json_str(&j, s->py.version);
+	json_str(&j, s->version);
 	json_key(&j, "pause_us");
-	json_uint(&j, s->t->pause_ns / 1000);
+	json_uint(&j, s->pause_ns / 1000);
+	if (s->snapshot) {
+		json_key(&j, "snapshot");
+		json_str(&j, s->snapshot);
+	}
 	json_key(&j, "threads");
 	json_begin_arr(&j);
 	for (i = 0; i < st->nthreads; i++) {
@@ -147,12 +166,87 @@ static void print_json(const struct session *s, const struct stacks *st)
 		json_end_obj(&j);
 	}
 	json_end_arr(&j);
-	if (s->py.warning[0]) {
+	if (s->warning[0]) {
 		json_key(&j, "warning");
-		json_str(&j, s->py.warning);
+		json_str(&j, s->warning);
 	}
 	json_end_obj(&j);
 	json_end(&j);
+}
+
+void stacks_print(const struct session *s, const struct cmd_opts *o, const struct stacks *st)
+{
+	struct stacks_origin og = { .pid = s->py.pid, .version = s->py.version,
+				    .pause_ns = s->t->pause_ns, .warning = s->py.warning };
+
+	if (o->json)
+		print_json(&og, st);
+	else
+		print_text(stdout, &og, st);
+}
+
+/* The threads a snapshot keeps, as stacks (Python frames only). */
+static int from_snapshot(const struct cmd_opts *o)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	struct stacks st = { 0 };
+	struct heap h;
+	size_t i, k;
+	int ret;
+
+	heap_init(&h);
+	if (snapshot_load(&h, o->source, &err)) {
+		heap_release(&h);
+		return cmd_fail(&err);
+	}
+	st.threads = calloc(h.nthread ? h.nthread : 1, sizeof(*st.threads));
+	if (!st.threads)
+		goto nomem;
+	for (i = 0; i < h.nthread; i++) {
+		const struct heap_thread *ht = &h.threads[i];
+		struct stack_thread *th = &st.threads[st.nthreads++];
+
+		th->thread_id = ht->thread_id;
+		th->tid = ht->tid;
+		th->main = ht->flags & 1;
+		th->gil = ht->flags & 2 ? 1 : 0;
+		snprintf(th->name, sizeof(th->name), "%s", heap_str(&h, ht->name, NULL));
+		th->frames = calloc(ht->nframes ? ht->nframes : 1, sizeof(*th->frames));
+		if (!th->frames)
+			goto nomem;
+		for (k = 0; k < ht->nframes; k++) {
+			const struct heap_frame *hf = &h.frames[ht->first_frame + k];
+			struct stack_frame *f = &th->frames[th->nframes++];
+
+			f->kind = FRAME_PYTHON;
+			snprintf(f->function, sizeof(f->function), "%s",
+				 heap_str(&h, hf->function, NULL));
+			snprintf(f->qualname, sizeof(f->qualname), "%s", f->function);
+			snprintf(f->file, sizeof(f->file), "%s", heap_str(&h, hf->file, NULL));
+			f->line = hf->line;
+		}
+	}
+	{
+		char version[32];
+		struct stacks_origin og = { .pid = (pid_t)h.meta.pid, .version = version,
+					    .pause_ns = h.meta.pause_ns, .warning = "",
+					    .snapshot = o->source };
+
+		snprintf(version, sizeof(version), "%s", heap_str(&h, h.meta.version, NULL));
+		if (o->json)
+			print_json(&og, &st);
+		else
+			print_text(stdout, &og, &st);
+	}
+	ret = 0;
+	goto out;
+nomem:
+	hs_error_set(&err, HS_ENOMEM, "out of memory");
+	ret = cmd_fail(&err);
+out:
+	stacks_release(&st);
+	heap_release(&h);
+	return ret;
 }
 
 /* Read (and with --native unwind) while frozen, resume, then print. */
@@ -180,10 +274,7 @@ int stacks_run(struct session *s, const struct cmd_opts *o)
 			return cmd_fail(&err);
 		}
 	}
-	if (o->json)
-		print_json(s, &st);
-	else
-		stacks_print_text(stdout, s, &st);
+	stacks_print(s, o, &st);
 	stacks_release(&st);
 	return 0;
 }
@@ -194,7 +285,17 @@ int cmd_stacks(int argc, char **argv)
 	struct session s;
 	int st;
 
-	if (cmd_parse(cmd_find("stacks"), OPT_PID | OPT_NATIVE, argc, argv, &o, &st))
+	const struct command *c = cmd_find("stacks");
+
+	if (cmd_parse(c, OPT_SOURCE | OPT_NATIVE, argc, argv, &o, &st))
+		return st;
+	if (snapshot_is_file(o.source)) {
+		if (o.native)
+			return cmd_usage_error(c, "stacks: --native needs a running process, "
+					       "not a snapshot");
+		return from_snapshot(&o);
+	}
+	if (cmd_source_pid(c, &o, &st))
 		return st;
 	st = session_open(&s, &o);
 	if (st)

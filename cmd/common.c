@@ -258,6 +258,16 @@ bad:
 	return -1;
 }
 
+int cmd_source_pid(const struct command *c, struct cmd_opts *o, int *st)
+{
+	if (parse_pid(o->source, &o->pid)) {
+		*st = cmd_usage_error(c, "'%s' is neither a process id nor a snapshot file",
+				      o->source);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Test hook: HEAPSCOPE_TEST_STOP_AT=attached stops heapscope right after
  * the target is frozen, so tests can kill either side at that point.

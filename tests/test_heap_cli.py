@@ -103,6 +103,22 @@ def main():
         hstest.ok(stat.S_IMODE(os.stat(snap).st_mode) == 0o600,
                   "the snapshot file is readable by its owner only",
                   oct(os.stat(snap).st_mode))
+        info, p = hstest.run_json(["info", snap])
+        hstest.ok(info is not None and info["objects"] == got["objects"] and
+                  info["pid"] == fx.pid and "mutator.py" in info["cmdline"] and
+                  info["mode"] == "copy" and info["threads"] == 9,
+                  "info on the snapshot: the process, the mode, what it holds",
+                  [str(info), p.stderr])
+        stacks, p = hstest.run_json(["stacks", snap])
+        threads = (stacks or {}).get("threads", [])
+        workers = [t for t in threads
+                   if any(f["function"] == "work" for f in t["frames"])]
+        hstest.ok(len(threads) == 9 and len(workers) == 8 and stacks["pid"] == fx.pid,
+                  "stacks on the snapshot: the 8 workers in work() and the main thread",
+                  [str(stacks)[:300], p.stderr])
+        p = hstest.run(["stacks", "--native", snap])
+        hstest.ok(p.returncode == EUSAGE and "running process" in p.stderr,
+                  "stacks --native on a snapshot: usage error", p.stderr)
         before = open(snap, "rb").read()
         p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
         hstest.ok(p.returncode == EFILE and one_line(p) and "exists" in p.stderr and
