@@ -415,6 +415,31 @@ static void managed_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
 		walk_warn(w, "attributes of 0x%llx: %s", (unsigned long long)obj, err.msg);
 }
 
+/* A C module's state (md_def->m_size bytes at md_state) is opaque: the
+ * words in it that point to objects are its references, edges marked
+ * scanned. */
+static void module_state_refs(struct walker *w, uint64_t obj)
+{
+	const struct layout *l = w->l;
+	uint64_t def = field64(w, obj, LAY(l, module_def)), st = field64(w, obj, LAY(l, module_state));
+	uint64_t buf[MAX_SCAN / 8];
+	int64_t size, off;
+
+	if (!def || !st || !LAY_HAS(l, moduledef_m_size))
+		return;
+	size = (int64_t)field64(w, def, LAY(l, moduledef_m_size));
+	if (size <= 0)
+		return;
+	if (size > MAX_SCAN)
+		size = MAX_SCAN;
+	size &= ~7;
+	if (wread(w, st, buf, (size_t)size))
+		return;
+	for (off = 0; off < size; off += 8)
+		if (buf[off / 8] && !(buf[off / 8] & 7))
+			walk_emit(w, buf[off / 8], HEAP_EDGE(HE_SCANNED, HN_NONE, 0));
+}
+
 /* An opaque C object: named members, then any word that points to an
  * object. */
 static void scan_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
@@ -502,6 +527,7 @@ void walk_refs(struct walker *w, uint64_t obj, struct tinfo *tip)
 	case K_MODULE:
 		emit_field(w, obj, LAY(l, module_dict), "__dict__");
 		emit_field(w, obj, LAY(l, module_name), "__name__");
+		module_state_refs(w, obj);
 		break;
 	case K_CODE:
 		emit_field(w, obj, LAY(l, code_consts), "co_consts");

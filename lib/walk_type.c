@@ -114,9 +114,11 @@ static enum walk_kind find_kind(struct walker *w, uint64_t t)
 		/* a C type made from a spec (3.12+ deque) is a heap type
 		 * with a dotted tp_name, which no class statement gives */
 		if (flags & TPF_HEAPTYPE && np &&
-		    target_read_cstr(w->t, np, name, sizeof(name), NULL) > 0 && strchr(name, '.') &&
-		    kind_by_name(name) != K_OTHER)
-			return kind_by_name(name);
+		    target_read_cstr(w->t, np, name, sizeof(name), NULL) > 0 && strchr(name, '.')) {
+			if (kind_by_name(name) != K_OTHER)
+				return kind_by_name(name);
+			opaque = 1;	/* an extension's own layout */
+		}
 		if (!(flags & TPF_HEAPTYPE)) {
 			enum walk_kind k;
 

@@ -267,6 +267,7 @@ uint64_t walk_size(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *f
 {
 	const struct layout *l = w->l;
 	uint64_t size = (uint64_t)ti->basicsize, table, mask, md;
+
 	int64_t n;
 	int sign;
 
@@ -325,15 +326,6 @@ uint64_t walk_size(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *f
 			uint64_t per = (uint64_t)(LAY(l, block_size) - 16) / 8;
 
 			size += (md + (uint64_t)n + per - 1) / per * (uint64_t)LAY(l, block_size);
-		}
-		break;
-	case K_MODULE:
-		md = field64(w, obj, LAY(l, module_def));
-		if (md && LAY_HAS(l, moduledef_m_size)) {
-			int64_t ms = (int64_t)field64(w, md, LAY(l, moduledef_m_size));
-
-			if (ms > 0 && ms < (1ll << 40))
-				size += (uint64_t)ms;
 		}
 		break;
 	default:
