@@ -435,6 +435,7 @@ static void module_state_refs(struct walker *w, uint64_t obj)
 	size &= ~7;
 	if (wread(w, st, buf, (size_t)size))
 		return;
+	w->h->flags[w->cur] |= HO_SCANNED;
 	for (off = 0; off < size; off += 8)
 		if (buf[off / 8] && !(buf[off / 8] & 7))
 			walk_emit(w, buf[off / 8], HEAP_EDGE(HE_SCANNED, HN_NONE, 0));

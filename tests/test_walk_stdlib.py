@@ -1,0 +1,71 @@
+"""heapscope's walk of a whole interpreter, against the interpreter.
+
+fixtures/stdlib_heap.py loads a good part of the standard library (C
+extension types, module states, caches, compiled patterns...) and records
+sys.getsizeof and gc.get_referents for every object the collector tracks
+and every object those refer to - tens of thousands.  heapscope must find
+every one of them; where its size or its referents differ from the
+interpreter's, heapscope must have said so itself: a size it flags as an
+estimate (a C type with its own __sizeof__), referents it flags as found
+by a scan (a C type with its own tp_traverse).  Nothing may differ
+silently.
+"""
+import json
+import os
+import tempfile
+
+import hstest
+
+
+def check_interp(interp):
+    name = interp.name
+    tmp = tempfile.mkdtemp(prefix="hs-stdlib-")
+    truth_path = os.path.join(tmp, "truth.json")
+    snap = os.path.join(tmp, "s.hsnap")
+    try:
+        fx = hstest.Fixture(interp.exe, "stdlib_heap.py", args=[truth_path], timeout=180)
+    except RuntimeError as e:
+        hstest.ok(False, "%s: fixture starts" % name, str(e))
+        return
+    with fx:
+        with open(truth_path) as f:
+            truth = json.load(f)
+        got, p = hstest.run_json(["snapshot", "-o", snap, str(fx.pid)], env=interp.env,
+                                 timeout=300)
+        if not hstest.ok(got is not None, "%s: snapshot" % name, p.stderr):
+            return
+    p = hstest.run(["export", "--format", "meliae", snap], env=interp.env, timeout=300)
+    objs = {}
+    for line in p.stdout.splitlines():
+        o = json.loads(line)
+        objs[o["address"]] = o
+    missing, sizes, refs = [], [], []
+    for addr, tname, size, referents in truth:
+        o = objs.get(addr)
+        if o is None:
+            missing.append("%s at %#x" % (tname, addr))
+            continue
+        if size >= 0 and o["size"] != size:
+            sizes.append((addr, tname, o["size"], size))
+        lost = set(referents) - set(o["refs"])
+        if lost:
+            refs.append((addr, tname, len(lost)))
+    hstest.ok(not missing, "%s: all %d objects found" % (name, len(truth)), missing[:10])
+
+    def flags(addr):
+        show, _ = hstest.run_json(["show", "-n", "1", snap, hex(addr)])
+        return set((show or {}).get("flags", []))
+
+    silent = ["%s at %#x: %d, sys.getsizeof %d" % (t, a, mine, real)
+              for a, t, mine, real in sizes if "size-estimated" not in flags(a)]
+    hstest.ok(not silent, "%s: every size differing from sys.getsizeof (%d) is flagged "
+              "as an estimate" % (name, len(sizes)), silent[:10])
+    silent = ["%s at %#x: %d referents missing" % (t, a, n)
+              for a, t, n in refs if "scanned" not in flags(a)]
+    hstest.ok(not silent, "%s: every object missing some of gc.get_referents (%d) is "
+              "flagged as scanned" % (name, len(refs)), silent[:10])
+    hstest.diag("%s: %d objects, %d sizes estimated, %d referent lists from scans"
+                % (name, len(truth), len(sizes), len(refs)))
+
+
+hstest.for_each_interpreter(check_interp, "whole-interpreter walk")
