@@ -517,7 +517,9 @@ const char *heap_str(const struct heap *h, uint32_t off, size_t *len)
 		return "";
 	}
 	memcpy(&l, h->strings + off, 4);
-	if (l > h->strings_len - off - 5) {
+	/* a loaded blob is the file's: the length must fit and the text end
+	 * in its NUL, or readers that take it as a C string run past it */
+	if (l > h->strings_len - off - 5 || h->strings[off + 4 + l]) {
 		if (len)
 			*len = 0;
 		return "";
@@ -611,10 +613,12 @@ static void put_escaped(char *buf, size_t len, const char *s, size_t n, char quo
 {
 	size_t o = strlen(buf), i;
 
+	if (o + 1 >= len)
+		return;		/* full: buf stays as it is */
 	for (i = 0; i < n && o + 5 < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '\\' || c == (unsigned char)quote)
+		if (c == '\\' || (quote && c == (unsigned char)quote))
 			o += (size_t)snprintf(buf + o, len - o, "\\%c", c);
 		else if (c == '\n')
 			o += (size_t)snprintf(buf + o, len - o, "\\n");
@@ -623,6 +627,16 @@ static void put_escaped(char *buf, size_t len, const char *s, size_t n, char quo
 		else
 			buf[o++] = (char)c;
 	}
+	buf[o] = '\0';
+}
+
+/* Append s to buf (len bytes in all) as far as it fits. */
+static void put_str(char *buf, size_t len, const char *s)
+{
+	size_t o = strlen(buf);
+
+	while (*s && o + 1 < len)
+		buf[o++] = *s++;
 	buf[o] = '\0';
 }
 
@@ -638,11 +652,11 @@ void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len)
 		if (!strcmp(tn, "str")) {
 			snprintf(buf, len, "'");
 			put_escaped(buf, len - 1, v, n, '\'');
-			strcat(buf, "'");
+			put_str(buf, len, "'");
 		} else if (!strcmp(tn, "bytes")) {
 			snprintf(buf, len, "b'");
 			put_escaped(buf, len - 1, v, n, '\'');
-			strcat(buf, "'");
+			put_str(buf, len, "'");
 		} else {
 			put_escaped(buf, len, v, n, 0);
 		}

@@ -117,8 +117,10 @@ int query_path(const struct heap *h, uint32_t target, uint32_t **path, uint32_t 
 	*n = 0;
 	if (!parent || !pedge || !queue)
 		goto oom;
-	for (pass = 0; pass < 3 && !found; pass++)
-		found = bfs(h, target, pass == 0, pass == 2, parent, pedge, queue, &r);
+	/* explicit roots, then all; without scanned edges, then with them:
+	 * a scanned chain from a module beats one from an outside holder */
+	for (pass = 0; pass < 4 && !found; pass++)
+		found = bfs(h, target, !(pass & 1), pass >= 2, parent, pedge, queue, &r);
 	if (!found)
 		goto done;
 	for (o = target; parent[o] != o && len <= h->nobj; o = parent[o])

@@ -82,6 +82,9 @@ struct section {
 _Static_assert(sizeof(struct header) == HEADER_SIZE, "header size");
 _Static_assert(sizeof(struct section) == SECTION_SIZE, "section size");
 
+/* what a written header holds in the fields nothing else checks */
+static const struct header zero_header;
+
 /* 64-bit checksum of whole words (the file is padded to 8 bytes). */
 static uint64_t checksum_words(uint64_t h, const void *data, size_t len)
 {
@@ -421,7 +424,10 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 			 hdr.version, SNAPSHOT_VERSION);
 		return bad(err, path, m);
 	}
-	if (hdr.header_size != HEADER_SIZE || hdr.nsections != S_COUNT - 1)
+	/* the checksum does not cover the header: what it does not check
+	 * itself must be as written (zero), or a damaged header passes */
+	if (hdr.header_size != HEADER_SIZE || hdr.nsections != S_COUNT - 1 || hdr.flags ||
+	    memcmp(hdr.reserved, zero_header.reserved, sizeof(hdr.reserved)))
 		return bad(err, path, "unexpected header");
 	if (hdr.file_size != (uint64_t)sb.st_size) {
 		char m[96];

@@ -12,13 +12,15 @@ AM_TESTS_ENVIRONMENT = \
 	PYTHONPATH='$(abs_srcdir)/tests'; \
 	export HEAPSCOPE HS_SRCDIR HS_BUILDDIR PYTHONPATH;
 
-check_PROGRAMS += tests/unit-linetable tests/unit-layout tests/unit-pyobj
+check_PROGRAMS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/unit-snapshot
 tests_unit_linetable_SOURCES = tests/unit-linetable.c tests/tap.h
 tests_unit_linetable_LDADD = $(HS_LIBS)
 tests_unit_layout_SOURCES = tests/unit-layout.c tests/tap.h
 tests_unit_layout_LDADD = $(HS_LIBS)
 tests_unit_pyobj_SOURCES = tests/unit-pyobj.c tests/tap.h
 tests_unit_pyobj_LDADD = $(HS_LIBS)
+tests_unit_snapshot_SOURCES = tests/unit-snapshot.c tests/tap.h
+tests_unit_snapshot_LDADD = $(HS_LIBS)
 
 HS_PY_TESTS = \
 	tests/test_offsets.py \
@@ -29,7 +31,9 @@ HS_PY_TESTS = \
 	tests/test_errors.py \
 	tests/test_cli.py \
 	tests/test_walk.py \
+	tests/test_walk_stdlib.py \
 	tests/test_heap_cli.py
 
-TESTS += tests/unit-linetable tests/unit-layout tests/unit-pyobj $(HS_PY_TESTS)
+TESTS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/unit-snapshot \
+	$(HS_PY_TESTS)
 EXTRA_DIST += $(HS_PY_TESTS) tests/hstest.py
