@@ -421,6 +421,7 @@ int heap_finish(struct heap *h, struct hs_error *err)
 	free(h->name_slots);
 	h->str_slots = h->name_slots = NULL;
 	h->str_mask = h->name_mask = 0;
+	h->nstr_interned = 0;
 	return heap_build_reverse(h, err);
 }
 

@@ -7,12 +7,17 @@
 #include <string.h>
 #include "query.h"
 
-static const struct heap *sort_heap;
-static enum hist_order sort_by;
+struct sort_ctx {
+	const struct heap *h;
+	enum hist_order by;
+};
 
-static int cmp_stat(const void *a, const void *b)
+static int cmp_stat(const void *a, const void *b, void *arg)
 {
 	const struct type_stat *x = a, *y = b;
+	const struct sort_ctx *c = arg;
+	const struct heap *sort_heap = c->h;
+	enum hist_order sort_by = c->by;
 	uint64_t kx = sort_by == HIST_BY_SIZE ? x->size : x->count;
 	uint64_t ky = sort_by == HIST_BY_SIZE ? y->size : y->count;
 
@@ -47,9 +52,11 @@ int query_histogram(const struct heap *h, enum hist_order by, struct type_stat *
 			s[k] = s[i];
 			s[k++].type = (uint32_t)i;
 		}
-	sort_heap = h;
-	sort_by = by;
-	qsort(s, k, sizeof(*s), cmp_stat);
+	{
+		struct sort_ctx c = { .h = h, .by = by };
+
+		qsort_r(s, k, sizeof(*s), cmp_stat, &c);
+	}
 	*out = s;
 	*n = k;
 	return 0;

@@ -164,6 +164,20 @@ static uint64_t padded(uint64_t n)
 	return (n + 7) & ~7ull;
 }
 
+/* Make the rename durable: sync the directory that holds path. */
+static void sync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
 int snapshot_begin(struct snapshot_out *out, const char *path, unsigned flags,
 		   struct hs_error *err)
 {
@@ -172,6 +186,7 @@ int snapshot_begin(struct snapshot_out *out, const char *path, unsigned flags,
 
 	memset(out, 0, sizeof(*out));
 	out->fd = -1;
+	out->flags = flags;
 	if (snprintf(out->path, sizeof(out->path), "%s", path) >= (int)sizeof(out->path))
 		return hs_error_set(err, HS_EFILE, "path too long: %s", path);
 	if (!lstat(path, &sb)) {
@@ -278,9 +293,15 @@ int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_er
 	hdr.file_size = off;
 	hdr.checksum = w->sum;
 	hdr.nsections = S_COUNT - 1;
-	if (!w->failed && pwrite(fd, &hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr)) {
-		w->failed = 1;
-		w->err = errno ? errno : ENOSPC;
+	if (!w->failed) {
+		ssize_t k;
+
+		errno = 0;
+		k = pwrite(fd, &hdr, sizeof(hdr), 0);
+		if (k != (ssize_t)sizeof(hdr)) {
+			w->failed = 1;
+			w->err = k < 0 ? errno : ENOSPC;
+		}
 	}
 	if (!w->failed && fsync(fd)) {
 		w->failed = 1;
@@ -291,15 +312,26 @@ int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_er
 		w->failed = 1;
 		w->err = errno;
 	}
-	if (!w->failed && rename(out->tmp, out->path)) {
+	/* without --force, a file that appeared during the capture stays */
+	if (!w->failed &&
+	    (out->flags & SNAP_FORCE ? rename(out->tmp, out->path)
+				      : renameat2(AT_FDCWD, out->tmp, AT_FDCWD, out->path,
+						  RENAME_NOREPLACE))) {
 		w->failed = 1;
 		w->err = errno;
 	}
+	if (!w->failed)
+		sync_dir(out->path);
 	e = w->err;
 	failed = w->failed;
 	free(w);
 	if (failed) {
 		unlink(out->tmp);
+		if (e == EEXIST) {
+			hs_error_set(err, HS_EFILE, "%s appeared while the capture ran", out->path);
+			hs_error_hint(err, "choose another name, or pass --force to replace it");
+			return -1;
+		}
 		return hs_error_errno(err, HS_EFILE, e ? e : EIO, "cannot write %s", out->path);
 	}
 	return 0;

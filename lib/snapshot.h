@@ -35,6 +35,7 @@ enum snapshot_flags {
 /* A snapshot being written: the temporary file exists from begin. */
 struct snapshot_out {
 	int fd;
+	unsigned flags;
 	char path[PATH_MAX];
 	char tmp[PATH_MAX];
 };

@@ -208,39 +208,63 @@ static void root(struct walker *w, uint64_t addr, enum heap_root_kind kind, cons
 	w->root_mode = 0;
 }
 
-/* Every object on one collector list, bounded and checked link by link. */
+/* Seed the object of a PyGC_Head (tracked by the collector). */
+static void seed_gc_obj(struct walker *w, uint64_t g)
+{
+	uint32_t idx = walk_obj(w, g + (uint64_t)LAY(w->l, gchead_size));
+
+	if (idx != HEAP_NONE)
+		w->h->flags[idx] |= HO_GC;
+}
+
+/*
+ * Every object on one collector list, bounded and checked link by link.
+ * A list caught in the middle of a change (a thread frozen while linking
+ * an object, or --no-stop) breaks somewhere: the rest is then taken
+ * backwards from the head, along the prev links, up to the break.
+ */
 static void seed_gc_list(struct walker *w, uint64_t head, const char *what)
 {
 	const struct layout *l = w->l;
-	uint64_t g, prev = head, back, gsize = (uint64_t)LAY(l, gchead_size);
-	long n = 0;
+	uint64_t g, prev = head, back, next;
+	long n = 0, m = 0;
 
 	if (rd64(w, head + LAY(l, gchead_next), &g)) {
 		walk_warn(w, "unreadable %s list", what);
 		return;
 	}
-	g &= ~3ull;
-	while (g != head) {
-		uint32_t idx;
-
-		if (n++ >= GCINFO_MAX_OBJECTS || !g ||
-		    rd64(w, g + LAY(l, gchead_prev), &back) || (back & ~3ull) != prev) {
-			walk_warn(w, "the %s list is broken after %ld objects (changing under us?)",
-				  what, n - 1);
-			return;
-		}
-		idx = walk_obj(w, g + gsize);
-		if (idx != HEAP_NONE)
-			w->h->flags[idx] |= HO_GC;
+	for (g &= ~3ull; g != head; g &= ~3ull) {
+		if (n++ >= GCINFO_MAX_OBJECTS || !g || rd64(w, g + LAY(l, gchead_prev), &back) ||
+		    (back & ~3ull) != prev)
+			break;
+		seed_gc_obj(w, g);
 		if (w->oom)
 			return;
 		prev = g;
-		if (rd64(w, g + LAY(l, gchead_next), &g)) {
-			walk_warn(w, "unreadable %s list", what);
-			return;
-		}
-		g &= ~3ull;
+		if (rd64(w, g + LAY(l, gchead_next), &g))
+			break;
 	}
+	if (g == head)
+		return;
+	/* from the head backwards until the links disagree again */
+	next = head;
+	if (rd64(w, head + LAY(l, gchead_prev), &g))
+		g = 0;
+	for (g &= ~3ull; g && g != head && g != prev; g &= ~3ull) {
+		uint64_t fwd;
+
+		if (m++ >= GCINFO_MAX_OBJECTS || rd64(w, g + LAY(l, gchead_next), &fwd) ||
+		    (fwd & ~3ull) != next)
+			break;
+		seed_gc_obj(w, g);
+		if (w->oom)
+			return;
+		next = g;
+		if (rd64(w, g + LAY(l, gchead_prev), &g))
+			break;
+	}
+	walk_warn(w, "the %s list is broken after %ld objects (changing under us?); "
+		  "%ld more taken from its end", what, n - 1, m);
 }
 
 static void seed_gc(struct walker *w, uint64_t interp, uint64_t *seen, size_t *nseen)
