@@ -75,6 +75,10 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 int session_open(struct session *s, const struct cmd_opts *o);
 void session_close(struct session *s);
 
+/* Test hook: HEAPSCOPE_TEST_STOP_AT=where stops heapscope (SIGSTOP) at
+ * that point ("attached", "capturing"), for tests to signal it there. */
+void cmd_test_hook(const char *where);
+
 /* Print err as "heapscope: msg" + "hint: ..." and return its exit status. */
 int cmd_fail(const struct hs_error *err);
 int cmd_usage_error(const struct command *c, const char *fmt, ...)

@@ -272,7 +272,7 @@ int cmd_source_pid(const struct command *c, struct cmd_opts *o, int *st)
  * Test hook: HEAPSCOPE_TEST_STOP_AT=attached stops heapscope right after
  * the target is frozen, so tests can kill either side at that point.
  */
-static void test_hook(const char *where)
+void cmd_test_hook(const char *where)
 {
 	const char *at = getenv("HEAPSCOPE_TEST_STOP_AT");
 
@@ -301,7 +301,7 @@ int session_open(struct session *s, const struct cmd_opts *o)
 		goto fail;
 	s->py.t = s->t;
 	target_close(live);
-	test_hook("attached");
+	cmd_test_hook("attached");
 	if (s->py.warning[0] && !o->json)
 		fprintf(stderr, "heapscope: warning: %s\n", s->py.warning);
 	return 0;

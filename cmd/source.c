@@ -79,6 +79,7 @@ int source_open(const struct cmd_opts *o, struct heap *h)
 	heap_init(h);
 	if (is_pid(o->source, &pid)) {
 		clock_gettime(CLOCK_MONOTONIC, &pr.last);
+		cmd_test_hook("capturing");
 		ret = capture_heap(pid, &co, h, &err);
 		if (pr.shown)
 			fputs("\r\033[K", stderr);

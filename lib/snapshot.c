@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "snapshot.h"
+#include "target.h"
 
 #define MAGIC "HEAPSCP"		/* 8 bytes with its NUL */
 #define HEADER_SIZE 128
@@ -206,11 +207,14 @@ int snapshot_begin(struct snapshot_out *out, const char *path, unsigned flags,
 	out->fd = mkostemp(out->tmp, O_CLOEXEC);	/* mode 0600 */
 	if (out->fd < 0)
 		return hs_error_errno(err, HS_EFILE, errno, "cannot create a file next to %s", path);
+	/* killed while capturing or writing: leave nothing behind */
+	target_cleanup_on_signal(out->tmp);
 	return 0;
 }
 
 void snapshot_abort(struct snapshot_out *out)
 {
+	target_cleanup_on_signal(NULL);
 	if (out->fd >= 0) {
 		close(out->fd);
 		unlink(out->tmp);
@@ -320,6 +324,7 @@ int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_er
 		w->failed = 1;
 		w->err = errno;
 	}
+	target_cleanup_on_signal(NULL);
 	if (!w->failed)
 		sync_dir(out->path);
 	e = w->err;

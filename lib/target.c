@@ -362,11 +362,30 @@ void target_signals_restore(const sigset_t *old)
  * same signal with its default action, so our parent sees the real cause.
  * sig is blocked while we run, so the raise() takes effect on return.
  */
+/* A file to remove if a fatal signal ends us (one at a time). */
+static char cleanup_path[4096];
+static volatile sig_atomic_t cleanup_set;
+
+void target_cleanup_on_signal(const char *path)
+{
+	sigset_t old;
+
+	target_signals_block(&old);
+	cleanup_set = 0;
+	if (path && strlen(path) < sizeof(cleanup_path)) {
+		memcpy(cleanup_path, path, strlen(path) + 1);
+		cleanup_set = 1;
+	}
+	target_signals_restore(&old);
+}
+
 static void on_fatal_signal(int sig)
 {
 	int saved = errno;
 
 	ptrace_detach_all_async();
+	if (cleanup_set)
+		unlink(cleanup_path);
 	signal(sig, SIG_DFL);
 	raise(sig);
 	errno = saved;

@@ -114,5 +114,8 @@ void target_image_set_fallback(struct target *t, struct target *fallback);
  * detach every attached target, then re-raise the signal with its default
  * action.  Safe to call once at start-up. */
 void target_install_signal_handlers(void);
+/* Those handlers also remove path (a temporary file being written);
+ * NULL forgets it. */
+void target_cleanup_on_signal(const char *path);
 
 #endif

@@ -4,8 +4,11 @@ and --no-stop walks of a target that mutates under them (8 threads)
 that finish, report their inconsistencies and never stop the target."""
 import json
 import os
+import signal
 import stat
+import subprocess
 import tempfile
+import time
 
 import hstest
 
@@ -29,6 +32,19 @@ def pick_interp():
         if i.available():
             return i
     return None
+
+
+def wait_state(pid, letter, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == letter:
+                    return True
+        except OSError:
+            return False
+        time.sleep(0.02)
+    return False
 
 
 def untouched(pid):
@@ -133,6 +149,20 @@ def main():
         p = hstest.run(["snapshot", "-o", bad, str(fx.pid)], env=interp.env)
         hstest.ok(p.returncode == EFILE and one_line(p) and not os.path.exists(bad),
                   "unwritable place: exit 10, nothing written", p.stderr)
+        # killed while it captures: the temporary file goes too
+        dest = os.path.join(tmp, "killed.hsnap")
+        hs = subprocess.Popen([hstest.HEAPSCOPE, "snapshot", "-o", dest, str(fx.pid)],
+                              env=dict(os.environ, HEAPSCOPE_TEST_STOP_AT="capturing",
+                                       **interp.env),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stopped = wait_state(hs.pid, "T")
+        had_tmp = any(n.startswith(".heapscope-") for n in os.listdir(tmp))
+        os.kill(hs.pid, signal.SIGINT)
+        os.kill(hs.pid, signal.SIGCONT)
+        rc = hs.wait(timeout=60)
+        hstest.ok(stopped and had_tmp and rc == -signal.SIGINT and not os.path.exists(dest),
+                  "SIGINT during a capture: dies of it, no file under the name asked for",
+                  "stopped %s, temporary file %s, exit %s" % (stopped, had_tmp, rc))
         leftovers = [n for n in os.listdir(tmp) if n.startswith(".heapscope-")]
         hstest.ok(not leftovers, "no temporary file left behind", leftovers)
         hstest.ok(untouched(fx.pid), "the target runs on after the captures")
