@@ -397,6 +397,11 @@ static int closure(struct walker *w)
 	return 0;
 }
 
+static uint32_t intern_text(struct heap *h, const char *s)
+{
+	return heap_intern(h, s, strlen(s));
+}
+
 /*
  * References from outside the graph: refcount minus references found.  An
  * object with a remainder becomes a root, named by what it is.
@@ -417,10 +422,10 @@ static int outside_roots(struct walker *w)
 			indeg[dst[e]]++;
 	for (i = 0; i < h->nroot; i++)
 		indeg[h->roots[i].obj]++;
-	lab_outside = heap_intern(h, "held from outside the heap (C code or statics)", 46);
-	lab_interned = heap_intern(h, "interned string", 15);
-	lab_immortal = heap_intern(h, "immortal object", 15);
-	lab_static = heap_intern(h, "static type", 11);
+	lab_outside = intern_text(h, "held from outside the heap (C code or statics)");
+	lab_interned = intern_text(h, "interned string");
+	lab_immortal = intern_text(h, "immortal object");
+	lab_static = intern_text(h, "static type");
 	for (i = 0; i < h->ntype; i++) {
 		uint32_t o = h->types[i].obj;
 		if (o != HEAP_NONE && !(field64(w, h->types[i].addr, LAY(w->l, type_flags)) &
