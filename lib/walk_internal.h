@@ -95,6 +95,9 @@ struct tinfo {
 	uint32_t htype;		/* heap type index */
 	uint32_t nslots;
 	struct slot *slots;	/* __slots__ and T_OBJECT members along the MRO */
+	uint64_t attr_keys;	/* the cached keys attr_names was read from */
+	uint32_t *attr_names;	/* their key names, entry by entry (3.11+) */
+	int64_t nattr;
 	uint8_t kind;		/* enum walk_kind */
 	uint8_t valid;		/* a type object we trust */
 	uint8_t is_type_type;	/* exactly PyType_Type */
@@ -111,6 +114,7 @@ struct walker {
 	struct tinfo *ti;	/* all types seen, valid or not */
 	size_t nti, capti;
 	uint32_t *ti_slots;	/* type address -> ti index + 1 */
+	size_t last_ti;		/* the valid type found last, index + 1 */
 	size_t ti_mask;
 
 	int image;		/* p->t is our copy: objects are tagged in place */

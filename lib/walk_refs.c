@@ -9,6 +9,7 @@
  * of the rest of its body, edges marked "scanned".
  */
 #include "config.h"
+#include <stdlib.h>
 #include <string.h>
 #include "pyobj.h"
 #include "walk_internal.h"
@@ -386,6 +387,73 @@ static void dictoffset_refs(struct walker *w, uint64_t obj, const struct tinfo *
 }
 
 /* 3.11+ managed dict, or the values without a dict. */
+#define MAX_ATTRS 4096
+
+/*
+ * The names of a class's shared (cached) keys, entry by entry: every
+ * instance without a dict lays its values out in that order.  Read once
+ * per class when walking a copy, which cannot change; -1 if they cannot be.
+ */
+static int attr_names_load(struct walker *w, struct tinfo *ti)
+{
+	const struct layout *l = w->l;
+	uint64_t keys = ti->cached_keys, entries, key;
+	int64_t n = 0, i, esize = LAY(l, dictuentry_size);
+	uint8_t log2_index = 0;
+	uint32_t *names;
+
+	if (ti->attr_keys == keys)
+		return ti->nattr < 0 ? -1 : 0;
+	free(ti->attr_names);
+	ti->attr_names = NULL;
+	ti->attr_keys = keys;
+	ti->nattr = -1;
+	if (!keys || esize != 16 || !LAY_HAS(l, dictkeys_log2_index_bytes) ||
+	    wread(w, keys + LAY(l, dictkeys_nentries), &n, 8) ||
+	    wread(w, keys + LAY(l, dictkeys_log2_index_bytes), &log2_index, 1) ||
+	    n < 0 || n > MAX_ATTRS || log2_index > 32)
+		return -1;
+	names = calloc(n ? (size_t)n : 1, sizeof(*names));
+	if (!names)
+		return -1;
+	entries = keys + (uint64_t)LAY(l, dictkeys_indices) + (1ull << log2_index);
+	for (i = 0; i < n; i++) {
+		names[i] = HEAP_NONE;
+		if (!rd64(w, entries + (uint64_t)(i * esize), &key) && key)
+			names[i] = walk_key_name(w, key | 1);
+	}
+	ti->attr_names = names;
+	ti->nattr = n;
+	return 0;
+}
+
+/* Values laid out by the class's cached keys, named by them. */
+static void named_values(struct walker *w, uint64_t values, const struct tinfo *ti)
+{
+	uint64_t v[64];
+	int64_t n = ti->nattr, i, j;
+	uint8_t cap;
+
+	/* 3.13: a header (capacity, size, embedded, valid) before the values */
+	if (w->p->minor >= 13) {
+		if (wread(w, values, &cap, 1))
+			return;
+		if (n > cap)
+			n = cap;
+	}
+	values += LAY_HAS(w->l, dictvalues_values) ? (uint64_t)LAY(w->l, dictvalues_values) : 0;
+	for (i = 0; i < n; i += 64) {
+		int64_t m = n - i < 64 ? n - i : 64;
+
+		if (wread(w, values + 8 * (uint64_t)i, v, 8 * (size_t)m))
+			return;
+		for (j = 0; j < m; j++)
+			if (v[j] && ti->attr_names[i + j] != HEAP_NONE)
+				walk_emit(w, v[j], HEAP_EDGE(HE_STRONG, HN_ATTR,
+							     ti->attr_names[i + j]));
+	}
+}
+
 static void managed_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
 {
 	struct hs_error err = HS_ERROR_INIT;
@@ -410,8 +478,11 @@ static void managed_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
 	}
 	if (dict)
 		walk_emit(w, dict, field_name(w, "__dict__"));
-	if (values && ti->cached_keys &&
-	    pydict_keys_walk(w->p, ti->cached_keys, values, attr_cb, w, &err))
+	if (!values || !ti->cached_keys)
+		return;
+	if (w->image && ti->attr_keys == ti->cached_keys && ti->nattr >= 0)
+		named_values(w, values, ti);
+	else if (pydict_keys_walk(w->p, ti->cached_keys, values, attr_cb, w, &err))
 		walk_warn(w, "attributes of 0x%llx: %s", (unsigned long long)obj, err.msg);
 }
 
@@ -481,6 +552,8 @@ void walk_refs(struct walker *w, uint64_t obj, struct tinfo *tip)
 	 * table: work on a copy (slots are allocated apart and stay) */
 	if (!tip->members_done)
 		walk_type_members(w, tip);
+	if (w->image && w->p->minor >= 11 && tip->flags & TPF_MANAGED_DICT && tip->cached_keys)
+		attr_names_load(w, tip);
 	copy = *tip;
 
 	switch ((enum walk_kind)ti->kind) {

@@ -169,13 +169,21 @@ static uint32_t type_name(struct walker *w, uint64_t t, uint64_t flags)
 struct tinfo *walk_type(struct walker *w, uint64_t type)
 {
 	const struct layout *l = w->l;
-	struct tinfo *ti = ti_find(w, type), *meta;
+	struct tinfo *ti, *meta;
 	uint64_t hdr[2], mt;
 	size_t idx;
 	uint32_t name;
 
-	if (ti)
-		return ti->valid ? ti : NULL;
+	/* objects come in runs of one type */
+	if (w->last_ti && w->last_ti - 1 < w->nti && w->ti[w->last_ti - 1].addr == type)
+		return &w->ti[w->last_ti - 1];
+	ti = ti_find(w, type);
+	if (ti) {
+		if (!ti->valid)
+			return NULL;
+		w->last_ti = (size_t)(ti - w->ti) + 1;
+		return ti;
+	}
 	if (!type || type & 7 || w->depth >= MAX_DEPTH)
 		return NULL;
 	ti = ti_new(w, type);
@@ -345,8 +353,10 @@ void walk_types_release(struct walker *w)
 {
 	size_t i;
 
-	for (i = 0; i < w->nti; i++)
+	for (i = 0; i < w->nti; i++) {
 		free(w->ti[i].slots);
+		free(w->ti[i].attr_names);
+	}
 	free(w->ti);
 	free(w->ti_slots);
 	free(w->ht2ti);
