@@ -77,7 +77,9 @@ def bench(py, n, tmp):
         walls, pauses, copies, rss = [], [], [], 0
         snap = os.path.join(tmp, "bench-%d.hsnap" % n)
         for _ in range(RUNS):
-            wall, peak, p = rss_of_child([HS, "snapshot", "--json", "--force", "-o", snap,
+            if os.path.exists(snap):
+                os.remove(snap)  # each run writes a new file, as users do
+            wall, peak, p = rss_of_child([HS, "snapshot", "--json", "-o", snap,
                                           str(fx.pid)])
             if p.returncode:
                 sys.exit("bench: heapscope failed: " + p.stderr)
