@@ -677,6 +677,9 @@ void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len)
 		snprintf(buf, len, "%s of %zu", tn,
 			 h->edge_start[i + 1] - h->edge_start[i] -
 			 (count_edges(h, i, HN_FIELD)));
+	else if (!strcmp(tn, "type") && ((v = field_value(h, i, "__qualname__")) ||
+					  (v = field_value(h, i, "__name__"))))
+		snprintf(buf, len, "<class '%s'>", v);
 	else if ((v = field_value(h, i, "__qualname__")) || (v = field_value(h, i, "co_qualname")) ||
 		 (v = field_value(h, i, "__name__")) || (v = field_value(h, i, "co_name")))
 		snprintf(buf, len, "<%s %s>", tn, v);

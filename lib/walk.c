@@ -185,6 +185,21 @@ uint32_t walk_obj(struct walker *w, uint64_t addr)
 	return idx;
 }
 
+/* The index of an object the walk has seen at addr, or HEAP_NONE (never
+ * adds one). */
+static uint32_t walk_known(struct walker *w, uint64_t addr)
+{
+	uint64_t *in = NULL;
+
+	if (!addr || addr & 7)
+		return HEAP_NONE;
+	if (w->image)
+		in = target_image_ptr(w->t, addr, 8);
+	if (in)
+		return (in[0] & SEEN_MASK) == SEEN_TAG ? (uint32_t)in[0] : HEAP_NONE;
+	return seen_find(w, addr);
+}
+
 void walk_emit(struct walker *w, uint64_t addr, uint32_t name)
 {
 	uint32_t idx = walk_obj(w, addr);
@@ -406,6 +421,50 @@ static int closure(struct walker *w)
 	return 0;
 }
 
+#define STATE_CHUNK 4096
+
+/* Mark the objects that words of [addr, addr+len) point to. */
+static void mark_words(struct walker *w, uint8_t *inner, uint64_t addr, uint64_t len)
+{
+	uint64_t buf[STATE_CHUNK / 8], off;
+
+	for (off = 0; off + 8 <= len; off += STATE_CHUNK) {
+		uint64_t n = len - off < STATE_CHUNK ? (len - off) & ~7ull : STATE_CHUNK, k;
+
+		if (wread(w, addr + off, buf, (size_t)n))
+			continue;
+		for (k = 0; k < n / 8; k++) {
+			uint32_t i = walk_known(w, buf[k]);
+
+			if (i != HEAP_NONE)
+				inner[i] = 1;
+		}
+	}
+}
+
+/*
+ * Which objects the interpreter's own C structures point to: _PyRuntime
+ * and every interpreter state (3.12+ keep type caches, the ast state and
+ * more there).  What they hold is labelled so instead of "outside".
+ */
+static void mark_state_refs(struct walker *w, uint8_t *inner, uint64_t runtime)
+{
+	const struct layout *l = w->l;
+	uint64_t interp;
+	size_t n = 0;
+
+	if (LAY(l, runtime_size) > 0 && LAY(l, runtime_size) < (64 << 20))
+		mark_words(w, inner, runtime, (uint64_t)LAY(l, runtime_size));
+	if (LAY(l, interp_size) <= 0 || LAY(l, interp_size) > (64 << 20) ||
+	    pyproc_first_interp(w->p, &interp, NULL))
+		return;
+	while (interp && n++ < PYPROC_MAX_INTERPS) {
+		mark_words(w, inner, interp, (uint64_t)LAY(l, interp_size));
+		if (pyproc_next_interp(w->p, interp, &interp, NULL))
+			break;
+	}
+}
+
 static uint32_t intern_text(struct heap *h, const char *s)
 {
 	return heap_intern(h, s, strlen(s));
@@ -419,19 +478,28 @@ static int outside_roots(struct walker *w)
 {
 	struct heap *h = w->h;
 	uint32_t *indeg = calloc(h->nobj ? h->nobj : 1, sizeof(*indeg));
-	uint32_t lab_outside, lab_interned, lab_immortal, lab_static;
+	uint32_t lab_outside, lab_interned, lab_immortal, lab_static, lab_interp;
+	uint8_t *inner = calloc(h->nobj ? h->nobj : 1, 1);
 	/* the graph is not finished yet: its edges are still in the vectors */
 	const uint32_t *dst = h->vdst.v, *nm = h->vname.v;
 	size_t i, e;
 
-	if (!indeg)
+	if (!indeg || !inner) {
+		free(indeg);
+		free(inner);
 		return hs_error_set(w->err, HS_ENOMEM, "out of memory");
+	}
+	/* a scanned word is counted as the reference it most likely is (a
+	 * C object's or module state's field): not counting it would call
+	 * what it holds held from outside */
 	for (e = 0; e < h->vdst.n; e++)
-		if (HEAP_EDGE_KIND(nm[e]) == HE_STRONG)
+		if (HEAP_EDGE_KIND(nm[e]) != HE_WEAK)
 			indeg[dst[e]]++;
 	for (i = 0; i < h->nroot; i++)
 		indeg[h->roots[i].obj]++;
 	lab_outside = intern_text(h, "held from outside the heap (C code or statics)");
+	lab_interp = intern_text(h, "held by the interpreter's own state (C)");
+	mark_state_refs(w, inner, w->p->runtime);
 	lab_interned = intern_text(h, "interned string");
 	lab_immortal = intern_text(h, "immortal object");
 	lab_static = intern_text(h, "static type");
@@ -455,7 +523,7 @@ static int outside_roots(struct walker *w)
 			label = lab_immortal;
 		} else if (h->obj[i].refcnt > indeg[i]) {
 			kind = HR_OUTSIDE;
-			label = lab_outside;
+			label = inner[i] ? lab_interp : lab_outside;
 			h->flags[i] |= HO_OUTSIDE;
 			/* str: interned bits 0-1 of the state */
 			if (!strcmp(heap_type_name(h, (uint32_t)i), "str") &&
@@ -471,9 +539,11 @@ static int outside_roots(struct walker *w)
 			goto fail;
 	}
 	free(indeg);
+	free(inner);
 	return 0;
 fail:
 	free(indeg);
+	free(inner);
 	return -1;
 }
 

@@ -17,6 +17,7 @@
 #define CHUNK 512		/* words read at once from item arrays */
 #define MAX_ITEMS (1ll << 31)
 #define MAX_SCAN 4096		/* bytes of an opaque object scanned */
+#define MAX_STATE_SCAN (1 << 20)	/* bytes of a module's state scanned */
 #define METH_METHOD 0x0200
 #define STATIC_BUILTIN (1ull << 1)
 #define MAX_STATIC_TYPES 1024
@@ -494,22 +495,27 @@ static void module_state_refs(struct walker *w, uint64_t obj)
 	const struct layout *l = w->l;
 	uint64_t def = field64(w, obj, LAY(l, module_def)), st = field64(w, obj, LAY(l, module_state));
 	uint64_t buf[MAX_SCAN / 8];
-	int64_t size, off;
+	int64_t size, off, k;
 
 	if (!def || !st || !LAY_HAS(l, moduledef_m_size))
 		return;
 	size = (int64_t)field64(w, def, LAY(l, moduledef_m_size));
 	if (size <= 0)
 		return;
-	if (size > MAX_SCAN)
-		size = MAX_SCAN;
+	/* some states are large (_ast holds hundreds of types and names) */
+	if (size > MAX_STATE_SCAN)
+		size = MAX_STATE_SCAN;
 	size &= ~7;
-	if (wread(w, st, buf, (size_t)size))
-		return;
 	w->h->flags[w->cur] |= HO_SCANNED;
-	for (off = 0; off < size; off += 8)
-		if (buf[off / 8] && !(buf[off / 8] & 7))
-			walk_emit(w, buf[off / 8], HEAP_EDGE(HE_SCANNED, HN_NONE, 0));
+	for (off = 0; off < size; off += MAX_SCAN) {
+		int64_t n = size - off < MAX_SCAN ? size - off : MAX_SCAN;
+
+		if (wread(w, st + (uint64_t)off, buf, (size_t)n))
+			return;
+		for (k = 0; k < n / 8; k++)
+			if (buf[k] && !(buf[k] & 7))
+				walk_emit(w, buf[k], HEAP_EDGE(HE_SCANNED, HN_NONE, 0));
+	}
 }
 
 /* An opaque C object: named members, then any word that points to an
