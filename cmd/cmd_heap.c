@@ -323,6 +323,18 @@ static void json_value(struct json *j, const struct heap *h, uint32_t i)
 		json_strn(j, v, len);
 }
 
+static void json_flags(struct json *j, const struct heap *h, uint32_t i)
+{
+	int b;
+
+	json_key(j, "flags");
+	json_begin_arr(j);
+	for (b = 0; b < 8; b++)
+		if (h->flags[i] & (1u << b))
+			json_str(j, flag_names[b]);
+	json_end_arr(j);
+}
+
 static void json_obj_brief(struct json *j, const struct heap *h, uint32_t i)
 {
 	char sum[256];
@@ -343,7 +355,6 @@ static void show_json(const struct heap *h, uint32_t i, size_t limit)
 	struct json j;
 	char name[300];
 	uint32_t e, k;
-	int b;
 
 	json_init(&j, stdout);
 	json_begin_obj(&j);
@@ -352,12 +363,7 @@ static void show_json(const struct heap *h, uint32_t i, size_t limit)
 	json_uint(&j, h->obj[i].refcnt);
 	json_key(&j, "value");
 	json_value(&j, h, i);
-	json_key(&j, "flags");
-	json_begin_arr(&j);
-	for (b = 0; b < 8; b++)
-		if (h->flags[i] & (1u << b))
-			json_str(&j, flag_names[b]);
-	json_end_arr(&j);
+	json_flags(&j, h, i);
 	json_key(&j, "roots");
 	json_begin_arr(&j);
 	for (k = 0; k < h->nroot; k++) {
@@ -615,6 +621,7 @@ int cmd_objects(int argc, char **argv)
 			json_obj_brief(&j, &h, (uint32_t)i);
 			json_key(&j, "value");
 			json_value(&j, &h, (uint32_t)i);
+			json_flags(&j, &h, (uint32_t)i);
 			json_end_obj(&j);
 		} else {
 			heap_summary(&h, (uint32_t)i, sum, sizeof(sum));

@@ -125,6 +125,16 @@ def check_interp(interp):
         hstest.ok(all(e for e in edges[1:]), "%s: every step of the path is named" % name,
                   edges)
 
+        # every reference to the fixture's objects is in the graph: none of
+        # them may look held from outside (the refcount accounting)
+        outside = []
+        for cls in ("Plain", "Leaf", "Slotted", "Wide", "MyList", "Cached"):
+            got, p = hstest.run_json(["objects", "--type", cls, snap], env=interp.env)
+            outside += ["%s at %s" % (cls, o["address"]) for o in (got or {}).get("objects", [])
+                        if "held-from-outside" in o["flags"]]
+        hstest.ok(not outside, "%s: no fixture object looks held from outside" % name,
+                  outside[:10])
+
         only, p = hstest.run_json(["objects", "--type", "ThreadOnly", snap], env=interp.env)
         lst = (only or {}).get("objects", [])
         ok = len(lst) == 1
