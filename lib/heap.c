@@ -10,8 +10,7 @@
 
 static void vec_init(struct heap_vec *v, size_t elem)
 {
-	memset(v, 0, sizeof(*v));
-	v->elem = elem;
+	*v = (struct heap_vec){ .elem = elem };
 }
 
 /* Room for n more elements; returns the address of the first, or NULL. */
