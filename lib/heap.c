@@ -581,6 +581,22 @@ void heap_edge_text(const struct heap *h, uint32_t name, char *buf, size_t len)
 	}
 }
 
+/* The object the edge named field of i leads to, or HEAP_NONE. */
+static uint32_t field_obj(const struct heap *h, uint32_t i, const char *field)
+{
+	uint32_t e;
+
+	for (e = h->edge_start[i]; e < h->edge_start[i + 1]; e++) {
+		uint32_t n = h->edge_name[e];
+
+		if (HEAP_NAME_KIND(n) == HN_FIELD && HEAP_PAYLOAD(n) < h->nname &&
+		    !strcmp(heap_str(h, h->names[HEAP_PAYLOAD(n)], NULL), field) &&
+		    h->edge_dst[e] < h->nobj)
+			return h->edge_dst[e];
+	}
+	return HEAP_NONE;
+}
+
 /* Text of the str value of the edge named field of i, or NULL. */
 static const char *field_value(const struct heap *h, uint32_t i, const char *field)
 {
@@ -676,6 +692,9 @@ void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len)
 		snprintf(buf, len, "%s of %zu", tn,
 			 h->edge_start[i + 1] - h->edge_start[i] -
 			 (count_edges(h, i, HN_FIELD)));
+	else if (!strcmp(tn, "method") && (t = field_obj(h, i, "__func__")) != HEAP_NONE &&
+		 ((v = field_value(h, t, "__qualname__")) || (v = field_value(h, t, "__name__"))))
+		snprintf(buf, len, "<bound method %s>", v);
 	else if (!strcmp(tn, "type") && ((v = field_value(h, i, "__qualname__")) ||
 					  (v = field_value(h, i, "__name__"))))
 		snprintf(buf, len, "<class '%s'>", v);
