@@ -293,7 +293,9 @@ static uint32_t find_obj(const struct command *c, struct heap *h, const char *s,
 		*st = cmd_usage_error(c, "%s: '%s' is not an address", c->name, s);
 		return HEAP_NONE;
 	}
-	if (!h->addr_slots && heap_build_index(h, &err)) {
+	/* show lists referrers: it needs the reverse edges too */
+	if (heap_prepare(h, HEAP_NEED_INDEX | (c->run == cmd_show ? HEAP_NEED_REVERSE : 0),
+			 &err)) {
 		*st = cmd_fail(&err);
 		return HEAP_NONE;
 	}

@@ -421,7 +421,16 @@ int heap_finish(struct heap *h, struct hs_error *err)
 	h->str_slots = h->name_slots = NULL;
 	h->str_mask = h->name_mask = 0;
 	h->nstr_interned = 0;
-	return heap_build_reverse(h, err);
+	return heap_build_types(h, err);
+}
+
+int heap_prepare(struct heap *h, unsigned need, struct hs_error *err)
+{
+	if (need & HEAP_NEED_REVERSE && !h->rev_start && heap_build_reverse(h, err))
+		return -1;
+	if (need & HEAP_NEED_INDEX && !h->addr_slots && heap_build_index(h, err))
+		return -1;
+	return 0;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -432,7 +441,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* (object << 32 | type) of every type object in the graph, sorted. */
-static int build_type_objs(struct heap *h, struct hs_error *err)
+int heap_build_types(struct heap *h, struct hs_error *err)
 {
 	size_t i, n = 0;
 	uint64_t *v = malloc((h->ntype ? h->ntype : 1) * sizeof(*v));
@@ -502,7 +511,7 @@ int heap_build_reverse(struct heap *h, struct hs_error *err)
 	h->rev_start = start;
 	h->rev_src = src;
 	h->rev_edge = eidx;
-	return build_type_objs(h, err);
+	return 0;
 }
 
 /* ---- reading ---- */

@@ -203,8 +203,8 @@ void heap_init(struct heap *h);
 void heap_release(struct heap *h);
 
 /* ---- building ---- */
-/* The index of the object at addr, or HEAP_NONE; needs the index built
- * by heap_build_index (snapshot_load builds it). */
+/* The index of the object at addr, or HEAP_NONE; needs the index
+ * (heap_prepare with HEAP_NEED_INDEX). */
 uint32_t heap_lookup(const struct heap *h, uint64_t addr);
 /* Add an object (the caller knows its address is new: nothing here
  * indexes it); returns its index, or HEAP_NONE when out of memory or over
@@ -227,10 +227,20 @@ int heap_add_root(struct heap *h, uint32_t obj, enum heap_root_kind kind,
 		  uint32_t label, uint32_t name, struct hs_error *err);
 int heap_add_thread(struct heap *h, const struct heap_thread *t, struct hs_error *err);
 int heap_add_frame(struct heap *h, const struct heap_frame *f, struct hs_error *err);
-/* Close the edge lists and expose the arrays; builds reverse edges. */
+/* Close the edge lists and expose the arrays. */
 int heap_finish(struct heap *h, struct hs_error *err);
-/* Build the reverse edges from edge_start/edge_dst (also after loading). */
+
+/* What only some readers need is built on demand (it costs time and
+ * memory in proportion to the graph): */
+enum heap_need {
+	HEAP_NEED_REVERSE = 1 << 0,	/* rev_start, rev_src, rev_edge */
+	HEAP_NEED_INDEX = 1 << 1,	/* heap_lookup */
+};
+/* Build what need asks for and is not there yet.  0, or -1 with err. */
+int heap_prepare(struct heap *h, unsigned need, struct hs_error *err);
+/* The pieces (heap_finish and snapshot_load build the types' one). */
 int heap_build_reverse(struct heap *h, struct hs_error *err);
+int heap_build_types(struct heap *h, struct hs_error *err);
 
 /* Build the address index of a loaded graph (heap_lookup). */
 int heap_build_index(struct heap *h, struct hs_error *err);

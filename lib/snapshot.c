@@ -524,7 +524,7 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 	why = check_graph(h);
 	if (why)
 		return bad(err, path, why);
-	if (heap_build_reverse(h, err) || heap_build_index(h, err))
+	if (heap_build_types(h, err))
 		return -1;
 	return 0;
 }

@@ -401,7 +401,9 @@ static void round_trip(void)
 	       "flagged", h1.nobj, h1.nedge);
 
 	heap_init(&h2);
-	loaded = !snapshot_write(&h1, path, 0, &err) && !snapshot_load(&h2, path, &err);
+	loaded = !snapshot_write(&h1, path, 0, &err) && !snapshot_load(&h2, path, &err) &&
+		 !heap_prepare(&h1, HEAP_NEED_REVERSE | HEAP_NEED_INDEX, &err) &&
+		 !heap_prepare(&h2, HEAP_NEED_REVERSE | HEAP_NEED_INDEX, &err);
 	if (!loaded) {
 		tap_diag("%s", err.msg);
 		h2.nobj = 0;
@@ -468,7 +470,8 @@ static void round_trip(void)
 	heap_init(&h2);
 	hs_error_clear(&err);
 	bad = heap_finish(&h1, &err) || snapshot_write(&h1, in_dir("empty.hsnap"), 0, &err) ||
-	      snapshot_load(&h2, in_dir("empty.hsnap"), &err) || h2.nobj || h2.nedge ||
+	      snapshot_load(&h2, in_dir("empty.hsnap"), &err) ||
+	      heap_prepare(&h2, HEAP_NEED_REVERSE | HEAP_NEED_INDEX, &err) || h2.nobj || h2.nedge ||
 	      h2.nroot || h2.edge_start[0] != 0 || h2.strings_len != 5 ||
 	      heap_lookup(&h2, 0) != HEAP_NONE;
 	tap_ok(!bad, "an empty graph round-trips");
@@ -774,6 +777,8 @@ static void damaged(void)
 			heap_init(&h);
 			hs_error_clear(&err);
 			rc = snapshot_load(&h, cut, &err);
+			if (!rc)
+				rc = heap_prepare(&h, HEAP_NEED_REVERSE | HEAP_NEED_INDEX, &err);
 			if (!rc)
 				walked++;
 			else if (err.code == HS_EFILE)
