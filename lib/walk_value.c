@@ -188,63 +188,86 @@ static uint64_t code_size(struct walker *w, uint64_t obj, const struct tinfo *ti
 	return res;
 }
 
+/* A code object's int field, if sane (0 .. 2^20). */
+static int code_int(struct walker *w, uint64_t code, int64_t off, int64_t *v)
+{
+	int32_t x = 0;
+
+	if (off < 0 || wread(w, code + (uint64_t)off, &x, 4) || x < 0 || x > (1 << 20))
+		return -1;
+	*v = x;
+	return 0;
+}
+
+/* Words of a frame running code: 3.12+ co_framesize; 3.11 co_nlocalsplus
+ * + co_stacksize; 3.8-3.10 co_stacksize + co_nlocals + cells + frees.
+ * -1 if the code object does not read right. */
+static int64_t frame_words(struct walker *w, uint64_t code)
+{
+	const struct layout *l = w->l;
+	int64_t a, b;
+
+	if (!code)
+		return -1;
+	if (w->p->minor >= 12)
+		return code_int(w, code, LAY(l, code_framesize), &a) ? -1 : a;
+	if (w->p->minor == 11)
+		return code_int(w, code, LAY(l, code_nlocalsplus), &a) ||
+		       code_int(w, code, LAY(l, code_stacksize), &b) ? -1 : a + b;
+	if (code_int(w, code, LAY(l, code_stacksize), &a) ||
+	    code_int(w, code, LAY(l, code_nlocals), &b))
+		return -1;
+	{
+		uint64_t cells = field64(w, code, LAY(l, code_cellvars));
+		uint64_t frees = field64(w, code, LAY(l, code_freevars));
+		int64_t nc = cells ? ob_size(w, cells) : 0, nf = frees ? ob_size(w, frees) : 0;
+
+		if (nc < 0 || nc > (1 << 20) || nf < 0 || nf > (1 << 20))
+			return -1;
+		return a + b + nc + nf;
+	}
+}
+
 static uint64_t frame_size(struct walker *w, uint64_t obj, unsigned *flags)
 {
 	const struct layout *l = w->l;
 	uint64_t code, fr;
-	int32_t a = 0, b = 0;
+	int64_t n;
 
 	if (w->p->minor <= 10) {
-		/* sizeof(PyFrameObject) + (stacksize + nlocals + ncells + nfrees - 1) words */
-		uint64_t cells, frees;
-
-		code = field64(w, obj, LAY(l, frameobj_code));
-		cells = field64(w, code, LAY(l, code_cellvars));
-		frees = field64(w, code, LAY(l, code_freevars));
-		if (!code || wread(w, code + LAY(l, code_stacksize), &a, 4) ||
-		    wread(w, code + LAY(l, code_nlocals), &b, 4)) {
+		/* sizeof(PyFrameObject) holds one of the words already */
+		n = frame_words(w, field64(w, obj, LAY(l, frameobj_code)));
+		if (n < 1) {
 			*flags |= HO_SIZE_EST;
 			return (uint64_t)LAY(l, frameobj_size);
 		}
-		return (uint64_t)LAY(l, frameobj_size) +
-		       8 * (uint64_t)(a + b + (cells ? ob_size(w, cells) : 0) +
-				      (frees ? ob_size(w, frees) : 0) - 1);
+		return (uint64_t)LAY(l, frameobj_size) + 8 * (uint64_t)(n - 1);
 	}
 	fr = field64(w, obj, LAY(l, frameobj_frame));
 	code = fr ? field64(w, fr, LAY(l, iframe_code)) : 0;
-	if (!code) {
+	n = frame_words(w, code);
+	if (n < 0) {
 		*flags |= HO_SIZE_EST;
 		return (uint64_t)LAY(l, frameobj_size);
 	}
-	if (w->p->minor == 11) {
-		wread(w, code + LAY(l, code_nlocalsplus), &a, 4);
-		wread(w, code + LAY(l, code_stacksize), &b, 4);
-		return (uint64_t)LAY(l, frameobj_frame_data) + (uint64_t)LAY(l, iframe_localsplus) +
-		       8 * (uint64_t)(a + b);
-	}
-	wread(w, code + LAY(l, code_framesize), &a, 4);
-	return (uint64_t)LAY(l, frameobj_frame_data) + 8 * (uint64_t)a;
+	/* 3.11 counts from localsplus, 3.12+ co_framesize includes the
+	 * frame's own header */
+	return (uint64_t)LAY(l, frameobj_frame_data) +
+	       (w->p->minor == 11 ? (uint64_t)LAY(l, iframe_localsplus) : 0) + 8 * (uint64_t)n;
 }
 
 static uint64_t gen_size(struct walker *w, uint64_t obj, const struct tinfo *ti)
 {
 	const struct layout *l = w->l;
-	uint64_t code;
-	int32_t a = 0, b = 0;
+	int64_t n;
 
 	if (w->p->minor <= 10 || !LAY_HAS(l, gen_iframe))
 		return (uint64_t)ti->basicsize;
-	code = field64(w, obj + (uint64_t)LAY(l, gen_iframe), LAY(l, iframe_code));
-	if (!code)
+	n = frame_words(w, field64(w, obj + (uint64_t)LAY(l, gen_iframe), LAY(l, iframe_code)));
+	if (n < 0)
 		return (uint64_t)ti->basicsize;
-	if (w->p->minor == 11) {
-		wread(w, code + LAY(l, code_nlocalsplus), &a, 4);
-		wread(w, code + LAY(l, code_stacksize), &b, 4);
-		return (uint64_t)LAY(l, gen_iframe) + (uint64_t)LAY(l, iframe_localsplus) +
-		       8 * (uint64_t)(a + b);
-	}
-	wread(w, code + LAY(l, code_framesize), &a, 4);
-	return (uint64_t)LAY(l, gen_iframe) + 8 * (uint64_t)a;
+	return (uint64_t)LAY(l, gen_iframe) +
+	       (w->p->minor == 11 ? (uint64_t)LAY(l, iframe_localsplus) : 0) + 8 * (uint64_t)n;
 }
 
 /* What sys.getsizeof adds to __sizeof__. */
