@@ -88,6 +88,31 @@ uint32_t walk_field(struct walker *w, const char *name)
 #define SEEN_TAG (0x4853ull << 48)
 #define SEEN_MASK (0xffffull << 48)
 
+/*
+ * A tag is SEEN_TAG | 16 bits of the address's hash << 32 | the index.
+ * The target's own memory may hold a word that looks like a tag (it is
+ * no object then: no refcount is that big); the hash makes that unlikely
+ * and the index is checked, so such a word can never index out of the
+ * graph.
+ */
+static uint64_t tag_of(uint64_t addr, uint32_t idx)
+{
+	return SEEN_TAG | (heap_hash64(addr) & 0xffff) << 32 | idx;
+}
+
+/* 1 if word is the tag of an object at addr (its index in *idx), 0 if it
+ * is no tag, -1 if it looks like one but is not ours. */
+static int tag_check(struct walker *w, uint64_t word, uint64_t addr, uint32_t *idx)
+{
+	if ((word & SEEN_MASK) != SEEN_TAG)
+		return 0;
+	if (((word >> 32) & 0xffff) != (heap_hash64(addr) & 0xffff) ||
+	    (uint32_t)word >= w->h->nobj)
+		return -1;
+	*idx = (uint32_t)word;
+	return 1;
+}
+
 static uint32_t seen_find(struct walker *w, uint64_t addr)
 {
 	size_t k;
@@ -153,8 +178,10 @@ uint32_t walk_obj(struct walker *w, uint64_t addr)
 	else if (w->image)
 		in = target_image_ptr(w->t, addr, sizeof(hdr));
 	if (in) {
-		if ((in[0] & SEEN_MASK) == SEEN_TAG)
-			return (uint32_t)in[0];
+		int k = tag_check(w, in[0], addr, &idx);
+
+		if (k)
+			return k > 0 ? idx : HEAP_NONE;
 		hdr[0] = in[0];
 		hdr[1] = in[1];
 	} else {
@@ -179,7 +206,7 @@ uint32_t walk_obj(struct walker *w, uint64_t addr)
 		return HEAP_NONE;
 	}
 	if (in)
-		in[0] = SEEN_TAG | idx;
+		in[0] = tag_of(addr, idx);
 	else if (seen_add(w, addr, idx))
 		w->oom = 1;
 	return idx;
@@ -190,13 +217,14 @@ uint32_t walk_obj(struct walker *w, uint64_t addr)
 static uint32_t walk_known(struct walker *w, uint64_t addr)
 {
 	uint64_t *in = NULL;
+	uint32_t idx;
 
 	if (!addr || addr & 7)
 		return HEAP_NONE;
 	if (w->image)
 		in = target_image_ptr(w->t, addr, 8);
 	if (in)
-		return (in[0] & SEEN_MASK) == SEEN_TAG ? (uint32_t)in[0] : HEAP_NONE;
+		return tag_check(w, in[0], addr, &idx) > 0 ? idx : HEAP_NONE;
 	return seen_find(w, addr);
 }
 
