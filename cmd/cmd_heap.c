@@ -352,6 +352,21 @@ static void json_obj_brief(struct json *j, const struct heap *h, uint32_t i)
 	json_str(j, sum);
 }
 
+/* One edge as {edge, kind, and the object at its other end}. */
+static void json_edge(struct json *j, const struct heap *h, uint32_t edge, uint32_t other)
+{
+	char name[300];
+
+	json_begin_obj(j);
+	heap_edge_text(h, h->edge_name[edge], name, sizeof(name));
+	json_key(j, "edge");
+	json_str(j, name);
+	json_key(j, "kind");
+	json_str(j, edge_kind_name(h->edge_name[edge]));
+	json_obj_brief(j, h, other);
+	json_end_obj(j);
+}
+
 static void show_json(const struct heap *h, uint32_t i, size_t limit)
 {
 	struct json j;
@@ -386,33 +401,15 @@ static void show_json(const struct heap *h, uint32_t i, size_t limit)
 	json_uint(&j, h->edge_start[i + 1] - h->edge_start[i]);
 	json_key(&j, "referents");
 	json_begin_arr(&j);
-	for (e = h->edge_start[i]; e < h->edge_start[i + 1] && e - h->edge_start[i] < limit; e++) {
-		json_begin_obj(&j);
-		heap_edge_text(h, h->edge_name[e], name, sizeof(name));
-		json_key(&j, "edge");
-		json_str(&j, name);
-		json_key(&j, "kind");
-		json_str(&j, edge_kind_name(h->edge_name[e]));
-		json_obj_brief(&j, h, h->edge_dst[e]);
-		json_end_obj(&j);
-	}
+	for (e = h->edge_start[i]; e < h->edge_start[i + 1] && e - h->edge_start[i] < limit; e++)
+		json_edge(&j, h, e, h->edge_dst[e]);
 	json_end_arr(&j);
 	json_key(&j, "referrers_total");
 	json_uint(&j, h->rev_start[i + 1] - h->rev_start[i]);
 	json_key(&j, "referrers");
 	json_begin_arr(&j);
-	for (e = h->rev_start[i]; e < h->rev_start[i + 1] && e - h->rev_start[i] < limit; e++) {
-		uint32_t edge = h->rev_edge[e];
-
-		json_begin_obj(&j);
-		heap_edge_text(h, h->edge_name[edge], name, sizeof(name));
-		json_key(&j, "edge");
-		json_str(&j, name);
-		json_key(&j, "kind");
-		json_str(&j, edge_kind_name(h->edge_name[edge]));
-		json_obj_brief(&j, h, h->rev_src[e]);
-		json_end_obj(&j);
-	}
+	for (e = h->rev_start[i]; e < h->rev_start[i + 1] && e - h->rev_start[i] < limit; e++)
+		json_edge(&j, h, h->rev_edge[e], h->rev_src[e]);
 	json_end_arr(&j);
 	json_end_obj(&j);
 	json_end(&j);

@@ -27,17 +27,16 @@ struct image {
 	struct target *fallback;
 };
 
-static int image_read(struct target *t, uint64_t addr, void *buf, size_t len,
-		      struct hs_error *err)
+/* The region holding addr (the last one used is tried first), or NULL. */
+static struct region *find_region(struct image *im, uint64_t addr)
 {
-	struct image *im = t->priv;
-	struct region *r;
 	size_t lo = 0, hi = im->n;
+	struct region *r;
 
 	if (im->n) {
 		r = &im->r[im->last];
 		if (addr >= r->addr && addr - r->addr < r->len)
-			goto found;
+			return r;
 	}
 	/* the last region starting at or below addr */
 	while (lo < hi) {
@@ -48,20 +47,25 @@ static int image_read(struct target *t, uint64_t addr, void *buf, size_t len,
 		else
 			hi = mid;
 	}
-	if (lo) {
-		r = &im->r[lo - 1];
-		if (addr - r->addr < r->len) {
-			im->last = lo - 1;
-			goto found;
-		}
-	}
-	goto fallback;
-found:
-	if (len <= r->len - (addr - r->addr)) {
+	if (!lo)
+		return NULL;
+	r = &im->r[lo - 1];
+	if (addr - r->addr >= r->len)
+		return NULL;
+	im->last = lo - 1;
+	return r;
+}
+
+static int image_read(struct target *t, uint64_t addr, void *buf, size_t len,
+		      struct hs_error *err)
+{
+	struct image *im = t->priv;
+	struct region *r = find_region(im, addr);
+
+	if (r && len <= r->len - (addr - r->addr)) {
 		memcpy(buf, r->data + (addr - r->addr), len);
 		return 0;
 	}
-fallback:
 	if (im->fallback)
 		return target_read(im->fallback, addr, buf, len, err);
 	return hs_error_set(err, HS_EREAD, "cannot read %zu bytes at 0x%llx: not in the image",
@@ -107,26 +111,9 @@ struct target *target_image_new(void)
 int target_image_region(struct target *t, uint64_t addr, uint64_t *start, size_t *len,
 			unsigned char **data)
 {
-	struct image *im;
-	size_t lo = 0, hi;
 	struct region *r;
 
-	if (!t || t->ops != &image_ops)
-		return -1;
-	im = t->priv;
-	hi = im->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (im->r[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
-		return -1;
-	r = &im->r[lo - 1];
-	if (addr - r->addr >= r->len)
+	if (!t || t->ops != &image_ops || !(r = find_region(t->priv, addr)))
 		return -1;
 	*start = r->addr;
 	*len = r->len;
@@ -136,33 +123,11 @@ int target_image_region(struct target *t, uint64_t addr, uint64_t *start, size_t
 
 void *target_image_ptr(struct target *t, uint64_t addr, size_t len)
 {
-	struct image *im;
 	struct region *r;
-	size_t lo = 0, hi;
 
-	if (!t || t->ops != &image_ops)
+	if (!t || t->ops != &image_ops || !(r = find_region(t->priv, addr)) ||
+	    len > r->len - (addr - r->addr))
 		return NULL;
-	im = t->priv;
-	hi = im->n;
-	if (im->n) {
-		r = &im->r[im->last];
-		if (addr >= r->addr && addr - r->addr < r->len && len <= r->len - (addr - r->addr))
-			return r->data + (addr - r->addr);
-	}
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (im->r[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
-		return NULL;
-	r = &im->r[lo - 1];
-	if (addr - r->addr >= r->len || len > r->len - (addr - r->addr))
-		return NULL;
-	im->last = lo - 1;
 	return r->data + (addr - r->addr);
 }
 
