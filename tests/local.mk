@@ -12,7 +12,8 @@ AM_TESTS_ENVIRONMENT = \
 	PYTHONPATH='$(abs_srcdir)/tests'; \
 	export HEAPSCOPE HS_SRCDIR HS_BUILDDIR PYTHONPATH;
 
-check_PROGRAMS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/unit-snapshot
+check_PROGRAMS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/unit-snapshot \
+	tests/unit-walk
 tests_unit_linetable_SOURCES = tests/unit-linetable.c tests/tap.h
 tests_unit_linetable_LDADD = $(HS_LIBS)
 tests_unit_layout_SOURCES = tests/unit-layout.c tests/tap.h
@@ -21,6 +22,8 @@ tests_unit_pyobj_SOURCES = tests/unit-pyobj.c tests/tap.h
 tests_unit_pyobj_LDADD = $(HS_LIBS)
 tests_unit_snapshot_SOURCES = tests/unit-snapshot.c tests/tap.h
 tests_unit_snapshot_LDADD = $(HS_LIBS)
+tests_unit_walk_SOURCES = tests/unit-walk.c tests/tap.h
+tests_unit_walk_LDADD = $(HS_LIBS)
 
 HS_PY_TESTS = \
 	tests/test_offsets.py \
@@ -34,6 +37,6 @@ HS_PY_TESTS = \
 	tests/test_walk_stdlib.py \
 	tests/test_heap_cli.py
 
-TESTS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/unit-snapshot \
+TESTS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/unit-snapshot tests/unit-walk \
 	$(HS_PY_TESTS)
 EXTRA_DIST += $(HS_PY_TESTS) tests/hstest.py
