@@ -439,7 +439,7 @@ int pyproc_next_tstate(struct pyproc *p, uint64_t tstate, uint64_t *next,
 static int validate(struct pyproc *p, struct hs_error *err)
 {
 	struct layout *l = &p->layout;
-	uint64_t ty, name, ts, back;
+	uint64_t ty, name, ts, back, main_interp = 0;
 	char buf[16];
 
 	if (!LAY_HAS(l, object_type) || !LAY_HAS(l, type_name) ||
@@ -475,6 +475,12 @@ static int validate(struct pyproc *p, struct hs_error *err)
 					 "build (thread state does not point back to its "
 					 "interpreter)");
 	}
+	/* the list's head is the newest interpreter: with subinterpreters,
+	 * the main one is _PyRuntime.interpreters.main */
+	if (LAY_HAS(l, runtime_interpreters_main) &&
+	    !pyproc_read_ptr(p, p->runtime, LF_runtime_interpreters_main, &main_interp, NULL) &&
+	    main_interp)
+		p->interp = main_interp;
 	return 0;
 }
 

@@ -346,8 +346,16 @@ static void seed_interp(struct walker *w, uint64_t interp, size_t n)
 	const struct layout *l = w->l;
 	char pre[32] = "";
 
-	if (n)
-		snprintf(pre, sizeof(pre), "interpreter %zu ", n);
+	/* the main interpreter's roots go unnamed; a subinterpreter's say
+	 * which one (its id, as _interpreters.list_all() shows it) */
+	(void)n;
+	if (interp != w->p->interp) {
+		int64_t id = -1;
+
+		if (LAY_HAS(l, interp_id))
+			wread(w, interp + (uint64_t)LAY(l, interp_id), &id, 8);
+		snprintf(pre, sizeof(pre), "interpreter %lld ", (long long)id);
+	}
 	w->interp = interp;
 	{
 		char lab[64];
