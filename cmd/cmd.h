@@ -27,7 +27,7 @@ struct cmd_opts {
 	const char *type_name;		/* objects --type */
 	const char *by;			/* top --by */
 	const char *format;		/* export --format */
-	long limit;			/* -n: rows shown, 0 = default */
+	long limit;			/* -n: rows shown, -1 = the default */
 	int force;
 	int no_stop;
 	uint64_t max_copy;

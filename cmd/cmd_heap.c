@@ -218,7 +218,7 @@ int cmd_top(int argc, char **argv)
 		heap_release(&h);
 		return cmd_fail(&err);
 	}
-	rows = o.limit ? (size_t)o.limit : 20;
+	rows = o.limit >= 0 ? (size_t)o.limit : 20;
 	if (rows > n)
 		rows = n;
 	if (o.json) {
@@ -477,9 +477,9 @@ int cmd_show(int argc, char **argv)
 	i = find_obj(c, &h, o.addr, &st);
 	if (i != HEAP_NONE) {
 		if (o.json)
-			show_json(&h, i, o.limit ? (size_t)o.limit : 50);
+			show_json(&h, i, o.limit >= 0 ? (size_t)o.limit : 50);
 		else
-			show_text(&h, i, o.limit ? (size_t)o.limit : 50);
+			show_text(&h, i, o.limit >= 0 ? (size_t)o.limit : 50);
 	}
 	heap_release(&h);
 	return i == HEAP_NONE ? st : 0;
@@ -612,7 +612,7 @@ int cmd_objects(int argc, char **argv)
 		if (!match[h.obj[i].type])
 			continue;
 		total++;
-		if (o.limit && shown >= (size_t)o.limit)
+		if (o.limit >= 0 && shown >= (size_t)o.limit)
 			continue;
 		shown++;
 		if (o.json) {

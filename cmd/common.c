@@ -121,6 +121,7 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 	int ch, src;
 
 	memset(o, 0, sizeof(*o));
+	o->limit = -1;
 	opterr = 0;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, flags & OPT_QUERY ? "jhn:o:" : "jhno:",
@@ -139,8 +140,8 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 				char *end;
 
 				o->limit = strtol(optarg, &end, 10);
-				if (*end || o->limit <= 0) {
-					*status = cmd_usage_error(c, "-n wants a positive number, "
+				if (*end || end == optarg || o->limit < 0) {
+					*status = cmd_usage_error(c, "-n wants a number of rows, "
 								  "not '%s'", optarg);
 					return -1;
 				}
