@@ -701,6 +701,12 @@ void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len)
 		snprintf(buf, len, "%s of %zu", tn,
 			 h->edge_start[i + 1] - h->edge_start[i] -
 			 (count_edges(h, i, HN_FIELD)));
+	else if (!strcmp(tn, "cell") && (t = field_obj(h, i, "cell_contents")) != HEAP_NONE)
+		snprintf(buf, len, "<cell: %s object at 0x%llx>", heap_type_name(h, t),
+			 (unsigned long long)h->obj[t].addr);
+	else if (!strcmp(tn, "frame") && (t = field_obj(h, i, "f_code")) != HEAP_NONE &&
+		 ((v = field_value(h, t, "co_qualname")) || (v = field_value(h, t, "co_name"))))
+		snprintf(buf, len, "<frame of %s>", v);
 	else if (!strcmp(tn, "method") && (t = field_obj(h, i, "__func__")) != HEAP_NONE &&
 		 ((v = field_value(h, t, "__qualname__")) || (v = field_value(h, t, "__name__"))))
 		snprintf(buf, len, "<bound method %s>", v);
