@@ -194,6 +194,15 @@ static inline int wread(struct walker *w, uint64_t a, void *buf, size_t len)
 	return walk_read_slow(w, a, buf, len);
 }
 
+/* Start fetching the header of the object at a, if it is in the region
+ * of the copy read last (a binary search for the others would cost about
+ * what the prefetch saves). */
+static inline void wprefetch(struct walker *w, uint64_t a)
+{
+	if (a - w->rlo < w->rlen)
+		__builtin_prefetch(w->rdata + (a - w->rlo));
+}
+
 static inline int rd64(struct walker *w, uint64_t a, uint64_t *v)
 {
 	return wread(w, a, v, 8);

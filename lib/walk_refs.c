@@ -58,6 +58,9 @@ static void emit_items(struct walker *w, uint64_t items, int64_t n)
 			walk_warn(w, "unreadable items at 0x%llx", (unsigned long long)items);
 			return;
 		}
+		/* the items' headers are about to be read: fetch them together */
+		for (j = 0; j < m; j++)
+			wprefetch(w, buf[j]);
 		for (j = 0; j < m; j++)
 			if (buf[j])
 				walk_emit(w, buf[j],
