@@ -131,6 +131,9 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 				goto out;
 			h->meta.copied_bytes = copied;
 			py.t = image;
+		} else {
+			/* too big to copy: read it live, a page at a time */
+			live->flags |= TARGET_CACHE_LIVE;
 		}
 		ret = walk_heap(&py, &st, h, &o->walk, err);
 		goto out;

@@ -43,6 +43,8 @@ struct target_ops {
 
 enum target_flags {
 	TARGET_NO_STOP = 1 << 0,	/* read live, never freeze */
+	TARGET_CACHE_LIVE = 1 << 1,	/* cache reads even while it runs (they may
+					 * be stale: for walks that accept that) */
 };
 
 struct target {

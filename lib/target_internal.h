@@ -6,7 +6,8 @@
  * Not for use outside lib/target*.c.
  *
  * Block cache invariants: blocks are TARGET_BLOCK_SIZE bytes at addresses
- * aligned to it, filled only while the target is frozen (so never stale),
+ * aligned to it, filled only while the target is frozen (so never stale)
+ * or when its owner asked for stale reads (TARGET_CACHE_LIVE),
  * and the cache never holds more than its max_bytes; when full it is
  * emptied and refilled rather than grown.
  */

@@ -571,7 +571,7 @@ static int live_read(struct target *t, uint64_t addr, void *buf, size_t len,
 	uint64_t bad = addr;
 	int r;
 
-	if (t->frozen)
+	if (t->frozen || t->flags & TARGET_CACHE_LIVE)
 		r = block_cache_read(&l->cache, addr, buf, len, live_fill, t, &bad);
 	else
 		r = read_live(t, addr, buf, len, &bad);

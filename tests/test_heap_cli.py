@@ -112,6 +112,13 @@ def main():
                 warned += 1 if got.get("warnings") else 0
         hstest.ok(good == RUNS, "%s: %d --no-stop walks of a mutating target all finish"
                   % (interp.name, RUNS), p.stderr)
+        # past the copy budget a --no-stop walk reads the running process
+        got, p = hstest.run_json(["top", "--no-stop", "--max-copy", "1K", str(fx.pid)],
+                                 env=interp.env, timeout=300)
+        hstest.ok(got is not None and p.returncode == 0 and got["objects"] > 1000 and
+                  got["mode"] == "live",
+                  "%s: a --no-stop walk of the running process itself finishes" % interp.name,
+                  p.stderr)
         hstest.diag("walks that met inconsistencies: %d of %d" % (warned, RUNS))
         hstest.ok(untouched(fx.pid), "the target was never stopped or left traced")
 
