@@ -73,7 +73,7 @@ static int explicit_root(unsigned kind)
  * back from the target.
  */
 static int bfs(const struct heap *h, uint32_t target, int explicit_only, int scanned,
-	       uint32_t *parent, uint32_t *pedge, uint32_t *queue, uint32_t *root)
+	       uint32_t *parent, uint32_t *pedge, uint32_t *queue)
 {
 	size_t head = 0, tail = 0, i;
 
@@ -93,10 +93,8 @@ static int bfs(const struct heap *h, uint32_t target, int explicit_only, int sca
 	while (head < tail) {
 		uint32_t o = queue[head++], e;
 
-		if (o == target) {
-			*root = o;
+		if (o == target)
 			return 1;
-		}
 		for (e = h->edge_start[o]; e < h->edge_start[o + 1]; e++) {
 			uint32_t d = h->edge_dst[e], k = HEAP_EDGE_KIND(h->edge_name[e]);
 
@@ -116,7 +114,7 @@ int query_path(const struct heap *h, uint32_t target, uint32_t **path, uint32_t 
 	uint32_t *parent = malloc((h->nobj + 1) * sizeof(*parent));
 	uint32_t *pedge = malloc((h->nobj + 1) * sizeof(*pedge));
 	uint32_t *queue = malloc((h->nobj + 1) * sizeof(*queue));
-	uint32_t *p = NULL, *e = NULL, o, r = 0;
+	uint32_t *p = NULL, *e = NULL, o;
 	size_t len = 0, i;
 	int found = 0, pass;
 
@@ -127,7 +125,7 @@ int query_path(const struct heap *h, uint32_t target, uint32_t **path, uint32_t 
 	/* explicit roots, then all; without scanned edges, then with them:
 	 * a scanned chain from a module beats one from an outside holder */
 	for (pass = 0; pass < 4 && !found; pass++)
-		found = bfs(h, target, !(pass & 1), pass >= 2, parent, pedge, queue, &r);
+		found = bfs(h, target, !(pass & 1), pass >= 2, parent, pedge, queue);
 	if (!found)
 		goto done;
 	for (o = target; parent[o] != o && len <= h->nobj; o = parent[o])
@@ -146,7 +144,6 @@ int query_path(const struct heap *h, uint32_t target, uint32_t **path, uint32_t 
 	*path = p;
 	*edges = e;
 	*n = len;
-	(void)r;
 done:
 	free(parent);
 	free(pedge);

@@ -341,14 +341,13 @@ static void seed_gc(struct walker *w, uint64_t interp, uint64_t *seen, size_t *n
 			     "permanent generation");
 }
 
-static void seed_interp(struct walker *w, uint64_t interp, size_t n)
+static void seed_interp(struct walker *w, uint64_t interp)
 {
 	const struct layout *l = w->l;
 	char pre[32] = "";
 
 	/* the main interpreter's roots go unnamed; a subinterpreter's say
 	 * which one (its id, as _interpreters.list_all() shows it) */
-	(void)n;
 	if (interp != w->p->interp) {
 		int64_t id = -1;
 
@@ -640,7 +639,7 @@ int walk_heap(struct pyproc *p, const struct stacks *st, struct heap *h,
 		goto out;
 	while (interp && ninterp < PYPROC_MAX_INTERPS) {
 		seed_gc(&w, interp, gcs, &ngcs);
-		seed_interp(&w, interp, ninterp);
+		seed_interp(&w, interp);
 		if (w.oom)
 			goto oom;
 		ninterp++;
