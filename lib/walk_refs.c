@@ -551,10 +551,76 @@ static void scan_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
 	}
 }
 
+/*
+ * Kinds whose referents are plain pointer fields, with the names Python
+ * gives them: for each kind, {layout field, bytes past it, edge name},
+ * until a NULL name.  A field the build lacks (-1) is skipped.
+ */
+struct field_ref {
+	uint16_t field;		/* enum layout_field */
+	uint8_t add;
+	const char *name;
+};
+
+#define FIELD_REFS_MAX 14
+#define DESCR_FIELDS { LF_descr_type, 0, "__objclass__" }, { LF_descr_name, 0, "__name__" }, \
+	{ LF_descr_qualname, 0, "__qualname__" }
+
+static const struct field_ref field_refs[K_COUNT][FIELD_REFS_MAX] = {
+	[K_FUNCTION] = {
+		{ LF_func_code, 0, "__code__" }, { LF_func_globals, 0, "__globals__" },
+		{ LF_func_builtins, 0, "__builtins__" }, { LF_func_name, 0, "__name__" },
+		{ LF_func_qualname, 0, "__qualname__" }, { LF_func_defaults, 0, "__defaults__" },
+		{ LF_func_kwdefaults, 0, "__kwdefaults__" }, { LF_func_closure, 0, "__closure__" },
+		{ LF_func_doc, 0, "__doc__" }, { LF_func_dict, 0, "__dict__" },
+		{ LF_func_module, 0, "__module__" }, { LF_func_annotations, 0, "__annotations__" },
+		{ LF_func_typeparams, 0, "__type_params__" },
+	},
+	[K_CELL] = { { LF_cell_ref, 0, "cell_contents" } },
+	[K_METHOD] = { { LF_method_func, 0, "__func__" }, { LF_method_self, 0, "__self__" } },
+	[K_MODULE] = { { LF_module_dict, 0, "__dict__" }, { LF_module_name, 0, "__name__" } },
+	[K_CODE] = {
+		{ LF_code_consts, 0, "co_consts" }, { LF_code_names, 0, "co_names" },
+		{ LF_code_varnames, 0, "co_varnames" }, { LF_code_freevars, 0, "co_freevars" },
+		{ LF_code_cellvars, 0, "co_cellvars" },
+		{ LF_code_localsplusnames, 0, "co_localsplusnames" },
+		{ LF_code_localspluskinds, 0, "co_localspluskinds" },
+		{ LF_code_filename, 0, "co_filename" }, { LF_code_name, 0, "co_name" },
+		{ LF_code_qualname, 0, "co_qualname" }, { LF_code_linetable, 0, "co_linetable" },
+		{ LF_code_exceptiontable, 0, "co_exceptiontable" }, { LF_code_code, 0, "co_code" },
+	},
+	[K_METHODDESCR] = { DESCR_FIELDS },
+	[K_MEMBERDESCR] = { DESCR_FIELDS },
+	[K_GETSETDESCR] = { DESCR_FIELDS },
+	[K_WRAPPERDESCR] = { DESCR_FIELDS },
+	[K_CMDESCR] = { DESCR_FIELDS },
+	/* mappingproxy, method-wrapper and traceback fields follow the header */
+	[K_MAPPINGPROXY] = { { LF_object_size, 0, "mapping" } },
+	[K_METHODWRAPPER] = { { LF_object_size, 0, "descr" }, { LF_object_size, 8, "__self__" } },
+	[K_TRACEBACK] = { { LF_object_size, 0, "tb_next" }, { LF_object_size, 8, "tb_frame" } },
+	[K_CLASSMETHOD] = {
+		{ LF_classmethod_callable, 0, "__func__" }, { LF_classmethod_dict, 0, "__dict__" },
+	},
+	[K_STATICMETHOD] = {
+		{ LF_staticmethod_callable, 0, "__func__" }, { LF_staticmethod_dict, 0, "__dict__" },
+	},
+	[K_PROPERTY] = {
+		{ LF_property_get, 0, "fget" }, { LF_property_set, 0, "fset" },
+		{ LF_property_del, 0, "fdel" }, { LF_property_doc, 0, "__doc__" },
+		{ LF_property_name, 0, "__name__" },
+	},
+	[K_EXC] = {
+		{ LF_exc_dict, 0, "__dict__" }, { LF_exc_args, 0, "args" },
+		{ LF_exc_notes, 0, "__notes__" }, { LF_exc_traceback, 0, "__traceback__" },
+		{ LF_exc_context, 0, "__context__" }, { LF_exc_cause, 0, "__cause__" },
+	},
+};
+
 void walk_refs(struct walker *w, uint64_t obj, struct tinfo *tip)
 {
 	const struct layout *l = w->l;
 	struct tinfo copy, *ti = &copy;
+	const struct field_ref *f;
 	uint32_t i;
 
 	/* emitting discovers objects of new types, which may move the type
@@ -564,6 +630,9 @@ void walk_refs(struct walker *w, uint64_t obj, struct tinfo *tip)
 	if (w->image && w->p->minor >= 11 && tip->flags & TPF_MANAGED_DICT && tip->cached_keys)
 		attr_names_load(w, tip);
 	copy = *tip;
+	for (f = field_refs[ti->kind]; f < field_refs[ti->kind] + FIELD_REFS_MAX && f->name; f++)
+		if (l->v[f->field] >= 0)
+			emit_field(w, obj, l->v[f->field] + f->add, f->name);
 
 	switch ((enum walk_kind)ti->kind) {
 	case K_LIST:
@@ -582,50 +651,11 @@ void walk_refs(struct walker *w, uint64_t obj, struct tinfo *tip)
 	case K_TYPE:
 		type_refs(w, obj);
 		break;
-	case K_FUNCTION:
-		emit_field(w, obj, LAY(l, func_code), "__code__");
-		emit_field(w, obj, LAY(l, func_globals), "__globals__");
-		emit_field(w, obj, LAY(l, func_builtins), "__builtins__");
-		emit_field(w, obj, LAY(l, func_name), "__name__");
-		emit_field(w, obj, LAY(l, func_qualname), "__qualname__");
-		emit_field(w, obj, LAY(l, func_defaults), "__defaults__");
-		emit_field(w, obj, LAY(l, func_kwdefaults), "__kwdefaults__");
-		emit_field(w, obj, LAY(l, func_closure), "__closure__");
-		emit_field(w, obj, LAY(l, func_doc), "__doc__");
-		emit_field(w, obj, LAY(l, func_dict), "__dict__");
-		emit_field(w, obj, LAY(l, func_module), "__module__");
-		emit_field(w, obj, LAY(l, func_annotations), "__annotations__");
-		emit_field(w, obj, LAY(l, func_typeparams), "__type_params__");
-		break;
-	case K_CELL:
-		emit_field(w, obj, LAY(l, cell_ref), "cell_contents");
-		break;
-	case K_METHOD:
-		emit_field(w, obj, LAY(l, method_func), "__func__");
-		emit_field(w, obj, LAY(l, method_self), "__self__");
-		break;
 	case K_CFUNCTION:
 		cfunc_refs(w, obj);
 		break;
 	case K_MODULE:
-		emit_field(w, obj, LAY(l, module_dict), "__dict__");
-		emit_field(w, obj, LAY(l, module_name), "__name__");
 		module_state_refs(w, obj);
-		break;
-	case K_CODE:
-		emit_field(w, obj, LAY(l, code_consts), "co_consts");
-		emit_field(w, obj, LAY(l, code_names), "co_names");
-		emit_field(w, obj, LAY(l, code_varnames), "co_varnames");
-		emit_field(w, obj, LAY(l, code_freevars), "co_freevars");
-		emit_field(w, obj, LAY(l, code_cellvars), "co_cellvars");
-		emit_field(w, obj, LAY(l, code_localsplusnames), "co_localsplusnames");
-		emit_field(w, obj, LAY(l, code_localspluskinds), "co_localspluskinds");
-		emit_field(w, obj, LAY(l, code_filename), "co_filename");
-		emit_field(w, obj, LAY(l, code_name), "co_name");
-		emit_field(w, obj, LAY(l, code_qualname), "co_qualname");
-		emit_field(w, obj, LAY(l, code_linetable), "co_linetable");
-		emit_field(w, obj, LAY(l, code_exceptiontable), "co_exceptiontable");
-		emit_field(w, obj, LAY(l, code_code), "co_code");
 		break;
 	case K_FRAME:
 		frame_refs(w, obj);
@@ -634,22 +664,6 @@ void walk_refs(struct walker *w, uint64_t obj, struct tinfo *tip)
 	case K_CORO:
 	case K_ASYNCGEN:
 		gen_refs(w, obj, (enum walk_kind)ti->kind);
-		break;
-	case K_METHODDESCR:
-	case K_MEMBERDESCR:
-	case K_GETSETDESCR:
-	case K_WRAPPERDESCR:
-	case K_CMDESCR:
-		emit_field(w, obj, LAY(l, descr_type), "__objclass__");
-		emit_field(w, obj, LAY(l, descr_name), "__name__");
-		emit_field(w, obj, LAY(l, descr_qualname), "__qualname__");
-		break;
-	case K_MAPPINGPROXY:
-		emit_field(w, obj, LAY(l, object_size), "mapping");
-		break;
-	case K_METHODWRAPPER:
-		emit_field(w, obj, LAY(l, object_size), "descr");
-		emit_field(w, obj, LAY(l, object_size) + 8, "__self__");
 		break;
 	case K_WEAKREF:
 	case K_WEAKREF2:
@@ -664,35 +678,8 @@ void walk_refs(struct walker *w, uint64_t obj, struct tinfo *tip)
 		emit_field(w, obj, LAY(l, weakref_callback), "__callback__");
 		break;
 	}
-	case K_CLASSMETHOD:
-		emit_field(w, obj, LAY(l, classmethod_callable), "__func__");
-		emit_field(w, obj, LAY(l, classmethod_dict), "__dict__");
-		break;
-	case K_STATICMETHOD:
-		emit_field(w, obj, LAY(l, staticmethod_callable), "__func__");
-		emit_field(w, obj, LAY(l, staticmethod_dict), "__dict__");
-		break;
-	case K_PROPERTY:
-		emit_field(w, obj, LAY(l, property_get), "fget");
-		emit_field(w, obj, LAY(l, property_set), "fset");
-		emit_field(w, obj, LAY(l, property_del), "fdel");
-		emit_field(w, obj, LAY(l, property_doc), "__doc__");
-		emit_field(w, obj, LAY(l, property_name), "__name__");
-		break;
-	case K_EXC:
-		emit_field(w, obj, LAY(l, exc_dict), "__dict__");
-		emit_field(w, obj, LAY(l, exc_args), "args");
-		emit_field(w, obj, LAY(l, exc_notes), "__notes__");
-		emit_field(w, obj, LAY(l, exc_traceback), "__traceback__");
-		emit_field(w, obj, LAY(l, exc_context), "__context__");
-		emit_field(w, obj, LAY(l, exc_cause), "__cause__");
-		break;
 	case K_DEQUE:
 		deque_refs(w, obj);
-		break;
-	case K_TRACEBACK:
-		emit_field(w, obj, LAY(l, object_size), "tb_next");
-		emit_field(w, obj, LAY(l, object_size) + 8, "tb_frame");
 		break;
 	default:
 		break;
