@@ -307,6 +307,17 @@ def run_json(args, env=None, timeout=120):
         return None, p
 
 
+def export_objects(snapshot, env=None):
+    """heapscope's objects in a snapshot, by address, from its meliae
+    export: {address: {"type", "size", "refs", "value"...}}."""
+    p = run(["export", "--format", "meliae", snapshot], env=env, timeout=300)
+    objs = {}
+    for line in p.stdout.splitlines():
+        o = json.loads(line)
+        objs[o["address"]] = o
+    return objs
+
+
 def unused_pid():
     """A pid that no process has right now."""
     with open("/proc/sys/kernel/pid_max") as f:

@@ -29,15 +29,6 @@ def short(name):
     return name.rsplit(".", 1)[-1]
 
 
-def load_export(path, env):
-    p = hstest.run(["export", "--format", "meliae", path], env=env, timeout=300)
-    objs = {}
-    for line in p.stdout.splitlines():
-        o = json.loads(line)
-        objs[o["address"]] = o
-    return objs, p
-
-
 def check_interp(interp):
     tmp = tempfile.mkdtemp(prefix="hs-walk-")
     truth_path = os.path.join(tmp, "truth.json")
@@ -61,7 +52,7 @@ def check_interp(interp):
         hstest.ok(fx.alive() and fx.state() in ("S", "R"),
                   "%s: the target runs on after the capture" % name,
                   "state %s" % fx.state())
-        objs, p = load_export(snap, interp.env)
+        objs = hstest.export_objects(snap, interp.env)
         missing, wrong_type, sizes, refs, values = [], [], [], [], []
         for t in truth["objects"]:
             o = objs.get(t["address"])

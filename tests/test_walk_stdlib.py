@@ -34,11 +34,7 @@ def check_interp(interp):
                                  timeout=300)
         if not hstest.ok(got is not None, "%s: snapshot" % name, p.stderr):
             return
-    p = hstest.run(["export", "--format", "meliae", snap], env=interp.env, timeout=300)
-    objs = {}
-    for line in p.stdout.splitlines():
-        o = json.loads(line)
-        objs[o["address"]] = o
+    objs = hstest.export_objects(snap, interp.env)
     missing, sizes, refs = [], [], []
     for addr, tname, size, referents in truth:
         o = objs.get(addr)
