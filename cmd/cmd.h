@@ -76,7 +76,8 @@ int session_open(struct session *s, const struct cmd_opts *o);
 void session_close(struct session *s);
 
 /* Test hook: HEAPSCOPE_TEST_STOP_AT=where stops heapscope (SIGSTOP) at
- * that point ("attached", "capturing"), for tests to signal it there. */
+ * that point ("attached", "capturing", "walking"), for tests to signal it
+ * there. */
 void cmd_test_hook(const char *where);
 
 /* Print err as "heapscope: msg" + "hint: ..." and return its exit status. */

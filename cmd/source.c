@@ -46,6 +46,12 @@ static void attached_cb(void *ctx, const struct pyproc *p)
 		fprintf(stderr, "heapscope: warning: %s\n", p->warning);
 }
 
+static void walking_cb(void *ctx)
+{
+	(void)ctx;
+	cmd_test_hook("walking");
+}
+
 /* A PID: digits only, and no file of that name here. */
 static int is_pid(const char *s, pid_t *pid)
 {
@@ -71,6 +77,7 @@ int source_open(const struct cmd_opts *o, struct heap *h)
 		.py = o->py,
 		.walk = { .progress = progress_cb, .progress_ctx = &pr, .max_value = 64 << 10 },
 		.attached = attached_cb,
+		.walking = walking_cb,
 		.ctx = &pr,
 	};
 	pid_t pid;

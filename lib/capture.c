@@ -105,6 +105,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 	int have_py = 0, ret = -1, over = 0;
 	uint64_t copied = 0;
 	struct timespec t0, t1;
+	int dead_in_copy = 0;
 
 	if (target_attach(&live, pid, TARGET_NO_STOP, err))
 		return -1;
@@ -129,12 +130,15 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 		if (!over) {
 			if (image_copy(pid, &plan, live, &image, &copied, err))
 				goto out;
+			dead_in_copy = target_exited(pid);
 			h->meta.copied_bytes = copied;
 			py.t = image;
 		} else {
 			/* too big to copy: read it live, a page at a time */
 			live->flags |= TARGET_CACHE_LIVE;
 		}
+		if (o->walking)
+			o->walking(o->ctx);
 		ret = walk_heap(&py, &st, h, &o->walk, err);
 		goto out;
 	}
@@ -145,6 +149,8 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 	if (over) {
 		/* too big to copy: walk while frozen, through the block cache */
 		h->meta.mode = HC_FROZEN;
+		if (o->walking)
+			o->walking(o->ctx);
 		ret = walk_heap(&py, &st, h, &o->walk, err);
 		target_resume(frozen);
 		h->meta.pause_ns = frozen->pause_ns;
@@ -154,6 +160,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (image_copy(pid, &plan, live, &image, &copied, err))
 		goto out;
+	dead_in_copy = target_exited(pid);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	h->meta.copy_us = (uint32_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
 				     (t1.tv_nsec - t0.tv_nsec) / 1000);
@@ -161,8 +168,15 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 	h->meta.pause_ns = frozen->pause_ns;
 	h->meta.copied_bytes = copied;
 	py.t = image;
+	if (o->walking)
+		o->walking(o->ctx);
 	ret = walk_heap(&py, &st, h, &o->walk, err);
 out:
+	/* a process that died while it was read (walked frozen or live, or
+	 * during the copy) leaves reads that failed: say so rather than
+	 * show a part of its heap */
+	if (!ret && (image ? dead_in_copy : target_exited(pid)))
+		ret = hs_error_set(err, HS_EGONE, "process %d exited during the capture", (int)pid);
 	if (have_py) {
 		py.t = live;
 		pyproc_release(&py);

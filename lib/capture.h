@@ -23,6 +23,8 @@ struct capture_options {
 	struct walk_options walk;
 	/* called after attaching, with the interpreter found (may be NULL) */
 	void (*attached)(void *ctx, const struct pyproc *p);
+	/* called before the walk starts (for tests; may be NULL) */
+	void (*walking)(void *ctx);
 	void *ctx;
 };
 

@@ -123,6 +123,13 @@ char target_proc_state(pid_t pid, pid_t tid)
 	return p[2];
 }
 
+int target_exited(pid_t pid)
+{
+	char st = target_proc_state(pid, pid);
+
+	return st == '\0' || st == 'Z' || st == 'X';
+}
+
 /* ---- block cache ------------------------------------------------------ */
 
 #define CHUNK_BLOCKS	256u	/* 1 MiB of storage per allocation */

@@ -81,6 +81,8 @@ int target_read_cstr(struct target *t, uint64_t addr, char *buf, size_t len,
 int target_regs(struct target *t, pid_t tid, struct target_regs *regs,
 		struct hs_error *err);
 
+/* 1 if process pid is gone (no such process, or a zombie). */
+int target_exited(pid_t pid);
 /* Detach every thread: the target runs again.  Idempotent. */
 void target_resume(struct target *t);
 /* Resume if needed, free everything.  NULL is fine. */

@@ -93,6 +93,24 @@ def file_errors(tmp, snap):
                   % what, "exit %d: %s" % (p.returncode, p.stderr))
 
 
+def killed_while_walked(interp, frozen):
+    """Kill the target while heapscope walks it (frozen: past the copy
+    budget) or walks its copy: exit 7, or a full answer from the copy."""
+    fx = hstest.Fixture(interp.exe, "bench_heap.py", args=["20000"], timeout=120)
+    args = ["top", "--json", str(fx.pid)] + (["--max-copy", "1K"] if frozen else [])
+    hs = subprocess.Popen([hstest.HEAPSCOPE] + args,
+                          env=dict(os.environ, HEAPSCOPE_TEST_STOP_AT="walking", **interp.env),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stopped = wait_state(hs.pid, "T")
+    # the killed target is reaped only once its tracer lets it go
+    fx.proc.kill()
+    time.sleep(0.2)
+    os.kill(hs.pid, signal.SIGCONT)
+    out, err = hs.communicate(timeout=120)
+    fx.stop()
+    return stopped, hs.returncode, out, err
+
+
 def main():
     interp = pick_interp()
     if interp is None:
@@ -173,6 +191,14 @@ def main():
         leftovers = [n for n in os.listdir(tmp) if n.startswith(".heapscope-")]
         hstest.ok(not leftovers, "no temporary file left behind", leftovers)
         hstest.ok(untouched(fx.pid), "the target runs on after the captures")
+    stopped, rc, out, err = killed_while_walked(interp, frozen=True)
+    hstest.ok(stopped and rc == 7 and "exited during the capture" in err,
+              "the target killed while walked frozen: exit 7, says so",
+              "stopped %s, exit %s: %s" % (stopped, rc, err))
+    stopped, rc, out, err = killed_while_walked(interp, frozen=False)
+    hstest.ok(stopped and rc == 0 and json.loads(out or "{}").get("objects", 0) > 20000,
+              "the target killed after its memory was copied: the copy is walked whole",
+              "stopped %s, exit %s: %s" % (stopped, rc, err))
     file_errors(tmp, snap)
     hstest.done()
 
