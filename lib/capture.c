@@ -106,6 +106,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 	uint64_t copied = 0;
 	struct timespec t0, t1;
 	int dead_in_copy = 0;
+	uint64_t payload[2];
 
 	if (target_attach(&live, pid, TARGET_NO_STOP, err))
 		return -1;
@@ -116,7 +117,10 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 		o->attached(o->ctx, &py);
 	fill_meta(h, pid, &py);
 
-	over = image_plan(pid, o->max_copy ? o->max_copy : image_default_budget(), &plan, err);
+	payload[0] = py.bytes_type;
+	payload[1] = py.unicode_type;
+	over = image_plan(pid, o->max_copy ? o->max_copy : image_default_budget(), payload, 2,
+			  &plan, err);
 	if (over < 0)
 		goto out;
 	if (o->no_stop) {

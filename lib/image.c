@@ -39,7 +39,71 @@ void image_plan_release(struct image_plan *pl)
 	memset(pl, 0, sizeof(*pl));
 }
 
-int image_plan(pid_t pid, uint64_t budget, struct image_plan *pl, struct hs_error *err)
+#define PAYLOAD_MIN (1u << 20)	/* smaller mappings and chunks are copied whole */
+#define CHUNK_MIN (128u << 10)	/* glibc's smallest mmap threshold */
+#define MAX_CHUNKS 65536		/* chunks looked at in one mapping */
+#define REGIONS_PER_MAPPING 16	/* room planned per mapping */
+#define GLIBC_IS_MMAPPED 2ull
+
+/* Append [addr, addr+len) to the plan (the array has room). */
+static void plan_add(struct image_plan *pl, uint64_t addr, uint64_t len)
+{
+	if (!len)
+		return;
+	pl->r[pl->n].addr = addr;
+	pl->r[pl->n].len = len;
+	pl->total += len;
+	pl->n++;
+}
+
+/*
+ * Plan an anonymous mapping.  glibc gives each large allocation a mapping
+ * of its own, starting with the chunk header {prev_size 0, size |
+ * IS_MMAPPED}, and the kernel merges neighbouring ones into one mapping.
+ * Chunk by chunk: one that holds a str or bytes object (its type at +24
+ * of the chunk) has its value in the rest, of which the walk reads only
+ * the start.  Anything that does not read as such a chain of chunks is
+ * copied whole.  At most max regions are added.
+ */
+static void plan_mapping(pid_t pid, const struct map_entry *e, const uint64_t *types,
+			 size_t ntypes, struct image_plan *pl, size_t max)
+{
+	uint64_t at = e->start, whole = e->start;
+	size_t i, chunks = 0;
+
+	if (e->end - e->start < PAYLOAD_MIN || e->path[0] || !ntypes) {
+		plan_add(pl, e->start, e->end - e->start);
+		return;
+	}
+	while (at < e->end && chunks++ < MAX_CHUNKS && pl->n + 2 < max) {
+		uint64_t w[4], size;
+		struct iovec local = { w, sizeof(w) };
+		struct iovec remote = { (void *)(uintptr_t)at, sizeof(w) };
+		int payload = 0;
+
+		if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(w) ||
+		    w[0] != 0 || !(w[1] & GLIBC_IS_MMAPPED))
+			break;
+		size = w[1] & ~7ull;
+		if (size < CHUNK_MIN || size > e->end - at || size % 4096)
+			break;
+		for (i = 0; i < ntypes; i++)
+			if (types[i] && w[3] == types[i])
+				payload = 1;
+		if (payload) {
+			/* what came before in full, then the head of this one */
+			plan_add(pl, whole, at - whole);
+			plan_add(pl, at, IMAGE_PAYLOAD_HEAD < size ? IMAGE_PAYLOAD_HEAD : size);
+			pl->skipped += size > IMAGE_PAYLOAD_HEAD ? size - IMAGE_PAYLOAD_HEAD : 0;
+			whole = at + size;
+		}
+		at += size;
+	}
+	plan_add(pl, whole, e->end - whole);
+}
+
+int image_plan(pid_t pid, uint64_t budget, const uint64_t *payload_types, size_t ntypes,
+	       struct image_plan *pl, struct hs_error *err)
 {
 	struct maps m;
 	size_t i;
@@ -47,7 +111,7 @@ int image_plan(pid_t pid, uint64_t budget, struct image_plan *pl, struct hs_erro
 	memset(pl, 0, sizeof(*pl));
 	if (maps_read(&m, pid, err))
 		return -1;
-	pl->r = calloc(m.n ? m.n : 1, sizeof(*pl->r));
+	pl->r = calloc(m.n ? m.n * REGIONS_PER_MAPPING : 1, sizeof(*pl->r));
 	if (!pl->r) {
 		maps_release(&m);
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
@@ -59,10 +123,8 @@ int image_plan(pid_t pid, uint64_t budget, struct image_plan *pl, struct hs_erro
 		if ((e->prot & (MAP_R | MAP_W)) != (MAP_R | MAP_W) || !strcmp(e->path, "[vvar]") ||
 		    !strcmp(e->path, "[vsyscall]") || e->end <= e->start)
 			continue;
-		pl->r[pl->n].addr = e->start;
-		pl->r[pl->n].len = e->end - e->start;
-		pl->total += e->end - e->start;
-		pl->n++;
+		plan_mapping(pid, e, payload_types, ntypes, pl,
+			     pl->n + REGIONS_PER_MAPPING);
 	}
 	maps_release(&m);
 	if (pl->total > budget) {

@@ -29,15 +29,26 @@ struct image_plan {
 	struct image_region *r;
 	size_t n;
 	uint64_t total;		/* bytes planned */
+	uint64_t skipped;	/* bytes of large str/bytes payloads left out */
 };
+
+/* How much of a mapping that holds one big str or bytes object is
+ * copied: its header and more than the walk ever reads of its value
+ * (64 Ki characters of up to 4 bytes). */
+#define IMAGE_PAYLOAD_HEAD (512u << 10)
 
 /* The default budget: half of MemAvailable (1 GiB if unknown). */
 uint64_t image_default_budget(void);
 
-/* Plan a copy of the writable mappings of pid.  Returns 0 with buffers
- * allocated, 1 when they exceed budget bytes (nothing allocated: walk the
- * frozen process instead), -1 with err. */
-int image_plan(pid_t pid, uint64_t budget, struct image_plan *pl, struct hs_error *err);
+/* Plan a copy of the writable mappings of pid.  A mapping that is one
+ * malloc'ed block holding a single object whose type is one of
+ * payload_types (the exact str and bytes types: their data is inline
+ * and the walk reads only its start) is copied only up to
+ * IMAGE_PAYLOAD_HEAD.  Returns 0 with buffers allocated, 1 when they
+ * exceed budget bytes (nothing allocated: walk the frozen process
+ * instead), -1 with err. */
+int image_plan(pid_t pid, uint64_t budget, const uint64_t *payload_types, size_t ntypes,
+	       struct image_plan *pl, struct hs_error *err);
 void image_plan_release(struct image_plan *pl);
 
 /* With the target frozen: copy every planned region and return an image

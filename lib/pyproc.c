@@ -534,6 +534,10 @@ int pyproc_open(struct pyproc *p, struct target *t,
 		p->type_type = 0;
 	if (symbol_addr(p, f, "PyCode_Type", &p->code_type))
 		p->code_type = 0;
+	if (symbol_addr(p, f, "PyBytes_Type", &p->bytes_type))
+		p->bytes_type = 0;
+	if (symbol_addr(p, f, "PyUnicode_Type", &p->unicode_type))
+		p->unicode_type = 0;
 	if (elf_file_build_id(f, p->build_id, sizeof(p->build_id)))
 		p->build_id[0] = '\0';
 	if (!elf_file_has_symtab(f))

@@ -49,6 +49,8 @@ struct pyproc {
 	uint64_t interp;		/* main interpreter */
 	uint64_t type_type;		/* &PyType_Type */
 	uint64_t code_type;		/* &PyCode_Type, 0 if not found */
+	uint64_t bytes_type;		/* &PyBytes_Type, 0 if not found */
+	uint64_t unicode_type;		/* &PyUnicode_Type, 0 if not found */
 	int layout_cached;		/* DWARF part came from the cache */
 	struct layout layout;
 	const char *const *debug_dirs;	/* from the options; NULL: default */

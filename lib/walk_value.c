@@ -522,7 +522,7 @@ uint32_t walk_value(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *
 
 	switch ((enum walk_kind)ti->kind) {
 	case K_STR:
-		n = pyobj_str(w->p, obj, w->buf, w->buflen, NULL);
+		n = pyobj_str(w->p, obj, w->buf, w->buflen + 1, NULL);	/* buflen bytes and a NUL */
 		if (n < 0) {
 			*flags |= HO_BROKEN;
 			return HEAP_NONE;

@@ -111,6 +111,35 @@ def killed_while_walked(interp, frozen):
     return stopped, hs.returncode, out, err
 
 
+def big_payload(interp, tmp):
+    """The values of big str and bytes objects are not copied whole; the
+    array of a big list is."""
+    fx = hstest.Fixture(interp.exe, "big_payload.py", timeout=120)
+    with fx:
+        snap = os.path.join(tmp, "big.hsnap")
+        got, p = hstest.run_json(["snapshot", "-o", snap, str(fx.pid)], env=interp.env,
+                                 timeout=300)
+        if not hstest.ok(got is not None, "snapshot of big values", p.stderr):
+            return
+        hstest.ok(got["copied_bytes"] < fx.info["payload"] // 2,
+                  "%.0f MiB of big str/bytes values left uncopied: %.0f MiB copied"
+                  % (fx.info["payload"] / 2**20, got["copied_bytes"] / 2**20))
+    sizes = {}
+    for t in ("bytes", "str", "list"):
+        objs, p = hstest.run_json(["objects", "--type", t, snap])
+        big = max((objs or {}).get("objects", []), key=lambda o: o["size"], default=None)
+        sizes[t] = big
+    ok = (sizes["bytes"] and sizes["bytes"]["size"] == fx.info["bytes"] and
+          sizes["bytes"]["value"] == "b" * 65536 and
+          sizes["str"] and sizes["str"]["size"] == fx.info["str"] and
+          sizes["str"]["value"] == "t" * 65536 and
+          "value-truncated" in sizes["str"]["flags"] and
+          sizes["list"] and sizes["list"]["size"] == fx.info["list"] and
+          sizes["list"]["summary"] == "list of %d" % fx.info["items"])
+    hstest.ok(ok, "their sizes are exact, their values start right, the list is whole",
+              [str({k: (v or {}).get("size") for k, v in sizes.items()}), str(fx.info)])
+
+
 def main():
     interp = pick_interp()
     if interp is None:
@@ -199,6 +228,7 @@ def main():
     hstest.ok(stopped and rc == 0 and json.loads(out or "{}").get("objects", 0) > 20000,
               "the target killed after its memory was copied: the copy is walked whole",
               "stopped %s, exit %s: %s" % (stopped, rc, err))
+    big_payload(interp, tmp)
     file_errors(tmp, snap)
     hstest.done()
 
