@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "cmd.h"
 #include "heap.h"
 #include "json.h"
@@ -117,7 +118,7 @@ int cmd_snapshot(int argc, char **argv)
 	struct snapshot_out out;
 	char name[256], sz[32];
 	const char *path;
-	int st;
+	int st, writing;
 
 	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_OUTPUT, argc, argv, &o, &st))
 		return st;
@@ -142,7 +143,13 @@ int cmd_snapshot(int argc, char **argv)
 		snapshot_abort(&out);
 		return st;
 	}
-	if (snapshot_commit(&out, &h, &err)) {
+	writing = !o.json && isatty(2) && h.nobj + h.nedge >= (4u << 20);
+	if (writing)
+		fprintf(stderr, "heapscope: writing %s", path);
+	st = snapshot_commit(&out, &h, &err);
+	if (writing)
+		fputs("\r\033[K", stderr);
+	if (st) {
 		heap_release(&h);
 		return cmd_fail(&err);
 	}

@@ -46,10 +46,20 @@ static void attached_cb(void *ctx, const struct pyproc *p)
 		fprintf(stderr, "heapscope: warning: %s\n", p->warning);
 }
 
-static void walking_cb(void *ctx)
+static void phase_cb(void *ctx, enum capture_phase phase, uint64_t bytes)
 {
-	(void)ctx;
-	cmd_test_hook("walking");
+	struct progress *pr = ctx;
+
+	if (phase == CAPTURE_WALKING) {
+		cmd_test_hook("walking");
+		return;
+	}
+	/* a copy of gigabytes takes a while: say what is going on */
+	if (pr->on && bytes >= (256u << 20)) {
+		fprintf(stderr, "\rheapscope: copying %.1f GiB of the process's memory ",
+			bytes / 1073741824.0);
+		pr->shown = 1;
+	}
 }
 
 /* A PID: digits only, and no file of that name here. */
@@ -77,7 +87,7 @@ int source_open(const struct cmd_opts *o, struct heap *h)
 		.py = o->py,
 		.walk = { .progress = progress_cb, .progress_ctx = &pr, .max_value = 64 << 10 },
 		.attached = attached_cb,
-		.walking = walking_cb,
+		.phase = phase_cb,
 		.ctx = &pr,
 	};
 	pid_t pid;

@@ -123,6 +123,8 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 			  &plan, err);
 	if (over < 0)
 		goto out;
+	if (!over && o->phase)
+		o->phase(o->ctx, CAPTURE_COPYING, plan.total);
 	if (o->no_stop) {
 		/* never stopped: copy what we can as it runs (the copy is then
 		 * as inconsistent as the target changes in those milliseconds,
@@ -141,8 +143,8 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 			/* too big to copy: read it live, a page at a time */
 			live->flags |= TARGET_CACHE_LIVE;
 		}
-		if (o->walking)
-			o->walking(o->ctx);
+		if (o->phase)
+			o->phase(o->ctx, CAPTURE_WALKING, 0);
 		ret = walk_heap(&py, &st, h, &o->walk, err);
 		goto out;
 	}
@@ -153,8 +155,8 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 	if (over) {
 		/* too big to copy: walk while frozen, through the block cache */
 		h->meta.mode = HC_FROZEN;
-		if (o->walking)
-			o->walking(o->ctx);
+		if (o->phase)
+			o->phase(o->ctx, CAPTURE_WALKING, 0);
 		ret = walk_heap(&py, &st, h, &o->walk, err);
 		target_resume(frozen);
 		h->meta.pause_ns = frozen->pause_ns;
@@ -172,8 +174,8 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 	h->meta.pause_ns = frozen->pause_ns;
 	h->meta.copied_bytes = copied;
 	py.t = image;
-	if (o->walking)
-		o->walking(o->ctx);
+	if (o->phase)
+		o->phase(o->ctx, CAPTURE_WALKING, 0);
 	ret = walk_heap(&py, &st, h, &o->walk, err);
 out:
 	/* a process that died while it was read (walked frozen or live, or

@@ -16,6 +16,11 @@
 #include "pyproc.h"
 #include "walk.h"
 
+enum capture_phase {
+	CAPTURE_COPYING,
+	CAPTURE_WALKING,
+};
+
 struct capture_options {
 	int no_stop;
 	uint64_t max_copy;		/* bytes; 0: image_default_budget() */
@@ -23,8 +28,9 @@ struct capture_options {
 	struct walk_options walk;
 	/* called after attaching, with the interpreter found (may be NULL) */
 	void (*attached)(void *ctx, const struct pyproc *p);
-	/* called before the walk starts (for tests; may be NULL) */
-	void (*walking)(void *ctx);
+	/* called as each long phase starts (may be NULL): CAPTURE_COPYING
+	 * with the bytes to copy, CAPTURE_WALKING */
+	void (*phase)(void *ctx, enum capture_phase phase, uint64_t bytes);
 	void *ctx;
 };
 
