@@ -6,7 +6,8 @@
  *                         value), in walk order: index = object id;
  *   flags[]               one byte per object (enum heap_obj_flags);
  *   edge_start[nobj + 1]  CSR offsets into edge_dst[] / edge_name[];
- *   rev_start/rev_src/rev_edge   the reverse edges, built by heap_finish();
+ *   rev_start/rev_src/rev_edge   the reverse edges, built on demand
+ *                         (heap_prepare), as is the address index;
  *   types[]               one per distinct ob_type;
  *   names[]               interned edge names (offsets into strings);
  *   roots[]               why an object is a root, with a label;
@@ -15,8 +16,9 @@
  * snapshot points straight into its mapping.
  *
  * Invariants once finished: every edge_dst and root obj is < nobj; every
- * string offset points at a complete string inside the blob; edge_start is
- * non-decreasing and ends at nedge.  snapshot_load() checks all of them.
+ * string offset points inside the blob (heap_str reads a bad one as "");
+ * edge_start is non-decreasing and ends at nedge.  snapshot_load() checks
+ * all of them.
  */
 #ifndef HS_HEAP_H
 #define HS_HEAP_H
