@@ -2,9 +2,10 @@
  * cmd_export.c - a heap graph in other tools' formats.
  *
  * meliae: one JSON object per line per object, with the fields meliae's
- * loader reads: address, type, size, len (items of a container, length
- * of a str or bytes), value (scalars), name (types, functions, modules)
- * and refs (addresses of referents).
+ * loader reads: address, type, size, value (scalars), len (items of a
+ * container - a dict's values -, characters of a str or bytes of a bytes
+ * object whose value was kept whole, else the number of references), name
+ * (types, functions, modules) and refs (addresses of referents).
  */
 #include "config.h"
 #include <stdio.h>
@@ -18,11 +19,18 @@ const char cmd_usage_export[] =
 	"\n"
 	"Write the heap graph to stdout in another tool's format:\n"
 	"  meliae    JSON lines as meliae's dump_all_objects writes them:\n"
-	"            address, type, size, len, value, name, refs\n"
+	"            address, type, size, value, len, name, refs\n"
+	"PID captures the running process now; FILE reads a snapshot.\n"
 	"\n"
 	"  --format=FORMAT    the format (meliae)\n"
-	"  --no-stop          (PID) walk without freezing the target\n"
-	"  --max-copy=SIZE    (PID) copy at most SIZE bytes of the target's memory\n";
+	"  --no-stop          (PID) walk without freezing the target: it keeps\n"
+	"                     running, the result may be inconsistent\n"
+	"  --max-copy=SIZE    (PID) copy at most SIZE bytes of the target's memory\n"
+	"                     (default half of the available RAM); past it, walk the\n"
+	"                     target frozen\n"
+	"  --layout=SOURCE    auto, debug-offsets, dwarf or table\n"
+	"  --debug-dir=DIR    directory of separate debug files\n"
+	"  --no-cache         do not use the layout cache\n";
 
 /* The str value of i's edge named field, or NULL. */
 static const char *named(const struct heap *h, uint32_t i, const char *field, size_t *len)
@@ -38,6 +46,31 @@ static const char *named(const struct heap *h, uint32_t i, const char *field, si
 			return heap_str(h, h->obj[d].value, len);
 	}
 	return NULL;
+}
+
+static uint64_t meliae_len(const struct heap *h, uint32_t i, const char *tn)
+{
+	uint64_t n = 0;
+	size_t len, k;
+	const char *v;
+	uint32_t e;
+
+	if (h->obj[i].value != HEAP_NONE && !(h->flags[i] & HO_TRUNC)) {
+		v = heap_str(h, h->obj[i].value, &len);
+		if (!strcmp(tn, "bytes"))
+			return len;
+		if (!strcmp(tn, "str")) {
+			for (k = 0; k < len; k++)
+				n += ((unsigned char)v[k] & 0xc0) != 0x80;
+			return n;
+		}
+	}
+	if (!strcmp(tn, "dict")) {
+		for (e = h->edge_start[i]; e < h->edge_start[i + 1]; e++)
+			n += HEAP_NAME_KIND(h->edge_name[e]) == HN_VALUE;
+		return n;
+	}
+	return h->edge_start[i + 1] - h->edge_start[i];
 }
 
 static void meliae_line(const struct heap *h, uint32_t i, struct json *j)
@@ -62,7 +95,7 @@ static void meliae_line(const struct heap *h, uint32_t i, struct json *j)
 			json_strn(j, v, len);
 	}
 	json_key(j, "len");
-	json_uint(j, h->edge_start[i + 1] - h->edge_start[i]);
+	json_uint(j, meliae_len(h, i, tn));
 	t = heap_type_of_obj(h, i);
 	if (t != HEAP_NONE) {
 		json_key(j, "name");

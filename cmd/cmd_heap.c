@@ -18,6 +18,9 @@
 	"PID captures the running process now (it is frozen only while its memory\n" \
 	"is copied); FILE reads a snapshot taken before.\n" \
 	"\n" \
+	CAPTURE_HELP
+
+#define CAPTURE_HELP \
 	"  --json             one JSON object on stdout\n" \
 	"  --no-stop          (PID) walk without freezing the target: it keeps\n" \
 	"                     running, the result may be inconsistent\n" \
@@ -25,7 +28,8 @@
 	"                     (default half of the available RAM); past it, walk the\n" \
 	"                     target frozen\n" \
 	"  --layout=SOURCE    auto, debug-offsets, dwarf or table\n" \
-	"  --debug-dir=DIR    directory of separate debug files\n"
+	"  --debug-dir=DIR    directory of separate debug files\n" \
+	"  --no-cache         do not use the layout cache\n"
 
 const char cmd_usage_snapshot[] =
 	"usage: heapscope snapshot [-o FILE] [--force] [--json] [--no-stop] PID\n"
@@ -37,7 +41,7 @@ const char cmd_usage_snapshot[] =
 	"\n"
 	"  -o, --output=FILE  where to write (default heapscope-PID-TIME.hsnap)\n"
 	"  --force            replace FILE if it exists\n"
-	SOURCE_HELP;
+	CAPTURE_HELP;
 
 const char cmd_usage_top[] =
 	"usage: heapscope top [--by count|size] [-n N] [--json] PID|FILE\n"

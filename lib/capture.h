@@ -4,9 +4,10 @@
  * Finds the interpreter while the target runs, then freezes it only for
  * as long as it takes to copy its writable memory and read its thread
  * stacks (image.h), lets it go, and walks the copy (walk.h).  Past the
- * copy budget the walk runs while the target stays frozen; with no_stop
- * it runs against the live target, which may change under it: the walk
- * stays safe and counts the inconsistencies as warnings.
+ * copy budget the walk runs while the target stays frozen.  With no_stop
+ * the target is never frozen: its memory is copied while it runs (past
+ * the budget, read live), so what the walk sees may be inconsistent; the
+ * walk stays safe and counts the inconsistencies as warnings.
  */
 #ifndef HS_CAPTURE_H
 #define HS_CAPTURE_H

@@ -16,7 +16,8 @@
  * snapshot points straight into its mapping.
  *
  * Invariants once finished: every edge_dst and root obj is < nobj; every
- * string offset points inside the blob (heap_str reads a bad one as "");
+ * object value, type name and root label points inside the blob; other
+ * string offsets are not checked, and heap_str reads a bad one as "";
  * edge_start is non-decreasing and ends at nedge.  snapshot_load() checks
  * all of them.
  */
@@ -158,7 +159,8 @@ struct heap_meta {
 enum heap_capture_mode {
 	HC_COPY = 0,		/* frozen, copied, walked after resuming */
 	HC_FROZEN = 1,		/* walked while frozen (over the copy budget) */
-	HC_LIVE = 2,		/* --no-stop: walked live, may be inconsistent */
+	HC_LIVE = 2,		/* --no-stop: copied (or, past the budget, read)
+				 * while it ran; may be inconsistent */
 };
 
 /* A growable array, for building. */

@@ -123,7 +123,8 @@ int query_path(const struct heap *h, uint32_t target, uint32_t **path, uint32_t 
 	if (!parent || !pedge || !queue)
 		goto oom;
 	/* explicit roots, then all; without scanned edges, then with them:
-	 * a scanned chain from a module beats one from an outside holder */
+	 * a chain of real references from an outside holder beats a
+	 * scanned one from a module */
 	for (pass = 0; pass < 4 && !found; pass++)
 		found = bfs(h, target, !(pass & 1), pass >= 2, parent, pedge, queue);
 	if (!found)
@@ -173,8 +174,9 @@ int query_parse_addr(const char *s, uint64_t *addr)
 	char *end;
 	unsigned long long v;
 
+	/* 0x... is hex, anything else decimal: a leading 0 is not octal */
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10);
 	if (errno || end == s || *end)
 		return -1;
 	*addr = v;

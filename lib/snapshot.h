@@ -5,8 +5,8 @@
  * docs/snapshot-format.md:
  *
  *   header      128 bytes: magic "HEAPSCP\0", version, header size, file
- *               size, section count, checksum of everything after the
- *               header;
+ *               size, checksum of everything after the header, section
+ *               count, flags and reserved bytes (zero);
  *   sections    a table of {id, element size, offset, count} (24 bytes
  *               each), then each section's array, 8-byte aligned: the
  *               very arrays of struct heap (heap.h), so a loaded file is

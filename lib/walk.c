@@ -377,7 +377,7 @@ static void seed_thread(struct walker *w, const struct stack_thread *th)
 	size_t i;
 	const char *who = th->name[0] ? th->name : "";
 
-	snprintf(lab, sizeof(lab), "thread %d %s", th->tid, who);
+	snprintf(lab, sizeof(lab), "thread %d%s%s", th->tid, *who ? " " : "", who);
 	root(w, field64(w, ts, LAY(l, tstate_dict)), HR_THREAD, lab, "dict");
 	root(w, field64(w, ts, LAY(l, tstate_curexc_value)), HR_THREAD, lab, "curexc_value");
 	root(w, field64(w, ts, LAY(l, tstate_current_exception)), HR_THREAD, lab,
