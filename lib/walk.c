@@ -368,6 +368,15 @@ static void seed_interp(struct walker *w, uint64_t interp)
 	}
 }
 
+/* The label of a running frame's roots, also kept with the thread's
+ * frames so that readers can find a frame's locals. */
+static void frame_label(const struct stack_thread *th, const struct stack_frame *f, char *lab,
+			size_t len)
+{
+	snprintf(lab, len, "thread %d frame %s (%s:%d)", th->tid,
+		 f->qualname[0] ? f->qualname : f->function, f->file, f->line);
+}
+
 /* Thread state roots and, from the stacks, every running frame. */
 static void seed_thread(struct walker *w, const struct stack_thread *th)
 {
@@ -391,8 +400,7 @@ static void seed_thread(struct walker *w, const struct stack_thread *th)
 
 		if (f->kind != FRAME_PYTHON || !f->frame)
 			continue;
-		snprintf(lab, sizeof(lab), "thread %d frame %s (%s:%d)", th->tid,
-			 f->qualname[0] ? f->qualname : f->function, f->file, f->line);
+		frame_label(th, f, lab, sizeof(lab));
 		if (w->p->minor <= 10) {
 			root(w, f->frame, HR_FRAME, lab, NULL);
 		} else {
@@ -605,8 +613,7 @@ static int add_threads(struct walker *w, const struct stacks *st)
 
 			if (f->kind != FRAME_PYTHON)
 				continue;
-			snprintf(lab, sizeof(lab), "thread %d frame %s (%s:%d)", th->tid, fn,
-				 f->file, f->line);
+			frame_label(th, f, lab, sizeof(lab));
 			hf.function = heap_intern(h, fn, strlen(fn));
 			hf.file = heap_intern(h, f->file, strlen(f->file));
 			hf.root_label = heap_intern(h, lab, strlen(lab));

@@ -307,6 +307,28 @@ def run_json(args, env=None, timeout=120):
         return None, p
 
 
+def truth_and_snapshot(interp, script, snap_name, timeout=180):
+    """Start a fixture that writes the interpreter's own answers to a
+    file (its argument) before printing its JSON line; snapshot it.
+    Returns (fixture, truth, snapshot path, snapshot --json), or None
+    after reporting why (the caller stops the fixture)."""
+    tmp = tempfile.mkdtemp(prefix="hs-truth-")
+    truth_path = os.path.join(tmp, "truth.json")
+    snap = os.path.join(tmp, snap_name)
+    try:
+        fx = Fixture(interp.exe, script, args=[truth_path], timeout=timeout)
+    except RuntimeError as e:
+        ok(False, "%s: fixture %s starts" % (interp.name, script), str(e))
+        return None
+    with open(truth_path) as f:
+        truth = json.load(f)
+    got, p = run_json(["snapshot", "-o", snap, str(fx.pid)], env=interp.env, timeout=300)
+    if not ok(got is not None and p.returncode == 0, "%s: snapshot" % interp.name, p.stderr):
+        fx.stop()
+        return None
+    return fx, truth, snap, got
+
+
 def export_objects(snapshot, env=None):
     """heapscope's objects in a snapshot, by address, from its meliae
     export: {address: {"type", "size", "refs", "value"...}}."""

@@ -18,9 +18,6 @@ the process from outside and must agree:
   - 'path' to the cached object runs through the zoo_cache module, each
     step named, and the thread-only object's root is that thread's frame.
 """
-import json
-import os
-import tempfile
 
 import hstest
 
@@ -30,23 +27,12 @@ def short(name):
 
 
 def check_interp(interp):
-    tmp = tempfile.mkdtemp(prefix="hs-walk-")
-    truth_path = os.path.join(tmp, "truth.json")
-    snap = os.path.join(tmp, "zoo.hsnap")
     name = interp.name
-    try:
-        fx = hstest.Fixture(interp.exe, "heap_zoo.py", args=[truth_path], timeout=120)
-    except RuntimeError as e:
-        hstest.ok(False, "%s: fixture starts" % name, str(e))
+    started = hstest.truth_and_snapshot(interp, "heap_zoo.py", "zoo.hsnap", timeout=120)
+    if started is None:
         return
+    fx, truth, snap, got = started
     with fx:
-        with open(truth_path) as f:
-            truth = json.load(f)
-        got, p = hstest.run_json(["snapshot", "-o", snap, str(fx.pid)], env=interp.env,
-                                 timeout=300)
-        if not hstest.ok(got is not None and p.returncode == 0,
-                         "%s: snapshot of the zoo" % name, p.stderr):
-            return
         hstest.ok(got["warnings"] == 0, "%s: a frozen capture meets no inconsistency" % name,
                   "warnings: %s" % got["warnings"])
         hstest.ok(fx.alive() and fx.state() in ("S", "R"),

@@ -10,30 +10,17 @@ estimate (a C type with its own __sizeof__), referents it flags as found
 by a scan (a C type with its own tp_traverse).  Nothing may differ
 silently.
 """
-import json
-import os
-import tempfile
 
 import hstest
 
 
 def check_interp(interp):
     name = interp.name
-    tmp = tempfile.mkdtemp(prefix="hs-stdlib-")
-    truth_path = os.path.join(tmp, "truth.json")
-    snap = os.path.join(tmp, "s.hsnap")
-    try:
-        fx = hstest.Fixture(interp.exe, "stdlib_heap.py", args=[truth_path], timeout=180)
-    except RuntimeError as e:
-        hstest.ok(False, "%s: fixture starts" % name, str(e))
+    started = hstest.truth_and_snapshot(interp, "stdlib_heap.py", "s.hsnap")
+    if started is None:
         return
-    with fx:
-        with open(truth_path) as f:
-            truth = json.load(f)
-        got, p = hstest.run_json(["snapshot", "-o", snap, str(fx.pid)], env=interp.env,
-                                 timeout=300)
-        if not hstest.ok(got is not None, "%s: snapshot" % name, p.stderr):
-            return
+    fx, truth, snap, got = started
+    fx.stop()
     objs = hstest.export_objects(snap, interp.env)
     missing, sizes, refs = [], [], []
     for addr, tname, size, referents in truth:
