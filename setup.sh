@@ -8,9 +8,12 @@ set -eu
 cd "$(dirname "$0")"
 
 # Build tools and libraries; python3 runs the demo and the test suite;
-# python3.11-dbg gives Debian's python3.11 its DWARF (and python3.11d).
+# python3.11-dbg gives Debian's python3.11 its DWARF (and python3.11d);
+# libsqlite3 writes the SQL export; tmux drives the browser in the tests,
+# graphviz and sqlite3 read the exports there.
 PKGS="build-essential autoconf automake pkg-config libelf-dev libdwarf-dev
-libunwind-dev libncurses-dev python3 python3.11-dbg procps"
+libunwind-dev libncurses-dev libsqlite3-dev python3 python3.11-dbg procps
+tmux graphviz sqlite3"
 
 missing=""
 for p in $PKGS; do
