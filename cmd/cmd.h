@@ -89,6 +89,14 @@ struct heap;
 /* Capture PID or load FILE (o->source) into h, with a progress line on a
  * terminal; prints errors and warnings.  0, or the exit status. */
 int source_open(const struct cmd_opts *o, struct heap *h);
+/* Capture o->source (a PID) again, printing nothing: 0, or -1 with err. */
+int source_recapture(const struct cmd_opts *o, struct heap *h, struct hs_error *err);
+/* 1 if s names a process (digits, and no file of that name here). */
+int source_is_pid(const char *s, pid_t *pid);
+int cmd_browse(int argc, char **argv);
+/* Open the browser on o->source (PID or FILE); the exit status. */
+int browse_run(const struct cmd_opts *o);
+extern const char cmd_usage_browse[];
 int cmd_snapshot(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_show(int argc, char **argv);

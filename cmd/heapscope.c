@@ -9,6 +9,7 @@
 
 static const char main_usage[] =
 	"usage: heapscope <command> [options] PID|FILE\n"
+	"       heapscope PID       browse the heap of process PID in the terminal\n"
 	"\n"
 	"Read a running CPython 3.8-3.13 process from outside (ptrace), without\n"
 	"running any code in it.\n"
@@ -34,6 +35,8 @@ static const char main_usage[] =
 static int cmd_help(int argc, char **argv);
 
 const struct command commands[] = {
+	{ "browse", cmd_browse, "browse the heap in the terminal (heapscope PID does too)",
+	  cmd_usage_browse },
 	{ "info", cmd_info, "Python version, build, layout sources, interpreters, GC",
 	  cmd_usage_info },
 	{ "stacks", cmd_stacks, "Python stack of every thread (--native: with C frames)",
@@ -95,6 +98,7 @@ static int cmd_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const struct command *c;
+	pid_t pid;
 
 	if (argc < 2) {
 		print_main_usage(stderr);
@@ -109,6 +113,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	c = cmd_find(argv[1]);
+	/* heapscope PID: the browser */
+	if (!c && source_is_pid(argv[1], &pid)) {
+		c = cmd_find("browse");
+		target_install_signal_handlers();
+		return c->run(argc, argv);
+	}
 	if (!c)
 		return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
 	/* detach the target whatever signal ends us */
