@@ -206,11 +206,11 @@ static void draw(struct browser *b)
 			mvhline(LIST_TOP + y, 0, ' ', b->cols);
 		}
 		if (attr == ROW_HEADING)
-			attron(A_BOLD);
+			attron(A_BOLD | (b->color ? COLOR_PAIR(1) : 0));
 		if (attr == ROW_DIM)
 			attron(A_DIM);
 		text_draw(b, LIST_TOP + y, 0, buf, b->cols);
-		attroff(A_REVERSE | A_BOLD | A_DIM);
+		attrset(A_NORMAL);
 	}
 	draw_status(b);
 	if (b->msg[0]) {
@@ -628,7 +628,10 @@ static int screen_open(struct browser *b, struct hs_error *err)
 	b->color = has_colors() && !getenv("NO_COLOR");
 	if (b->color) {
 		start_color();
+		/* the terminal's own background and foreground; headings
+		 * in its cyan */
 		use_default_colors();
+		init_pair(1, COLOR_CYAN, -1);
 	}
 	b->mouse = mousemask(ALL_MOUSE_EVENTS, NULL) != 0;
 	mouseinterval(0);

@@ -1,6 +1,8 @@
 /*
  * view_locals.c - the objects one frame (or one thread state) holds:
- * the roots that carry its label, each with its variable's name.
+ * the roots that carry its label, each with its variable's name.  Up to
+ * 3.10 a running frame is an object, the root, and its variables are its
+ * references: they are listed too.
  */
 #include "config.h"
 #include <stdio.h>
@@ -8,11 +10,25 @@
 #include <string.h>
 #include "ui_internal.h"
 
+struct local {
+	uint32_t obj;
+	uint32_t name;		/* HEAP_EDGE name; 0 for a frame object itself */
+};
+
 struct locals_data {
 	char label[700];
-	uint32_t *roots;	/* roots[] indexes */
-	size_t n;
+	struct local *rows;
+	size_t n, cap;
 };
+
+static void add(struct locals_data *d, uint32_t obj, uint32_t name)
+{
+	if (d->n == d->cap) {
+		d->cap = d->cap ? 2 * d->cap : 16;
+		d->rows = xreallocarray(d->rows, d->cap, sizeof(*d->rows));
+	}
+	d->rows[d->n++] = (struct local){ obj, name };
+}
 
 static size_t locals_nrows(struct view *v)
 {
@@ -38,7 +54,7 @@ static void locals_row(struct view *v, size_t i, char *buf, size_t len, int *att
 {
 	struct locals_data *d = v->data;
 	const struct heap *h = v->b->h;
-	const struct heap_root *r;
+	const struct local *r;
 	char name[300] = "", sum[512], size[32];
 
 	if (!d->n) {
@@ -47,7 +63,7 @@ static void locals_row(struct view *v, size_t i, char *buf, size_t len, int *att
 		*attr = ROW_DIM;
 		return;
 	}
-	r = &h->roots[d->roots[i]];
+	r = &d->rows[i];
 	if (r->name)
 		heap_edge_text(h, r->name, name, sizeof(name));
 	else
@@ -68,19 +84,19 @@ static unsigned locals_enter(struct view *v, size_t i)
 
 	if (!d->n)
 		return 0;
-	return browser_push(v->b, view_object_new(v->b, v->b->h->roots[d->roots[i]].obj));
+	return browser_push(v->b, view_object_new(v->b, d->rows[i].obj));
 }
 
 static uint32_t locals_current(struct view *v)
 {
 	struct locals_data *d = v->data;
 
-	return v->cursor < d->n ? v->b->h->roots[d->roots[v->cursor]].obj : HEAP_NONE;
+	return v->cursor < d->n ? d->rows[v->cursor].obj : HEAP_NONE;
 }
 
 static void locals_free(struct view *v)
 {
-	free(((struct locals_data *)v->data)->roots);
+	free(((struct locals_data *)v->data)->rows);
 }
 
 static const enum ui_cmd locals_keys[] = { CMD_ENTER, CMD_PATH, CMD_INSTANCES, CMD_NONE };
@@ -102,15 +118,20 @@ struct view *view_locals_new(struct browser *b, const char *label)
 	const struct heap *h = b->h;
 	struct view *v = view_new(b, &locals_ops, sizeof(struct locals_data));
 	struct locals_data *d = v->data;
-	size_t i, n = 0;
+	size_t i;
+	uint32_t e, o;
 
 	snprintf(d->label, sizeof(d->label), "%s", label);
-	for (i = 0; i < h->nroot; i++)
-		n += !strcmp(heap_str(h, h->roots[i].label, NULL), label);
-	d->roots = xcalloc(n, sizeof(*d->roots));
-	for (i = 0; i < h->nroot && d->n < n; i++)
-		if (!strcmp(heap_str(h, h->roots[i].label, NULL), label) &&
-		    h->roots[i].obj < h->nobj)
-			d->roots[d->n++] = (uint32_t)i;
+	for (i = 0; i < h->nroot; i++) {
+		o = h->roots[i].obj;
+		if (o >= h->nobj || strcmp(heap_str(h, h->roots[i].label, NULL), label))
+			continue;
+		add(d, o, h->roots[i].name);
+		if (h->roots[i].name || strcmp(heap_type_name(h, o), "frame"))
+			continue;
+		for (e = h->edge_start[o]; e < h->edge_start[o + 1]; e++)
+			if (HEAP_NAME_KIND(h->edge_name[e]) == HN_LOCAL && h->edge_dst[e] < h->nobj)
+				add(d, h->edge_dst[e], h->edge_name[e]);
+	}
 	return v;
 }
