@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -34,7 +35,9 @@ class Term:
         _term_no += 1
         self.sock = "hs-test-%d-%d" % (os.getpid(), _term_no)
         self.dir = tempfile.mkdtemp(prefix="hs-term-")
-        envs = " ".join("%s=%s" % (k, shq(v)) for k, v in (env or {}).items())
+        env = dict(env or {})
+        env["HS_TERM"] = self.dir     # tells which heapscope is this pane's
+        envs = " ".join("%s=%s" % (k, shq(v)) for k, v in env.items())
         cmd = " ".join(shq(a) for a in [hstest.HEAPSCOPE] + list(args))
         script = ("stty -g > {d}/before; printf 'BEFORE-HEAPSCOPE\\n'; "
                   "env {e} {c}; echo \"EXIT=$?\"; stty -g > {d}/after; sleep 600"
@@ -92,6 +95,38 @@ class Term:
     def close(self):
         self.tmux("kill-server")
         shutil.rmtree(self.dir, True)
+
+
+def heapscope_pids(term):
+    """The heapscope processes running in term's pane (their environment
+    has the pane's HS_TERM)."""
+    res = []
+    for d in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                argv0 = f.read().split(b"\0")[0]
+            with open("/proc/%s/environ" % d, "rb") as f:
+                environ = f.read().split(b"\0")
+        except OSError:
+            continue
+        if argv0 == hstest.HEAPSCOPE.encode() and \
+                ("HS_TERM=" + term.dir).encode() in environ:
+            res.append(int(d))
+    return res
+
+
+def read_when_there(path, timeout=5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(path) as f:
+                s = f.read()
+            if s:
+                return s
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return ""
 
 
 def shq(s):
@@ -376,6 +411,23 @@ def snapshot_and_terms(interp):
             term.keys("q")
             s = term.wait_text("EXIT=0", timeout=10)
             ok(s is not None, "%s: %s: q exits 0" % (name, how), term.last)
+        finally:
+            term.close()
+    # killed while browsing: the terminal is put back all the same
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        term = Term(["browse", snap], cols=80, rows=24, env={"TERM": "xterm"})
+        try:
+            s = term.wait_text("Types:", timeout=30)
+            pids = heapscope_pids(term)
+            for pid in pids:
+                os.kill(pid, sig)
+            s = term.wait_text("EXIT=", timeout=10)
+            before = read_when_there(os.path.join(term.dir, "before"))
+            after = read_when_there(os.path.join(term.dir, "after"))
+            ok(pids and s is not None and "EXIT=%d" % (128 + sig) in s and
+               "Types:" not in s and before and before == after,
+               "%s: %s while browsing: terminal settings and screen restored" %
+               (name, signal.Signals(sig).name), [term.last, before, after])
         finally:
             term.close()
     # not a terminal: a clear error, not a garbled screen

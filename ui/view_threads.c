@@ -96,8 +96,9 @@ struct view *view_threads_new(struct browser *b)
 	size_t i, n = 0;
 	uint32_t f;
 
+	/* a snapshot's counts are bounded by what the file holds */
 	for (i = 0; i < h->nthread; i++)
-		n += 1 + h->threads[i].nframes;
+		n += 1 + (h->threads[i].nframes < h->nframe ? h->threads[i].nframes : h->nframe);
 	d->rows = xcalloc(n, sizeof(*d->rows));
 	for (i = 0; i < h->nthread; i++) {
 		const struct heap_thread *t = &h->threads[i];
