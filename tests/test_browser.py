@@ -166,11 +166,10 @@ def session(interp):
 
 def walk_views(term, fx, facts, name, minor):
     widget = "__main__.Widget"
-    s = term.wait_text("objects", timeout=60)
-    if not ok(s is not None and "Types:" in s, "%s: heapscope PID opens the Types view" % name,
-              term.last):
+    # (a progress line may come first: wait for the view itself)
+    s = wait_title(term, "Types:", timeout=120)
+    if not ok(s is not None, "%s: heapscope PID opens the Types view" % name, term.last):
         return
-    status = s.split("\n")[-3] if s.endswith("\n") else s.split("\n")[-2]
     ok("pid %d" % fx.pid in s and "Python %s" % facts["version"] in s and "paused" in s,
        "%s: status line: pid, Python version, objects, pause" % name, s)
 
@@ -391,7 +390,7 @@ def snapshot_and_terms(interp):
         how = "TERM=%s%s" % (termname, " NO_COLOR" if nocolor else "")
         term = Term(["browse", snap], cols=80, rows=24, env=env)
         try:
-            s = term.wait_text("Types:", timeout=30)
+            s = wait_title(term, "Types:", timeout=60)
             ok(s is not None and "__main__.Widget" in s and
                all(len(l) <= 80 for l in s.split("\n")),
                "%s: browse FILE in 80x24, %s" % (name, how), term.last)
@@ -417,7 +416,7 @@ def snapshot_and_terms(interp):
     for sig in (signal.SIGTERM, signal.SIGHUP):
         term = Term(["browse", snap], cols=80, rows=24, env={"TERM": "xterm"})
         try:
-            s = term.wait_text("Types:", timeout=30)
+            s = wait_title(term, "Types:", timeout=60)
             pids = heapscope_pids(term)
             for pid in pids:
                 os.kill(pid, sig)
@@ -455,7 +454,7 @@ def big_snapshot(interp):
     term = Term(["browse", snap], cols=120, rows=40)
     try:
         t0 = time.monotonic()
-        s = term.wait_text("Types:", timeout=60)
+        s = wait_title(term, "Types:", timeout=60)
         t_open = time.monotonic() - t0
         # the biggest list by count: sort by count, open it
         term.keys("s")
