@@ -28,6 +28,9 @@ struct cmd_opts {
 	const char *by;			/* top --by */
 	const char *format;		/* export --format */
 	long limit;			/* -n: rows shown, -1 = the default */
+	const char *source2;		/* diff: the NEW snapshot FILE */
+	double interval;		/* watch --interval, seconds (0: default) */
+	long count;			/* watch --count, -1 = until interrupted */
 	int force;
 	int no_stop;
 	uint64_t max_copy;
@@ -47,6 +50,8 @@ enum cmd_opt_flags {
 	OPT_OUTPUT = 1 << 6,	/* -o FILE, --force */
 	OPT_QUERY = 1 << 7,	/* --by, -n, --type */
 	OPT_FORMAT = 1 << 8,	/* --format */
+	OPT_SOURCE2 = 1 << 9,	/* then a second FILE (diff) */
+	OPT_WATCH = 1 << 10,	/* --interval, --count */
 };
 
 /* A capture session: attached target and its interpreter. */
@@ -103,6 +108,10 @@ int cmd_show(int argc, char **argv);
 int cmd_path(int argc, char **argv);
 int cmd_objects(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_garbage(int argc, char **argv);
+extern const char cmd_usage_diff[], cmd_usage_watch[], cmd_usage_garbage[];
 extern const char cmd_usage_snapshot[], cmd_usage_top[], cmd_usage_show[], cmd_usage_path[],
 	cmd_usage_objects[], cmd_usage_export[];
 

@@ -72,6 +72,8 @@ enum {
 	O_BY,
 	O_TYPE,
 	O_FORMAT,
+	O_INTERVAL,
+	O_COUNT,
 };
 
 /* "512M", "2G", "1000000": bytes; -1 if not a size. */
@@ -116,12 +118,15 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 		{ "by", required_argument, NULL, O_BY },
 		{ "type", required_argument, NULL, O_TYPE },
 		{ "format", required_argument, NULL, O_FORMAT },
+		{ "interval", required_argument, NULL, O_INTERVAL },
+		{ "count", required_argument, NULL, O_COUNT },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch, src;
 
 	memset(o, 0, sizeof(*o));
 	o->limit = -1;
+	o->count = -1;
 	opterr = 0;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, flags & OPT_QUERY ? "jhn:o:" : "jhno:",
@@ -190,6 +195,30 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 				goto bad;
 			o->type_name = optarg;
 			break;
+		case O_INTERVAL:
+		case O_COUNT: {
+			char *end;
+			double v;
+
+			if (!(flags & OPT_WATCH))
+				goto bad;
+			errno = 0;
+			v = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(v > 0) || v > 1e7 ||
+			    (ch == O_COUNT && v != (long)v)) {
+				*status = cmd_usage_error(c, "--%s wants a %s, not '%s'",
+							  ch == O_COUNT ? "count" : "interval",
+							  ch == O_COUNT ? "number of captures"
+									: "number of seconds",
+							  optarg);
+				return -1;
+			}
+			if (ch == O_COUNT)
+				o->count = (long)v;
+			else
+				o->interval = v;
+			break;
+		}
 		case O_LAYOUT:
 			src = layout_source_by_name(optarg);
 			if (src < 0) {
@@ -236,6 +265,13 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 			return -1;
 		}
 		o->source = argv[optind++];
+	}
+	if (flags & OPT_SOURCE2) {
+		if (optind >= argc) {
+			*status = cmd_usage_error(c, "%s: missing the second snapshot FILE", c->name);
+			return -1;
+		}
+		o->source2 = argv[optind++];
 	}
 	if (flags & OPT_ADDR) {
 		if (optind >= argc) {

@@ -50,6 +50,12 @@ const struct command commands[] = {
 	{ "objects", cmd_objects, "every object of a type", cmd_usage_objects },
 	{ "export", cmd_export, "write the heap graph in another tool's format (meliae)",
 	  cmd_usage_export },
+	{ "diff", cmd_diff, "what grew between two snapshots: per type, new objects, paths",
+	  cmd_usage_diff },
+	{ "watch", cmd_watch, "capture every few seconds and show which types grew",
+	  cmd_usage_watch },
+	{ "garbage", cmd_garbage, "unreachable cycles the next collection would free, gc.garbage",
+	  cmd_usage_garbage },
 	{ "demo", cmd_demo, "start a bundled demo program and show what heapscope sees",
 	  cmd_usage_demo },
 	{ "help", cmd_help, "help for a command",
@@ -59,12 +65,12 @@ const struct command commands[] = {
 
 static void print_main_usage(FILE *f)
 {
-	char list[1024];
+	char list[4096];
 	size_t n = 0;
 	int i;
 
 	list[0] = '\0';
-	for (i = 0; commands[i].name; i++)
+	for (i = 0; commands[i].name && n < sizeof(list); i++)
 		n += snprintf(list + n, sizeof(list) - n, "  %-20s %s\n",
 			      commands[i].name, commands[i].summary);
 	fprintf(f, main_usage, list);

@@ -1,6 +1,7 @@
 bin_PROGRAMS += heapscope
 heapscope_SOURCES = cmd/heapscope.c cmd/cmd.h cmd/cmd_info.c cmd/cmd_stacks.c \
 	cmd/cmd_demo.c cmd/json.c cmd/json.h cmd/common.c \
-	cmd/source.c cmd/cmd_heap.c cmd/cmd_export.c cmd/cmd_browse.c
+	cmd/source.c cmd/cmd_heap.c cmd/cmd_export.c cmd/cmd_browse.c \
+	cmd/cmd_growth.c cmd/cmd_garbage.c
 heapscope_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(srcdir)/ui -DHS_DATADIR='"$(pkgdatadir)"' -DHS_SRCDIR='"$(abs_srcdir)"'
 heapscope_LDADD = ui/libheapscope-ui.a $(HS_LIBS) $(NCURSESW_LIBS)
