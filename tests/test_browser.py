@@ -300,6 +300,15 @@ def walk_views(term, fx, facts, name, minor):
     ok(s is not None, "%s: the whole value scrolls into view, to END-OF-LONG" % name,
        term.last)
 
+    # u: the unreachable cycle the fixture dropped, and nothing reachable
+    term.keys("u")
+    s = wait_title(term, r"Garbage: [\d,]+ unreachable object")
+    ok(s is not None and re.search(r"island 1: \d+ object", s) and
+       hexaddr(facts["lost"]) in s and hexaddr(facts["registry"]) not in s,
+       "%s: u lists the dropped cycle as garbage" % name, term.last)
+    term.keys("BSpace")
+    wait_title(term, "Object " + hexaddr(facts["long_text"]))
+
     # help: the keys of the view, q closes it
     term.keys("?")
     s = wait_title(term, "Help: keys of the object view")

@@ -543,6 +543,8 @@ static unsigned command(struct browser *b, enum ui_cmd c)
 		return browser_push(b, view_types_new(b));
 	case CMD_THREADS:
 		return browser_push(b, view_threads_new(b));
+	case CMD_GARBAGE:
+		return browser_push(b, view_garbage_new(b));
 	case CMD_PATH:
 	case CMD_INSTANCES:
 		obj = v->ops->current ? v->ops->current(v) : HEAP_NONE;

@@ -45,6 +45,7 @@ static const struct {
 	{ 'T', CMD_THREADS },
 	{ 'p', CMD_PATH },
 	{ 'i', CMD_INSTANCES },
+	{ 'u', CMD_GARBAGE },
 	{ 'R', CMD_RECAPTURE },
 	{ CTRL('l'), CMD_REDRAW },
 	{ '?', CMD_HELP },

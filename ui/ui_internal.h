@@ -39,6 +39,7 @@
 	X(THREADS, "T", "threads and their stacks")                             \
 	X(PATH, "p", "path from a root to this object")                         \
 	X(INSTANCES, "i", "all instances of this object's type")                \
+	X(GARBAGE, "u", "unreachable objects: what the next collection frees")  \
 	X(RECAPTURE, "R", "capture the process again, show growth per type")    \
 	X(REDRAW, "^L", "redraw the screen")                                    \
 	X(HELP, "?", "keys of this view")                                       \
@@ -169,5 +170,6 @@ struct view *view_path_new(struct browser *b, uint32_t obj);
 struct view *view_threads_new(struct browser *b);
 struct view *view_locals_new(struct browser *b, const char *label);
 struct view *view_help_new(struct browser *b, const struct view *of);
+struct view *view_garbage_new(struct browser *b);
 
 #endif
