@@ -14,6 +14,9 @@ AM_TESTS_ENVIRONMENT = \
 
 check_PROGRAMS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/unit-snapshot \
 	tests/unit-walk
+check_PROGRAMS += tests/unit-dominator
+tests_unit_dominator_SOURCES = tests/unit-dominator.c tests/tap.h
+tests_unit_dominator_LDADD = $(HS_LIBS)
 tests_unit_linetable_SOURCES = tests/unit-linetable.c tests/tap.h
 tests_unit_linetable_LDADD = $(HS_LIBS)
 tests_unit_layout_SOURCES = tests/unit-layout.c tests/tap.h
@@ -38,6 +41,7 @@ HS_PY_TESTS = \
 	tests/test_subinterp.py \
 	tests/test_heap_cli.py
 
+TESTS += tests/unit-dominator
 TESTS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/unit-snapshot tests/unit-walk \
 	$(HS_PY_TESTS)
 EXTRA_DIST += $(HS_PY_TESTS) tests/hstest.py
