@@ -27,6 +27,7 @@ struct cmd_opts {
 	const char *type_name;		/* objects --type */
 	const char *by;			/* top --by */
 	const char *format;		/* export --format */
+	double threshold;		/* suspects --threshold: percent, 0 = default */
 	long limit;			/* -n: rows shown, -1 = the default */
 	int force;
 	int no_stop;
@@ -47,6 +48,7 @@ enum cmd_opt_flags {
 	OPT_OUTPUT = 1 << 6,	/* -o FILE, --force */
 	OPT_QUERY = 1 << 7,	/* --by, -n, --type */
 	OPT_FORMAT = 1 << 8,	/* --format */
+	OPT_THRESHOLD = 1 << 9,	/* --threshold PCT */
 };
 
 /* A capture session: attached target and its interpreter. */
@@ -80,6 +82,12 @@ void session_close(struct session *s);
  * there. */
 void cmd_test_hook(const char *where);
 
+/* Seconds on the monotonic clock; with HEAPSCOPE_TIMING=1 in the
+ * environment, cmd_timing prints how long phase took since then on
+ * stderr (for the benchmarks). */
+double cmd_clock(void);
+void cmd_timing(const char *phase, double since);
+
 /* Print err as "heapscope: msg" + "hint: ..." and return its exit status. */
 int cmd_fail(const struct hs_error *err);
 int cmd_usage_error(const struct command *c, const char *fmt, ...)
@@ -97,6 +105,9 @@ int cmd_objects(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 extern const char cmd_usage_snapshot[], cmd_usage_top[], cmd_usage_show[], cmd_usage_path[],
 	cmd_usage_objects[], cmd_usage_export[];
+
+int cmd_suspects(int argc, char **argv);
+extern const char cmd_usage_suspects[];
 
 int cmd_info(int argc, char **argv);
 int cmd_stacks(int argc, char **argv);
