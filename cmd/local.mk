@@ -2,5 +2,6 @@ bin_PROGRAMS += heapscope
 heapscope_SOURCES = cmd/heapscope.c cmd/cmd.h cmd/cmd_info.c cmd/cmd_stacks.c \
 	cmd/cmd_demo.c cmd/json.c cmd/json.h cmd/common.c \
 	cmd/source.c cmd/cmd_heap.c cmd/cmd_export.c
+heapscope_SOURCES += cmd/cmd_suspects.c
 heapscope_CPPFLAGS = $(AM_CPPFLAGS) -DHS_DATADIR='"$(pkgdatadir)"' -DHS_SRCDIR='"$(abs_srcdir)"'
 heapscope_LDADD = $(HS_LIBS)
