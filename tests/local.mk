@@ -39,8 +39,8 @@ HS_PY_TESTS = \
 	tests/test_walk.py \
 	tests/test_walk_stdlib.py \
 	tests/test_subinterp.py \
-	tests/test_heap_cli.py \
-	tests/test_retained.py
+	tests/test_heap_cli.py
+HS_PY_TESTS += tests/test_retained.py
 
 TESTS += tests/unit-dominator
 TESTS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/unit-snapshot tests/unit-walk \
