@@ -88,20 +88,67 @@ static int edge_is(const struct heap *h, uint32_t name, unsigned kind, const cha
 	       !strcmp(heap_str(h, h->names[HEAP_PAYLOAD(name)], NULL), text);
 }
 
-/* The module whose namespace dict d is, or HEAP_NONE. */
-static uint32_t module_of_dict(const struct heap *h, const uint8_t *is_module, uint32_t d)
+/* Modules and their namespace dicts, sorted by dict. */
+struct modmap {
+	uint64_t *v;		/* dict << 32 | module */
+	size_t n;
+	const uint8_t *is_module;	/* per type */
+};
+
+static int cmp_u64(const void *a, const void *b)
 {
-	size_t i;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int modmap_build(const struct heap *h, const uint8_t *is_module, struct modmap *m)
+{
+	size_t i, n = 0, cap = 64;
 	uint32_t e;
 
+	m->is_module = is_module;
+	m->n = 0;
+	m->v = malloc(cap * sizeof(*m->v));
+	if (!m->v)
+		return -1;
 	for (i = 0; i < h->nobj; i++) {
-		if (!is_module[h->obj[i].type])
+		if (h->obj[i].type >= h->ntype || !is_module[h->obj[i].type])
 			continue;
-		for (e = h->edge_start[i]; e < h->edge_start[i + 1]; e++)
-			if (h->edge_dst[e] == d && edge_is(h, h->edge_name[e], HN_FIELD, "__dict__"))
-				return (uint32_t)i;
+		for (e = h->edge_start[i]; e < h->edge_start[i + 1]; e++) {
+			if (!edge_is(h, h->edge_name[e], HN_FIELD, "__dict__") ||
+			    h->edge_dst[e] >= h->nobj)
+				continue;
+			if (n == cap) {
+				uint64_t *v = realloc(m->v, 2 * cap * sizeof(*v));
+
+				if (!v)
+					return -1;
+				m->v = v;
+				cap *= 2;
+			}
+			m->v[n++] = (uint64_t)h->edge_dst[e] << 32 | i;
+		}
 	}
-	return HEAP_NONE;
+	qsort(m->v, n, sizeof(*m->v), cmp_u64);
+	m->n = n;
+	return 0;
+}
+
+/* The module whose namespace dict d is, or HEAP_NONE. */
+static uint32_t module_of_dict(const struct modmap *m, uint32_t d)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if ((m->v[mid] >> 32) < d)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->n && (m->v[lo] >> 32) == d ? (uint32_t)m->v[lo] : HEAP_NONE;
 }
 
 static void module_name(const struct heap *h, uint32_t m, char *buf, size_t len)
@@ -145,7 +192,7 @@ static void append(char *buf, size_t len, const char *s)
 	snprintf(buf + o, len - o, "%s", s);
 }
 
-static void describe(const struct heap *h, const uint8_t *is_module, const uint32_t *path,
+static void describe(const struct heap *h, const struct modmap *mm, const uint32_t *path,
 		     const uint32_t *edges, size_t n, uint32_t root, struct where *w)
 {
 	size_t k, from = 0;
@@ -158,10 +205,10 @@ static void describe(const struct heap *h, const uint8_t *is_module, const uint3
 	for (k = n; k-- > 0;) {
 		uint32_t o = path[k];
 
-		if (is_module[h->obj[o].type]) {
+		if (h->obj[o].type < h->ntype && mm->is_module[h->obj[o].type]) {
 			mod = o;
-		} else if (!strcmp(heap_type_name(h, o), "dict")) {
-			mod = module_of_dict(h, is_module, o);
+		} else {
+			mod = module_of_dict(mm, o);
 			ns = mod != HEAP_NONE;
 		}
 		if (mod != HEAP_NONE) {
@@ -316,6 +363,7 @@ int cmd_suspects(int argc, char **argv)
 	struct suspect *sus = NULL;
 	struct json j;
 	uint8_t *is_module = NULL;
+	struct modmap mm = { 0 };
 	uint64_t total = 0;
 	size_t n = 0, i, rows;
 	double threshold, t0;
@@ -348,6 +396,10 @@ int cmd_suspects(int argc, char **argv)
 	}
 	for (i = 0; i < h.ntype; i++)
 		is_module[i] = !strcmp(heap_str(&h, h.types[i].name, NULL), "module");
+	if (modmap_build(&h, is_module, &mm)) {
+		hs_error_set(&err, HS_ENOMEM, "out of memory");
+		goto fail;
+	}
 	human(total, tot, sizeof(tot));
 	if (o.json) {
 		json_init(&j, stdout);
@@ -381,7 +433,7 @@ int cmd_suspects(int argc, char **argv)
 		if (found < 0)
 			goto fail;
 		if (found) {
-			describe(&h, is_module, path, edges, plen, root, &w);
+			describe(&h, &mm, path, edges, plen, root, &w);
 		} else {
 			memset(&w, 0, sizeof(w));
 			snprintf(w.text, sizeof(w.text), "(no path from a root)");
@@ -462,11 +514,13 @@ int cmd_suspects(int argc, char **argv)
 	} else if (n > rows) {
 		printf("\n... %zu more (-n)\n", n - rows);
 	}
+	free(mm.v);
 	free(is_module);
 	free(sus);
 	heap_release(&h);
 	return 0;
 fail:
+	free(mm.v);
 	free(is_module);
 	free(sus);
 	heap_release(&h);

@@ -14,8 +14,8 @@
  * dominator_build() fills h->idom, h->retained and h->reach (see heap.h
  * for what they hold); heap_prepare(h, HEAP_NEED_DOMINATORS, err) calls
  * it.  It is iterative (a 10-million-object chain is fine), allocates a
- * fixed number of arrays (about 28 bytes per reachable object and 4 per
- * edge while it runs, 13 per object kept), never one per object, and
+ * fixed number of arrays (about 32 bytes per object and 4 per reference
+ * while it runs, 12 and one bit per object kept), never one per object, and
  * never writes into the graph's own arrays, so a loaded snapshot's
  * read-only mapping is fine.
  *

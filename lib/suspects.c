@@ -163,7 +163,8 @@ int suspects_find(const struct heap *h, double threshold, uint64_t total,
 	while (f.nwork && rounds++ <= h->nobj)
 		if (look_at(&f, f.work[--f.nwork]))
 			goto oom;
-	qsort(f.out, f.n, sizeof(*f.out), cmp_suspect);
+	if (f.n)
+		qsort(f.out, f.n, sizeof(*f.out), cmp_suspect);
 	*out = f.out;
 	*n = f.n;
 	f.out = NULL;
