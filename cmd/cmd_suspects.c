@@ -37,7 +37,7 @@ const char cmd_usage_suspects[] =
 	"  --no-cache         do not use the layout cache\n";
 
 #define DEFAULT_THRESHOLD 10.0
-#define DEFAULT_ROWS 10
+#define DEFAULT_ROWS	  10
 
 /* 1234567 as "1,234,567". */
 static void grouped(uint64_t v, char *buf, size_t len)
@@ -77,9 +77,9 @@ static const char *short_type(const char *t)
 
 /* Where a suspect is, in words, from its path. */
 struct where {
-	char module[256];	/* module name, "" if the path has none */
-	char expr[512];		/* "pool._pending" after the module, or after the root */
-	char text[1024];	/* "module app attribute `pool._pending`" */
+	char module[256]; /* module name, "" if the path has none */
+	char expr[512];	  /* "pool._pending" after the module, or after the root */
+	char text[1024];  /* "module app attribute `pool._pending`" */
 };
 
 static int edge_is(const struct heap *h, uint32_t name, unsigned kind, const char *text)
@@ -90,9 +90,9 @@ static int edge_is(const struct heap *h, uint32_t name, unsigned kind, const cha
 
 /* Modules and their namespace dicts, sorted by dict. */
 struct modmap {
-	uint64_t *v;		/* dict << 32 | module */
+	uint64_t *v; /* dict << 32 | module */
 	size_t n;
-	const uint8_t *is_module;	/* per type */
+	const uint8_t *is_module; /* per type */
 };
 
 static int cmp_u64(const void *a, const void *b)
@@ -197,7 +197,7 @@ static void describe(const struct heap *h, const struct modmap *mm, const uint32
 {
 	size_t k, from = 0;
 	uint32_t mod = HEAP_NONE;
-	int ns = 0;	/* the current object is a namespace: keys read as attributes */
+	int ns = 0; /* the current object is a namespace: keys read as attributes */
 	char name[300], key[300];
 
 	memset(w, 0, sizeof(*w));
@@ -227,7 +227,8 @@ static void describe(const struct heap *h, const struct modmap *mm, const uint32
 			ns = 1;
 			continue;
 		}
-		if (HEAP_NAME_KIND(e) == HN_VALUE && ns && (id = ident_key(name, key, sizeof(key)))) {
+		if (HEAP_NAME_KIND(e) == HN_VALUE && ns &&
+		    (id = ident_key(name, key, sizeof(key)))) {
 			append(w->expr, sizeof(w->expr), ".");
 			append(w->expr, sizeof(w->expr), id);
 		} else if (HEAP_NAME_KIND(e) == HN_FIELD || HEAP_NAME_KIND(e) == HN_LOCAL) {
@@ -247,8 +248,8 @@ static void describe(const struct heap *h, const struct modmap *mm, const uint32
 
 		if (mod != HEAP_NONE) {
 			if (x[0])
-				snprintf(w->text, sizeof(w->text), "module %s attribute `%s`", w->module,
-					 x);
+				snprintf(w->text, sizeof(w->text), "module %s attribute `%s`",
+					 w->module, x);
 			else
 				snprintf(w->text, sizeof(w->text), "module %s%s", w->module,
 					 ns ? " (its namespace)" : "");
@@ -256,10 +257,10 @@ static void describe(const struct heap *h, const struct modmap *mm, const uint32
 			return;
 		}
 		heap_edge_text(h, h->roots[root].name, name, sizeof(name));
-		snprintf(w->text, sizeof(w->text), "%s%s%s%s%s%s", heap_root_kind_name(h->roots[root].kind),
-			 " root ", heap_str(h, h->roots[root].label, NULL),
-			 h->roots[root].name ? " `" : "", h->roots[root].name ? name : "",
-			 h->roots[root].name ? "`" : "");
+		snprintf(w->text, sizeof(w->text), "%s%s%s%s%s%s",
+			 heap_root_kind_name(h->roots[root].kind), " root ",
+			 heap_str(h, h->roots[root].label, NULL), h->roots[root].name ? " `" : "",
+			 h->roots[root].name ? name : "", h->roots[root].name ? "`" : "");
 		if (x[0]) {
 			append(w->text, sizeof(w->text), " then `");
 			append(w->text, sizeof(w->text), x);
@@ -278,8 +279,8 @@ static void sentence(const struct heap *h, const struct suspect *s, const struct
 	grouped(s->elem_count, cnt, sizeof(cnt));
 	human(s->retained, ret, sizeof(ret));
 	if (s->elem_type != HEAP_NONE && s->elem_count > 1)
-		snprintf(buf, len, "%s at %s holds %s %s objects, %.0f%% of the heap (%s retained)", t,
-			 w->text, cnt,
+		snprintf(buf, len, "%s at %s holds %s %s objects, %.0f%% of the heap (%s retained)",
+			 t, w->text, cnt,
 			 short_type(heap_str(h, h->types[s->elem_type].name, NULL)), pct, ret);
 	else
 		snprintf(buf, len, "%s at %s retains %s, %.0f%% of the heap", t, w->text, ret, pct);
@@ -300,8 +301,8 @@ static void json_brief(struct json *j, const struct heap *h, uint32_t i)
 	json_str(j, sum);
 }
 
-static void print_path(const struct heap *h, const uint32_t *path, const uint32_t *edges,
-		       size_t n, uint32_t root)
+static void print_path(const struct heap *h, const uint32_t *path, const uint32_t *edges, size_t n,
+		       uint32_t root)
 {
 	char name[300], sum[256];
 	size_t k;
@@ -370,8 +371,7 @@ int cmd_suspects(int argc, char **argv)
 	char tot[32], line[1600];
 	int st;
 
-	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_QUERY | OPT_THRESHOLD, argc, argv, &o,
-		      &st))
+	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_QUERY | OPT_THRESHOLD, argc, argv, &o, &st))
 		return st;
 	if (o.by || o.type_name)
 		return cmd_usage_error(c, "suspects: --by and --type are for top and objects");
@@ -416,10 +416,12 @@ int cmd_suspects(int argc, char **argv)
 		json_begin_arr(&j);
 	} else if (!n) {
 		printf("no leak suspects: no object retains more than %g%% of the heap (%s in "
-		       "%zu objects)\n", threshold, tot, h.nobj);
+		       "%zu objects)\n",
+		       threshold, tot, h.nobj);
 	} else {
 		printf("%zu leak suspect%s retaining more than %g%% of the heap (%s in %zu "
-		       "objects):\n", n, n == 1 ? "" : "s", threshold, tot, h.nobj);
+		       "objects):\n",
+		       n, n == 1 ? "" : "s", threshold, tot, h.nobj);
 	}
 	for (i = 0; i < n && i < rows; i++) {
 		const struct suspect *s = &sus[i];
@@ -485,13 +487,13 @@ int cmd_suspects(int argc, char **argv)
 			printf("\n%zu. %s\n", i + 1, line);
 			heap_summary(&h, s->point, sum, 100);
 			printf("   accumulation point: 0x%llx %s %s, retains %llu bytes\n",
-			       (unsigned long long)h.obj[s->point].addr, heap_type_name(&h, s->point),
-			       sum, (unsigned long long)s->retained);
+			       (unsigned long long)h.obj[s->point].addr,
+			       heap_type_name(&h, s->point), sum, (unsigned long long)s->retained);
 			if (s->elem_type != HEAP_NONE) {
 				grouped(s->elem_count, cnt, sizeof(cnt));
 				printf("   elements: %s %s retaining %llu bytes (of %u objects it "
-				       "alone keeps alive)\n", cnt,
-				       heap_str(&h, h.types[s->elem_type].name, NULL),
+				       "alone keeps alive)\n",
+				       cnt, heap_str(&h, h.types[s->elem_type].name, NULL),
 				       (unsigned long long)s->elem_retained, s->children);
 			}
 			if (s->start != s->point) {

@@ -13,14 +13,14 @@
 #include "dominator.h"
 
 struct dom_work {
-	uint32_t n;		/* reached nodes, super-root included */
-	uint32_t *pre;		/* object -> number, HEAP_NONE if unreached */
-	uint32_t *vertex;	/* number -> object (vertex[0] unused) */
-	uint32_t *parent;	/* number -> DFS parent; later the idom */
-	uint32_t *semi;		/* number -> semidominator */
-	uint32_t *label;	/* DFS: next edge; then min semi on the path */
-	uint32_t *anc;		/* linked forest for path compression */
-	uint32_t *rstart;	/* predecessors in numbers: CSR */
+	uint32_t n;	  /* reached nodes, super-root included */
+	uint32_t *pre;	  /* object -> number, HEAP_NONE if unreached */
+	uint32_t *vertex; /* number -> object (vertex[0] unused) */
+	uint32_t *parent; /* number -> DFS parent; later the idom */
+	uint32_t *semi;	  /* number -> semidominator */
+	uint32_t *label;  /* DFS: next edge; then min semi on the path */
+	uint32_t *anc;	  /* linked forest for path compression */
+	uint32_t *rstart; /* predecessors in numbers: CSR */
 	uint32_t *rsrc;
 };
 
@@ -182,7 +182,7 @@ static void semidominators(struct dom_work *w, uint32_t *stack)
 			uint32_t u = w->rsrc[k], c;
 
 			if (u == i)
-				continue;	/* a self-loop says nothing */
+				continue; /* a self-loop says nothing */
 			c = u < i ? u : eval(w, u, stack);
 			if (c < s)
 				s = c;
@@ -390,7 +390,7 @@ int dominator_type_retained(const struct heap *h, uint64_t *per_type, struct hs_
 			onpath[ty]++;
 		}
 		if (depth > nobj)
-			break;		/* cannot happen in a tree; stay in bounds */
+			break; /* cannot happen in a tree; stay in bounds */
 		stack[depth] = c;
 		cursor[depth] = t.start[c];
 		depth++;

@@ -10,12 +10,12 @@
 struct finder {
 	const struct heap *h;
 	struct dominator_tree t;
-	uint64_t big;		/* retained above this: big */
-	uint32_t *work;		/* big objects still to look at */
+	uint64_t big;	/* retained above this: big */
+	uint32_t *work; /* big objects still to look at */
 	size_t nwork, capwork;
 	struct suspect *out;
 	size_t n, cap;
-	uint64_t *type_ret;	/* per type, for the children of one point */
+	uint64_t *type_ret; /* per type, for the children of one point */
 	uint64_t *type_cnt;
 };
 
@@ -106,7 +106,7 @@ static int look_at(struct finder *f, uint32_t v)
 		}
 	}
 	if (nested && h->retained[cur] - nested <= f->big)
-		return 0;	/* its mass is in suspects of their own */
+		return 0; /* its mass is in suspects of their own */
 	s.point = cur;
 	s.retained = h->retained[cur];
 	elements(f, &s);
@@ -132,8 +132,8 @@ static int cmp_suspect(const void *a, const void *b)
 	return x->point < y->point ? -1 : x->point > y->point;
 }
 
-int suspects_find(const struct heap *h, double threshold, uint64_t total,
-		  struct suspect **out, size_t *n, struct hs_error *err)
+int suspects_find(const struct heap *h, double threshold, uint64_t total, struct suspect **out,
+		  size_t *n, struct hs_error *err)
 {
 	struct finder f = { .h = h };
 	size_t i, rounds = 0;

@@ -28,9 +28,9 @@
 #include "snapshot.h"
 #include "tap.h"
 
-#define MAXN 64
-#define MAXE 600
-#define MAXR 12
+#define MAXN   64
+#define MAXE   600
+#define MAXR   12
 #define NTYPES 3
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
@@ -112,7 +112,7 @@ static void generate(struct g *g, enum shape shape)
 		for (k = 0; k < m; k++) {
 			unsigned a = below(g->n);
 
-			add_edge(g, a, below(a + 1), 0);	/* back or self */
+			add_edge(g, a, below(a + 1), 0); /* back or self */
 		}
 		break;
 	default:
@@ -182,8 +182,11 @@ static int build(const struct g *g, struct heap *h, struct hs_error *err)
 
 		if (heap_begin_edges(h, g->src[e], err) ||
 		    heap_add_edge(h, g->dst[e],
-				  HEAP_EDGE(g->weak[e] ? HE_WEAK : k % 5 == 0 ? HE_SCANNED : HE_STRONG,
-					    HN_INDEX, k), err))
+				  HEAP_EDGE(g->weak[e]	 ? HE_WEAK
+					    : k % 5 == 0 ? HE_SCANNED
+							 : HE_STRONG,
+					    HN_INDEX, k),
+				  err))
 			return -1;
 	}
 	for (k = 0; k < g->nr; k++)
@@ -207,7 +210,8 @@ static void reach(const struct g *g, unsigned skip, unsigned char *seen)
 		unsigned v = queue[head++];
 
 		for (k = 0; k < g->ne; k++)
-			if (g->src[k] == v && !g->weak[k] && g->dst[k] != skip && !seen[g->dst[k]]) {
+			if (g->src[k] == v && !g->weak[k] && g->dst[k] != skip &&
+			    !seen[g->dst[k]]) {
 				seen[g->dst[k]] = 1;
 				queue[tail++] = g->dst[k];
 			}
@@ -220,8 +224,8 @@ struct truth {
 	unsigned char dom[MAXN][MAXN];
 	uint32_t idom[MAXN];
 	uint64_t retained[MAXN];
-	uint64_t type_top[NTYPES];	/* the definition */
-	uint64_t type_exact[NTYPES];	/* freed by taking all instances out */
+	uint64_t type_top[NTYPES];   /* the definition */
+	uint64_t type_exact[NTYPES]; /* freed by taking all instances out */
 };
 
 static void brute(const struct g *g, struct truth *t)
@@ -294,8 +298,7 @@ static void brute(const struct g *g, struct truth *t)
 
 /* Compare h's dominators with t; 0 if all agree, else the first
  * disagreement is reported as a diagnostic. */
-static int compare(const struct g *g, const struct heap *h, const struct truth *t,
-		   const char *what)
+static int compare(const struct g *g, const struct heap *h, const struct truth *t, const char *what)
 {
 	unsigned w;
 
@@ -366,9 +369,10 @@ static void random_graphs(void)
 				for (ty = 0; ty < NTYPES; ty++)
 					if (per_type[ty] != t.type_top[ty] ||
 					    per_type[ty] > t.type_exact[ty]) {
-						tap_diag("%s: type %u retained %llu, definition %llu, "
-							 "freed together %llu", what, ty,
-							 (unsigned long long)per_type[ty],
+						tap_diag("%s: type %u retained %llu, definition "
+							 "%llu, "
+							 "freed together %llu",
+							 what, ty, (unsigned long long)per_type[ty],
 							 (unsigned long long)t.type_top[ty],
 							 (unsigned long long)t.type_exact[ty]);
 						bad_type++;
@@ -381,7 +385,8 @@ static void random_graphs(void)
 				size_t n, k;
 				uint64_t cnt, size;
 
-				if (query_histogram(&h, HIST_BY_RETAINED, &st, &n, &cnt, &size, &err)) {
+				if (query_histogram(&h, HIST_BY_RETAINED, &st, &n, &cnt, &size,
+						    &err)) {
 					bad_hist++;
 				} else {
 					for (k = 0; k < n; k++)
@@ -395,10 +400,14 @@ static void random_graphs(void)
 		}
 	tap_ok(!bad_build, "%d random graphs built and their dominators computed", total);
 	for (shape = 0; shape < S_NSHAPES; shape++)
-		tap_ok(!bad_dom[shape], "%s graphs: reachability, idom and retained equal brute "
-		       "force (%d of %d differ)", shape_name[shape], bad_dom[shape], cases);
-	tap_ok(!bad_type, "retained per type: instances without a dominator of their type, "
-	       "never more than freeing them all frees (%d differ)", bad_type);
+		tap_ok(!bad_dom[shape],
+		       "%s graphs: reachability, idom and retained equal brute "
+		       "force (%d of %d differ)",
+		       shape_name[shape], bad_dom[shape], cases);
+	tap_ok(!bad_type,
+	       "retained per type: instances without a dominator of their type, "
+	       "never more than freeing them all frees (%d differ)",
+	       bad_type);
 	tap_ok(!bad_hist, "query_histogram --by retained: the same figures, sorted (%d wrong)",
 	       bad_hist);
 	tap_ok(with_weak > 50 && with_unreach > 100 && with_multi > 100,
@@ -450,14 +459,13 @@ static void from_snapshot(void)
 	unlink(path);
 	rmdir(dir);
 	tap_ok(!bad && ok_hist, "20 graphs loaded from snapshot files (read-only mappings) give "
-	       "the same dominators");
+				"the same dominators");
 }
 
 /* Objects 0..n-1, each of size sz, with the edges shape wants. */
 enum big { CHAIN, CHAIN_REVERSED, DOUBLY, STAR };
 
-static int build_big(struct heap *h, enum big shape, uint32_t n, uint32_t sz,
-		     struct hs_error *err)
+static int build_big(struct heap *h, enum big shape, uint32_t n, uint32_t sz, struct hs_error *err)
 {
 	uint32_t ty, i;
 
@@ -536,16 +544,18 @@ static void big_shapes(void)
 				want_ret = i ? 24 : want;
 			} else {
 				/* pos: distance from the head */
-				want_idom = !pos ? HEAP_NONE
-					: cases[c].shape == CHAIN_REVERSED ? i + 1 : i - 1;
+				want_idom = !pos			       ? HEAP_NONE
+					    : cases[c].shape == CHAIN_REVERSED ? i + 1
+									       : i - 1;
 				want_ret = 24ull * (n - pos);
 			}
 			if (h.idom[i] != want_idom || h.retained[i] != want_ret ||
 			    !heap_reachable(&h, i)) {
 				if (!bad)
-					tap_diag("object %u: idom %d retained %llu, want %d %llu", i,
-						 (int)h.idom[i], (unsigned long long)h.retained[i],
-						 (int)want_idom, (unsigned long long)want_ret);
+					tap_diag("object %u: idom %d retained %llu, want %d %llu",
+						 i, (int)h.idom[i],
+						 (unsigned long long)h.retained[i], (int)want_idom,
+						 (unsigned long long)want_ret);
 				bad++;
 			}
 		}
@@ -566,8 +576,8 @@ static void edges_of_use(void)
 	int ok;
 
 	heap_init(&h);
-	ok = !heap_finish(&h, &err) && !heap_prepare(&h, HEAP_NEED_DOMINATORS, &err) &&
-	     h.idom && h.retained && !heap_reachable(&h, 0);
+	ok = !heap_finish(&h, &err) && !heap_prepare(&h, HEAP_NEED_DOMINATORS, &err) && h.idom &&
+	     h.retained && !heap_reachable(&h, 0);
 	tap_ok(ok, "an empty graph: dominators computed, nothing reachable");
 	heap_release(&h);
 	ok = !h.idom && !h.retained && !h.reach;
@@ -605,15 +615,15 @@ static void edges_of_use(void)
 	}
 	ok = !heap_prepare(&h, HEAP_NEED_DOMINATORS, &err) && h.retained[0] == 60 &&
 	     h.retained[1] == 50 && h.retained[2] == 30 && h.retained[3] == 0 &&
-	     h.idom[0] == HEAP_NONE && h.idom[1] == 0 && h.idom[2] == 1 &&
-	     h.idom[3] == HEAP_NONE && !heap_reachable(&h, 3) && heap_reachable(&h, 2);
+	     h.idom[0] == HEAP_NONE && h.idom[1] == 0 && h.idom[2] == 1 && h.idom[3] == HEAP_NONE &&
+	     !heap_reachable(&h, 3) && heap_reachable(&h, 2);
 	tap_ok(ok, "scanned edges are followed, weak ones not: the weakly held object is "
-	       "unreachable, retains 0, has no dominator");
+		   "unreachable, retains 0, has no dominator");
 	ok = !dominator_tree_build(&h, &t, &err) && t.start[5] - t.start[4] == 1 &&
 	     t.kids[t.start[4]] == 0 && t.start[1] - t.start[0] == 1 && t.kids[t.start[0]] == 1 &&
 	     t.start[5] == 3 && dominator_type_retained(&h, per, &err) == 0 && per[0] == 60;
 	tap_ok(ok, "the tree as child lists: the super-root's child, one child each, "
-	       "unreachable left out; per type 60");
+		   "unreachable left out; per type 60");
 	dominator_tree_release(&t);
 	heap_release(&h);
 }
