@@ -77,9 +77,11 @@ static const char *short_type(const char *t)
 
 /* Where a suspect is, in words, from its path. */
 struct where {
-	char module[256]; /* module name, "" if the path has none */
-	char expr[512];	  /* "pool._pending" after the module, or after the root */
-	char text[1024];  /* "module app attribute `pool._pending`" */
+	char module[256];  /* module name, "" if the path has none */
+	char expr[512];	   /* "pool._pending" after the module, or after the root */
+	char text[1024];   /* "module app attribute `pool._pending`" */
+	char subject[300]; /* the point itself when it is a module or its
+			    * namespace: "the namespace of module app" */
 };
 
 static int edge_is(const struct heap *h, uint32_t name, unsigned kind, const char *text)
@@ -251,22 +253,25 @@ static void describe(const struct heap *h, const struct modmap *mm, const uint32
 				snprintf(w->text, sizeof(w->text), "module %s attribute `%s`",
 					 w->module, x);
 			else
-				snprintf(w->text, sizeof(w->text), "module %s%s", w->module,
-					 ns ? " (its namespace)" : "");
+				snprintf(w->subject, sizeof(w->subject), "%smodule %s",
+					 ns ? "the namespace of " : "", w->module);
+			if (!x[0])
+				snprintf(w->text, sizeof(w->text), "%s", w->subject);
 			memmove(w->expr, x, strlen(x) + 1);
 			return;
 		}
-		heap_edge_text(h, h->roots[root].name, name, sizeof(name));
-		snprintf(w->text, sizeof(w->text), "%s%s%s%s%s%s",
-			 heap_root_kind_name(h->roots[root].kind), " root ",
-			 heap_str(h, h->roots[root].label, NULL), h->roots[root].name ? " `" : "",
-			 h->roots[root].name ? name : "", h->roots[root].name ? "`" : "");
-		if (x[0]) {
-			append(w->text, sizeof(w->text), " then `");
-			append(w->text, sizeof(w->text), x);
-			append(w->text, sizeof(w->text), "`");
-		}
-		memmove(w->expr, x, strlen(x) + 1);
+		/* no module: "`cache['items']` from root 'thread 12 frame f (a.py:3)'" */
+		name[0] = '\0';
+		if (h->roots[root].name)
+			heap_edge_text(h, h->roots[root].name, name, sizeof(name));
+		append(name, sizeof(name), name[0] ? w->expr : x);
+		memmove(w->expr, name, strlen(name) + 1);
+		if (name[0])
+			snprintf(w->text, sizeof(w->text), "`%.300s` from root '%.300s'", name,
+				 heap_str(h, h->roots[root].label, NULL));
+		else
+			snprintf(w->text, sizeof(w->text), "root '%.300s'",
+				 heap_str(h, h->roots[root].label, NULL));
 	}
 }
 
@@ -276,14 +281,19 @@ static void sentence(const struct heap *h, const struct suspect *s, const struct
 	char cnt[32], ret[32];
 	const char *t = short_type(heap_type_name(h, s->point));
 
+	char what[1400];
+
 	grouped(s->elem_count, cnt, sizeof(cnt));
 	human(s->retained, ret, sizeof(ret));
-	if (s->elem_type != HEAP_NONE && s->elem_count > 1)
-		snprintf(buf, len, "%s at %s holds %s %s objects, %.0f%% of the heap (%s retained)",
-			 t, w->text, cnt,
-			 short_type(heap_str(h, h->types[s->elem_type].name, NULL)), pct, ret);
+	if (w->subject[0])
+		snprintf(what, sizeof(what), "%s", w->subject);
 	else
-		snprintf(buf, len, "%s at %s retains %s, %.0f%% of the heap", t, w->text, ret, pct);
+		snprintf(what, sizeof(what), "%s at %s", t, w->text);
+	if (s->elem_type != HEAP_NONE && s->elem_count > 1)
+		snprintf(buf, len, "%s holds %s %s objects, %.0f%% of the heap (%s retained)", what,
+			 cnt, short_type(heap_str(h, h->types[s->elem_type].name, NULL)), pct, ret);
+	else
+		snprintf(buf, len, "%s retains %s, %.0f%% of the heap", what, ret, pct);
 }
 
 static void json_brief(struct json *j, const struct heap *h, uint32_t i)
