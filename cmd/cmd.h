@@ -27,6 +27,7 @@ struct cmd_opts {
 	const char *type_name;		/* objects --type */
 	const char *by;			/* top --by */
 	const char *format;		/* export --format */
+	double threshold;		/* suspects --threshold: percent, 0 = default */
 	long limit;			/* -n: rows shown, -1 = the default */
 	const char *source2;		/* diff: the NEW snapshot FILE */
 	double interval;		/* watch --interval, seconds (0: default) */
@@ -52,6 +53,7 @@ enum cmd_opt_flags {
 	OPT_FORMAT = 1 << 8,	/* --format */
 	OPT_SOURCE2 = 1 << 9,	/* then a second FILE (diff) */
 	OPT_WATCH = 1 << 10,	/* --interval, --count */
+	OPT_THRESHOLD = 1 << 11,	/* --threshold PCT */
 };
 
 /* A capture session: attached target and its interpreter. */
@@ -85,6 +87,12 @@ void session_close(struct session *s);
  * there. */
 void cmd_test_hook(const char *where);
 
+/* Seconds on the monotonic clock; with HEAPSCOPE_TIMING=1 in the
+ * environment, cmd_timing prints how long phase took since then on
+ * stderr (for the benchmarks). */
+double cmd_clock(void);
+void cmd_timing(const char *phase, double since);
+
 /* Print err as "heapscope: msg" + "hint: ..." and return its exit status. */
 int cmd_fail(const struct hs_error *err);
 int cmd_usage_error(const struct command *c, const char *fmt, ...)
@@ -114,6 +122,9 @@ int cmd_garbage(int argc, char **argv);
 extern const char cmd_usage_diff[], cmd_usage_watch[], cmd_usage_garbage[];
 extern const char cmd_usage_snapshot[], cmd_usage_top[], cmd_usage_show[], cmd_usage_path[],
 	cmd_usage_objects[], cmd_usage_export[];
+
+int cmd_suspects(int argc, char **argv);
+extern const char cmd_usage_suspects[];
 
 int cmd_info(int argc, char **argv);
 int cmd_stacks(int argc, char **argv);

@@ -44,12 +44,17 @@ const char cmd_usage_snapshot[] =
 	CAPTURE_HELP;
 
 const char cmd_usage_top[] =
-	"usage: heapscope top [--by count|size] [-n N] [--json] PID|FILE\n"
+	"usage: heapscope top [--by count|size|retained] [-n N] [--json] PID|FILE\n"
 	"\n"
 	"Objects per type: count, total size (as sys.getsizeof), share of the\n"
-	"heap, cumulative share, and the largest object of the type.\n"
+	"heap, cumulative share, and the largest object of the type.  With\n"
+	"--by retained, also what freeing all instances of the type would free\n"
+	"(instances inside another instance of the type counted once) and its\n"
+	"share; these overlap across types (a list's include its items), so the\n"
+	"cumulative share is left out.\n"
 	"\n"
-	"  --by=count|size    sort by count (default) or total size\n"
+	"  --by=count|size|retained\n"
+	"                     sort by count (default), total size or retained size\n"
 	"  -n N               show the first N types (default 20)\n"
 	SOURCE_HELP;
 
@@ -57,6 +62,9 @@ const char cmd_usage_show[] =
 	"usage: heapscope show [-n N] [--json] PID|FILE ADDRESS\n"
 	"\n"
 	"One object: type, size, refcount, value, why it is a root if it is one,\n"
+	"its retained size (what would be freed with it) and its immediate\n"
+	"dominator (the nearest object every chain from a root to it goes\n"
+	"through; \"root\" when no single object keeps it alive),\n"
 	"the objects it refers to and those that refer to it, each with the name\n"
 	"of the reference ('.attr', \"['key']\", '[3]', '__dict__').\n"
 	"\n"
@@ -204,6 +212,24 @@ int cmd_snapshot(int argc, char **argv)
 
 /* ---- top ---- */
 
+/* The table by retained size: shares of retained sizes overlap, so no
+ * cumulative column. */
+static void top_retained(const struct heap *h, const struct type_stat *ts, size_t rows,
+			 uint64_t count, uint64_t size)
+{
+	size_t i;
+
+	printf("%10s %5s %12s %5s %12s %5s %9s  %s\n", "count", "%", "size", "%", "retained", "%",
+	       "max", "type");
+	for (i = 0; i < rows; i++)
+		printf("%10llu %5.1f %12llu %5.1f %12llu %5.1f %9llu  %s\n",
+		       (unsigned long long)ts[i].count, count ? 100.0 * ts[i].count / count : 0.0,
+		       (unsigned long long)ts[i].size, size ? 100.0 * ts[i].size / size : 0.0,
+		       (unsigned long long)ts[i].retained,
+		       size ? 100.0 * ts[i].retained / size : 0.0, (unsigned long long)ts[i].max,
+		       heap_str(h, h->types[ts[i].type].name, NULL));
+}
+
 int cmd_top(int argc, char **argv)
 {
 	const struct command *c = cmd_find("top");
@@ -215,20 +241,36 @@ int cmd_top(int argc, char **argv)
 	uint64_t count, size, cum = 0;
 	enum hist_order by = HIST_BY_COUNT;
 	char sz[32];
+	double t0;
 	int st;
 
 	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_QUERY, argc, argv, &o, &st))
 		return st;
 	if (o.by && !strcmp(o.by, "size"))
 		by = HIST_BY_SIZE;
+	else if (o.by && !strcmp(o.by, "retained"))
+		by = HIST_BY_RETAINED;
 	else if (o.by && strcmp(o.by, "count"))
-		return cmd_usage_error(c, "top: --by wants count or size, not '%s'", o.by);
+		return cmd_usage_error(c, "top: --by wants count, size or retained, not '%s'",
+				       o.by);
+	t0 = cmd_clock();
 	if ((st = source_open(&o, &h)))
 		return st;
+	cmd_timing("load", t0);
+	/* dominators cost a pass over the whole graph: only when asked */
+	t0 = cmd_clock();
+	if (by == HIST_BY_RETAINED && heap_prepare(&h, HEAP_NEED_DOMINATORS, &err)) {
+		heap_release(&h);
+		return cmd_fail(&err);
+	}
+	if (by == HIST_BY_RETAINED)
+		cmd_timing("dominators", t0);
+	t0 = cmd_clock();
 	if (query_histogram(&h, by, &ts, &n, &count, &size, &err)) {
 		heap_release(&h);
 		return cmd_fail(&err);
 	}
+	cmd_timing("histogram", t0);
 	rows = o.limit >= 0 ? (size_t)o.limit : 20;
 	if (rows > n)
 		rows = n;
@@ -263,6 +305,10 @@ int cmd_top(int argc, char **argv)
 			json_uint(&j, ts[i].size);
 			json_key(&j, "max");
 			json_uint(&j, ts[i].max);
+			if (by == HIST_BY_RETAINED) {
+				json_key(&j, "retained");
+				json_uint(&j, ts[i].retained);
+			}
 			json_end_obj(&j);
 		}
 		json_end_arr(&j);
@@ -272,8 +318,13 @@ int cmd_top(int argc, char **argv)
 		human(size, sz, sizeof(sz));
 		printf("%llu objects, %zu types, %s (%llu bytes)\n", (unsigned long long)count, n, sz,
 		       (unsigned long long)size);
-		printf("%10s %5s %12s %5s %5s %9s  %s\n", "count", "%", "size", "%", "cum%", "max",
-		       "type");
+		if (by == HIST_BY_RETAINED) {
+			top_retained(&h, ts, rows, count, size);
+			rows = 0;
+		} else {
+			printf("%10s %5s %12s %5s %5s %9s  %s\n", "count", "%", "size", "%", "cum%",
+			       "max", "type");
+		}
 		for (i = 0; i < rows; i++) {
 			uint64_t key = by == HIST_BY_SIZE ? ts[i].size : ts[i].count;
 			uint64_t tot = by == HIST_BY_SIZE ? size : count;
@@ -304,8 +355,10 @@ static uint32_t find_obj(const struct command *c, struct heap *h, const char *s,
 		*st = cmd_usage_error(c, "%s: '%s' is not an address", c->name, s);
 		return HEAP_NONE;
 	}
-	/* show lists referrers: it needs the reverse edges too */
-	if (heap_prepare(h, HEAP_NEED_INDEX | (c->run == cmd_show ? HEAP_NEED_REVERSE : 0),
+	/* show lists referrers and the dominator: it needs the reverse edges
+	 * and the dominator tree too */
+	if (heap_prepare(h, HEAP_NEED_INDEX |
+			 (c->run == cmd_show ? HEAP_NEED_REVERSE | HEAP_NEED_DOMINATORS : 0),
 			 &err)) {
 		*st = cmd_fail(&err);
 		return HEAP_NONE;
@@ -378,6 +431,36 @@ static void json_edge(struct json *j, const struct heap *h, uint32_t edge, uint3
 	json_end_obj(j);
 }
 
+static uint64_t total_size(const struct heap *h)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < h->nobj; i++)
+		sum += heap_size(h, (uint32_t)i);
+	return sum;
+}
+
+/* "retained", "reachable" and "dominator": {object}, "root" (the
+ * super-root: no single object keeps it alive) or null (unreachable). */
+static void json_dominator(struct json *j, const struct heap *h, uint32_t i)
+{
+	json_key(j, "retained");
+	json_uint(j, h->retained[i]);
+	json_key(j, "reachable");
+	json_bool(j, heap_reachable(h, i));
+	json_key(j, "dominator");
+	if (!heap_reachable(h, i)) {
+		json_null(j);
+	} else if (h->idom[i] == HEAP_NONE || h->idom[i] >= h->nobj) {
+		json_str(j, "root");
+	} else {
+		json_begin_obj(j);
+		json_obj_brief(j, h, h->idom[i]);
+		json_end_obj(j);
+	}
+}
+
 static void show_json(const struct heap *h, uint32_t i, size_t limit)
 {
 	struct json j;
@@ -392,6 +475,7 @@ static void show_json(const struct heap *h, uint32_t i, size_t limit)
 	json_key(&j, "value");
 	json_value(&j, h, i);
 	json_flags(&j, h, i);
+	json_dominator(&j, h, i);
 	json_key(&j, "roots");
 	json_begin_arr(&j);
 	for (k = 0; k < h->nroot; k++) {
@@ -426,6 +510,34 @@ static void show_json(const struct heap *h, uint32_t i, size_t limit)
 	json_end(&j);
 }
 
+static void show_dominator(const struct heap *h, uint32_t i)
+{
+	uint64_t total = total_size(h);
+	uint32_t d = h->idom[i];
+	char sum[256], sz[32];
+
+	if (!heap_reachable(h, i)) {
+		printf("  retained: 0 bytes (not reachable from any root: garbage the next "
+		       "collection may free)\n");
+		return;
+	}
+	sz[0] = '\0';
+	if (h->retained[i] >= 10240) {
+		human(h->retained[i], sz, sizeof(sz) - 2);
+		strcat(sz, ", ");
+	}
+	printf("  retained: %llu bytes (%s%.1f%% of the heap)\n",
+	       (unsigned long long)h->retained[i], sz,
+	       total ? 100.0 * h->retained[i] / total : 0.0);
+	if (d == HEAP_NONE || d >= h->nobj) {
+		printf("  dominator: root (no single object keeps it alive)\n");
+		return;
+	}
+	heap_summary(h, d, sum, 120);
+	printf("  dominator: 0x%llx  %s  %s\n", (unsigned long long)h->obj[d].addr,
+	       heap_type_name(h, d), sum);
+}
+
 static void show_text(const struct heap *h, uint32_t i, size_t limit)
 {
 	char sum[512], name[300];
@@ -441,6 +553,7 @@ static void show_text(const struct heap *h, uint32_t i, size_t limit)
 		if (h->flags[i] & (1u << b))
 			printf(" %s", flag_names[b]);
 	putchar('\n');
+	show_dominator(h, i);
 	for (k = 0; k < h->nroot; k++)
 		if (h->roots[k].obj == i) {
 			heap_edge_text(h, h->roots[k].name, name, sizeof(name));

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "cmd.h"
 #include "layout.h"
@@ -74,6 +75,7 @@ enum {
 	O_FORMAT,
 	O_INTERVAL,
 	O_COUNT,
+	O_THRESHOLD,
 };
 
 /* "512M", "2G", "1000000": bytes; -1 if not a size. */
@@ -120,6 +122,7 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "interval", required_argument, NULL, O_INTERVAL },
 		{ "count", required_argument, NULL, O_COUNT },
+		{ "threshold", required_argument, NULL, O_THRESHOLD },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch, src;
@@ -189,6 +192,22 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 			if (!(flags & OPT_FORMAT))
 				goto bad;
 			o->format = optarg;
+			break;
+		case O_THRESHOLD:
+			if (!(flags & OPT_THRESHOLD))
+				goto bad;
+			{
+				char *end;
+
+				o->threshold = strtod(optarg, &end);
+				if (end == optarg || (*end && strcmp(end, "%")) ||
+				    !(o->threshold > 0 && o->threshold <= 100)) {
+					*status = cmd_usage_error(c, "--threshold wants a percentage "
+								  "above 0 and up to 100, not '%s'",
+								  optarg);
+					return -1;
+				}
+			}
 			break;
 		case O_TYPE:
 			if (!(flags & OPT_QUERY))
@@ -357,4 +376,20 @@ void session_close(struct session *s)
 		pyproc_release(&s->py);
 	target_close(s->t);
 	memset(s, 0, sizeof(*s));
+}
+
+double cmd_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void cmd_timing(const char *phase, double since)
+{
+	const char *t = getenv("HEAPSCOPE_TIMING");
+
+	if (t && *t && strcmp(t, "0"))
+		fprintf(stderr, "heapscope: timing: %s %.3f ms\n", phase, (cmd_clock() - since) * 1e3);
 }

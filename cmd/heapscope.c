@@ -48,6 +48,8 @@ const struct command commands[] = {
 	{ "show", cmd_show, "one object: value, referents and referrers", cmd_usage_show },
 	{ "path", cmd_path, "why an object is alive: the chain from a root", cmd_usage_path },
 	{ "objects", cmd_objects, "every object of a type", cmd_usage_objects },
+	{ "suspects", cmd_suspects, "leak suspects: what keeps most of the heap alive",
+	  cmd_usage_suspects },
 	{ "export", cmd_export, "write the heap graph in another tool's format (meliae)",
 	  cmd_usage_export },
 	{ "diff", cmd_diff, "what grew between two snapshots: per type, new objects, paths",

@@ -1,4 +1,5 @@
 #include "config.h"
+#include <math.h>
 #include <string.h>
 #include "json.h"
 
@@ -162,4 +163,14 @@ void json_end(struct json *j)
 {
 	fputc('\n', j->f);
 	fflush(j->f);
+}
+
+void json_double(struct json *j, double v)
+{
+	if (!isfinite(v)) {
+		json_null(j);
+		return;
+	}
+	sep(j);
+	fprintf(j->f, "%.6g", v);
 }

@@ -36,6 +36,8 @@ void json_int(struct json *j, long long v);
 void json_uint(struct json *j, unsigned long long v);
 void json_bool(struct json *j, int v);
 void json_null(struct json *j);
+/* A number with up to 6 significant digits; null if not finite. */
+void json_double(struct json *j, double v);
 /* "0x..." string */
 void json_hex(struct json *j, uint64_t v);
 /* Finish: newline and flush. */

@@ -5,3 +5,4 @@ heapscope_SOURCES = cmd/heapscope.c cmd/cmd.h cmd/cmd_info.c cmd/cmd_stacks.c \
 	cmd/cmd_growth.c cmd/cmd_garbage.c
 heapscope_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(srcdir)/ui -DHS_DATADIR='"$(pkgdatadir)"' -DHS_SRCDIR='"$(abs_srcdir)"'
 heapscope_LDADD = ui/libheapscope-ui.a $(HS_LIBS) $(NCURSESW_LIBS)
+heapscope_SOURCES += cmd/cmd_suspects.c

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include "dominator.h"
 #include "heap.h"
 
 static void vec_init(struct heap_vec *v, size_t elem)
@@ -66,6 +67,9 @@ void heap_release(struct heap *h)
 	free(h->rev_src);
 	free(h->rev_edge);
 	free(h->type_objs);
+	free(h->idom);
+	free(h->retained);
+	free(h->reach);
 	if (h->mapping)
 		munmap(h->mapping, h->mapping_len);
 	memset(h, 0, sizeof(*h));
@@ -429,6 +433,8 @@ int heap_prepare(struct heap *h, unsigned need, struct hs_error *err)
 	if (need & HEAP_NEED_REVERSE && !h->rev_start && heap_build_reverse(h, err))
 		return -1;
 	if (need & HEAP_NEED_INDEX && !h->addr_slots && heap_build_index(h, err))
+		return -1;
+	if (need & HEAP_NEED_DOMINATORS && !h->idom && dominator_build(h, err))
 		return -1;
 	return 0;
 }

@@ -11,7 +11,9 @@
  *   types[]               one per distinct ob_type;
  *   names[]               interned edge names (offsets into strings);
  *   roots[]               why an object is a root, with a label;
- *   strings               one blob of length-prefixed byte strings.
+ *   strings               one blob of length-prefixed byte strings;
+ *   idom/retained/reach   the dominator tree and retained sizes, built on
+ *                         demand (HEAP_NEED_DOMINATORS, dominator.h).
  * The same arrays are what a snapshot file holds (snapshot.c), so a loaded
  * snapshot points straight into its mapping.
  *
@@ -20,6 +22,23 @@
  * string offsets are not checked, and heap_str reads a bad one as "";
  * edge_start is non-decreasing and ends at nedge.  snapshot_load() checks
  * all of them.
+ *
+ * Dominators (once HEAP_NEED_DOMINATORS is prepared), from one super-root
+ * whose children are all roots[] objects, over strong and scanned edges
+ * (never weak ones):
+ *   reach[i / 8] bit i % 8   i is reachable from a root (heap_reachable);
+ *   idom[i]      the object index of i's immediate dominator, or
+ *                HEAP_NONE when that is the super-root (no single object
+ *                keeps i alive) and for unreachable objects;
+ *   retained[i]  bytes freed if i went: the sum of heap_size() over i's
+ *                dominator subtree, i included (>= heap_size(i)); 0 for
+ *                unreachable objects (garbage: they keep nothing alive
+ *                that a root needs).
+ * For reachable i with idom[i] = d != HEAP_NONE: d is reachable, d's
+ * retained >= i's + heap_size(d), and following idom from i ends at
+ * HEAP_NONE within nobj steps.  They are computed in memory (also for a
+ * loaded snapshot, whose mapping stays read-only) and freed by
+ * heap_release.
  */
 #ifndef HS_HEAP_H
 #define HS_HEAP_H
@@ -199,6 +218,10 @@ struct heap {
 	size_t mapping_len;
 	uint64_t *type_objs;	/* object << 32 | type, sorted (heap_type_of_obj) */
 	size_t ntype_objs;
+	/* HEAP_NEED_DOMINATORS: see the invariants at the top */
+	uint32_t *idom;
+	uint64_t *retained;
+	uint8_t *reach;
 };
 
 /* Start an empty graph. */
@@ -240,6 +263,7 @@ int heap_finish(struct heap *h, struct hs_error *err);
 enum heap_need {
 	HEAP_NEED_REVERSE = 1 << 0,	/* rev_start, rev_src, rev_edge */
 	HEAP_NEED_INDEX = 1 << 1,	/* heap_lookup */
+	HEAP_NEED_DOMINATORS = 1 << 2,	/* idom, retained, reach (dominator.h) */
 };
 /* Build what need asks for and is not there yet.  0, or -1 with err. */
 int heap_prepare(struct heap *h, unsigned need, struct hs_error *err);
@@ -255,6 +279,12 @@ int heap_build_index(struct heap *h, struct hs_error *err);
  * an offset outside the blob. */
 const char *heap_str(const struct heap *h, uint32_t off, size_t *len);
 uint64_t heap_size(const struct heap *h, uint32_t i);
+/* 1 if object i is reachable from a root over non-weak edges; needs
+ * HEAP_NEED_DOMINATORS (0 for every object before). */
+static inline int heap_reachable(const struct heap *h, uint32_t i)
+{
+	return h->reach && i < h->nobj && (h->reach[i >> 3] >> (i & 7)) & 1;
+}
 const char *heap_type_name(const struct heap *h, uint32_t i);
 /* The types[] index of which object i is the type object, or HEAP_NONE. */
 uint32_t heap_type_of_obj(const struct heap *h, uint32_t i);

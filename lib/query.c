@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dominator.h"
 #include "query.h"
 
 struct sort_ctx {
@@ -18,8 +19,10 @@ static int cmp_stat(const void *a, const void *b, void *arg)
 	const struct sort_ctx *c = arg;
 	const struct heap *sort_heap = c->h;
 	enum hist_order sort_by = c->by;
-	uint64_t kx = sort_by == HIST_BY_SIZE ? x->size : x->count;
-	uint64_t ky = sort_by == HIST_BY_SIZE ? y->size : y->count;
+	uint64_t kx = sort_by == HIST_BY_SIZE ? x->size : sort_by == HIST_BY_RETAINED ? x->retained
+										    : x->count;
+	uint64_t ky = sort_by == HIST_BY_SIZE ? y->size : sort_by == HIST_BY_RETAINED ? y->retained
+										    : y->count;
 
 	if (kx != ky)
 		return kx < ky ? 1 : -1;
@@ -30,11 +33,23 @@ static int cmp_stat(const void *a, const void *b, void *arg)
 int query_histogram(const struct heap *h, enum hist_order by, struct type_stat **out,
 		    size_t *n, uint64_t *count, uint64_t *size, struct hs_error *err)
 {
-	struct type_stat *s = calloc(h->ntype ? h->ntype : 1, sizeof(*s));
+	struct type_stat *s;
+	uint64_t *ret = NULL;
 	size_t i, k = 0;
 
+	if (by == HIST_BY_RETAINED && !h->idom)
+		return hs_error_set(err, HS_EINTERNAL, "retained sizes were not computed");
+	s = calloc(h->ntype ? h->ntype : 1, sizeof(*s));
 	if (!s)
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	if (h->idom) {
+		ret = malloc((h->ntype ? h->ntype : 1) * sizeof(*ret));
+		if (!ret || dominator_type_retained(h, ret, err)) {
+			free(ret);
+			free(s);
+			return hs_error_set(err, HS_ENOMEM, "out of memory");
+		}
+	}
 	*count = *size = 0;
 	for (i = 0; i < h->nobj; i++) {
 		struct type_stat *t = &s[h->obj[i].type];
@@ -50,8 +65,10 @@ int query_histogram(const struct heap *h, enum hist_order by, struct type_stat *
 	for (i = 0; i < h->ntype; i++)
 		if (s[i].count) {
 			s[k] = s[i];
+			s[k].retained = ret ? ret[i] : 0;
 			s[k++].type = (uint32_t)i;
 		}
+	free(ret);
 	{
 		struct sort_ctx c = { .h = h, .by = by };
 

@@ -14,15 +14,22 @@ struct type_stat {
 	uint64_t count;
 	uint64_t size;
 	uint64_t max;
+	/* what freeing every instance together frees, as MAT's histogram
+	 * counts it (dominator_type_retained); 0 unless the dominators are
+	 * there (heap_prepare with HEAP_NEED_DOMINATORS) */
+	uint64_t retained;
 };
 
 enum hist_order {
 	HIST_BY_COUNT,
 	HIST_BY_SIZE,
+	HIST_BY_RETAINED,	/* needs HEAP_NEED_DOMINATORS prepared */
 };
 
 /* Objects per type, sorted (ties by name).  *out is malloc'ed (caller
- * frees), *n its length; totals in *count and *size.  -1 on OOM. */
+ * frees), *n its length; totals in *count and *size.  Each retained is
+ * filled when h->idom is there (it costs a walk of the dominator tree);
+ * HIST_BY_RETAINED without it fails with HS_EINTERNAL.  -1 on OOM. */
 int query_histogram(const struct heap *h, enum hist_order by, struct type_stat **out,
 		    size_t *n, uint64_t *count, uint64_t *size, struct hs_error *err);
 

@@ -17,6 +17,9 @@ check_PROGRAMS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/
 check_PROGRAMS += tests/unit-garbage
 tests_unit_garbage_SOURCES = tests/unit-garbage.c tests/tap.h
 tests_unit_garbage_LDADD = $(HS_LIBS)
+check_PROGRAMS += tests/unit-dominator
+tests_unit_dominator_SOURCES = tests/unit-dominator.c tests/tap.h
+tests_unit_dominator_LDADD = $(HS_LIBS)
 tests_unit_linetable_SOURCES = tests/unit-linetable.c tests/tap.h
 tests_unit_linetable_LDADD = $(HS_LIBS)
 tests_unit_layout_SOURCES = tests/unit-layout.c tests/tap.h
@@ -43,7 +46,9 @@ HS_PY_TESTS = \
 	tests/test_browser.py \
 	tests/test_garbage.py \
 	tests/test_growth.py
+HS_PY_TESTS += tests/test_retained.py
 
+TESTS += tests/unit-dominator
 TESTS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/unit-snapshot tests/unit-walk \
 	$(HS_PY_TESTS)
 TESTS += tests/unit-garbage

@@ -25,6 +25,7 @@
 #include "heap.h"
 #include "query.h"
 #include "snapshot.h"
+#include "suspects.h"
 #include "tap.h"
 
 static char tmpdir[PATH_MAX];
@@ -609,7 +610,7 @@ static uint64_t file_checksum(const unsigned char *p, size_t len)
 
 /* Every reader over a graph that loaded: must not crash, and every
  * string it hands out must be terminated inside the blob. */
-static int walk_readers(const struct heap *h)
+static int walk_readers(struct heap *h)
 {
 	struct hs_error err = HS_ERROR_INIT;
 	struct type_stat *st;
@@ -658,6 +659,23 @@ static int walk_readers(const struct heap *h)
 	else
 		free(st);
 	bad += cnt != h->nobj;
+	/* the dominator tree: a dominator retains more than what it dominates */
+	if (heap_prepare(h, HEAP_NEED_DOMINATORS, &err)) {
+		bad++;
+	} else {
+		struct suspect *sus = NULL;
+
+		st = NULL;
+		for (i = 0; i < h->nobj; i++)
+			bad += heap_reachable(h, (uint32_t)i) && h->idom[i] != HEAP_NONE &&
+			       (h->idom[i] >= h->nobj || h->retained[h->idom[i]] < h->retained[i]);
+		if (query_histogram(h, HIST_BY_RETAINED, &st, &n, &cnt, &size, &err) ||
+		    suspects_find(h, 0.01, 0, &sus, &n, &err))
+			bad++;
+		else
+			free(sus);
+		free(st);
+	}
 	return bad;
 }
 

@@ -1,0 +1,403 @@
+/*
+ * dominator.c - dominator tree and retained sizes (semi-NCA).
+ *
+ * Everything runs on depth-first numbers 0..n-1 (0 the super-root), so
+ * the inner loops touch small dense arrays instead of object indexes
+ * spread over the graph.  No recursion anywhere: the depth-first search
+ * keeps its place in each node's edge list in an array, path compression
+ * collects its path in another.
+ */
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include "dominator.h"
+
+struct dom_work {
+	uint32_t n;	  /* reached nodes, super-root included */
+	uint32_t *pre;	  /* object -> number, HEAP_NONE if unreached */
+	uint32_t *vertex; /* number -> object (vertex[0] unused) */
+	uint32_t *parent; /* number -> DFS parent; later the idom */
+	uint32_t *semi;	  /* number -> semidominator */
+	uint32_t *label;  /* DFS: next edge; then min semi on the path */
+	uint32_t *anc;	  /* linked forest for path compression */
+	uint32_t *rstart; /* predecessors in numbers: CSR */
+	uint32_t *rsrc;
+};
+
+static void work_release(struct dom_work *w)
+{
+	free(w->pre);
+	free(w->vertex);
+	free(w->parent);
+	free(w->semi);
+	free(w->label);
+	free(w->anc);
+	free(w->rstart);
+	free(w->rsrc);
+	memset(w, 0, sizeof(*w));
+}
+
+static int followed(const struct heap *h, uint32_t e)
+{
+	return HEAP_EDGE_KIND(h->edge_name[e]) != HE_WEAK && h->edge_dst[e] < h->nobj;
+}
+
+/* Number the objects reachable from the roots in depth-first preorder.
+ * label[] is each open node's cursor in its edge list. */
+static void dfs(const struct heap *h, struct dom_work *w)
+{
+	uint32_t *pre = w->pre, *vertex = w->vertex, *parent = w->parent;
+	uint32_t *next = w->label, n = 1;
+	size_t r;
+
+	vertex[0] = HEAP_NONE;
+	parent[0] = 0;
+	for (r = 0; r < h->nroot; r++) {
+		uint32_t o = h->roots[r].obj, cur;
+
+		if (o >= h->nobj || pre[o] != HEAP_NONE)
+			continue;
+		pre[o] = n;
+		vertex[n] = o;
+		parent[n] = 0;
+		next[n] = h->edge_start[o];
+		cur = n++;
+		/* each turn moves one cursor forward or closes one node */
+		while (cur) {
+			uint32_t v = vertex[cur], e = next[cur], end = h->edge_start[v + 1], d;
+
+			while (e < end && (!followed(h, e) || pre[h->edge_dst[e]] != HEAP_NONE))
+				e++;
+			if (e >= end) {
+				next[cur] = end;
+				cur = parent[cur];
+				continue;
+			}
+			next[cur] = e + 1;
+			d = h->edge_dst[e];
+			pre[d] = n;
+			vertex[n] = d;
+			parent[n] = cur;
+			next[n] = h->edge_start[d];
+			cur = n++;
+		}
+	}
+	w->n = n;
+}
+
+/* Predecessors of every reached node, as numbers; the super-root (0) is
+ * a predecessor of every root object.  Weak edges are left out, and an
+ * edge from a reached object always ends at a reached one. */
+static int predecessors(const struct heap *h, struct dom_work *w, struct hs_error *err)
+{
+	uint32_t n = w->n, i, e, *rs, *src;
+	size_t total = 0, r;
+
+	rs = calloc((size_t)n + 1, sizeof(*rs));
+	if (!rs)
+		return hs_error_set(err, HS_ENOMEM, "out of memory for the dominator tree");
+	for (r = 0; r < h->nroot; r++)
+		if (h->roots[r].obj < h->nobj)
+			rs[w->pre[h->roots[r].obj]]++;
+	for (i = 1; i < n; i++) {
+		uint32_t v = w->vertex[i];
+
+		for (e = h->edge_start[v]; e < h->edge_start[v + 1]; e++)
+			if (followed(h, e))
+				rs[w->pre[h->edge_dst[e]]]++;
+	}
+	/* counts to start offsets, shifted by one for the fill below */
+	for (i = 0; i < n; i++) {
+		uint32_t c = rs[i];
+
+		rs[i] = (uint32_t)total;
+		total += c;
+	}
+	if (total > UINT32_MAX) {
+		free(rs);
+		return hs_error_set(err, HS_ENOMEM, "too many references for the dominator tree");
+	}
+	rs[n] = (uint32_t)total;
+	src = malloc((total ? total : 1) * sizeof(*src));
+	if (!src) {
+		free(rs);
+		return hs_error_set(err, HS_ENOMEM, "out of memory for the dominator tree");
+	}
+	w->rstart = rs;
+	w->rsrc = src;
+	/* fill with rs[x] as the cursor of x, then shift back */
+	for (r = 0; r < h->nroot; r++)
+		if (h->roots[r].obj < h->nobj)
+			src[rs[w->pre[h->roots[r].obj]]++] = 0;
+	for (i = 1; i < n; i++) {
+		uint32_t v = w->vertex[i];
+
+		for (e = h->edge_start[v]; e < h->edge_start[v + 1]; e++)
+			if (followed(h, e))
+				src[rs[w->pre[h->edge_dst[e]]]++] = i;
+	}
+	for (i = n; i > 0; i--)
+		rs[i] = rs[i - 1];
+	rs[0] = 0;
+	return 0;
+}
+
+/*
+ * The smallest semi over the linked path from u up to (not including)
+ * the first node not linked yet, compressing that path as it goes.
+ * stack is scratch room for n entries.
+ */
+static uint32_t eval(struct dom_work *w, uint32_t u, uint32_t *stack)
+{
+	uint32_t *anc = w->anc, *label = w->label, x = u, top = 0;
+
+	while (anc[anc[x]] != HEAP_NONE && top < w->n) {
+		stack[top++] = x;
+		x = anc[x];
+	}
+	/* from the node nearest the forest root down to u */
+	while (top) {
+		uint32_t y = stack[--top], a = anc[y];
+
+		if (label[a] < label[y])
+			label[y] = label[a];
+		anc[y] = anc[a];
+	}
+	return label[u];
+}
+
+static void semidominators(struct dom_work *w, uint32_t *stack)
+{
+	uint32_t n = w->n, i, k;
+
+	for (i = 0; i < n; i++) {
+		w->anc[i] = HEAP_NONE;
+		w->label[i] = i;
+		w->semi[i] = i;
+	}
+	for (i = n - 1; i > 0; i--) {
+		uint32_t s = w->parent[i];
+
+		for (k = w->rstart[i]; k < w->rstart[i + 1]; k++) {
+			uint32_t u = w->rsrc[k], c;
+
+			if (u == i)
+				continue; /* a self-loop says nothing */
+			c = u < i ? u : eval(w, u, stack);
+			if (c < s)
+				s = c;
+		}
+		w->semi[i] = s;
+		w->label[i] = s;
+		w->anc[i] = w->parent[i];
+	}
+}
+
+/* idom(i) is the nearest common ancestor of parent(i) and semi(i) in the
+ * dominator tree built so far: climb from the parent until at or above
+ * semi.  Every step goes to a smaller number, so it ends. */
+static void immediate(struct dom_work *w)
+{
+	uint32_t *idom = w->parent, i;
+
+	for (i = 1; i < w->n; i++) {
+		uint32_t d = idom[i];
+
+		while (d > w->semi[i])
+			d = idom[d];
+		idom[i] = d;
+	}
+}
+
+int dominator_build(struct heap *h, struct hs_error *err)
+{
+	struct dom_work w = { 0 };
+	uint32_t *idom = NULL, i;
+	uint64_t *ret = NULL;
+	uint8_t *reach = NULL;
+	size_t nobj = h->nobj, slots = nobj + 1;
+
+	free(h->idom);
+	free(h->retained);
+	free(h->reach);
+	h->idom = NULL;
+	h->retained = NULL;
+	h->reach = NULL;
+	if (nobj >= HEAP_NONE - 1)
+		return hs_error_set(err, HS_ENOMEM, "too many objects for the dominator tree");
+	w.pre = malloc((nobj ? nobj : 1) * sizeof(*w.pre));
+	w.vertex = malloc(slots * sizeof(*w.vertex));
+	w.parent = malloc(slots * sizeof(*w.parent));
+	w.label = malloc(slots * sizeof(*w.label));
+	if (!w.pre || !w.vertex || !w.parent || !w.label)
+		goto oom;
+	memset(w.pre, 0xff, nobj * sizeof(*w.pre));
+	dfs(h, &w);
+	if (predecessors(h, &w, err))
+		goto fail;
+	w.semi = malloc((size_t)w.n * sizeof(*w.semi));
+	w.anc = malloc((size_t)w.n * sizeof(*w.anc));
+	/* the compression stack: pre[] is not needed again until the end,
+	 * but it is the caller-visible mapping; use a fresh array */
+	{
+		uint32_t *stack = malloc((size_t)w.n * sizeof(*stack));
+
+		if (!w.semi || !w.anc || !stack) {
+			free(stack);
+			goto oom;
+		}
+		semidominators(&w, stack);
+		free(stack);
+	}
+	free(w.rstart);
+	free(w.rsrc);
+	free(w.label);
+	free(w.anc);
+	w.rstart = w.rsrc = w.label = w.anc = NULL;
+	immediate(&w);
+
+	idom = malloc((nobj ? nobj : 1) * sizeof(*idom));
+	ret = calloc(nobj ? nobj : 1, sizeof(*ret));
+	reach = calloc((nobj + 7) / 8 + 1, 1);
+	if (!idom || !ret || !reach)
+		goto oom;
+	memset(idom, 0xff, nobj * sizeof(*idom));
+	/* children have larger numbers than their dominators: add each
+	 * subtree into its dominator from the last number back */
+	for (i = w.n - 1; i > 0; i--) {
+		uint32_t v = w.vertex[i], d = w.parent[i];
+
+		ret[v] += heap_size(h, v);
+		reach[v >> 3] |= (uint8_t)(1u << (v & 7));
+		if (d) {
+			idom[v] = w.vertex[d];
+			ret[w.vertex[d]] += ret[v];
+		}
+	}
+	work_release(&w);
+	h->idom = idom;
+	h->retained = ret;
+	h->reach = reach;
+	return 0;
+oom:
+	hs_error_set(err, HS_ENOMEM, "out of memory for the dominator tree of %zu objects", nobj);
+fail:
+	free(idom);
+	free(ret);
+	free(reach);
+	work_release(&w);
+	return -1;
+}
+
+/* ---- the tree as child lists ---- */
+
+int dominator_tree_build(const struct heap *h, struct dominator_tree *t, struct hs_error *err)
+{
+	size_t nobj = h->nobj, i, total = 0;
+	uint32_t *start, *kids;
+
+	memset(t, 0, sizeof(*t));
+	if (!h->idom || !h->reach)
+		return hs_error_set(err, HS_EINTERNAL, "the dominator tree was not computed");
+	start = calloc(nobj + 2, sizeof(*start));
+	if (!start)
+		return hs_error_set(err, HS_ENOMEM, "out of memory for the dominator tree");
+	for (i = 0; i < nobj; i++) {
+		uint32_t d = h->idom[i];
+
+		if (!heap_reachable(h, (uint32_t)i))
+			continue;
+		start[d < nobj ? d : nobj]++;
+	}
+	for (i = 0; i < nobj + 1; i++) {
+		uint32_t c = start[i];
+
+		start[i] = (uint32_t)total;
+		total += c;
+	}
+	start[nobj + 1] = (uint32_t)total;
+	kids = malloc((total ? total : 1) * sizeof(*kids));
+	if (!kids) {
+		free(start);
+		return hs_error_set(err, HS_ENOMEM, "out of memory for the dominator tree");
+	}
+	for (i = 0; i < nobj; i++) {
+		uint32_t d = h->idom[i];
+
+		if (heap_reachable(h, (uint32_t)i))
+			kids[start[d < nobj ? d : nobj]++] = (uint32_t)i;
+	}
+	for (i = nobj + 1; i > 0; i--)
+		start[i] = start[i - 1];
+	start[0] = 0;
+	t->nobj = nobj;
+	t->start = start;
+	t->kids = kids;
+	return 0;
+}
+
+void dominator_tree_release(struct dominator_tree *t)
+{
+	free(t->start);
+	free(t->kids);
+	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * Depth first over the tree with, per type, how many instances are on
+ * the path from the super-root: an instance entered while its type's
+ * count is 0 has no dominator of its type and counts whole.
+ */
+int dominator_type_retained(const struct heap *h, uint64_t *per_type, struct hs_error *err)
+{
+	struct dominator_tree t;
+	uint32_t *onpath = NULL, *stack = NULL, *cursor = NULL, depth = 0;
+	size_t nobj = h->nobj, ntype = h->ntype, steps = 0;
+
+	memset(per_type, 0, ntype * sizeof(*per_type));
+	if (dominator_tree_build(h, &t, err))
+		return -1;
+	onpath = calloc(ntype ? ntype : 1, sizeof(*onpath));
+	stack = malloc((nobj + 1) * sizeof(*stack));
+	cursor = malloc((nobj + 1) * sizeof(*cursor));
+	if (!onpath || !stack || !cursor) {
+		free(onpath);
+		free(stack);
+		free(cursor);
+		dominator_tree_release(&t);
+		return hs_error_set(err, HS_ENOMEM, "out of memory for retained sizes per type");
+	}
+	/* stack[k]: the node at depth k (stack[0] the super-root, nobj);
+	 * cursor[k]: its next child; a node is entered once and left once */
+	stack[0] = (uint32_t)nobj;
+	cursor[0] = t.start[nobj];
+	depth = 1;
+	while (depth && steps++ <= 2 * nobj + 2) {
+		uint32_t v = stack[depth - 1], c, ty;
+
+		if (cursor[depth - 1] >= t.start[v + 1]) {
+			/* leave v */
+			if (v < nobj && (ty = h->obj[v].type) < ntype)
+				onpath[ty]--;
+			depth--;
+			continue;
+		}
+		c = t.kids[cursor[depth - 1]++];
+		ty = h->obj[c].type;
+		if (ty < ntype) {
+			if (!onpath[ty])
+				per_type[ty] += h->retained[c];
+			onpath[ty]++;
+		}
+		if (depth > nobj)
+			break; /* cannot happen in a tree; stay in bounds */
+		stack[depth] = c;
+		cursor[depth] = t.start[c];
+		depth++;
+	}
+	free(onpath);
+	free(stack);
+	free(cursor);
+	dominator_tree_release(&t);
+	return 0;
+}

@@ -1,0 +1,183 @@
+/*
+ * suspects.c - leak suspects from the dominator tree.
+ */
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include "dominator.h"
+#include "suspects.h"
+
+struct finder {
+	const struct heap *h;
+	struct dominator_tree t;
+	uint64_t big;	/* retained above this: big */
+	uint32_t *work; /* big objects still to look at */
+	size_t nwork, capwork;
+	struct suspect *out;
+	size_t n, cap;
+	uint64_t *type_ret; /* per type, for the children of one point */
+	uint64_t *type_cnt;
+};
+
+static int push_work(struct finder *f, uint32_t v)
+{
+	if (f->nwork == f->capwork) {
+		size_t cap = f->capwork ? 2 * f->capwork : 64;
+		uint32_t *w = realloc(f->work, cap * sizeof(*w));
+
+		if (!w)
+			return -1;
+		f->work = w;
+		f->capwork = cap;
+	}
+	f->work[f->nwork++] = v;
+	return 0;
+}
+
+/* The dominant type among the children of p, by what they retain. */
+static void elements(struct finder *f, struct suspect *s)
+{
+	const struct heap *h = f->h;
+	uint32_t k, p = s->point, best = HEAP_NONE;
+
+	s->children = f->t.start[p + 1] - f->t.start[p];
+	for (k = f->t.start[p]; k < f->t.start[p + 1]; k++) {
+		uint32_t c = f->t.kids[k], ty = h->obj[c].type;
+
+		if (ty >= h->ntype)
+			continue;
+		f->type_ret[ty] += h->retained[c];
+		f->type_cnt[ty]++;
+	}
+	for (k = f->t.start[p]; k < f->t.start[p + 1]; k++) {
+		uint32_t ty = h->obj[f->t.kids[k]].type;
+
+		if (ty < h->ntype && (best == HEAP_NONE || f->type_ret[ty] > f->type_ret[best]))
+			best = ty;
+	}
+	s->elem_type = best;
+	s->elem_count = best != HEAP_NONE ? f->type_cnt[best] : 0;
+	s->elem_retained = best != HEAP_NONE ? f->type_ret[best] : 0;
+	/* clear only what was touched */
+	for (k = f->t.start[p]; k < f->t.start[p + 1]; k++) {
+		uint32_t ty = h->obj[f->t.kids[k]].type;
+
+		if (ty < h->ntype)
+			f->type_ret[ty] = f->type_cnt[ty] = 0;
+	}
+}
+
+/* From big object v down to its accumulation point; big objects met on
+ * the side go to the work list. */
+static int look_at(struct finder *f, uint32_t v)
+{
+	const struct heap *h = f->h;
+	uint32_t cur = v, k, steps = 0;
+	uint64_t nested = 0;
+	struct suspect s = { .start = v };
+
+	for (;;) {
+		uint32_t best = HEAP_NONE;
+
+		for (k = f->t.start[cur]; k < f->t.start[cur + 1]; k++) {
+			uint32_t c = f->t.kids[k];
+
+			if (best == HEAP_NONE || h->retained[c] > h->retained[best])
+				best = c;
+		}
+		if (best == HEAP_NONE || steps++ > h->nobj ||
+		    (double)h->retained[best] <= SUSPECT_DESCEND * (double)h->retained[cur])
+			break;
+		for (k = f->t.start[cur]; k < f->t.start[cur + 1]; k++) {
+			uint32_t c = f->t.kids[k];
+
+			if (c != best && h->retained[c] > f->big && push_work(f, c))
+				return -1;
+		}
+		cur = best;
+	}
+	for (k = f->t.start[cur]; k < f->t.start[cur + 1]; k++) {
+		uint32_t c = f->t.kids[k];
+
+		if (h->retained[c] > f->big) {
+			nested += h->retained[c];
+			if (push_work(f, c))
+				return -1;
+		}
+	}
+	if (nested && h->retained[cur] - nested <= f->big)
+		return 0; /* its mass is in suspects of their own */
+	s.point = cur;
+	s.retained = h->retained[cur];
+	elements(f, &s);
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 16;
+		struct suspect *o = realloc(f->out, cap * sizeof(*o));
+
+		if (!o)
+			return -1;
+		f->out = o;
+		f->cap = cap;
+	}
+	f->out[f->n++] = s;
+	return 0;
+}
+
+static int cmp_suspect(const void *a, const void *b)
+{
+	const struct suspect *x = a, *y = b;
+
+	if (x->retained != y->retained)
+		return x->retained < y->retained ? 1 : -1;
+	return x->point < y->point ? -1 : x->point > y->point;
+}
+
+int suspects_find(const struct heap *h, double threshold, uint64_t total, struct suspect **out,
+		  size_t *n, struct hs_error *err)
+{
+	struct finder f = { .h = h };
+	size_t i, rounds = 0;
+	uint32_t k;
+
+	*out = NULL;
+	*n = 0;
+	if (!(threshold > 0 && threshold <= 1))
+		return hs_error_set(err, HS_EUSAGE, "a suspect's share must be in (0, 1]");
+	if (!h->retained)
+		return hs_error_set(err, HS_EINTERNAL, "retained sizes were not computed");
+	if (!total)
+		for (i = 0; i < h->nobj; i++)
+			total += heap_size(h, (uint32_t)i);
+	f.big = (uint64_t)(threshold * (double)total);
+	if (dominator_tree_build(h, &f.t, err))
+		return -1;
+	f.type_ret = calloc(h->ntype ? h->ntype : 1, sizeof(*f.type_ret));
+	f.type_cnt = calloc(h->ntype ? h->ntype : 1, sizeof(*f.type_cnt));
+	if (!f.type_ret || !f.type_cnt)
+		goto oom;
+	/* the super-root's big children; every object is looked at once at
+	 * most, since each is pushed only by its dominator */
+	for (k = f.t.start[h->nobj]; k < f.t.start[h->nobj + 1]; k++)
+		if (h->retained[f.t.kids[k]] > f.big && push_work(&f, f.t.kids[k]))
+			goto oom;
+	while (f.nwork && rounds++ <= h->nobj)
+		if (look_at(&f, f.work[--f.nwork]))
+			goto oom;
+	if (f.n)
+		qsort(f.out, f.n, sizeof(*f.out), cmp_suspect);
+	*out = f.out;
+	*n = f.n;
+	f.out = NULL;
+	free(f.work);
+	free(f.type_ret);
+	free(f.type_cnt);
+	dominator_tree_release(&f.t);
+	return 0;
+oom:
+	free(f.out);
+	free(f.work);
+	free(f.type_ret);
+	free(f.type_cnt);
+	dominator_tree_release(&f.t);
+	return hs_error_set(err, HS_ENOMEM, "out of memory for the leak suspects");
+}

@@ -1,0 +1,172 @@
+"""Retained sizes, dominators and leak suspects against the interpreter's
+own accounts.
+
+fixtures/retained_heap.py builds structures whose retained sizes and
+immediate dominators are known by construction (a linked list, a dict of
+lists of tuples, two lists sharing a third, a cycle, a weak reference to a
+big list, nested instances of one class, a list also held by a frame's
+local, a garbage cycle) and measures in-process, for each, the
+sys.getsizeof sum of the objects only it holds.  For every interpreter
+build:
+  - 'show --json' gives each structure exactly that retained size and
+    the expected dominator (the holder, or "root"), and the garbage cycle
+    is unreachable, retains 0 and has none;
+  - 'top --by retained' gives the fixture's classes the retained size of
+    their outermost instances, sorted, and 'top' without it computes none;
+  - the text output of both says the same.
+fixtures/leak_pool.py keeps 20,000 finished threading.Thread objects in a
+pool's list reachable through a module attribute; 'suspects' must name
+that list and its path through the module attribute, the type Thread and
+the exact count the fixture counted, a share equal to heapscope's own
+retained / total and close (10%) to the fixture's getsizeof estimate.
+"""
+import hstest
+
+TOLERANCE = 0.10
+
+
+def addr(x):
+    return int(x, 16) if isinstance(x, str) else x
+
+
+def check_retained(interp):
+    name = interp.name
+    started = hstest.truth_and_snapshot(interp, "retained_heap.py", "retained.hsnap",
+                                        timeout=120)
+    if started is None:
+        return
+    fx, truth, snap, got = started
+    with fx:
+        wrong = []
+        for what, t in sorted(truth["objects"].items()):
+            s, p = hstest.run_json(["show", "-n", "0", snap, hex(t["address"])])
+            if s is None:
+                wrong.append("%s: show failed: %s" % (what, p.stderr.strip()))
+                continue
+            dom = s.get("dominator")
+            want = t["dominator"]
+            if s.get("retained") != t["retained"]:
+                wrong.append("%s (%s): retained %s, interpreter's sum %d"
+                             % (what, t["type"], s.get("retained"), t["retained"]))
+            if want == "root":
+                if dom != "root":
+                    wrong.append("%s: dominator %s, want root" % (what, dom))
+            elif not isinstance(dom, dict) or addr(dom["address"]) != want:
+                wrong.append("%s: dominator %s, want %#x" % (what, dom, want))
+            if not s.get("reachable"):
+                wrong.append("%s: said unreachable" % what)
+        hstest.ok(not wrong, "%s: show --json: retained sizes equal the interpreter's "
+                  "getsizeof sums, dominators the holders (%d structures)"
+                  % (name, len(truth["objects"])), wrong)
+        s, p = hstest.run_json(["show", "-n", "0", snap, hex(truth["garbage"])])
+        hstest.ok(s is not None and s["reachable"] is False and s["retained"] == 0 and
+                  s["dominator"] is None,
+                  "%s: a garbage cycle: unreachable, retains 0, no dominator" % name,
+                  [str(s and {k: s[k] for k in ("reachable", "retained", "dominator")}),
+                   p.stderr])
+        chain = truth["objects"]["chain"]
+        p = hstest.run(["show", "-n", "0", snap, hex(chain["address"])])
+        hstest.ok(p.returncode == 0 and ("retained: %d bytes" % chain["retained"]) in p.stdout
+                  and ("dominator: %#x  dict" % truth["hold"]) in p.stdout,
+                  "%s: show (text) prints the retained size and the dominator" % name,
+                  p.stdout[:600])
+        top, p = hstest.run_json(["top", "--by", "retained", "-n", "100000", snap])
+        types = {t["type"]: t for t in (top or {}).get("types", [])}
+        bad = ["%s: %s, interpreter %d" % (k, types.get(k, {}).get("retained"), v)
+               for k, v in sorted(truth["types"].items())
+               if types.get(k, {}).get("retained") != v]
+        rets = [t.get("retained", -1) for t in (top or {}).get("types", [])]
+        hstest.ok(top is not None and not bad and rets == sorted(rets, reverse=True) and
+                  types.get("__main__.Leaf", {}).get("count") == truth["leaf_count"],
+                  "%s: top --by retained: the fixture classes' retained sizes count their "
+                  "outermost instances, rows sorted by it" % name, bad + [p.stderr])
+        top2, p = hstest.run_json(["top", "-n", "5", snap])
+        hstest.ok(top2 is not None and all("retained" not in t for t in top2["types"]),
+                  "%s: top by count leaves retained sizes out" % name, p.stderr)
+        p = hstest.run(["top", "--by", "retained", "-n", "100000", snap])
+        leaf = [l for l in p.stdout.splitlines() if l.endswith(" __main__.Leaf")]
+        hstest.ok(p.returncode == 0 and "retained" in p.stdout.splitlines()[1] and leaf and
+                  str(truth["types"]["__main__.Leaf"]) in leaf[0].split(),
+                  "%s: top --by retained (text): a retained column" % name,
+                  p.stdout.splitlines()[:3] + leaf)
+        # the same from the live process
+        top3, p = hstest.run_json(["top", "--by", "retained", "-n", "100000", str(fx.pid)],
+                                  env=interp.env)
+        live = {t["type"]: t.get("retained") for t in (top3 or {}).get("types", [])}
+        hstest.ok(top3 is not None and live.get("__main__.Ring") == truth["types"]
+                  ["__main__.Ring"] and live.get("__main__.Node") == truth["types"]
+                  ["__main__.Node"],
+                  "%s: top --by retained of the live process agrees" % name, p.stderr)
+
+
+def check_leak(interp):
+    name = interp.name
+    started = hstest.truth_and_snapshot(interp, "leak_pool.py", "leak.hsnap", timeout=300)
+    if started is None:
+        return
+    fx, truth, snap, got = started
+    with fx:
+        out, p = hstest.run_json(["suspects", snap])
+        sus = [s for s in (out or {}).get("suspects", [])
+               if addr(s["point"]["address"]) == truth["list"]]
+        if not hstest.ok(len(sus) == 1, "%s: suspects names the pool's list" % name,
+                         [str(out)[:1500], p.stderr]):
+            return
+        s = sus[0]
+        steps = s.get("path", {}).get("steps", [])
+        via_module = [st for st in steps
+                      if st["type"] == "module" and truth["module"] in st["summary"]]
+        hstest.ok(s["module"] == truth["module"] and s["attribute"] == truth["attribute"] and
+                  via_module and addr(steps[-1]["address"]) == truth["list"] and
+                  steps[-1]["edge"] in ("._finished", "['_finished']") and
+                  any(addr(st["address"]) == truth["pool"] for st in steps),
+                  "%s: its path runs through the module attribute: module %s, `%s`"
+                  % (name, s["module"], s["attribute"]),
+                  ["%s %s %s" % (st["edge"], st["type"], st["summary"]) for st in steps])
+        el = s.get("elements") or {}
+        hstest.ok(el.get("type") == "threading.Thread" and
+                  el.get("count") == truth["exclusive_threads"] == truth["count"] == 20000,
+                  "%s: it holds %s %s (the fixture: %d threads, %d held by the list alone)"
+                  % (name, el.get("count"), el.get("type"), truth["count"],
+                     truth["exclusive_threads"]))
+        show, p1 = hstest.run_json(["show", "-n", "0", snap, hex(truth["list"])])
+        top, p2 = hstest.run_json(["top", "-n", "1", snap])
+        share = 100.0 * show["retained"] / top["size"] if show and top else None
+        hstest.ok(share is not None and s["retained"] == show["retained"] and
+                  out["size"] == top["size"] and abs(s["share_pct"] - share) < 0.01,
+                  "%s: its share %.2f%% is heapscope's retained / total (%s)"
+                  % (name, s["share_pct"], share), [p1.stderr, p2.stderr])
+        est = truth["estimate"]
+        hstest.ok(abs(s["retained"] - est) <= TOLERANCE * est,
+                  "%s: its retained size %d is close to the fixture's getsizeof estimate %d"
+                  % (name, s["retained"], est))
+        p = hstest.run(["suspects", snap])
+        want = ("list at module %s attribute `%s` holds 20,000 Thread objects"
+                % (truth["module"], truth["attribute"]))
+        hstest.ok(p.returncode == 0 and want in p.stdout,
+                  "%s: the sentence: %s ..." % (name, want), p.stdout[:800])
+        out, p = hstest.run_json(["suspects", "--threshold", "99.9", snap])
+        p2 = hstest.run(["suspects", "--threshold", "99.9", snap])
+        hstest.ok(out is not None and p.returncode == 0 and out["suspects"] == [] and
+                  p2.returncode == 0 and "no leak suspects" in p2.stdout,
+                  "%s: no suspect above 99.9%%: says so, exit 0" % name,
+                  [p2.stdout, p2.stderr])
+
+
+def check(interp):
+    check_retained(interp)
+    check_leak(interp)
+
+
+def usage_errors():
+    for args, what in ((["suspects", "--threshold", "0", "x.hsnap"], "--threshold 0"),
+                       (["suspects", "--threshold", "abc", "x.hsnap"], "--threshold abc"),
+                       (["suspects"], "suspects without a source"),
+                       (["top", "--by", "retain", "x.hsnap"], "top --by retain")):
+        p = hstest.run(args)
+        hstest.ok(p.returncode == 2 and "hint:" in p.stderr, "%s: usage error, exit 2" % what,
+                  "exit %d: %s" % (p.returncode, p.stderr))
+
+
+usage_errors()
+hstest.for_each_interpreter(check, "retained sizes and suspects")
