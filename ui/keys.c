@@ -46,6 +46,8 @@ static const struct {
 	{ 'p', CMD_PATH },
 	{ 'i', CMD_INSTANCES },
 	{ 'u', CMD_GARBAGE },
+	{ 'o', CMD_OPEN },
+	{ 'D', CMD_DOMTREE },
 	{ 'R', CMD_RECAPTURE },
 	{ CTRL('l'), CMD_REDRAW },
 	{ '?', CMD_HELP },

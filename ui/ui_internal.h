@@ -39,6 +39,8 @@
 	X(THREADS, "T", "threads and their stacks")                             \
 	X(PATH, "p", "path from a root to this object")                         \
 	X(INSTANCES, "i", "all instances of this object's type")                \
+	X(OPEN, "o", "open the object on this row")                            \
+	X(DOMTREE, "D", "dominator tree: what keeps what alive, biggest first") \
 	X(GARBAGE, "u", "unreachable objects: what the next collection frees")  \
 	X(RECAPTURE, "R", "capture the process again, show growth per type")    \
 	X(REDRAW, "^L", "redraw the screen")                                    \
@@ -171,5 +173,7 @@ struct view *view_threads_new(struct browser *b);
 struct view *view_locals_new(struct browser *b, const char *label);
 struct view *view_help_new(struct browser *b, const struct view *of);
 struct view *view_garbage_new(struct browser *b);
+/* The dominator tree, opened down to focus (HEAP_NONE: the top). */
+struct view *view_domtree_new(struct browser *b, uint32_t focus);
 
 #endif

@@ -10,6 +10,7 @@
 
 enum inst_sort {
 	BY_SIZE,
+	BY_RETAINED,
 	BY_REFERRERS,
 	BY_ADDRESS,
 	BY_WALK,
@@ -18,6 +19,7 @@ enum inst_sort {
 
 static const char *const sort_names[] = {
 	[BY_SIZE] = "size",
+	[BY_RETAINED] = "retained",
 	[BY_REFERRERS] = "referrers",
 	[BY_ADDRESS] = "address",
 	[BY_WALK] = "walk order",
@@ -51,6 +53,10 @@ static int cmp_obj(const void *pa, const void *pb)
 	case BY_SIZE:
 		x = heap_size(h, b);
 		y = heap_size(h, a);
+		break;
+	case BY_RETAINED:
+		x = h->retained ? h->retained[b] : 0;
+		y = h->retained ? h->retained[a] : 0;
 		break;
 	case BY_REFERRERS:
 		x = nref(h, b);
@@ -110,7 +116,8 @@ static void inst_title(struct view *v, char *buf, size_t len)
 static void inst_header(struct view *v, char *buf, size_t len)
 {
 	(void)v;
-	snprintf(buf, len, "%-16s %10s %9s  %s", "address", "size", "referrers", "value");
+	snprintf(buf, len, "%-16s %10s %10s %9s  %s", "address", "size", "retained", "referrers",
+		 "value");
 }
 
 static void inst_row(struct view *v, size_t i, char *buf, size_t len, int *attr)
@@ -118,13 +125,17 @@ static void inst_row(struct view *v, size_t i, char *buf, size_t len, int *attr)
 	struct inst_data *d = v->data;
 	const struct heap *h = v->b->h;
 	uint32_t o = d->rows[i];
-	char size[32], sum[512];
+	char size[32], ret[32] = "-", sum[512];
 
 	(void)attr;
 	text_size(size, sizeof(size), heap_size(h, o));
+	if (h->retained && heap_reachable(h, o))
+		text_size(ret, sizeof(ret), h->retained[o]);
+	else if (h->retained)
+		snprintf(ret, sizeof(ret), "garbage");
 	heap_summary(h, o, sum, sizeof(sum));
-	snprintf(buf, len, "0x%-14llx %10s %9u  %s", (unsigned long long)h->obj[o].addr, size,
-		 nref(h, o), sum);
+	snprintf(buf, len, "0x%-14llx %10s %10s %9u  %s", (unsigned long long)h->obj[o].addr, size,
+		 ret, nref(h, o), sum);
 }
 
 static unsigned inst_enter(struct view *v, size_t i)
@@ -150,6 +161,8 @@ static unsigned inst_sort(struct view *v, int reverse)
 		apply(v, 0);
 	} else {
 		d->sort = (d->sort + 1) % BY_END;
+		if (d->sort == BY_RETAINED && !v->b->h->retained)
+			d->sort++;
 		d->reverse = 0;
 		apply(v, 1);
 	}

@@ -16,6 +16,7 @@
 
 enum orow_kind {
 	OR_TYPE,
+	OR_DOMINATOR,		/* a = the immediate dominator */
 	OR_INFO,		/* text only */
 	OR_ROOT,		/* a = roots[] index */
 	OR_VALUE,		/* a = offset in val, b = bytes */
@@ -140,6 +141,28 @@ static void build(struct view *v, int cols)
 		snprintf(r->text, sizeof(r->text), "root      %s%s%s",
 			 heap_str(h, h->roots[k].label, NULL), h->roots[k].name ? " " : "",
 			 h->roots[k].name ? name : "");
+	}
+	/* what keeps it alive alone, and what it alone keeps alive */
+	if (h->retained && heap_reachable(h, i)) {
+		char ret[32];
+
+		r = add_row(d, OR_INFO);
+		text_size(ret, sizeof(ret), h->retained[i]);
+		snprintf(r->text, sizeof(r->text), "retained  %llu bytes (%s): freed if it went",
+			 (unsigned long long)h->retained[i], ret);
+		r = add_row(d, OR_DOMINATOR);
+		r->a = h->idom[i];
+		if (r->a < h->nobj)
+			snprintf(r->text, sizeof(r->text), "dominator 0x%llx %.60s (Enter: open; D: "
+				 "the tree)", (unsigned long long)h->obj[r->a].addr,
+				 heap_type_name(h, r->a));
+		else
+			snprintf(r->text, sizeof(r->text), "dominator none: held by roots "
+				 "directly, or by several (D: the tree)");
+	} else if (h->retained) {
+		r = add_row(d, OR_INFO);
+		snprintf(r->text, sizeof(r->text), "retained  nothing: no root leads to it "
+			 "(garbage the next collection frees)");
 	}
 	/* the value, wrapped to the screen and at its own line breaks */
 	for (off = 0, line = 0; off < d->nval || line == 0; line++) {
@@ -275,6 +298,10 @@ static unsigned obj_enter(struct view *v, size_t i)
 		switch (d->head[k].kind) {
 		case OR_TYPE:
 			return browser_push(v->b, view_instances_new(v->b, h->obj[d->obj].type));
+		case OR_DOMINATOR:
+			if (d->head[k].a >= h->nobj)
+				return browser_push(v->b, view_domtree_new(v->b, d->obj));
+			return browser_push(v->b, view_object_new(v->b, d->head[k].a));
 		case OR_PATH:
 		case OR_ROOT:
 			return browser_push(v->b, view_path_new(v->b, d->obj));

@@ -1,15 +1,18 @@
 /*
- * view_types.c - one row per type: count, size, share of the heap, and
- * after a recapture the change since the previous capture.
+ * view_types.c - one row per type: count, size, share of the heap, what
+ * freeing all its instances would free (retained), and after a recapture
+ * the change since the previous capture.
  */
 #include "config.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dominator.h"
 #include "ui_internal.h"
 
 enum types_sort {
 	BY_SIZE,
+	BY_RETAINED,
 	BY_COUNT,
 	BY_NAME,
 	BY_GROWTH_COUNT,
@@ -19,6 +22,7 @@ enum types_sort {
 
 static const char *const sort_names[] = {
 	[BY_SIZE] = "size",
+	[BY_RETAINED] = "retained",
 	[BY_COUNT] = "count",
 	[BY_NAME] = "name",
 	[BY_GROWTH_COUNT] = "+count",
@@ -57,6 +61,9 @@ static int cmp_stat(const void *pa, const void *pb)
 	switch (sort_by) {
 	case BY_SIZE:
 		c = cmp_u64(a->size, b->size);
+		break;
+	case BY_RETAINED:
+		c = cmp_u64(a->retained, b->retained);
 		break;
 	case BY_COUNT:
 		c = cmp_u64(a->count, b->count);
@@ -109,7 +116,8 @@ static void types_title(struct view *v, char *buf, size_t len)
 
 static void types_header(struct view *v, char *buf, size_t len)
 {
-	snprintf(buf, len, "%11s %10s %6s%s  %s", "count", "size", "heap%",
+	snprintf(buf, len, "%11s %10s %6s%s%s  %s", "count", "size", "heap%",
+		 v->b->h->retained ? "   retained" : "",
 		 v->b->growth ? "     +count      +size" : "", "type");
 }
 
@@ -139,6 +147,12 @@ static void types_row(struct view *v, size_t i, char *buf, size_t len, int *attr
 	}
 	snprintf(buf, len, "%11s %10s %5.1f%%", count, size,
 		 d->total_size ? 100.0 * t->size / d->total_size : 0.0);
+	if (v->b->h->retained) {
+		char ret[32];
+
+		text_size(ret, sizeof(ret), t->retained);
+		snprintf(buf + strlen(buf), len - strlen(buf), " %10s", ret);
+	}
 	if (v->b->growth)
 		snprintf(buf + strlen(buf), len - strlen(buf), " %10s %10s", gc, gs);
 	snprintf(buf + strlen(buf), len - strlen(buf), "  %s",
@@ -160,6 +174,8 @@ static unsigned types_sort(struct view *v, int reverse)
 		d->reverse = !d->reverse;
 	} else {
 		d->sort++;
+		if (d->sort == BY_RETAINED && !v->b->h->retained)
+			d->sort++;
 		if (d->sort == BY_GROWTH_COUNT && !v->b->growth)
 			d->sort = BY_END;
 		if (d->sort >= BY_END)
@@ -226,6 +242,17 @@ struct view *view_types_new(struct browser *b)
 			d->all[t].max = s;
 		d->total_size += s;
 		d->total_count++;
+	}
+	/* what freeing all instances of a type would free (MAT's retained
+	 * size of the set), when the dominators could be computed */
+	if (h->idom) {
+		struct hs_error err = HS_ERROR_INIT;
+		uint64_t *ret = xcalloc(h->ntype, sizeof(*ret));
+
+		if (!dominator_type_retained(h, ret, &err))
+			for (i = 0; i < h->ntype; i++)
+				d->all[i].retained = ret[i];
+		free(ret);
 	}
 	/* only the types that have objects */
 	for (i = 0, d->nall = 0; i < h->ntype; i++)
