@@ -27,6 +27,10 @@ struct cmd_opts {
 	const char *type_name;		/* objects --type */
 	const char *by;			/* top --by */
 	const char *format;		/* export --format */
+	const char *root;		/* export --root: object address */
+	long depth;			/* export --depth, -1 = the default */
+	int backrefs;			/* export --backrefs */
+	long max_nodes;			/* export --max-nodes, -1 = the default */
 	long limit;			/* -n: rows shown, -1 = the default */
 	int force;
 	int no_stop;
@@ -47,6 +51,7 @@ enum cmd_opt_flags {
 	OPT_OUTPUT = 1 << 6,	/* -o FILE, --force */
 	OPT_QUERY = 1 << 7,	/* --by, -n, --type */
 	OPT_FORMAT = 1 << 8,	/* --format */
+	OPT_GRAPH = 1 << 9,	/* --root, --depth, --backrefs, --max-nodes */
 };
 
 /* A capture session: attached target and its interpreter. */

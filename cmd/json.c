@@ -102,6 +102,11 @@ static void put_string(FILE *f, const char *str)
 	put_stringn(f, str, strlen(str), 0);
 }
 
+void json_put_strn(FILE *f, const char *s, size_t len)
+{
+	put_stringn(f, s, len, 0);
+}
+
 void json_strn(struct json *j, const char *s, size_t len)
 {
 	sep(j);
