@@ -36,8 +36,12 @@ HS_PY_TESTS = \
 	tests/test_walk.py \
 	tests/test_walk_stdlib.py \
 	tests/test_subinterp.py \
-	tests/test_heap_cli.py
+	tests/test_heap_cli.py \
+	tests/test_export.py
 
 TESTS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/unit-snapshot tests/unit-walk \
 	$(HS_PY_TESTS)
 EXTRA_DIST += $(HS_PY_TESTS) tests/hstest.py
+# memlab reads the heapsnapshot export: test_export.py installs it with
+# npm into $(builddir)/tests/memlab on first use
+EXTRA_DIST += tests/memlab/package.json tests/memlab/check.js
