@@ -45,7 +45,7 @@ const struct command commands[] = {
 	{ "show", cmd_show, "one object: value, referents and referrers", cmd_usage_show },
 	{ "path", cmd_path, "why an object is alive: the chain from a root", cmd_usage_path },
 	{ "objects", cmd_objects, "every object of a type", cmd_usage_objects },
-	{ "export", cmd_export, "write the heap graph in another tool's format (meliae)",
+	{ "export", cmd_export, "the heap graph for other tools: dot, heapsnapshot, sqlite, meliae",
 	  cmd_usage_export },
 	{ "demo", cmd_demo, "start a bundled demo program and show what heapscope sees",
 	  cmd_usage_demo },
