@@ -404,6 +404,7 @@ def heapsnapshot(snap, env, truth, tmp, name, objs, order, got, mem):
     # retained sizes: memlab's dominators against heapscope's (show --json
     # "retained", from the dominator work)
     top = sorted(mnodes[1:], key=lambda m: -m[3])[:12]
+    top += [mnodes[idx[truth[k]]] for k in ("root", "wide", "nasty_list")]
     if "retained" not in (shown or {}):
         hstest.skip("%s: memlab's retained sizes equal heapscope's" % name,
                     "heapscope has no retained sizes yet")
@@ -413,13 +414,14 @@ def heapsnapshot(snap, env, truth, tmp, name, objs, order, got, mem):
         addr = id2addr[m[0]]
         s, p = hstest.run_json(["show", "-n", "0", snap, hex(addr)], env=env)
         ours = (s or {}).get("retained")
-        rows.append("%#x %-24s memlab %10d heapscope %10s" % (addr, objs[addr]["type"][:24],
-                                                                m[3], ours))
+        rows.append("%14x %-24s memlab %10d heapscope %10s" % (addr, objs[addr]["type"][:24],
+                                                                 m[3], ours))
         if ours != m[3]:
             differ.append(rows[-1])
-    hstest.diag("retained sizes of memlab's 12 largest:\n" + "\n".join(rows))
-    hstest.ok(not differ, "%s: memlab's retained sizes of its 12 largest equal heapscope's"
-              % name, differ)
+    hstest.diag("retained sizes of memlab's 12 largest and 3 of the fixture's:\n" +
+                "\n".join(rows))
+    hstest.ok(not differ, "%s: memlab's retained sizes (its 12 largest, 3 of the "
+              "fixture's) equal heapscope's" % name, differ)
 
 
 # ---- sqlite ----
