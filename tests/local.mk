@@ -43,5 +43,5 @@ TESTS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/unit-snap
 	$(HS_PY_TESTS)
 EXTRA_DIST += $(HS_PY_TESTS) tests/hstest.py
 # memlab reads the heapsnapshot export: test_export.py installs it with
-# npm into $(builddir)/tests/memlab on first use
+# npm into $XDG_CACHE_HOME/heapscope on first use
 EXTRA_DIST += tests/memlab/package.json tests/memlab/check.js
