@@ -112,7 +112,6 @@ static int step(struct sq *q, sqlite3_stmt *st, const char *what)
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	return rc == SQLITE_DONE ? 0 : fail(q, what);
 }
 
@@ -169,6 +168,8 @@ static int write_types(struct sq *q, sqlite3_stmt *st)
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)h->types[i].addr);
 		if (h->types[i].obj != HEAP_NONE)
 			sqlite3_bind_int64(st, 4, h->types[i].obj);
+		else
+			sqlite3_bind_null(st, 4);
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)count[i]);
 		sqlite3_bind_int64(st, 6, (sqlite3_int64)size[i]);
 		r = step(q, st, "types");
@@ -201,6 +202,8 @@ static int write_objects(struct sq *q, sqlite3_stmt *st)
 				sqlite3_bind_blob(st, 6, v, (int)len, SQLITE_STATIC);
 			else
 				sqlite3_bind_text(st, 6, v, (int)len, SQLITE_STATIC);
+		} else {
+			sqlite3_bind_null(st, 6);
 		}
 		sqlite3_bind_int64(st, 7, h->flags[i]);
 		if (step(q, st, "objects"))
@@ -286,8 +289,10 @@ int export_sqlite(struct export *x)
 	size_t k;
 	int r = 0;
 
-	/* the temporary file exists (empty, mode 0600): SQLite fills it */
-	if (sqlite3_open_v2(x->path, &q.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	/* the temporary file exists (empty, mode 0600): SQLite fills it;
+	 * one thread, no locks */
+	if (sqlite3_open_v2(x->path, &q.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
 		r = fail(&q, "open");
 		goto close;
 	}
