@@ -141,8 +141,14 @@ void json_int(struct json *j, long long v)
 
 void json_uint(struct json *j, unsigned long long v)
 {
+	char buf[24], *p = buf + sizeof(buf);
+
+	/* not fprintf: exports write millions of these */
 	sep(j);
-	fprintf(j->f, "%llu", v);
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), j->f);
 }
 
 void json_bool(struct json *j, int v)
