@@ -1,2 +1,3 @@
 EXTRA_DIST += bench/stacks_vs_gdb.sh
 EXTRA_DIST += bench/heap_vs_inprocess.py
+EXTRA_DIST += bench/diff.py

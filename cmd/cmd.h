@@ -32,6 +32,9 @@ struct cmd_opts {
 	int backrefs;			/* export --backrefs */
 	long max_nodes;			/* export --max-nodes, -1 = the default */
 	long limit;			/* -n: rows shown, -1 = the default */
+	const char *source2;		/* diff: the NEW snapshot FILE */
+	double interval;		/* watch --interval, seconds (0: default) */
+	long count;			/* watch --count, -1 = until interrupted */
 	int force;
 	int no_stop;
 	uint64_t max_copy;
@@ -51,7 +54,9 @@ enum cmd_opt_flags {
 	OPT_OUTPUT = 1 << 6,	/* -o FILE, --force */
 	OPT_QUERY = 1 << 7,	/* --by, -n, --type */
 	OPT_FORMAT = 1 << 8,	/* --format */
-	OPT_GRAPH = 1 << 9,	/* --root, --depth, --backrefs, --max-nodes */
+	OPT_SOURCE2 = 1 << 9,	/* then a second FILE (diff) */
+	OPT_WATCH = 1 << 10,	/* --interval, --count */
+	OPT_GRAPH = 1 << 11,	/* --root, --depth, --backrefs, --max-nodes */
 };
 
 /* A capture session: attached target and its interpreter. */
@@ -94,12 +99,24 @@ struct heap;
 /* Capture PID or load FILE (o->source) into h, with a progress line on a
  * terminal; prints errors and warnings.  0, or the exit status. */
 int source_open(const struct cmd_opts *o, struct heap *h);
+/* Capture o->source (a PID) again, printing nothing: 0, or -1 with err. */
+int source_recapture(const struct cmd_opts *o, struct heap *h, struct hs_error *err);
+/* 1 if s names a process (digits, and no file of that name here). */
+int source_is_pid(const char *s, pid_t *pid);
+int cmd_browse(int argc, char **argv);
+/* Open the browser on o->source (PID or FILE); the exit status. */
+int browse_run(const struct cmd_opts *o);
+extern const char cmd_usage_browse[];
 int cmd_snapshot(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_path(int argc, char **argv);
 int cmd_objects(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_garbage(int argc, char **argv);
+extern const char cmd_usage_diff[], cmd_usage_watch[], cmd_usage_garbage[];
 extern const char cmd_usage_snapshot[], cmd_usage_top[], cmd_usage_show[], cmd_usage_path[],
 	cmd_usage_objects[], cmd_usage_export[];
 

@@ -17,9 +17,10 @@ const char cmd_usage_demo[] =
 	"usage: heapscope demo [--python=EXE] [--json] [--native]\n"
 	"\n"
 	"Start the bundled demo program (fixtures/demo.py: a small server-like\n"
-	"program with worker threads) under python3, or under EXE, attach to it\n"
-	"and show what heapscope sees: its info and every thread's stack.  The\n"
-	"demo program is stopped afterwards.\n"
+	"program with worker threads) under python3, or under EXE, and open the\n"
+	"browser on it (heapscope browse).  Without a terminal, or with --json,\n"
+	"print what heapscope sees instead: its info and every thread's stack.\n"
+	"The demo program is stopped afterwards.\n"
 	"\n"
 	"  --python=EXE       interpreter to run the demo with (default: python3)\n"
 	"  --native           show native frames too\n"
@@ -134,6 +135,16 @@ int cmd_demo(int argc, char **argv)
 		stop_child(pid);
 		close(pfd[0]);
 		return hs_exit_status(HS_EINTERNAL);
+	}
+	if (!o.json && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		char src[32];
+
+		snprintf(src, sizeof(src), "%d", (int)pid);
+		o.source = src;
+		st = browse_run(&o);
+		stop_child(pid);
+		close(pfd[0]);
+		return st;
 	}
 	if (!o.json)
 		printf("heapscope demo: started %s %s as process %d\n\n", python, demo,

@@ -72,6 +72,8 @@ enum {
 	O_BY,
 	O_TYPE,
 	O_FORMAT,
+	O_INTERVAL,
+	O_COUNT,
 	O_ROOT,
 	O_DEPTH,
 	O_BACKREFS,
@@ -120,6 +122,8 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 		{ "by", required_argument, NULL, O_BY },
 		{ "type", required_argument, NULL, O_TYPE },
 		{ "format", required_argument, NULL, O_FORMAT },
+		{ "interval", required_argument, NULL, O_INTERVAL },
+		{ "count", required_argument, NULL, O_COUNT },
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "depth", required_argument, NULL, O_DEPTH },
 		{ "backrefs", no_argument, NULL, O_BACKREFS },
@@ -130,6 +134,7 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 
 	memset(o, 0, sizeof(*o));
 	o->limit = -1;
+	o->count = -1;
 	o->depth = -1;
 	o->max_nodes = -1;
 	opterr = 0;
@@ -228,6 +233,30 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 				goto bad;
 			o->type_name = optarg;
 			break;
+		case O_INTERVAL:
+		case O_COUNT: {
+			char *end;
+			double v;
+
+			if (!(flags & OPT_WATCH))
+				goto bad;
+			errno = 0;
+			v = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(v > 0) || v > 1e7 ||
+			    (ch == O_COUNT && v != (long)v)) {
+				*status = cmd_usage_error(c, "--%s wants a %s, not '%s'",
+							  ch == O_COUNT ? "count" : "interval",
+							  ch == O_COUNT ? "number of captures"
+									: "number of seconds",
+							  optarg);
+				return -1;
+			}
+			if (ch == O_COUNT)
+				o->count = (long)v;
+			else
+				o->interval = v;
+			break;
+		}
 		case O_LAYOUT:
 			src = layout_source_by_name(optarg);
 			if (src < 0) {
@@ -274,6 +303,13 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 			return -1;
 		}
 		o->source = argv[optind++];
+	}
+	if (flags & OPT_SOURCE2) {
+		if (optind >= argc) {
+			*status = cmd_usage_error(c, "%s: missing the second snapshot FILE", c->name);
+			return -1;
+		}
+		o->source2 = argv[optind++];
 	}
 	if (flags & OPT_ADDR) {
 		if (optind >= argc) {

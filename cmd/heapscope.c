@@ -9,6 +9,7 @@
 
 static const char main_usage[] =
 	"usage: heapscope <command> [options] PID|FILE\n"
+	"       heapscope PID       browse the heap of process PID in the terminal\n"
 	"\n"
 	"Read a running CPython 3.8-3.13 process from outside (ptrace), without\n"
 	"running any code in it.\n"
@@ -34,6 +35,8 @@ static const char main_usage[] =
 static int cmd_help(int argc, char **argv);
 
 const struct command commands[] = {
+	{ "browse", cmd_browse, "browse the heap in the terminal (heapscope PID does too)",
+	  cmd_usage_browse },
 	{ "info", cmd_info, "Python version, build, layout sources, interpreters, GC",
 	  cmd_usage_info },
 	{ "stacks", cmd_stacks, "Python stack of every thread (--native: with C frames)",
@@ -47,6 +50,12 @@ const struct command commands[] = {
 	{ "objects", cmd_objects, "every object of a type", cmd_usage_objects },
 	{ "export", cmd_export, "the heap graph for other tools: dot, heapsnapshot, sqlite, meliae",
 	  cmd_usage_export },
+	{ "diff", cmd_diff, "what grew between two snapshots: per type, new objects, paths",
+	  cmd_usage_diff },
+	{ "watch", cmd_watch, "capture every few seconds and show which types grew",
+	  cmd_usage_watch },
+	{ "garbage", cmd_garbage, "unreachable cycles the next collection would free, gc.garbage",
+	  cmd_usage_garbage },
 	{ "demo", cmd_demo, "start a bundled demo program and show what heapscope sees",
 	  cmd_usage_demo },
 	{ "help", cmd_help, "help for a command",
@@ -56,12 +65,12 @@ const struct command commands[] = {
 
 static void print_main_usage(FILE *f)
 {
-	char list[1024];
+	char list[4096];
 	size_t n = 0;
 	int i;
 
 	list[0] = '\0';
-	for (i = 0; commands[i].name; i++)
+	for (i = 0; commands[i].name && n < sizeof(list); i++)
 		n += snprintf(list + n, sizeof(list) - n, "  %-20s %s\n",
 			      commands[i].name, commands[i].summary);
 	fprintf(f, main_usage, list);
@@ -95,6 +104,7 @@ static int cmd_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const struct command *c;
+	pid_t pid;
 
 	if (argc < 2) {
 		print_main_usage(stderr);
@@ -109,6 +119,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	c = cmd_find(argv[1]);
+	/* heapscope PID: the browser */
+	if (!c && source_is_pid(argv[1], &pid)) {
+		c = cmd_find("browse");
+		target_install_signal_handlers();
+		return c->run(argc, argv);
+	}
 	if (!c)
 		return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
 	/* detach the target whatever signal ends us */

@@ -63,7 +63,7 @@ static void phase_cb(void *ctx, enum capture_phase phase, uint64_t bytes)
 }
 
 /* A PID: digits only, and no file of that name here. */
-static int is_pid(const char *s, pid_t *pid)
+int source_is_pid(const char *s, pid_t *pid)
 {
 	struct stat sb;
 	char *end;
@@ -94,7 +94,7 @@ int source_open(const struct cmd_opts *o, struct heap *h)
 	int ret;
 
 	heap_init(h);
-	if (is_pid(o->source, &pid)) {
+	if (source_is_pid(o->source, &pid)) {
 		clock_gettime(CLOCK_MONOTONIC, &pr.last);
 		cmd_test_hook("capturing");
 		ret = capture_heap(pid, &co, h, &err);
@@ -114,4 +114,21 @@ int source_open(const struct cmd_opts *o, struct heap *h)
 		fprintf(stderr, "heapscope: warning: %u inconsistencies met during the walk "
 			"(first: %s)\n", h->meta.warnings, heap_str(h, h->meta.warning, NULL));
 	return 0;
+}
+
+int source_recapture(const struct cmd_opts *o, struct heap *h, struct hs_error *err)
+{
+	struct capture_options co = {
+		.no_stop = o->no_stop,
+		.max_copy = o->max_copy,
+		.py = o->py,
+		.walk = { .max_value = 64 << 10 },
+	};
+	pid_t pid;
+
+	if (!source_is_pid(o->source, &pid)) {
+		hs_error_set(err, HS_EUSAGE, "'%s' is not a process", o->source);
+		return -1;
+	}
+	return capture_heap(pid, &co, h, err);
 }

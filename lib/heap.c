@@ -732,6 +732,7 @@ const char *heap_root_kind_name(unsigned kind)
 		[HR_INTERNED] = "interned string",
 		[HR_IMMORTAL] = "immortal",
 		[HR_OUTSIDE] = "held from outside",
+		[HR_GC_GARBAGE] = "gc.garbage",
 	};
 
 	return kind < sizeof(names) / sizeof(names[0]) && names[kind] ? names[kind] : "root";

@@ -107,6 +107,7 @@ enum heap_root_kind {
 	HR_INTERNED,		/* an interned string */
 	HR_IMMORTAL,		/* an immortal object (3.12+) */
 	HR_OUTSIDE,		/* held from outside the graph (C code, statics) */
+	HR_GC_GARBAGE,		/* the collector's gc.garbage list */
 };
 
 struct heap_root {

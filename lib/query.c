@@ -64,7 +64,7 @@ int query_histogram(const struct heap *h, enum hist_order by, struct type_stat *
 
 static int explicit_root(unsigned kind)
 {
-	return kind >= HR_MODULES && kind <= HR_FRAME;
+	return (kind >= HR_MODULES && kind <= HR_FRAME) || kind == HR_GC_GARBAGE;
 }
 
 /*

@@ -386,13 +386,27 @@ void target_cleanup_on_signal(const char *path)
 	target_signals_restore(&old);
 }
 
+static void (*volatile fatal_hook)(void);
+
+void target_on_fatal_signal(void (*fn)(void))
+{
+	sigset_t old;
+
+	target_signals_block(&old);
+	fatal_hook = fn;
+	target_signals_restore(&old);
+}
+
 static void on_fatal_signal(int sig)
 {
 	int saved = errno;
+	void (*hook)(void) = fatal_hook;
 
 	ptrace_detach_all_async();
 	if (cleanup_set)
 		unlink(cleanup_path);
+	if (hook)
+		hook();
 	signal(sig, SIG_DFL);
 	raise(sig);
 	errno = saved;

@@ -121,5 +121,8 @@ void target_install_signal_handlers(void);
 /* Those handlers also remove path (a temporary file being written);
  * NULL forgets it. */
 void target_cleanup_on_signal(const char *path);
+/* Call fn (async-signal-safe, e.g. the browser putting the terminal back)
+ * from the fatal-signal handler, after the targets are let go; NULL: none. */
+void target_on_fatal_signal(void (*fn)(void));
 
 #endif

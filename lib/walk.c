@@ -368,6 +368,34 @@ static void seed_interp(struct walker *w, uint64_t interp)
 	}
 }
 
+/*
+ * gc.garbage: the list the collector keeps in its state (the interpreter's
+ * from 3.9, _PyRuntime's, shared, on 3.8) is a root of its own, so that
+ * what it holds is not taken for garbage or for held from outside.
+ */
+static void seed_gc_garbage(struct walker *w, uint64_t interp, uint64_t *seen, size_t *nseen)
+{
+	const struct layout *l = w->l;
+	uint64_t gcs = gcinfo_state_addr(w->p, interp);
+	char lab[64] = "gc.garbage";
+	size_t i;
+
+	if (!gcs || !LAY_HAS(l, gcstate_garbage))
+		return;
+	for (i = 0; i < *nseen; i++)
+		if (seen[i] == gcs)
+			return;
+	seen[(*nseen)++] = gcs;
+	if (interp != w->p->interp && LAY_HAS(l, interp_gc)) {
+		int64_t id = -1;
+
+		if (LAY_HAS(l, interp_id))
+			wread(w, interp + (uint64_t)LAY(l, interp_id), &id, 8);
+		snprintf(lab, sizeof(lab), "interpreter %lld gc.garbage", (long long)id);
+	}
+	root(w, field64(w, gcs, LAY(l, gcstate_garbage)), HR_GC_GARBAGE, lab, NULL);
+}
+
 /* The label of a running frame's roots, also kept with the thread's
  * frames so that readers can find a frame's locals. */
 static void frame_label(const struct stack_thread *th, const struct stack_frame *f, char *lab,
@@ -631,8 +659,8 @@ int walk_heap(struct pyproc *p, const struct stacks *st, struct heap *h,
 	      const struct walk_options *o, struct hs_error *err)
 {
 	struct walker w = { .p = p, .t = p->t, .l = &p->layout, .h = h, .o = o, .err = err };
-	uint64_t interp, gcs[PYPROC_MAX_INTERPS];
-	size_t ngcs = 0, ninterp = 0, i;
+	uint64_t interp, gcs[PYPROC_MAX_INTERPS], garbages[PYPROC_MAX_INTERPS];
+	size_t ngcs = 0, ngarbages = 0, ninterp = 0, i;
 	struct timespec t0, t1;
 	int ret = -1;
 
@@ -647,6 +675,7 @@ int walk_heap(struct pyproc *p, const struct stacks *st, struct heap *h,
 	while (interp && ninterp < PYPROC_MAX_INTERPS) {
 		seed_gc(&w, interp, gcs, &ngcs);
 		seed_interp(&w, interp);
+		seed_gc_garbage(&w, interp, garbages, &ngarbages);
 		if (w.oom)
 			goto oom;
 		ninterp++;

@@ -252,15 +252,20 @@ void walk_iframe(struct walker *w, uint64_t fr)
 	emit_field(w, fr, LAY(l, iframe_builtins), "f_builtins");
 	emit_field(w, fr, LAY(l, iframe_locals), "f_locals");
 	emit_field(w, fr, LAY(l, iframe_frame_obj), "frame_obj");
+	if (code && LAY_HAS(l, code_nlocalsplus) &&
+	    wread(w, code + LAY(l, code_nlocalsplus), &nlp, 4))
+		nlp = 0;
+	/* A frame that is executing has stacktop -1: its value stack is in
+	 * the evaluation loop's registers, but its locals, cells and free
+	 * variables (set when the frame was made) are still all valid. */
 	if (wread(w, fr + LAY(l, iframe_stacktop), &top, 4) || top <= 0)
+		top = nlp;
+	if (top <= 0)
 		return;
 	if (top > (1 << 16)) {
 		walk_warn(w, "frame at 0x%llx claims %d stack slots", (unsigned long long)fr, top);
 		return;
 	}
-	if (code && LAY_HAS(l, code_nlocalsplus) &&
-	    wread(w, code + LAY(l, code_nlocalsplus), &nlp, 4))
-		nlp = 0;
 	if (code)
 		names = field64(w, code, LAY(l, code_localsplusnames));
 	lp = fr + (uint64_t)LAY(l, iframe_localsplus);

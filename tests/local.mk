@@ -14,6 +14,9 @@ AM_TESTS_ENVIRONMENT = \
 
 check_PROGRAMS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/unit-snapshot \
 	tests/unit-walk
+check_PROGRAMS += tests/unit-garbage
+tests_unit_garbage_SOURCES = tests/unit-garbage.c tests/tap.h
+tests_unit_garbage_LDADD = $(HS_LIBS)
 tests_unit_linetable_SOURCES = tests/unit-linetable.c tests/tap.h
 tests_unit_linetable_LDADD = $(HS_LIBS)
 tests_unit_layout_SOURCES = tests/unit-layout.c tests/tap.h
@@ -37,10 +40,14 @@ HS_PY_TESTS = \
 	tests/test_walk_stdlib.py \
 	tests/test_subinterp.py \
 	tests/test_heap_cli.py \
+	tests/test_browser.py \
+	tests/test_garbage.py \
+	tests/test_growth.py \
 	tests/test_export.py
 
 TESTS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/unit-snapshot tests/unit-walk \
 	$(HS_PY_TESTS)
+TESTS += tests/unit-garbage
 EXTRA_DIST += $(HS_PY_TESTS) tests/hstest.py
 # memlab reads the heapsnapshot export: test_export.py installs it with
 # npm into $XDG_CACHE_HOME/heapscope on first use

@@ -1,0 +1,622 @@
+/*
+ * cmd_growth.c - diff and watch: what grew between two captures of one
+ * process.
+ */
+#include "config.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cmd.h"
+#include "diff.h"
+#include "heap.h"
+#include "json.h"
+#include "query.h"
+
+#define DIFF_ROWS 20		/* types per table in text */
+#define DIFF_PATHS 3		/* new objects shown with their path (-n) */
+#define WATCH_ROWS 10		/* types per capture (-n) */
+#define WATCH_INTERVAL 10.0	/* seconds */
+
+const char cmd_usage_diff[] =
+	"usage: heapscope diff [--by size|count] [-n N] [--json] OLD NEW\n"
+	"\n"
+	"What grew between two snapshots of one process (OLD taken first): per\n"
+	"type, the change in objects and bytes, biggest growth first (types that\n"
+	"shrank come last); then the objects that are new in NEW - no object of\n"
+	"the same type at the same address in OLD - per type; and for a few of\n"
+	"them the chain of references from a root that keeps them alive.\n"
+	"NEW may also be the process's PID: it is captured now.  Snapshots of two\n"
+	"different processes are refused: their addresses cannot be matched.\n"
+	"\n"
+	"  --by=size|count    sort by the change in bytes (default) or objects\n"
+	"  -n N               show the path from a root of N new objects (default\n"
+	"                     3), one per type in order, then more per type\n"
+	"  --json             one JSON object with every changed type and the\n"
+	"                     address of every new object\n";
+
+const char cmd_usage_watch[] =
+	"usage: heapscope watch [--interval S] [--count N] [--by count|size] [-n N]\n"
+	"                       [--json] PID\n"
+	"\n"
+	"Capture process PID every S seconds and print, after each capture, the\n"
+	"types whose number of objects grew since the previous one, with the\n"
+	"growth in objects and bytes (objgraph.show_growth, from outside: nothing\n"
+	"runs in the target, no collection is triggered, so garbage waiting for\n"
+	"the collector counts too).  The first capture shows the biggest types.\n"
+	"Only the previous capture is kept in memory.  Ctrl-C ends it; the target\n"
+	"is never left stopped.\n"
+	"\n"
+	"  --interval=S       seconds between captures (default 10; fractions ok)\n"
+	"  --count=N          stop after N captures (default: until interrupted)\n"
+	"  --by=count|size    sort by growth in objects (default) or bytes\n"
+	"  -n N               show at most N types per capture (default 10)\n"
+	"  --json             one JSON object per line per capture\n"
+	"  --no-stop, --max-copy=SIZE, --layout, --debug-dir, --no-cache: as for\n"
+	"                     'heapscope snapshot'\n";
+
+static void human(int64_t v, int sign, char *buf, size_t len)
+{
+	uint64_t n = v < 0 ? (uint64_t)-v : (uint64_t)v;
+	const char *s = v < 0 ? "-" : sign ? "+" : "";
+
+	if (n >= 10ull << 30)
+		snprintf(buf, len, "%s%.1f GiB", s, n / 1073741824.0);
+	else if (n >= 10ull << 20)
+		snprintf(buf, len, "%s%.1f MiB", s, n / 1048576.0);
+	else if (n >= 10ull << 10)
+		snprintf(buf, len, "%s%.1f KiB", s, n / 1024.0);
+	else
+		snprintf(buf, len, "%s%llu B", s, (unsigned long long)n);
+}
+
+static void time_text(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!localtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, len, "%lld", (long long)t);
+}
+
+/* ---- diff ---- */
+
+/* 1 if s is all digits (a PID rather than a file name). */
+static int pid_like(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+static void json_side(struct json *j, const char *key, const char *src, const struct heap *h,
+		      uint64_t size)
+{
+	json_key(j, key);
+	json_begin_obj(j);
+	json_key(j, "source");
+	json_str(j, src);
+	json_key(j, "pid");
+	json_int(j, h->meta.pid);
+	json_key(j, "time");
+	json_int(j, h->meta.capture_time);
+	json_key(j, "objects");
+	json_uint(j, h->nobj);
+	json_key(j, "size");
+	json_uint(j, size);
+	json_end_obj(j);
+}
+
+/* The objects whose paths are shown: one per type in by_new order, then a
+ * second of each, and so on, n in all. */
+static size_t pick_samples(const struct heap_diff *d, size_t n, uint32_t *out)
+{
+	size_t k = 0, round, t;
+	int more = 1;
+
+	for (round = 0; k < n && more; round++) {
+		more = 0;
+		for (t = 0; t < d->nby_new && k < n; t++) {
+			const struct diff_type *dt = &d->types[d->by_new[t]];
+
+			if (round < dt->nnew) {
+				out[k++] = d->new_objs[dt->first_new + round];
+				more = 1;
+			}
+		}
+	}
+	return k;
+}
+
+static void json_path(struct json *j, const struct heap *h, uint32_t obj, int found,
+		      const uint32_t *path, const uint32_t *edges, size_t n, uint32_t root)
+{
+	char name[300], sum[256];
+	size_t k;
+
+	json_begin_obj(j);
+	json_key(j, "address");
+	json_hex(j, h->obj[obj].addr);
+	json_key(j, "type");
+	json_str(j, heap_type_name(h, obj));
+	json_key(j, "found");
+	json_bool(j, found);
+	if (found) {
+		json_key(j, "root");
+		json_begin_obj(j);
+		json_key(j, "kind");
+		json_str(j, heap_root_kind_name(h->roots[root].kind));
+		json_key(j, "label");
+		json_str(j, heap_str(h, h->roots[root].label, NULL));
+		heap_edge_text(h, h->roots[root].name, name, sizeof(name));
+		json_key(j, "edge");
+		json_str(j, h->roots[root].name ? name : "");
+		json_end_obj(j);
+		json_key(j, "steps");
+		json_begin_arr(j);
+		for (k = 0; k < n; k++) {
+			json_begin_obj(j);
+			json_key(j, "edge");
+			if (k)
+				heap_edge_text(h, h->edge_name[edges[k - 1]], name, sizeof(name));
+			json_str(j, k ? name : "");
+			heap_summary(h, path[k], sum, sizeof(sum));
+			json_key(j, "address");
+			json_hex(j, h->obj[path[k]].addr);
+			json_key(j, "type");
+			json_str(j, heap_type_name(h, path[k]));
+			json_key(j, "summary");
+			json_str(j, sum);
+			json_end_obj(j);
+		}
+		json_end_arr(j);
+	}
+	json_end_obj(j);
+}
+
+static void text_path(const struct heap *h, uint32_t obj, int found, const uint32_t *path,
+		      const uint32_t *edges, size_t n, uint32_t root)
+{
+	char name[300], sum[256];
+	size_t k;
+
+	heap_summary(h, obj, sum, sizeof(sum));
+	printf("0x%llx %s  %s\n", (unsigned long long)h->obj[obj].addr, heap_type_name(h, obj),
+	       sum);
+	if (!found) {
+		printf("  not reachable from any root (garbage the next collection may free)\n");
+		return;
+	}
+	heap_edge_text(h, h->roots[root].name, name, sizeof(name));
+	printf("  root: %s%s%s\n", heap_str(h, h->roots[root].label, NULL),
+	       h->roots[root].name ? " " : "", h->roots[root].name ? name : "");
+	for (k = 0; k < n; k++) {
+		heap_summary(h, path[k], sum, 100);
+		if (k)
+			heap_edge_text(h, h->edge_name[edges[k - 1]], name, sizeof(name));
+		printf("  %s%-20s 0x%-14llx %-16s %s\n", k ? "-> " : "   ", k ? name : "",
+		       (unsigned long long)h->obj[path[k]].addr, heap_type_name(h, path[k]), sum);
+	}
+}
+
+/* Paths of the samples, printed or as a "paths" array.  0 or exit status. */
+static int print_paths(struct json *j, const struct heap *h, const struct heap_diff *d,
+		       size_t want)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	uint32_t *pick = malloc((want ? want : 1) * sizeof(*pick));
+	size_t n, k;
+
+	if (!pick) {
+		hs_error_set(&err, HS_ENOMEM, "out of memory");
+		return cmd_fail(&err);
+	}
+	n = pick_samples(d, want, pick);
+	if (j) {
+		json_key(j, "paths");
+		json_begin_arr(j);
+	} else if (n) {
+		printf("\nwhy new objects are alive (path from a root):\n");
+	}
+	for (k = 0; k < n; k++) {
+		uint32_t *path = NULL, *edges = NULL, root = 0;
+		size_t len = 0;
+		int found = query_path(h, pick[k], &path, &edges, &len, &root, &err);
+
+		if (found < 0) {
+			free(pick);
+			if (j)
+				json_end(j);
+			return cmd_fail(&err);
+		}
+		if (j)
+			json_path(j, h, pick[k], found, path, edges, len, root);
+		else
+			text_path(h, pick[k], found, path, edges, len, root);
+		free(path);
+		free(edges);
+	}
+	if (j)
+		json_end_arr(j);
+	free(pick);
+	return 0;
+}
+
+static void diff_json(const struct cmd_opts *o, const struct heap *old, const struct heap *new,
+		      const struct heap_diff *d, enum diff_order by, int *st)
+{
+	struct json j;
+	size_t k, i;
+
+	json_init(&j, stdout);
+	json_begin_obj(&j);
+	json_side(&j, "old", o->source, old, d->old_size);
+	json_side(&j, "new", o->source2, new, d->new_size);
+	json_key(&j, "by");
+	json_str(&j, by == DIFF_BY_SIZE ? "size" : "count");
+	json_key(&j, "count_change");
+	json_int(&j, (long long)d->new_count - (long long)d->old_count);
+	json_key(&j, "size_change");
+	json_int(&j, (long long)d->new_size - (long long)d->old_size);
+	json_key(&j, "types");
+	json_begin_arr(&j);
+	for (k = 0; k < d->ntypes; k++) {
+		const struct diff_type *t = &d->types[k];
+
+		if (!t->dcount && !t->dsize && !t->nnew)
+			continue;
+		json_begin_obj(&j);
+		json_key(&j, "type");
+		json_str(&j, t->name);
+		json_key(&j, "old_count");
+		json_uint(&j, t->old_count);
+		json_key(&j, "new_count");
+		json_uint(&j, t->new_count);
+		json_key(&j, "count_change");
+		json_int(&j, t->dcount);
+		json_key(&j, "old_size");
+		json_uint(&j, t->old_size);
+		json_key(&j, "new_size");
+		json_uint(&j, t->new_size);
+		json_key(&j, "size_change");
+		json_int(&j, t->dsize);
+		json_key(&j, "new_objects");
+		json_uint(&j, t->nnew);
+		json_end_obj(&j);
+	}
+	json_end_arr(&j);
+	json_key(&j, "new_objects");
+	json_begin_obj(&j);
+	json_key(&j, "count");
+	json_uint(&j, d->nnew);
+	json_key(&j, "size");
+	json_uint(&j, d->nnew_size);
+	json_key(&j, "types");
+	json_begin_arr(&j);
+	for (k = 0; k < d->nby_new; k++) {
+		const struct diff_type *t = &d->types[d->by_new[k]];
+
+		json_begin_obj(&j);
+		json_key(&j, "type");
+		json_str(&j, t->name);
+		json_key(&j, "count");
+		json_uint(&j, t->nnew);
+		json_key(&j, "size");
+		json_uint(&j, t->nnew_size);
+		json_key(&j, "addresses");
+		json_begin_arr(&j);
+		for (i = 0; i < t->nnew; i++)
+			json_hex(&j, new->obj[d->new_objs[t->first_new + i]].addr);
+		json_end_arr(&j);
+		json_end_obj(&j);
+	}
+	json_end_arr(&j);
+	json_end_obj(&j);
+	*st = print_paths(&j, new, d, o->limit >= 0 ? (size_t)o->limit : DIFF_PATHS);
+	if (*st)
+		return;
+	json_end_obj(&j);
+	json_end(&j);
+}
+
+static void diff_row(const struct diff_type *t)
+{
+	char ds[32], sz[32];
+
+	human(t->dsize, 1, ds, sizeof(ds));
+	human((int64_t)t->new_size, 0, sz, sizeof(sz));
+	printf("%+10lld %12s %10llu %12s  %s\n", (long long)t->dcount, ds,
+	       (unsigned long long)t->new_count, sz, t->name);
+}
+
+static void diff_text(const struct cmd_opts *o, const struct heap *old, const struct heap *new,
+		      const struct heap_diff *d, enum diff_order by, int *st)
+{
+	char t0[64], t1[64], s0[32], s1[32], dc[32];
+	size_t k, grew = 0, shrank = 0, shown;
+
+	time_text(old->meta.capture_time, t0, sizeof(t0));
+	time_text(new->meta.capture_time, t1, sizeof(t1));
+	human((int64_t)d->old_size, 0, s0, sizeof(s0));
+	human((int64_t)d->new_size, 0, s1, sizeof(s1));
+	printf("old: %s  pid %lld, %s, %zu objects, %s\n", o->source, (long long)old->meta.pid, t0,
+	       old->nobj, s0);
+	printf("new: %s  pid %lld, %s (%+llds), %zu objects, %s\n", o->source2,
+	       (long long)new->meta.pid, t1,
+	       (long long)(new->meta.capture_time - old->meta.capture_time), new->nobj, s1);
+	human((int64_t)d->new_size - (int64_t)d->old_size, 1, dc, sizeof(dc));
+	printf("change: %+lld objects, %s\n\n", (long long)d->new_count - (long long)d->old_count,
+	       dc);
+	for (k = 0; k < d->ntypes; k++) {
+		int64_t key = by == DIFF_BY_SIZE ? d->types[k].dsize : d->types[k].dcount;
+
+		grew += key > 0;
+		shrank += key < 0;
+	}
+	printf("grew (by %s):\n%10s %12s %10s %12s  %s\n", by == DIFF_BY_SIZE ? "size" : "count",
+	       "+count", "+size", "count", "size", "type");
+	for (k = 0, shown = 0; k < d->ntypes && shown < DIFF_ROWS; k++) {
+		int64_t key = by == DIFF_BY_SIZE ? d->types[k].dsize : d->types[k].dcount;
+
+		if (key <= 0)
+			break;
+		diff_row(&d->types[k]);
+		shown++;
+	}
+	if (!grew)
+		printf("  (no type grew)\n");
+	else if (grew > shown)
+		printf("  ... %zu more types grew (--json lists all)\n", grew - shown);
+	if (shrank) {
+		printf("\nshrank:\n");
+		for (k = d->ntypes, shown = 0; k > 0 && shown < DIFF_ROWS / 2; k--, shown++) {
+			int64_t key = by == DIFF_BY_SIZE ? d->types[k - 1].dsize
+							 : d->types[k - 1].dcount;
+
+			if (key >= 0)
+				break;
+			diff_row(&d->types[k - 1]);
+		}
+		if (shrank > shown)
+			printf("  ... %zu more types shrank\n", shrank - shown);
+	}
+	human((int64_t)d->nnew_size, 0, s0, sizeof(s0));
+	printf("\nnew objects (not in OLD at the same address with the same type): %zu, %s\n",
+	       d->nnew, s0);
+	if (d->nby_new)
+		printf("%10s %12s  %s\n", "count", "size", "type");
+	for (k = 0; k < d->nby_new && k < DIFF_ROWS; k++) {
+		const struct diff_type *t = &d->types[d->by_new[k]];
+
+		human((int64_t)t->nnew_size, 0, s1, sizeof(s1));
+		printf("%10llu %12s  %s\n", (unsigned long long)t->nnew, s1, t->name);
+	}
+	if (d->nby_new > DIFF_ROWS)
+		printf("  ... %zu more types\n", d->nby_new - DIFF_ROWS);
+	*st = print_paths(NULL, new, d, o->limit >= 0 ? (size_t)o->limit : DIFF_PATHS);
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	const struct command *c = cmd_find("diff");
+	struct hs_error err = HS_ERROR_INIT;
+	struct cmd_opts o, o2;
+	struct heap old, new;
+	struct heap_diff d;
+	enum diff_order by = DIFF_BY_SIZE;
+	int st;
+
+	if (cmd_parse(c, OPT_SOURCE | OPT_SOURCE2 | OPT_CAPTURE | OPT_QUERY, argc, argv, &o, &st))
+		return st;
+	if (o.by && !strcmp(o.by, "count"))
+		by = DIFF_BY_COUNT;
+	else if (o.by && strcmp(o.by, "size"))
+		return cmd_usage_error(c, "diff: --by wants size or count, not '%s'", o.by);
+	if (pid_like(o.source) && access(o.source, F_OK))
+		return cmd_usage_error(c, "diff: OLD must be a snapshot file, not '%s' (only NEW "
+				       "may be a PID)", o.source);
+	if ((st = source_open(&o, &old)))
+		return st;
+	o2 = o;
+	o2.source = o.source2;
+	if ((st = source_open(&o2, &new))) {
+		heap_release(&old);
+		return st;
+	}
+	if (old.meta.pid != new.meta.pid) {
+		hs_error_set(&err, HS_EUSAGE, "%s is of process %lld and %s of process %lld: "
+			     "diff compares two captures of one process", o.source,
+			     (long long)old.meta.pid, o.source2, (long long)new.meta.pid);
+		hs_error_hint(&err, "addresses of different processes cannot be matched; "
+			      "compare their 'heapscope top' instead");
+		st = cmd_fail(&err);
+		goto out;
+	}
+	if (new.meta.capture_time < old.meta.capture_time)
+		fprintf(stderr, "heapscope: warning: %s was captured before %s: growth is "
+			"shown from OLD to NEW as given (swap them?)\n", o.source2, o.source);
+	if (diff_heaps(&old, &new, by, DIFF_NEW_OBJECTS, &d, &err)) {
+		st = cmd_fail(&err);
+		goto out;
+	}
+	if (o.json)
+		diff_json(&o, &old, &new, &d, by, &st);
+	else
+		diff_text(&o, &old, &new, &d, by, &st);
+	diff_release(&d);
+out:
+	heap_release(&new);
+	heap_release(&old);
+	return st;
+}
+
+/* ---- watch ---- */
+
+static void watch_json(const struct heap *h, const struct heap_diff *d, long n, size_t rows,
+		       enum diff_order by)
+{
+	struct json j;
+	size_t k, shown = 0;
+
+	json_init(&j, stdout);
+	json_begin_obj(&j);
+	json_key(&j, "capture");
+	json_int(&j, n);
+	json_key(&j, "baseline");
+	json_bool(&j, n == 1);
+	json_key(&j, "pid");
+	json_int(&j, h->meta.pid);
+	json_key(&j, "time");
+	json_int(&j, h->meta.capture_time);
+	json_key(&j, "objects");
+	json_uint(&j, d->new_count);
+	json_key(&j, "size");
+	json_uint(&j, d->new_size);
+	json_key(&j, "count_change");
+	json_int(&j, (long long)d->new_count - (long long)d->old_count);
+	json_key(&j, "size_change");
+	json_int(&j, (long long)d->new_size - (long long)d->old_size);
+	json_key(&j, "pause_us");
+	json_uint(&j, h->meta.pause_ns / 1000);
+	json_key(&j, "warnings");
+	json_uint(&j, h->meta.warnings);
+	json_key(&j, "by");
+	json_str(&j, by == DIFF_BY_SIZE ? "size" : "count");
+	json_key(&j, "growth");
+	json_begin_arr(&j);
+	for (k = 0; k < d->ntypes && shown < rows; k++) {
+		const struct diff_type *t = &d->types[k];
+
+		if (t->dcount <= 0)
+			continue;
+		json_begin_obj(&j);
+		json_key(&j, "type");
+		json_str(&j, t->name);
+		json_key(&j, "count");
+		json_uint(&j, t->new_count);
+		json_key(&j, "count_change");
+		json_int(&j, t->dcount);
+		json_key(&j, "size");
+		json_uint(&j, t->new_size);
+		json_key(&j, "size_change");
+		json_int(&j, t->dsize);
+		json_end_obj(&j);
+		shown++;
+	}
+	json_end_arr(&j);
+	json_end_obj(&j);
+	json_end(&j);
+}
+
+static void watch_text(const struct heap *h, const struct heap_diff *d, long n, size_t rows)
+{
+	char t[64], sz[32], dsz[32];
+	size_t k, shown = 0, grew = 0;
+
+	time_text(h->meta.capture_time, t, sizeof(t));
+	human((int64_t)d->new_size, 0, sz, sizeof(sz));
+	human((int64_t)d->new_size - (int64_t)d->old_size, 1, dsz, sizeof(dsz));
+	if (n == 1)
+		printf("capture 1  %s  pid %lld: %llu objects, %s, paused %.1f ms\n", t,
+		       (long long)h->meta.pid, (unsigned long long)d->new_count, sz,
+		       h->meta.pause_ns / 1e6);
+	else
+		printf("capture %ld  %s  pid %lld: %llu objects (%+lld), %s (%s), paused %.1f ms\n",
+		       n, t, (long long)h->meta.pid, (unsigned long long)d->new_count,
+		       (long long)d->new_count - (long long)d->old_count, sz, dsz,
+		       h->meta.pause_ns / 1e6);
+	for (k = 0; k < d->ntypes; k++)
+		grew += d->types[k].dcount > 0;
+	if (grew)
+		printf("%12s %10s %12s  %s\n", "count", "+count", "+size", "type");
+	for (k = 0; k < d->ntypes && shown < rows; k++) {
+		const struct diff_type *t2 = &d->types[k];
+
+		if (t2->dcount <= 0)
+			continue;
+		human(t2->dsize, 1, dsz, sizeof(dsz));
+		printf("%12llu %+10lld %12s  %s\n", (unsigned long long)t2->new_count,
+		       (long long)t2->dcount, dsz, t2->name);
+		shown++;
+	}
+	if (!grew)
+		printf("  (no type grew)\n");
+	else if (grew > shown)
+		printf("  ... %zu more types grew\n", grew - shown);
+	putchar('\n');
+	fflush(stdout);
+}
+
+/* Sleep until the absolute monotonic time at; a signal that does not
+ * end us just resumes the wait. */
+static void sleep_until(const struct timespec *at)
+{
+	int r;
+
+	do
+		r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, at, NULL);
+	while (r == EINTR);
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	const struct command *c = cmd_find("watch");
+	struct hs_error err = HS_ERROR_INIT;
+	struct cmd_opts o;
+	struct heap prev, cur;
+	struct heap_diff d;
+	enum diff_order by = DIFF_BY_COUNT;
+	struct timespec next;
+	double interval;
+	size_t rows;
+	long n;
+	int st;
+
+	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_QUERY | OPT_WATCH, argc, argv, &o, &st))
+		return st;
+	if (cmd_source_pid(c, &o, &st))
+		return st;
+	if (o.by && !strcmp(o.by, "size"))
+		by = DIFF_BY_SIZE;
+	else if (o.by && strcmp(o.by, "count"))
+		return cmd_usage_error(c, "watch: --by wants count or size, not '%s'", o.by);
+	interval = o.interval > 0 ? o.interval : WATCH_INTERVAL;
+	rows = o.limit >= 0 ? (size_t)o.limit : WATCH_ROWS;
+	/* the first capture is compared with nothing: every type has grown */
+	heap_init(&prev);
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (n = 1; o.count < 0 || n <= o.count; n++) {
+		if ((st = source_open(&o, &cur)))
+			break;
+		if (diff_heaps(&prev, &cur, by, 0, &d, &err)) {
+			heap_release(&cur);
+			st = cmd_fail(&err);
+			break;
+		}
+		if (o.json)
+			watch_json(&cur, &d, n, rows, by);
+		else
+			watch_text(&cur, &d, n, rows);
+		diff_release(&d);
+		heap_release(&prev);
+		prev = cur;
+		if (o.count >= 0 && n >= o.count)
+			break;
+		/* captures start every interval; one that took longer than
+		 * that is followed by the next at once */
+		next.tv_sec += (time_t)interval;
+		next.tv_nsec += (long)((interval - (double)(time_t)interval) * 1e9);
+		if (next.tv_nsec >= 1000000000L) {
+			next.tv_sec++;
+			next.tv_nsec -= 1000000000L;
+		}
+		sleep_until(&next);
+	}
+	heap_release(&prev);
+	return st;
+}

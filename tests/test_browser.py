@@ -1,0 +1,528 @@
+"""The terminal browser, driven as a person would drive it.
+
+heapscope runs inside tmux (a real terminal emulator): keys go in with
+send-keys, the screen comes out with capture-pane, and each step asserts
+what is on screen against what the fixture's interpreter reports about
+itself (fixtures/browse_target.py: ids, counts, names).
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import hstest
+from hstest import ok, skip, diag, done, Fixture
+
+TMUX = shutil.which("tmux")
+_term_no = 0
+
+
+class Term:
+    """heapscope in a tmux pane of its own tmux server.
+
+    The pane runs a shell that records the terminal settings, runs
+    heapscope, prints its exit status and the settings again, then waits:
+    the screen after heapscope has quit tells whether it left the terminal
+    as it was."""
+
+    def __init__(self, args, cols=100, rows=30, env=None):
+        global _term_no
+        _term_no += 1
+        self.sock = "hs-test-%d-%d" % (os.getpid(), _term_no)
+        self.dir = tempfile.mkdtemp(prefix="hs-term-")
+        env = dict(env or {})
+        env["HS_TERM"] = self.dir     # tells which heapscope is this pane's
+        envs = " ".join("%s=%s" % (k, shq(v)) for k, v in env.items())
+        cmd = " ".join(shq(a) for a in [hstest.HEAPSCOPE] + list(args))
+        script = ("stty -g > {d}/before; printf 'BEFORE-HEAPSCOPE\\n'; "
+                  "env {e} {c}; echo \"EXIT=$?\"; stty -g > {d}/after; sleep 600"
+                  ).format(d=self.dir, e=envs, c=cmd)
+        self.tmux("new-session", "-d", "-x", str(cols), "-y", str(rows), "-s", "t",
+                  "sh", "-c", script)
+
+    def tmux(self, *args):
+        return subprocess.run([TMUX, "-L", self.sock, "-f", "/dev/null"] + list(args),
+                              capture_output=True, text=True, timeout=30)
+
+    def keys(self, *keys):
+        """Type keys (tmux key names, e.g. Enter, BSpace, C-l) one by one."""
+        for k in keys:
+            self.tmux("send-keys", "-t", "t", k)
+
+    def text(self, s):
+        self.tmux("send-keys", "-t", "t", "-l", s)
+
+    def screen(self, attrs=False):
+        a = ["capture-pane", "-p", "-t", "t"] + (["-e"] if attrs else [])
+        return self.tmux(*a).stdout
+
+    def wait(self, pred, timeout=20):
+        """Poll the screen until pred(screen) holds; the screen, or None
+        (then self.last has the last screen seen)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            s = self.screen()
+            self.last = s
+            if pred(s):
+                return s
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.03)
+
+    def wait_text(self, text, timeout=20):
+        return self.wait(lambda s: text in s, timeout)
+
+    def title(self):
+        return self.screen().split("\n")[0]
+
+    def selected(self):
+        """The row drawn in reverse video below the title (the cursor)."""
+        lines = self.screen(attrs=True).split("\n")
+        for line in lines[1:]:
+            if "\x1b[7m" in line:
+                return re.sub(r"\x1b\[[0-9;]*m", "", line).rstrip()
+        return None
+
+    def mouse(self, button, x, y, release=False):
+        """An xterm SGR mouse event at column x, row y (0-based)."""
+        self.text("\x1b[<%d;%d;%d%s" % (button, x + 1, y + 1, "m" if release else "M"))
+
+    def close(self):
+        self.tmux("kill-server")
+        shutil.rmtree(self.dir, True)
+
+
+def heapscope_pids(term):
+    """The heapscope processes running in term's pane (their environment
+    has the pane's HS_TERM)."""
+    res = []
+    for d in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                argv0 = f.read().split(b"\0")[0]
+            with open("/proc/%s/environ" % d, "rb") as f:
+                environ = f.read().split(b"\0")
+        except OSError:
+            continue
+        if argv0 == hstest.HEAPSCOPE.encode() and \
+                ("HS_TERM=" + term.dir).encode() in environ:
+            res.append(int(d))
+    return res
+
+
+def read_when_there(path, timeout=5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(path) as f:
+                s = f.read()
+            if s:
+                return s
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return ""
+
+
+def shq(s):
+    return "'" + str(s).replace("'", "'\\''") + "'"
+
+
+def hexaddr(i):
+    return "0x%x" % i
+
+
+def wait_title(term, pattern, timeout=20):
+    return term.wait(lambda s: re.search(pattern, s.split("\n")[0]) is not None, timeout)
+
+
+def count_text(n):
+    return "{:,}".format(n)
+
+
+def session(interp):
+    """The whole walk through the views on one interpreter."""
+    name = interp.name
+    try:
+        fx = Fixture(interp.exe, "browse_target.py")
+    except RuntimeError as e:
+        ok(False, "%s: fixture starts" % name, str(e))
+        return
+    facts = fx.info
+    env = dict(interp.env or {})
+    env["TERM"] = "xterm"
+    term = Term([str(fx.pid)], env=env)
+    try:
+        walk_views(term, fx, facts, name, interp.minor)
+    finally:
+        term.close()
+        fx.stop()
+
+
+def walk_views(term, fx, facts, name, minor):
+    widget = "__main__.Widget"
+    # (a progress line may come first: wait for the view itself)
+    s = wait_title(term, "Types:", timeout=120)
+    if not ok(s is not None, "%s: heapscope PID opens the Types view" % name, term.last):
+        return
+    ok("pid %d" % fx.pid in s and "Python %s" % facts["version"] in s and "paused" in s,
+       "%s: status line: pid, Python version, objects, pause" % name, s)
+
+    # filter as you type: only the fixture's class is left, with its count
+    term.keys("f")
+    term.text("Widget")
+    s = term.wait(lambda s: "filter: Widget" in s.split("\n")[0])
+    rows = [l for l in (s or "").split("\n")[2:-3] if l.strip() and "Widget" in l]
+    ok(s is not None and len(rows) == 1 and widget in rows[0] and
+       rows[0].split()[0] == count_text(facts["widgets"]),
+       "%s: filter 'Widget' leaves one type, with the interpreter's count %d" %
+       (name, facts["widgets"]), term.last)
+    term.keys("Enter")      # ends the filter prompt
+    term.keys("Enter")      # opens the row
+
+    # Enter: the instances of the class
+    s = wait_title(term, re.escape(widget) + r": [\d,]+ instances")
+    ok(s is not None and "%s: %s instances" % (widget, count_text(facts["widgets"])) in s,
+       "%s: Enter opens the instances of %s" % (name, widget), term.last)
+
+    # : goes to one instance by address; its referents carry its name
+    w7 = hexaddr(facts["widget7"])
+    term.keys(":")
+    term.text(w7)
+    term.keys("Enter")
+    s = wait_title(term, "Object " + w7)
+    if minor <= 10:
+        # before 3.11 attributes live in the instance's __dict__
+        term.keys("/")
+        term.text("__dict__")
+        term.keys("Enter", "Enter")
+        s = wait_title(term, r"Object 0x[0-9a-f]+\s+dict")
+        attr = r"\['name'\]"
+    else:
+        attr = r"\.name"
+    ok(s is not None and re.search(attr + r"\s+0x[0-9a-f]+\s+str .*'%s'" %
+                                   facts["widget7_name"], s) is not None,
+       "%s: ':' opens widget 7; its name is '%s'" % (name, facts["widget7_name"]), term.last)
+    if minor <= 10:
+        term.keys("BSpace")
+        wait_title(term, "Object " + w7)
+
+    # its referrer is the registry list, at index 7
+    term.keys("/")
+    term.text("[7]")
+    term.keys("Enter")
+    sel = None
+    for _ in range(100):
+        sel = term.selected()
+        if sel and "[7]" in sel:
+            break
+        time.sleep(0.03)
+    ok(sel is not None and hexaddr(facts["registry"]) in sel and "list" in sel,
+       "%s: search finds the referrer: the registry list, edge [7]" % name, sel)
+    term.keys("Enter")
+    s = wait_title(term, "Object " + hexaddr(facts["registry"]))
+    ok(s is not None and "list of %d" % facts["registry_len"] in s,
+       "%s: Enter follows the referrer to the registry list" % name, term.last)
+
+    # p: the path from a root, through the module's 'registry' name
+    term.keys("p")
+    s = wait_title(term, "Path from a root to " + hexaddr(facts["registry"]))
+    ok(s is not None and re.search(r"\['registry'\]\s+" + hexaddr(facts["registry"]), s)
+       and "root:" in s,
+       "%s: p shows the path from a root ending in ['registry']" % name, term.last)
+
+    # back through the history: list, widget 7, instances, types
+    expect = ["Object " + hexaddr(facts["registry"]), "Object " + w7,
+              re.escape(widget) + ": ", "Types:"]
+    for i, pat in enumerate(expect):
+        term.keys("BSpace" if i % 2 == 0 else "h")
+        s = wait_title(term, pat)
+        ok(s is not None, "%s: back %d returns to %s" % (name, i + 1, pat), term.last)
+    term.keys("h")
+    s = term.wait_text("this is the first view")
+    ok(s is not None and "Types:" in s.split("\n")[0],
+       "%s: back on the first view stays there and says so" % name, term.last)
+
+    # threads: the worker's frame, then its local 'token'
+    term.keys("T")
+    s = wait_title(term, "Threads")
+    ok(s is not None and re.search(r"thread %d browse-worker" % facts["worker_tid"], s)
+       and re.search(r"worker_loop \(.*browse_target\.py:%d\)" % facts["worker_line"], s),
+       "%s: T lists the worker thread and its frame worker_loop at line %d" %
+       (name, facts["worker_line"]), term.last)
+    term.keys("/")
+    term.text("worker_loop")
+    term.keys("Enter", "Enter")
+    s = wait_title(term, "Held by thread %d" % facts["worker_tid"])
+    ok(s is not None and re.search(r"token\s+%s\s+__main__\.Widget" % hexaddr(facts["token"]),
+                                   s) is not None,
+       "%s: Enter on the frame lists its local 'token'" % name, term.last)
+    term.keys("/")
+    term.text("token")
+    term.keys("Enter", "Enter")
+    s = wait_title(term, "Object " + hexaddr(facts["token"]))
+    # its name: an attribute from 3.11, in its __dict__ before
+    ok(s is not None and ("'thread-token'" in s if minor >= 11 else "__dict__" in s),
+       "%s: the local opens as an object" % name, term.last)
+    term.keys("p")
+    s = wait_title(term, "Path from a root to " + hexaddr(facts["token"]))
+    # (up to 3.10 the frame is an object on the path, 'token' its edge)
+    ok(s is not None and re.search(r"root: thread %d .*worker_loop" % facts["worker_tid"], s)
+       and re.search(r"(^|\s)token\s", s) is not None,
+       "%s: the token's root is the worker's frame, local 'token'" % name, term.last)
+
+    # values: escapes drawn as text, never sent; a long str in full
+    term.keys(":")
+    term.text(hexaddr(facts["odd"]))
+    term.keys("Enter")
+    s = wait_title(term, "Object " + hexaddr(facts["odd"]))
+    raw = term.screen(attrs=True)
+    ok(s is not None and "before?[31mRED?[0m?after" in s and "\x1b[31m" not in raw,
+       "%s: escape sequences in a str are shown as text, not obeyed" % name, term.last)
+    term.keys(":")
+    term.text(hexaddr(facts["long_text"]))
+    term.keys("Enter")
+    s = wait_title(term, "Object " + hexaddr(facts["long_text"]))
+    ok(s is not None and "first line" in s and "second line" in s,
+       "%s: a str's lines are shown as lines" % name, term.last)
+    # 4,000 characters: scroll until the end shows
+    s = None
+    for _ in range(12):
+        term.keys("PageDown")
+        s = term.wait_text("END-OF-LONG", timeout=0.5)
+        if s:
+            break
+    ok(s is not None, "%s: the whole value scrolls into view, to END-OF-LONG" % name,
+       term.last)
+
+    # u: the unreachable cycle the fixture dropped, and nothing reachable
+    term.keys("u")
+    s = wait_title(term, r"Garbage: [\d,]+ unreachable object")
+    ok(s is not None and re.search(r"island 1: \d+ object", s) and
+       hexaddr(facts["lost"]) in s and hexaddr(facts["registry"]) not in s,
+       "%s: u lists the dropped cycle as garbage" % name, term.last)
+    term.keys("BSpace")
+    wait_title(term, "Object " + hexaddr(facts["long_text"]))
+
+    # help: the keys of the view, q closes it
+    term.keys("?")
+    s = wait_title(term, "Help: keys of the object view")
+    ok(s is not None and "path from a root" in s and "quit" in s,
+       "%s: ? shows the object view's keys and the common ones" % name, term.last)
+    term.keys("q")
+    s = wait_title(term, "Object " + hexaddr(facts["long_text"]))
+    ok(s is not None, "%s: q closes the help" % name, term.last)
+
+    # resize: everything is laid out again for the new size
+    for cols, rows in ((60, 20), (130, 40)):
+        term.tmux("resize-window", "-t", "t", "-x", str(cols), "-y", str(rows))
+        s = term.wait(lambda s: len(s.rstrip("\n").split("\n")) >= rows - 1 and
+                      "pid %d" % fx.pid in s.split("\n")[rows - 2])
+        lines = (s or "").split("\n")
+        ok(s is not None and all(len(l) <= cols for l in lines) and "Object" in lines[0]
+           and "? help" in lines[0],
+           "%s: resize to %dx%d redraws: title at the top, status line at row %d" %
+           (name, cols, rows, rows - 1), term.last)
+
+    # mouse: a click moves the cursor, a click on it opens, the wheel moves
+    term.keys("t")
+    wait_title(term, "Types:")
+    term.keys("g")
+    term.mouse(0, 5, 5)
+    term.mouse(0, 5, 5, release=True)
+    s = term.wait(lambda s: re.search(r" 4/\d+ ", s.split("\n")[0]) is not None, timeout=5)
+    ok(s is not None, "%s: a click selects the row under it" % name, term.last)
+    term.mouse(65, 5, 5)
+    s = term.wait(lambda s: re.search(r" 7/\d+ ", s.split("\n")[0]) is not None, timeout=5)
+    ok(s is not None, "%s: the wheel moves down 3 rows" % name, term.last)
+    term.mouse(0, 5, 8)
+    term.mouse(0, 5, 8, release=True)
+    s = wait_title(term, r"instances", timeout=5)
+    ok(s is not None, "%s: a click on the selected row opens it" % name, term.last)
+
+    # R: capture again; the class grew by 500 and the Types view says so
+    fx.proc.stdin.write("grow 500\n")
+    fx.proc.stdin.flush()
+    grown = json.loads(hstest._readline_timeout(fx.proc.stdout, 30) or "{}")
+    term.keys("R")
+    s = term.wait_text("captured again", timeout=60)
+    row = [l for l in (s or "").split("\n") if widget in l]
+    ok(s is not None and row and re.search(r"\s\+500\s", row[0]) is not None and
+       count_text(grown.get("widgets", -1)) in row[0] and "+count" in s,
+       "%s: R captures again and shows Widget +500 (now %s)" %
+       (name, grown.get("widgets")), term.last)
+
+    # q: the terminal is left as it was, the target runs
+    term.keys("q")
+    s = term.wait_text("EXIT=", timeout=20)
+    before = open(os.path.join(term.dir, "before")).read() if s else ""
+    after = ""
+    for _ in range(50):
+        if os.path.exists(os.path.join(term.dir, "after")):
+            after = open(os.path.join(term.dir, "after")).read()
+            if after:
+                break
+        time.sleep(0.05)
+    ok(s is not None and "EXIT=0" in s and "BEFORE-HEAPSCOPE" in s and
+       "Types:" not in s,
+       "%s: q exits 0 and the screen is the shell's again" % name, term.last)
+    ok(before and before == after, "%s: terminal settings restored (stty -g)" % name,
+       [before, after])
+    state = fx.state()
+    ok(fx.alive() and state in ("S", "R") and fx.tracer() == 0,
+       "%s: the target runs on, not stopped, not traced (state %s)" % (name, state))
+
+
+def snapshot_and_terms(interp):
+    """A snapshot file in the browser; TERM=vt100 and NO_COLOR."""
+    name = interp.name
+    try:
+        fx = Fixture(interp.exe, "browse_target.py")
+    except RuntimeError as e:
+        ok(False, "%s: fixture starts" % name, str(e))
+        return
+    tmp = tempfile.mkdtemp(prefix="hs-browse-")
+    snap = os.path.join(tmp, "t.hsnap")
+    p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
+    fx.stop()
+    if not ok(p.returncode == 0, "%s: snapshot for browse FILE" % name, p.stderr):
+        return
+    for termname, nocolor in (("vt100", True), ("xterm", True), ("xterm", False)):
+        env = {"TERM": termname}
+        if nocolor:
+            env["NO_COLOR"] = "1"
+        how = "TERM=%s%s" % (termname, " NO_COLOR" if nocolor else "")
+        term = Term(["browse", snap], cols=80, rows=24, env=env)
+        try:
+            s = wait_title(term, "Types:", timeout=60)
+            ok(s is not None and "__main__.Widget" in s and
+               all(len(l) <= 80 for l in s.split("\n")),
+               "%s: browse FILE in 80x24, %s" % (name, how), term.last)
+            # the threads view has headings, drawn in colour where allowed
+            term.keys("T")
+            wait_title(term, "Threads")
+            raw = term.screen(attrs=True)
+            colour = re.search(r"\x1b\[(?:[0-9;]*;)?3[0-7](?:;[0-9;]*)?m", raw) is not None
+            if nocolor or termname == "vt100":
+                ok(not colour, "%s: %s: no colour on screen" % (name, how), repr(raw[:600]))
+            else:
+                ok(colour, "%s: %s: headings in colour" % (name, how), repr(raw[:600]))
+            term.keys("R")
+            s = term.wait_text("needs a running process", timeout=10)
+            ok(s is not None, "%s: R on a snapshot file says it needs a process" % name,
+               term.last)
+            term.keys("q")
+            s = term.wait_text("EXIT=0", timeout=10)
+            ok(s is not None, "%s: %s: q exits 0" % (name, how), term.last)
+        finally:
+            term.close()
+    # killed while browsing: the terminal is put back all the same
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        term = Term(["browse", snap], cols=80, rows=24, env={"TERM": "xterm"})
+        try:
+            s = wait_title(term, "Types:", timeout=60)
+            pids = heapscope_pids(term)
+            for pid in pids:
+                os.kill(pid, sig)
+            s = term.wait_text("EXIT=", timeout=10)
+            before = read_when_there(os.path.join(term.dir, "before"))
+            after = read_when_there(os.path.join(term.dir, "after"))
+            ok(pids and s is not None and "EXIT=%d" % (128 + sig) in s and
+               "Types:" not in s and before and before == after,
+               "%s: %s while browsing: terminal settings and screen restored" %
+               (name, signal.Signals(sig).name), [term.last, before, after])
+        finally:
+            term.close()
+    # not a terminal: a clear error, not a garbled screen
+    p = hstest.run(["browse", snap])
+    ok(p.returncode == 2 and "needs a terminal" in p.stderr,
+       "%s: browse without a terminal fails with a hint (exit %d)" % (name, p.returncode),
+       p.stderr)
+    shutil.rmtree(tmp, True)
+
+
+def big_snapshot(interp):
+    """~2 million objects: opening and paging the biggest list stay fast."""
+    name = interp.name
+    try:
+        fx = Fixture(interp.exe, "bench_heap.py", args=["2000000"], timeout=300)
+    except RuntimeError as e:
+        ok(False, "%s: bench_heap fixture starts" % name, str(e))
+        return
+    tmp = tempfile.mkdtemp(prefix="hs-browse-big-")
+    snap = os.path.join(tmp, "big.hsnap")
+    p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env, timeout=600)
+    fx.stop()
+    if not ok(p.returncode == 0, "%s: snapshot of 2M objects" % name, p.stderr):
+        return
+    term = Term(["browse", snap], cols=120, rows=40)
+    try:
+        t0 = time.monotonic()
+        s = wait_title(term, "Types:", timeout=60)
+        t_open = time.monotonic() - t0
+        # the biggest list by count: sort by count, open it
+        term.keys("s")
+        s = term.wait_text("by count", timeout=30)
+        top = [l for l in (s or "").split("\n")[2:] if l.strip()]
+        biggest = top[0].split()[-1] if top else "?"
+        t0 = time.monotonic()
+        term.keys("Enter")
+        s = wait_title(term, re.escape(biggest) + r": [\d,]+ instances", timeout=60)
+        t_list = time.monotonic() - t0
+        t0 = time.monotonic()
+        for _ in range(20):
+            term.keys("PageDown")
+        s = term.wait(lambda s: re.search(r" 7\d\d/", s.split("\n")[0]) is not None, 60)
+        t_page = time.monotonic() - t0
+        t0 = time.monotonic()
+        term.keys("G")
+        s = term.wait(lambda s: re.search(r" ([\d]+)/\1 ", s.split("\n")[0]) is not None, 60)
+        t_end = time.monotonic() - t0
+        diag("%s: 2M-object snapshot: open %.3f s, open the %s list %.3f s, "
+             "20 pages %.3f s, last page %.3f s" % (name, t_open, biggest, t_list,
+                                                   t_page, t_end))
+        # asserted loosely: the machines are noisy
+        ok(t_open < 10 and t_list < 10 and t_page < 10 and t_end < 10 and s is not None,
+           "%s: 2M objects: open, the biggest list, paging, end each well under 10 s" %
+           name, term.last)
+        term.keys("q")
+    finally:
+        term.close()
+        shutil.rmtree(tmp, True)
+
+
+def main():
+    if not TMUX:
+        skip("browser tests", "tmux is not installed (setup.sh installs it)")
+        done()
+        return
+    interps = [i for i in hstest.interpreters() if i.available()]
+    # the browser reads the same graph on every version: one full walk
+    # through the views per Python minor version present, Debian's first
+    byname = {}
+    for i in interps:
+        if i.name == "debian-3.11-nodebug" or i.name == "debian-3.11d":
+            continue
+        byname.setdefault(i.minor, i)
+    if not byname:
+        skip("browser tests", "no Python interpreter available")
+        done()
+        return
+    only = os.environ.get("HS_BROWSER_MINOR")   # to debug one version
+    for minor in sorted(byname):
+        if only and str(minor) != only:
+            continue
+        session(byname[minor])
+    first = byname[sorted(byname)[-1]]
+    snapshot_and_terms(first)
+    big_snapshot(first)
+    done()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,687 @@
+/*
+ * browser.c - the main loop: keys in, commands out, one redraw per turn.
+ */
+#include "config.h"
+#define _XOPEN_SOURCE_EXTENDED 1
+#include <curses.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include "target.h"
+#include "ui_internal.h"
+
+#define LIST_TOP 2		/* title and column header above the list */
+#define LIST_BOTTOM 2		/* status line and message line below */
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p) {
+		endwin();
+		fputs("heapscope: out of memory\n", stderr);
+		exit(hs_exit_status(HS_ENOMEM));
+	}
+	return p;
+}
+
+void *xreallocarray(void *p, size_t n, size_t size)
+{
+	void *q = reallocarray(p, n ? n : 1, size ? size : 1);
+
+	if (!q) {
+		endwin();
+		fputs("heapscope: out of memory\n", stderr);
+		exit(hs_exit_status(HS_ENOMEM));
+	}
+	return q;
+}
+
+struct view *view_new(struct browser *b, const struct view_ops *ops, size_t len)
+{
+	struct view *v = xcalloc(1, sizeof(*v));
+
+	v->ops = ops;
+	v->b = b;
+	v->data = len ? xcalloc(1, len) : NULL;
+	return v;
+}
+
+static void view_free(struct view *v)
+{
+	if (!v)
+		return;
+	if (v->ops->free)
+		v->ops->free(v);
+	free(v->data);
+	free(v);
+}
+
+void browser_message(struct browser *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b->msg, sizeof(b->msg), fmt, ap);
+	va_end(ap);
+}
+
+unsigned browser_push(struct browser *b, struct view *v)
+{
+	if (!v)
+		return UI_REDRAW;
+	if (b->depth == UI_HISTORY) {
+		/* the history is full: forget its oldest view */
+		view_free(b->stack[0]);
+		memmove(b->stack, b->stack + 1, (UI_HISTORY - 1) * sizeof(b->stack[0]));
+		b->depth--;
+	}
+	b->stack[b->depth++] = v;
+	if (v->ops->resize)
+		v->ops->resize(v, b->cols);
+	return UI_REDRAW;
+}
+
+int browser_prepare(struct browser *b, unsigned need)
+{
+	struct hs_error err = HS_ERROR_INIT;
+
+	if (heap_prepare(b->h, need, &err)) {
+		browser_message(b, "%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static struct view *top_view(struct browser *b)
+{
+	return b->depth ? b->stack[b->depth - 1] : NULL;
+}
+
+static int list_rows(const struct browser *b)
+{
+	int n = b->rows - LIST_TOP - LIST_BOTTOM;
+
+	return n > 1 ? n : 1;
+}
+
+/* Keep the cursor inside the list and on screen. */
+static void clamp(struct browser *b, struct view *v)
+{
+	size_t n = v->ops->nrows(v), page = (size_t)list_rows(b);
+
+	if (v->cursor >= n)
+		v->cursor = n ? n - 1 : 0;
+	if (v->top > v->cursor)
+		v->top = v->cursor;
+	if (v->cursor >= v->top + page)
+		v->top = v->cursor - page + 1;
+	if (n > page && v->top > n - page)
+		v->top = n - page;
+	if (n <= page)
+		v->top = 0;
+}
+
+/* ---- drawing ---- */
+
+static void draw_status(struct browser *b)
+{
+	const struct heap_meta *m = &b->h->meta;
+	char line[512], when[32], total[32], count[32], pause[32];
+	struct tm tm;
+	time_t t = (time_t)m->capture_time;
+	uint64_t sum = 0;
+	size_t i;
+
+	if (b->total_for != b->captures + 1) {
+		for (i = 0; i < b->h->nobj; i++)
+			sum += heap_size(b->h, (uint32_t)i);
+		b->total = sum;
+		b->total_for = b->captures + 1;
+	}
+	sum = b->total;
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	text_size(total, sizeof(total), sum);
+	text_count(count, sizeof(count), b->h->nobj);
+	if (m->mode == HC_LIVE)
+		snprintf(pause, sizeof(pause), "not stopped");
+	else
+		snprintf(pause, sizeof(pause), "paused %.0f ms", m->pause_ns / 1e6);
+	snprintf(line, sizeof(line), " pid %lld  Python %s  %s objects  %s  %s  %s%s",
+		 (long long)m->pid, heap_str(b->h, m->version, NULL), count, total, when, pause,
+		 m->warnings ? "  (inconsistent)" : "");
+	attron(A_REVERSE);
+	move(b->rows - 2, 0);
+	clrtoeol();
+	mvhline(b->rows - 2, 0, ' ', b->cols);
+	text_draw(b, b->rows - 2, 0, line, b->cols);
+	attroff(A_REVERSE);
+}
+
+static void draw(struct browser *b)
+{
+	struct view *v = top_view(b);
+	char buf[1024];
+	size_t n, i;
+	int y, attr, page = list_rows(b);
+
+	erase();
+	if (!v)
+		return;
+	clamp(b, v);
+	n = v->ops->nrows(v);
+
+	/* title: the view and where the cursor is */
+	buf[0] = '\0';
+	v->ops->title(v, buf, sizeof(buf));
+	attron(A_BOLD | A_REVERSE);
+	mvhline(0, 0, ' ', b->cols);
+	text_draw(b, 0, 1, buf, b->cols - 16);
+	snprintf(buf, sizeof(buf), "%zu/%zu  ? help", n ? v->cursor + 1 : 0, n);
+	if ((int)strlen(buf) + 1 < b->cols)
+		mvaddstr(0, b->cols - (int)strlen(buf) - 1, buf);
+	attroff(A_BOLD | A_REVERSE);
+
+	if (v->ops->header) {
+		buf[0] = '\0';
+		v->ops->header(v, buf, sizeof(buf));
+		attron(A_UNDERLINE);
+		text_draw(b, 1, 0, buf, b->cols);
+		attroff(A_UNDERLINE);
+	}
+	for (y = 0; y < page && v->top + (size_t)y < n; y++) {
+		i = v->top + (size_t)y;
+		buf[0] = '\0';
+		attr = ROW_PLAIN;
+		v->ops->row(v, i, buf, sizeof(buf), &attr);
+		if (i == v->cursor) {
+			attron(A_REVERSE);
+			mvhline(LIST_TOP + y, 0, ' ', b->cols);
+		}
+		if (attr == ROW_HEADING)
+			attron(A_BOLD | (b->color ? COLOR_PAIR(1) : 0));
+		if (attr == ROW_DIM)
+			attron(A_DIM);
+		text_draw(b, LIST_TOP + y, 0, buf, b->cols);
+		attrset(A_NORMAL);
+	}
+	draw_status(b);
+	if (b->msg[0]) {
+		text_draw(b, b->rows - 1, 0, b->msg, b->cols);
+		b->msg[0] = '\0';
+	}
+}
+
+/* ---- prompts ---- */
+
+/*
+ * Read a line on the bottom row after prompt.  live, if set, is called
+ * after each change (a filter as you type).  1 with the text, 0 cancelled
+ * (Esc or ^G).
+ */
+static int prompt(struct browser *b, const char *what, char *out, size_t len,
+		  void (*live)(struct browser *b, const char *text))
+{
+	size_t n = strlen(out);
+	int c;
+
+	curs_set(1);
+	for (;;) {
+		move(b->rows - 1, 0);
+		clrtoeol();
+		mvaddstr(b->rows - 1, 0, what);
+		text_draw(b, b->rows - 1, (int)strlen(what), out, b->cols - (int)strlen(what) - 1);
+		refresh();
+		c = getch();
+		if (c == '\n' || c == '\r' || c == KEY_ENTER) {
+			curs_set(0);
+			return 1;
+		}
+		if (c == 27 || c == 7 || c == 3) {
+			curs_set(0);
+			return 0;
+		}
+		if (c == KEY_RESIZE) {
+			getmaxyx(stdscr, b->rows, b->cols);
+			draw(b);
+			continue;
+		}
+		if (c == KEY_BACKSPACE || c == 127 || c == 8) {
+			/* drop one whole UTF-8 character */
+			while (n > 0 && ((unsigned char)out[n - 1] & 0xc0) == 0x80)
+				n--;
+			if (n > 0)
+				n--;
+		} else if (c == 21) {
+			n = 0;	/* ^U */
+		} else if (c >= 0x20 && c < 0x100 && c != 0x7f && n + 1 < len) {
+			out[n++] = (char)c;
+		} else {
+			continue;
+		}
+		out[n] = '\0';
+		if (live) {
+			live(b, out);
+			draw(b);
+		}
+	}
+}
+
+static void live_filter(struct browser *b, const char *text)
+{
+	struct view *v = top_view(b);
+
+	if (text != v->filter)
+		snprintf(v->filter, sizeof(v->filter), "%s", text);
+	v->ops->filter(v, v->filter);
+	v->cursor = v->top = 0;
+}
+
+/* Move to the next row (dir 1) or previous (-1) containing b->search;
+ * from the cursor's own row when from_here. */
+static void search(struct browser *b, int dir, int from_here)
+{
+	struct view *v = top_view(b);
+	size_t n = v->ops->nrows(v), k, i;
+	char buf[1024];
+	int attr;
+
+	if (!b->search[0]) {
+		browser_message(b, "no search yet: / to search");
+		return;
+	}
+	for (k = from_here ? 0 : 1; k <= n && n; k++) {
+		i = dir > 0 ? (v->cursor + k) % n : (v->cursor + n - k % n) % n;
+		buf[0] = '\0';
+		attr = ROW_PLAIN;
+		v->ops->row(v, i, buf, sizeof(buf), &attr);
+		if (text_contains(buf, b->search)) {
+			if ((dir > 0 && i < v->cursor) || (dir < 0 && i > v->cursor))
+				browser_message(b, "search wrapped");
+			v->cursor = i;
+			return;
+		}
+	}
+	browser_message(b, "not found: %s", b->search);
+}
+
+static unsigned go_to(struct browser *b)
+{
+	char text[64] = "";
+	uint64_t addr;
+	uint32_t i;
+
+	if (!prompt(b, "go to address: ", text, sizeof(text), NULL) || !text[0])
+		return UI_REDRAW;
+	if (query_parse_addr(text, &addr)) {
+		browser_message(b, "'%s' is not an address (0x7f... or decimal)", text);
+		return UI_REDRAW;
+	}
+	if (browser_prepare(b, HEAP_NEED_INDEX))
+		return UI_REDRAW;
+	i = heap_lookup(b->h, addr);
+	if (i == HEAP_NONE) {
+		browser_message(b, "no object at 0x%llx in this heap", (unsigned long long)addr);
+		return UI_REDRAW;
+	}
+	return browser_push(b, view_object_new(b, i));
+}
+
+/* ---- recapture and growth ---- */
+
+struct name_total {
+	const char *name;
+	int64_t count, size;
+};
+
+static int cmp_name_total(const void *a, const void *b)
+{
+	return strcmp(((const struct name_total *)a)->name, ((const struct name_total *)b)->name);
+}
+
+/* Totals per type name of h, sorted by name. */
+static struct name_total *totals_by_name(const struct heap *h, size_t *n)
+{
+	struct name_total *t = xcalloc(h->ntype, sizeof(*t));
+	size_t i, k;
+
+	for (i = 0; i < h->ntype; i++)
+		t[i].name = heap_str(h, h->types[i].name, NULL);
+	for (i = 0; i < h->nobj; i++) {
+		uint32_t ty = h->obj[i].type;
+
+		if (ty < h->ntype) {
+			t[ty].count++;
+			t[ty].size += (int64_t)heap_size(h, (uint32_t)i);
+		}
+	}
+	qsort(t, h->ntype, sizeof(*t), cmp_name_total);
+	/* types of one name (two classes called alike) count together */
+	for (i = 0, k = 0; i < h->ntype; i++) {
+		if (k && !strcmp(t[k - 1].name, t[i].name)) {
+			t[k - 1].count += t[i].count;
+			t[k - 1].size += t[i].size;
+		} else {
+			t[k++] = t[i];
+		}
+	}
+	*n = k;
+	return t;
+}
+
+/* Growth per type of nh since oh, by type name. */
+static struct ui_growth *growth(const struct heap *oh, const struct heap *nh)
+{
+	struct name_total *o, *n, key, *f, *g;
+	struct ui_growth *gr = xcalloc(nh->ntype, sizeof(*gr));
+	size_t no, nn, i;
+
+	o = totals_by_name(oh, &no);
+	n = totals_by_name(nh, &nn);
+	for (i = 0; i < nh->ntype; i++) {
+		key.name = heap_str(nh, nh->types[i].name, NULL);
+		g = bsearch(&key, n, nn, sizeof(*n), cmp_name_total);
+		f = bsearch(&key, o, no, sizeof(*o), cmp_name_total);
+		if (!g)
+			continue;
+		gr[i].count = g->count - (f ? f->count : 0);
+		gr[i].size = g->size - (f ? f->size : 0);
+	}
+	free(o);
+	free(n);
+	return gr;
+}
+
+static unsigned recapture(struct browser *b)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	struct heap nh;
+
+	if (!b->src || !b->src->recapture) {
+		browser_message(b, "R needs a running process: this is a snapshot file");
+		return UI_REDRAW;
+	}
+	browser_message(b, "capturing process %lld again...", (long long)b->h->meta.pid);
+	draw(b);
+	refresh();
+	heap_init(&nh);
+	if (b->src->recapture(b->src->ctx, &nh, &err)) {
+		heap_release(&nh);
+		browser_message(b, "capture failed: %s", err.msg);
+		return UI_REDRAW;
+	}
+	while (b->depth)
+		view_free(b->stack[--b->depth]);
+	free(b->growth);
+	b->growth = growth(b->h, &nh);
+	heap_release(b->h);
+	*b->h = nh;
+	b->captures++;
+	browser_message(b, "captured again: +count and +size are the change since the "
+		"previous capture; s sorts by them");
+	return browser_push(b, view_types_new(b));
+}
+
+/* ---- the loop ---- */
+
+static unsigned move_cursor(struct browser *b, struct view *v, long rows)
+{
+	size_t n = v->ops->nrows(v);
+
+	if (!n)
+		return 0;
+	if (rows < 0)
+		v->cursor = (size_t)-rows > v->cursor ? 0 : v->cursor - (size_t)-rows;
+	else
+		v->cursor = v->cursor + (size_t)rows >= n ? n - 1 : v->cursor + (size_t)rows;
+	return UI_REDRAW;
+}
+
+static unsigned back(struct browser *b)
+{
+	if (b->depth <= 1) {
+		browser_message(b, "this is the first view: q quits");
+		return UI_REDRAW;
+	}
+	view_free(b->stack[--b->depth]);
+	if (top_view(b)->ops->resize)
+		top_view(b)->ops->resize(top_view(b), b->cols);
+	return UI_REDRAW;
+}
+
+static unsigned mouse(struct browser *b, struct view *v)
+{
+	MEVENT ev;
+	size_t row;
+
+	if (getmouse(&ev) != OK)
+		return 0;
+	if (ev.bstate & BUTTON4_PRESSED)
+		return move_cursor(b, v, -3);
+#ifdef BUTTON5_PRESSED
+	if (ev.bstate & BUTTON5_PRESSED)
+		return move_cursor(b, v, 3);
+#endif
+	if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_DOUBLE_CLICKED)))
+		return 0;
+	if (ev.y < LIST_TOP || ev.y >= LIST_TOP + list_rows(b))
+		return 0;
+	row = v->top + (size_t)(ev.y - LIST_TOP);
+	if (row >= v->ops->nrows(v))
+		return 0;
+	/* a click on the selected row, or a double click, opens it */
+	if (row == v->cursor || ev.bstate & BUTTON1_DOUBLE_CLICKED)
+		return v->ops->enter ? v->ops->enter(v, row) : 0;
+	v->cursor = row;
+	return UI_REDRAW;
+}
+
+static unsigned command(struct browser *b, enum ui_cmd c)
+{
+	struct view *v = top_view(b);
+	uint32_t obj;
+
+	switch (c) {
+	case CMD_UP:
+		return move_cursor(b, v, -1);
+	case CMD_DOWN:
+		return move_cursor(b, v, 1);
+	case CMD_PGUP:
+		return move_cursor(b, v, -list_rows(b));
+	case CMD_PGDN:
+		return move_cursor(b, v, list_rows(b));
+	case CMD_FIRST:
+		v->cursor = 0;
+		return UI_REDRAW;
+	case CMD_LAST:
+		return move_cursor(b, v, (long)v->ops->nrows(v));
+	case CMD_ENTER:
+		if (v->ops->enter && v->ops->nrows(v))
+			return v->ops->enter(v, v->cursor);
+		return 0;
+	case CMD_BACK:
+		return back(b);
+	case CMD_SEARCH:
+		b->search[0] = '\0';
+		if (prompt(b, "/", b->search, sizeof(b->search), NULL) && b->search[0])
+			search(b, 1, 1);
+		return UI_REDRAW;
+	case CMD_NEXT:
+	case CMD_PREV:
+		search(b, c == CMD_NEXT ? 1 : -1, 0);
+		return UI_REDRAW;
+	case CMD_FILTER: {
+		char old[sizeof(v->filter)];
+
+		if (!v->ops->filter) {
+			browser_message(b, "this view has no filter");
+			return UI_REDRAW;
+		}
+		memcpy(old, v->filter, sizeof(old));
+		if (!prompt(b, "filter: ", v->filter, sizeof(v->filter), live_filter))
+			live_filter(b, old);
+		return UI_REDRAW;
+	}
+	case CMD_SORT:
+	case CMD_REVERSE:
+		if (!v->ops->sort) {
+			browser_message(b, "this view has no columns to sort");
+			return UI_REDRAW;
+		}
+		v->cursor = v->top = 0;
+		return v->ops->sort(v, c == CMD_REVERSE);
+	case CMD_GOTO:
+		return go_to(b);
+	case CMD_TYPES:
+		return browser_push(b, view_types_new(b));
+	case CMD_THREADS:
+		return browser_push(b, view_threads_new(b));
+	case CMD_GARBAGE:
+		return browser_push(b, view_garbage_new(b));
+	case CMD_PATH:
+	case CMD_INSTANCES:
+		obj = v->ops->current ? v->ops->current(v) : HEAP_NONE;
+		if (obj == HEAP_NONE) {
+			browser_message(b, "no object here");
+			return UI_REDRAW;
+		}
+		if (c == CMD_PATH)
+			return browser_push(b, view_path_new(b, obj));
+		return browser_push(b, view_instances_new(b, b->h->obj[obj].type));
+	case CMD_RECAPTURE:
+		return recapture(b);
+	case CMD_REDRAW:
+		clearok(curscr, TRUE);
+		return UI_REDRAW;
+	case CMD_HELP:
+		return browser_push(b, view_help_new(b, v));
+	case CMD_QUIT:
+		/* q on the help screen closes it, as in less and man */
+		if (!strcmp(v->ops->name, "help") && b->depth > 1)
+			return back(b);
+		return UI_QUIT;
+	default:
+		return 0;
+	}
+}
+
+/* ---- the terminal, and leaving it as it was ---- */
+
+static struct termios saved_tio;
+static int saved_tio_ok;
+static char reset_seq[128];
+static size_t reset_len;
+
+/* From the fatal-signal handler: only async-signal-safe calls. */
+static void restore_terminal(void)
+{
+	if (reset_len && write(STDOUT_FILENO, reset_seq, reset_len) < 0)
+		return;
+	if (saved_tio_ok)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+}
+
+static void add_reset(const char *cap)
+{
+	char *s = tigetstr((char *)cap);
+	size_t n;
+
+	if (!s || s == (char *)-1)
+		return;
+	n = strlen(s);
+	if (reset_len + n < sizeof(reset_seq)) {
+		memcpy(reset_seq + reset_len, s, n);
+		reset_len += n;
+	}
+}
+
+static int screen_open(struct browser *b, struct hs_error *err)
+{
+	const char *cs;
+
+	setlocale(LC_ALL, "");
+	cs = nl_langinfo(CODESET);
+	b->utf8 = cs && !strcmp(cs, "UTF-8");
+	saved_tio_ok = !tcgetattr(STDIN_FILENO, &saved_tio);
+	if (!newterm(NULL, stdout, stdin)) {
+		hs_error_set(err, HS_EUSAGE, "cannot use this terminal (TERM=%s)",
+			     getenv("TERM") ? getenv("TERM") : "");
+		hs_error_hint(err, "set TERM to your terminal's type, e.g. TERM=xterm");
+		return -1;
+	}
+	reset_len = 0;
+	add_reset("sgr0");
+	add_reset("cnorm");
+	add_reset("rmcup");
+	target_on_fatal_signal(restore_terminal);
+	raw();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	b->color = has_colors() && !getenv("NO_COLOR");
+	if (b->color) {
+		start_color();
+		/* the terminal's own background and foreground; headings
+		 * in its cyan */
+		use_default_colors();
+		init_pair(1, COLOR_CYAN, -1);
+	}
+	b->mouse = mousemask(ALL_MOUSE_EVENTS, NULL) != 0;
+	mouseinterval(0);
+	getmaxyx(stdscr, b->rows, b->cols);
+	return 0;
+}
+
+static void screen_close(void)
+{
+	endwin();
+	target_on_fatal_signal(NULL);
+}
+
+int ui_browse(struct heap *h, const struct ui_source *src, struct hs_error *err)
+{
+	struct browser b = { .h = h, .src = src };
+	unsigned r = UI_REDRAW;
+	int key;
+
+	if (screen_open(&b, err))
+		return -1;
+	browser_push(&b, view_types_new(&b));
+	for (;;) {
+		if (r & UI_QUIT)
+			break;
+		if (r & UI_REDRAW) {
+			draw(&b);
+			refresh();
+		}
+		key = getch();
+		if (key == KEY_RESIZE) {
+			getmaxyx(stdscr, b.rows, b.cols);
+			if (b.depth && top_view(&b)->ops->resize)
+				top_view(&b)->ops->resize(top_view(&b), b.cols);
+			r = UI_REDRAW;
+			continue;
+		}
+		if (key == KEY_MOUSE) {
+			r = mouse(&b, top_view(&b));
+			continue;
+		}
+		r = command(&b, keys_command(key));
+		if (!r && key != ERR)
+			r = 0;
+	}
+	while (b.depth)
+		view_free(b.stack[--b.depth]);
+	free(b.growth);
+	screen_close();
+	return 0;
+}

@@ -1,0 +1,219 @@
+/*
+ * view_instances.c - every object of one type: address, size, referrers,
+ * value or summary.  Rows are formatted only when drawn.
+ */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ui_internal.h"
+
+enum inst_sort {
+	BY_SIZE,
+	BY_REFERRERS,
+	BY_ADDRESS,
+	BY_WALK,
+	BY_END,
+};
+
+static const char *const sort_names[] = {
+	[BY_SIZE] = "size",
+	[BY_REFERRERS] = "referrers",
+	[BY_ADDRESS] = "address",
+	[BY_WALK] = "walk order",
+};
+
+struct inst_data {
+	uint32_t type;
+	uint32_t *all;		/* the type's objects, in the current order */
+	size_t nall;
+	uint32_t *rows;		/* those that pass the filter */
+	size_t nrows;
+	uint64_t total;
+	int sort, reverse;
+};
+
+static const struct heap *sort_heap;
+static int sort_by;
+
+static uint32_t nref(const struct heap *h, uint32_t i)
+{
+	return h->rev_start ? h->rev_start[i + 1] - h->rev_start[i] : 0;
+}
+
+static int cmp_obj(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	const struct heap *h = sort_heap;
+	uint64_t x = 0, y = 0;
+
+	switch (sort_by) {
+	case BY_SIZE:
+		x = heap_size(h, b);
+		y = heap_size(h, a);
+		break;
+	case BY_REFERRERS:
+		x = nref(h, b);
+		y = nref(h, a);
+		break;
+	case BY_ADDRESS:
+		x = h->obj[a].addr;
+		y = h->obj[b].addr;
+		break;
+	}
+	if (x != y)
+		return x < y ? -1 : 1;
+	return a < b ? -1 : a > b;
+}
+
+static void apply(struct view *v, int resort)
+{
+	struct inst_data *d = v->data;
+	const struct heap *h = v->b->h;
+	char sum[512];
+	size_t i, k;
+
+	if (resort) {
+		sort_heap = h;
+		sort_by = d->sort;
+		qsort(d->all, d->nall, sizeof(*d->all), cmp_obj);
+	}
+	for (i = 0, d->nrows = 0; i < d->nall; i++) {
+		k = d->reverse ? d->nall - 1 - i : i;
+		if (v->filter[0]) {
+			heap_summary(h, d->all[k], sum, sizeof(sum));
+			if (!text_contains(sum, v->filter))
+				continue;
+		}
+		d->rows[d->nrows++] = d->all[k];
+	}
+}
+
+static size_t inst_nrows(struct view *v)
+{
+	return ((struct inst_data *)v->data)->nrows;
+}
+
+static void inst_title(struct view *v, char *buf, size_t len)
+{
+	struct inst_data *d = v->data;
+	const struct heap *h = v->b->h;
+	char count[32], size[32];
+
+	text_count(count, sizeof(count), d->nall);
+	text_size(size, sizeof(size), d->total);
+	snprintf(buf, len, "%s: %s instances, %s, by %s%s%s%s",
+		 heap_str(h, h->types[d->type].name, NULL), count, size, sort_names[d->sort],
+		 d->reverse ? " (reversed)" : "", v->filter[0] ? ", filter: " : "", v->filter);
+}
+
+static void inst_header(struct view *v, char *buf, size_t len)
+{
+	(void)v;
+	snprintf(buf, len, "%-16s %10s %9s  %s", "address", "size", "referrers", "value");
+}
+
+static void inst_row(struct view *v, size_t i, char *buf, size_t len, int *attr)
+{
+	struct inst_data *d = v->data;
+	const struct heap *h = v->b->h;
+	uint32_t o = d->rows[i];
+	char size[32], sum[512];
+
+	(void)attr;
+	text_size(size, sizeof(size), heap_size(h, o));
+	heap_summary(h, o, sum, sizeof(sum));
+	snprintf(buf, len, "0x%-14llx %10s %9u  %s", (unsigned long long)h->obj[o].addr, size,
+		 nref(h, o), sum);
+}
+
+static unsigned inst_enter(struct view *v, size_t i)
+{
+	struct inst_data *d = v->data;
+
+	return browser_push(v->b, view_object_new(v->b, d->rows[i]));
+}
+
+static uint32_t inst_current(struct view *v)
+{
+	struct inst_data *d = v->data;
+
+	return v->cursor < d->nrows ? d->rows[v->cursor] : HEAP_NONE;
+}
+
+static unsigned inst_sort(struct view *v, int reverse)
+{
+	struct inst_data *d = v->data;
+
+	if (reverse) {
+		d->reverse = !d->reverse;
+		apply(v, 0);
+	} else {
+		d->sort = (d->sort + 1) % BY_END;
+		d->reverse = 0;
+		apply(v, 1);
+	}
+	browser_message(v->b, "sorted by %s%s", sort_names[d->sort],
+			d->reverse ? ", reversed" : "");
+	return UI_REDRAW;
+}
+
+static unsigned inst_filter(struct view *v, const char *text)
+{
+	(void)text;
+	apply(v, 0);
+	return UI_REDRAW;
+}
+
+static void inst_free(struct view *v)
+{
+	struct inst_data *d = v->data;
+
+	free(d->all);
+	free(d->rows);
+}
+
+static const enum ui_cmd inst_keys[] = { CMD_ENTER, CMD_FILTER, CMD_SORT, CMD_REVERSE,
+					 CMD_PATH, CMD_NONE };
+
+static const struct view_ops inst_ops = {
+	.name = "instances",
+	.nrows = inst_nrows,
+	.title = inst_title,
+	.header = inst_header,
+	.row = inst_row,
+	.enter = inst_enter,
+	.sort = inst_sort,
+	.filter = inst_filter,
+	.current = inst_current,
+	.free = inst_free,
+	.keys = inst_keys,
+};
+
+struct view *view_instances_new(struct browser *b, uint32_t type)
+{
+	struct view *v;
+	struct inst_data *d;
+	const struct heap *h = b->h;
+	size_t i, n = 0;
+
+	if (type >= h->ntype)
+		return NULL;
+	/* the referrer counts need the reverse edges */
+	browser_prepare(b, HEAP_NEED_REVERSE);
+	v = view_new(b, &inst_ops, sizeof(struct inst_data));
+	d = v->data;
+	d->type = type;
+	for (i = 0; i < h->nobj; i++)
+		n += h->obj[i].type == type;
+	d->all = xcalloc(n, sizeof(*d->all));
+	d->rows = xcalloc(n, sizeof(*d->rows));
+	for (i = 0; i < h->nobj; i++)
+		if (h->obj[i].type == type) {
+			d->all[d->nall++] = (uint32_t)i;
+			d->total += heap_size(h, (uint32_t)i);
+		}
+	d->sort = BY_SIZE;
+	apply(v, 1);
+	return v;
+}

@@ -1,0 +1,237 @@
+/*
+ * view_types.c - one row per type: count, size, share of the heap, and
+ * after a recapture the change since the previous capture.
+ */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ui_internal.h"
+
+enum types_sort {
+	BY_SIZE,
+	BY_COUNT,
+	BY_NAME,
+	BY_GROWTH_COUNT,
+	BY_GROWTH_SIZE,
+	BY_END,
+};
+
+static const char *const sort_names[] = {
+	[BY_SIZE] = "size",
+	[BY_COUNT] = "count",
+	[BY_NAME] = "name",
+	[BY_GROWTH_COUNT] = "+count",
+	[BY_GROWTH_SIZE] = "+size",
+};
+
+struct types_data {
+	struct type_stat *all;
+	size_t nall;
+	uint32_t *rows;		/* indexes into all[] that pass the filter */
+	size_t nrows;
+	uint64_t total_size, total_count;
+	int sort, reverse;
+};
+
+/* for qsort, which has no context argument */
+static const struct heap *sort_heap;
+static const struct ui_growth *sort_growth;
+static int sort_by;
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? 1 : a > b ? -1 : 0;	/* biggest first */
+}
+
+static int cmp_i64(int64_t a, int64_t b)
+{
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+static int cmp_stat(const void *pa, const void *pb)
+{
+	const struct type_stat *a = pa, *b = pb;
+	int c = 0;
+
+	switch (sort_by) {
+	case BY_SIZE:
+		c = cmp_u64(a->size, b->size);
+		break;
+	case BY_COUNT:
+		c = cmp_u64(a->count, b->count);
+		break;
+	case BY_GROWTH_COUNT:
+		c = cmp_i64(sort_growth[a->type].count, sort_growth[b->type].count);
+		break;
+	case BY_GROWTH_SIZE:
+		c = cmp_i64(sort_growth[a->type].size, sort_growth[b->type].size);
+		break;
+	}
+	if (!c)
+		c = strcmp(heap_str(sort_heap, sort_heap->types[a->type].name, NULL),
+			   heap_str(sort_heap, sort_heap->types[b->type].name, NULL));
+	return c;
+}
+
+static void apply(struct view *v)
+{
+	struct types_data *d = v->data;
+	const struct heap *h = v->b->h;
+	size_t i, k;
+
+	sort_heap = h;
+	sort_growth = v->b->growth;
+	sort_by = d->sort;
+	qsort(d->all, d->nall, sizeof(*d->all), cmp_stat);
+	for (i = 0, d->nrows = 0; i < d->nall; i++) {
+		k = d->reverse ? d->nall - 1 - i : i;
+		if (text_contains(heap_str(h, h->types[d->all[k].type].name, NULL), v->filter))
+			d->rows[d->nrows++] = (uint32_t)k;
+	}
+}
+
+static size_t types_nrows(struct view *v)
+{
+	return ((struct types_data *)v->data)->nrows;
+}
+
+static void types_title(struct view *v, char *buf, size_t len)
+{
+	struct types_data *d = v->data;
+	char count[32];
+
+	text_count(count, sizeof(count), d->nall);
+	snprintf(buf, len, "Types: %s%s, by %s%s%s%s", count, d->nall == 1 ? "" : " types",
+		 sort_names[d->sort], d->reverse ? " (reversed)" : "",
+		 v->filter[0] ? ", filter: " : "", v->filter);
+}
+
+static void types_header(struct view *v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%11s %10s %6s%s  %s", "count", "size", "heap%",
+		 v->b->growth ? "     +count      +size" : "", "type");
+}
+
+static void signed_size(char *buf, size_t len, int64_t v)
+{
+	char s[32];
+
+	text_size(s, sizeof(s), (uint64_t)(v < 0 ? -v : v));
+	snprintf(buf, len, "%s%s", v < 0 ? "-" : v > 0 ? "+" : " ", s);
+}
+
+static void types_row(struct view *v, size_t i, char *buf, size_t len, int *attr)
+{
+	struct types_data *d = v->data;
+	const struct heap *h = v->b->h;
+	const struct type_stat *t = &d->all[d->rows[i]];
+	char count[32], size[32], gc[32] = "", gs[32] = "";
+
+	(void)attr;
+	text_count(count, sizeof(count), t->count);
+	text_size(size, sizeof(size), t->size);
+	if (v->b->growth) {
+		const struct ui_growth *g = &v->b->growth[t->type];
+
+		snprintf(gc, sizeof(gc), "%+lld", (long long)g->count);
+		signed_size(gs, sizeof(gs), g->size);
+	}
+	snprintf(buf, len, "%11s %10s %5.1f%%", count, size,
+		 d->total_size ? 100.0 * t->size / d->total_size : 0.0);
+	if (v->b->growth)
+		snprintf(buf + strlen(buf), len - strlen(buf), " %10s %10s", gc, gs);
+	snprintf(buf + strlen(buf), len - strlen(buf), "  %s",
+		 heap_str(h, h->types[t->type].name, NULL));
+}
+
+static unsigned types_enter(struct view *v, size_t i)
+{
+	struct types_data *d = v->data;
+
+	return browser_push(v->b, view_instances_new(v->b, d->all[d->rows[i]].type));
+}
+
+static unsigned types_sort(struct view *v, int reverse)
+{
+	struct types_data *d = v->data;
+
+	if (reverse) {
+		d->reverse = !d->reverse;
+	} else {
+		d->sort++;
+		if (d->sort == BY_GROWTH_COUNT && !v->b->growth)
+			d->sort = BY_END;
+		if (d->sort >= BY_END)
+			d->sort = BY_SIZE;
+		d->reverse = 0;
+	}
+	apply(v);
+	browser_message(v->b, "sorted by %s%s", sort_names[d->sort],
+			d->reverse ? ", reversed" : "");
+	return UI_REDRAW;
+}
+
+static unsigned types_filter(struct view *v, const char *text)
+{
+	(void)text;
+	apply(v);
+	return UI_REDRAW;
+}
+
+static void types_free(struct view *v)
+{
+	struct types_data *d = v->data;
+
+	free(d->all);
+	free(d->rows);
+}
+
+static const enum ui_cmd types_keys[] = { CMD_ENTER, CMD_FILTER, CMD_SORT, CMD_REVERSE,
+					  CMD_RECAPTURE, CMD_NONE };
+
+static const struct view_ops types_ops = {
+	.name = "types",
+	.nrows = types_nrows,
+	.title = types_title,
+	.header = types_header,
+	.row = types_row,
+	.enter = types_enter,
+	.sort = types_sort,
+	.filter = types_filter,
+	.free = types_free,
+	.keys = types_keys,
+};
+
+struct view *view_types_new(struct browser *b)
+{
+	struct view *v = view_new(b, &types_ops, sizeof(struct types_data));
+	struct types_data *d = v->data;
+	const struct heap *h = b->h;
+	size_t i;
+
+	d->all = xcalloc(h->ntype, sizeof(*d->all));
+	d->rows = xcalloc(h->ntype, sizeof(*d->rows));
+	for (i = 0; i < h->ntype; i++)
+		d->all[i].type = (uint32_t)i;
+	for (i = 0; i < h->nobj; i++) {
+		uint32_t t = h->obj[i].type;
+		uint64_t s = heap_size(h, (uint32_t)i);
+
+		if (t >= h->ntype)
+			continue;
+		d->all[t].count++;
+		d->all[t].size += s;
+		if (s > d->all[t].max)
+			d->all[t].max = s;
+		d->total_size += s;
+		d->total_count++;
+	}
+	/* only the types that have objects */
+	for (i = 0, d->nall = 0; i < h->ntype; i++)
+		if (d->all[i].count || (b->growth && b->growth[i].count))
+			d->all[d->nall++] = d->all[i];
+	d->sort = b->growth ? BY_GROWTH_COUNT : BY_SIZE;
+	apply(v);
+	return v;
+}
