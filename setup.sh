@@ -14,6 +14,9 @@ cd "$(dirname "$0")"
 PKGS="build-essential autoconf automake pkg-config libelf-dev libdwarf-dev
 libunwind-dev libncurses-dev libsqlite3-dev python3 python3.11-dbg procps
 tmux graphviz sqlite3"
+# Node.js and npm install memlab, which reads the heapsnapshot export in
+# the tests; any Node will do
+command -v node >/dev/null || PKGS="$PKGS nodejs npm"
 
 missing=""
 for p in $PKGS; do

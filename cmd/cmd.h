@@ -28,6 +28,10 @@ struct cmd_opts {
 	const char *by;			/* top --by */
 	const char *format;		/* export --format */
 	double threshold;		/* suspects --threshold: percent, 0 = default */
+	const char *root;		/* export --root: object address */
+	long depth;			/* export --depth, -1 = the default */
+	int backrefs;			/* export --backrefs */
+	long max_nodes;			/* export --max-nodes, -1 = the default */
 	long limit;			/* -n: rows shown, -1 = the default */
 	const char *source2;		/* diff: the NEW snapshot FILE */
 	double interval;		/* watch --interval, seconds (0: default) */
@@ -54,6 +58,7 @@ enum cmd_opt_flags {
 	OPT_SOURCE2 = 1 << 9,	/* then a second FILE (diff) */
 	OPT_WATCH = 1 << 10,	/* --interval, --count */
 	OPT_THRESHOLD = 1 << 11,	/* --threshold PCT */
+	OPT_GRAPH = 1 << 12,	/* --root, --depth, --backrefs, --max-nodes */
 };
 
 /* A capture session: attached target and its interpreter. */

@@ -1,28 +1,51 @@
 /*
- * cmd_export.c - a heap graph in other tools' formats.
- *
- * meliae: one JSON object per line per object, with the fields meliae's
- * loader reads: address, type, size, value (scalars), len (items of a
- * container - a dict's values -, characters of a str or bytes of a bytes
- * object whose value was kept whole, else the number of references), name
- * (types, functions, modules) and refs (addresses of referents).
+ * cmd_export.c - heapscope export: the heap graph in another tool's
+ * format (export.h), written to stdout or, with -o FILE, to a file made
+ * the way snapshots are (snapshot.h): a temporary file 0600 next to FILE,
+ * renamed over it only when complete, never through a symlink, never over
+ * an existing file without --force; nothing left behind on failure.
  */
 #include "config.h"
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cmd.h"
+#include "export.h"
 #include "heap.h"
-#include "json.h"
+#include "query.h"
+#include "snapshot.h"
+
+#define DOT_DEPTH 3
+#define DOT_MAX_NODES 150
 
 const char cmd_usage_export[] =
-	"usage: heapscope export --format meliae [--no-stop] PID|FILE\n"
+	"usage: heapscope export --format FORMAT [-o FILE] [--force] [options] PID|FILE\n"
 	"\n"
-	"Write the heap graph to stdout in another tool's format:\n"
-	"  meliae    JSON lines as meliae's dump_all_objects writes them:\n"
-	"            address, type, size, value, len, name, refs\n"
-	"PID captures the running process now; FILE reads a snapshot.\n"
+	"Write the heap graph in another tool's format, to stdout or to -o FILE:\n"
+	"  dot           a Graphviz graph of the objects one object refers to\n"
+	"                (--root ADDRESS), a few references deep, or with\n"
+	"                --backrefs of those that refer to it, up toward the roots\n"
+	"  heapsnapshot  Chrome DevTools' .heapsnapshot (V8's format), for\n"
+	"                DevTools' Memory tab, memlab and other V8 snapshot readers\n"
+	"  sqlite        an SQLite database (tables objects, edges, types, roots,\n"
+	"                meta); needs -o FILE\n"
+	"  meliae        JSON lines as meliae's dump_all_objects writes them:\n"
+	"                address, type, size, value, len, name, refs\n"
+	"PID captures the running process now; FILE reads a snapshot.  The output\n"
+	"holds strings from the process's memory (possibly secrets): FILE is created\n"
+	"readable by you only.\n"
 	"\n"
-	"  --format=FORMAT    the format (meliae)\n"
+	"  --format=FORMAT    dot, heapsnapshot, sqlite or meliae\n"
+	"  -o, --output=FILE  write to FILE (default stdout; '-' is stdout too)\n"
+	"  --force            replace FILE if it exists\n"
+	"  --root=ADDRESS     (dot) the object the graph starts at\n"
+	"  --depth=N          (dot) at most N references away from it (default 3)\n"
+	"  --backrefs         (dot) the objects that refer to it, and those that\n"
+	"                     refer to them, stopping at roots\n"
+	"  --max-nodes=N      (dot) at most N objects (default 150); the graph's\n"
+	"                     title says how many were left out\n"
 	"  --no-stop          (PID) walk without freezing the target: it keeps\n"
 	"                     running, the result may be inconsistent\n"
 	"  --max-copy=SIZE    (PID) copy at most SIZE bytes of the target's memory\n"
@@ -32,8 +55,43 @@ const char cmd_usage_export[] =
 	"  --debug-dir=DIR    directory of separate debug files\n"
 	"  --no-cache         do not use the layout cache\n";
 
-/* The str value of i's edge named field, or NULL. */
-static const char *named(const struct heap *h, uint32_t i, const char *field, size_t *len)
+static const struct {
+	const char *name;
+	int (*write)(struct export *x);
+	int file_only;		/* cannot go to a stream */
+} formats[] = {
+	{ "dot", export_dot, 0 },
+	{ "heapsnapshot", export_heapsnapshot, 0 },
+	{ "sqlite", export_sqlite, 1 },
+	{ "meliae", export_meliae, 0 },
+};
+
+void export_progress(struct export *x, const char *phase, uint64_t done, uint64_t total)
+{
+	struct timespec now;
+
+	if (!x->progress)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - x->last.tv_sec + (now.tv_nsec - x->last.tv_nsec) / 1e9 < 0.1)
+		return;
+	x->last = now;
+	if (total)
+		fprintf(stderr, "\rheapscope: %s: %s %.0f%% \033[K", x->what, phase,
+			100.0 * done / total);
+	else
+		fprintf(stderr, "\rheapscope: %s: %s \033[K", x->what, phase);
+	x->shown = 1;
+}
+
+void export_progress_end(struct export *x)
+{
+	if (x->shown)
+		fputs("\r\033[K", stderr);
+	x->shown = 0;
+}
+
+const char *export_field_value(const struct heap *h, uint32_t i, const char *field, size_t *len)
 {
 	uint32_t e;
 
@@ -48,91 +106,134 @@ static const char *named(const struct heap *h, uint32_t i, const char *field, si
 	return NULL;
 }
 
-static uint64_t meliae_len(const struct heap *h, uint32_t i, const char *tn)
+/* The --root object; HEAP_NONE after printing why not. */
+static uint32_t find_root(struct heap *h, const struct cmd_opts *o, uint64_t addr, int *st)
 {
-	uint64_t n = 0;
-	size_t len, k;
-	const char *v;
-	uint32_t e;
+	struct hs_error err = HS_ERROR_INIT;
+	uint32_t i;
 
-	if (h->obj[i].value != HEAP_NONE && !(h->flags[i] & HO_TRUNC)) {
-		v = heap_str(h, h->obj[i].value, &len);
-		if (!strcmp(tn, "bytes"))
-			return len;
-		if (!strcmp(tn, "str")) {
-			for (k = 0; k < len; k++)
-				n += ((unsigned char)v[k] & 0xc0) != 0x80;
-			return n;
-		}
+	if (heap_prepare(h, HEAP_NEED_INDEX | (o->backrefs ? HEAP_NEED_REVERSE : 0), &err)) {
+		*st = cmd_fail(&err);
+		return HEAP_NONE;
 	}
-	if (!strcmp(tn, "dict")) {
-		for (e = h->edge_start[i]; e < h->edge_start[i + 1]; e++)
-			n += HEAP_NAME_KIND(h->edge_name[e]) == HN_VALUE;
-		return n;
+	i = heap_lookup(h, addr);
+	if (i == HEAP_NONE) {
+		hs_error_set(&err, HS_EUSAGE, "no object at 0x%llx in this heap",
+			     (unsigned long long)addr);
+		hs_error_hint(&err, "addresses come from 'heapscope objects' or 'heapscope show'");
+		*st = cmd_fail(&err);
 	}
-	return h->edge_start[i + 1] - h->edge_start[i];
+	return i;
 }
 
-static void meliae_line(const struct heap *h, uint32_t i, struct json *j)
+/* Write h in format k to x->f or x->path.  0, or the exit status. */
+static int write_export(struct export *x, int k, const char *name)
 {
-	const char *tn = heap_type_name(h, i), *v;
-	uint32_t e, t;
-	size_t len;
+	int st;
 
-	json_begin_obj(j);
-	json_key(j, "address");
-	json_uint(j, h->obj[i].addr);
-	json_key(j, "type");
-	json_str(j, tn);
-	json_key(j, "size");
-	json_uint(j, heap_size(h, i));
-	if (h->obj[i].value != HEAP_NONE) {
-		v = heap_str(h, h->obj[i].value, &len);
-		json_key(j, "value");
-		if (!strcmp(tn, "bytes"))
-			json_bytes(j, v, len);
-		else
-			json_strn(j, v, len);
+	if (x->f)
+		x->progress = x->progress && !(x->f == stdout && isatty(1));
+	st = formats[k].write(x);
+	export_progress_end(x);
+	errno = 0;
+	if (!st && x->f && (fflush(x->f) || ferror(x->f))) {
+		fprintf(stderr, "heapscope: cannot write %s: %s\n", name,
+			strerror(errno ? errno : EIO));
+		st = hs_exit_status(HS_EFILE);
 	}
-	json_key(j, "len");
-	json_uint(j, meliae_len(h, i, tn));
-	t = heap_type_of_obj(h, i);
-	if (t != HEAP_NONE) {
-		json_key(j, "name");
-		json_str(j, heap_str(h, h->types[t].name, NULL));
-	} else if ((v = named(h, i, "__name__", &len)) || (v = named(h, i, "co_name", &len))) {
-		json_key(j, "name");
-		json_strn(j, v, len);
-	}
-	json_key(j, "refs");
-	json_begin_arr(j);
-	for (e = h->edge_start[i]; e < h->edge_start[i + 1]; e++)
-		json_uint(j, h->obj[h->edge_dst[e]].addr);
-	json_end_arr(j);
-	json_end_obj(j);
-	json_end(j);
+	return st;
 }
 
 int cmd_export(int argc, char **argv)
 {
 	const struct command *c = cmd_find("export");
+	struct hs_error err = HS_ERROR_INIT;
+	struct snapshot_out out = { .fd = -1 };
+	struct export x = { 0 };
 	struct cmd_opts o;
 	struct heap h;
-	struct json j;
-	uint32_t i;
-	int st;
+	uint64_t addr = 0;
+	char what[300];
+	int st, k, fd, to_file;
 
-	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_FORMAT, argc, argv, &o, &st))
+	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_FORMAT | OPT_OUTPUT | OPT_GRAPH, argc,
+		      argv, &o, &st))
 		return st;
-	if (!o.format || strcmp(o.format, "meliae"))
-		return cmd_usage_error(c, "export: unknown or missing --format (meliae)");
-	if ((st = source_open(&o, &h)))
-		return st;
-	for (i = 0; i < h.nobj; i++) {
-		json_init(&j, stdout);
-		meliae_line(&h, i, &j);
+	for (k = 0; o.format && k < (int)(sizeof(formats) / sizeof(formats[0])); k++)
+		if (!strcmp(o.format, formats[k].name))
+			break;
+	if (!o.format)
+		return cmd_usage_error(c, "export: which format? --format dot, heapsnapshot, "
+				       "sqlite or meliae");
+	if (k == (int)(sizeof(formats) / sizeof(formats[0])))
+		return cmd_usage_error(c, "export: unknown format '%s' (dot, heapsnapshot, sqlite "
+				       "or meliae)", o.format);
+	if (formats[k].write == export_dot) {
+		if (!o.root)
+			return cmd_usage_error(c, "export: --format dot draws the graph around one "
+					       "object: give its address with --root");
+		if (query_parse_addr(o.root, &addr))
+			return cmd_usage_error(c, "export: --root: '%s' is not an address", o.root);
+	} else if (o.root || o.backrefs || o.depth >= 0 || o.max_nodes >= 0) {
+		return cmd_usage_error(c, "export: --root, --depth, --backrefs and --max-nodes "
+				       "are for --format dot");
 	}
-	fflush(stdout);
+	to_file = o.output && strcmp(o.output, "-");
+	if (formats[k].file_only && !to_file)
+		return cmd_usage_error(c, "export: --format %s writes a database file: name it "
+				       "with -o FILE", formats[k].name);
+	/* a place we cannot write is found before the capture, not after */
+	if (to_file && snapshot_begin(&out, o.output, o.force ? SNAP_FORCE : 0, &err))
+		return cmd_fail(&err);
+	if ((st = source_open(&o, &h))) {
+		snapshot_abort(&out);
+		return st;
+	}
+	x.h = &h;
+	x.depth = o.depth >= 0 ? (unsigned)o.depth : DOT_DEPTH;
+	x.max_nodes = o.max_nodes > 0 ? (size_t)o.max_nodes : DOT_MAX_NODES;
+	x.backrefs = o.backrefs;
+	x.progress = isatty(2) && h.nobj + h.nedge >= (1u << 20);
+	snprintf(what, sizeof(what), "writing %s", to_file ? o.output : "the export");
+	x.what = what;
+	clock_gettime(CLOCK_MONOTONIC, &x.last);
+	if (formats[k].write == export_dot &&
+	    (x.root = find_root(&h, &o, addr, &st)) == HEAP_NONE)
+		goto fail;
+	if (!to_file) {
+		x.f = stdout;
+		st = write_export(&x, k, "to standard output");
+	} else if (formats[k].file_only) {
+		x.path = out.tmp;
+		st = write_export(&x, k, o.output);
+	} else {
+		fd = dup(out.fd);
+		x.f = fd < 0 ? NULL : fdopen(fd, "w");
+		if (!x.f) {
+			fprintf(stderr, "heapscope: cannot write %s: %s\n", o.output,
+				strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			st = hs_exit_status(HS_EFILE);
+			goto fail;
+		}
+		st = write_export(&x, k, o.output);
+		if (fclose(x.f) && !st) {
+			fprintf(stderr, "heapscope: cannot write %s: %s\n", o.output,
+				strerror(errno));
+			st = hs_exit_status(HS_EFILE);
+		}
+	}
+	if (st)
+		goto fail;
+	if (to_file && snapshot_publish(&out, &err)) {
+		st = cmd_fail(&err);
+		goto fail;
+	}
 	heap_release(&h);
-	return ferror(stdout) ? hs_exit_status(HS_EFILE) : 0;
+	return 0;
+fail:
+	snapshot_abort(&out);
+	heap_release(&h);
+	return st;
 }

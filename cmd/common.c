@@ -76,6 +76,10 @@ enum {
 	O_INTERVAL,
 	O_COUNT,
 	O_THRESHOLD,
+	O_ROOT,
+	O_DEPTH,
+	O_BACKREFS,
+	O_MAX_NODES,
 };
 
 /* "512M", "2G", "1000000": bytes; -1 if not a size. */
@@ -123,6 +127,10 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 		{ "interval", required_argument, NULL, O_INTERVAL },
 		{ "count", required_argument, NULL, O_COUNT },
 		{ "threshold", required_argument, NULL, O_THRESHOLD },
+		{ "root", required_argument, NULL, O_ROOT },
+		{ "depth", required_argument, NULL, O_DEPTH },
+		{ "backrefs", no_argument, NULL, O_BACKREFS },
+		{ "max-nodes", required_argument, NULL, O_MAX_NODES },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch, src;
@@ -130,6 +138,8 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 	memset(o, 0, sizeof(*o));
 	o->limit = -1;
 	o->count = -1;
+	o->depth = -1;
+	o->max_nodes = -1;
 	opterr = 0;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, flags & OPT_QUERY ? "jhn:o:" : "jhno:",
@@ -209,6 +219,34 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 				}
 			}
 			break;
+		case O_ROOT:
+			if (!(flags & OPT_GRAPH))
+				goto bad;
+			o->root = optarg;
+			break;
+		case O_BACKREFS:
+			if (!(flags & OPT_GRAPH))
+				goto bad;
+			o->backrefs = 1;
+			break;
+		case O_DEPTH:
+		case O_MAX_NODES: {
+			long *v = ch == O_DEPTH ? &o->depth : &o->max_nodes;
+			char *end;
+
+			if (!(flags & OPT_GRAPH))
+				goto bad;
+			errno = 0;
+			*v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || *v < (ch == O_DEPTH ? 0 : 1) ||
+			    *v > 1000000) {
+				*status = cmd_usage_error(c, "--%s wants a number, not '%s'",
+							  ch == O_DEPTH ? "depth" : "max-nodes",
+							  optarg);
+				return -1;
+			}
+			break;
+		}
 		case O_TYPE:
 			if (!(flags & OPT_QUERY))
 				goto bad;

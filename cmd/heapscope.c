@@ -50,7 +50,7 @@ const struct command commands[] = {
 	{ "objects", cmd_objects, "every object of a type", cmd_usage_objects },
 	{ "suspects", cmd_suspects, "leak suspects: what keeps most of the heap alive",
 	  cmd_usage_suspects },
-	{ "export", cmd_export, "write the heap graph in another tool's format (meliae)",
+	{ "export", cmd_export, "the heap graph for other tools: dot, heapsnapshot, sqlite, meliae",
 	  cmd_usage_export },
 	{ "diff", cmd_diff, "what grew between two snapshots: per type, new objects, paths",
 	  cmd_usage_diff },

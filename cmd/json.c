@@ -103,6 +103,11 @@ static void put_string(FILE *f, const char *str)
 	put_stringn(f, str, strlen(str), 0);
 }
 
+void json_put_strn(FILE *f, const char *s, size_t len)
+{
+	put_stringn(f, s, len, 0);
+}
+
 void json_strn(struct json *j, const char *s, size_t len)
 {
 	sep(j);
@@ -137,8 +142,14 @@ void json_int(struct json *j, long long v)
 
 void json_uint(struct json *j, unsigned long long v)
 {
+	char buf[24], *p = buf + sizeof(buf);
+
+	/* not fprintf: exports write millions of these */
 	sep(j);
-	fprintf(j->f, "%llu", v);
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), j->f);
 }
 
 void json_bool(struct json *j, int v)

@@ -40,6 +40,9 @@ void json_null(struct json *j);
 void json_double(struct json *j, double v);
 /* "0x..." string */
 void json_hex(struct json *j, uint64_t v);
+/* A JSON string of len bytes straight to f, escaped as json_strn does,
+ * for writers that handle their own commas (large exports). */
+void json_put_strn(FILE *f, const char *s, size_t len);
 /* Finish: newline and flush. */
 void json_end(struct json *j);
 

@@ -179,6 +179,47 @@ static void sync_dir(const char *path)
 	}
 }
 
+/*
+ * Sync and close out->fd, then rename the temporary file over out->path
+ * (without SNAP_FORCE never over a file that appeared meanwhile).  failed
+ * and e: an earlier write error (e an errno), which gives up instead.
+ * Either way out->fd is closed; on failure the temporary file is gone.
+ */
+static int install(struct snapshot_out *out, int failed, int e, struct hs_error *err)
+{
+	int fd = out->fd;
+
+	if (!failed && fsync(fd)) {
+		failed = 1;
+		e = errno;
+	}
+	out->fd = -1;
+	if (close(fd) && !failed) {
+		failed = 1;
+		e = errno;
+	}
+	/* without --force, a file that appeared during the capture stays */
+	if (!failed &&
+	    (out->flags & SNAP_FORCE ? rename(out->tmp, out->path)
+				      : renameat2(AT_FDCWD, out->tmp, AT_FDCWD, out->path,
+						  RENAME_NOREPLACE))) {
+		failed = 1;
+		e = errno;
+	}
+	target_cleanup_on_signal(NULL);
+	if (!failed) {
+		sync_dir(out->path);
+		return 0;
+	}
+	unlink(out->tmp);
+	if (e == EEXIST) {
+		hs_error_set(err, HS_EFILE, "%s appeared while the capture ran", out->path);
+		hs_error_hint(err, "choose another name, or pass --force to replace it");
+		return -1;
+	}
+	return hs_error_errno(err, HS_EFILE, e ? e : EIO, "cannot write %s", out->path);
+}
+
 int snapshot_begin(struct snapshot_out *out, const char *path, unsigned flags,
 		   struct hs_error *err)
 {
@@ -307,39 +348,17 @@ int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_er
 			w->err = k < 0 ? errno : ENOSPC;
 		}
 	}
-	if (!w->failed && fsync(fd)) {
-		w->failed = 1;
-		w->err = errno;
-	}
-	out->fd = -1;
-	if (close(fd) && !w->failed) {
-		w->failed = 1;
-		w->err = errno;
-	}
-	/* without --force, a file that appeared during the capture stays */
-	if (!w->failed &&
-	    (out->flags & SNAP_FORCE ? rename(out->tmp, out->path)
-				      : renameat2(AT_FDCWD, out->tmp, AT_FDCWD, out->path,
-						  RENAME_NOREPLACE))) {
-		w->failed = 1;
-		w->err = errno;
-	}
-	target_cleanup_on_signal(NULL);
-	if (!w->failed)
-		sync_dir(out->path);
 	e = w->err;
 	failed = w->failed;
 	free(w);
-	if (failed) {
-		unlink(out->tmp);
-		if (e == EEXIST) {
-			hs_error_set(err, HS_EFILE, "%s appeared while the capture ran", out->path);
-			hs_error_hint(err, "choose another name, or pass --force to replace it");
-			return -1;
-		}
-		return hs_error_errno(err, HS_EFILE, e ? e : EIO, "cannot write %s", out->path);
-	}
-	return 0;
+	return install(out, failed, e, err);
+}
+
+int snapshot_publish(struct snapshot_out *out, struct hs_error *err)
+{
+	if (out->fd < 0)
+		return hs_error_set(err, HS_EINTERNAL, "snapshot_publish: not begun");
+	return install(out, 0, 0, err);
 }
 
 int snapshot_write(const struct heap *h, const char *path, unsigned flags,

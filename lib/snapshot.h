@@ -48,6 +48,11 @@ int snapshot_begin(struct snapshot_out *out, const char *path, unsigned flags,
 		   struct hs_error *err);
 /* Write h, sync, and rename over path.  On failure nothing is left. */
 int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_error *err);
+/* For other files written the same way (exports): the caller filled the
+ * temporary file, through out->fd or by its name out->tmp, and closed
+ * whatever else it opened on it.  Sync it and rename it over path.  On
+ * failure nothing is left.  0, or -1 with err (HS_EFILE). */
+int snapshot_publish(struct snapshot_out *out, struct hs_error *err);
 /* Give up: remove the temporary file. */
 void snapshot_abort(struct snapshot_out *out);
 /* begin + commit.  0, or -1 with err (HS_EFILE). */

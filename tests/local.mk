@@ -45,7 +45,8 @@ HS_PY_TESTS = \
 	tests/test_heap_cli.py \
 	tests/test_browser.py \
 	tests/test_garbage.py \
-	tests/test_growth.py
+	tests/test_growth.py \
+	tests/test_export.py
 HS_PY_TESTS += tests/test_retained.py
 
 TESTS += tests/unit-dominator
@@ -53,3 +54,6 @@ TESTS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/unit-snap
 	$(HS_PY_TESTS)
 TESTS += tests/unit-garbage
 EXTRA_DIST += $(HS_PY_TESTS) tests/hstest.py
+# memlab reads the heapsnapshot export: test_export.py installs it with
+# npm into $XDG_CACHE_HOME/heapscope on first use
+EXTRA_DIST += tests/memlab/package.json tests/memlab/check.js
