@@ -421,6 +421,46 @@ def snapshot_and_terms(interp):
             ok(s is not None, "%s: %s: q exits 0" % (name, how), term.last)
         finally:
             term.close()
+    # retained size and dominator: the same as show's, and the tree
+    shown, p = hstest.run_json(["show", snap, hexaddr(fx.info["registry"])])
+    term = Term(["browse", snap], cols=120, rows=40, env={"TERM": "xterm"})
+    try:
+        wait_title(term, "Types:", timeout=60)
+        s = term.screen()
+        ok("retained" in s.split("\n")[1], "%s: the Types view has a retained column" % name,
+           s)
+        term.keys(":")
+        term.text(hexaddr(fx.info["registry"]))
+        term.keys("Enter")
+        s = wait_title(term, "Object " + hexaddr(fx.info["registry"]))
+        ok(s is not None and shown and
+           "retained  %d bytes" % shown["retained"] in s and
+           "dominator %s" % shown["dominator"]["address"] in s,
+           "%s: the object view gives show's retained size (%s) and dominator" %
+           (name, shown and shown["retained"]), [term.last, shown])
+        term.keys("D")
+        s = wait_title(term, "Dominator tree")
+        sel = term.selected()
+        lines = (s or "").split("\n")
+        above = [l for l in lines if shown and shown["dominator"]["address"] + " " in l]
+        # the list's row is indented below its dominator's
+        ok(s is not None and sel and hexaddr(fx.info["registry"]) in sel and
+           sel.startswith("+") and above and
+           above[0].index(shown["dominator"]["address"]) <
+           sel.index(hexaddr(fx.info["registry"])),
+           "%s: D opens the dominator tree at the list, under its dominator" % name,
+           [term.last, sel])
+        term.keys("Enter")
+        s = term.wait(lambda s: (term.selected() or "").startswith("-"), timeout=10)
+        ok(s is not None and len(re.findall(r"__main__\.Widget 0x", s)) > 10,
+           "%s: Enter expands it: its widgets below it" % name, term.last)
+        term.keys("o")
+        s = wait_title(term, "Object " + hexaddr(fx.info["registry"]))
+        ok(s is not None, "%s: o opens the object of the row" % name, term.last)
+        term.keys("q")
+    finally:
+        term.close()
+
     # killed while browsing: the terminal is put back all the same
     for sig in (signal.SIGTERM, signal.SIGHUP):
         term = Term(["browse", snap], cols=80, rows=24, env={"TERM": "xterm"})
@@ -466,8 +506,11 @@ def big_snapshot(interp):
         s = wait_title(term, "Types:", timeout=60)
         t_open = time.monotonic() - t0
         # the biggest list by count: sort by count, open it
-        term.keys("s")
-        s = term.wait_text("by count", timeout=30)
+        for _ in range(6):
+            term.keys("s")
+            s = term.wait_text("by count", timeout=5)
+            if s:
+                break
         top = [l for l in (s or "").split("\n")[2:] if l.strip()]
         biggest = top[0].split()[-1] if top else "?"
         t0 = time.monotonic()
