@@ -21,7 +21,7 @@ lib_libheapscope_a_SOURCES = \
 	lib/heap.c lib/heap.h lib/snapshot.c lib/snapshot.h \
 	lib/image.c lib/image.h lib/capture.c lib/capture.h lib/query.c lib/query.h \
 	lib/garbage.c lib/garbage.h lib/diff.c lib/diff.h \
-	lib/dominator.c lib/dominator.h lib/suspects.c lib/suspects.h \
+	lib/dominator.c lib/dominator.h lib/suspects.c lib/suspects.h lib/suspects_words.c \
 	lib/walk.c lib/walk.h lib/walk_internal.h lib/walk_type.c lib/walk_refs.c lib/walk_value.c \
 	offsets/tables.c offsets/py38.c offsets/py39.c offsets/py310.c \
 	offsets/py311.c offsets/py312.c offsets/py313.c

@@ -43,4 +43,47 @@ struct suspect {
 int suspects_find(const struct heap *h, double threshold, uint64_t total,
 		  struct suspect **out, size_t *n, struct hs_error *err);
 
+
+/* ---- in words (suspects_words.c) ---- */
+
+/* What naming a suspect needs, built once per graph: the modules and
+ * their namespace dicts. */
+struct suspect_names {
+	uint64_t *v;		/* dict << 32 | module, sorted */
+	size_t n;
+	uint8_t *is_module;	/* per type */
+};
+
+int suspect_names_build(const struct heap *h, struct suspect_names *m, struct hs_error *err);
+void suspect_names_release(struct suspect_names *m);
+
+/* Where a suspect is, in words, from the path a root leads to it by. */
+struct suspect_words {
+	char module[256];	/* module name, "" if the path has none */
+	char expr[512];		/* "pool._pending" after the module, or after the root */
+	char text[1024];	/* "module app attribute `pool._pending`" */
+	char subject[300];	/* the point itself when it is a module or its
+				 * namespace: "the namespace of module app" */
+	char sentence[1600];	/* "list at module app attribute ... holds ..." */
+	double pct;		/* retained share of total, percent */
+	/* the path (query_path): found, path[npath], edges[npath - 1], root */
+	int found;
+	uint32_t *path, *edges;
+	size_t npath;
+	uint32_t root;
+};
+
+/*
+ * Put suspect s of h in words into w (total: the heap's bytes, for the
+ * share).  0, or -1 with err (out of memory); release w with
+ * suspect_words_release either way.
+ */
+int suspect_explain(const struct heap *h, const struct suspect_names *names,
+		    const struct suspect *s, uint64_t total, struct suspect_words *w,
+		    struct hs_error *err);
+void suspect_words_release(struct suspect_words *w);
+/* 1234567 as "1,234,567"; bytes as "33 MB", "950 kB", "512 bytes". */
+void suspect_count_text(uint64_t v, char *buf, size_t len);
+void suspect_size_text(uint64_t n, char *buf, size_t len);
+
 #endif
