@@ -486,6 +486,42 @@ def snapshot_and_terms(interp):
     shutil.rmtree(tmp, True)
 
 
+def suspects_view(interp):
+    """L: the same suspects, in the same words, as heapscope suspects."""
+    name = interp.name
+    tmp = tempfile.mkdtemp(prefix="hs-browse-leak-")
+    try:
+        fx = Fixture(interp.exe, "leak_pool.py", args=[os.path.join(tmp, "t.json"), "3000"],
+                     timeout=120)
+    except RuntimeError as e:
+        ok(False, "%s: leak_pool fixture starts" % name, str(e))
+        return
+    snap = os.path.join(tmp, "leak.hsnap")
+    p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
+    fx.stop()
+    if not ok(p.returncode == 0, "%s: snapshot of the leaking pool" % name, p.stderr):
+        return
+    sus, p = hstest.run_json(["suspects", snap])
+    first = sus["suspects"][0] if sus and sus.get("suspects") else None
+    term = Term(["browse", snap], cols=200, rows=40, env={"TERM": "xterm"})
+    try:
+        wait_title(term, "Types:", timeout=60)
+        term.keys("L")
+        s = wait_title(term, "Leak suspects: ")
+        ok(s is not None and first and ("1. " + first["sentence"]) in s and
+           "pool._finished" in first["sentence"] and "3,000 Thread objects" in s,
+           "%s: L names the pool's list as suspects does: %s" %
+           (name, first and first["sentence"]), [term.last, first])
+        term.keys("g", "Enter")
+        s = wait_title(term, "Object " + (first["point"]["address"] if first else "?"))
+        ok(s is not None and "list of 3000" in s,
+           "%s: Enter on a suspect opens its accumulation point" % name, term.last)
+        term.keys("q")
+    finally:
+        term.close()
+        shutil.rmtree(tmp, True)
+
+
 def big_snapshot(interp):
     """~2 million objects: opening and paging the biggest list stay fast."""
     name = interp.name
@@ -563,6 +599,7 @@ def main():
         session(byname[minor])
     first = byname[sorted(byname)[-1]]
     snapshot_and_terms(first)
+    suspects_view(first)
     big_snapshot(first)
     done()
 

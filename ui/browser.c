@@ -556,6 +556,8 @@ static unsigned command(struct browser *b, enum ui_cmd c)
 		return browser_push(b, view_threads_new(b));
 	case CMD_GARBAGE:
 		return browser_push(b, view_garbage_new(b));
+	case CMD_SUSPECTS:
+		return browser_push(b, view_suspects_new(b));
 	case CMD_DOMTREE:
 		obj = v->ops->current ? v->ops->current(v) : HEAP_NONE;
 		return browser_push(b, view_domtree_new(b, obj));

@@ -46,6 +46,7 @@ static const struct {
 	{ 'p', CMD_PATH },
 	{ 'i', CMD_INSTANCES },
 	{ 'u', CMD_GARBAGE },
+	{ 'L', CMD_SUSPECTS },
 	{ 'o', CMD_OPEN },
 	{ 'D', CMD_DOMTREE },
 	{ 'R', CMD_RECAPTURE },

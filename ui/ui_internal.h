@@ -41,6 +41,7 @@
 	X(INSTANCES, "i", "all instances of this object's type")                \
 	X(OPEN, "o", "open the object on this row")                            \
 	X(DOMTREE, "D", "dominator tree: what keeps what alive, biggest first") \
+	X(SUSPECTS, "L", "leak suspects: what keeps most of the heap alive")    \
 	X(GARBAGE, "u", "unreachable objects: what the next collection frees")  \
 	X(RECAPTURE, "R", "capture the process again, show growth per type")    \
 	X(REDRAW, "^L", "redraw the screen")                                    \
@@ -173,6 +174,7 @@ struct view *view_threads_new(struct browser *b);
 struct view *view_locals_new(struct browser *b, const char *label);
 struct view *view_help_new(struct browser *b, const struct view *of);
 struct view *view_garbage_new(struct browser *b);
+struct view *view_suspects_new(struct browser *b);
 /* The dominator tree, opened down to focus (HEAP_NONE: the top). */
 struct view *view_domtree_new(struct browser *b, uint32_t focus);
 
