@@ -95,30 +95,6 @@ static const char *flag_names[8] = {
 	"value-truncated", "broken",
 };
 
-static void human(uint64_t n, char *buf, size_t len)
-{
-	if (n >= 10ull << 30)
-		snprintf(buf, len, "%.1f GiB", n / 1073741824.0);
-	else if (n >= 10ull << 20)
-		snprintf(buf, len, "%.1f MiB", n / 1048576.0);
-	else if (n >= 10ull << 10)
-		snprintf(buf, len, "%.1f KiB", n / 1024.0);
-	else
-		snprintf(buf, len, "%llu B", (unsigned long long)n);
-}
-
-static const char *edge_kind_name(uint32_t name)
-{
-	switch (HEAP_EDGE_KIND(name)) {
-	case HE_WEAK:
-		return "weak";
-	case HE_SCANNED:
-		return "scanned";
-	default:
-		return "strong";
-	}
-}
-
 /* ---- snapshot ---- */
 
 int cmd_snapshot(int argc, char **argv)
@@ -199,7 +175,7 @@ int cmd_snapshot(int argc, char **argv)
 		json_end_obj(&j);
 		json_end(&j);
 	} else {
-		human(h.meta.copied_bytes, sz, sizeof(sz));
+		heap_size_text(h.meta.copied_bytes, sz, sizeof(sz));
 		printf("%s: %zu objects, %zu references, %zu types (Python %s, pid %lld)\n", path,
 		       h.nobj, h.nedge, h.ntype, heap_str(&h, h.meta.version, NULL),
 		       (long long)h.meta.pid);
@@ -315,7 +291,7 @@ int cmd_top(int argc, char **argv)
 		json_end_obj(&j);
 		json_end(&j);
 	} else {
-		human(size, sz, sizeof(sz));
+		heap_size_text(size, sz, sizeof(sz));
 		printf("%llu objects, %zu types, %s (%llu bytes)\n", (unsigned long long)count, n, sz,
 		       (unsigned long long)size);
 		if (by == HIST_BY_RETAINED) {
@@ -426,7 +402,7 @@ static void json_edge(struct json *j, const struct heap *h, uint32_t edge, uint3
 	json_key(j, "edge");
 	json_str(j, name);
 	json_key(j, "kind");
-	json_str(j, edge_kind_name(h->edge_name[edge]));
+	json_str(j, heap_edge_kind_name(h->edge_name[edge]));
 	json_obj_brief(j, h, other);
 	json_end_obj(j);
 }
@@ -523,7 +499,7 @@ static void show_dominator(const struct heap *h, uint32_t i)
 	}
 	sz[0] = '\0';
 	if (h->retained[i] >= 10240) {
-		human(h->retained[i], sz, sizeof(sz) - 2);
+		heap_size_text(h->retained[i], sz, sizeof(sz) - 2);
 		strcat(sz, ", ");
 	}
 	printf("  retained: %llu bytes (%s%.1f%% of the heap)\n",

@@ -726,6 +726,36 @@ void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len)
 		snprintf(buf, len, "<%s at 0x%llx>", tn, (unsigned long long)h->obj[i].addr);
 }
 
+const char *heap_edge_kind_name(uint32_t name)
+{
+	switch (HEAP_EDGE_KIND(name)) {
+	case HE_WEAK:
+		return "weak";
+	case HE_SCANNED:
+		return "scanned";
+	default:
+		return "strong";
+	}
+}
+
+void heap_size_text(uint64_t n, char *buf, size_t len)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double v = (double)n / 1024;
+	int u = 0;
+
+	if (n < 1024) {
+		snprintf(buf, len, "%llu B", (unsigned long long)n);
+		return;
+	}
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	/* at most "1023.9 GiB": 10 characters */
+	snprintf(buf, len, "%.1f %s", v >= 1023.95 && u < 5 ? 1023.9 : v, units[u]);
+}
+
 const char *heap_root_kind_name(unsigned kind)
 {
 	static const char *const names[] = {

@@ -292,6 +292,11 @@ uint32_t heap_type_of_obj(const struct heap *h, uint32_t i);
 void heap_edge_text(const struct heap *h, uint32_t name, char *buf, size_t len);
 /* A one-line summary of object i: its value or a short repr. */
 void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len);
+/* An edge's kind as a word: "strong", "weak" or "scanned". */
+const char *heap_edge_kind_name(uint32_t name);
+/* bytes as people read them, in at most 10 characters: "512 B",
+ * "12.3 KiB", "1.5 GiB". */
+void heap_size_text(uint64_t bytes, char *buf, size_t len);
 /* The name of a root kind: "sys.modules", "frame", ... */
 const char *heap_root_kind_name(unsigned kind);
 

@@ -148,7 +148,7 @@ static void draw_status(struct browser *b)
 	sum = b->total;
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	text_size(total, sizeof(total), sum);
+	heap_size_text(sum, total, sizeof(total));
 	text_count(count, sizeof(count), b->h->nobj);
 	if (m->mode == HC_LIVE)
 		snprintf(pause, sizeof(pause), "not stopped");

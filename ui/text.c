@@ -160,23 +160,6 @@ void text_pad(const struct browser *b, char *buf, size_t len, const char *s, int
 	buf[o] = '\0';
 }
 
-void text_size(char *buf, size_t len, uint64_t bytes)
-{
-	static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)bytes;
-	int u = 0;
-
-	if (bytes < 1024) {
-		snprintf(buf, len, "%" PRIu64 " B", bytes);
-		return;
-	}
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, len, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, units[u]);
-}
-
 void text_count(char *buf, size_t len, uint64_t n)
 {
 	char digits[32];

@@ -111,7 +111,7 @@ static void domtree_row(struct view *v, size_t i, char *buf, size_t len, int *at
 	size_t k = nkids(d, r->obj);
 
 	(void)attr;
-	text_size(ret, sizeof(ret), h->retained[r->obj]);
+	heap_size_text(h->retained[r->obj], ret, sizeof(ret));
 	heap_summary(h, r->obj, sum, sizeof(sum));
 	snprintf(buf, len, "%c %10s %5.1f%%  %*s", k ? (r->open ? '-' : '+') : ' ', ret,
 		 d->total ? 100.0 * (double)h->retained[r->obj] / (double)d->total : 0.0,

@@ -32,7 +32,7 @@ static void garbage_title(struct view *v, char *buf, size_t len)
 	char count[32], size[32];
 
 	text_count(count, sizeof(count), d->g.nobj);
-	text_size(size, sizeof(size), d->g.size);
+	heap_size_text(d->g.size, size, sizeof(size));
 	snprintf(buf, len, "Garbage: %s unreachable object%s, %s, in %zu island%s", count,
 		 d->g.nobj == 1 ? "" : "s", size, d->g.nislands, d->g.nislands == 1 ? "" : "s");
 }
@@ -73,7 +73,7 @@ static void obj_row(struct view *v, uint32_t o, const char *indent, char *buf, s
 	char sum[512], size[32];
 
 	heap_summary(h, o, sum, sizeof(sum));
-	text_size(size, sizeof(size), heap_size(h, o));
+	heap_size_text(heap_size(h, o), size, sizeof(size));
 	snprintf(buf, len, "%s0x%-14llx ", indent, (unsigned long long)h->obj[o].addr);
 	text_pad(v->b, buf, len, heap_type_name(h, o), 20);
 	snprintf(buf + strlen(buf), len - strlen(buf), " %9s  %s%s", size,
@@ -101,7 +101,7 @@ static void garbage_row(struct view *v, size_t i, char *buf, size_t len, int *at
 	k = island_of(d, i);
 	isl = &d->g.islands[k];
 	if (i == d->start[k]) {
-		text_size(size, sizeof(size), isl->size);
+		heap_size_text(isl->size, size, sizeof(size));
 		snprintf(buf, len, "island %zu: %u object%s (%u tracked), %s, %u cycle%s%s", k + 1,
 			 isl->n, isl->n == 1 ? "" : "s", isl->ngc, size, isl->ncycles,
 			 isl->ncycles == 1 ? "" : "s",

@@ -107,7 +107,7 @@ static void inst_title(struct view *v, char *buf, size_t len)
 	char count[32], size[32];
 
 	text_count(count, sizeof(count), d->nall);
-	text_size(size, sizeof(size), d->total);
+	heap_size_text(d->total, size, sizeof(size));
 	snprintf(buf, len, "%s: %s instances, %s, by %s%s%s%s",
 		 heap_str(h, h->types[d->type].name, NULL), count, size, sort_names[d->sort],
 		 d->reverse ? " (reversed)" : "", v->filter[0] ? ", filter: " : "", v->filter);
@@ -128,9 +128,9 @@ static void inst_row(struct view *v, size_t i, char *buf, size_t len, int *attr)
 	char size[32], ret[32] = "-", sum[512];
 
 	(void)attr;
-	text_size(size, sizeof(size), heap_size(h, o));
+	heap_size_text(heap_size(h, o), size, sizeof(size));
 	if (h->retained && heap_reachable(h, o))
-		text_size(ret, sizeof(ret), h->retained[o]);
+		heap_size_text(h->retained[o], ret, sizeof(ret));
 	else if (h->retained)
 		snprintf(ret, sizeof(ret), "garbage");
 	heap_summary(h, o, sum, sizeof(sum));

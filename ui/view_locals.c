@@ -69,7 +69,7 @@ static void locals_row(struct view *v, size_t i, char *buf, size_t len, int *att
 	else
 		snprintf(name, sizeof(name), "(the frame)");
 	heap_summary(h, r->obj, sum, sizeof(sum));
-	text_size(size, sizeof(size), heap_size(h, r->obj));
+	heap_size_text(heap_size(h, r->obj), size, sizeof(size));
 	snprintf(buf, len, "  ");
 	text_pad(v->b, buf, len, name, 24);
 	snprintf(buf + strlen(buf), len - strlen(buf), " 0x%-14llx ",

@@ -116,7 +116,7 @@ static void build(struct view *v, int cols)
 	r = add_row(d, OR_INFO);
 	snprintf(r->text, sizeof(r->text), "address   0x%llx", (unsigned long long)h->obj[i].addr);
 	r = add_row(d, OR_INFO);
-	text_size(size, sizeof(size), heap_size(h, i));
+	heap_size_text(heap_size(h, i), size, sizeof(size));
 	snprintf(r->text, sizeof(r->text), "size      %llu bytes (%s)%s",
 		 (unsigned long long)heap_size(h, i), size,
 		 h->flags[i] & HO_SIZE_EST ? ", an estimate" : "");
@@ -147,7 +147,7 @@ static void build(struct view *v, int cols)
 		char ret[32];
 
 		r = add_row(d, OR_INFO);
-		text_size(ret, sizeof(ret), h->retained[i]);
+		heap_size_text(h->retained[i], ret, sizeof(ret));
 		snprintf(r->text, sizeof(r->text), "retained  %llu bytes (%s): freed if it went",
 			 (unsigned long long)h->retained[i], ret);
 		r = add_row(d, OR_DOMINATOR);
@@ -215,7 +215,7 @@ static void edge_row(struct view *v, uint32_t name, uint32_t other, char *buf, s
 	else if (HEAP_EDGE_KIND(name) == HE_SCANNED)
 		strncat(ename, " (scan)", sizeof(ename) - strlen(ename) - 1);
 	heap_summary(h, other, sum, sizeof(sum));
-	text_size(size, sizeof(size), heap_size(h, other));
+	heap_size_text(heap_size(h, other), size, sizeof(size));
 	snprintf(buf, len, "  ");
 	text_pad(v->b, buf, len, ename, 24);
 	snprintf(buf + strlen(buf), len - strlen(buf), " 0x%-14llx ",

@@ -64,7 +64,7 @@ static void path_row(struct view *v, size_t i, char *buf, size_t len, int *attr)
 	if (i > 1)
 		heap_edge_text(h, h->edge_name[d->edges[i - 2]], name, sizeof(name));
 	heap_summary(h, o, sum, sizeof(sum));
-	text_size(size, sizeof(size), heap_size(h, o));
+	heap_size_text(heap_size(h, o), size, sizeof(size));
 	snprintf(buf, len, "%s", i > 1 ? "  -> " : "     ");
 	text_pad(v->b, buf, len, name, 24);
 	snprintf(buf + strlen(buf), len - strlen(buf), " 0x%-14llx ",

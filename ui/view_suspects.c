@@ -107,12 +107,12 @@ static void describe(struct browser *b, struct suspects_data *d, size_t k,
 	r = add(d, s->point, ROW_HEADING);
 	snprintf(r->text, sizeof(r->text), "%zu. %s", k + 1, w->sentence);
 	heap_summary(h, s->point, sum, sizeof(sum));
-	text_size(size, sizeof(size), s->retained);
+	heap_size_text(s->retained, size, sizeof(size));
 	r = add(d, s->point, ROW_PLAIN);
 	snprintf(r->text, sizeof(r->text), "   accumulation point 0x%llx %s %s, retains %s",
 		 (unsigned long long)h->obj[s->point].addr, heap_type_name(h, s->point), sum, size);
 	if (s->elem_type != HEAP_NONE && s->elem_type < h->ntype) {
-		text_size(size, sizeof(size), s->elem_retained);
+		heap_size_text(s->elem_retained, size, sizeof(size));
 		r = add(d, HEAP_NONE, ROW_DIM);
 		snprintf(r->text, sizeof(r->text), "   elements: %llu %s retaining %s",
 			 (unsigned long long)s->elem_count,

@@ -125,7 +125,7 @@ static void signed_size(char *buf, size_t len, int64_t v)
 {
 	char s[32];
 
-	text_size(s, sizeof(s), (uint64_t)(v < 0 ? -v : v));
+	heap_size_text((uint64_t)(v < 0 ? -v : v), s, sizeof(s));
 	snprintf(buf, len, "%s%s", v < 0 ? "-" : v > 0 ? "+" : " ", s);
 }
 
@@ -138,7 +138,7 @@ static void types_row(struct view *v, size_t i, char *buf, size_t len, int *attr
 
 	(void)attr;
 	text_count(count, sizeof(count), t->count);
-	text_size(size, sizeof(size), t->size);
+	heap_size_text(t->size, size, sizeof(size));
 	if (v->b->growth) {
 		const struct ui_growth *g = &v->b->growth[t->type];
 
@@ -150,7 +150,7 @@ static void types_row(struct view *v, size_t i, char *buf, size_t len, int *attr
 	if (v->b->h->retained) {
 		char ret[32];
 
-		text_size(ret, sizeof(ret), t->retained);
+		heap_size_text(t->retained, ret, sizeof(ret));
 		snprintf(buf + strlen(buf), len - strlen(buf), " %10s", ret);
 	}
 	if (v->b->growth)
