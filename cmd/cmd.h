@@ -104,6 +104,15 @@ int cmd_usage_error(const struct command *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 struct heap;
+struct json;
+/* An object's address, type, size and summary as JSON fields. */
+void cmd_json_obj_brief(struct json *j, const struct heap *h, uint32_t i);
+/* A path from query_path as the JSON fields "root" and "steps"; as text,
+ * each line after indent. */
+void cmd_json_path_fields(struct json *j, const struct heap *h, const uint32_t *path,
+			  const uint32_t *edges, size_t n, uint32_t root);
+void cmd_print_path(const struct heap *h, const char *indent, const uint32_t *path,
+		    const uint32_t *edges, size_t n, uint32_t root);
 /* Capture PID or load FILE (o->source) into h, with a progress line on a
  * terminal; prints errors and warnings.  0, or the exit status. */
 int source_open(const struct cmd_opts *o, struct heap *h);

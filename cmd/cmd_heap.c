@@ -377,7 +377,7 @@ static void json_flags(struct json *j, const struct heap *h, uint32_t i)
 	json_end_arr(j);
 }
 
-static void json_obj_brief(struct json *j, const struct heap *h, uint32_t i)
+void cmd_json_obj_brief(struct json *j, const struct heap *h, uint32_t i)
 {
 	char sum[256];
 
@@ -403,7 +403,7 @@ static void json_edge(struct json *j, const struct heap *h, uint32_t edge, uint3
 	json_str(j, name);
 	json_key(j, "kind");
 	json_str(j, heap_edge_kind_name(h->edge_name[edge]));
-	json_obj_brief(j, h, other);
+	cmd_json_obj_brief(j, h, other);
 	json_end_obj(j);
 }
 
@@ -432,7 +432,7 @@ static void json_dominator(struct json *j, const struct heap *h, uint32_t i)
 		json_str(j, "root");
 	} else {
 		json_begin_obj(j);
-		json_obj_brief(j, h, h->idom[i]);
+		cmd_json_obj_brief(j, h, h->idom[i]);
 		json_end_obj(j);
 	}
 }
@@ -445,7 +445,7 @@ static void show_json(const struct heap *h, uint32_t i, size_t limit)
 
 	json_init(&j, stdout);
 	json_begin_obj(&j);
-	json_obj_brief(&j, h, i);
+	cmd_json_obj_brief(&j, h, i);
 	json_key(&j, "refcount");
 	json_uint(&j, h->obj[i].refcnt);
 	json_key(&j, "value");
@@ -587,6 +587,58 @@ int cmd_show(int argc, char **argv)
 
 /* ---- path ---- */
 
+void cmd_json_path_fields(struct json *j, const struct heap *h, const uint32_t *path,
+			  const uint32_t *edges, size_t n, uint32_t root)
+{
+	char name[300];
+	size_t k;
+
+	json_key(j, "root");
+	json_begin_obj(j);
+	json_key(j, "kind");
+	json_str(j, heap_root_kind_name(h->roots[root].kind));
+	json_key(j, "label");
+	json_str(j, heap_str(h, h->roots[root].label, NULL));
+	heap_edge_text(h, h->roots[root].name, name, sizeof(name));
+	json_key(j, "edge");
+	json_str(j, h->roots[root].name ? name : "");
+	json_end_obj(j);
+	json_key(j, "steps");
+	json_begin_arr(j);
+	for (k = 0; k < n; k++) {
+		json_begin_obj(j);
+		json_key(j, "edge");
+		if (k) {
+			heap_edge_text(h, h->edge_name[edges[k - 1]], name, sizeof(name));
+			json_str(j, name);
+		} else {
+			json_str(j, "");
+		}
+		cmd_json_obj_brief(j, h, path[k]);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
+}
+
+void cmd_print_path(const struct heap *h, const char *indent, const uint32_t *path,
+		    const uint32_t *edges, size_t n, uint32_t root)
+{
+	char name[300], sum[256];
+	size_t k;
+
+	heap_edge_text(h, h->roots[root].name, name, sizeof(name));
+	printf("%sroot: %s%s%s\n", indent, heap_str(h, h->roots[root].label, NULL),
+	       h->roots[root].name ? " " : "", h->roots[root].name ? name : "");
+	for (k = 0; k < n; k++) {
+		heap_summary(h, path[k], sum, sizeof(sum));
+		if (k)
+			heap_edge_text(h, h->edge_name[edges[k - 1]], name, sizeof(name));
+		printf("%s%s%-20s 0x%-14llx %-16s %s\n", indent, k ? "  -> " : "     ",
+		       k ? name : "", (unsigned long long)h->obj[path[k]].addr,
+		       heap_type_name(h, path[k]), sum);
+	}
+}
+
 int cmd_path(int argc, char **argv)
 {
 	const struct command *c = cmd_find("path");
@@ -594,8 +646,7 @@ int cmd_path(int argc, char **argv)
 	struct cmd_opts o;
 	struct heap h;
 	uint32_t i, *path, *edges, root;
-	size_t n, k;
-	char name[300], sum[256];
+	size_t n;
 	int st, found;
 
 	if (cmd_parse(c, OPT_SOURCE | OPT_ADDR | OPT_CAPTURE, argc, argv, &o, &st))
@@ -621,50 +672,15 @@ int cmd_path(int argc, char **argv)
 		json_hex(&j, h.obj[i].addr);
 		json_key(&j, "found");
 		json_bool(&j, found);
-		if (found) {
-			json_key(&j, "root");
-			json_begin_obj(&j);
-			json_key(&j, "kind");
-			json_str(&j, heap_root_kind_name(h.roots[root].kind));
-			json_key(&j, "label");
-			json_str(&j, heap_str(&h, h.roots[root].label, NULL));
-			heap_edge_text(&h, h.roots[root].name, name, sizeof(name));
-			json_key(&j, "edge");
-			json_str(&j, h.roots[root].name ? name : "");
-			json_end_obj(&j);
-			json_key(&j, "steps");
-			json_begin_arr(&j);
-			for (k = 0; k < n; k++) {
-				json_begin_obj(&j);
-				json_key(&j, "edge");
-				if (k) {
-					heap_edge_text(&h, h.edge_name[edges[k - 1]], name, sizeof(name));
-					json_str(&j, name);
-				} else {
-					json_str(&j, "");
-				}
-				json_obj_brief(&j, &h, path[k]);
-				json_end_obj(&j);
-			}
-			json_end_arr(&j);
-		}
+		if (found)
+			cmd_json_path_fields(&j, &h, path, edges, n, root);
 		json_end_obj(&j);
 		json_end(&j);
 	} else if (!found) {
 		printf("0x%llx is not reachable from any root (garbage the next collection "
 		       "may free)\n", (unsigned long long)h.obj[i].addr);
 	} else {
-		heap_edge_text(&h, h.roots[root].name, name, sizeof(name));
-		printf("root: %s%s%s\n", heap_str(&h, h.roots[root].label, NULL),
-		       h.roots[root].name ? " " : "", h.roots[root].name ? name : "");
-		for (k = 0; k < n; k++) {
-			heap_summary(&h, path[k], sum, sizeof(sum));
-			if (k)
-				heap_edge_text(&h, h.edge_name[edges[k - 1]], name, sizeof(name));
-			printf("%s%-20s 0x%-14llx %-16s %s\n", k ? "  -> " : "     ", k ? name : "",
-			       (unsigned long long)h.obj[path[k]].addr, heap_type_name(&h, path[k]),
-			       sum);
-		}
+		cmd_print_path(&h, "", path, edges, n, root);
 	}
 	free(path);
 	free(edges);
@@ -717,7 +733,7 @@ int cmd_objects(int argc, char **argv)
 		shown++;
 		if (o.json) {
 			json_begin_obj(&j);
-			json_obj_brief(&j, &h, (uint32_t)i);
+			cmd_json_obj_brief(&j, &h, (uint32_t)i);
 			json_key(&j, "value");
 			json_value(&j, &h, (uint32_t)i);
 			json_flags(&j, &h, (uint32_t)i);

@@ -37,72 +37,12 @@ const char cmd_usage_suspects[] =
 #define DEFAULT_THRESHOLD 10.0
 #define DEFAULT_ROWS	  10
 
-static void json_brief(struct json *j, const struct heap *h, uint32_t i)
-{
-	char sum[256];
-
-	heap_summary(h, i, sum, sizeof(sum));
-	json_key(j, "address");
-	json_hex(j, h->obj[i].addr);
-	json_key(j, "type");
-	json_str(j, heap_type_name(h, i));
-	json_key(j, "size");
-	json_uint(j, heap_size(h, i));
-	json_key(j, "summary");
-	json_str(j, sum);
-}
-
-static void print_path(const struct heap *h, const uint32_t *path, const uint32_t *edges, size_t n,
-		       uint32_t root)
-{
-	char name[300], sum[256];
-	size_t k;
-
-	heap_edge_text(h, h->roots[root].name, name, sizeof(name));
-	printf("   path: root %s%s%s\n", heap_str(h, h->roots[root].label, NULL),
-	       h->roots[root].name ? " " : "", h->roots[root].name ? name : "");
-	for (k = 0; k < n; k++) {
-		heap_summary(h, path[k], sum, 80);
-		if (k)
-			heap_edge_text(h, h->edge_name[edges[k - 1]], name, sizeof(name));
-		printf("   %s%-20s 0x%-14llx %-16s %s\n", k ? "  -> " : "     ", k ? name : "",
-		       (unsigned long long)h->obj[path[k]].addr, heap_type_name(h, path[k]), sum);
-	}
-}
-
 static void json_path(struct json *j, const struct heap *h, const uint32_t *path,
 		      const uint32_t *edges, size_t n, uint32_t root)
 {
-	char name[300];
-	size_t k;
-
 	json_key(j, "path");
 	json_begin_obj(j);
-	json_key(j, "root");
-	json_begin_obj(j);
-	json_key(j, "kind");
-	json_str(j, heap_root_kind_name(h->roots[root].kind));
-	json_key(j, "label");
-	json_str(j, heap_str(h, h->roots[root].label, NULL));
-	heap_edge_text(h, h->roots[root].name, name, sizeof(name));
-	json_key(j, "edge");
-	json_str(j, h->roots[root].name ? name : "");
-	json_end_obj(j);
-	json_key(j, "steps");
-	json_begin_arr(j);
-	for (k = 0; k < n; k++) {
-		json_begin_obj(j);
-		json_key(j, "edge");
-		if (k) {
-			heap_edge_text(h, h->edge_name[edges[k - 1]], name, sizeof(name));
-			json_str(j, name);
-		} else {
-			json_str(j, "");
-		}
-		json_brief(j, h, path[k]);
-		json_end_obj(j);
-	}
-	json_end_arr(j);
+	cmd_json_path_fields(j, h, path, edges, n, root);
 	json_end_obj(j);
 }
 
@@ -179,7 +119,7 @@ int cmd_suspects(int argc, char **argv)
 			json_str(&j, w.sentence);
 			json_key(&j, "point");
 			json_begin_obj(&j);
-			json_brief(&j, &h, s->point);
+			cmd_json_obj_brief(&j, &h, s->point);
 			json_end_obj(&j);
 			json_key(&j, "retained");
 			json_uint(&j, s->retained);
@@ -208,7 +148,7 @@ int cmd_suspects(int argc, char **argv)
 			}
 			json_key(&j, "start");
 			json_begin_obj(&j);
-			json_brief(&j, &h, s->start);
+			cmd_json_obj_brief(&j, &h, s->start);
 			json_key(&j, "retained");
 			json_uint(&j, h.retained[s->start]);
 			json_end_obj(&j);
@@ -236,7 +176,7 @@ int cmd_suspects(int argc, char **argv)
 				       (unsigned long long)h.retained[s->start]);
 			}
 			if (w.found)
-				print_path(&h, w.path, w.edges, w.npath, w.root);
+				cmd_print_path(&h, "   ", w.path, w.edges, w.npath, w.root);
 		}
 		suspect_words_release(&w);
 	}
