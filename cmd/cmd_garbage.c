@@ -335,8 +335,8 @@ static void garbage_text(const struct heap *h, const struct garbage *g, size_t r
 			items += HEAP_NAME_KIND(h->edge_name[e]) == HN_INDEX;
 		printf("\n%s: %zu objects (0x%llx)%s\n", gc_list_label(h, l), items,
 		       (unsigned long long)h->obj[l].addr,
-		       items ? ", kept alive by the collector (uncollectable, or saved by "
-			       "gc.DEBUG_SAVEALL)" : "");
+		       items ? ", kept alive by the collector (uncollectable, saved by "
+			       "gc.DEBUG_SAVEALL, or put there by the program)" : "");
 		for (e = h->edge_start[l], items = 0; e < h->edge_start[l + 1]; e++) {
 			uint32_t d = h->edge_dst[e];
 
@@ -352,9 +352,12 @@ static void garbage_text(const struct heap *h, const struct garbage *g, size_t r
 			printf("  ... %zu more\n", items - GC_GARBAGE_ROWS);
 	}
 	if (g->nfinal) {
-		printf("\n%llu of these objects %s finalizers.", (unsigned long long)g->nfinal,
-		       g->nfinal == 1 ? "has" : "have");
-		print_wrapped(finalizer_note, 34);
+		int w;
+
+		putchar('\n');
+		w = printf("%llu of these objects %s finalizers.", (unsigned long long)g->nfinal,
+			   g->nfinal == 1 ? "has" : "have");
+		print_wrapped(finalizer_note, w > 0 ? (size_t)w : 0);
 	}
 }
 
@@ -372,6 +375,12 @@ int cmd_garbage(int argc, char **argv)
 
 	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_QUERY, argc, argv, &o, &st))
 		return st;
+	/* OPT_QUERY brings -n, which garbage uses, and --by and --type,
+	 * which it has no use for: refuse them rather than ignore them */
+	if (o.by || o.type_name)
+		return cmd_usage_error(c, "garbage: %s is not an option of garbage (it reports "
+				       "every type, biggest group first)",
+				       o.by ? "--by" : "--type");
 	if ((st = source_open(&o, &h)))
 		return st;
 	if (garbage_find(&h, &g, &err)) {

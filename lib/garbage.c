@@ -161,35 +161,55 @@ static int own_del(const struct heap *h, uint32_t t, uint32_t n_dict, uint32_t n
 	return 0;
 }
 
+/*
+ * 1 if the class object c has '__del__' in its own __dict__, remembered
+ * in memo[c] (0 not yet known, 1 no, 2 yes): a base class is on the
+ * __mro__ of many classes, and its __dict__ may be big.
+ */
+static int own_del_memo(const struct heap *h, uint8_t *memo, uint32_t c, uint32_t n_dict,
+			uint32_t n_del)
+{
+	if (!memo[c])
+		memo[c] = own_del(h, c, n_dict, n_del) ? 2 : 1;
+	return memo[c] == 2;
+}
+
 int garbage_finalizer_types(const struct heap *h, uint8_t *fin, struct hs_error *err)
 {
 	uint32_t n_dict = name_index(h, "__dict__"), n_mro = name_index(h, "__mro__");
 	uint32_t n_del = name_index(h, "'__del__'");
-	uint8_t *own = calloc(h->ntype ? h->ntype : 1, 1);
+	uint8_t *memo;
 	size_t t;
 
-	if (!own)
-		return hs_error_set(err, HS_ENOMEM, "out of memory");
 	memset(fin, 0, h->ntype);
-	for (t = 0; n_del != HEAP_NONE && t < h->ntype; t++)
-		if (h->types[t].obj < h->nobj)
-			own[t] = (uint8_t)own_del(h, h->types[t].obj, n_dict, n_del);
-	/* inherited: a class on the __mro__ defines it */
-	for (t = 0; n_del != HEAP_NONE && t < h->ntype; t++) {
+	if (n_del == HEAP_NONE || n_dict == HEAP_NONE)
+		return 0;	/* no __del__ key anywhere */
+	memo = calloc(h->nobj ? h->nobj : 1, 1);
+	if (!memo)
+		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	for (t = 0; t < h->ntype; t++) {
 		uint32_t o = h->types[t].obj, mro, e;
 
-		fin[t] = own[t];
-		if (fin[t] || o >= h->nobj || (mro = edge_to(h, o, HN_FIELD, n_mro)) == HEAP_NONE)
+		if (o >= h->nobj)
+			continue;
+		fin[t] = (uint8_t)own_del_memo(h, memo, o, n_dict, n_del);
+		/*
+		 * Inherited: every class of the __mro__ tuple is looked at
+		 * through its own object, not through types[], which only has
+		 * the classes the walk met an instance of (a base class with
+		 * __del__ often has none).
+		 */
+		mro = n_mro != HEAP_NONE ? edge_to(h, o, HN_FIELD, n_mro) : HEAP_NONE;
+		if (mro == HEAP_NONE)
 			continue;
 		for (e = h->edge_start[mro]; e < h->edge_start[mro + 1] && !fin[t]; e++) {
-			uint32_t c = h->edge_dst[e] < h->nobj ? heap_type_of_obj(h, h->edge_dst[e])
-							       : HEAP_NONE;
+			uint32_t c = h->edge_dst[e];
 
-			if (c != HEAP_NONE && c < h->ntype && own[c])
-				fin[t] = 1;
+			if (c < h->nobj && HEAP_NAME_KIND(h->edge_name[e]) == HN_INDEX)
+				fin[t] = (uint8_t)own_del_memo(h, memo, c, n_dict, n_del);
 		}
 	}
-	free(own);
+	free(memo);
 	return 0;
 }
 
@@ -220,15 +240,19 @@ int garbage_has_finalizer(const struct heap *h, const uint8_t *fin, uint32_t i)
 
 /* ---- grouping ---- */
 
-static int cmp_group(const void *a, const void *b)
+/* Biggest first, then most objects, then lowest object index: members
+ * are in index order within a group, so members[first] is its lowest. */
+static int cmp_group(const void *a, const void *b, void *arg)
 {
 	const struct garbage_group *x = a, *y = b;
+	const uint32_t *members = arg;
+	uint32_t lx = members[x->first], ly = members[y->first];
 
 	if (x->size != y->size)
 		return x->size < y->size ? 1 : -1;
 	if (x->n != y->n)
 		return x->n < y->n ? 1 : -1;
-	return x->first < y->first ? -1 : x->first > y->first;
+	return lx < ly ? -1 : lx > ly;
 }
 
 /* Union-find over compact ids, path halving and union by size. */
@@ -310,7 +334,7 @@ static int make_groups(const struct heap *h, struct garbage *g, const uint32_t *
 		p->ngc += (h->flags[o] & HO_GC) != 0;
 		p->nfinal += (uint32_t)garbage_has_finalizer(h, fin, o);
 	}
-	qsort(gr, ng, sizeof(*gr), cmp_group);
+	qsort_r(gr, ng, sizeof(*gr), cmp_group, mem);
 	free(start);
 	free(gi);
 	*groups = gr;

@@ -10,7 +10,8 @@
  * (str, int, atomic tuples...) go with them.
  *
  * The garbage is grouped two ways, both biggest first (by size, then by
- * count, then by lowest object index, so the order is stable):
+ * count, then by the lowest object index in the group, so the order is
+ * stable and follows the heap's order among equals):
  *   cycles    strongly connected components of more than one object, or
  *             of one object that refers to itself;
  *   islands   weakly connected groups: a set of cycles and everything
@@ -91,7 +92,10 @@ int garbage_scc(const struct heap *h, const uint8_t *in, uint32_t *comp, size_t 
 /*
  * Which types have a Python-level finalizer: fin[t] (h->ntype bytes) is
  * 1 when type t's __dict__, or that of a class on its __mro__, has a
- * '__del__' key.  0, or -1 with err.
+ * '__del__' key.  The classes of the __mro__ are read through the type
+ * object's __mro__ tuple, so a base class counts whether or not the walk
+ * met an instance of it (has a types[] entry).  Types whose object was
+ * not walked get 0.  0, or -1 with err (out of memory).
  */
 int garbage_finalizer_types(const struct heap *h, uint8_t *fin, struct hs_error *err);
 /* 1 if object i has a finalizer, given fin from garbage_finalizer_types. */

@@ -14,15 +14,53 @@ from outside and must report:
     frame holds it: closing it breaks the cycle), and nothing reachable;
   - each structure the fixture built, the payload str among the untracked
     objects that go with the ring, the 1,000-object ring as one cycle,
-    finalizers marked (the __del__ class, the suspended generators);
+    finalizers marked (the __del__ class, a subclass that inherits __del__
+    from a base class with no instance, the suspended generators);
+  - in text, gc.garbage's heading names all three ways in, and the note
+    on finalizers is wrapped within 78 columns after its variable-width
+    first sentence;
   - the contents of gc.garbage under gc.garbage, not as garbage;
   - then the fixture runs gc.collect() itself: it returns the number of
     tracked objects still unreachable once finalizers have run (3.8-3.13
     count after finalize_garbage), so heapscope's tracked count minus the
     objects freed by finalizers.
+Once: --by and --type, which garbage has no use for, are usage errors;
+with a ring of 100,000 more finalizers (a first sentence of 40 columns)
+the note is still wrapped within 78.
 """
 
+import os
+
 import hstest
+
+EUSAGE = 2
+
+
+def finalizer_note(p, at_least=1):
+    """(ok, diag): garbage's text output p ends with the note on finalizers
+    of at least that many objects, every line within 78 columns."""
+    lines = p.stdout.splitlines()
+    first = [i for i, l in enumerate(lines) if " of these objects ha" in l]
+    note = lines[first[0]:] if first else []
+    wide = [l for l in note if len(l) > 78]
+    count = int(note[0].split()[0]) if note else 0
+    return (p.returncode == 0 and count >= at_least and not wide and
+            " ".join(note).endswith("end up in gc.garbage."),
+            wide or note or p.stdout[-500:] + p.stderr)
+
+
+def check_wide_note():
+    """Once: 100,000 finalizers make the note's first sentence 40 columns
+    wide; the wrap must start from there."""
+    interp = next((i for i in hstest.interpreters() if i.available()), None)
+    if interp is None:
+        hstest.skip("the finalizer note after 100,000 finalizers", "no interpreter available")
+        return
+    with hstest.Fixture(interp.exe, "cycles.py", args=["100000"], timeout=300) as fx:
+        p = hstest.run(["garbage", str(fx.pid)], env=interp.env, timeout=300)
+    ok, diag = finalizer_note(p, 100000)
+    hstest.ok(ok, "%s: with 100,000 finalizers (a 40-column first sentence) the note is "
+              "still wrapped within 78 columns" % interp.name, diag)
 
 
 def check_interp(interp):
@@ -96,9 +134,13 @@ def check_interp(interp):
                    set(int(m["address"], 16) for m in i["members"])]
         hstest.ok(fin is not None and fin["finalizers"] >= 1 and
                   len(gen_isl) == 1 and gen_isl[0]["finalizers"] >= 1 and
-                  got["finalizers"] >= 3 and "PEP 442" in got["note"],
+                  got["finalizers"] >= 4 and "PEP 442" in got["note"],
                   "%s: finalizers marked (__del__, suspended generators), PEP 442 noted"
                   % name, "finalizers %s" % got.get("finalizers"))
+        inh = by_addr.get(info["ids"]["inherited_finalizer"][0])
+        hstest.ok(inh is not None and inh["finalizers"] >= 1,
+                  "%s: the cycle of a subclass instance whose __del__ comes from a base "
+                  "class with no instance is marked with finalizers" % name, str(inh)[:300])
         lists = got["gc_garbage"]
         items = set(int(o["address"], 16) for l in lists for o in l["objects"])
         want = set(info["gc_garbage"])
@@ -106,6 +148,16 @@ def check_interp(interp):
                   "%s: gc.garbage lists the saved cycle and the appended object (%d)"
                   % (name, len(want)),
                   "heapscope %d, fixture %d" % (len(items), len(want)))
+
+        p = hstest.run(["garbage", str(fx.pid)], env=interp.env, timeout=300)
+        lines = p.stdout.splitlines()
+        note = finalizer_note(p)
+        hstest.ok(note[0], "%s: the finalizer note is wrapped within 78 columns" % name,
+                  note[1])
+        hstest.ok(any(l.startswith("gc.garbage: ") and "saved by gc.DEBUG_SAVEALL, or put "
+                      "there by the program" in l for l in lines),
+                  "%s: gc.garbage's heading: uncollectable, saved or put there by the "
+                  "program" % name, [l for l in lines if l.startswith("gc.garbage")])
 
         fx.send("collect")
         line = fx.readline(timeout=60)
@@ -122,4 +174,10 @@ def check_interp(interp):
                   % (collected, got["tracked"], len(freed), info["truth_collected"]))
 
 
+for args in (["--by", "size"], ["--type", "list"]):
+    p = hstest.run(["garbage"] + args + [os.devnull])
+    hstest.ok(p.returncode == EUSAGE and "%s is not an option of garbage" % args[0] in p.stderr
+              and "hint:" in p.stderr and not p.stdout,
+              "garbage %s: usage error, exit 2" % " ".join(args), p.stderr)
+check_wide_note()
 hstest.for_each_interpreter(check_interp, "garbage")

@@ -9,7 +9,8 @@
  * random subsets; islands must equal the weakly connected classes of the
  * garbage; cycles must be the components of more than one object or with
  * a self-loop.  Then finalizers found through a class's __dict__ and
- * __mro__, gc.garbage roots, and a ring of 10 million unreachable objects
+ * __mro__ (also a base class without instances), gc.garbage roots, the
+ * order of groups of equal size (lowest object first), and a ring of 10 million unreachable objects
  * (one component found by a depth-first search 10 million deep: no
  * recursion).
  */
@@ -53,8 +54,9 @@ static void random_graph(struct small *g)
 	}
 }
 
-/* Build the heap of g: object i at 0x1000 + 16 i, type "T" or "U". */
-static int build(struct heap *h, const struct small *g)
+/* Build the heap of g: object i at 0x1000 + 16 i, type "T" or "U", of
+ * 16 + i bytes (16 bytes each with same_size). */
+static int build_sized(struct heap *h, const struct small *g, int same_size)
 {
 	struct hs_error err = HS_ERROR_INIT;
 	uint32_t t[2];
@@ -65,7 +67,8 @@ static int build(struct heap *h, const struct small *g)
 	t[0] = heap_add_type(h, 0x10, heap_intern(h, "T", 1));
 	t[1] = heap_add_type(h, 0x20, heap_intern(h, "U", 1));
 	for (i = 0; i < g->n; i++)
-		if (heap_add_obj(h, 0x1000 + 16 * (uint64_t)i, t[i & 1], 16 + (uint64_t)i, 1,
+		if (heap_add_obj(h, 0x1000 + 16 * (uint64_t)i, t[i & 1],
+				 16 + (same_size ? 0 : (uint64_t)i), 1,
 				 i % 3 ? HO_GC : 0, &err) == HEAP_NONE)
 			return -1;
 	for (i = 0; i < g->n; i++) {
@@ -81,6 +84,11 @@ static int build(struct heap *h, const struct small *g)
 		if (g->root[i] && heap_add_root(h, (uint32_t)i, HR_MODULES, 0, 0, &err))
 			return -1;
 	return heap_finish(h, &err);
+}
+
+static int build(struct heap *h, const struct small *g)
+{
+	return build_sized(h, g, 0);
 }
 
 /* r[i][j]: j reachable from i (i itself included) over holding edges
@@ -311,6 +319,146 @@ static void check_finalizers(void)
 	heap_release(&h);
 }
 
+/*
+ * Groups of equal size and count come in the order of their lowest
+ * object, not in the order they were found: Tarjan completes the cycle
+ * {1,2} before {0,3} (0 leads into it), and the union-find gives the
+ * island {4,7} the root 7, above {5,6}'s 5.
+ */
+static void check_tie_order(void)
+{
+	static struct small g;
+	struct hs_error err = HS_ERROR_INIT;
+	struct heap h;
+	struct garbage gb;
+	uint32_t cyc[3] = { HEAP_NONE, HEAP_NONE, HEAP_NONE };
+	uint32_t isl[3] = { HEAP_NONE, HEAP_NONE, HEAP_NONE };
+	size_t k;
+
+	memset(&g, 0, sizeof(g));
+	g.n = 8;
+	g.edge[0][1] = g.edge[0][3] = g.edge[3][0] = 1;	/* cycle {0,3}, into {1,2} */
+	g.edge[1][2] = g.edge[2][1] = 1;		/* cycle {1,2} */
+	g.edge[7][4] = 1;				/* island {4,7}, no cycle */
+	g.edge[5][6] = g.edge[6][5] = 1;		/* cycle and island {5,6} */
+	if (build_sized(&h, &g, 1) || garbage_find(&h, &gb, &err)) {
+		tap_ok(0, "tie graph: %s", err.msg);
+		heap_release(&h);
+		return;
+	}
+	for (k = 0; k < 3 && k < gb.ncycles; k++)
+		cyc[k] = gb.cycle_members[gb.cycles[k].first];
+	for (k = 0; k < 3 && k < gb.nislands; k++)
+		isl[k] = gb.island_members[gb.islands[k].first];
+	tap_ok(gb.ncycles == 3 && cyc[0] == 0 && cyc[1] == 1 && cyc[2] == 5,
+	       "cycles of one size and count: lowest object first (got %u %u %u)", cyc[0],
+	       cyc[1], cyc[2]);
+	tap_ok(gb.nislands == 3 && isl[0] == 0 && isl[1] == 4 && isl[2] == 5,
+	       "islands of one size and count: lowest object first (got %u %u %u)", isl[0],
+	       isl[1], isl[2]);
+	garbage_release(&gb);
+	heap_release(&h);
+}
+
+/*
+ * A base class with __del__ of which no instance exists (so no types[]
+ * entry: only its class object, reached through its subclass's __mro__
+ * tuple), and an instance of the subclass in a cycle; beside it a class
+ * whose __mro__ holds a base without __del__, also without instances.
+ */
+static void check_inherited_del(void)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	struct heap h;
+	struct garbage gb;
+	uint32_t tt, tdict, ttuple, tstr, tsub, tother, o[16], n_dict, n_mro, n_del, n_init;
+	uint8_t fin[16];
+	size_t k;
+	int ok;
+
+	heap_init(&h);
+	tt = heap_add_type(&h, 0x100, heap_intern(&h, "type", 4));
+	tdict = heap_add_type(&h, 0x200, heap_intern(&h, "dict", 4));
+	ttuple = heap_add_type(&h, 0x300, heap_intern(&h, "tuple", 5));
+	tstr = heap_add_type(&h, 0x400, heap_intern(&h, "str", 3));
+	tsub = heap_add_type(&h, 0x500, heap_intern(&h, "app.Sub", 7));
+	tother = heap_add_type(&h, 0x600, heap_intern(&h, "app.Other", 9));
+	n_dict = heap_name(&h, "__dict__", 8);
+	n_mro = heap_name(&h, "__mro__", 7);
+	n_del = heap_name(&h, "'__del__'", 9);
+	n_init = heap_name(&h, "'__init__'", 10);
+	/* 0 Base (class, no instance) 1 its dict 2 '__del__'
+	 * 3 Sub 4 its dict 5 '__init__' 6 its mro (Sub, Base)
+	 * 7 Mid (class, no instance) 8 its dict 9 Other 10 its mro (Other, Mid)
+	 * 11-12 Sub cycle, 13-14 Other cycle */
+	o[0] = heap_add_obj(&h, 0x700, tt, 900, 2, HO_GC, &err);
+	o[1] = heap_add_obj(&h, 0x1000, tdict, 100, 1, HO_GC, &err);
+	o[2] = heap_add_obj(&h, 0x1100, tstr, 56, 2, 0, &err);
+	o[3] = heap_add_obj(&h, 0x500, tt, 900, 2, HO_GC, &err);
+	o[4] = heap_add_obj(&h, 0x1200, tdict, 100, 1, HO_GC, &err);
+	o[5] = heap_add_obj(&h, 0x1300, tstr, 57, 2, 0, &err);
+	o[6] = heap_add_obj(&h, 0x1400, ttuple, 56, 1, HO_GC, &err);
+	o[7] = heap_add_obj(&h, 0x800, tt, 900, 2, HO_GC, &err);
+	o[8] = heap_add_obj(&h, 0x1500, tdict, 100, 1, HO_GC, &err);
+	o[9] = heap_add_obj(&h, 0x600, tt, 900, 2, HO_GC, &err);
+	o[10] = heap_add_obj(&h, 0x1600, ttuple, 56, 1, HO_GC, &err);
+	for (k = 11; k <= 14; k++)
+		o[k] = heap_add_obj(&h, 0x2000 + 16 * k, k <= 12 ? tsub : tother, 48, 1, HO_GC,
+				    &err);
+	h.types[tsub].obj = o[3];
+	h.types[tother].obj = o[9];
+	heap_begin_edges(&h, o[0], &err);
+	heap_add_edge(&h, o[1], HEAP_EDGE(HE_STRONG, HN_FIELD, n_dict), &err);
+	heap_begin_edges(&h, o[1], &err);
+	heap_add_edge(&h, o[2], HEAP_EDGE(HE_STRONG, HN_KEY, n_del), &err);
+	heap_begin_edges(&h, o[3], &err);
+	heap_add_edge(&h, o[4], HEAP_EDGE(HE_STRONG, HN_FIELD, n_dict), &err);
+	heap_add_edge(&h, o[6], HEAP_EDGE(HE_STRONG, HN_FIELD, n_mro), &err);
+	heap_begin_edges(&h, o[4], &err);
+	heap_add_edge(&h, o[5], HEAP_EDGE(HE_STRONG, HN_KEY, n_init), &err);
+	heap_begin_edges(&h, o[6], &err);
+	heap_add_edge(&h, o[3], HEAP_EDGE(HE_STRONG, HN_INDEX, 0), &err);
+	heap_add_edge(&h, o[0], HEAP_EDGE(HE_STRONG, HN_INDEX, 1), &err);
+	heap_begin_edges(&h, o[7], &err);
+	heap_add_edge(&h, o[8], HEAP_EDGE(HE_STRONG, HN_FIELD, n_dict), &err);
+	heap_begin_edges(&h, o[9], &err);
+	heap_add_edge(&h, o[10], HEAP_EDGE(HE_STRONG, HN_FIELD, n_mro), &err);
+	heap_begin_edges(&h, o[10], &err);
+	heap_add_edge(&h, o[9], HEAP_EDGE(HE_STRONG, HN_INDEX, 0), &err);
+	heap_add_edge(&h, o[7], HEAP_EDGE(HE_STRONG, HN_INDEX, 1), &err);
+	heap_begin_edges(&h, o[11], &err);
+	heap_add_edge(&h, o[12], HEAP_EDGE(HE_STRONG, HN_INDEX, 0), &err);
+	heap_begin_edges(&h, o[12], &err);
+	heap_add_edge(&h, o[11], HEAP_EDGE(HE_STRONG, HN_INDEX, 0), &err);
+	heap_begin_edges(&h, o[13], &err);
+	heap_add_edge(&h, o[14], HEAP_EDGE(HE_STRONG, HN_INDEX, 0), &err);
+	heap_begin_edges(&h, o[14], &err);
+	heap_add_edge(&h, o[13], HEAP_EDGE(HE_STRONG, HN_INDEX, 0), &err);
+	for (k = 0; k <= 10; k++)
+		if (h.obj[o[k]].type == tt)
+			heap_add_root(&h, o[k], HR_STATIC_TYPE, 0, 0, &err);
+	if (err.code != HS_OK || heap_finish(&h, &err) || h.ntype > sizeof(fin) ||
+	    garbage_finalizer_types(&h, fin, &err) || garbage_find(&h, &gb, &err)) {
+		tap_ok(0, "inherited __del__ graph: %s", err.msg);
+		heap_release(&h);
+		return;
+	}
+	tap_ok(fin[tsub] && !fin[tother] && heap_type_of_obj(&h, o[0]) == HEAP_NONE,
+	       "__del__ of a base class without instances (no types[] entry) is found through "
+	       "the subclass's __mro__ tuple; a base without __del__ adds none");
+	ok = gb.nobj == 4 && gb.ncycles == 2 && gb.nfinal == 2;
+	for (k = 0; ok && k < gb.ncycles; k++) {
+		uint32_t first = gb.cycle_members[gb.cycles[k].first];
+
+		ok = (gb.cycles[k].nfinal == 2) == (h.obj[first].type == tsub) &&
+		     (gb.cycles[k].nfinal == 0) == (h.obj[first].type == tother);
+	}
+	tap_ok(ok, "the subclass instances' cycle has finalizers, the other none (%zu cycles, "
+	       "%llu with finalizers)", gb.ncycles, (unsigned long long)gb.nfinal);
+	garbage_release(&gb);
+	heap_release(&h);
+}
+
 /* A ring of n unreachable objects, and one reachable object that points
  * into it weakly. */
 static void check_ring(size_t n)
@@ -359,6 +507,8 @@ int main(void)
 	       "%d random graphs: unreachable set, components, islands and cycles equal brute "
 	       "force (%d agree)", rounds, good);
 	check_finalizers();
+	check_inherited_del();
+	check_tie_order();
 	check_ring(10 * 1000 * 1000);
 	return tap_done();
 }
