@@ -49,7 +49,10 @@ const char cmd_usage_watch[] =
 	"Only the previous capture is kept in memory.  Ctrl-C ends it; the target\n"
 	"is never left stopped.\n"
 	"\n"
-	"  --interval=S       seconds between captures (default 10; fractions ok)\n"
+	"  --interval=S       seconds from the start of one capture to the start\n"
+	"                     of the next (default 10; fractions ok); after a\n"
+	"                     capture that took longer, the next starts at once\n"
+	"                     and the schedule goes on from there\n"
 	"  --count=N          stop after N captures (default: until interrupted)\n"
 	"  --by=count|size    sort by growth in objects (default) or bytes\n"
 	"  -n N               show at most N types per capture (default 10)\n"
@@ -209,9 +212,13 @@ static int print_paths(struct json *j, const struct heap *h, const struct heap_d
 		       size_t want)
 {
 	struct hs_error err = HS_ERROR_INIT;
-	uint32_t *pick = malloc((want ? want : 1) * sizeof(*pick));
+	uint32_t *pick;
 	size_t n, k;
 
+	/* no more samples than new objects, whatever -n asked for */
+	if (want > d->nnew)
+		want = d->nnew;
+	pick = malloc((want ? want : 1) * sizeof(*pick));
 	if (!pick) {
 		hs_error_set(&err, HS_ENOMEM, "out of memory");
 		return cmd_fail(&err);
@@ -401,6 +408,43 @@ static void diff_text(const struct cmd_opts *o, const struct heap *old, const st
 	*st = print_paths(NULL, new, d, o->limit >= 0 ? (size_t)o->limit : DIFF_PATHS);
 }
 
+/* 1 if the strings at offsets a in ha and b in hb are equal. */
+static int same_str(const struct heap *ha, uint32_t a, const struct heap *hb, uint32_t b)
+{
+	size_t la, lb;
+	const char *sa = heap_str(ha, a, &la), *sb = heap_str(hb, b, &lb);
+
+	return la == lb && !memcmp(sa, sb, la);
+}
+
+/*
+ * Same pid, but maybe not the same process: a pid is reused after a
+ * restart, and exec keeps it.  Warn rather than refuse (a program may
+ * rewrite its own command line, as setproctitle does), and say which.
+ */
+static void same_program(const struct cmd_opts *o, const struct heap *old,
+			 const struct heap *new)
+{
+	int exe = !same_str(old, old->meta.exe, new, new->meta.exe);
+	int cmdline = !same_str(old, old->meta.cmdline, new, new->meta.cmdline);
+
+	if (!exe && !cmdline)
+		return;
+	fprintf(stderr, "heapscope: warning: %s and %s are both of pid %lld but of different "
+		"%s: the process may have been restarted or have exec'd, and then objects at "
+		"one address are not the same\n", o->source, o->source2,
+		(long long)old->meta.pid,
+		exe && cmdline ? "executables and command lines" : exe ? "executables"
+								   : "command lines");
+	if (exe)
+		fprintf(stderr, "  old executable: %s\n  new executable: %s\n",
+			heap_str(old, old->meta.exe, NULL), heap_str(new, new->meta.exe, NULL));
+	if (cmdline)
+		fprintf(stderr, "  old command line: %s\n  new command line: %s\n",
+			heap_str(old, old->meta.cmdline, NULL),
+			heap_str(new, new->meta.cmdline, NULL));
+}
+
 int cmd_diff(int argc, char **argv)
 {
 	const struct command *c = cmd_find("diff");
@@ -413,6 +457,9 @@ int cmd_diff(int argc, char **argv)
 
 	if (cmd_parse(c, OPT_SOURCE | OPT_SOURCE2 | OPT_CAPTURE | OPT_QUERY, argc, argv, &o, &st))
 		return st;
+	if (o.type_name)
+		return cmd_usage_error(c, "diff: --type is not an option of diff (it compares "
+				       "every type)");
 	if (o.by && !strcmp(o.by, "count"))
 		by = DIFF_BY_COUNT;
 	else if (o.by && strcmp(o.by, "size"))
@@ -437,6 +484,7 @@ int cmd_diff(int argc, char **argv)
 		st = cmd_fail(&err);
 		goto out;
 	}
+	same_program(&o, &old, &new);
 	if (new.meta.capture_time < old.meta.capture_time)
 		fprintf(stderr, "heapscope: warning: %s was captured before %s: growth is "
 			"shown from OLD to NEW as given (swap them?)\n", o.source2, o.source);
@@ -563,6 +611,28 @@ static void sleep_until(const struct timespec *at)
 	while (r == EINTR);
 }
 
+/*
+ * The start of the next capture: interval after the start of this one.
+ * When a capture took longer than that, the next starts at once and the
+ * schedule starts again from now: the missed starts are dropped, not made
+ * up by captures back to back (each freezes the target).
+ */
+static void schedule_next(struct timespec *next, double interval)
+{
+	struct timespec now;
+
+	next->tv_sec += (time_t)interval;
+	next->tv_nsec += (long)((interval - (double)(time_t)interval) * 1e9);
+	if (next->tv_nsec >= 1000000000L) {
+		next->tv_sec++;
+		next->tv_nsec -= 1000000000L;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (next->tv_sec < now.tv_sec ||
+	    (next->tv_sec == now.tv_sec && next->tv_nsec < now.tv_nsec))
+		*next = now;
+}
+
 int cmd_watch(int argc, char **argv)
 {
 	const struct command *c = cmd_find("watch");
@@ -579,6 +649,9 @@ int cmd_watch(int argc, char **argv)
 
 	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_QUERY | OPT_WATCH, argc, argv, &o, &st))
 		return st;
+	if (o.type_name)
+		return cmd_usage_error(c, "watch: --type is not an option of watch (it follows "
+				       "every type)");
 	if (cmd_source_pid(c, &o, &st))
 		return st;
 	if (o.by && !strcmp(o.by, "size"))
@@ -607,14 +680,7 @@ int cmd_watch(int argc, char **argv)
 		prev = cur;
 		if (o.count >= 0 && n >= o.count)
 			break;
-		/* captures start every interval; one that took longer than
-		 * that is followed by the next at once */
-		next.tv_sec += (time_t)interval;
-		next.tv_nsec += (long)((interval - (double)(time_t)interval) * 1e9);
-		if (next.tv_nsec >= 1000000000L) {
-			next.tv_sec++;
-			next.tv_nsec -= 1000000000L;
-		}
+		schedule_next(&next, interval);
 		sleep_until(&next);
 	}
 	heap_release(&prev);

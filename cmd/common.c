@@ -157,10 +157,15 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 			if (flags & OPT_QUERY) {
 				char *end;
 
+				/* rows never outnumber objects (HEAP_MAX_OBJECTS
+				 * is 2^31): anything above INT_MAX is a mistake */
+				errno = 0;
 				o->limit = strtol(optarg, &end, 10);
-				if (*end || end == optarg || o->limit < 0) {
-					*status = cmd_usage_error(c, "-n wants a number of rows, "
-								  "not '%s'", optarg);
+				if (errno || *end || end == optarg || o->limit < 0 ||
+				    o->limit > INT_MAX) {
+					*status = cmd_usage_error(c, "-n wants a number of rows from "
+								  "0 to %d, not '%s'", INT_MAX,
+								  optarg);
 					return -1;
 				}
 				break;

@@ -17,6 +17,9 @@ check_PROGRAMS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/
 check_PROGRAMS += tests/unit-garbage
 tests_unit_garbage_SOURCES = tests/unit-garbage.c tests/tap.h
 tests_unit_garbage_LDADD = $(HS_LIBS)
+check_PROGRAMS += tests/unit-diff
+tests_unit_diff_SOURCES = tests/unit-diff.c tests/tap.h
+tests_unit_diff_LDADD = $(HS_LIBS)
 check_PROGRAMS += tests/unit-dominator
 tests_unit_dominator_SOURCES = tests/unit-dominator.c tests/tap.h
 tests_unit_dominator_LDADD = $(HS_LIBS)
@@ -53,6 +56,7 @@ TESTS += tests/unit-dominator
 TESTS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/unit-snapshot tests/unit-walk \
 	$(HS_PY_TESTS)
 TESTS += tests/unit-garbage
+TESTS += tests/unit-diff
 EXTRA_DIST += $(HS_PY_TESTS) tests/hstest.py
 # memlab reads the heapsnapshot export: test_export.py installs it with
 # npm into $XDG_CACHE_HOME/heapscope on first use
