@@ -74,18 +74,6 @@ static void print_wrapped(const char *text, size_t col)
 	putchar('\n');
 }
 
-static void human(uint64_t n, char *buf, size_t len)
-{
-	if (n >= 10ull << 30)
-		snprintf(buf, len, "%.1f GiB", n / 1073741824.0);
-	else if (n >= 10ull << 20)
-		snprintf(buf, len, "%.1f MiB", n / 1048576.0);
-	else if (n >= 10ull << 10)
-		snprintf(buf, len, "%.1f KiB", n / 1024.0);
-	else
-		snprintf(buf, len, "%llu B", (unsigned long long)n);
-}
-
 /* Objects and bytes per type of one group, most objects first. */
 struct type_count {
 	uint32_t type;
@@ -286,7 +274,7 @@ static void text_group(const struct heap *h, const struct garbage_group *g,
 					tc[i].count, type_name(h, tc[i].type));
 	if (nt > GARBAGE_TYPES && off < sizeof(types))
 		snprintf(types + off, sizeof(types) - off, ", ... (%zu types)", nt);
-	human(g->size, sz, sizeof(sz));
+	heap_size_text(g->size, sz, sizeof(sz));
 	if (island)
 		printf("%9u %8u %10s %6u  %s%s\n", g->n, g->ngc, sz, g->ncycles, types,
 		       g->nfinal ? "  [finalizers]" : "");
@@ -305,7 +293,7 @@ static void garbage_text(const struct heap *h, const struct garbage *g, size_t r
 	size_t k, items;
 	uint32_t e;
 
-	human(g->size, sz, sizeof(sz));
+	heap_size_text(g->size, sz, sizeof(sz));
 	printf("garbage: %zu objects (%llu tracked by the collector), %s, in %zu islands "
 	       "with %zu cycles\n", g->nobj, (unsigned long long)g->ngc, sz, g->nislands,
 	       g->ncycles);

@@ -60,19 +60,13 @@ const char cmd_usage_watch[] =
 	"  --no-stop, --max-copy=SIZE, --layout, --debug-dir, --no-cache: as for\n"
 	"                     'heapscope snapshot'\n";
 
+/* A size, or a change of size with its sign ("+1.5 MiB"). */
 static void human(int64_t v, int sign, char *buf, size_t len)
 {
-	uint64_t n = v < 0 ? (uint64_t)-v : (uint64_t)v;
-	const char *s = v < 0 ? "-" : sign ? "+" : "";
+	char t[32];
 
-	if (n >= 10ull << 30)
-		snprintf(buf, len, "%s%.1f GiB", s, n / 1073741824.0);
-	else if (n >= 10ull << 20)
-		snprintf(buf, len, "%s%.1f MiB", s, n / 1048576.0);
-	else if (n >= 10ull << 10)
-		snprintf(buf, len, "%s%.1f KiB", s, n / 1024.0);
-	else
-		snprintf(buf, len, "%s%llu B", s, (unsigned long long)n);
+	heap_size_text(v < 0 ? -(uint64_t)v : (uint64_t)v, t, sizeof(t));
+	snprintf(buf, len, "%s%s", v < 0 ? "-" : sign ? "+" : "", t);
 }
 
 static void time_text(int64_t t, char *buf, size_t len)
@@ -139,9 +133,6 @@ static size_t pick_samples(const struct heap_diff *d, size_t n, uint32_t *out)
 static void json_path(struct json *j, const struct heap *h, uint32_t obj, int found,
 		      const uint32_t *path, const uint32_t *edges, size_t n, uint32_t root)
 {
-	char name[300], sum[256];
-	size_t k;
-
 	json_begin_obj(j);
 	json_key(j, "address");
 	json_hex(j, h->obj[obj].addr);
@@ -149,44 +140,15 @@ static void json_path(struct json *j, const struct heap *h, uint32_t obj, int fo
 	json_str(j, heap_type_name(h, obj));
 	json_key(j, "found");
 	json_bool(j, found);
-	if (found) {
-		json_key(j, "root");
-		json_begin_obj(j);
-		json_key(j, "kind");
-		json_str(j, heap_root_kind_name(h->roots[root].kind));
-		json_key(j, "label");
-		json_str(j, heap_str(h, h->roots[root].label, NULL));
-		heap_edge_text(h, h->roots[root].name, name, sizeof(name));
-		json_key(j, "edge");
-		json_str(j, h->roots[root].name ? name : "");
-		json_end_obj(j);
-		json_key(j, "steps");
-		json_begin_arr(j);
-		for (k = 0; k < n; k++) {
-			json_begin_obj(j);
-			json_key(j, "edge");
-			if (k)
-				heap_edge_text(h, h->edge_name[edges[k - 1]], name, sizeof(name));
-			json_str(j, k ? name : "");
-			heap_summary(h, path[k], sum, sizeof(sum));
-			json_key(j, "address");
-			json_hex(j, h->obj[path[k]].addr);
-			json_key(j, "type");
-			json_str(j, heap_type_name(h, path[k]));
-			json_key(j, "summary");
-			json_str(j, sum);
-			json_end_obj(j);
-		}
-		json_end_arr(j);
-	}
+	if (found)
+		cmd_json_path_fields(j, h, path, edges, n, root);
 	json_end_obj(j);
 }
 
 static void text_path(const struct heap *h, uint32_t obj, int found, const uint32_t *path,
 		      const uint32_t *edges, size_t n, uint32_t root)
 {
-	char name[300], sum[256];
-	size_t k;
+	char sum[256];
 
 	heap_summary(h, obj, sum, sizeof(sum));
 	printf("0x%llx %s  %s\n", (unsigned long long)h->obj[obj].addr, heap_type_name(h, obj),
@@ -195,16 +157,7 @@ static void text_path(const struct heap *h, uint32_t obj, int found, const uint3
 		printf("  not reachable from any root (garbage the next collection may free)\n");
 		return;
 	}
-	heap_edge_text(h, h->roots[root].name, name, sizeof(name));
-	printf("  root: %s%s%s\n", heap_str(h, h->roots[root].label, NULL),
-	       h->roots[root].name ? " " : "", h->roots[root].name ? name : "");
-	for (k = 0; k < n; k++) {
-		heap_summary(h, path[k], sum, 100);
-		if (k)
-			heap_edge_text(h, h->edge_name[edges[k - 1]], name, sizeof(name));
-		printf("  %s%-20s 0x%-14llx %-16s %s\n", k ? "-> " : "   ", k ? name : "",
-		       (unsigned long long)h->obj[path[k]].addr, heap_type_name(h, path[k]), sum);
-	}
+	cmd_print_path(h, "  ", path, edges, n, root);
 }
 
 /* Paths of the samples, printed or as a "paths" array.  0 or exit status. */

@@ -214,18 +214,6 @@ static int write_objects(struct sq *q, sqlite3_stmt *st)
 	return 0;
 }
 
-static const char *edge_kind(uint32_t name)
-{
-	switch (HEAP_EDGE_KIND(name)) {
-	case HE_WEAK:
-		return "weak";
-	case HE_SCANNED:
-		return "scanned";
-	default:
-		return "strong";
-	}
-}
-
 static int write_edges(struct sq *q, sqlite3_stmt *st)
 {
 	const struct heap *h = q->h;
@@ -238,7 +226,7 @@ static int write_edges(struct sq *q, sqlite3_stmt *st)
 			sqlite3_bind_int64(st, 1, i);
 			sqlite3_bind_int64(st, 2, h->edge_dst[e]);
 			sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 4, edge_kind(h->edge_name[e]), -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, heap_edge_kind_name(h->edge_name[e]), -1, SQLITE_STATIC);
 			if (step(q, st, "edges"))
 				return -1;
 		}
