@@ -167,6 +167,7 @@ static void check_from_empty(void)
 	if (build(&new, new_types, 5, new_objs, 7) ||
 	    diff_heaps(&old, &new, DIFF_BY_COUNT, DIFF_NEW_OBJECTS, &d, &err)) {
 		tap_ok(0, "compared with an empty graph: %s", err.msg);
+		heap_release(&old);
 		heap_release(&new);
 		return;
 	}
@@ -177,6 +178,7 @@ static void check_from_empty(void)
 	tap_ok(ok && d.ntypes == 4 && d.old_count == 0 && d.new_count == 7 && d.nnew == 7,
 	       "from an empty graph: every type grew by all its objects, all new");
 	diff_release(&d);
+	heap_release(&old);
 	heap_release(&new);
 }
 
