@@ -105,6 +105,9 @@ int cmd_usage_error(const struct command *c, const char *fmt, ...)
 
 struct heap;
 struct json;
+/* The object at addr in h, with the index and what need asks for
+ * prepared; HEAP_NONE after printing why not (exit status in *st). */
+uint32_t cmd_find_object(struct heap *h, uint64_t addr, unsigned need, int *st);
 /* An object's address, type, size and summary as JSON fields. */
 void cmd_json_obj_brief(struct json *j, const struct heap *h, uint32_t i);
 /* A path from query_path as the JSON fields "root" and "steps"; as text,

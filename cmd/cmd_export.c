@@ -106,26 +106,6 @@ const char *export_field_value(const struct heap *h, uint32_t i, const char *fie
 	return NULL;
 }
 
-/* The --root object; HEAP_NONE after printing why not. */
-static uint32_t find_root(struct heap *h, const struct cmd_opts *o, uint64_t addr, int *st)
-{
-	struct hs_error err = HS_ERROR_INIT;
-	uint32_t i;
-
-	if (heap_prepare(h, HEAP_NEED_INDEX | (o->backrefs ? HEAP_NEED_REVERSE : 0), &err)) {
-		*st = cmd_fail(&err);
-		return HEAP_NONE;
-	}
-	i = heap_lookup(h, addr);
-	if (i == HEAP_NONE) {
-		hs_error_set(&err, HS_EUSAGE, "no object at 0x%llx in this heap",
-			     (unsigned long long)addr);
-		hs_error_hint(&err, "addresses come from 'heapscope objects' or 'heapscope show'");
-		*st = cmd_fail(&err);
-	}
-	return i;
-}
-
 /* Write h in format k to x->f or x->path.  0, or the exit status. */
 static int write_export(struct export *x, int k, const char *name)
 {
@@ -198,7 +178,8 @@ int cmd_export(int argc, char **argv)
 	x.what = what;
 	clock_gettime(CLOCK_MONOTONIC, &x.last);
 	if (formats[k].write == export_dot &&
-	    (x.root = find_root(&h, &o, addr, &st)) == HEAP_NONE)
+	    (x.root = cmd_find_object(&h, addr, o.backrefs ? HEAP_NEED_REVERSE : 0, &st)) ==
+		    HEAP_NONE)
 		goto fail;
 	if (!to_file) {
 		x.f = stdout;

@@ -179,18 +179,8 @@ static void json_group(struct json *j, const struct heap *h, const struct garbag
 
 static void json_item(struct json *j, const struct heap *h, uint32_t o)
 {
-	char sum[256];
-
-	heap_summary(h, o, sum, sizeof(sum));
 	json_begin_obj(j);
-	json_key(j, "address");
-	json_hex(j, h->obj[o].addr);
-	json_key(j, "type");
-	json_str(j, heap_type_name(h, o));
-	json_key(j, "size");
-	json_uint(j, heap_size(h, o));
-	json_key(j, "summary");
-	json_str(j, sum);
+	cmd_json_obj_brief(j, h, o);
 	json_end_obj(j);
 }
 

@@ -321,21 +321,12 @@ int cmd_top(int argc, char **argv)
 
 /* ---- show ---- */
 
-static uint32_t find_obj(const struct command *c, struct heap *h, const char *s, int *st)
+uint32_t cmd_find_object(struct heap *h, uint64_t addr, unsigned need, int *st)
 {
-	uint64_t addr;
-	uint32_t i;
 	struct hs_error err = HS_ERROR_INIT;
+	uint32_t i;
 
-	if (query_parse_addr(s, &addr)) {
-		*st = cmd_usage_error(c, "%s: '%s' is not an address", c->name, s);
-		return HEAP_NONE;
-	}
-	/* show lists referrers and the dominator: it needs the reverse edges
-	 * and the dominator tree too */
-	if (heap_prepare(h, HEAP_NEED_INDEX |
-			 (c->run == cmd_show ? HEAP_NEED_REVERSE | HEAP_NEED_DOMINATORS : 0),
-			 &err)) {
+	if (heap_prepare(h, HEAP_NEED_INDEX | need, &err)) {
 		*st = cmd_fail(&err);
 		return HEAP_NONE;
 	}
@@ -347,6 +338,20 @@ static uint32_t find_obj(const struct command *c, struct heap *h, const char *s,
 		*st = cmd_fail(&err);
 	}
 	return i;
+}
+
+static uint32_t find_obj(const struct command *c, struct heap *h, const char *s, int *st)
+{
+	uint64_t addr;
+
+	if (query_parse_addr(s, &addr)) {
+		*st = cmd_usage_error(c, "%s: '%s' is not an address", c->name, s);
+		return HEAP_NONE;
+	}
+	/* show lists referrers and the dominator: it needs the reverse edges
+	 * and the dominator tree too */
+	return cmd_find_object(h, addr,
+			       c->run == cmd_show ? HEAP_NEED_REVERSE | HEAP_NEED_DOMINATORS : 0, st);
 }
 
 static void json_value(struct json *j, const struct heap *h, uint32_t i)
