@@ -158,7 +158,12 @@ int cmd_export(int argc, char **argv)
 		return cmd_usage_error(c, "export: --root, --depth, --backrefs and --max-nodes "
 				       "are for --format dot");
 	}
+	if (o.json)
+		return cmd_usage_error(c, "export: --json is not an export format: --format "
+				       "heapsnapshot and meliae write JSON");
 	to_file = o.output && strcmp(o.output, "-");
+	if (o.force && !to_file)
+		return cmd_usage_error(c, "export: --force replaces the file of -o FILE: give one");
 	if (formats[k].file_only && !to_file)
 		return cmd_usage_error(c, "export: --format %s writes a database file: name it "
 				       "with -o FILE", formats[k].name);

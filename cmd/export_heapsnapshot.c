@@ -370,6 +370,7 @@ int export_heapsnapshot(struct export *x)
 		write_all(&s, x);
 	}
 	if (s.oom) {
+		export_progress_end(x);
 		fputs("heapscope: out of memory for the heap snapshot's strings\n", stderr);
 		st = hs_exit_status(HS_ENOMEM);
 	}

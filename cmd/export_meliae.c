@@ -1,11 +1,14 @@
 /*
  * export_meliae.c - heapscope export --format meliae.
  *
- * meliae: one JSON object per line per object, with the fields meliae's
- * loader reads: address, type, size, value (scalars), len (items of a
- * container - a dict's values -, characters of a str or bytes of a bytes
- * object whose value was kept whole, else the number of references), name
- * (types, functions, modules) and refs (addresses of referents).
+ * meliae: one JSON object per line per object, laid out as meliae's own
+ * dumper writes them - its loader matches lines with a regular expression
+ * before it parses them: ", " and ": " between items, and the fields in
+ * its order: address, type, size, name (types, functions, modules), len
+ * (items of a container - a dict's values -, characters of a str or bytes
+ * of a bytes object whose value was kept whole, else the number of
+ * references), value (scalars; an int as a number) and refs (addresses of
+ * referents).
  */
 #include "config.h"
 #include <stdio.h>
@@ -39,6 +42,19 @@ static uint64_t meliae_len(const struct heap *h, uint32_t i, const char *tn)
 	return h->edge_start[i + 1] - h->edge_start[i];
 }
 
+/* An int's value as heapscope writes it: decimal digits, maybe a '-'. */
+static int is_decimal(const char *s, size_t len)
+{
+	size_t k = len && s[0] == '-';
+
+	if (k == len)
+		return 0;
+	for (; k < len; k++)
+		if (s[k] < '0' || s[k] > '9')
+			return 0;
+	return 1;
+}
+
 static void meliae_line(const struct heap *h, uint32_t i, struct json *j)
 {
 	const char *tn = heap_type_name(h, i), *v;
@@ -52,16 +68,6 @@ static void meliae_line(const struct heap *h, uint32_t i, struct json *j)
 	json_str(j, tn);
 	json_key(j, "size");
 	json_uint(j, heap_size(h, i));
-	if (h->obj[i].value != HEAP_NONE) {
-		v = heap_str(h, h->obj[i].value, &len);
-		json_key(j, "value");
-		if (!strcmp(tn, "bytes"))
-			json_bytes(j, v, len);
-		else
-			json_strn(j, v, len);
-	}
-	json_key(j, "len");
-	json_uint(j, meliae_len(h, i, tn));
 	t = heap_type_of_obj(h, i);
 	if (t != HEAP_NONE) {
 		json_key(j, "name");
@@ -70,6 +76,18 @@ static void meliae_line(const struct heap *h, uint32_t i, struct json *j)
 		   (v = export_field_value(h, i, "co_name", &len))) {
 		json_key(j, "name");
 		json_strn(j, v, len);
+	}
+	json_key(j, "len");
+	json_uint(j, meliae_len(h, i, tn));
+	if (h->obj[i].value != HEAP_NONE) {
+		v = heap_str(h, h->obj[i].value, &len);
+		json_key(j, "value");
+		if (!strcmp(tn, "bytes"))
+			json_bytes(j, v, len);
+		else if (!strcmp(tn, "int") && is_decimal(v, len))
+			json_number_text(j, v, len);
+		else
+			json_strn(j, v, len);
 	}
 	json_key(j, "refs");
 	json_begin_arr(j);
@@ -87,7 +105,7 @@ int export_meliae(struct export *x)
 	uint32_t i;
 
 	for (i = 0; i < h->nobj; i++) {
-		json_init(&j, x->f);
+		json_init_spaced(&j, x->f);
 		meliae_line(h, i, &j);
 		if (!(i & 0xffff))
 			export_progress(x, "objects", i, h->nobj);

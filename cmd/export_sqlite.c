@@ -67,6 +67,7 @@ struct sq {
 
 static int fail(struct sq *q, const char *what)
 {
+	export_progress_end(q->x);
 	fprintf(stderr, "heapscope: cannot write the database (%s): %s\n", what,
 		q->db ? sqlite3_errmsg(q->db) : "out of memory");
 	return hs_exit_status(HS_EFILE);
@@ -278,9 +279,11 @@ int export_sqlite(struct export *x)
 	int r = 0;
 
 	/* the temporary file exists (empty, mode 0600): SQLite fills it;
-	 * one thread, no locks */
-	if (sqlite3_open_v2(x->path, &q.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
+	 * one thread, no locks, and never through a symbolic link put in
+	 * its place */
+	if (sqlite3_open_v2(x->path, &q.db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK) {
 		r = fail(&q, "open");
 		goto close;
 	}

@@ -3,6 +3,7 @@
  * outside: no code runs in the target.
  */
 #include "config.h"
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "cmd.h"
@@ -125,11 +126,15 @@ int main(int argc, char **argv)
 	if (!c && source_is_pid(argv[1], &pid)) {
 		c = cmd_find("browse");
 		target_install_signal_handlers();
+		signal(SIGXFSZ, SIG_IGN);
 		return c->run(argc, argv);
 	}
 	if (!c)
 		return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
 	/* detach the target whatever signal ends us */
 	target_install_signal_handlers();
+	/* past a file size limit, write() fails with EFBIG and the file being
+	 * written is removed, instead of a death by SIGXFSZ leaving it */
+	signal(SIGXFSZ, SIG_IGN);
 	return c->run(argc - 1, argv + 1);
 }

@@ -9,6 +9,12 @@ void json_init(struct json *j, FILE *f)
 	j->f = f;
 }
 
+void json_init_spaced(struct json *j, FILE *f)
+{
+	json_init(j, f);
+	j->spaced = 1;
+}
+
 static void sep(struct json *j)
 {
 	if (j->after_key) {
@@ -16,7 +22,7 @@ static void sep(struct json *j)
 		return;
 	}
 	if (j->count[j->depth]++)
-		fputc(',', j->f);
+		fputs(j->spaced ? ", " : ",", j->f);
 }
 
 static void open_level(struct json *j, int c)
@@ -124,7 +130,7 @@ void json_key(struct json *j, const char *k)
 {
 	sep(j);
 	put_string(j->f, k);
-	fputc(':', j->f);
+	fputs(j->spaced ? ": " : ":", j->f);
 	j->after_key = 1;
 }
 
@@ -184,4 +190,10 @@ void json_double(struct json *j, double v)
 	}
 	sep(j);
 	fprintf(j->f, "%.6g", v);
+}
+
+void json_number_text(struct json *j, const char *s, size_t len)
+{
+	sep(j);
+	fwrite(s, 1, len, j->f);
 }

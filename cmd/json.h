@@ -19,9 +19,12 @@ struct json {
 	int depth;
 	int count[JSON_MAX_DEPTH];	/* items written at each level */
 	int after_key;
+	int spaced;		/* ", " and ": " between items, as Python writes */
 };
 
 void json_init(struct json *j, FILE *f);
+/* The same, writing ", " and ": " (the layout meliae's loader matches). */
+void json_init_spaced(struct json *j, FILE *f);
 void json_begin_obj(struct json *j);
 void json_end_obj(struct json *j);
 void json_begin_arr(struct json *j);
@@ -34,6 +37,8 @@ void json_strn(struct json *j, const char *s, size_t len);
 void json_bytes(struct json *j, const char *s, size_t len);
 void json_int(struct json *j, long long v);
 void json_uint(struct json *j, unsigned long long v);
+/* A number already written as decimal text (digits, an optional '-'). */
+void json_number_text(struct json *j, const char *s, size_t len);
 void json_bool(struct json *j, int v);
 void json_null(struct json *j);
 /* A number with up to 6 significant digits; null if not finite. */

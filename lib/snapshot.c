@@ -180,6 +180,24 @@ static void sync_dir(const char *path)
 }
 
 /*
+ * rename() that never replaces: renameat2's RENAME_NOREPLACE, or where
+ * the filesystem takes no flags (NFS, CIFS: EINVAL) a hard link, which
+ * fails with EEXIST just as atomically, then the old name removed.
+ */
+static int rename_noreplace(const char *from, const char *to)
+{
+	if (!renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE))
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (link(from, to))
+		return -1;
+	unlink(from);
+	return 0;
+}
+
+
+/*
  * Sync and close out->fd, then rename the temporary file over out->path
  * (without SNAP_FORCE never over a file that appeared meanwhile).  failed
  * and e: an earlier write error (e an errno), which gives up instead.
@@ -201,8 +219,7 @@ static int install(struct snapshot_out *out, int failed, int e, struct hs_error 
 	/* without --force, a file that appeared during the capture stays */
 	if (!failed &&
 	    (out->flags & SNAP_FORCE ? rename(out->tmp, out->path)
-				      : renameat2(AT_FDCWD, out->tmp, AT_FDCWD, out->path,
-						  RENAME_NOREPLACE))) {
+				      : rename_noreplace(out->tmp, out->path))) {
 		failed = 1;
 		e = errno;
 	}
@@ -235,6 +252,10 @@ int snapshot_begin(struct snapshot_out *out, const char *path, unsigned flags,
 		if (S_ISLNK(sb.st_mode))
 			return hs_error_set(err, HS_EFILE, "%s is a symbolic link: not writing "
 					    "through it", path);
+		/* --force replaces a file, never a device, a pipe or a folder */
+		if (!S_ISREG(sb.st_mode))
+			return hs_error_set(err, HS_EFILE, "%s is not a regular file: not "
+					    "replacing it", path);
 		if (!(flags & SNAP_FORCE)) {
 			hs_error_set(err, HS_EFILE, "%s already exists", path);
 			hs_error_hint(err, "choose another name, or pass --force to replace it");

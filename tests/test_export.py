@@ -78,10 +78,22 @@ def mode600(path):
 
 # ---- meliae ----
 
+# The layout meliae's loader matches before it parses a line (its dumper's
+# own): ", " and ": " separators, fields in this order, refs as numbers.
+MELIAE_LINE = re.compile(
+    r'^\{"address": \d+, "type": "(?:[^"\\]|\\.)*", "size": \d+'
+    r'(?:, "name": "(?:[^"\\]|\\.)*")?(?:, "len": \d+)?'
+    r'(?:, "value": (?:-?\d+|"(?:[^"\\]|\\.)*"))?'
+    r', "refs": \[(?:\d+(?:, \d+)*)?\]\}$')
+
+
 def meliae(snap, env, truth, tmp, name):
     p = hstest.run(["export", "--format", "meliae", snap], env=env, timeout=300)
     bad, objs, order = [], {}, []
     for n, line in enumerate(p.stdout.splitlines()):
+        if not MELIAE_LINE.match(line):
+            bad.append("line %d is not laid out as meliae's loader reads: %s" %
+                       (n + 1, line[:160]))
         try:
             o = json.loads(line)
         except ValueError as e:
@@ -97,8 +109,9 @@ def meliae(snap, env, truth, tmp, name):
         objs[o.get("address")] = o
         order.append(o.get("address"))
     hstest.ok(p.returncode == 0 and order and not bad,
-              "%s: meliae: %d lines, each JSON with address, type, size, len, refs "
-              "(value, name of functions)" % (name, len(order)), bad[:10] or p.stderr)
+              "%s: meliae: %d lines, each JSON laid out as meliae's loader matches it, "
+              "with address, type, size, len, refs (value, name of functions)" %
+              (name, len(order)), bad[:10] or p.stderr)
     wrong = []
     for k, addr in truth["nasty"].items():
         want = expected_str(truth["nasty_text"][k])
@@ -266,28 +279,50 @@ def memlab_dir():
         return os.path.join(hstest.BUILDDIR, "tests", "memlab-" + tag)
 
 
+def memlab_works(node, mods):
+    """1 if node can load memlab's heap analysis from mods."""
+    try:
+        p = subprocess.run([node, "-e", "require('@memlab/heap-analysis')"],
+                           env=dict(os.environ, NODE_PATH=mods), capture_output=True,
+                           timeout=120)
+        return p.returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
 def memlab():
-    """Where memlab is installed (for NODE_PATH), or (None, why not)."""
+    """Where memlab is installed (for NODE_PATH), or (None, why not).
+    It is installed into a folder of its own, then renamed into place, so
+    that an interrupted or concurrent install is never taken for one."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if not node or not npm:
         return None, "Node.js or npm missing (apt-get install nodejs npm)"
     d = memlab_dir()
     mods = os.path.join(d, "node_modules")
-    if os.path.isdir(os.path.join(mods, "@memlab", "heap-analysis")):
+    if os.path.isdir(mods) and memlab_works(node, mods):
         return mods, None
-    os.makedirs(d, exist_ok=True)
-    shutil.copy(os.path.join(MEMLAB_PKG, "package.json"), os.path.join(d, "package.json"))
+    work = "%s.tmp.%d" % (d, os.getpid())
     hstest.diag("installing memlab into %s (npm install, once)" % d)
     try:
+        shutil.rmtree(work, True)
+        os.makedirs(work)
+        shutil.copy(os.path.join(MEMLAB_PKG, "package.json"),
+                    os.path.join(work, "package.json"))
         p = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--ignore-scripts",
-                            "--no-package-lock"], cwd=d,
+                            "--no-package-lock"], cwd=work,
                            env=dict(os.environ, PUPPETEER_SKIP_DOWNLOAD="1"),
                            capture_output=True, text=True, timeout=900)
+        if p.returncode or not memlab_works(node, os.path.join(work, "node_modules")):
+            last = (p.stderr.strip().splitlines() or ["?"])[-1]
+            return None, "npm install memlab failed: %s" % last[:200]
+        shutil.rmtree(d, True)
+        os.rename(work, d)
     except (OSError, subprocess.SubprocessError) as e:
         return None, "npm install memlab failed: %s" % e
-    if p.returncode or not os.path.isdir(os.path.join(mods, "@memlab", "heap-analysis")):
-        last = (p.stderr.strip().splitlines() or ["?"])[-1]
-        return None, "npm install memlab failed: %s" % last[:200]
+    finally:
+        shutil.rmtree(work, True)
+    if not memlab_works(node, mods):
+        return None, "memlab does not load from %s" % mods
     return mods, None
 
 
@@ -564,6 +599,29 @@ def errors(snap, env, truth, tmp):
         p = hstest.run(["export", "--format", "sqlite", "-o", where, snap], env=env)
         hstest.ok(p.returncode == EFILE and one_line(p) and not os.path.exists(where),
                   "export -o in %s: exit 10, one line, nothing written" % what, p.stderr)
+    # --force replaces a file, never a pipe (or a device)
+    fifo = os.path.join(d, "fifo")
+    os.mkfifo(fifo)
+    p = hstest.run(["export", "--format", "meliae", "--force", "-o", fifo, snap], env=env)
+    hstest.ok(p.returncode == EFILE and one_line(p) and "not a regular file" in p.stderr and
+              stat.S_ISFIFO(os.lstat(fifo).st_mode),
+              "export --force -o FIFO: refused, exit 10, the pipe kept", p.stderr)
+    os.unlink(fifo)
+    p = hstest.run(["export", "--format", "meliae", "--force", snap], env=env)
+    hstest.ok(p.returncode == EUSAGE and one_line(p) and not p.stdout,
+              "export --force without -o: usage error", p.stderr)
+    # past the file size limit: an error and no file, not a death by SIGXFSZ
+    import resource
+    big = os.path.join(d, "big.db")
+    e = dict(os.environ)
+    e.update(env or {})
+    p = subprocess.run([hstest.HEAPSCOPE, "export", "--format", "sqlite", "-o", big, snap],
+                       capture_output=True, text=True, env=e, timeout=300,
+                       preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE,
+                                                             (65536, 65536)))
+    hstest.ok(p.returncode == EFILE and not os.path.exists(big) and not leftovers(d),
+              "export past the file size limit: exit 10, no file, no temporary file",
+              "exit %d: %s" % (p.returncode, p.stderr))
     hstest.ok(not leftovers(d) and not leftovers(tmp), "no temporary file left behind",
               leftovers(d) + leftovers(tmp))
 
