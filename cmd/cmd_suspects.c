@@ -163,8 +163,8 @@ int cmd_suspects(int argc, char **argv)
 			       heap_type_name(&h, s->point), sum, (unsigned long long)s->retained);
 			if (s->elem_type != HEAP_NONE) {
 				suspect_count_text(s->elem_count, cnt, sizeof(cnt));
-				printf("   elements: %s %s retaining %llu bytes (of %u objects it "
-				       "alone keeps alive)\n",
+				printf("   elements: %s %s retaining %llu bytes (of its %u directly "
+				       "dominated objects)\n",
 				       cnt, heap_str(&h, h.types[s->elem_type].name, NULL),
 				       (unsigned long long)s->elem_retained, s->children);
 			}

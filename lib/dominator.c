@@ -1,5 +1,5 @@
 /*
- * dominator.c - dominator tree and retained sizes (semi-NCA).
+ * dominator.c - dominator tree and retained sizes (Lengauer-Tarjan).
  *
  * Everything runs on depth-first numbers 0..n-1 (0 the super-root), so
  * the inner loops touch small dense arrays instead of object indexes
@@ -96,15 +96,17 @@ static int predecessors(const struct heap *h, struct dom_work *w, struct hs_erro
 	rs = calloc((size_t)n + 1, sizeof(*rs));
 	if (!rs)
 		return hs_error_set(err, HS_ENOMEM, "out of memory for the dominator tree");
+	/* a count can not wrap (a file may claim 2^32 roots of one object):
+	 * the total below would then be too small for the fill */
 	for (r = 0; r < h->nroot; r++)
-		if (h->roots[r].obj < h->nobj)
-			rs[w->pre[h->roots[r].obj]]++;
+		if (h->roots[r].obj < h->nobj && rs[w->pre[h->roots[r].obj]]++ == UINT32_MAX)
+			goto too_many;
 	for (i = 1; i < n; i++) {
 		uint32_t v = w->vertex[i];
 
 		for (e = h->edge_start[v]; e < h->edge_start[v + 1]; e++)
-			if (followed(h, e))
-				rs[w->pre[h->edge_dst[e]]]++;
+			if (followed(h, e) && rs[w->pre[h->edge_dst[e]]]++ == UINT32_MAX)
+				goto too_many;
 	}
 	/* counts to start offsets, shifted by one for the fill below */
 	for (i = 0; i < n; i++) {
@@ -114,6 +116,7 @@ static int predecessors(const struct heap *h, struct dom_work *w, struct hs_erro
 		total += c;
 	}
 	if (total > UINT32_MAX) {
+too_many:
 		free(rs);
 		return hs_error_set(err, HS_ENOMEM, "too many references for the dominator tree");
 	}
@@ -143,70 +146,77 @@ static int predecessors(const struct heap *h, struct dom_work *w, struct hs_erro
 }
 
 /*
- * The smallest semi over the linked path from u up to (not including)
- * the first node not linked yet, compressing that path as it goes.
- * stack is scratch room for n entries.
+ * The node of smallest semi over the linked path from u up to (not
+ * including) the root of its linked tree, compressing that path as it
+ * goes; u itself when u is not linked yet.  stack is scratch room for n
+ * entries.
  */
 static uint32_t eval(struct dom_work *w, uint32_t u, uint32_t *stack)
 {
-	uint32_t *anc = w->anc, *label = w->label, x = u, top = 0;
+	uint32_t *anc = w->anc, *label = w->label, *semi = w->semi, x = u, top = 0;
 
+	if (anc[u] == HEAP_NONE)
+		return u;
 	while (anc[anc[x]] != HEAP_NONE && top < w->n) {
 		stack[top++] = x;
 		x = anc[x];
 	}
-	/* from the node nearest the forest root down to u */
 	while (top) {
 		uint32_t y = stack[--top], a = anc[y];
 
-		if (label[a] < label[y])
+		if (semi[label[a]] < semi[label[y]])
 			label[y] = label[a];
 		anc[y] = anc[a];
 	}
 	return label[u];
 }
 
-static void semidominators(struct dom_work *w, uint32_t *stack)
+/* Lengauer-Tarjan: semidominators, then each idom from the bucket of its
+ * semidominator when the DFS parent is linked; no climbing. bucket/bnext:
+ * 2 n scratch; idom ends in parent[]. */
+static void semidominators(struct dom_work *w, uint32_t *stack, uint32_t *bhead, uint32_t *bnext)
 {
-	uint32_t n = w->n, i, k;
+	uint32_t n = w->n, i, k, *idom = w->parent;
+	uint32_t *par = bnext + n; /* keep the DFS parents: idom overwrites */
 
 	for (i = 0; i < n; i++) {
 		w->anc[i] = HEAP_NONE;
 		w->label[i] = i;
 		w->semi[i] = i;
+		bhead[i] = HEAP_NONE;
+		par[i] = w->parent[i];
 	}
 	for (i = n - 1; i > 0; i--) {
-		uint32_t s = w->parent[i];
+		uint32_t s = par[i], p = par[i], v;
 
 		for (k = w->rstart[i]; k < w->rstart[i + 1]; k++) {
 			uint32_t u = w->rsrc[k], c;
 
 			if (u == i)
-				continue; /* a self-loop says nothing */
-			c = u < i ? u : eval(w, u, stack);
+				continue;
+			c = u < i ? u : w->semi[eval(w, u, stack)];
 			if (c < s)
 				s = c;
 		}
 		w->semi[i] = s;
-		w->label[i] = s;
-		w->anc[i] = w->parent[i];
+		bnext[i] = bhead[s];
+		bhead[s] = i;
+		w->anc[i] = p;
+		for (v = bhead[p]; v != HEAP_NONE; v = bnext[v]) {
+			uint32_t u = eval(w, v, stack);
+
+			idom[v] = w->semi[u] < w->semi[v] ? u : p;
+		}
+		bhead[p] = HEAP_NONE;
 	}
+	for (i = 1; i < n; i++)
+		if (idom[i] != w->semi[i])
+			idom[i] = idom[idom[i]];
 }
 
-/* idom(i) is the nearest common ancestor of parent(i) and semi(i) in the
- * dominator tree built so far: climb from the parent until at or above
- * semi.  Every step goes to a smaller number, so it ends. */
-static void immediate(struct dom_work *w)
+static uint64_t sat_add(uint64_t a, uint64_t b)
 {
-	uint32_t *idom = w->parent, i;
-
-	for (i = 1; i < w->n; i++) {
-		uint32_t d = idom[i];
-
-		while (d > w->semi[i])
-			d = idom[d];
-		idom[i] = d;
-	}
+	return a + b < a ? UINT64_MAX : a + b;
 }
 
 int dominator_build(struct heap *h, struct hs_error *err)
@@ -237,16 +247,16 @@ int dominator_build(struct heap *h, struct hs_error *err)
 		goto fail;
 	w.semi = malloc((size_t)w.n * sizeof(*w.semi));
 	w.anc = malloc((size_t)w.n * sizeof(*w.anc));
-	/* the compression stack: pre[] is not needed again until the end,
-	 * but it is the caller-visible mapping; use a fresh array */
+	/* scratch: the compression stack, the buckets (head, next) and the
+	 * depth-first parents (parent[] becomes idom[]) */
 	{
-		uint32_t *stack = malloc((size_t)w.n * sizeof(*stack));
+		uint32_t *stack = malloc((size_t)w.n * 4 * sizeof(*stack));
 
 		if (!w.semi || !w.anc || !stack) {
 			free(stack);
 			goto oom;
 		}
-		semidominators(&w, stack);
+		semidominators(&w, stack, stack + w.n, stack + 2 * (size_t)w.n);
 		free(stack);
 	}
 	free(w.rstart);
@@ -254,7 +264,6 @@ int dominator_build(struct heap *h, struct hs_error *err)
 	free(w.label);
 	free(w.anc);
 	w.rstart = w.rsrc = w.label = w.anc = NULL;
-	immediate(&w);
 
 	idom = malloc((nobj ? nobj : 1) * sizeof(*idom));
 	ret = calloc(nobj ? nobj : 1, sizeof(*ret));
@@ -267,11 +276,12 @@ int dominator_build(struct heap *h, struct hs_error *err)
 	for (i = w.n - 1; i > 0; i--) {
 		uint32_t v = w.vertex[i], d = w.parent[i];
 
-		ret[v] += heap_size(h, v);
+		/* sizes from a file can be anything: saturate, never wrap */
+		ret[v] = sat_add(ret[v], heap_size(h, v));
 		reach[v >> 3] |= (uint8_t)(1u << (v & 7));
 		if (d) {
 			idom[v] = w.vertex[d];
-			ret[w.vertex[d]] += ret[v];
+			ret[w.vertex[d]] = sat_add(ret[w.vertex[d]], ret[v]);
 		}
 	}
 	work_release(&w);

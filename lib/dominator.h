@@ -19,10 +19,12 @@
  * never writes into the graph's own arrays, so a loaded snapshot's
  * read-only mapping is fine.
  *
- * The algorithm is semi-NCA (Georgiadis and Tarjan): a depth-first
- * numbering, semidominators with path compression, then each immediate
- * dominator as the nearest common ancestor of parent and semidominator
- * found by walking up the already final part of the tree.
+ * The algorithm is Lengauer-Tarjan with simple path compression: a
+ * depth-first numbering, semidominators, and each immediate dominator
+ * from the bucket of its semidominator as the depth-first parent is
+ * linked - no walk up the tree, so a deep chain whose nodes also hang
+ * from a shallow object (a linked list of interned names) stays
+ * O(m log n), where semi-NCA's climb is quadratic.
  */
 #ifndef HS_DOMINATOR_H
 #define HS_DOMINATOR_H
@@ -55,11 +57,12 @@ int dominator_tree_build(const struct heap *h, struct dominator_tree *t,
 void dominator_tree_release(struct dominator_tree *t);
 
 /*
- * Retained size per type, as Eclipse MAT defines it for a set: what
- * freeing every instance of the type together would free, which is the
- * sum of the retained sizes of the instances with no instance of the
- * same type among their dominators (nested ones are counted once, in
- * their outermost dominating instance).  per_type[t] for every t <
+ * Retained size per type, as Eclipse MAT's histogram approximates it (its
+ * "minimum retained size"): the sum of the retained sizes of the
+ * instances with no instance of the same type among their dominators
+ * (nested ones are counted once, in their outermost dominating instance).
+ * Freeing every instance together frees at least that: an object that
+ * only two instances share is in neither's retained size.  per_type[t] for every t <
  * h->ntype (caller's array, overwritten).  Needs h->idom.  0, or -1 with
  * err.
  */

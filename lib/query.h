@@ -14,9 +14,9 @@ struct type_stat {
 	uint64_t count;
 	uint64_t size;
 	uint64_t max;
-	/* what freeing every instance together frees, as MAT's histogram
-	 * counts it (dominator_type_retained); 0 unless the dominators are
-	 * there (heap_prepare with HEAP_NEED_DOMINATORS) */
+	/* at least what freeing every instance together frees, as MAT's
+	 * histogram counts it (dominator_type_retained); 0 unless the
+	 * dominators are there (heap_prepare with HEAP_NEED_DOMINATORS) */
 	uint64_t retained;
 };
 

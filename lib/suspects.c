@@ -85,7 +85,9 @@ static int look_at(struct finder *f, uint32_t v)
 			if (best == HEAP_NONE || h->retained[c] > h->retained[best])
 				best = c;
 		}
-		if (best == HEAP_NONE || steps++ > h->nobj ||
+		/* down while one child holds most of it, and is itself big:
+		 * a suspect is never reported below the threshold */
+		if (best == HEAP_NONE || steps++ > h->nobj || h->retained[best] <= f->big ||
 		    (double)h->retained[best] <= SUSPECT_DESCEND * (double)h->retained[cur])
 			break;
 		for (k = f->t.start[cur]; k < f->t.start[cur + 1]; k++) {

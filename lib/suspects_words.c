@@ -196,7 +196,9 @@ static void describe(const struct heap *h, const struct suspect_names *mm, const
 		const char *id;
 
 		heap_edge_text(h, e, name, sizeof(name));
-		if (edge_is(h, e, HN_FIELD, "__dict__")) {
+		/* a __dict__ on the way reads as its attributes; the point
+		 * itself being one is said */
+		if (edge_is(h, e, HN_FIELD, "__dict__") && k + 1 < n) {
 			ns = 1;
 			continue;
 		}

@@ -318,16 +318,25 @@ def walk_views(term, fx, facts, name, minor):
     s = wait_title(term, "Object " + hexaddr(facts["long_text"]))
     ok(s is not None, "%s: q closes the help" % name, term.last)
 
-    # resize: everything is laid out again for the new size
-    for cols, rows in ((60, 20), (130, 40)):
+    # resize: everything is laid out again for the new size, the value
+    # wrapped to the new width (the second time while a prompt is open)
+    for cols, rows, in_prompt in ((60, 20, False), (130, 40, True)):
+        if in_prompt:
+            term.keys(":")
+            term.wait_text("go to address:")
         term.tmux("resize-window", "-t", "t", "-x", str(cols), "-y", str(rows))
+        if in_prompt:
+            term.wait(lambda s: len(s.rstrip("\n").split("\n")) >= rows - 1)
+            term.keys("Escape")
+        full = re.compile(r"^ {10}y{%d}$" % (cols - 10))
         s = term.wait(lambda s: len(s.rstrip("\n").split("\n")) >= rows - 1 and
-                      "pid %d" % fx.pid in s.split("\n")[rows - 2])
+                      "pid %d" % fx.pid in s.split("\n")[rows - 2] and
+                      any(full.match(l) for l in s.split("\n")))
         lines = (s or "").split("\n")
-        ok(s is not None and all(len(l) <= cols for l in lines) and "Object" in lines[0]
-           and "? help" in lines[0],
-           "%s: resize to %dx%d redraws: title at the top, status line at row %d" %
-           (name, cols, rows, rows - 1), term.last)
+        ok(s is not None and "Object" in lines[0] and lines[0].rstrip().endswith("? help"),
+           "%s: resize to %dx%d%s: title at the top, status line at row %d, the value "
+           "wrapped at %d columns" % (name, cols, rows, " under a prompt" if in_prompt else "",
+                                      rows - 1, cols - 10), term.last)
 
     # mouse: a click moves the cursor, a click on it opens, the wheel moves
     term.keys("t")
@@ -401,7 +410,7 @@ def snapshot_and_terms(interp):
         try:
             s = wait_title(term, "Types:", timeout=60)
             ok(s is not None and "__main__.Widget" in s and
-               all(len(l) <= 80 for l in s.split("\n")),
+               "pid " in s.split("\n")[22] and s.split("\n")[0].rstrip().endswith("? help"),
                "%s: browse FILE in 80x24, %s" % (name, how), term.last)
             # the threads view has headings, drawn in colour where allowed
             term.keys("T")
@@ -472,10 +481,13 @@ def snapshot_and_terms(interp):
             s = term.wait_text("EXIT=", timeout=10)
             before = read_when_there(os.path.join(term.dir, "before"))
             after = read_when_there(os.path.join(term.dir, "after"))
+            modes = term.tmux("display", "-p", "-t", "t",
+                              "#{mouse_any_flag}#{keypad_flag}").stdout.strip()
             ok(pids and s is not None and "EXIT=%d" % (128 + sig) in s and
-               "Types:" not in s and before and before == after,
-               "%s: %s while browsing: terminal settings and screen restored" %
-               (name, signal.Signals(sig).name), [term.last, before, after])
+               "Types:" not in s and before and before == after and modes == "00",
+               "%s: %s while browsing: terminal settings, screen, mouse and keypad modes "
+               "restored" % (name, signal.Signals(sig).name),
+               [term.last, before, after, "mouse, keypad: " + modes])
         finally:
             term.close()
     # not a terminal: a clear error, not a garbled screen

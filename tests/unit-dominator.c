@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "dominator.h"
 #include "heap.h"
@@ -508,6 +509,64 @@ static int build_big(struct heap *h, enum big shape, uint32_t n, uint32_t sz, st
 	return heap_finish(h, err);
 }
 
+/*
+ * A linked list whose nodes each hold an interned name, a root of its
+ * own (3.12+ immortal): every name's depth-first parent is deep in the
+ * chain but its semidominator is the super-root - the shape on which
+ * semi-NCA's climb up the tree is quadratic (minutes at this size).
+ */
+static void interned_list(void)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	const uint32_t k = 300000;
+	struct timespec t0, t1;
+	struct heap h;
+	uint32_t ty, i;
+	size_t bad = 0;
+
+	heap_init(&h);
+	ty = heap_add_type(&h, 0x1000, heap_intern(&h, "Node", 4));
+	for (i = 0; i < 2 * k; i++)
+		if (heap_add_obj(&h, 0x100000 + 0x40ull * i, ty, 24, 1, HO_GC, &err) != i)
+			goto fail;
+	for (i = 0; i < k; i++) {
+		if (heap_begin_edges(&h, i, &err) ||
+		    (i + 1 < k && heap_add_edge(&h, i + 1, HEAP_EDGE(0, HN_ATTR, 0), &err)) ||
+		    heap_add_edge(&h, k + i, HEAP_EDGE(0, HN_ATTR, 1), &err))
+			goto fail;
+	}
+	if (heap_add_root(&h, 0, HR_MODULES, HEAP_NONE, 0, &err))
+		goto fail;
+	for (i = 0; i < k; i++)
+		if (heap_add_root(&h, k + i, HR_IMMORTAL, HEAP_NONE, 0, &err))
+			goto fail;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (heap_finish(&h, &err) || heap_prepare(&h, HEAP_NEED_DOMINATORS, &err))
+		goto fail;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	for (i = 0; i < 2 * k; i++) {
+		uint32_t want_idom = i < k ? (i ? i - 1 : HEAP_NONE) : HEAP_NONE;
+		uint64_t want_ret = i < k ? 24ull * (k - i) : 24;
+
+		if (h.idom[i] != want_idom || h.retained[i] != want_ret) {
+			if (!bad)
+				tap_diag("object %u: idom %d retained %llu, want %d %llu", i,
+					 (int)h.idom[i], (unsigned long long)h.retained[i],
+					 (int)want_idom, (unsigned long long)want_ret);
+			bad++;
+		}
+	}
+	tap_diag("interned list of %u nodes: dominators in %.3f s", k,
+		 (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	tap_ok(!bad, "a %u-node list whose names are roots of their own: every idom and "
+		     "retained size right (the names retained by nobody else)", k);
+	heap_release(&h);
+	return;
+fail:
+	tap_ok(0, "interned list: %s", err.msg);
+	heap_release(&h);
+}
+
 static void big_shapes(void)
 {
 	static const struct {
@@ -634,5 +693,6 @@ int main(void)
 	random_graphs();
 	from_snapshot();
 	big_shapes();
+	interned_list();
 	return tap_done();
 }

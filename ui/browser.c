@@ -6,6 +6,7 @@
 #include <curses.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,17 +147,20 @@ static void draw_status(struct browser *b)
 		b->total_for = b->captures + 1;
 	}
 	sum = b->total;
-	localtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	if (localtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	else
+		snprintf(when, sizeof(when), "?");
 	heap_size_text(sum, total, sizeof(total));
 	text_count(count, sizeof(count), b->h->nobj);
 	if (m->mode == HC_LIVE)
 		snprintf(pause, sizeof(pause), "not stopped");
 	else
 		snprintf(pause, sizeof(pause), "paused %.0f ms", m->pause_ns / 1e6);
-	snprintf(line, sizeof(line), " pid %lld  Python %s  %s objects  %s  %s  %s%s",
-		 (long long)m->pid, heap_str(b->h, m->version, NULL), count, total, when, pause,
-		 m->warnings ? "  (inconsistent)" : "");
+	/* what matters most first: a narrow screen cuts the end */
+	snprintf(line, sizeof(line), " pid %lld  Python %s  %s%s objects  %s  %s  %s",
+		 (long long)m->pid, heap_str(b->h, m->version, NULL),
+		 m->warnings ? "INCONSISTENT  " : "", count, total, pause, when);
 	attron(A_REVERSE);
 	move(b->rows - 2, 0);
 	clrtoeol();
@@ -168,7 +172,7 @@ static void draw_status(struct browser *b)
 static void draw(struct browser *b)
 {
 	struct view *v = top_view(b);
-	char buf[1024];
+	char buf[1024], where[64];
 	size_t n, i;
 	int y, attr, page = list_rows(b);
 
@@ -179,14 +183,17 @@ static void draw(struct browser *b)
 	n = v->ops->nrows(v);
 
 	/* title: the view and where the cursor is */
+	snprintf(where, sizeof(where), "%zu/%zu  ? help", n ? v->cursor + 1 : 0, n);
 	buf[0] = '\0';
 	v->ops->title(v, buf, sizeof(buf));
 	attron(A_BOLD | A_REVERSE);
 	mvhline(0, 0, ' ', b->cols);
-	text_draw(b, 0, 1, buf, b->cols - 16);
-	snprintf(buf, sizeof(buf), "%zu/%zu  ? help", n ? v->cursor + 1 : 0, n);
-	if ((int)strlen(buf) + 1 < b->cols)
-		mvaddstr(0, b->cols - (int)strlen(buf) - 1, buf);
+	if ((int)strlen(where) + 3 < b->cols) {
+		text_draw(b, 0, 1, buf, b->cols - (int)strlen(where) - 3);
+		mvaddstr(0, b->cols - (int)strlen(where) - 1, where);
+	} else {
+		text_draw(b, 0, 1, buf, b->cols - 1);
+	}
 	attroff(A_BOLD | A_REVERSE);
 
 	if (v->ops->header) {
@@ -219,6 +226,17 @@ static void draw(struct browser *b)
 	}
 }
 
+/* The terminal changed size: the view on screen lays itself out again
+ * (the others do when they come back). */
+static void resized(struct browser *b)
+{
+	struct view *v = top_view(b);
+
+	getmaxyx(stdscr, b->rows, b->cols);
+	if (v && v->ops->resize)
+		v->ops->resize(v, b->cols);
+}
+
 /* ---- prompts ---- */
 
 /*
@@ -249,7 +267,7 @@ static int prompt(struct browser *b, const char *what, char *out, size_t len,
 			return 0;
 		}
 		if (c == KEY_RESIZE) {
-			getmaxyx(stdscr, b->rows, b->cols);
+			resized(b);
 			draw(b);
 			continue;
 		}
@@ -413,6 +431,7 @@ static unsigned recapture(struct browser *b)
 {
 	struct hs_error err = HS_ERROR_INIT;
 	struct heap nh;
+	int ret;
 
 	if (!b->src || !b->src->recapture) {
 		browser_message(b, "R needs a running process: this is a snapshot file");
@@ -422,7 +441,10 @@ static unsigned recapture(struct browser *b)
 	draw(b);
 	refresh();
 	heap_init(&nh);
-	if (b->src->recapture(b->src->ctx, &nh, &err)) {
+	ret = b->src->recapture(b->src->ctx, &nh, &err);
+	/* keys pressed while it ran (a q to cancel?) must not act now */
+	flushinp();
+	if (ret) {
 		heap_release(&nh);
 		browser_message(b, "capture failed: %s", err.msg);
 		return UI_REDRAW;
@@ -519,11 +541,15 @@ static unsigned command(struct browser *b, enum ui_cmd c)
 		return 0;
 	case CMD_BACK:
 		return back(b);
-	case CMD_SEARCH:
-		b->search[0] = '\0';
-		if (prompt(b, "/", b->search, sizeof(b->search), NULL) && b->search[0])
+	case CMD_SEARCH: {
+		char text[sizeof(b->search)] = "";
+
+		if (prompt(b, "/", text, sizeof(text), NULL) && text[0]) {
+			memcpy(b->search, text, sizeof(text));
 			search(b, 1, 1);
+		}
 		return UI_REDRAW;
+	}
 	case CMD_NEXT:
 	case CMD_PREV:
 		search(b, c == CMD_NEXT ? 1 : -1, 0);
@@ -607,18 +633,69 @@ static void restore_terminal(void)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
 }
 
+static void add_bytes(const char *s);
+
 static void add_reset(const char *cap)
 {
 	char *s = tigetstr((char *)cap);
-	size_t n;
 
-	if (!s || s == (char *)-1)
-		return;
-	n = strlen(s);
+	if (s && s != (char *)-1)
+		add_bytes(s);
+}
+
+static void add_bytes(const char *s)
+{
+	size_t n = strlen(s);
+
 	if (reset_len + n < sizeof(reset_seq)) {
 		memcpy(reset_seq + reset_len, s, n);
 		reset_len += n;
 	}
+}
+
+/* The mouse reports ncurses turned on, off: its XM capability with 0,
+ * or xterm's modes. */
+static void add_mouse_off(void)
+{
+	char *xm = tigetstr((char *)"XM");
+
+	if (xm && xm != (char *)-1)
+		add_bytes(tiparm(xm, 0));
+	else
+		add_bytes("\033[?1006l\033[?1000l\033[?1002l\033[?1003l");
+}
+
+/* A crash (a bug of ours) must not leave the terminal unusable either:
+ * put it back, then die of the same signal (the handler is one-shot). */
+static void on_crash(int sig)
+{
+	restore_terminal();
+	raise(sig);
+}
+
+static void crash_handlers(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL };
+	struct sigaction sa;
+	size_t i;
+
+#ifdef __SANITIZE_ADDRESS__
+	return;		/* the sanitizer's own handlers report the crash */
+#endif
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_crash;
+	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+static void crash_handlers_off(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL };
+	size_t i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
 }
 
 static int screen_open(struct browser *b, struct hs_error *err)
@@ -626,6 +703,9 @@ static int screen_open(struct browser *b, struct hs_error *err)
 	const char *cs;
 
 	setlocale(LC_ALL, "");
+	/* the locale's characters, but numbers written as everywhere else
+	 * in heapscope (1.5 MiB, not 1,5 MiB) */
+	setlocale(LC_NUMERIC, "C");
 	cs = nl_langinfo(CODESET);
 	b->utf8 = cs && !strcmp(cs, "UTF-8");
 	saved_tio_ok = !tcgetattr(STDIN_FILENO, &saved_tio);
@@ -635,11 +715,6 @@ static int screen_open(struct browser *b, struct hs_error *err)
 		hs_error_hint(err, "set TERM to your terminal's type, e.g. TERM=xterm");
 		return -1;
 	}
-	reset_len = 0;
-	add_reset("sgr0");
-	add_reset("cnorm");
-	add_reset("rmcup");
-	target_on_fatal_signal(restore_terminal);
 	raw();
 	noecho();
 	nonl();
@@ -657,6 +732,17 @@ static int screen_open(struct browser *b, struct hs_error *err)
 	b->mouse = mousemask(ALL_MOUSE_EVENTS, NULL) != 0;
 	mouseinterval(0);
 	getmaxyx(stdscr, b->rows, b->cols);
+	/* what endwin() would undo, ready for a fatal signal: attributes,
+	 * cursor, keypad mode, mouse reports, the alternate screen */
+	reset_len = 0;
+	add_reset("sgr0");
+	add_reset("cnorm");
+	add_reset("rmkx");
+	if (b->mouse)
+		add_mouse_off();
+	add_reset("rmcup");
+	target_on_fatal_signal(restore_terminal);
+	crash_handlers();
 	return 0;
 }
 
@@ -664,6 +750,7 @@ static void screen_close(void)
 {
 	endwin();
 	target_on_fatal_signal(NULL);
+	crash_handlers_off();
 }
 
 int ui_browse(struct heap *h, const struct ui_source *src, struct hs_error *err)
@@ -685,9 +772,7 @@ int ui_browse(struct heap *h, const struct ui_source *src, struct hs_error *err)
 		}
 		key = getch();
 		if (key == KEY_RESIZE) {
-			getmaxyx(stdscr, b.rows, b.cols);
-			if (b.depth && top_view(&b)->ops->resize)
-				top_view(&b)->ops->resize(top_view(&b), b.cols);
+			resized(&b);
 			r = UI_REDRAW;
 			continue;
 		}

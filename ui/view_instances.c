@@ -72,12 +72,15 @@ static int cmp_obj(const void *pa, const void *pb)
 	return a < b ? -1 : a > b;
 }
 
+static void inst_row(struct view *v, size_t i, char *buf, size_t len, int *attr);
+
 static void apply(struct view *v, int resort)
 {
 	struct inst_data *d = v->data;
 	const struct heap *h = v->b->h;
-	char sum[512];
+	char row[1024];
 	size_t i, k;
+	int attr;
 
 	if (resort) {
 		sort_heap = h;
@@ -86,12 +89,15 @@ static void apply(struct view *v, int resort)
 	}
 	for (i = 0, d->nrows = 0; i < d->nall; i++) {
 		k = d->reverse ? d->nall - 1 - i : i;
+		/* the filter looks at the row as drawn: address, sizes, value */
+		d->rows[d->nrows] = d->all[k];
 		if (v->filter[0]) {
-			heap_summary(h, d->all[k], sum, sizeof(sum));
-			if (!text_contains(sum, v->filter))
+			row[0] = '\0';
+			inst_row(v, d->nrows, row, sizeof(row), &attr);
+			if (!text_contains(row, v->filter))
 				continue;
 		}
-		d->rows[d->nrows++] = d->all[k];
+		d->nrows++;
 	}
 }
 
@@ -108,9 +114,14 @@ static void inst_title(struct view *v, char *buf, size_t len)
 
 	text_count(count, sizeof(count), d->nall);
 	heap_size_text(d->total, size, sizeof(size));
-	snprintf(buf, len, "%s: %s instances, %s, by %s%s%s%s",
-		 heap_str(h, h->types[d->type].name, NULL), count, size, sort_names[d->sort],
-		 d->reverse ? " (reversed)" : "", v->filter[0] ? ", filter: " : "", v->filter);
+	if (v->filter[0])
+		snprintf(buf, len, "%s: %zu of %s instances, by %s%s, filter: %s",
+			 heap_str(h, h->types[d->type].name, NULL), d->nrows, count,
+			 sort_names[d->sort], d->reverse ? " (reversed)" : "", v->filter);
+	else
+		snprintf(buf, len, "%s: %s instances, %s, by %s%s",
+			 heap_str(h, h->types[d->type].name, NULL), count, size,
+			 sort_names[d->sort], d->reverse ? " (reversed)" : "");
 }
 
 static void inst_header(struct view *v, char *buf, size_t len)

@@ -78,6 +78,10 @@ static void make_value(struct view *v, struct obj_data *d)
 	if (h->obj[d->obj].value == HEAP_NONE || strcmp(heap_type_name(h, d->obj), "bytes")) {
 		d->val = xcalloc(n + 1, 1);
 		memcpy(d->val, s, n);
+		/* a NUL in a str is a character: drawn as '?', not an end */
+		for (i = 0; i < n; i++)
+			if (!d->val[i])
+				d->val[i] = 1;
 		d->nval = n;
 		return;
 	}
@@ -325,9 +329,23 @@ static uint32_t obj_current(struct view *v)
 	return ((struct obj_data *)v->data)->obj;
 }
 
+/* The value wraps again: the header has another number of rows, and the
+ * cursor stays on the same referent or referrer (unsigned arithmetic is
+ * right when the header shrinks too). */
 static void obj_resize(struct view *v, int cols)
 {
+	struct obj_data *d = v->data;
+	size_t old = d->nhead;
+
 	build(v, cols);
+	if (v->cursor >= old)
+		v->cursor += d->nhead - old;
+	else if (v->cursor >= d->nhead)
+		v->cursor = d->nhead - 1;
+	if (v->top >= old)
+		v->top += d->nhead - old;
+	else if (v->top > v->cursor)
+		v->top = v->cursor;
 }
 
 static void obj_free(struct view *v)

@@ -1,6 +1,7 @@
 /*
- * view_types.c - one row per type: count, size, share of the heap, what
- * freeing all its instances would free (retained), and after a recapture
+ * view_types.c - one row per type: count, size, share of the heap, at
+ * least what freeing all its instances would free (retained, as MAT's
+ * histogram counts it), and after a recapture
  * the change since the previous capture.
  */
 #include "config.h"
@@ -109,9 +110,12 @@ static void types_title(struct view *v, char *buf, size_t len)
 	char count[32];
 
 	text_count(count, sizeof(count), d->nall);
-	snprintf(buf, len, "Types: %s%s, by %s%s%s%s", count, d->nall == 1 ? "" : " types",
-		 sort_names[d->sort], d->reverse ? " (reversed)" : "",
-		 v->filter[0] ? ", filter: " : "", v->filter);
+	if (v->filter[0])
+		snprintf(buf, len, "Types: %zu of %s, by %s%s, filter: %s", d->nrows, count,
+			 sort_names[d->sort], d->reverse ? " (reversed)" : "", v->filter);
+	else
+		snprintf(buf, len, "Types: %s type%s, by %s%s", count, d->nall == 1 ? "" : "s",
+			 sort_names[d->sort], d->reverse ? " (reversed)" : "");
 }
 
 static void types_header(struct view *v, char *buf, size_t len)
@@ -243,7 +247,7 @@ struct view *view_types_new(struct browser *b)
 		d->total_size += s;
 		d->total_count++;
 	}
-	/* what freeing all instances of a type would free (MAT's retained
+	/* at least what freeing all instances of a type would free (MAT's retained
 	 * size of the set), when the dominators could be computed */
 	if (h->idom) {
 		struct hs_error err = HS_ERROR_INIT;
