@@ -13,7 +13,11 @@ per-type retained walk.  Printed, as measured in this run:
   - the dominator time alone (HEAPSCOPE_TIMING=1 phase times) at each size
     (goal: dominators + retained sizes under 1 s at 2M objects);
   - linearity: (dominator time at the largest size / at the smallest) /
-    (objects at the largest / at the smallest), 1.0 being linear.
+    (objects at the largest / at the smallest), 1.0 being linear;
+  - the same on a deep heap: a linked list of BENCH_DEEP nodes (default
+    1000000), each holding an interned name (a root of its own from 3.12):
+    a dominator chain whose nodes' names hang from the roots - the shape
+    that makes a semi-NCA climb quadratic.
 Environment: HEAPSCOPE (binary), PYTHON (interpreter; default the newest
 pyenv 3.12 or python3), BENCH_SIZES, RUNS (default 5).
 """
@@ -56,9 +60,26 @@ def timed(args):
     return wall, phases
 
 
-def snapshot(py, n, path):
-    fx = subprocess.Popen([py, "-u", os.path.join(HERE, "fixtures", "bench_heap.py"), str(n)],
-                          stdout=subprocess.PIPE, text=True)
+DEEP = int(os.environ.get("BENCH_DEEP", "1000000"))
+DEEP_TARGET = r"""
+import json, sys, time
+class Node:
+    __slots__ = ("name", "next")
+head = None
+for i in range(int(sys.argv[1])):
+    n = Node()
+    n.name = sys.intern("name-%d" % i)
+    n.next = head
+    head = n
+print(json.dumps({"ready": 1}), flush=True)
+time.sleep(3600)
+"""
+
+
+def snapshot(py, n, path, deep=False):
+    argv = [py, "-u", "-c", DEEP_TARGET, str(n)] if deep else \
+        [py, "-u", os.path.join(HERE, "fixtures", "bench_heap.py"), str(n)]
+    fx = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
     try:
         json.loads(fx.stdout.readline())
         p = subprocess.run([HS, "snapshot", "--json", "-o", path, str(fx.pid)],
@@ -71,9 +92,9 @@ def snapshot(py, n, path):
         fx.wait()
 
 
-def bench(py, n, tmp):
+def bench(py, n, tmp, deep=False):
     snap = os.path.join(tmp, "dom-%d.hsnap" % n)
-    objects = snapshot(py, n, snap)
+    objects = snapshot(py, n, snap, deep)
     count, retained, dom, hist = [], [], [], []
     for _ in range(RUNS):
         wall, _ = timed(["top", snap])
@@ -108,11 +129,20 @@ def main():
             print("  dominators + retained %8.3f s   (%.1f ns/object; goal < 1 s at 2M)"
                   % (r["dom"], r["dom"] / r["objects"] * 1e9))
             print("  histogram with types' retained %.3f s\n" % r["hist"])
-    if len(rows) > 1:
-        a, b = rows[0], rows[-1]
-        print("linearity (dominator time %d / %d objects, over the object ratio): %.2f "
-              "(1.0 = linear)" % (b["objects"], a["objects"],
-                                  (b["dom"] / a["dom"]) / (b["objects"] / a["objects"])))
+        if len(rows) > 1:
+            a, b = rows[0], rows[-1]
+            print("linearity (dominator time %d / %d objects, over the object ratio): %.2f "
+                  "(1.0 = linear)\n" % (b["objects"], a["objects"],
+                                        (b["dom"] / a["dom"]) / (b["objects"] / a["objects"])))
+        if DEEP:
+            r = bench(py, DEEP, tmp, deep=True)
+            print("a linked list of %d nodes with interned names, %d objects in the "
+                  "snapshot" % (DEEP, r["objects"]))
+            print("  top --by count        %8.3f s   (the peer)" % r["count"])
+            print("  top --by retained     %8.3f s   -> %.2fx the peer's time"
+                  % (r["retained"], r["retained"] / r["count"]))
+            print("  dominators + retained %8.3f s   (%.1f ns/object)"
+                  % (r["dom"], r["dom"] / r["objects"] * 1e9))
 
 
 if __name__ == "__main__":
