@@ -398,11 +398,30 @@ static void seed_gc_garbage(struct walker *w, uint64_t interp, uint64_t *seen, s
 
 /* The label of a running frame's roots, also kept with the thread's
  * frames so that readers can find a frame's locals. */
-static void frame_label(const struct stack_thread *th, const struct stack_frame *f, char *lab,
-			size_t len)
+static const char *frame_name(const struct stack_frame *f)
 {
-	snprintf(lab, len, "thread %d frame %s (%s:%d)", th->tid,
-		 f->qualname[0] ? f->qualname : f->function, f->file, f->line);
+	return f->qualname[0] ? f->qualname : f->function;
+}
+
+/* Frames of one recursion stopped at the same line get one label each:
+ * the later (outer) ones say which repetition they are. */
+static void frame_label(const struct stack_thread *th, size_t idx, char *lab, size_t len)
+{
+	const struct stack_frame *f = &th->frames[idx];
+	size_t k, same = 0;
+
+	for (k = 0; k < idx; k++) {
+		const struct stack_frame *g = &th->frames[k];
+
+		same += g->kind == FRAME_PYTHON && g->line == f->line &&
+			!strcmp(frame_name(g), frame_name(f)) && !strcmp(g->file, f->file);
+	}
+	if (same)
+		snprintf(lab, len, "thread %d frame %s (%s:%d) #%zu", th->tid, frame_name(f),
+			 f->file, f->line, same + 1);
+	else
+		snprintf(lab, len, "thread %d frame %s (%s:%d)", th->tid, frame_name(f), f->file,
+			 f->line);
 }
 
 /* Thread state roots and, from the stacks, every running frame. */
@@ -428,7 +447,7 @@ static void seed_thread(struct walker *w, const struct stack_thread *th)
 
 		if (f->kind != FRAME_PYTHON || !f->frame)
 			continue;
-		frame_label(th, f, lab, sizeof(lab));
+		frame_label(th, i, lab, sizeof(lab));
 		if (w->p->minor <= 10) {
 			root(w, f->frame, HR_FRAME, lab, NULL);
 		} else {
@@ -641,7 +660,7 @@ static int add_threads(struct walker *w, const struct stacks *st)
 
 			if (f->kind != FRAME_PYTHON)
 				continue;
-			frame_label(th, f, lab, sizeof(lab));
+			frame_label(th, j, lab, sizeof(lab));
 			hf.function = heap_intern(h, fn, strlen(fn));
 			hf.file = heap_intern(h, f->file, strlen(f->file));
 			hf.root_label = heap_intern(h, lab, strlen(lab));

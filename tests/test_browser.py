@@ -276,6 +276,20 @@ def walk_views(term, fx, facts, name, minor):
        and re.search(r"(^|\s)token\s", s) is not None,
        "%s: the token's root is the worker's frame, local 'token'" % name, term.last)
 
+    # a recursion stopped at one line: each level's frame its own locals
+    term.keys("T")
+    wait_title(term, "Threads")
+    term.keys("/")
+    term.text("browse_target.py:%d)" % facts["rec_line"])
+    term.keys("Enter")
+    term.keys("n")
+    term.keys("Enter")
+    s = wait_title(term, r"Held by thread \d+ frame rec \(.*:%d\) #2" % facts["rec_line"])
+    depth_rows = re.findall(r"^\s+depth\s+0x[0-9a-f]+\s+int\s+.*\s(\d+)\s*$", s or "", re.M)
+    ok(s is not None and depth_rows == ["2"],
+       "%s: recursion: the second frame at line %d holds its own 'depth' (2) only" %
+       (name, facts["rec_line"]), [term.last, depth_rows])
+
     # values: escapes drawn as text, never sent; a long str in full
     term.keys(":")
     term.text(hexaddr(facts["odd"]))
