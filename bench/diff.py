@@ -15,7 +15,6 @@ and prints the medians, the ratio diff/top and the absolute time of diff
 (goal: under 2 s).  Environment: HEAPSCOPE (binary), PYTHON (interpreter;
 default the newest pyenv 3.12 or python3), BENCH_N, RUNS (default 3).
 """
-import glob
 import json
 import os
 import statistics
@@ -23,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import python  # noqa: E402
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HS = os.environ.get("HEAPSCOPE", os.path.join(HERE, "heapscope"))
@@ -42,19 +43,6 @@ for line in sys.stdin:
     keep.extend(Record(n + i) for i in range(n // 10))
     print(json.dumps({"records": len(keep)}), flush=True)
 """
-
-
-def python():
-    if os.environ.get("PYTHON"):
-        return os.environ["PYTHON"]
-    root = os.path.expanduser("~/.pyenv")
-    try:
-        root = subprocess.run(["pyenv", "root"], capture_output=True,
-                              text=True).stdout.strip() or root
-    except OSError:
-        pass
-    c = sorted(glob.glob(os.path.join(root, "versions", "3.12.*", "bin", "python3.12")))
-    return c[-1] if c else "python3"
 
 
 def timed(cmd):

@@ -21,7 +21,6 @@ per-type retained walk.  Printed, as measured in this run:
 Environment: HEAPSCOPE (binary), PYTHON (interpreter; default the newest
 pyenv 3.12 or python3), BENCH_SIZES, RUNS (default 5).
 """
-import glob
 import json
 import os
 import re
@@ -30,21 +29,13 @@ import subprocess
 import sys
 import tempfile
 import time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import python  # noqa: E402
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HS = os.environ.get("HEAPSCOPE", os.path.join(HERE, "heapscope"))
 RUNS = int(os.environ.get("RUNS", "5"))
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "2000000 10000000").split()]
-
-
-def python():
-    if os.environ.get("PYTHON"):
-        return os.environ["PYTHON"]
-    root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip() \
-        if subprocess.run(["sh", "-c", "command -v pyenv"], capture_output=True).returncode == 0 \
-        else os.path.expanduser("~/.pyenv")
-    c = sorted(glob.glob(os.path.join(root, "versions", "3.12.*", "bin", "python3.12")))
-    return c[-1] if c else "python3"
 
 
 def timed(args):

@@ -2,3 +2,4 @@ EXTRA_DIST += bench/stacks_vs_gdb.sh
 EXTRA_DIST += bench/heap_vs_inprocess.py
 EXTRA_DIST += bench/diff.py
 EXTRA_DIST += bench/dominators.py
+EXTRA_DIST += bench/benchlib.py

@@ -343,6 +343,21 @@ def export_objects(snapshot, env=None):
     return objs
 
 
+def wait_state(pid, letter, timeout=60):
+    """Wait until process pid is in state letter (T: stopped); False if
+    it is not by then, or is gone."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == letter:
+                    return True
+        except OSError:
+            return False
+        time.sleep(0.01)
+    return False
+
+
 def unused_pid():
     """A pid that no process has right now."""
     with open("/proc/sys/kernel/pid_max") as f:

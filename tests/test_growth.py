@@ -47,20 +47,6 @@ def untouched(pid):
     return st["State"].split()[0] in ("S", "R") and st["TracerPid"].strip() == "0"
 
 
-def wait_state(pid, letter, timeout=60):
-    """Wait until process pid is in state letter (T: stopped)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with open("/proc/%d/stat" % pid) as f:
-                if f.read().rsplit(")", 1)[1].split()[0] == letter:
-                    return True
-        except OSError:
-            return False
-        time.sleep(0.01)
-    return False
-
-
 def addresses(groups):
     return set(int(a, 16) for g in groups for a in g["addresses"])
 
@@ -196,7 +182,7 @@ def check_slow_capture(interp):
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         starts = []
         for k in range(4):
-            if not wait_state(hs.pid, "T"):
+            if not hstest.wait_state(hs.pid, "T"):
                 break
             starts.append(time.monotonic())
             if k == 0:

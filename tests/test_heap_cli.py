@@ -34,19 +34,6 @@ def pick_interp():
     return None
 
 
-def wait_state(pid, letter, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with open("/proc/%d/stat" % pid) as f:
-                if f.read().rsplit(")", 1)[1].split()[0] == letter:
-                    return True
-        except OSError:
-            return False
-        time.sleep(0.02)
-    return False
-
-
 def untouched(pid):
     with open("/proc/%d/status" % pid) as f:
         st = dict(l.split(":", 1) for l in f if ":" in l)
@@ -101,7 +88,7 @@ def killed_while_walked(interp, frozen):
     hs = subprocess.Popen([hstest.HEAPSCOPE] + args,
                           env=dict(os.environ, HEAPSCOPE_TEST_STOP_AT="walking", **interp.env),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    stopped = wait_state(hs.pid, "T")
+    stopped = hstest.wait_state(hs.pid, "T")
     # the killed target is reaped only once its tracer lets it go
     fx.proc.kill()
     time.sleep(0.2)
@@ -209,7 +196,7 @@ def main():
                               env=dict(os.environ, HEAPSCOPE_TEST_STOP_AT="capturing",
                                        **interp.env),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        stopped = wait_state(hs.pid, "T")
+        stopped = hstest.wait_state(hs.pid, "T")
         had_tmp = any(n.startswith(".heapscope-") for n in os.listdir(tmp))
         os.kill(hs.pid, signal.SIGINT)
         os.kill(hs.pid, signal.SIGCONT)
