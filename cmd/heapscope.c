@@ -108,6 +108,7 @@ int main(int argc, char **argv)
 {
 	const struct command *c;
 	pid_t pid;
+	int browse_pid;
 
 	if (argc < 2) {
 		print_main_usage(stderr);
@@ -122,13 +123,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	c = cmd_find(argv[1]);
-	/* heapscope PID: the browser */
-	if (!c && source_is_pid(argv[1], &pid)) {
+	/* heapscope PID: the browser, as if "browse" came before the PID */
+	browse_pid = !c && source_is_pid(argv[1], &pid);
+	if (browse_pid)
 		c = cmd_find("browse");
-		target_install_signal_handlers();
-		signal(SIGXFSZ, SIG_IGN);
-		return c->run(argc, argv);
-	}
 	if (!c)
 		return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
 	/* detach the target whatever signal ends us */
@@ -136,5 +134,5 @@ int main(int argc, char **argv)
 	/* past a file size limit, write() fails with EFBIG and the file being
 	 * written is removed, instead of a death by SIGXFSZ leaving it */
 	signal(SIGXFSZ, SIG_IGN);
-	return c->run(argc - 1, argv + 1);
+	return browse_pid ? c->run(argc, argv) : c->run(argc - 1, argv + 1);
 }

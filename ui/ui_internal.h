@@ -163,6 +163,14 @@ void text_count(char *buf, size_t len, uint64_t n);
 /* Case-insensitive substring test. */
 int text_contains(const char *hay, const char *needle);
 
+/* ---- row.c ---- */
+#define ROW_NAME_COLS 24
+#define ROW_TYPE_COLS 16
+/* Object o as a row: lead, then name, address, type, size, summary in
+ * columns (the headers of the views that use it match them). */
+void row_object(struct browser *b, char *buf, size_t len, const char *lead, const char *name,
+		uint32_t o);
+
 /* ---- views ---- */
 struct view *view_types_new(struct browser *b);
 struct view *view_instances_new(struct browser *b, uint32_t type);

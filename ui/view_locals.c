@@ -55,7 +55,7 @@ static void locals_row(struct view *v, size_t i, char *buf, size_t len, int *att
 	struct locals_data *d = v->data;
 	const struct heap *h = v->b->h;
 	const struct local *r;
-	char name[300] = "", sum[512], size[32];
+	char name[300] = "";
 
 	if (!d->n) {
 		snprintf(buf, len, "nothing: the frame holds no objects (or the walk could not "
@@ -68,14 +68,7 @@ static void locals_row(struct view *v, size_t i, char *buf, size_t len, int *att
 		heap_edge_text(h, r->name, name, sizeof(name));
 	else
 		snprintf(name, sizeof(name), "(the frame)");
-	heap_summary(h, r->obj, sum, sizeof(sum));
-	heap_size_text(heap_size(h, r->obj), size, sizeof(size));
-	snprintf(buf, len, "  ");
-	text_pad(v->b, buf, len, name, 24);
-	snprintf(buf + strlen(buf), len - strlen(buf), " 0x%-14llx ",
-		 (unsigned long long)h->obj[r->obj].addr);
-	text_pad(v->b, buf, len, heap_type_name(h, r->obj), 16);
-	snprintf(buf + strlen(buf), len - strlen(buf), " %9s  %s", size, sum);
+	row_object(v->b, buf, len, "  ", name, r->obj);
 }
 
 static unsigned locals_enter(struct view *v, size_t i)

@@ -210,22 +210,14 @@ static void obj_title(struct view *v, char *buf, size_t len)
 /* An edge to or from other as a row. */
 static void edge_row(struct view *v, uint32_t name, uint32_t other, char *buf, size_t len)
 {
-	const struct heap *h = v->b->h;
-	char ename[300], sum[512], size[32];
+	char ename[300];
 
-	heap_edge_text(h, name, ename, sizeof(ename));
+	heap_edge_text(v->b->h, name, ename, sizeof(ename));
 	if (HEAP_EDGE_KIND(name) == HE_WEAK)
 		strncat(ename, " (weak)", sizeof(ename) - strlen(ename) - 1);
 	else if (HEAP_EDGE_KIND(name) == HE_SCANNED)
 		strncat(ename, " (scan)", sizeof(ename) - strlen(ename) - 1);
-	heap_summary(h, other, sum, sizeof(sum));
-	heap_size_text(heap_size(h, other), size, sizeof(size));
-	snprintf(buf, len, "  ");
-	text_pad(v->b, buf, len, ename, 24);
-	snprintf(buf + strlen(buf), len - strlen(buf), " 0x%-14llx ",
-		 (unsigned long long)h->obj[other].addr);
-	text_pad(v->b, buf, len, heap_type_name(h, other), 16);
-	snprintf(buf + strlen(buf), len - strlen(buf), " %9s  %s", size, sum);
+	row_object(v->b, buf, len, "  ", ename, other);
 }
 
 /* Which part row i is in: 0 header, 1 referents, 2 referrers; *k the

@@ -42,7 +42,7 @@ static void path_row(struct view *v, size_t i, char *buf, size_t len, int *attr)
 {
 	struct path_data *d = v->data;
 	const struct heap *h = v->b->h;
-	char name[300] = "", sum[512], size[32];
+	char name[300] = "";
 	uint32_t o;
 
 	if (!d->found) {
@@ -63,14 +63,7 @@ static void path_row(struct view *v, size_t i, char *buf, size_t len, int *attr)
 	o = d->path[i - 1];
 	if (i > 1)
 		heap_edge_text(h, h->edge_name[d->edges[i - 2]], name, sizeof(name));
-	heap_summary(h, o, sum, sizeof(sum));
-	heap_size_text(heap_size(h, o), size, sizeof(size));
-	snprintf(buf, len, "%s", i > 1 ? "  -> " : "     ");
-	text_pad(v->b, buf, len, name, 24);
-	snprintf(buf + strlen(buf), len - strlen(buf), " 0x%-14llx ",
-		 (unsigned long long)h->obj[o].addr);
-	text_pad(v->b, buf, len, heap_type_name(h, o), 16);
-	snprintf(buf + strlen(buf), len - strlen(buf), " %9s  %s", size, sum);
+	row_object(v->b, buf, len, i > 1 ? "  -> " : "     ", name, o);
 }
 
 static unsigned path_enter(struct view *v, size_t i)

@@ -129,14 +129,9 @@ static void describe(struct browser *b, struct suspects_data *d, size_t k,
 		name[0] = '\0';
 		if (j)
 			heap_edge_text(h, h->edge_name[w->edges[j - 1]], name, sizeof(name));
-		heap_summary(h, w->path[j], sum, 80);
 		r = add(d, w->path[j], ROW_PLAIN);
-		snprintf(r->text, sizeof(r->text), "   %s", j ? "  -> " : "     ");
-		text_pad(b, r->text, sizeof(r->text), name, 20);
-		snprintf(r->text + strlen(r->text), sizeof(r->text) - strlen(r->text),
-			 " 0x%-14llx ", (unsigned long long)h->obj[w->path[j]].addr);
-		text_pad(b, r->text, sizeof(r->text), heap_type_name(h, w->path[j]), 16);
-		snprintf(r->text + strlen(r->text), sizeof(r->text) - strlen(r->text), " %s", sum);
+		row_object(b, r->text, sizeof(r->text), j ? "     -> " : "        ", name,
+			   w->path[j]);
 	}
 	add(d, HEAP_NONE, ROW_PLAIN);
 }
