@@ -77,6 +77,8 @@ struct command {
 
 extern const struct command commands[];
 const struct command *cmd_find(const char *name);
+/* The list of commands with their summaries, for heapscope --help. */
+void cmd_print_main_usage(FILE *f);
 
 /* Parse argv for a subcommand.  Returns -1 when the command should exit
  * with *status (help printed, or a usage error reported). */

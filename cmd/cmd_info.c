@@ -389,7 +389,9 @@ int cmd_info(int argc, char **argv)
 
 	if (cmd_parse(c, OPT_SOURCE, argc, argv, &o, &st))
 		return st;
-	if (snapshot_is_file(o.source))
+	/* not a process id: a file, refused as top refuses it if it is no
+	 * snapshot */
+	if (!source_is_pid(o.source, &o.pid))
 		return snapshot_info(&o);
 	if (cmd_source_pid(c, &o, &st))
 		return st;

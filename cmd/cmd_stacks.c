@@ -289,7 +289,7 @@ int cmd_stacks(int argc, char **argv)
 
 	if (cmd_parse(c, OPT_SOURCE | OPT_NATIVE, argc, argv, &o, &st))
 		return st;
-	if (snapshot_is_file(o.source)) {
+	if (!source_is_pid(o.source, &o.pid)) {
 		if (o.native)
 			return cmd_usage_error(c, "stacks: --native needs a running process, "
 					       "not a snapshot");

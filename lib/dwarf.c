@@ -373,7 +373,7 @@ int dwarf_fill_layout(const char *path, int64_t *v, struct hs_error *err)
 {
 	struct resolver *r;
 	Dwarf_Error e = NULL;
-	int fd, f, n = 0;
+	int fd, f, n = 0, res;
 
 	for (f = 0; f < LF_COUNT; f++)
 		v[f] = -1;
@@ -385,8 +385,11 @@ int dwarf_fill_layout(const char *path, int64_t *v, struct hs_error *err)
 		close(fd);
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
 	}
-	if (dwarf_init_b(fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, NULL, NULL, &r->dbg, &e) !=
-	    DW_DLV_OK) {
+	res = dwarf_init_b(fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, NULL, NULL, &r->dbg, &e);
+	if (res != DW_DLV_OK) {
+		/* without a Dwarf_Debug, libdwarf's error is ours to free */
+		if (res == DW_DLV_ERROR)
+			dwarf_dealloc(NULL, e, DW_DLA_ERROR);
 		free(r);
 		close(fd);
 		return hs_error_set(err, HS_ELAYOUT, "no readable DWARF in %s", path);

@@ -254,6 +254,10 @@ int elf_file_debuglink(struct elf_file *f, char *name, size_t len, uint32_t *crc
 	nl = strnlen((const char *)d, n);
 	if (nl == 0 || nl >= n || nl >= len)
 		return -1;
+	/* a file name, as the linker writes it: one with a '/' (or "..")
+	 * would have us open files outside the debug directories */
+	if (memchr(d, '/', nl) || !strcmp((const char *)d, ".") || !strcmp((const char *)d, ".."))
+		return -1;
 	off = (nl + 4) & ~(size_t)3;	/* name, NUL, pad to 4 */
 	if (off + 4 > n)
 		return -1;

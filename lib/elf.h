@@ -30,7 +30,8 @@ int elf_file_symbol_at(struct elf_file *f, uint64_t addr, char *name, size_t len
 		       uint64_t *off);
 /* GNU build-id as lowercase hex into hex (>= 2*20+1 bytes); -1 if none. */
 int elf_file_build_id(struct elf_file *f, char *hex, size_t len);
-/* .gnu_debuglink file name and CRC; -1 if none. */
+/* .gnu_debuglink file name and CRC; -1 if none, or if the name is no
+ * plain file name (a '/' in it, "." or ".."). */
 int elf_file_debuglink(struct elf_file *f, char *name, size_t len, uint32_t *crc);
 /* Section by name: address, size; -1 if none. */
 int elf_file_section(struct elf_file *f, const char *name, uint64_t *addr,

@@ -102,6 +102,20 @@ static uint64_t checksum_words(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
+int snapshot_seal(void *file, size_t len)
+{
+	struct header hdr;
+
+	if (len < HEADER_SIZE)
+		return -1;
+	memcpy(&hdr, file, sizeof(hdr));
+	hdr.file_size = len;
+	hdr.checksum = checksum_words(0x6865617073636f70ull, (unsigned char *)file + HEADER_SIZE,
+				      len - HEADER_SIZE);
+	memcpy(file, &hdr, sizeof(hdr));
+	return 0;
+}
+
 /* ---- writing ---- */
 
 struct writer {
@@ -480,9 +494,12 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 		return bad(err, path, "not a regular file");
 	}
 	if ((uint64_t)sb.st_size < HEADER_SIZE) {
+		char magic[8];
+		int ours = read(fd, magic, 8) == 8 && !memcmp(magic, MAGIC, 8);
+
 		close(fd);
-		return bad(err, path, sb.st_size >= 8 ? "truncated (shorter than its header)"
-					     : "not a heapscope snapshot");
+		return bad(err, path, ours ? "truncated (shorter than its header)"
+					   : "not a heapscope snapshot");
 	}
 	base = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	e = errno;

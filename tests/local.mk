@@ -52,12 +52,23 @@ HS_PY_TESTS = \
 	tests/test_export.py
 HS_PY_TESTS += tests/test_retained.py
 
-TESTS += tests/unit-dominator
-TESTS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/unit-snapshot tests/unit-walk \
-	$(HS_PY_TESTS)
-TESTS += tests/unit-garbage
-TESTS += tests/unit-diff
+HS_UNIT_TESTS = tests/unit-dominator tests/unit-linetable tests/unit-layout tests/unit-pyobj \
+	tests/unit-snapshot tests/unit-walk tests/unit-garbage tests/unit-diff
+TESTS += $(HS_UNIT_TESTS) $(HS_PY_TESTS)
 EXTRA_DIST += $(HS_PY_TESTS) tests/hstest.py
 # memlab reads the heapsnapshot export: test_export.py installs it with
 # npm into $XDG_CACHE_HOME/heapscope on first use
 EXTRA_DIST += tests/memlab/package.json tests/memlab/check.js
+tests_unit_walk_SOURCES += tests/walkimage.c tests/walkimage.h
+include $(srcdir)/tests/fuzz/local.mk
+
+# make check-valgrind: the C unit tests and the fuzzers' corpus replays
+# under valgrind memcheck, at the small sizes of HS_TEST_QUICK (tap.h); a
+# memory error or a leak (definite, indirect or possible) fails the test.
+VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
+	--show-leak-kinds=definite,indirect,possible \
+	--errors-for-leak-kinds=definite,indirect,possible
+.PHONY: check-valgrind
+check-valgrind:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(HS_UNIT_TESTS) $(HS_FUZZ_TESTS)" \
+		LOG_COMPILER="env HS_TEST_QUICK=1 $(VALGRIND)"

@@ -4,6 +4,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static int tap_n, tap_failed;
 
@@ -40,6 +42,20 @@ static inline void tap_diag(const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	putchar('\n');
+}
+
+/*
+ * n, or n / div (at least 1) when HS_TEST_QUICK is set: valgrind runs the
+ * unit tests some 50 times slower, and memory errors show as well at
+ * small sizes as at the sizes that test the algorithms' scaling.
+ */
+static inline unsigned long tap_scale(unsigned long n, unsigned long div)
+{
+	const char *q = getenv("HS_TEST_QUICK");
+
+	if (!q || !*q || !strcmp(q, "0"))
+		return n;
+	return n / div ? n / div : 1;
 }
 
 static inline int tap_done(void)

@@ -62,14 +62,20 @@ class Term:
         return self.tmux(*a).stdout
 
     def wait(self, pred, timeout=20):
-        """Poll the screen until pred(screen) holds; the screen, or None
+        """Poll the screen until pred(screen) holds on a screen that has
+        settled (the same on two captures in a row: a slow build, under
+        sanitizers, is caught drawing half a frame); the screen, or None
         (then self.last has the last screen seen)."""
         deadline = time.monotonic() + timeout
         while True:
             s = self.screen()
             self.last = s
             if pred(s):
-                return s
+                time.sleep(0.03)
+                again = self.screen()
+                if again == s or time.monotonic() > deadline:
+                    return s
+                continue
             if time.monotonic() > deadline:
                 return None
             time.sleep(0.03)

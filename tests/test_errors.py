@@ -6,7 +6,7 @@ import time
 
 import hstest
 
-ENOPROC, ENOTPYTHON, EUNSUPPORTED, EUSAGE = 3, 4, 5, 2
+ENOPROC, ENOTPYTHON, EUNSUPPORTED, EUSAGE, EFILE = 3, 4, 5, 2, 10
 
 
 def one_line(p):
@@ -89,7 +89,15 @@ def main():
             proc.kill()
             proc.wait()
 
-    for bad in (["stacks", "abc"], ["stacks", "-5"], ["stacks", "0"], ["stacks"],
+    # what is no process id names a snapshot file, for every command
+    for cmd in ("stacks", "info", "top"):
+        for bad in ("abc", "0"):
+            p = hstest.run([cmd, bad])
+            hstest.ok(p.returncode == EFILE and one_line(p) and "cannot open %s" % bad in p.stderr
+                      and "give a process id or the path of a snapshot file" in p.stderr,
+                      "%s %s: no such file: exit 10, one line and the hint" % (cmd, bad),
+                      "exit %d: %s" % (p.returncode, p.stderr))
+    for bad in (["stacks", "-5"], ["stacks"],
                 ["info", "1", "2"], ["stacks", "--layout=bogus", "1"],
                 ["stacks", "--bogus", "1"], ["nosuchcommand"]):
         p = hstest.run(bad)

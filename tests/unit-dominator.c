@@ -518,7 +518,7 @@ static int build_big(struct heap *h, enum big shape, uint32_t n, uint32_t sz, st
 static void interned_list(void)
 {
 	struct hs_error err = HS_ERROR_INIT;
-	const uint32_t k = 300000;
+	const uint32_t k = (uint32_t)tap_scale(300000, 100);
 	struct timespec t0, t1;
 	struct heap h;
 	uint32_t ty, i;
@@ -574,23 +574,26 @@ static void big_shapes(void)
 		uint32_t n;
 		const char *name;
 	} cases[] = {
-		{ CHAIN, 10000000, "a 10-million-object chain" },
-		{ CHAIN_REVERSED, 3000000, "a 3-million-object chain in reverse index order" },
-		{ DOUBLY, 3000000, "a 3-million-object doubly linked list" },
-		{ STAR, 3000000, "a star of 3 million leaves" },
+		{ CHAIN, 10000000, "a chain of %u objects" },
+		{ CHAIN_REVERSED, 3000000, "a chain of %u objects in reverse index order" },
+		{ DOUBLY, 3000000, "a doubly linked list of %u objects" },
+		{ STAR, 3000000, "a star of %u leaves" },
 	};
 	size_t c;
 
 	for (c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		struct hs_error err = HS_ERROR_INIT;
 		struct heap h;
-		uint32_t n = cases[c].n, i, head = cases[c].shape == CHAIN_REVERSED ? n - 1 : 0;
+		uint32_t n = (uint32_t)tap_scale(cases[c].n, 1000), i,
+			 head = cases[c].shape == CHAIN_REVERSED ? n - 1 : 0;
 		uint64_t want = 24ull * n;
 		size_t bad = 0;
+		char name[96];
 
+		snprintf(name, sizeof(name), cases[c].name, n);
 		if (build_big(&h, cases[c].shape, n, 24, &err) ||
 		    heap_prepare(&h, HEAP_NEED_DOMINATORS, &err)) {
-			tap_ok(0, "%s: %s", cases[c].name, err.msg);
+			tap_ok(0, "%s: %s", name, err.msg);
 			heap_release(&h);
 			continue;
 		}
@@ -620,7 +623,7 @@ static void big_shapes(void)
 		}
 		tap_ok(!bad && h.retained[head] == want,
 		       "%s: every idom and retained size right, the head retains all %llu bytes",
-		       cases[c].name, (unsigned long long)want);
+		       name, (unsigned long long)want);
 		heap_release(&h);
 	}
 }

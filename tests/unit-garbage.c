@@ -499,7 +499,7 @@ static void check_ring(size_t n)
 
 int main(void)
 {
-	int round, good = 0, rounds = 3000;
+	int round, good = 0, rounds = (int)tap_scale(3000, 10);
 
 	for (round = 0; round < rounds; round++)
 		good += check_random(round);
@@ -509,6 +509,6 @@ int main(void)
 	check_finalizers();
 	check_inherited_del();
 	check_tie_order();
-	check_ring(10 * 1000 * 1000);
+	check_ring(tap_scale(10 * 1000 * 1000, 1000));
 	return tap_done();
 }

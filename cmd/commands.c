@@ -1,9 +1,11 @@
 /*
- * heapscope - see what is in a running CPython process's memory, from
+ * commands.c - heapscope's subcommands: the table main() dispatches on,
+ * the main usage text, help.
+ *
+ * heapscope sees what is in a running CPython process's memory, from
  * outside: no code runs in the target.
  */
 #include "config.h"
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "cmd.h"
@@ -66,7 +68,7 @@ const struct command commands[] = {
 	{ NULL, NULL, NULL, NULL },
 };
 
-static void print_main_usage(FILE *f)
+void cmd_print_main_usage(FILE *f)
 {
 	char list[4096];
 	size_t n = 0;
@@ -94,7 +96,7 @@ static int cmd_help(int argc, char **argv)
 	const struct command *c;
 
 	if (argc < 2) {
-		print_main_usage(stdout);
+		cmd_print_main_usage(stdout);
 		return 0;
 	}
 	c = cmd_find(argv[1]);
@@ -102,37 +104,4 @@ static int cmd_help(int argc, char **argv)
 		return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
 	fputs(c->usage, stdout);
 	return 0;
-}
-
-int main(int argc, char **argv)
-{
-	const struct command *c;
-	pid_t pid;
-	int browse_pid;
-
-	if (argc < 2) {
-		print_main_usage(stderr);
-		return hs_exit_status(HS_EUSAGE);
-	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		print_main_usage(stdout);
-		return 0;
-	}
-	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("heapscope %s\n", PACKAGE_VERSION);
-		return 0;
-	}
-	c = cmd_find(argv[1]);
-	/* heapscope PID: the browser, as if "browse" came before the PID */
-	browse_pid = !c && source_is_pid(argv[1], &pid);
-	if (browse_pid)
-		c = cmd_find("browse");
-	if (!c)
-		return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
-	/* detach the target whatever signal ends us */
-	target_install_signal_handlers();
-	/* past a file size limit, write() fails with EFBIG and the file being
-	 * written is removed, instead of a death by SIGXFSZ leaving it */
-	signal(SIGXFSZ, SIG_IGN);
-	return browse_pid ? c->run(argc, argv) : c->run(argc - 1, argv + 1);
 }

@@ -1,0 +1,45 @@
+#!/bin/sh
+# make-seeds.sh - write the seed corpora of the fuzzers.
+#
+#   tests/fuzz/make-seeds.sh MKSNAP
+#
+# snapshot/: the small synthetic snapshots of tests/mksnap (MKSNAP is
+# that program, built by make check).  elf/: shared objects built here
+# from C written from lib/layout_fields.h by seed-structs.py (every struct
+# and member heapscope resolves, laid out as plain fields, so that the
+# DWARF reader finds them all), with DWARF 4 and 5, compressed debug
+# sections, stripped with a .gnu_debuglink, and the debug file alone.
+# walk/: one input per minor version and way of reading (fuzz-walk.c
+# says what the bytes mean).  The results are committed; run this again
+# when the snapshot format or the layout fields change.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+mksnap=$1
+corpus=$here/corpus
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+rm -f "$corpus"/snapshot/*.hsnap
+"$mksnap" "$corpus/snapshot"
+
+python3 "$here/seed-structs.py" "$here/../../lib/layout_fields.h" > "$tmp/seed.c"
+cc="gcc -O0 -shared -fPIC -nostdlib -Wl,--build-id"
+rm -f "$corpus"/elf/*
+$cc -gdwarf-5 -o "$corpus/elf/dwarf5.so" "$tmp/seed.c"
+$cc -gdwarf-4 -o "$corpus/elf/dwarf4.so" "$tmp/seed.c"
+$cc -gdwarf-5 -gz=zlib -o "$corpus/elf/compressed.so" "$tmp/seed.c"
+$cc -gdwarf-5 -o "$tmp/full.so" "$tmp/seed.c"
+objcopy --only-keep-debug "$tmp/full.so" "$corpus/elf/separate.debug"
+objcopy --strip-debug --add-gnu-debuglink="$corpus/elf/separate.debug" \
+	"$tmp/full.so" "$corpus/elf/stripped.so"
+
+# walk: minor (0-5 for 3.8-3.13), seed, how; no record: the fuzzer adds them
+
+rm -f "$corpus"/walk/*
+for minor in 0 1 2 3 4 5; do
+	for how in 0 3 7; do
+		printf "\\$(printf %03o $minor)\\$(printf %03o $((minor * 7 + how)))\\$(printf %03o $how)" \
+			> "$corpus/walk/3.$((minor + 8))-$how"
+	done
+done
+ls -l "$corpus"/*/ | awk 'NF > 5 { n++; s += $5 } END { print n " seeds, " s " bytes" }'
