@@ -3,17 +3,29 @@
 #
 # Works as root, or as a user with sudo.  Safe to run again: it installs
 # only missing packages and rebuilds only what changed.
+#   ./setup.sh --dev  also what make fuzz and make check-valgrind need
+#                     (clang with libFuzzer, valgrind)
 #   CONFIGURE_FLAGS   extra flags for ./configure (e.g. --enable-sanitizers)
 set -eu
 cd "$(dirname "$0")"
+dev=0
+case "${1:-}" in
+--dev) dev=1 ;;
+"") ;;
+*) echo "usage: ./setup.sh [--dev]" >&2; exit 2 ;;
+esac
 
 # Build tools and libraries; python3 runs the demo and the test suite;
 # python3.11-dbg gives Debian's python3.11 its DWARF (and python3.11d);
 # libsqlite3 writes the SQL export; tmux drives the browser in the tests,
-# graphviz and sqlite3 read the exports there.
+# graphviz and sqlite3 read the exports there, strace watches that
+# heapscope runs no other program.
 PKGS="build-essential autoconf automake pkg-config libelf-dev libdwarf-dev
 libunwind-dev libncurses-dev libsqlite3-dev python3 python3.11-dbg procps
-tmux graphviz sqlite3"
+tmux graphviz sqlite3 strace"
+if [ "$dev" = 1 ]; then
+	PKGS="$PKGS clang libclang-rt-14-dev valgrind"
+fi
 # Node.js and npm install memlab, which reads the heapsnapshot export in
 # the tests; any Node will do
 command -v node >/dev/null || PKGS="$PKGS nodejs npm"

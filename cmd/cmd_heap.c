@@ -267,6 +267,8 @@ int cmd_top(int argc, char **argv)
 								     : "copy");
 		json_key(&j, "pause_ms");
 		json_uint(&j, h.meta.pause_ns / 1000000);
+		json_key(&j, "copied_bytes");
+		json_uint(&j, h.meta.copied_bytes);
 		json_key(&j, "warnings");
 		json_uint(&j, h.meta.warnings);
 		json_key(&j, "types");

@@ -67,9 +67,14 @@ struct sq {
 
 static int fail(struct sq *q, const char *what)
 {
+	/* SQLite's words, and the system's where a call failed (a full
+	 * disk: "database or disk is full (No space left on device)") */
+	int e = q->db ? sqlite3_system_errno(q->db) : 0;
+
 	export_progress_end(q->x);
-	fprintf(stderr, "heapscope: cannot write the database (%s): %s\n", what,
-		q->db ? sqlite3_errmsg(q->db) : "out of memory");
+	fprintf(stderr, "heapscope: cannot write the database (%s): %s%s%s%s\n", what,
+		q->db ? sqlite3_errmsg(q->db) : "out of memory", e ? " (" : "",
+		e ? strerror(e) : "", e ? ")" : "");
 	return hs_exit_status(HS_EFILE);
 }
 

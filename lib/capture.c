@@ -50,8 +50,19 @@ static void fill_meta(struct heap *h, pid_t pid, const struct pyproc *p)
 	m->version = heap_intern(h, p->version, strlen(p->version));
 }
 
-#define GC_WAIT_TRIES 100	/* freezes tried while a collection runs */
+/* While a collection runs, its flag is read (without stopping the
+ * target) every 0.2 ms, for 5 s at most: a full collection of a big heap
+ * takes seconds */
+#define GC_POLL_US 200
+#define GC_WAIT_TOTAL_NS 5000000000ll
 
+static int64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
 /* 1 if a garbage collection is running in any interpreter: its lists are
  * being rewritten and _gc_prev holds refcounts, so they cannot be walked. */
 static int collecting(struct pyproc *p)
@@ -71,12 +82,17 @@ static int collecting(struct pyproc *p)
 }
 
 /* Freeze the target outside of a garbage collection: while one runs, let
- * it go on a moment and try again. */
-static int freeze(pid_t pid, struct pyproc *py, struct target **frozen, struct hs_error *err)
+ * it go on, watch the collector's flag from outside until it drops, and
+ * freeze it again then. */
+static int freeze(pid_t pid, struct pyproc *py, struct target *live, struct target **frozen,
+		  struct hs_error *err)
 {
+	int64_t deadline = now_ns() + GC_WAIT_TOTAL_NS, start = now_ns();
 	int tries;
 
-	for (tries = 0;; tries++) {
+	for (tries = 1;; tries++) {
+		int busy;
+
 		if (target_attach(frozen, pid, 0, err))
 			return -1;
 		py->t = *frozen;
@@ -84,14 +100,19 @@ static int freeze(pid_t pid, struct pyproc *py, struct target **frozen, struct h
 			return 0;
 		target_close(*frozen);
 		*frozen = NULL;
-		if (tries == GC_WAIT_TRIES) {
+		py->t = live;
+		while ((busy = collecting(py)) && now_ns() < deadline)
+			usleep(GC_POLL_US);
+		/* a collection that starts again each time between the
+		 * flag's drop and the freeze ends the wait too */
+		if (busy || now_ns() >= deadline) {
 			hs_error_set(err, HS_EBUSY, "process %d was inside a garbage collection "
-				     "each of %d times it was stopped", (int)pid, GC_WAIT_TRIES);
+				     "for the %.1f s heapscope waited (stopped %d time%s)", (int)pid,
+				     (now_ns() - start) / 1e9, tries, tries == 1 ? "" : "s");
 			hs_error_hint(err, "try again; with --no-stop heapscope walks it anyway, "
 				      "at the risk of an inconsistent result");
 			return -1;
 		}
-		usleep(tries < 10 ? 200 : 2000);
 	}
 }
 
@@ -148,7 +169,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 		ret = walk_heap(&py, &st, h, &o->walk, err);
 		goto out;
 	}
-	if (freeze(pid, &py, &frozen, err))
+	if (freeze(pid, &py, live, &frozen, err))
 		goto out;
 	if (stacks_read(&py, &st, err))
 		goto out;

@@ -41,7 +41,8 @@ static int64_t int_digits(struct walker *w, uint64_t obj, int *sign)
 	}
 	n = ob_size(w, obj);
 	*sign = n < 0 ? -1 : n > 0;
-	return n < 0 ? -n : n;
+	/* -INT64_MIN does not exist: no int has that many digits anyway */
+	return n == INT64_MIN ? INT64_MAX : n < 0 ? -n : n;
 }
 
 /* USABLE_FRACTION */
@@ -448,7 +449,8 @@ static int int_text(struct walker *w, uint64_t obj, char *buf, size_t len)
 	if (nd < 0)
 		return -1;
 	if (nd > MAX_INT_DIGITS)
-		return snprintf(buf, len, "<int of %lld bits>", (long long)nd * 30);
+		return nd > (INT64_MAX >> 8) ? -1 :
+			snprintf(buf, len, "<int of %lld bits>", (long long)nd * 30);
 	if (nd == 0)
 		return snprintf(buf, len, "0");
 	if (nd <= 2) {

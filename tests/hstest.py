@@ -169,6 +169,16 @@ def interpreters():
     return res
 
 
+def pick_interp():
+    """One interpreter for tests that need just one: pyenv's 3.12 if it is
+    here, else the first present; None if there is none."""
+    avail = [i for i in interpreters() if i.available()]
+    for i in avail:
+        if i.name.startswith("pyenv-3.12"):
+            return i
+    return avail[0] if avail else None
+
+
 def for_each_interpreter(check, what):
     """Run check(interp) for every interpreter present; skip the others
     with the reason they are missing; then finish the TAP stream."""
@@ -356,6 +366,36 @@ def wait_state(pid, letter, timeout=60):
             return False
         time.sleep(0.01)
     return False
+
+
+def one_line(p):
+    """p's stderr (p: a CompletedProcess, or the text) is one 'heapscope:'
+    line and at most one 'hint:' line (warnings about the capture aside):
+    how every error is said."""
+    err = p if isinstance(p, str) else p.stderr
+    lines = [l for l in err.strip().splitlines()
+             if not l.startswith("heapscope: warning:")]
+    return (1 <= len(lines) <= 2 and lines[0].startswith("heapscope: ")
+            and (len(lines) == 1 or lines[1].startswith("hint: ")))
+
+
+def proc_status(pid):
+    """/proc/PID/status as a dict of stripped strings, or None if gone."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            return dict((k, v.strip()) for k, v in
+                        (l.split(":", 1) for l in f if ":" in l))
+    except OSError:
+        return None
+
+
+def untouched(pid):
+    """The process runs (sleeping or running, not stopped), nobody traces
+    it and no signal is pending for it: as heapscope must leave it."""
+    st = proc_status(pid)
+    return (st is not None and st["State"].split()[0] in ("S", "R") and
+            st["TracerPid"] == "0" and int(st["SigPnd"], 16) == 0 and
+            int(st["ShdPnd"], 16) == 0)
 
 
 def unused_pid():

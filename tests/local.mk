@@ -50,9 +50,18 @@ HS_PY_TESTS = \
 	tests/test_garbage.py \
 	tests/test_growth.py \
 	tests/test_export.py
-HS_PY_TESTS += tests/test_retained.py
+HS_PY_TESTS += tests/test_retained.py tests/test_faults.py tests/test_files.py
+# noptrace: a command under a seccomp filter that refuses ptrace
+check_PROGRAMS += tests/noptrace
+tests_noptrace_SOURCES = tests/noptrace.c
 
-HS_UNIT_TESTS = tests/unit-dominator tests/unit-linetable tests/unit-layout tests/unit-pyobj \
+check_PROGRAMS += tests/unit-damaged
+tests_unit_damaged_SOURCES = tests/unit-damaged.c tests/fuzz/snapcmds.c tests/fuzz/snapcmds.h \
+	tests/fuzz/common.c tests/fuzz/fuzz.h
+tests_unit_damaged_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(srcdir)/cmd -iquote $(srcdir)/tests \
+	-DHS_SRCDIR='"$(abs_srcdir)"'
+tests_unit_damaged_LDADD = $(HS_CMD_LIBS)
+HS_UNIT_TESTS = tests/unit-damaged tests/unit-dominator tests/unit-linetable tests/unit-layout tests/unit-pyobj \
 	tests/unit-snapshot tests/unit-walk tests/unit-garbage tests/unit-diff
 TESTS += $(HS_UNIT_TESTS) $(HS_PY_TESTS)
 EXTRA_DIST += $(HS_PY_TESTS) tests/hstest.py

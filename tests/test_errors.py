@@ -9,22 +9,6 @@ import hstest
 ENOPROC, ENOTPYTHON, EUNSUPPORTED, EUSAGE, EFILE = 3, 4, 5, 2, 10
 
 
-def one_line(p):
-    """stderr is one 'heapscope:' line, optionally one 'hint:' line."""
-    lines = p.stderr.strip().splitlines()
-    return (1 <= len(lines) <= 2 and lines[0].startswith("heapscope: ")
-            and (len(lines) == 1 or lines[1].startswith("hint: ")))
-
-
-def untouched(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            st = dict(l.split(":", 1) for l in f if ":" in l)
-    except OSError:
-        return False
-    return st["State"].split()[0] in ("S", "R") and st["TracerPid"].strip() == "0"
-
-
 def kernel_thread():
     """The pid of a kernel thread (a child of kthreadd), or None."""
     for name in sorted(os.listdir("/proc")):
@@ -44,7 +28,7 @@ def main():
     pid = hstest.unused_pid()
     for cmd in ("stacks", "info"):
         p = hstest.run([cmd, str(pid)])
-        hstest.ok(p.returncode == ENOPROC and one_line(p),
+        hstest.ok(p.returncode == ENOPROC and hstest.one_line(p),
                   "%s on a pid that does not exist: exit 3, one line" % cmd,
                   "exit %d: %s" % (p.returncode, p.stderr))
 
@@ -53,7 +37,7 @@ def main():
         hstest.skip("a kernel thread: exit 4", "no kernel thread visible here (pid namespace)")
     else:
         p = hstest.run(["stacks", str(kthread)])
-        hstest.ok(p.returncode == ENOTPYTHON and one_line(p) and "kernel thread" in p.stderr,
+        hstest.ok(p.returncode == ENOTPYTHON and hstest.one_line(p) and "kernel thread" in p.stderr,
                   "a kernel thread (pid %d): exit 4, says so" % kthread,
                   "exit %d: %s" % (p.returncode, p.stderr))
 
@@ -61,11 +45,11 @@ def main():
     try:
         time.sleep(0.1)
         p = hstest.run(["stacks", str(sleeper.pid)])
-        hstest.ok(p.returncode == ENOTPYTHON and one_line(p) and
+        hstest.ok(p.returncode == ENOTPYTHON and hstest.one_line(p) and
                   "not a Python process" in p.stderr,
                   "a process that is not Python: exit 4",
                   "exit %d: %s" % (p.returncode, p.stderr))
-        hstest.ok(untouched(sleeper.pid), "the non-Python process is left untouched")
+        hstest.ok(hstest.untouched(sleeper.pid), "the non-Python process is left untouched")
     finally:
         sleeper.kill()
         sleeper.wait()
@@ -80,11 +64,11 @@ def main():
         try:
             full = proc.stdout.readline().strip()
             p = hstest.run(["stacks", str(proc.pid)])
-            hstest.ok(p.returncode == EUNSUPPORTED and one_line(p) and
+            hstest.ok(p.returncode == EUNSUPPORTED and hstest.one_line(p) and
                       ("Python %s " % full) in p.stderr,
                       "Python %s refused: exit 5, names the version" % full,
                       "exit %d: %s" % (p.returncode, p.stderr))
-            hstest.ok(untouched(proc.pid), "Python %s left untouched" % full)
+            hstest.ok(hstest.untouched(proc.pid), "Python %s left untouched" % full)
         finally:
             proc.kill()
             proc.wait()
@@ -93,7 +77,7 @@ def main():
     for cmd in ("stacks", "info", "top"):
         for bad in ("abc", "0"):
             p = hstest.run([cmd, bad])
-            hstest.ok(p.returncode == EFILE and one_line(p) and "cannot open %s" % bad in p.stderr
+            hstest.ok(p.returncode == EFILE and hstest.one_line(p) and "cannot open %s" % bad in p.stderr
                       and "give a process id or the path of a snapshot file" in p.stderr,
                       "%s %s: no such file: exit 10, one line and the hint" % (cmd, bad),
                       "exit %d: %s" % (p.returncode, p.stderr))
@@ -101,7 +85,7 @@ def main():
                 ["info", "1", "2"], ["stacks", "--layout=bogus", "1"],
                 ["stacks", "--bogus", "1"], ["nosuchcommand"]):
         p = hstest.run(bad)
-        hstest.ok(p.returncode == EUSAGE and one_line(p),
+        hstest.ok(p.returncode == EUSAGE and hstest.one_line(p),
                   "usage error for %s: exit 2, one line" % " ".join(bad),
                   "exit %d: %s" % (p.returncode, p.stderr))
     hstest.done()

@@ -54,13 +54,6 @@ def pick_interps():
     return res or avail[:1]
 
 
-def one_line(p):
-    lines = [l for l in p.stderr.strip().splitlines()
-             if not l.startswith("heapscope: warning:")]
-    return (1 <= len(lines) <= 2 and lines[0].startswith("heapscope: ")
-            and (len(lines) == 1 or lines[1].startswith("hint: ")))
-
-
 def leftovers(d):
     return [n for n in os.listdir(d) if n.startswith(".heapscope-")]
 
@@ -567,18 +560,18 @@ def errors(snap, env, truth, tmp):
     ]
     for args, st, what in cases:
         p = hstest.run(["export"] + args + ["-o", out, snap], env=env)
-        hstest.ok(p.returncode == st and one_line(p) and not os.listdir(d),
+        hstest.ok(p.returncode == st and hstest.one_line(p) and not os.listdir(d),
                   "export: %s: exit %d, one line, no file" % (what, st),
                   "exit %d: %s %s" % (p.returncode, p.stderr, os.listdir(d)))
     p = hstest.run(["export", "--format", "sqlite", snap], env=env)
-    hstest.ok(p.returncode == EUSAGE and one_line(p) and "-o FILE" in p.stderr,
+    hstest.ok(p.returncode == EUSAGE and hstest.one_line(p) and "-o FILE" in p.stderr,
               "export: sqlite without -o: exit 2, asks for a file", p.stderr)
     for fmt in ("heapsnapshot", "sqlite", "dot"):
         with open(out, "w") as f:
             f.write("precious")
         args = ["--root", hex(truth["root"])] if fmt == "dot" else []
         p = hstest.run(["export", "--format", fmt, "-o", out] + args + [snap], env=env)
-        hstest.ok(p.returncode == EFILE and one_line(p) and "exists" in p.stderr and
+        hstest.ok(p.returncode == EFILE and hstest.one_line(p) and "exists" in p.stderr and
                   open(out).read() == "precious" and not leftovers(d),
                   "export --format %s over an existing file: exit 10, file kept" % fmt,
                   p.stderr)
@@ -591,24 +584,24 @@ def errors(snap, env, truth, tmp):
     link = os.path.join(d, "link")
     os.symlink(victim, link)
     p = hstest.run(["export", "--format", "meliae", "--force", "-o", link, snap], env=env)
-    hstest.ok(p.returncode == EFILE and one_line(p) and "symbolic link" in p.stderr and
+    hstest.ok(p.returncode == EFILE and hstest.one_line(p) and "symbolic link" in p.stderr and
               open(victim).read() == "precious" and os.path.islink(link),
               "export -o through a symlink: refused, exit 10, its target kept", p.stderr)
     for where, what in ((os.path.join(tmp, "no-such-dir", "x.db"), "a missing directory"),
                         (os.path.join(victim, "x.db"), "a path under a file")):
         p = hstest.run(["export", "--format", "sqlite", "-o", where, snap], env=env)
-        hstest.ok(p.returncode == EFILE and one_line(p) and not os.path.exists(where),
+        hstest.ok(p.returncode == EFILE and hstest.one_line(p) and not os.path.exists(where),
                   "export -o in %s: exit 10, one line, nothing written" % what, p.stderr)
     # --force replaces a file, never a pipe (or a device)
     fifo = os.path.join(d, "fifo")
     os.mkfifo(fifo)
     p = hstest.run(["export", "--format", "meliae", "--force", "-o", fifo, snap], env=env)
-    hstest.ok(p.returncode == EFILE and one_line(p) and "not a regular file" in p.stderr and
+    hstest.ok(p.returncode == EFILE and hstest.one_line(p) and "not a regular file" in p.stderr and
               stat.S_ISFIFO(os.lstat(fifo).st_mode),
               "export --force -o FIFO: refused, exit 10, the pipe kept", p.stderr)
     os.unlink(fifo)
     p = hstest.run(["export", "--format", "meliae", "--force", snap], env=env)
-    hstest.ok(p.returncode == EUSAGE and one_line(p) and not p.stdout,
+    hstest.ok(p.returncode == EUSAGE and hstest.one_line(p) and not p.stdout,
               "export --force without -o: usage error", p.stderr)
     # past the file size limit: an error and no file, not a death by SIGXFSZ
     import resource

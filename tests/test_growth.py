@@ -41,12 +41,6 @@ def leaked_type(types):
     return [t for t in types if t["type"].rsplit(".", 1)[-1] == "Leaked"]
 
 
-def untouched(pid):
-    with open("/proc/%d/status" % pid) as f:
-        st = dict(l.split(":", 1) for l in f if ":" in l)
-    return st["State"].split()[0] in ("S", "R") and st["TracerPid"].strip() == "0"
-
-
 def addresses(groups):
     return set(int(a, 16) for g in groups for a in g["addresses"])
 
@@ -165,7 +159,7 @@ def check_watch(interp):
             hstest.ok(1.5 <= gap < 8 and third["time"] > second["time"] >= first["time"],
                       "%s: --interval 2: the captures come %.1f s apart" % (name, gap),
                       "times %s" % [x["time"] for x in lines])
-        hstest.ok(untouched(fx.pid), "%s: the target runs on, untraced" % name)
+        hstest.ok(hstest.untouched(fx.pid), "%s: the target runs on, untraced" % name)
 
 
 def check_slow_capture(interp):
@@ -201,7 +195,7 @@ def check_slow_capture(interp):
                   "%s: watch --interval 1.5 after a 4 s capture: the next at once, then "
                   "1.5 s apart again (starts %s s apart)" % (name, gaps),
                   "exit %s, %d captures started" % (rc, len(starts)))
-        hstest.ok(untouched(fx.pid), "%s: the target runs on, untraced" % name)
+        hstest.ok(hstest.untouched(fx.pid), "%s: the target runs on, untraced" % name)
 
 
 def check_once(interp, snap, tmp):
@@ -261,7 +255,7 @@ def check_once(interp, snap, tmp):
         rest = hs.stdout.read()
         time.sleep(0.1)
         hstest.ok(first.startswith("capture 1") and rc == -signal.SIGINT and took < 10 and
-                  "capture 2" not in rest and untouched(fx.pid),
+                  "capture 2" not in rest and hstest.untouched(fx.pid),
                   "%s: Ctrl-C between captures (waiting out --interval 60) ends watch at "
                   "once; the target runs on, untraced" % name,
                   "first line %r, exit %s after %.1f s" % (first, rc, took))

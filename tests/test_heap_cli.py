@@ -16,39 +16,15 @@ EUSAGE, EFILE = 2, 10
 RUNS = 6
 
 
-def one_line(p):
-    """One error line (plus a hint); warnings about the capture aside."""
-    lines = [l for l in p.stderr.strip().splitlines()
-             if not l.startswith("heapscope: warning:")]
-    return (1 <= len(lines) <= 2 and lines[0].startswith("heapscope: ")
-            and (len(lines) == 1 or lines[1].startswith("hint: ")))
-
-
-def pick_interp():
-    for i in hstest.interpreters():
-        if i.available() and i.name.startswith("pyenv-3.12"):
-            return i
-    for i in hstest.interpreters():
-        if i.available():
-            return i
-    return None
-
-
-def untouched(pid):
-    with open("/proc/%d/status" % pid) as f:
-        st = dict(l.split(":", 1) for l in f if ":" in l)
-    return st["State"].split()[0] in ("S", "R") and st["TracerPid"].strip() == "0"
-
-
 def file_errors(tmp, snap):
     p = hstest.run(["top", os.path.join(tmp, "missing.hsnap")])
-    hstest.ok(p.returncode == EFILE and one_line(p) and "missing.hsnap" in p.stderr,
+    hstest.ok(p.returncode == EFILE and hstest.one_line(p) and "missing.hsnap" in p.stderr,
               "top on a missing file: exit 10, one line", p.stderr)
     junk = os.path.join(tmp, "junk")
     with open(junk, "wb") as f:
         f.write(os.urandom(4096))
     p = hstest.run(["top", junk])
-    hstest.ok(p.returncode == EFILE and one_line(p) and "not a heapscope snapshot" in p.stderr,
+    hstest.ok(p.returncode == EFILE and hstest.one_line(p) and "not a heapscope snapshot" in p.stderr,
               "top on random bytes: not a snapshot, exit 10", p.stderr)
     data = open(snap, "rb").read()
     cut = os.path.join(tmp, "cut.hsnap")
@@ -57,7 +33,7 @@ def file_errors(tmp, snap):
     for cmd in (["top", cut], ["show", cut, "0x1000"], ["path", cut, "0x1000"],
                 ["objects", "--type", "dict", cut], ["export", "--format", "meliae", cut]):
         p = hstest.run(cmd)
-        hstest.ok(p.returncode == EFILE and one_line(p) and "truncated" in p.stderr,
+        hstest.ok(p.returncode == EFILE and hstest.one_line(p) and "truncated" in p.stderr,
                   "%s on a truncated snapshot: says truncated, exit 10" % cmd[0], p.stderr)
     flip = os.path.join(tmp, "flip.hsnap")
     b = bytearray(data)
@@ -65,10 +41,10 @@ def file_errors(tmp, snap):
     with open(flip, "wb") as f:
         f.write(b)
     p = hstest.run(["top", flip])
-    hstest.ok(p.returncode == EFILE and one_line(p) and "corrupt" in p.stderr,
+    hstest.ok(p.returncode == EFILE and hstest.one_line(p) and "corrupt" in p.stderr,
               "top on a snapshot with a flipped bit: corrupt, exit 10", p.stderr)
     p = hstest.run(["show", snap, "0x10"])
-    hstest.ok(p.returncode == EUSAGE and one_line(p) and "no object" in p.stderr,
+    hstest.ok(p.returncode == EUSAGE and hstest.one_line(p) and "no object" in p.stderr,
               "show at an address with no object: exit 2", p.stderr)
     for args, what in ((["objects", snap], "objects without --type"),
                        (["top", "--by", "weight", snap], "top --by weight"),
@@ -128,7 +104,7 @@ def big_payload(interp, tmp):
 
 
 def main():
-    interp = pick_interp()
+    interp = hstest.pick_interp()
     if interp is None:
         hstest.skip("heap commands", "no interpreter available")
         hstest.done()
@@ -154,7 +130,7 @@ def main():
                   "%s: a --no-stop walk of the running process itself finishes" % interp.name,
                   p.stderr)
         hstest.diag("walks that met inconsistencies: %d of %d" % (warned, RUNS))
-        hstest.ok(untouched(fx.pid), "the target was never stopped or left traced")
+        hstest.ok(hstest.untouched(fx.pid), "the target was never stopped or left traced")
 
         got, p = hstest.run_json(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
         hstest.ok(got is not None and p.returncode == 0 and os.path.exists(snap),
@@ -180,7 +156,7 @@ def main():
                   "stacks --native on a snapshot: usage error", p.stderr)
         before = open(snap, "rb").read()
         p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
-        hstest.ok(p.returncode == EFILE and one_line(p) and "exists" in p.stderr and
+        hstest.ok(p.returncode == EFILE and hstest.one_line(p) and "exists" in p.stderr and
                   open(snap, "rb").read() == before,
                   "an existing file is refused and left as it was", p.stderr)
         p = hstest.run(["snapshot", "--force", "-o", snap, str(fx.pid)], env=interp.env)
@@ -188,7 +164,7 @@ def main():
                   "--force replaces it", p.stderr)
         bad = os.path.join(tmp, "no-such-dir", "x.hsnap")
         p = hstest.run(["snapshot", "-o", bad, str(fx.pid)], env=interp.env)
-        hstest.ok(p.returncode == EFILE and one_line(p) and not os.path.exists(bad),
+        hstest.ok(p.returncode == EFILE and hstest.one_line(p) and not os.path.exists(bad),
                   "unwritable place: exit 10, nothing written", p.stderr)
         # killed while it captures: the temporary file goes too
         dest = os.path.join(tmp, "killed.hsnap")
@@ -206,7 +182,7 @@ def main():
                   "stopped %s, temporary file %s, exit %s" % (stopped, had_tmp, rc))
         leftovers = [n for n in os.listdir(tmp) if n.startswith(".heapscope-")]
         hstest.ok(not leftovers, "no temporary file left behind", leftovers)
-        hstest.ok(untouched(fx.pid), "the target runs on after the captures")
+        hstest.ok(hstest.untouched(fx.pid), "the target runs on after the captures")
     stopped, rc, out, err = killed_while_walked(interp, frozen=True)
     hstest.ok(stopped and rc == 7 and "exited during the capture" in err,
               "the target killed while walked frozen: exit 7, says so",

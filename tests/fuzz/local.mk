@@ -13,7 +13,8 @@ FUZZ_REPLAY_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(srcdir)/cmd -iquote $(srcdir)/te
 check_PROGRAMS += tests/mksnap tests/fuzz/fuzz-snapshot tests/fuzz/fuzz-walk tests/fuzz/fuzz-elf
 tests_mksnap_SOURCES = tests/mksnap.c
 tests_mksnap_LDADD = $(HS_LIBS)
-tests_fuzz_fuzz_snapshot_SOURCES = tests/fuzz/fuzz-snapshot.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_snapshot_SOURCES = tests/fuzz/fuzz-snapshot.c tests/fuzz/snapcmds.c \
+	tests/fuzz/snapcmds.h $(FUZZ_COMMON)
 tests_fuzz_fuzz_snapshot_CPPFLAGS = $(FUZZ_REPLAY_CPPFLAGS)
 tests_fuzz_fuzz_snapshot_LDADD = $(HS_CMD_LIBS)
 tests_fuzz_fuzz_walk_SOURCES = tests/fuzz/fuzz-walk.c tests/walkimage.c tests/walkimage.h \
@@ -51,7 +52,8 @@ $(FUZZ_DIR)/%.o: $(srcdir)/%.c $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
 
-$(FUZZ_DIR)/fuzz-snapshot: $(FUZZ_DIR)/tests/fuzz/fuzz-snapshot.o $(FUZZ_MAIN_OBJ) $(FUZZ_LIB_OBJ)
+$(FUZZ_DIR)/fuzz-snapshot: $(FUZZ_DIR)/tests/fuzz/fuzz-snapshot.o $(FUZZ_DIR)/tests/fuzz/snapcmds.o \
+		$(FUZZ_MAIN_OBJ) $(FUZZ_LIB_OBJ)
 	$(AM_V_CCLD)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
 $(FUZZ_DIR)/fuzz-walk: $(FUZZ_DIR)/tests/fuzz/fuzz-walk.o $(FUZZ_DIR)/tests/walkimage.o \
 		$(FUZZ_MAIN_OBJ) $(FUZZ_LIB_OBJ)
