@@ -352,13 +352,19 @@ static void scan(struct resolver *r)
 		if (dwarf_siblingof_b(r->dbg, NULL, 1, &cu, &e) != DW_DLV_OK)
 			continue;
 		if (dwarf_child(cu, &child, &e) == DW_DLV_OK) {
-			while (child) {
+			Dwarf_Off at = 0, nat;
+
+			/* siblings follow each other in the section: one that
+			 * does not lies (a damaged file would loop for ever) */
+			while (child && !dwarf_dieoffset(child, &nat, &e) && nat > at) {
+				at = nat;
 				index_die(r, child);
 				if (dwarf_siblingof_b(r->dbg, child, 1, &next, &e) != DW_DLV_OK)
 					next = NULL;
 				free_die(child);
 				child = next;
 			}
+			free_die(child);
 		}
 		free_die(cu);
 		if (all_found(r)) {

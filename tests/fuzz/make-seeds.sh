@@ -11,7 +11,8 @@
 # sections, stripped with a .gnu_debuglink, and the debug file alone.
 # walk/: one input per minor version and way of reading (fuzz-walk.c
 # says what the bytes mean).  The results are committed; run this again
-# when the snapshot format or the layout fields change.
+# when the snapshot format or the layout fields change.  Inputs the
+# fuzzers found (found-*) are kept.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 mksnap=$1
@@ -19,12 +20,13 @@ corpus=$here/corpus
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-rm -f "$corpus"/snapshot/*.hsnap
+rm -f "$corpus"/snapshot/[!f]*
 "$mksnap" "$corpus/snapshot"
 
 python3 "$here/seed-structs.py" "$here/../../lib/layout_fields.h" > "$tmp/seed.c"
-cc="gcc -O0 -shared -fPIC -nostdlib -Wl,--build-id"
-rm -f "$corpus"/elf/*
+# the temporary folder's name mapped away: the same bytes on every run
+cc="gcc -O0 -shared -fPIC -nostdlib -Wl,--build-id -fdebug-prefix-map=$tmp=/seed"
+rm -f "$corpus"/elf/[!f]*
 $cc -gdwarf-5 -o "$corpus/elf/dwarf5.so" "$tmp/seed.c"
 $cc -gdwarf-4 -o "$corpus/elf/dwarf4.so" "$tmp/seed.c"
 $cc -gdwarf-5 -gz=zlib -o "$corpus/elf/compressed.so" "$tmp/seed.c"
@@ -35,7 +37,7 @@ objcopy --strip-debug --add-gnu-debuglink="$corpus/elf/separate.debug" \
 
 # walk: minor (0-5 for 3.8-3.13), seed, how; no record: the fuzzer adds them
 
-rm -f "$corpus"/walk/*
+rm -f "$corpus"/walk/[!f]*
 for minor in 0 1 2 3 4 5; do
 	for how in 0 3 7; do
 		printf "\\$(printf %03o $minor)\\$(printf %03o $((minor * 7 + how)))\\$(printf %03o $how)" \
