@@ -55,6 +55,7 @@ static void fill_meta(struct heap *h, pid_t pid, const struct pyproc *p)
  * takes seconds */
 #define GC_POLL_US 200
 #define GC_WAIT_TOTAL_NS 5000000000ll
+#define GC_WAIT_STOPS 50	/* a collection that starts again each time */
 
 static int64_t now_ns(void)
 {
@@ -83,11 +84,11 @@ static int collecting(struct pyproc *p)
 
 /* Freeze the target outside of a garbage collection: while one runs, let
  * it go on, watch the collector's flag from outside until it drops, and
- * freeze it again then. */
+ * freeze it again then; *paused adds up the time of the stops given up. */
 static int freeze(pid_t pid, struct pyproc *py, struct target *live, struct target **frozen,
-		  struct hs_error *err)
+		  uint64_t *paused, struct hs_error *err)
 {
-	int64_t deadline = now_ns() + GC_WAIT_TOTAL_NS, start = now_ns();
+	int64_t start = now_ns(), deadline = start + GC_WAIT_TOTAL_NS;
 	int tries;
 
 	for (tries = 1;; tries++) {
@@ -98,6 +99,8 @@ static int freeze(pid_t pid, struct pyproc *py, struct target *live, struct targ
 		py->t = *frozen;
 		if (!collecting(py))
 			return 0;
+		target_resume(*frozen);
+		*paused += (*frozen)->pause_ns;
 		target_close(*frozen);
 		*frozen = NULL;
 		py->t = live;
@@ -105,7 +108,7 @@ static int freeze(pid_t pid, struct pyproc *py, struct target *live, struct targ
 			usleep(GC_POLL_US);
 		/* a collection that starts again each time between the
 		 * flag's drop and the freeze ends the wait too */
-		if (busy || now_ns() >= deadline) {
+		if (busy || now_ns() >= deadline || tries == GC_WAIT_STOPS) {
 			hs_error_set(err, HS_EBUSY, "process %d was inside a garbage collection "
 				     "for the %.1f s heapscope waited (stopped %d time%s)", (int)pid,
 				     (now_ns() - start) / 1e9, tries, tries == 1 ? "" : "s");
@@ -124,7 +127,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 	struct stacks st = { 0 };
 	struct pyproc py;
 	int have_py = 0, ret = -1, over = 0;
-	uint64_t copied = 0;
+	uint64_t copied = 0, paused = 0;
 	struct timespec t0, t1;
 	int dead_in_copy = 0;
 	uint64_t payload[2];
@@ -169,7 +172,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 		ret = walk_heap(&py, &st, h, &o->walk, err);
 		goto out;
 	}
-	if (freeze(pid, &py, live, &frozen, err))
+	if (freeze(pid, &py, live, &frozen, &paused, err))
 		goto out;
 	if (stacks_read(&py, &st, err))
 		goto out;
@@ -180,7 +183,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 			o->phase(o->ctx, CAPTURE_WALKING, 0);
 		ret = walk_heap(&py, &st, h, &o->walk, err);
 		target_resume(frozen);
-		h->meta.pause_ns = frozen->pause_ns;
+		h->meta.pause_ns = paused + frozen->pause_ns;
 		goto out;
 	}
 	h->meta.mode = HC_COPY;
@@ -192,7 +195,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 	h->meta.copy_us = (uint32_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
 				     (t1.tv_nsec - t0.tv_nsec) / 1000);
 	target_resume(frozen);
-	h->meta.pause_ns = frozen->pause_ns;
+	h->meta.pause_ns = paused + frozen->pause_ns;
 	h->meta.copied_bytes = copied;
 	py.t = image;
 	if (o->phase)

@@ -17,10 +17,13 @@
 #include <string.h>
 #include <unistd.h>
 #include "dwarf.h"
+#include "openfile.h"
 
 #define MAX_NAMES 256
 #define MAX_DEPTH 8		/* typedef chains, nested anonymous members */
 #define MAX_MEMBERS 4096	/* members scanned in one struct */
+#define MAX_STEPS 4000000	/* members scanned in all (a real libpython: ~100k) */
+#define MAX_OFFSET (1 << 24)	/* no CPython structure is this big */
 
 struct wanted {
 	const char *name;
@@ -30,6 +33,8 @@ struct wanted {
 
 struct resolver {
 	Dwarf_Debug dbg;
+	long steps;		/* members left to look at (a crafted file's
+				 * anonymous members can nest its own type) */
 	struct wanted names[MAX_NAMES];
 	int nnames;
 };
@@ -122,7 +127,7 @@ static int member_offset(Dwarf_Die m, int64_t *out)
 		p = blk->bl_data;
 		n = blk->bl_len;
 	} else {
-		if (dwarf_formudata(a, &u, &e) == DW_DLV_OK) {
+		if (dwarf_formudata(a, &u, &e) == DW_DLV_OK && u <= MAX_OFFSET) {
 			*out = (int64_t)u;
 			ret = 0;
 		}
@@ -134,8 +139,10 @@ static int member_offset(Dwarf_Die m, int64_t *out)
 		u |= (Dwarf_Unsigned)(p[i] & 0x7f) << shift;
 		shift += 7;
 		if (!(p[i] & 0x80)) {
-			*out = (int64_t)u;
-			ret = 0;
+			if (u <= MAX_OFFSET) {
+				*out = (int64_t)u;
+				ret = 0;
+			}
 			break;
 		}
 	}
@@ -158,7 +165,7 @@ static int find_member(struct resolver *r, Dwarf_Die st, const char *name, size_
 
 	if (depth > MAX_DEPTH || dwarf_child(st, &child, &e) != DW_DLV_OK)
 		return -1;
-	while (child && count++ < MAX_MEMBERS) {
+	while (child && count++ < MAX_MEMBERS && r->steps-- > 0) {
 		Dwarf_Half tag;
 		char *n = NULL;
 		int64_t moff;
@@ -213,7 +220,7 @@ static int resolve_path(struct resolver *r, Dwarf_Off off, const char *path,
 	if (!st)
 		return -1;
 	if (plen == 5 && !memcmp(path, "#size", 5)) {
-		if (dwarf_bytesize(st, &size, &e) == DW_DLV_OK) {
+		if (dwarf_bytesize(st, &size, &e) == DW_DLV_OK && size <= MAX_OFFSET) {
 			*out = (int64_t)size;
 			ret = 0;
 		}
@@ -383,7 +390,9 @@ int dwarf_fill_layout(const char *path, int64_t *v, struct hs_error *err)
 
 	for (f = 0; f < LF_COUNT; f++)
 		v[f] = -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_regular(path);
+	if (fd == OPEN_NOT_REGULAR)
+		return hs_error_set(err, HS_ELAYOUT, "%s is not a regular file", path);
 	if (fd < 0)
 		return hs_error_errno(err, HS_ELAYOUT, errno, "cannot open %s", path);
 	r = calloc(1, sizeof(*r));
@@ -400,6 +409,7 @@ int dwarf_fill_layout(const char *path, int64_t *v, struct hs_error *err)
 		close(fd);
 		return hs_error_set(err, HS_ELAYOUT, "no readable DWARF in %s", path);
 	}
+	r->steps = MAX_STEPS;
 	for (f = 0; f < LF_COUNT; f++)
 		add_wanted(r, layout_field_info[f].structs);
 	scan(r);

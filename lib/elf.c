@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "elf.h"
+#include "openfile.h"
 
 #define NT_GNU_BUILD_ID_TYPE 3
 #define MAX_BUILD_ID 64
@@ -38,7 +39,11 @@ int elf_file_open(struct elf_file **out, const char *path, struct hs_error *err)
 	if (!f)
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
 	snprintf(f->path, sizeof(f->path), "%s", path);
-	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	f->fd = open_regular(path);
+	if (f->fd == OPEN_NOT_REGULAR) {
+		hs_error_set(err, HS_EFILE, "%s is not a regular file", path);
+		goto out_free;
+	}
 	if (f->fd < 0) {
 		hs_error_errno(err, HS_EFILE, errno, "cannot open %s", path);
 		goto out_free;
@@ -342,7 +347,7 @@ static int file_crc(const char *path, uint32_t *crc)
 	unsigned char buf[65536];
 	uint32_t c = 0;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_regular(path);
 
 	if (fd < 0)
 		return -1;

@@ -2,7 +2,7 @@
 noinst_LIBRARIES += lib/libheapscope.a
 lib_libheapscope_a_CFLAGS = $(AM_CFLAGS) $(LIBELF_CFLAGS) $(LIBDWARF_CFLAGS) $(LIBUNWIND_CFLAGS)
 lib_libheapscope_a_SOURCES = \
-	lib/error.c lib/error.h \
+	lib/error.c lib/error.h lib/openfile.c lib/openfile.h \
 	lib/layout.c lib/layout.h lib/layout_fields.h \
 	lib/layout_cache.c lib/layout_cache.h \
 	lib/target.c lib/target.h \

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "openfile.h"
 #include "snapshot.h"
 #include "target.h"
 
@@ -411,7 +412,7 @@ int snapshot_write(const struct heap *h, const char *path, unsigned flags,
 int snapshot_is_file(const char *path)
 {
 	char magic[8];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_regular(path);
 	ssize_t n;
 
 	if (fd < 0)
@@ -481,7 +482,9 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 	uint32_t i;
 	int fd, e;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_regular(path);
+	if (fd == OPEN_NOT_REGULAR)
+		return bad(err, path, "not a regular file");
 	if (fd < 0) {
 		e = errno;
 		hs_error_errno(err, HS_EFILE, e, "cannot open %s", path);
@@ -489,9 +492,10 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 			hs_error_hint(err, "give a process id or the path of a snapshot file");
 		return -1;
 	}
-	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
+	if (fstat(fd, &sb)) {
+		e = errno;
 		close(fd);
-		return bad(err, path, "not a regular file");
+		return hs_error_errno(err, HS_EFILE, e, "cannot read %s", path);
 	}
 	if ((uint64_t)sb.st_size < HEADER_SIZE) {
 		char magic[8];

@@ -390,12 +390,26 @@ def proc_status(pid):
 
 
 def untouched(pid):
-    """The process runs (sleeping or running, not stopped), nobody traces
-    it and no signal is pending for it: as heapscope must leave it."""
-    st = proc_status(pid)
-    return (st is not None and st["State"].split()[0] in ("S", "R") and
-            st["TracerPid"] == "0" and int(st["SigPnd"], 16) == 0 and
-            int(st["ShdPnd"], 16) == 0)
+    """Every thread of the process runs (sleeping or running, not
+    stopped), nobody traces it and no signal is pending for it or the
+    process: as heapscope must leave it."""
+    try:
+        tids = [int(t) for t in os.listdir("/proc/%d/task" % pid)]
+    except OSError:
+        return False
+    for tid in tids:
+        st = proc_status(tid)
+        if st is None:
+            continue        # a thread that ended meanwhile
+        if (st["State"].split()[0] not in ("S", "R") or st["TracerPid"] != "0" or
+                int(st["SigPnd"], 16) or int(st["ShdPnd"], 16)):
+            return False
+    return bool(tids)
+
+
+def leftovers(d):
+    """heapscope's temporary files left in folder d."""
+    return [n for n in os.listdir(d) if n.startswith(".heapscope-")]
 
 
 def unused_pid():

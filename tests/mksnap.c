@@ -267,16 +267,26 @@ static void random_graph(struct b *b, uint64_t seed)
 	for (i = 0; i < n; i++) {
 		char v[16];
 
+		/* one draw a statement: the order of a call's arguments is the
+		 * compiler's, and the files must not depend on it */
+		uint32_t t = types[rnd(&seed) % 8];
+		uint64_t size = rnd(&seed) % 3 ? 16 + rnd(&seed) % 500 : 0;
+		int valued = rnd(&seed) % 2;
+		unsigned flags = (unsigned)(rnd(&seed) & 0xff);
+
 		snprintf(v, sizeof(v), "v%u", i);
-		obj(b, types[rnd(&seed) % 8], rnd(&seed) % 3 ? 16 + rnd(&seed) % 500 : 0,
-		    rnd(&seed) % 2 ? v : NULL, strlen(v), (unsigned)(rnd(&seed) & 0xff));
+		obj(b, t, size, valued ? v : NULL, strlen(v), flags);
 	}
 	for (i = 0; i < n; i++) {
 		edges(b, i);
 		for (e = (uint32_t)(rnd(&seed) % 4); e; e--) {
+			uint32_t to, index;
+
 			k = (uint32_t)(rnd(&seed) % 3);
-			edge(b, (uint32_t)(rnd(&seed) % n),
-			     k == 0   ? HEAP_EDGE(HE_STRONG, HN_INDEX, rnd(&seed) % 9)
+			to = (uint32_t)(rnd(&seed) % n);
+			index = k == 0 ? (uint32_t)(rnd(&seed) % 9) : 0;
+			edge(b, to,
+			     k == 0   ? HEAP_EDGE(HE_STRONG, HN_INDEX, index)
 			     : k == 1 ? nm(b, HN_ATTR, "x")
 				      : HEAP_EDGE(HE_WEAK, HN_NONE, 0));
 		}

@@ -54,10 +54,6 @@ def pick_interps():
     return res or avail[:1]
 
 
-def leftovers(d):
-    return [n for n in os.listdir(d) if n.startswith(".heapscope-")]
-
-
 def expected_str(hexed):
     """A fixture string as heapscope keeps it: lone surrogates become
     U+FFFD."""
@@ -483,7 +479,7 @@ def sql(db, query):
 def sqlite(snap, env, truth, tmp, name):
     db = os.path.join(tmp, "x.db")
     p = hstest.run(["export", "--format", "sqlite", "-o", db, snap], env=env, timeout=300)
-    if not hstest.ok(p.returncode == 0 and mode600(db) and not leftovers(tmp),
+    if not hstest.ok(p.returncode == 0 and mode600(db) and not hstest.leftovers(tmp),
                      "%s: sqlite written, readable by its owner only, nothing else left"
                      % name, p.stderr):
         return
@@ -572,7 +568,7 @@ def errors(snap, env, truth, tmp):
         args = ["--root", hex(truth["root"])] if fmt == "dot" else []
         p = hstest.run(["export", "--format", fmt, "-o", out] + args + [snap], env=env)
         hstest.ok(p.returncode == EFILE and hstest.one_line(p) and "exists" in p.stderr and
-                  open(out).read() == "precious" and not leftovers(d),
+                  open(out).read() == "precious" and not hstest.leftovers(d),
                   "export --format %s over an existing file: exit 10, file kept" % fmt,
                   p.stderr)
     p = hstest.run(["export", "--format", "heapsnapshot", "--force", "-o", out, snap], env=env)
@@ -612,11 +608,11 @@ def errors(snap, env, truth, tmp):
                        capture_output=True, text=True, env=e, timeout=300,
                        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE,
                                                              (65536, 65536)))
-    hstest.ok(p.returncode == EFILE and not os.path.exists(big) and not leftovers(d),
+    hstest.ok(p.returncode == EFILE and not os.path.exists(big) and not hstest.leftovers(d),
               "export past the file size limit: exit 10, no file, no temporary file",
               "exit %d: %s" % (p.returncode, p.stderr))
-    hstest.ok(not leftovers(d) and not leftovers(tmp), "no temporary file left behind",
-              leftovers(d) + leftovers(tmp))
+    hstest.ok(not hstest.leftovers(d) and not hstest.leftovers(tmp), "no temporary file left behind",
+              hstest.leftovers(d) + hstest.leftovers(tmp))
 
 
 def check(interp, mem, first):

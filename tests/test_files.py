@@ -9,16 +9,18 @@
    replaced without --force.
 3. Every file it creates is readable by its owner only (mode 0600), even
    under umask 000.
-4. A damaged snapshot given to every command that reads files, through
-   the real binary: cut short at the places where its structure changes
-   and at random lengths, a bit flipped at random bytes, bytes that are
-   no snapshot: exit 10, one line naming the file and what is wrong, a
-   hint, no crash.  (unit-damaged does every length and every byte, in
-   process.)
+4. A damaged snapshot given to every command that reads files (the
+   browser on a terminal too), through the real binary: cut short at the
+   places where its structure changes and at random lengths, a bit
+   flipped at random bytes, bytes that are no snapshot: exit 10, one line
+   naming the file and what is wrong, a hint, no crash.  (unit-damaged
+   does every length and every byte, in process.)  A FIFO (which would
+   block a plain open) and a directory: refused at once.
 5. heapscope runs no other program: under strace -f, no command execs
    anything, whatever the target's memory holds.
 """
 import os
+import pty
 import random
 import shutil
 import stat
@@ -107,7 +109,7 @@ def links(interp, pid, snap, root, tmp):
                       "symbolic link" in p.stderr and open(victim).read() == "precious" and
                       os.path.islink(target) and not os.path.exists(os.path.join(
                           d, "nothing-yet")) and
-                      not [n for n in os.listdir(d) if n.startswith(".heapscope-")],
+                      not hstest.leftovers(d),
                       "snapshot %s-o %s: refused, exit 10, nothing written through it" % (
                           "--force " if force else "", what), p.stderr)
     for what, args in exports(snap, root, link):
@@ -160,6 +162,19 @@ def readers(path, addr):
             ["export", "--format", "meliae", path], ["top", "--json", path]]
 
 
+def run_on_tty(args):
+    """heapscope with a terminal for stdin and stdout (the browser wants
+    one), stderr apart: (exit status, stderr)."""
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.run([hstest.HEAPSCOPE] + args, stdin=slave, stdout=slave,
+                           stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(slave)
+        os.close(master)
+    return p.returncode, p.stderr
+
+
 def damaged(tmp, snaps):
     rng = random.Random(6)
     bad, runs = [], 0
@@ -181,19 +196,41 @@ def damaged(tmp, snaps):
             path = os.path.join(tmp, "damaged.hsnap")
             with open(path, "wb") as f:
                 f.write(content)
-            for args in readers(path, addr):
-                p = hstest.run(args)
+            for args in readers(path, addr) + [["browse", path]]:
+                if args[0] == "browse":
+                    rc, err = run_on_tty(args)
+                    out = ""
+                else:
+                    p = hstest.run(args)
+                    rc, err, out = p.returncode, p.stderr, p.stdout
                 runs += 1
-                lines = p.stderr.strip().splitlines()
-                if not (p.returncode == EFILE and hstest.one_line(p) and len(lines) == 2 and
+                lines = err.strip().splitlines()
+                if not (rc == EFILE and hstest.one_line(err) and len(lines) == 2 and
                         lines[0].startswith("heapscope: %s: " % path) and
-                        "snapshot" in lines[1] and not p.stdout):
+                        "snapshot" in lines[1] and not out):
                     bad.append("%s, %s: exit %d: %s" % (
-                        what, " ".join(args[:-1] if args[-1] == path else args), p.returncode,
-                        p.stderr.strip()))
-    hstest.ok(not bad and runs, "%d runs of %d commands on damaged snapshots: each exits 10 "
-              "with one line naming the file and what is wrong, and a hint" % (
-                  runs, len(readers("f", "0x1"))), bad[:8])
+                        what, " ".join(args[:-1] if args[-1] == path else args), rc,
+                        err.strip()))
+    hstest.ok(not bad and runs, "%d runs of %d commands (the browser on a terminal among "
+              "them) on damaged snapshots: each exits 10 with one line naming the file and "
+              "what is wrong, and a hint" % (runs, len(readers("f", "0x1")) + 1), bad[:8])
+    # what would block a plain open(): a FIFO with no writer; a directory
+    fifo = os.path.join(tmp, "fifo.hsnap")
+    os.mkfifo(fifo)
+    bad = []
+    for path in (fifo, tmp):
+        for args in readers(path, "0x1000"):
+            try:
+                p = hstest.run(args, timeout=30)
+            except subprocess.TimeoutExpired:
+                bad.append("%s: hangs" % " ".join(args))
+                continue
+            if not (p.returncode == EFILE and hstest.one_line(p) and
+                    "not a regular file" in p.stderr):
+                bad.append("%s: exit %d: %s" % (" ".join(args), p.returncode, p.stderr))
+    os.unlink(fifo)
+    hstest.ok(not bad, "a FIFO and a directory given as snapshots: every command refuses "
+              "them at once (exit 10, not a regular file)", bad[:8])
 
 
 # ---- 5. no other program --------------------------------------------------

@@ -173,15 +173,15 @@ def main():
                                        **interp.env),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         stopped = hstest.wait_state(hs.pid, "T")
-        had_tmp = any(n.startswith(".heapscope-") for n in os.listdir(tmp))
+        had_tmp = bool(hstest.leftovers(tmp))
         os.kill(hs.pid, signal.SIGINT)
         os.kill(hs.pid, signal.SIGCONT)
         rc = hs.wait(timeout=60)
         hstest.ok(stopped and had_tmp and rc == -signal.SIGINT and not os.path.exists(dest),
                   "SIGINT during a capture: dies of it, no file under the name asked for",
                   "stopped %s, temporary file %s, exit %s" % (stopped, had_tmp, rc))
-        leftovers = [n for n in os.listdir(tmp) if n.startswith(".heapscope-")]
-        hstest.ok(not leftovers, "no temporary file left behind", leftovers)
+        hstest.ok(not hstest.leftovers(tmp), "no temporary file left behind",
+                  hstest.leftovers(tmp))
         hstest.ok(hstest.untouched(fx.pid), "the target runs on after the captures")
     stopped, rc, out, err = killed_while_walked(interp, frozen=True)
     hstest.ok(stopped and rc == 7 and "exited during the capture" in err,

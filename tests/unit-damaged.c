@@ -103,6 +103,10 @@ static void damage(const char *name)
 		snapcmds_run(path, out, check, &t, &loads);
 	}
 	junk = calloc(1, size + 8);
+	if (!tap_ok(junk != NULL, "%s: memory for the damaged copies", name)) {
+		free(full);
+		return;
+	}
 	memcpy(junk, full, size);
 	fuzz_write_file(path, junk, size + 8);
 	snapcmds_run(path, out, check, &t, &loads);

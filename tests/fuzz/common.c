@@ -64,32 +64,24 @@ void fuzz_write_file(const char *path, const void *data, size_t len)
 	close(fd);
 }
 
-/* Where the sanitizers write their reports: kept on the real stderr
- * while the harness silences fd 2.  Weak: absent without sanitizers. */
-void __sanitizer_set_report_fd(void *fd) __attribute__((weak));
-
 void fuzz_quiet(int on)
 {
-	static int saved_out = -1, saved_err = -1, devnull = -1;
+	static FILE *null, *saved_out, *saved_err;
 
+	/* the C streams are swapped, not descriptors 1 and 2: libFuzzer
+	 * and the sanitizers keep writing their reports to the real stderr */
+	if (!null)
+		null = fopen("/dev/null", "we");
 	fflush(stdout);
 	fflush(stderr);
-	if (devnull < 0)
-		devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (on && saved_out < 0) {
-		saved_out = dup(1);
-		saved_err = dup(2);
-		if (__sanitizer_set_report_fd)
-			__sanitizer_set_report_fd((void *)(intptr_t)saved_err);
-		dup2(devnull, 1);
-		dup2(devnull, 2);
-	} else if (!on && saved_out >= 0) {
-		dup2(saved_out, 1);
-		dup2(saved_err, 2);
-		if (__sanitizer_set_report_fd)
-			__sanitizer_set_report_fd((void *)(intptr_t)2);
-		close(saved_out);
-		close(saved_err);
-		saved_out = saved_err = -1;
+	if (on && !saved_out && null) {
+		saved_out = stdout;
+		saved_err = stderr;
+		stdout = null;
+		stderr = null;
+	} else if (!on && saved_out) {
+		stdout = saved_out;
+		stderr = saved_err;
+		saved_out = saved_err = NULL;
 	}
 }

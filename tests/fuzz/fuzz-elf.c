@@ -9,9 +9,10 @@
  * address, the search for a separate debug file (confined to the
  * scratch folder), and the layout from its DWARF.
  *
- * Checks: what they hand out stays inside the file and the buffers
- * given (the build-id is hex of the length asked for, a debuglink name a
- * plain file name, section bytes within the file), and a file without
+ * Checks: what they hand out stays inside the file (section bytes no
+ * more than the file has, each of them readable), the build-id is
+ * lowercase hex, a debuglink name a plain file name, a debug file is
+ * only found in the folders searched, and a file without
  * readable DWARF is an error the caller can print (HS_ELAYOUT or
  * HS_EFILE), never a crash.
  */
@@ -46,21 +47,23 @@ static void symbols(struct elf_file *f, size_t size)
 	uint32_t crc;
 	size_t i, n;
 
+	/* symbols by name and by address: what they read must stay inside
+	 * the file (the sanitizers watch; a symbol's size and value differ
+	 * between .symtab and .dynsym in a crafted file, so nothing more can
+	 * be said of the answer from outside) */
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!elf_file_symbol(f, names[i], &v, &sz) &&
-		    !elf_file_symbol_at(f, v + sz / 2, name, sizeof(name), &off))
-			FUZZ_CHECK(strlen(name) < sizeof(name), "symbol name unterminated");
+		if (!elf_file_symbol(f, names[i], &v, &sz))
+			elf_file_symbol_at(f, v + sz / 2, name, sizeof(name), &off);
 	for (v = 0; v < 0x10000; v += 0x1000)
-		if (!elf_file_symbol_at(f, v, name, sizeof(name), &off))
-			FUZZ_CHECK(strlen(name) < sizeof(name), "symbol name unterminated");
+		elf_file_symbol_at(f, v, name, sizeof(name), &off);
 	if (!elf_file_build_id(f, hex, sizeof(hex))) {
 		n = strlen(hex);
 		FUZZ_CHECK(n && n < sizeof(hex) && strspn(hex, "0123456789abcdef") == n,
 			   "build-id not lowercase hex: %s", hex);
 	}
 	if (!elf_file_debuglink(f, link, sizeof(link), &crc))
-		FUZZ_CHECK(link[0] && !strchr(link, '/') && strlen(link) < sizeof(link),
-			   "debuglink name: %s", link);
+		FUZZ_CHECK(link[0] && !strchr(link, '/') && strcmp(link, ".") && strcmp(link, ".."),
+			   "debuglink name that is no file name: %s", link);
 	static const char *const sections[] = { ".rodata",	  ".data",
 						".gnu_debuglink", ".note.gnu.build-id",
 						".debug_info",	  ".symtab",
@@ -75,10 +78,7 @@ static void symbols(struct elf_file *f, size_t size)
 			for (k = 0; k < n; k++)
 				sum ^= d[k];
 			(void)sum;
-			FUZZ_CHECK(n <= size || n < (1u << 26),
-				   "section of %zu bytes from a %zu-byte "
-				   "file",
-				   n, size);
+			FUZZ_CHECK(n <= size, "section of %zu bytes from a %zu-byte file", n, size);
 		}
 	}
 	elf_file_load_vaddr(f);

@@ -46,9 +46,9 @@ extern const char fuzz_name[];
 const char *fuzz_scratch(void);
 /* Write len bytes to path (created 0600, truncated). */
 void fuzz_write_file(const char *path, const void *data, size_t len);
-/* Silence stdout and stderr while a command prints, and bring them back
- * (sanitizer reports still go to the real stderr: they are written when
- * quiet is off, or to the saved descriptor). */
+/* Silence stdout and stderr (the C streams) while a command prints, and
+ * bring them back; libFuzzer's and the sanitizers' reports still reach
+ * the terminal. */
 void fuzz_quiet(int on);
 
 #endif

@@ -77,7 +77,9 @@ static void replay_dir(const char *dir)
 				break;
 			names = nn;
 		}
-		names[n++] = strdup(e->d_name);
+		if (!(names[n] = strdup(e->d_name)))
+			break;
+		n++;
 	}
 	closedir(d);
 	if (n)
