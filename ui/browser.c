@@ -189,10 +189,10 @@ static void draw(struct browser *b)
 	attron(A_BOLD | A_REVERSE);
 	mvhline(0, 0, ' ', b->cols);
 	if ((int)strlen(where) + 3 < b->cols) {
-		text_draw(b, 0, 1, buf, b->cols - (int)strlen(where) - 3);
+		text_draw_elided(b, 0, 1, buf, b->cols - (int)strlen(where) - 3);
 		mvaddstr(0, b->cols - (int)strlen(where) - 1, where);
 	} else {
-		text_draw(b, 0, 1, buf, b->cols - 1);
+		text_draw_elided(b, 0, 1, buf, b->cols - 1);
 	}
 	attroff(A_BOLD | A_REVERSE);
 
@@ -216,7 +216,10 @@ static void draw(struct browser *b)
 			attron(A_BOLD | (b->color ? COLOR_PAIR(1) : 0));
 		if (attr == ROW_DIM)
 			attron(A_DIM);
-		text_draw(b, LIST_TOP + y, 0, buf, b->cols);
+		if (attr == ROW_HEADING)
+			text_draw_elided(b, LIST_TOP + y, 0, buf, b->cols);
+		else
+			text_draw(b, LIST_TOP + y, 0, buf, b->cols);
 		attrset(A_NORMAL);
 	}
 	draw_status(b);

@@ -144,6 +144,22 @@ int text_draw(struct browser *b, int y, int x, const char *s, int width)
 	return used;
 }
 
+int text_draw_elided(struct browser *b, int y, int x, const char *s, int width)
+{
+	size_t n = strlen(s), skip;
+	int total = text_width(b, s, n), tail, head;
+
+	if (total <= width || width < 12)
+		return text_draw(b, y, x, s, width);
+	/* the end of a label says which (":54) #2", a local's name), its
+	 * middle is a long file name: keep both ends */
+	tail = (width - 3) / 2;
+	head = text_draw(b, y, x, s, width - 3 - tail);
+	mvaddstr(y, x + head, "...");
+	skip = text_fit(b, s, n, total - tail);
+	return head + 3 + text_draw(b, y, x + head + 3, s + skip, tail);
+}
+
 void text_pad(const struct browser *b, char *buf, size_t len, const char *s, int width)
 {
 	size_t o = strlen(buf), n = text_fit(b, s, strlen(s), width);

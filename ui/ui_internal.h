@@ -152,6 +152,9 @@ const char *keys_help(enum ui_cmd c);
  * characters and what the terminal cannot show become '?'.  Returns the
  * columns used. */
 int text_draw(struct browser *b, int y, int x, const char *s, int width);
+/* The same, but a text too wide loses its middle ("..."), not its end:
+ * for titles and headings, whose ends say which. */
+int text_draw_elided(struct browser *b, int y, int x, const char *s, int width);
 /* Display width of s, as text_draw would draw it. */
 int text_width(const struct browser *b, const char *s, size_t n);
 /* Append s to buf padded or cut to exactly width columns. */
