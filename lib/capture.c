@@ -207,12 +207,8 @@ out:
 	 * show a part of its heap */
 	if (!ret && (image ? dead_in_copy : target_exited(pid)))
 		ret = hs_error_set(err, HS_EGONE, "process %d exited during the capture", (int)pid);
-	else if (ret && err && err->code != HS_EGONE && err->code != HS_ENOPROC &&
-		 target_exited(pid)) {
-		/* a read that failed because the process died says so */
-		hs_error_clear(err);
-		hs_error_set(err, HS_EGONE, "process %d exited during the capture", (int)pid);
-	}
+	else if (ret)
+		target_blame_exit(pid, err);
 	if (have_py) {
 		py.t = live;
 		pyproc_release(&py);

@@ -583,13 +583,9 @@ out_elf:
 	elf_file_free(f);
 out_maps:
 	maps_release(&m);
-	/* a process that dies while it is read has its mappings and memory
-	 * gone: whatever failed then, it is gone, not "not Python" */
-	if (ret && err && err->code != HS_EGONE && target_exited(p->pid)) {
-		hs_error_clear(err);
-		hs_error_set(err, HS_EGONE, "process %d exited while heapscope looked at it",
-			     (int)p->pid);
-	}
+	/* its mappings and memory gone: not "not Python" */
+	if (ret)
+		target_blame_exit(p->pid, err);
 	return ret;
 }
 

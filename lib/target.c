@@ -130,6 +130,16 @@ int target_exited(pid_t pid)
 	return st == '\0' || st == 'Z' || st == 'X';
 }
 
+int target_blame_exit(pid_t pid, struct hs_error *err)
+{
+	if (!err || err->code == HS_EGONE || err->code == HS_ENOPROC || !target_exited(pid))
+		return 0;
+	hs_error_clear(err);
+	hs_error_set(err, HS_EGONE, "target exited: process %d exited while heapscope read it",
+		     (int)pid);
+	return 1;
+}
+
 /* ---- block cache ------------------------------------------------------ */
 
 #define CHUNK_BLOCKS	256u	/* 1 MiB of storage per allocation */

@@ -83,6 +83,10 @@ int target_regs(struct target *t, pid_t tid, struct target_regs *regs,
 
 /* 1 if process pid is gone (no such process, or a zombie). */
 int target_exited(pid_t pid);
+/* A failure met while process pid died is its death, whatever read or
+ * decoding failed first: if it is gone and err (set) says something else,
+ * err says it exited instead.  Returns 1 if it did. */
+int target_blame_exit(pid_t pid, struct hs_error *err);
 /* Detach every thread: the target runs again.  Idempotent. */
 void target_resume(struct target *t);
 /* Resume if needed, free everything.  NULL is fine. */

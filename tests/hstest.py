@@ -379,6 +379,15 @@ def one_line(p):
             and (len(lines) == 1 or lines[1].startswith("hint: ")))
 
 
+def default_signals():
+    """For preexec_fn: heapscope sees SIGINT, SIGHUP... as a terminal would
+    send them, even when make runs the tests with some of them ignored."""
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT,
+              signal.SIGPIPE):
+        signal.signal(s, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
 def proc_status(pid):
     """/proc/PID/status as a dict of stripped strings, or None if gone."""
     try:

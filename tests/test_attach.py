@@ -98,15 +98,6 @@ def clean(fx, expect_signals=()):
         r["signals"], list(expect_signals), r["errors"])
 
 
-def default_signals():
-    # heapscope must see SIGINT/SIGHUP/... as a terminal would send them,
-    # even when make runs us with some of them ignored
-    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT,
-              signal.SIGPIPE):
-        signal.signal(s, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_SETMASK, [])
-
-
 def start_held(interp, pid, args=("stacks",)):
     """Start heapscope with the test hook and wait until it has stopped
     itself with the target frozen.  Returns (Popen, error or None)."""
@@ -115,7 +106,7 @@ def start_held(interp, pid, args=("stacks",)):
     env["HEAPSCOPE_TEST_STOP_AT"] = "attached"
     p = subprocess.Popen([hstest.HEAPSCOPE] + list(args) + [str(pid)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         env=env, preexec_fn=default_signals)
+                         env=env, preexec_fn=hstest.default_signals)
     st = wait_for(lambda: p.poll() is not None or proc_state(p.pid) == "T",
                   timeout=60)
     if p.poll() is not None or not st:
@@ -138,13 +129,6 @@ def finish(p, timeout=60):
         p.kill()
         out, err = p.communicate()
     return p.returncode, out, err
-
-
-def one_line_error(err):
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    msgs = [ln for ln in lines if ln.startswith("heapscope:")]
-    return (len(msgs) == 1 and len(lines) <= 2 and
-            all(ln.startswith(("heapscope:", "hint:")) for ln in lines))
 
 
 def case_repeat(interp):
@@ -217,7 +201,7 @@ def case_target_exits(interp):
         time.sleep(0.1)
         os.kill(p.pid, signal.SIGCONT)
         st, out, err = finish(p)
-        hstest.ok(st == GONE_STATUS and one_line_error(err),
+        hstest.ok(st == GONE_STATUS and hstest.one_line(err),
                   name + ": heapscope says 'target exited' (status %d)" % GONE_STATUS,
                   "status %s, stderr: %s" % (st, err.strip()))
         hstest.ok(st is not None and 0 <= st < 128, name + ": heapscope did not crash",
@@ -314,7 +298,7 @@ def case_refused(interp):
             hst, _, herr = finish(holder)
             hstest.ok(p.returncode == EPERM_STATUS and
                       ("traced by %d" % holder.pid) in p.stderr and
-                      one_line_error(p.stderr),
+                      hstest.one_line(p.stderr),
                       name + ": another tracer: status %d naming its pid" % EPERM_STATUS,
                       "status %d, stderr: %s" % (p.returncode, p.stderr.strip()))
             hstest.ok(hst == 0, name + ": the first tracer finishes normally",
@@ -338,7 +322,7 @@ def case_refused(interp):
                             "user nobody cannot run %s" % hstest.HEAPSCOPE)
             else:
                 hstest.ok(p.returncode == EPERM_STATUS and str(fx.pid) in p.stderr and
-                          "hint:" in p.stderr and one_line_error(p.stderr),
+                          "hint:" in p.stderr and hstest.one_line(p.stderr),
                           name + ": unprivileged user: status %d, cause and hint" %
                           EPERM_STATUS,
                           "status %d, stderr: %s" % (p.returncode, p.stderr.strip()))
@@ -376,7 +360,7 @@ def case_no_cap():
                             "stacks", str(proc.pid)], capture_output=True, text=True,
                            timeout=60)
         hstest.ok(p.returncode == EPERM_STATUS and "CAP_SYS_PTRACE" in p.stderr and
-                  "--cap-add=SYS_PTRACE" in p.stderr and one_line_error(p.stderr),
+                  "--cap-add=SYS_PTRACE" in p.stderr and hstest.one_line(p.stderr),
                   name + ": status %d, names the capability and the container fix"
                   % EPERM_STATUS, "status %d, stderr: %s" % (p.returncode, p.stderr))
         hstest.ok(proc.poll() is None and tracer_of(proc.pid) == 0,
@@ -416,7 +400,7 @@ def case_yama():
             with open(knob, "w") as f:
                 f.write(old)
         hstest.ok(p.returncode == EPERM_STATUS and "ptrace_scope" in p.stderr and
-                  one_line_error(p.stderr),
+                  hstest.one_line(p.stderr),
                   name + ": status %d naming kernel.yama.ptrace_scope" % EPERM_STATUS,
                   "status %d, stderr: %s" % (p.returncode, p.stderr))
     finally:

@@ -48,21 +48,12 @@ NO_STOP_RUNS = 100
 HANG = 120              # seconds: a capture that takes longer hangs
 
 
-def default_signals():
-    # heapscope must see SIGINT/SIGHUP as a terminal would send them, even
-    # when make runs us with some of them ignored
-    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT,
-              signal.SIGPIPE):
-        signal.signal(s, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_SETMASK, [])
-
-
 def start(args, env):
     e = dict(os.environ)
     e.update(env)
     return subprocess.Popen([hstest.HEAPSCOPE] + args, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=e,
-                            preexec_fn=default_signals)
+                            preexec_fn=hstest.default_signals)
 
 
 def finish(p, timeout=HANG):
