@@ -7,7 +7,7 @@ lib_libheapscope_a_SOURCES = \
 	lib/layout_cache.c lib/layout_cache.h \
 	lib/target.c lib/target.h \
 	lib/target_ptrace.c lib/target_ptrace_diag.c lib/target_internal.h \
-	lib/target_image.c \
+	lib/target_image.c lib/target_files.c \
 	lib/maps.c lib/maps.h \
 	lib/elf.c lib/elf.h \
 	lib/dwarf.c lib/dwarf.h \

@@ -55,6 +55,9 @@ struct target {
 	pid_t *tids;		/* threads found at attach, main thread first */
 	size_t ntids;
 	uint64_t pause_ns;	/* time frozen: first interrupt to last detach */
+	uint64_t lost_reads;	/* reads that failed for another reason than a
+				 * bad address: the process gone, a file
+				 * unreadable (through a fallback too) */
 	void *priv;		/* backend state (fds, block cache, ...) */
 };
 
@@ -117,6 +120,25 @@ int target_image_region(struct target *t, uint64_t addr, uint64_t *start, size_t
 /* Serve reads outside every region from fallback (not owned; must
  * outlive the image).  NULL: such reads fail. */
 void target_image_set_fallback(struct target *t, struct target *fallback);
+
+/*
+ * A target over the files a process maps, read from the files
+ * themselves: where a process's memory is its files' bytes (read-only
+ * mappings it never wrote to: code, read-only data), a copy of its
+ * writable memory needs the process no more, and a core file, which
+ * leaves these out, gets them back.  Reads outside every mapping fail
+ * with HS_EREAD; a file that cannot be read counts as a lost read.
+ */
+struct target *target_files_new(void);
+/* Take fd (owned from now on, closed on failure too).  Its number for
+ * target_files_add_map, or -1 with err. */
+int target_files_add_file(struct target *t, int fd, struct hs_error *err);
+/* Map [start, end) (page-aligned, not overlapping another mapping) to
+ * file number file at offset.  0, or -1 with err. */
+int target_files_add_map(struct target *t, uint64_t start, uint64_t end, uint64_t offset,
+			 int file, struct hs_error *err);
+/* 1 if t is a files target mapping addr. */
+int target_files_has(struct target *t, uint64_t addr);
 
 /* Install handlers for SIGINT, SIGTERM, SIGHUP (and SIGQUIT, SIGPIPE) that
  * detach every attached target, then re-raise the signal with its default

@@ -3,8 +3,8 @@
  *
  * Regions are kept sorted by address; a read is served from the region
  * that holds it whole (the last one used is tried first), else from the
- * fallback target if there is one (a capture falls back to the live
- * process for what it did not copy: code, read-only data).
+ * fallback target if there is one (a capture falls back to the files the
+ * process maps, for what it did not copy: code, read-only data).
  */
 #include "config.h"
 #include <stdlib.h>
@@ -66,8 +66,14 @@ static int image_read(struct target *t, uint64_t addr, void *buf, size_t len,
 		memcpy(buf, r->data + (addr - r->addr), len);
 		return 0;
 	}
-	if (im->fallback)
-		return target_read(im->fallback, addr, buf, len, err);
+	if (im->fallback) {
+		uint64_t lost = im->fallback->lost_reads;
+		int ret = target_read(im->fallback, addr, buf, len, err);
+
+		if (im->fallback->lost_reads != lost)
+			t->lost_reads++;
+		return ret;
+	}
 	return hs_error_set(err, HS_EREAD, "cannot read %zu bytes at 0x%llx: not in the image",
 			    len, (unsigned long long)addr);
 }

@@ -526,6 +526,8 @@ static ssize_t live_fill(void *ctx, const struct iovec *local,
 static int read_error(struct target *t, uint64_t addr, size_t len, uint64_t bad,
 		      int e, struct hs_error *err)
 {
+	if (e != -EFAULT && e != -EIO)
+		t->lost_reads++;
 	if (e == -ESRCH)
 		return hs_error_set(err, HS_EGONE, "target exited: process %d is gone",
 				    (int)t->pid);

@@ -20,6 +20,9 @@ tests_unit_garbage_LDADD = $(HS_LIBS)
 check_PROGRAMS += tests/unit-diff
 tests_unit_diff_SOURCES = tests/unit-diff.c tests/tap.h
 tests_unit_diff_LDADD = $(HS_LIBS)
+check_PROGRAMS += tests/unit-files
+tests_unit_files_SOURCES = tests/unit-files.c tests/tap.h
+tests_unit_files_LDADD = $(HS_LIBS)
 check_PROGRAMS += tests/unit-dominator
 tests_unit_dominator_SOURCES = tests/unit-dominator.c tests/tap.h
 tests_unit_dominator_LDADD = $(HS_LIBS)
@@ -62,7 +65,7 @@ tests_unit_damaged_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(srcdir)/cmd -iquote $(src
 	-DHS_SRCDIR='"$(abs_srcdir)"'
 tests_unit_damaged_LDADD = $(HS_CMD_LIBS)
 HS_UNIT_TESTS = tests/unit-damaged tests/unit-dominator tests/unit-linetable tests/unit-layout tests/unit-pyobj \
-	tests/unit-snapshot tests/unit-walk tests/unit-garbage tests/unit-diff
+	tests/unit-snapshot tests/unit-walk tests/unit-garbage tests/unit-diff tests/unit-files
 TESTS += $(HS_UNIT_TESTS) $(HS_PY_TESTS)
 EXTRA_DIST += $(HS_PY_TESTS) tests/hstest.py
 # memlab reads the heapsnapshot export: test_export.py installs it with
