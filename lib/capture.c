@@ -158,7 +158,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 		if (stacks_read(&py, &st, err))
 			goto out;
 		if (!over) {
-			if (image_copy(pid, &plan, live, &image, &copied, err))
+			if (image_copy(pid, &plan, &image, &copied, err))
 				goto out;
 			dead_in_copy = target_exited(pid);
 			h->meta.copied_bytes = copied;
@@ -188,7 +188,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 	}
 	h->meta.mode = HC_COPY;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (image_copy(pid, &plan, live, &image, &copied, err))
+	if (image_copy(pid, &plan, &image, &copied, err))
 		goto out;
 	dead_in_copy = target_exited(pid);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -36,6 +36,8 @@ void image_plan_release(struct image_plan *pl)
 		if (pl->r[i].buf)
 			munmap(pl->r[i].buf, pl->r[i].len);
 	free(pl->r);
+	free(pl->seen);
+	target_close(pl->files);
 	memset(pl, 0, sizeof(*pl));
 }
 
@@ -44,14 +46,32 @@ void image_plan_release(struct image_plan *pl)
 #define MAX_CHUNKS 65536		/* chunks looked at in one mapping */
 #define REGIONS_PER_MAPPING 16	/* room planned per mapping */
 #define GLIBC_IS_MMAPPED 2ull
+#define MAX_FILES 1024		/* files opened: past them, mappings are copied */
+
+/* Room for n more regions.  0, or -1 out of memory. */
+static int plan_room(struct image_plan *pl, size_t n)
+{
+	struct image_region *r;
+	size_t cap = pl->cap ? pl->cap : 64;
+
+	if (pl->n + n <= pl->cap)
+		return 0;
+	while (cap < pl->n + n)
+		cap *= 2;
+	r = realloc(pl->r, cap * sizeof(*r));
+	if (!r)
+		return -1;
+	pl->r = r;
+	pl->cap = cap;
+	return 0;
+}
 
 /* Append [addr, addr+len) to the plan (the array has room). */
 static void plan_add(struct image_plan *pl, uint64_t addr, uint64_t len)
 {
 	if (!len)
 		return;
-	pl->r[pl->n].addr = addr;
-	pl->r[pl->n].len = len;
+	pl->r[pl->n] = (struct image_region){ .addr = addr, .len = len };
 	pl->total += len;
 	pl->n++;
 }
@@ -63,13 +83,14 @@ static void plan_add(struct image_plan *pl, uint64_t addr, uint64_t len)
  * Chunk by chunk: one that holds a str or bytes object (its type at +24
  * of the chunk) has its value in the rest, of which the walk reads only
  * the start.  Anything that does not read as such a chain of chunks is
- * copied whole.  At most max regions are added.
+ * copied whole.  At most REGIONS_PER_MAPPING regions are added (the
+ * array has room for them).
  */
 static void plan_mapping(pid_t pid, const struct map_entry *e, const uint64_t *types,
-			 size_t ntypes, struct image_plan *pl, size_t max)
+			 size_t ntypes, struct image_plan *pl)
 {
 	uint64_t at = e->start, whole = e->start;
-	size_t i, chunks = 0;
+	size_t i, chunks = 0, max = pl->n + REGIONS_PER_MAPPING;
 
 	if (e->end - e->start < PAYLOAD_MIN || e->path[0] || !ntypes) {
 		plan_add(pl, e->start, e->end - e->start);
@@ -102,36 +123,96 @@ static void plan_mapping(pid_t pid, const struct map_entry *e, const uint64_t *t
 	plan_add(pl, whole, e->end - whole);
 }
 
+/* The files opened so far, one descriptor per file. */
+struct opened {
+	uint64_t dev[MAX_FILES], inode[MAX_FILES];
+	int idx[MAX_FILES];
+	size_t n;
+};
+
+/*
+ * Serve mapping e from its file if the process's memory there is the
+ * file's bytes: read-only, and shared or never written to.  1 if it is
+ * now read from the file, 0 if it must be copied, -1 out of memory.
+ */
+static int from_file(pid_t pid, const struct map_entry *e, struct image_plan *pl,
+		     struct opened *o)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	size_t i;
+	int file = -1;
+
+	if (e->prot & MAP_W || !e->inode || e->path[0] != '/' ||
+	    (!(e->prot & MAP_S) && maps_private_pages(pid, e) != 0))
+		return 0;
+	for (i = 0; i < o->n; i++)
+		if (o->dev[i] == e->dev && o->inode[i] == e->inode)
+			file = o->idx[i];
+	if (file < 0) {
+		int fd;
+
+		if (o->n == MAX_FILES || (fd = maps_open_file(pid, e)) < 0)
+			return 0;
+		file = target_files_add_file(pl->files, fd, &err);
+		if (file < 0)
+			return err.code == HS_ENOMEM ? -1 : 0;
+		o->dev[o->n] = e->dev;
+		o->inode[o->n] = e->inode;
+		o->idx[o->n++] = file;
+	}
+	if (target_files_add_map(pl->files, e->start, e->end, e->offset, file, &err))
+		return err.code == HS_ENOMEM ? -1 : 0;
+	pl->from_files += e->end - e->start;
+	return 1;
+}
+
+/* Whether mapping e holds the process's data: readable, and not the
+ * kernel's own pages. */
+static int wanted(const struct map_entry *e)
+{
+	return e->prot & MAP_R && e->end > e->start && strcmp(e->path, "[vvar]") &&
+	       strcmp(e->path, "[vsyscall]");
+}
+
 int image_plan(pid_t pid, uint64_t budget, const uint64_t *payload_types, size_t ntypes,
 	       struct image_plan *pl, struct hs_error *err)
 {
+	struct opened *o = NULL;
 	struct maps m;
 	size_t i;
+	int ret = -1;
 
 	memset(pl, 0, sizeof(*pl));
+	pl->budget = budget;
 	if (maps_read(&m, pid, err))
 		return -1;
-	pl->r = calloc(m.n ? m.n * REGIONS_PER_MAPPING : 1, sizeof(*pl->r));
-	if (!pl->r) {
-		maps_release(&m);
-		return hs_error_set(err, HS_ENOMEM, "out of memory");
-	}
+	pl->seen = calloc(m.n, sizeof(*pl->seen));
+	pl->files = target_files_new();
+	o = calloc(1, sizeof(*o));
+	if (!pl->seen || !pl->files || !o)
+		goto nomem;
 	for (i = 0; i < m.n; i++) {
 		const struct map_entry *e = &m.v[i];
+		int f;
 
-		/* the kernel's own pages are not the process's data */
-		if ((e->prot & (MAP_R | MAP_W)) != (MAP_R | MAP_W) || !strcmp(e->path, "[vvar]") ||
-		    !strcmp(e->path, "[vsyscall]") || e->end <= e->start)
+		if (!wanted(e))
 			continue;
-		plan_mapping(pid, e, payload_types, ntypes, pl,
-			     pl->n + REGIONS_PER_MAPPING);
+		pl->seen[pl->nseen++] = (struct image_seen){
+			.start = e->start, .end = e->end, .inode = e->inode, .prot = e->prot,
+		};
+		f = from_file(pid, e, pl, o);
+		if (f < 0 || plan_room(pl, REGIONS_PER_MAPPING))
+			goto nomem;
+		if (f)
+			continue;
+		if (e->prot & MAP_W)
+			plan_mapping(pid, e, payload_types, ntypes, pl);
+		else
+			plan_add(pl, e->start, e->end - e->start);
 	}
-	maps_release(&m);
 	if (pl->total > budget) {
-		free(pl->r);
-		pl->r = NULL;
-		pl->n = 0;
-		return 1;
+		ret = 1;
+		goto out;
 	}
 	for (i = 0; i < pl->n; i++) {
 		void *b = mmap(NULL, pl->r[i].len, PROT_READ | PROT_WRITE,
@@ -141,15 +222,108 @@ int image_plan(pid_t pid, uint64_t budget, const uint64_t *payload_types, size_t
 			int e = errno;
 
 			image_plan_release(pl);
-			return hs_error_errno(err, HS_ENOMEM, e, "cannot reserve memory for the copy");
+			hs_error_errno(err, HS_ENOMEM, e, "cannot reserve memory for the copy");
+			goto out;
 		}
 		pl->r[i].buf = b;
 	}
+	ret = 0;
+	goto out;
+nomem:
+	image_plan_release(pl);
+	hs_error_set(err, HS_ENOMEM, "out of memory");
+out:
+	free(o);
+	maps_release(&m);
+	return ret;
+}
+
+/* Add [start, end), which the plan did not see, to be copied now. */
+static int add_late(struct image_plan *pl, uint64_t start, uint64_t end)
+{
+	void *b;
+
+	if (start >= end)
+		return 0;
+	if (pl->total + pl->late + (end - start) > pl->budget) {
+		pl->missed += end - start;
+		return 0;
+	}
+	if (plan_room(pl, 1))
+		return -1;
+	b = mmap(NULL, end - start, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (b == MAP_FAILED)
+		return -1;
+	pl->r[pl->n++] = (struct image_region){ .addr = start, .len = end - start, .buf = b };
+	pl->late += end - start;
 	return 0;
 }
 
-/* Copy one region in chunks; returns the bytes copied (a prefix). */
-static size_t copy_region(pid_t pid, struct image_region *r)
+/*
+ * While frozen: what the process mapped, or grew, since the plan (a
+ * [heap] grown by brk, a new arena, a library loaded) is added: copied
+ * into fresh memory, or read from its file.  Parts the plan saw with the
+ * same file and writability are left as planned.
+ */
+static int plan_late(pid_t pid, struct image_plan *pl, struct hs_error *err)
+{
+	struct opened *o = calloc(1, sizeof(*o));
+	struct maps m;
+	size_t i, k = 0;
+	int ret = -1;
+
+	if (!o)
+		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	if (maps_read(&m, pid, err)) {
+		free(o);
+		return -1;
+	}
+	for (i = 0; i < m.n; i++) {
+		const struct map_entry *e = &m.v[i];
+		uint64_t at = e->start;
+		size_t j;
+		int whole = 1;
+
+		if (!wanted(e))
+			continue;
+		/* seen is sorted: skip what ends before e, then subtract */
+		while (k < pl->nseen && pl->seen[k].end <= e->start)
+			k++;
+		for (j = k; j < pl->nseen && pl->seen[j].start < e->end; j++) {
+			const struct image_seen *s = &pl->seen[j];
+
+			if (s->inode != e->inode || (s->prot & MAP_W) != (e->prot & MAP_W))
+				continue;
+			whole = 0;
+			if (s->start > at && add_late(pl, at, s->start))
+				goto nomem;
+			if (s->end > at)
+				at = s->end;
+		}
+		if (whole) {
+			int f = from_file(pid, e, pl, o);
+
+			if (f < 0)
+				goto nomem;
+			if (f)
+				continue;
+		}
+		if (at < e->end && add_late(pl, at, e->end))
+			goto nomem;
+	}
+	ret = 0;
+	goto out;
+nomem:
+	hs_error_set(err, HS_ENOMEM, "out of memory");
+out:
+	free(o);
+	maps_release(&m);
+	return ret;
+}
+/* Copy one region in chunks; returns the bytes copied (a prefix), and
+ * sets *gone when the process has lost its memory (it is exiting). */
+static size_t copy_region(pid_t pid, struct image_region *r, int *gone)
 {
 	size_t done = 0;
 
@@ -159,6 +333,8 @@ static size_t copy_region(pid_t pid, struct image_region *r)
 		struct iovec remote = { (void *)(uintptr_t)(r->addr + done), n };
 		ssize_t got = process_vm_readv(pid, &local, 1, &remote, 1, 0);
 
+		if (got < 0 && errno == ESRCH)
+			*gone = 1;
 		if (got <= 0)
 			break;
 		done += (size_t)got;
@@ -168,21 +344,31 @@ static size_t copy_region(pid_t pid, struct image_region *r)
 	return done;
 }
 
-int image_copy(pid_t pid, struct image_plan *pl, struct target *fallback,
-	       struct target **out, uint64_t *copied, struct hs_error *err)
+int image_copy(pid_t pid, struct image_plan *pl, struct target **out, uint64_t *copied,
+	       struct hs_error *err)
 {
-	struct target *t = target_image_new();
+	struct target *t;
 	size_t i;
+	int gone = 0;
 
 	*copied = 0;
+	if (plan_late(pid, pl, err))
+		return -1;
+	t = target_image_new();
 	if (!t)
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
 	t->pid = pid;
-	target_image_set_fallback(t, fallback);
+	target_image_set_fallback(t, pl->files);
 	for (i = 0; i < pl->n; i++) {
 		struct image_region *r = &pl->r[i];
-		size_t got = copy_region(pid, r);
+		size_t got = copy_region(pid, r, &gone);
 
+		/* a copy that lost the process is not the memory it had */
+		if (gone) {
+			target_close(t);
+			return hs_error_set(err, HS_EGONE, "process %d exited during the capture",
+					    (int)pid);
+		}
 		if (!got)
 			continue;
 		/* keep only the readable prefix (whole pages) */
