@@ -123,11 +123,28 @@ char target_proc_state(pid_t pid, pid_t tid)
 	return p[2];
 }
 
+/* 1 if process pid has no memory left: killed, it drops its memory
+ * first and is a zombie only some time later (still 'R' meanwhile). */
+static int memory_gone(pid_t pid)
+{
+	char fn[64], buf[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/statm", (int)pid);
+	fd = open(fn, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n <= 0 || buf[0] == '0';
+}
+
 int target_exited(pid_t pid)
 {
 	char st = target_proc_state(pid, pid);
 
-	return st == '\0' || st == 'Z' || st == 'X';
+	return st == '\0' || st == 'Z' || st == 'X' || memory_gone(pid);
 }
 
 int target_blame_exit(pid_t pid, struct hs_error *err)

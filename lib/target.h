@@ -84,7 +84,8 @@ int target_read_cstr(struct target *t, uint64_t addr, char *buf, size_t len,
 int target_regs(struct target *t, pid_t tid, struct target_regs *regs,
 		struct hs_error *err);
 
-/* 1 if process pid is gone (no such process, or a zombie). */
+/* 1 if process pid is gone: no such process, a zombie, or exiting (its
+ * memory dropped). */
 int target_exited(pid_t pid);
 /* A failure met while process pid died is its death, whatever read or
  * decoding failed first: if it is gone and err (set) says something else,
