@@ -98,9 +98,10 @@ static enum walk_kind kind_by_name(const char *name)
  * The kind of type t: along tp_base, the first static type decides; when
  * it is an unknown extension type, the builtin it derives from still
  * tells the layout of its start (an OrderedDict is a dict), but one that
- * derives from object alone is opaque.
+ * derives from object alone is opaque.  -1 when the name of a static
+ * type on the way cannot be read: nothing can be said of its objects.
  */
-static enum walk_kind find_kind(struct walker *w, uint64_t t)
+static int find_kind(struct walker *w, uint64_t t)
 {
 	const struct layout *l = w->l;
 	int i, opaque = 0;
@@ -123,7 +124,7 @@ static enum walk_kind find_kind(struct walker *w, uint64_t t)
 			enum walk_kind k;
 
 			if (!np || target_read_cstr(w->t, np, name, sizeof(name), NULL) < 0)
-				return K_OTHER;
+				return -1;
 			k = kind_by_name(name);
 			if (k == K_OBJECT && opaque)
 				return K_OTHER;
@@ -137,7 +138,9 @@ static enum walk_kind find_kind(struct walker *w, uint64_t t)
 }
 
 /* The name users know a type by: "module.Qualname" for classes outside
- * builtins, tp_name for the rest. */
+ * builtins, tp_name for the rest.  The name's index, HEAP_NONE when out
+ * of memory, HEAP_NONE - 1 when it cannot be read. */
+#define NAME_UNREADABLE (HEAP_NONE - 1)
 static uint32_t type_name(struct walker *w, uint64_t t, uint64_t flags)
 {
 	const struct layout *l = w->l;
@@ -162,7 +165,7 @@ static uint32_t type_name(struct walker *w, uint64_t t, uint64_t flags)
 	np = field64(w, t, LAY(l, type_name));
 	n = np ? target_read_cstr(w->t, np, name, sizeof(name), NULL) : -1;
 	if (n < 0)
-		return heap_intern(w->h, "?", 1);
+		return NAME_UNREADABLE;
 	return heap_intern(w->h, name, (size_t)n);
 }
 
@@ -173,6 +176,7 @@ struct tinfo *walk_type(struct walker *w, uint64_t type)
 	uint64_t hdr[2], mt;
 	size_t idx;
 	uint32_t name;
+	int kind;
 
 	/* objects come in runs of one type */
 	if (w->last_ti && w->last_ti - 1 < w->nti && w->ti[w->last_ti - 1].addr == type)
@@ -219,10 +223,18 @@ struct tinfo *walk_type(struct walker *w, uint64_t type)
 		ti->cached_keys = field64(w, type, LAY(l, heaptype_cached_keys));
 	ti->is_type_type = type == w->p->type_type;
 	w->depth++;
-	ti->kind = (uint8_t)find_kind(w, type);
-	name = type_name(w, type, ti->flags);
+	kind = find_kind(w, type);
+	name = kind < 0 ? NAME_UNREADABLE : type_name(w, type, ti->flags);
 	w->depth--;
 	ti = &w->ti[idx];
+	/* a type is known by its name: without it, what its objects are
+	 * (and their sizes and referents) would be guesses */
+	if (name == NAME_UNREADABLE) {
+		walk_warn(w, "the name of the type at 0x%llx cannot be read: its objects are "
+			  "left out", (unsigned long long)type);
+		return NULL;
+	}
+	ti->kind = (uint8_t)kind;
 	if (name == HEAP_NONE || (ti->htype = heap_add_type(w->h, type, name)) == HEAP_NONE) {
 		w->oom = 1;
 		return NULL;
