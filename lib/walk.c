@@ -193,6 +193,11 @@ uint32_t walk_obj(struct walker *w, uint64_t addr)
 	}
 	refcnt = (int64_t)hdr[0];
 	if (w->p->minor >= 12 && (int32_t)(uint32_t)hdr[0] < 0) {
+		/* immortal: the high half stays 0 (increments stop at
+		 * 2^32 - 1); a word with bits there is a pointer, the
+		 * start of a C structure that is no object */
+		if (hdr[0] >> 32)
+			return HEAP_NONE;
 		flags |= HO_IMMORTAL;
 	} else if (refcnt <= 0 || refcnt > MAX_REFCNT) {
 		return HEAP_NONE;
@@ -681,6 +686,7 @@ int walk_heap(struct pyproc *p, const struct stacks *st, struct heap *h,
 	uint64_t interp, gcs[PYPROC_MAX_INTERPS], garbages[PYPROC_MAX_INTERPS];
 	size_t ngcs = 0, ngarbages = 0, ninterp = 0, i;
 	struct timespec t0, t1;
+	uint64_t lost = p->t->lost_reads;
 	int ret = -1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -706,6 +712,14 @@ int walk_heap(struct pyproc *p, const struct stacks *st, struct heap *h,
 		seed_thread(&w, &st->threads[i]);
 	if (w.oom || closure(&w) || outside_roots(&w) || add_threads(&w, st))
 		goto oom;
+	/* each read that failed for want of the process or a file is an
+	 * object, a name or a reference missing */
+	lost = p->t->lost_reads - lost;
+	if (lost) {
+		walk_warn(&w, "%llu read%s of the process's memory failed (it exited, or a file "
+			  "it maps could not be read)", (unsigned long long)lost, lost == 1 ? "" : "s");
+		w.warnings += lost - 1;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	h->meta.walk_ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
 			  (uint64_t)(t1.tv_nsec - t0.tv_nsec);
