@@ -368,6 +368,23 @@ def wait_state(pid, letter, timeout=60):
     return False
 
 
+def wait_syscall(pid, nr, timeout=60):
+    """Wait until process pid is blocked in system call nr (x86-64
+    numbers: 0 read), as /proc/PID/syscall says; False if it is not by
+    then.  A fixture that printed its line may still be finishing the
+    print when the test reads it: this is when it has stopped moving."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/%d/syscall" % pid) as f:
+                if f.read().split(" ", 1)[0] == str(nr):
+                    return True
+        except OSError:
+            return False
+        time.sleep(0.005)
+    return False
+
+
 def one_line(p):
     """p's stderr (p: a CompletedProcess, or the text) is one 'heapscope:'
     line and at most one 'hint:' line (warnings about the capture aside):

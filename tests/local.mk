@@ -53,7 +53,7 @@ HS_PY_TESTS = \
 	tests/test_garbage.py \
 	tests/test_growth.py \
 	tests/test_export.py
-HS_PY_TESTS += tests/test_retained.py tests/test_faults.py tests/test_files.py
+HS_PY_TESTS += tests/test_retained.py tests/test_faults.py tests/test_files.py tests/test_deaths.py
 # noptrace: a command under a seccomp filter that refuses ptrace
 check_PROGRAMS += tests/noptrace
 tests_noptrace_SOURCES = tests/noptrace.c
