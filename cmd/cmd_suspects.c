@@ -131,6 +131,14 @@ int cmd_suspects(int argc, char **argv)
 			json_str(&j, w.expr);
 			json_key(&j, "where");
 			json_str(&j, w.text);
+			json_key(&j, "via");
+			if (w.via == HEAP_NONE) {
+				json_null(&j);
+			} else {
+				json_begin_obj(&j);
+				cmd_json_obj_brief(&j, &h, w.via);
+				json_end_obj(&j);
+			}
 			json_key(&j, "children");
 			json_uint(&j, s->children);
 			json_key(&j, "elements");

@@ -60,10 +60,16 @@ void suspect_names_release(struct suspect_names *m);
 /* Where a suspect is, in words, from the path a root leads to it by. */
 struct suspect_words {
 	char module[256];	/* module name, "" if the path has none */
-	char expr[512];		/* "pool._pending" after the module, or after the root */
+	char expr[512];		/* "pool._pending" after the module, or after the
+				 * root, up to the first reference with no name */
 	char text[1024];	/* "module app attribute `pool._pending`" */
 	char subject[300];	/* the point itself when it is a module or its
 				 * namespace: "the namespace of module app" */
+	uint32_t via;		/* the object text names when the way on to the
+				 * point starts with a reference that has no
+				 * name (a conservative scan's): the point is
+				 * inside it; HEAP_NONE when every reference
+				 * after the module (or root) has a name */
 	char sentence[1600];	/* "list at module app attribute ... holds ..." */
 	double pct;		/* retained share of total, percent */
 	/* the path (query_path): found, path[npath], edges[npath - 1], root */

@@ -168,7 +168,7 @@ static void append(char *buf, size_t len, const char *s)
 static void describe(const struct heap *h, const struct suspect_names *mm, const uint32_t *path,
 		     const uint32_t *edges, size_t n, uint32_t root, struct suspect_words *w)
 {
-	size_t k, from = 0;
+	size_t k, from = 0, end;
 	uint32_t mod = HEAP_NONE;
 	int ns = 0; /* the current object is a namespace: keys read as attributes */
 	char name[300], key[300];
@@ -191,14 +191,21 @@ static void describe(const struct heap *h, const struct suspect_names *mm, const
 	}
 	if (mod != HEAP_NONE)
 		module_name(h, mod, w->module, sizeof(w->module));
-	for (k = from + 1; k < n; k++) {
+	/* the way is said by the names of its references up to the first
+	 * one that has none (found by a conservative scan): the point is
+	 * then inside the object that reference comes from */
+	for (end = from + 1; end < n; end++)
+		if (HEAP_NAME_KIND(h->edge_name[edges[end - 1]]) == HN_NONE)
+			break;
+	w->via = end < n ? path[end - 1] : HEAP_NONE;
+	for (k = from + 1; k < end; k++) {
 		uint32_t e = h->edge_name[edges[k - 1]];
 		const char *id;
 
 		heap_edge_text(h, e, name, sizeof(name));
-		/* a __dict__ on the way reads as its attributes; the point
-		 * itself being one is said */
-		if (edge_is(h, e, HN_FIELD, "__dict__") && k + 1 < n) {
+		/* a __dict__ on the way reads as its attributes; the last
+		 * object said being one is said */
+		if (edge_is(h, e, HN_FIELD, "__dict__") && k + 1 < end) {
 			ns = 1;
 			continue;
 		}
@@ -230,6 +237,8 @@ static void describe(const struct heap *h, const struct suspect_names *mm, const
 					 ns ? "the namespace of " : "", w->module);
 			if (!x[0])
 				snprintf(w->text, sizeof(w->text), "%s", w->subject);
+			if (w->via != HEAP_NONE)
+				w->subject[0] = '\0'; /* the point is inside it */
 			memmove(w->expr, x, strlen(x) + 1);
 			return;
 		}
@@ -260,8 +269,13 @@ static void sentence(const struct heap *h, const struct suspect *s, const struct
 	suspect_size_text(s->retained, ret, sizeof(ret));
 	if (w->subject[0])
 		snprintf(what, sizeof(what), "%s", w->subject);
-	else
+	else if (w->via == HEAP_NONE)
 		snprintf(what, sizeof(what), "%s at %s", t, w->text);
+	else if (w->module[0] && !w->expr[0]) /* inside the module itself */
+		snprintf(what, sizeof(what), "%s inside %s", t, w->text);
+	else
+		snprintf(what, sizeof(what), "%s inside the %s at %s", t,
+			 short_type(heap_type_name(h, w->via)), w->text);
 	if (s->elem_type != HEAP_NONE && s->elem_count > 1)
 		snprintf(buf, len, "%s holds %s %s objects, %.0f%% of the heap (%s retained)", what,
 			 cnt, short_type(heap_str(h, h->types[s->elem_type].name, NULL)), pct, ret);
@@ -277,6 +291,7 @@ int suspect_explain(const struct heap *h, const struct suspect_names *names,
 	int found;
 
 	memset(w, 0, sizeof(*w));
+	w->via = HEAP_NONE;
 	w->pct = total ? 100.0 * (double)s->retained / (double)total : 0.0;
 	found = query_path(h, s->point, &w->path, &w->edges, &w->npath, &w->root, err);
 	if (found < 0)

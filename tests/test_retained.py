@@ -19,6 +19,11 @@ pool's list reachable through a module attribute; 'suspects' must name
 that list and its path through the module attribute, the type Thread and
 the exact count the fixture counted, a share equal to heapscope's own
 retained / total and close (10%) to the fixture's getsizeof estimate.
+fixtures/sessions_app.py keeps 2,000 sessions in a module-level dict
+SESSIONS that makes 60-80% of __main__'s namespace, the rest in small
+globals and an lru_cache whose dict only a scanned reference reaches:
+the cache's dict is said inside the wrapper at attribute `render_for`,
+with no "(scanned)" in the words.
 """
 import hstest
 
@@ -153,9 +158,61 @@ def check_leak(interp):
                   [p2.stdout, p2.stderr])
 
 
+def share_of(snap, address, total):
+    """heapscope's retained size of the object at address, as a
+    percentage of total; None if show fails."""
+    s, p = hstest.run_json(["show", "-n", "0", snap, hex(address)])
+    return 100.0 * s["retained"] / total if s and total else None
+
+
+def check_sessions(interp):
+    name = interp.name
+    started = hstest.truth_and_snapshot(interp, "sessions_app.py", "sessions.hsnap",
+                                        timeout=300)
+    if started is None:
+        return
+    fx, truth, snap, got = started
+    with fx:
+        top, p = hstest.run_json(["top", "-n", "1", snap])
+        total = top["size"] if top else 0
+        ns = share_of(snap, truth["namespace"], total)
+        sess = share_of(snap, truth["sessions"], total)
+        cache = share_of(snap, truth["cache"], total)
+        if not hstest.ok(None not in (ns, sess, cache) and 0.6 < sess / ns < 0.8,
+                         "%s: sessions_app.py: SESSIONS holds %.0f%% of __main__'s "
+                         "namespace (the fixture measured %.0f%%)"
+                         % (name, 100 * sess / ns if ns and sess else -1,
+                            100 * truth["sessions_share"]),
+                         [p.stderr, str((ns, sess, cache))]):
+            return
+        # the cache dict only a scanned reference reaches: the sentence
+        # names the attribute and the wrapper, never the marker
+        thr = "%.3f" % (cache / 2)
+        out, p = hstest.run_json(["suspects", "--threshold", thr, "-n", "1000", snap])
+        sus = (out or {}).get("suspects", [])
+        at = [s for s in sus if addr(s["point"]["address"]) == truth["cache"]]
+        steps = at[0].get("path", {}).get("steps", []) if at else []
+        want = ("dict inside the _lru_cache_wrapper at module __main__ attribute "
+                "`render_for` holds 1,500 Rendered objects, ")
+        via = at[0].get("via") or {} if at else {}
+        hstest.ok(len(at) == 1 and any(st["edge"] == "(scanned)" for st in steps) and
+                  at[0]["sentence"].startswith(want) and "(scanned)" not in at[0]["where"] and
+                  at[0]["attribute"] == "render_for" and
+                  addr(via.get("address", 0)) == truth["wrapper"] and
+                  truth["page_count"] == 1500,
+                  "%s: --threshold %s: the lru_cache's dict, reached by a scanned "
+                  "reference: %s" % (name, thr, want),
+                  [s["sentence"] for s in at or sus[:5]] +
+                  ["%s %s" % (st["edge"], st["type"]) for st in steps] + [p.stderr])
+        p = hstest.run(["suspects", "--threshold", thr, "-n", "1000", snap])
+        hstest.ok(p.returncode == 0 and want in p.stdout and "(scanned)`" not in p.stdout,
+                  "%s: the same sentence in the text output" % name, p.stdout[:1500])
+
+
 def check(interp):
     check_retained(interp)
     check_leak(interp)
+    check_sessions(interp)
 
 
 def usage_errors():
