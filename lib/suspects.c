@@ -67,29 +67,68 @@ static void elements(struct finder *f, struct suspect *s)
 	}
 }
 
+/* The child of v (in the dominator tree) retaining the most, or
+ * HEAP_NONE. */
+static uint32_t heaviest(const struct finder *f, uint32_t v)
+{
+	const struct heap *h = f->h;
+	uint32_t k, best = HEAP_NONE;
+
+	for (k = f->t.start[v]; k < f->t.start[v + 1]; k++) {
+		uint32_t c = f->t.kids[k];
+
+		if (best == HEAP_NONE || h->retained[c] > h->retained[best])
+			best = c;
+	}
+	return best;
+}
+
+/* The name of the first edge from a to b, or HEAP_NONE. */
+static uint32_t edge_between(const struct heap *h, uint32_t a, uint32_t b)
+{
+	uint32_t e;
+
+	for (e = h->edge_start[a]; e < h->edge_start[a + 1]; e++)
+		if (h->edge_dst[e] == b)
+			return h->edge_name[e];
+	return HEAP_NONE;
+}
+
+/* 1 if cur -> c -> next repeats itself: the three of one type, the two
+ * references of one name (".next", ".next") - a linked list, whose
+ * mass its head holds: walking on would end far down the list. */
+static int chain(const struct heap *h, uint32_t cur, uint32_t c, uint32_t next)
+{
+	uint32_t name;
+
+	if (next == HEAP_NONE || h->obj[c].type != h->obj[cur].type ||
+	    h->obj[next].type != h->obj[c].type)
+		return 0;
+	name = edge_between(h, cur, c);
+	return name != HEAP_NONE && name == edge_between(h, c, next);
+}
+
 /* From big object v down to its accumulation point; big objects met on
  * the side go to the work list. */
 static int look_at(struct finder *f, uint32_t v)
 {
 	const struct heap *h = f->h;
-	uint32_t cur = v, k, steps = 0;
+	uint32_t cur = v, k, steps = 0, tail = HEAP_NONE;
 	uint64_t nested = 0;
 	struct suspect s = { .start = v };
 
 	for (;;) {
-		uint32_t best = HEAP_NONE;
+		uint32_t best = heaviest(f, cur);
 
-		for (k = f->t.start[cur]; k < f->t.start[cur + 1]; k++) {
-			uint32_t c = f->t.kids[k];
-
-			if (best == HEAP_NONE || h->retained[c] > h->retained[best])
-				best = c;
-		}
 		/* down while one child holds most of it, and is itself big:
 		 * a suspect is never reported below the threshold */
 		if (best == HEAP_NONE || steps++ > h->nobj || h->retained[best] <= f->big ||
 		    (double)h->retained[best] <= SUSPECT_DESCEND * (double)h->retained[cur])
 			break;
+		if (chain(h, cur, best, heaviest(f, best))) {
+			tail = best; /* part of the list cur heads */
+			break;
+		}
 		for (k = f->t.start[cur]; k < f->t.start[cur + 1]; k++) {
 			uint32_t c = f->t.kids[k];
 
@@ -101,7 +140,7 @@ static int look_at(struct finder *f, uint32_t v)
 	for (k = f->t.start[cur]; k < f->t.start[cur + 1]; k++) {
 		uint32_t c = f->t.kids[k];
 
-		if (h->retained[c] > f->big) {
+		if (c != tail && h->retained[c] > f->big) {
 			nested += h->retained[c];
 			if (push_work(f, c))
 				return -1;

@@ -6,11 +6,13 @@
  * than a share of the heap is big; walking down from a big object while
  * one child retains most of it (SUSPECT_DESCEND) leads to the
  * accumulation point - typically the container whose many elements make
- * up the mass.  The other big objects met on the way down, and the big
- * children of an accumulation point, are looked at the same way, so a
- * suspect is reported once, at its most specific point, and two big
- * parts of one object are two suspects.  An accumulation point whose
- * mass is mostly made of such nested suspects is not reported itself.
+ * up the mass; a linked list (the same type and the same reference name
+ * twice in a row) is reported at its head.  The other big objects met on
+ * the way down, and the big children of an accumulation point, are
+ * looked at the same way, so a suspect is reported once, at its most
+ * specific point, and two big parts of one object are two suspects.  An
+ * accumulation point whose mass is mostly made of such nested suspects
+ * is not reported itself.
  */
 #ifndef HS_SUSPECTS_H
 #define HS_SUSPECTS_H

@@ -3,7 +3,8 @@
  * down the dominator tree stops (the accumulation point) and how the
  * sentence says where it is.
  *
- * A cache reached from a module attribute only through a conservatively
+ * A linked list is reported at its head, not at a node far down it.  A
+ * cache reached from a module attribute only through a conservatively
  * scanned reference (an lru_cache wrapper's dict, a C object's buffer),
  * from a C module's state and from a frame's local: the sentence names
  * the way by the names of its references, the point inside the object
@@ -21,11 +22,12 @@
 #define MAXE 40000
 #define MAXR 8000
 
-enum ty { T_MODULE, T_DICT, T_STR, T_LIST, T_WRAPPER, T_ARRAY, T_RENDERED, T_HOLDER, NTY };
+enum ty { T_MODULE, T_DICT, T_STR, T_LIST, T_WRAPPER, T_ARRAY, T_RENDERED, T_HOLDER, T_NODE,
+	  NTY };
 
 static const char *const tyname[NTY] = {
 	"module", "dict", "str", "list", "functools._lru_cache_wrapper", "numpy.ndarray",
-	"app.Rendered", "app.Holder",
+	"app.Rendered", "app.Holder", "app.Node",
 };
 
 /* A graph being built: objects go straight into the heap, edges wait
@@ -224,16 +226,74 @@ static int starts_with(const char *s, const char *prefix)
 	return !strncmp(s, prefix, strlen(prefix));
 }
 
-/* The points of all suspects, for a diagnostic. */
+/* What the suspects are, for a diagnostic. */
 static void show(struct g *g, const struct suspect *s, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n && i < 6; i++)
-		tap_diag("  suspect %zu: point %u (%s) retains %llu of start %u (%s)", i,
-			 s[i].point, heap_type_name(&g->h, s[i].point),
-			 (unsigned long long)s[i].retained, s[i].start,
-			 heap_type_name(&g->h, s[i].start));
+	for (i = 0; i < n && i < 6; i++) {
+		struct suspect_words w;
+
+		if (!words(g, &s[i], &w))
+			tap_diag("  suspect %zu (point %u, start %u): %s", i, s[i].point,
+				 s[i].start, w.sentence);
+		suspect_words_release(&w);
+	}
+}
+
+/* The rest of a heap: 500 small objects, each a root of its own. */
+static void filler(struct g *g)
+{
+	unsigned i;
+
+	for (i = 0; i < 500; i++)
+		root(g, obj(g, T_STR, 100), HR_INTERNED, "interned string", 0);
+}
+
+/* ---- chains ---- */
+
+/* A linked list of 3,000 nodes at a module attribute: the point is its
+ * head, the attribute, not a node somewhere down the chain. */
+static void chain(void)
+{
+	struct g *g = g_new();
+	uint32_t sysmods = obj(g, T_DICT, 1200), ns, head = 0, prev = 0, i;
+	struct suspect *s;
+	const struct suspect *p;
+	struct suspect_words w = { 0 };
+	size_t n;
+	int ok;
+
+	module(g, sysmods, "app", 4600, &ns);
+	root(g, sysmods, HR_MODULES, "sys.modules", 0);
+	for (i = 0; i < 3000; i++) {
+		uint32_t node = obj(g, T_NODE, 56);
+
+		edge(g, node, obj(g, T_LIST, 120), named(g, HN_ATTR, "payload"));
+		if (i)
+			edge(g, prev, node, named(g, HN_ATTR, "next"));
+		else
+			head = node;
+		prev = node;
+	}
+	item(g, ns, "chain", head);
+	for (i = 0; i < 500; i++)
+		root(g, obj(g, T_STR, 100), HR_INTERNED, "interned string", 0);
+	if (finish(g)) {
+		tap_ok(0, "a linked list: built");
+		g_free(g);
+		return;
+	}
+	s = suspects(g, 0.10, &n);
+	p = at(s, n, head);
+	ok = n == 1 && p && !words(g, p, &w) &&
+	     starts_with(w.sentence, "Node at module app attribute `chain` ");
+	if (!tap_ok(ok, "a linked list of 3,000 nodes: one suspect, its head, \"%s\"",
+		    w.sentence))
+		show(g, s, n);
+	suspect_words_release(&w);
+	free(s);
+	g_free(g);
 }
 
 /* ---- the sentence over references with no name ---- */
@@ -251,14 +311,6 @@ static uint32_t cache_dict(struct g *g, uint32_t holder)
 	}
 	edge(g, holder, d, HEAP_EDGE(HE_SCANNED, HN_NONE, 0));
 	return d;
-}
-
-static void filler(struct g *g)
-{
-	unsigned i;
-
-	for (i = 0; i < 500; i++)
-		root(g, obj(g, T_STR, 100), HR_INTERNED, "interned string", 0);
 }
 
 /* The suspect whose point is d, in words; tests the sentence against
@@ -358,6 +410,7 @@ static void scanned_words(void)
 
 int main(void)
 {
+	chain();
 	scanned_words();
 	return tap_done();
 }
