@@ -83,6 +83,26 @@ static uint32_t heaviest(const struct finder *f, uint32_t v)
 	return best;
 }
 
+/*
+ * The child of cur that holds its mass, or HEAP_NONE: its heaviest child,
+ * when that retains more than everything else cur keeps alive together
+ * (its own size and its other children).  A namespace whose one
+ * attribute outweighs all the other globals leads on to it; a list whose
+ * elements share its mass stays the point.  Not a plurality: the
+ * heaviest of a thousand elements of a thousand types, or the larger of
+ * two near halves, holds a part of the mass, not the mass.
+ */
+static uint32_t mass_child(const struct finder *f, uint32_t cur)
+{
+	const struct heap *h = f->h;
+	uint32_t best = heaviest(f, cur);
+
+	/* retained[cur] >= retained[best] (heap.h): no wrap */
+	if (best == HEAP_NONE || h->retained[best] <= h->retained[cur] - h->retained[best])
+		return HEAP_NONE;
+	return best;
+}
+
 /* The name of the first edge from a to b, or HEAP_NONE. */
 static uint32_t edge_between(const struct heap *h, uint32_t a, uint32_t b)
 {
@@ -113,19 +133,18 @@ static int chain(const struct heap *h, uint32_t cur, uint32_t c, uint32_t next)
 static int look_at(struct finder *f, uint32_t v)
 {
 	const struct heap *h = f->h;
-	uint32_t cur = v, k, steps = 0, tail = HEAP_NONE;
+	uint32_t cur = v, best, k, steps = 0, tail = HEAP_NONE;
 	uint64_t nested = 0;
 	struct suspect s = { .start = v };
 
-	for (;;) {
-		uint32_t best = heaviest(f, cur);
+	/* down while one child holds cur's mass, under the threshold too:
+	 * the point is the container that holds it, not the namespace or
+	 * the object above it, whatever share of the heap that is */
+	best = mass_child(f, cur);
+	while (best != HEAP_NONE && steps++ <= h->nobj) {
+		uint32_t next = mass_child(f, best);
 
-		/* down while one child holds most of it, and is itself big:
-		 * a suspect is never reported below the threshold */
-		if (best == HEAP_NONE || steps++ > h->nobj || h->retained[best] <= f->big ||
-		    (double)h->retained[best] <= SUSPECT_DESCEND * (double)h->retained[cur])
-			break;
-		if (chain(h, cur, best, heaviest(f, best))) {
+		if (chain(h, cur, best, next)) {
 			tail = best; /* part of the list cur heads */
 			break;
 		}
@@ -136,6 +155,7 @@ static int look_at(struct finder *f, uint32_t v)
 				return -1;
 		}
 		cur = best;
+		best = next;
 	}
 	for (k = f->t.start[cur]; k < f->t.start[cur + 1]; k++) {
 		uint32_t c = f->t.kids[k];

@@ -4,11 +4,14 @@
  *
  * From the dominator tree (dominator.h): every object that retains more
  * than a share of the heap is big; walking down from a big object while
- * one child retains most of it (SUSPECT_DESCEND) leads to the
- * accumulation point - typically the container whose many elements make
- * up the mass; a linked list (the same type and the same reference name
- * twice in a row) is reported at its head.  The other big objects met on
- * the way down, and the big children of an accumulation point, are
+ * one child retains more than everything else its parent keeps alive
+ * together leads to the accumulation point - the container that holds
+ * the mass, typically one whose many elements make it up.  The walk goes
+ * on below the threshold: a namespace whose one attribute holds most of
+ * it is reported at that attribute's value, however small a share of
+ * the heap that is.  A linked list (the same type and the same reference
+ * name twice in a row) is reported at its head.  The other big objects
+ * met on the way, and the big children of an accumulation point, are
  * looked at the same way, so a suspect is reported once, at its most
  * specific point, and two big parts of one object are two suspects.  An
  * accumulation point whose mass is mostly made of such nested suspects
@@ -20,9 +23,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "heap.h"
-
-/* Walk down while a child retains more than this share of its parent. */
-#define SUSPECT_DESCEND 0.8
 
 struct suspect {
 	uint32_t start;		/* the big object the walk down began at */
@@ -36,11 +36,13 @@ struct suspect {
 };
 
 /*
- * The suspects of h: accumulation points retaining more than threshold
- * (a fraction of total, in (0, 1]) of total bytes; total 0 means the size
- * of all objects.  Needs HEAP_NEED_DOMINATORS prepared.  *out (malloc'ed,
- * caller frees; NULL when none) sorted by retained size, largest first,
- * *n its length.  0, or -1 with err.
+ * The suspects of h: the accumulation points of the objects retaining
+ * more than threshold (a fraction of total, in (0, 1]) of total bytes;
+ * total 0 means the size of all objects.  A point may retain less than
+ * the threshold (its start then retains more).  Needs
+ * HEAP_NEED_DOMINATORS prepared.  *out (malloc'ed, caller frees; NULL
+ * when none) sorted by the points' retained size, largest first, *n its
+ * length.  0, or -1 with err.
  */
 int suspects_find(const struct heap *h, double threshold, uint64_t total,
 		  struct suspect **out, size_t *n, struct hs_error *err);

@@ -22,8 +22,10 @@ retained / total and close (10%) to the fixture's getsizeof estimate.
 fixtures/sessions_app.py keeps 2,000 sessions in a module-level dict
 SESSIONS that makes 60-80% of __main__'s namespace, the rest in small
 globals and an lru_cache whose dict only a scanned reference reaches:
-the cache's dict is said inside the wrapper at attribute `render_for`,
-with no "(scanned)" in the words.
+with the threshold between the namespace's share and the dict's, the
+suspect is the dict, said "dict at module __main__ attribute `SESSIONS`
+holds 2,000 Session objects"; the cache's dict is said inside the
+wrapper at attribute `render_for`, with no "(scanned)" in the words.
 """
 import hstest
 
@@ -185,6 +187,23 @@ def check_sessions(interp):
                             100 * truth["sessions_share"]),
                          [p.stderr, str((ns, sess, cache))]):
             return
+        # the namespace over the threshold, the dict under it, as in the
+        # Flask app where SESSIONS was 77% of an 11% namespace
+        thr = "%.3f" % ((ns + sess) / 2)
+        out, p = hstest.run_json(["suspects", "--threshold", thr, "-n", "100", snap])
+        sus = (out or {}).get("suspects", [])
+        at = [s for s in sus if addr(s["point"]["address"]) == truth["sessions"]]
+        on_ns = [s for s in sus if addr(s["point"]["address"]) == truth["namespace"]]
+        want = ("dict at module __main__ attribute `SESSIONS` holds 2,000 Session objects, ")
+        el = at[0].get("elements") or {} if at else {}
+        hstest.ok(len(at) == 1 and not on_ns and at[0]["sentence"].startswith(want) and
+                  at[0]["module"] == "__main__" and at[0]["attribute"] == "SESSIONS" and
+                  el.get("type") == "__main__.Session" and
+                  el.get("count") == truth["session_count"] == 2000,
+                  "%s: --threshold %s (namespace %.1f%%, SESSIONS %.1f%% of the heap): the "
+                  "point is the dict, not the namespace: %s"
+                  % (name, thr, ns, sess, want),
+                  [s["sentence"] for s in sus[:5]] + [p.stderr])
         # the cache dict only a scanned reference reaches: the sentence
         # names the attribute and the wrapper, never the marker
         thr = "%.3f" % (cache / 2)

@@ -3,12 +3,21 @@
  * down the dominator tree stops (the accumulation point) and how the
  * sentence says where it is.
  *
- * A linked list is reported at its head, not at a node far down it.  A
- * cache reached from a module attribute only through a conservatively
- * scanned reference (an lru_cache wrapper's dict, a C object's buffer),
- * from a C module's state and from a frame's local: the sentence names
- * the way by the names of its references, the point inside the object
- * the unnamed one comes from, and no word of it is a marker.
+ * The shapes are those real programs showed: a module namespace whose
+ * one attribute (a dict of 2,000 sessions) holds 55-85% of it, the rest
+ * spread over 300 small globals of every kind, the namespace over the
+ * threshold and the dict under it (the dict is the point), and the
+ * edges of that rule (an attribute holding less than the rest together,
+ * 300 lists outweighing it: the namespace stays the point); a list whose
+ * mass is spread over its elements, one of them up to 45% of it, and a
+ * list of elements of a thousand types (the list is the point); a linked
+ * list (its head); an instance whose __dict__ holds a list; two big
+ * halves (two suspects); and a cache reached from a module attribute
+ * only through a conservatively scanned reference (an lru_cache
+ * wrapper's dict, a C object's buffer), from a C module's state and
+ * from a frame's local: the sentence names the way by the names of its
+ * references, the point inside the object the unnamed one comes from,
+ * and no word of it is a marker.
  */
 #include "config.h"
 #include <stdio.h>
@@ -22,12 +31,12 @@
 #define MAXE 40000
 #define MAXR 8000
 
-enum ty { T_MODULE, T_DICT, T_STR, T_LIST, T_WRAPPER, T_ARRAY, T_RENDERED, T_HOLDER, T_NODE,
-	  NTY };
+enum ty { T_MODULE, T_DICT, T_STR, T_LIST, T_SESSION, T_WRAPPER, T_NODE, T_FUNC, T_INT,
+	  T_ARRAY, T_RENDERED, T_HOLDER, NTY };
 
 static const char *const tyname[NTY] = {
-	"module", "dict", "str", "list", "functools._lru_cache_wrapper", "numpy.ndarray",
-	"app.Rendered", "app.Holder", "app.Node",
+	"module", "dict", "str", "list", "app.Session", "functools._lru_cache_wrapper",
+	"app.Node", "function", "int", "numpy.ndarray", "app.Rendered", "app.Holder",
 };
 
 /* A graph being built: objects go straight into the heap, edges wait
@@ -250,7 +259,284 @@ static void filler(struct g *g)
 		root(g, obj(g, T_STR, 100), HR_INTERNED, "interned string", 0);
 }
 
-/* ---- chains ---- */
+/* ---- the namespace and the dict it holds ---- */
+
+enum rest { REST_MIXED, REST_LISTS };
+
+/*
+ * Module app whose namespace holds SESSIONS, a dict of 2,000 sessions
+ * making share of what the namespace retains, and the rest in 300 small
+ * globals: of every kind (REST_MIXED) or 300 lists (REST_LISTS).  Other
+ * objects, each a root of its own, make the namespace ns_share of the
+ * heap.  *ns and *sessions say which objects they are.
+ */
+static struct g *namespace_graph(double share, double ns_share, enum rest rest, uint32_t *ns,
+				 uint32_t *sessions)
+{
+	struct g *g = g_new();
+	uint32_t sysmods = obj(g, T_DICT, 1200), sess, i;
+	uint64_t sess_ret = 0, rest_ret, each, ns_ret, filler;
+	char key[64];
+
+	module(g, sysmods, "app", 4600, ns);
+	root(g, sysmods, HR_MODULES, "sys.modules", 0);
+	sess = obj(g, T_DICT, 73832);
+	sess_ret += 73832;
+	for (i = 0; i < 2000; i++) {
+		uint32_t s = obj(g, T_SESSION, 48), d = obj(g, T_DICT, 360);
+
+		snprintf(key, sizeof(key), "sid-%05u", i);
+		item(g, sess, key, s);
+		edge(g, s, d, named(g, HN_FIELD, "__dict__"));
+		sess_ret += 48 + 360 + 49 + strlen(key);
+	}
+	item(g, *ns, "SESSIONS", sess);
+	sess_ret += 49 + 8;
+	/* the namespace retains sess_ret / share: its own 4600 and the rest */
+	ns_ret = (uint64_t)((double)sess_ret / share);
+	rest_ret = ns_ret - sess_ret - 4600;
+	each = rest_ret / 300;
+	for (i = 0; i < 300; i++) {
+		static const enum ty kinds[] = { T_FUNC, T_STR, T_LIST, T_INT, T_DICT };
+		enum ty t = rest == REST_LISTS ? T_LIST : kinds[i % 5];
+
+		snprintf(key, sizeof(key), "g%03u", i);
+		/* the key's str is part of the rest */
+		item(g, *ns, key, obj(g, t, each > 60 ? each - 53 : 8));
+	}
+	/* the rest of the heap: many small roots */
+	filler = (uint64_t)((double)ns_ret / ns_share) - ns_ret;
+	for (i = 0; i < 4000; i++)
+		root(g, obj(g, T_STR, filler / 4000), HR_INTERNED, "interned string", 0);
+	*sessions = sess;
+	if (finish(g)) {
+		g_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+/*
+ * SESSIONS holding 60% to 85% of the namespace, the namespace 11% of the
+ * heap, the threshold between the namespace's share and the dict's: the
+ * suspect is the dict, in the words a developer uses, never the
+ * namespace above it.
+ */
+static void namespace_attribute(void)
+{
+	static const double shares[] = { 0.55, 0.60, 0.65, 0.70, 0.77, 0.79, 0.85 };
+	size_t k;
+
+	for (k = 0; k < sizeof(shares) / sizeof(shares[0]); k++) {
+		uint32_t ns, sess;
+		struct g *g = namespace_graph(shares[k], 0.11, REST_MIXED, &ns, &sess);
+		struct suspect *s;
+		const struct suspect *p;
+		struct suspect_words w = { 0 };
+		size_t n;
+		double thr;
+		int ok;
+
+		if (!g) {
+			tap_ok(0, "namespace with an attribute at %.0f%%: built", 100 * shares[k]);
+			continue;
+		}
+		/* between the dict's share of the heap and the namespace's */
+		thr = (double)(g->h.retained[sess] + g->h.retained[ns]) / 2 /
+		      (double)total_size(&g->h);
+		s = suspects(g, thr, &n);
+		p = at(s, n, sess);
+		ok = p && !at(s, n, ns) && p->elem_type == g->ty[T_SESSION] &&
+		     p->elem_count == 2000 && !words(g, p, &w) &&
+		     starts_with(w.sentence, "dict at module app attribute `SESSIONS` holds "
+					     "2,000 Session objects, ") &&
+		     !strcmp(w.module, "app") && !strcmp(w.expr, "SESSIONS");
+		if (!tap_ok(ok, "a namespace whose attribute holds %.0f%% of it (%.1f%% of the "
+				"heap, threshold %.1f%%), the rest in 300 small globals: the "
+				"point is the dict, \"%s\"",
+			    100 * shares[k],
+			    100.0 * (double)g->h.retained[sess] / (double)total_size(&g->h),
+			    100 * thr, w.sentence))
+			show(g, s, n);
+		suspect_words_release(&w);
+		free(s);
+		g_free(g);
+	}
+}
+
+/* The same shapes with the dict itself over the threshold: one suspect,
+ * the dict; the namespace is passed through, not reported. */
+static void namespace_attribute_big(void)
+{
+	uint32_t ns, sess;
+	struct g *g = namespace_graph(0.70, 0.40, REST_MIXED, &ns, &sess);
+	struct suspect *s;
+	size_t n;
+	int ok;
+
+	if (!g) {
+		tap_ok(0, "namespace, dict over the threshold: built");
+		return;
+	}
+	s = suspects(g, 0.10, &n);
+	ok = n == 1 && s[0].point == sess && s[0].elem_count == 2000;
+	if (!tap_ok(ok, "the dict over the threshold too (28%% of the heap, the namespace "
+			"40%%): one suspect, the dict"))
+		show(g, s, n);
+	free(s);
+	g_free(g);
+}
+
+/* The rule's edge: an attribute holding less than all the other globals
+ * together (45%) does not hold the namespace's mass; the namespace stays
+ * the point. */
+static void namespace_minority(void)
+{
+	uint32_t ns, sess;
+	struct g *g = namespace_graph(0.45, 0.11, REST_MIXED, &ns, &sess);
+	struct suspect *s;
+	size_t n;
+	int ok;
+
+	if (!g) {
+		tap_ok(0, "namespace, attribute at 45%%: built");
+		return;
+	}
+	s = suspects(g, 0.10, &n);
+	ok = n == 1 && s[0].point == ns;
+	if (!tap_ok(ok, "a namespace whose attribute holds 45%% of it: the namespace is the "
+			"point"))
+		show(g, s, n);
+	free(s);
+	g_free(g);
+}
+
+/* When the rest of the namespace is many objects of one type that
+ * together outweigh the attribute, that is where the mass is: the
+ * namespace is the point. */
+static void namespace_of_many(void)
+{
+	uint32_t ns, sess;
+	struct g *g = namespace_graph(0.40, 0.11, REST_LISTS, &ns, &sess);
+	struct suspect *s;
+	const struct suspect *p;
+	size_t n;
+	int ok;
+
+	if (!g) {
+		tap_ok(0, "namespace of 300 lists: built");
+		return;
+	}
+	s = suspects(g, 0.10, &n);
+	p = at(s, n, ns);
+	ok = p && !at(s, n, sess) && p->elem_type == g->ty[T_LIST] && p->elem_count == 300;
+	if (!tap_ok(ok, "a namespace whose 300 lists outweigh its biggest attribute (40%%): "
+			"the namespace is the point, holding 300 lists"))
+		show(g, s, n);
+	free(s);
+	g_free(g);
+}
+
+/* ---- lists, chains, instances ---- */
+
+/*
+ * A list of 2,000 sessions, one of which (heavy) holds share of the
+ * list; the list is the point, whatever that share, as long as the
+ * other elements together outweigh it.
+ */
+static void spread_list(void)
+{
+	static const double shares[] = { 0.0005, 0.05, 0.30, 0.45 };
+	size_t k;
+
+	for (k = 0; k < sizeof(shares) / sizeof(shares[0]); k++) {
+		struct g *g = g_new();
+		uint32_t sysmods = obj(g, T_DICT, 1200), ns, list, i, heavy = 0;
+		uint64_t per = 400, others = 1999 * (per + 48), big;
+		struct suspect *s;
+		const struct suspect *p;
+		struct suspect_words w = { 0 };
+		size_t n;
+		int ok;
+
+		module(g, sysmods, "app", 4600, &ns);
+		root(g, sysmods, HR_MODULES, "sys.modules", 0);
+		list = obj(g, T_LIST, 16056);
+		item(g, ns, "pending", list);
+		big = shares[k] > 0.001 ? (uint64_t)(shares[k] * (double)others /
+						     (1 - shares[k])) : per;
+		for (i = 0; i < 2000; i++) {
+			uint32_t e = obj(g, T_SESSION, 48),
+				 d = obj(g, T_DICT, i ? per : big);
+
+			edge(g, list, e, HEAP_EDGE(HE_STRONG, HN_INDEX, i));
+			edge(g, e, d, named(g, HN_FIELD, "__dict__"));
+			if (!i)
+				heavy = e;
+		}
+		for (i = 0; i < 500; i++)
+			root(g, obj(g, T_STR, 100), HR_INTERNED, "interned string", 0);
+		if (finish(g)) {
+			tap_ok(0, "a list with a heavy element: built");
+			g_free(g);
+			continue;
+		}
+		s = suspects(g, 0.10, &n);
+		p = at(s, n, list);
+		ok = p && !at(s, n, heavy) && p->elem_count == 2000 && !words(g, p, &w) &&
+		     starts_with(w.sentence, "list at module app attribute `pending` holds "
+					     "2,000 Session objects");
+		if (!tap_ok(ok, "a list of 2,000 sessions, one holding %.2f%% of it: the list is "
+				"the point, \"%s\"",
+			    100.0 * (double)g->h.retained[heavy] / (double)g->h.retained[list],
+			    w.sentence))
+			show(g, s, n);
+		suspect_words_release(&w);
+		free(s);
+		g_free(g);
+	}
+}
+
+/* A list of 1,000 elements of 1,000 types, one a little heavier than
+ * the others: the heaviest part is not the mass, the list is the point. */
+static void mixed_list(void)
+{
+	struct g *g = g_new();
+	uint32_t sysmods = obj(g, T_DICT, 1200), ns, list, i;
+	struct suspect *s;
+	size_t n;
+	int ok;
+
+	module(g, sysmods, "app", 4600, &ns);
+	root(g, sysmods, HR_MODULES, "sys.modules", 0);
+	list = obj(g, T_LIST, 8056);
+	item(g, ns, "plugins", list);
+	for (i = 0; i < 1000; i++) {
+		char name[32];
+		uint32_t ty, e;
+
+		snprintf(name, sizeof(name), "app.Plugin%u", i);
+		ty = heap_add_type(&g->h, 0x800000 + 0x100 * (uint64_t)i,
+				   heap_intern(&g->h, name, strlen(name)));
+		e = heap_add_obj(&g->h, 0x100000 + 0x40 * (uint64_t)g->h.vobj.n, ty,
+				 i == 500 ? 900 : 400 + i % 7, 1, HO_GC, &g->err);
+		if (e == HEAP_NONE)
+			g->bad++;
+		edge(g, list, e, HEAP_EDGE(HE_STRONG, HN_INDEX, i));
+	}
+	filler(g);
+	if (finish(g)) {
+		tap_ok(0, "a list of many types: built");
+		g_free(g);
+		return;
+	}
+	s = suspects(g, 0.10, &n);
+	ok = n == 1 && s[0].point == list;
+	if (!tap_ok(ok, "a list of 1,000 elements of 1,000 types: the list is the point"))
+		show(g, s, n);
+	free(s);
+	g_free(g);
+}
 
 /* A linked list of 3,000 nodes at a module attribute: the point is its
  * head, the attribute, not a node somewhere down the chain. */
@@ -296,6 +582,83 @@ static void chain(void)
 	g_free(g);
 }
 
+/* module -> pool (an instance) -> __dict__ -> _finished (a list of
+ * sessions): down through the instance and its dict to the list. */
+static void instance_dict_list(void)
+{
+	struct g *g = g_new();
+	uint32_t sysmods = obj(g, T_DICT, 1200), ns, pool, pd, list, i;
+	struct suspect *s;
+	const struct suspect *p;
+	struct suspect_words w = { 0 };
+	size_t n;
+	int ok;
+
+	module(g, sysmods, "app.workers", 4600, &ns);
+	root(g, sysmods, HR_MODULES, "sys.modules", 0);
+	pool = obj(g, T_HOLDER, 48);
+	pd = obj(g, T_DICT, 232);
+	list = obj(g, T_LIST, 16056);
+	item(g, ns, "pool", pool);
+	edge(g, pool, pd, named(g, HN_FIELD, "__dict__"));
+	item(g, pd, "_finished", list);
+	item(g, pd, "name", str(g, "the pool"));
+	for (i = 0; i < 2000; i++)
+		edge(g, list, obj(g, T_SESSION, 400), HEAP_EDGE(HE_STRONG, HN_INDEX, i));
+	for (i = 0; i < 500; i++)
+		root(g, obj(g, T_STR, 100), HR_INTERNED, "interned string", 0);
+	if (finish(g)) {
+		tap_ok(0, "pool._finished: built");
+		g_free(g);
+		return;
+	}
+	s = suspects(g, 0.10, &n);
+	p = at(s, n, list);
+	ok = n == 1 && p && !words(g, p, &w) &&
+	     starts_with(w.sentence, "list at module app.workers attribute `pool._finished` "
+				     "holds 2,000 Session objects");
+	tap_ok(ok, "an instance whose __dict__ holds a list: the list, \"%s\"",
+	       w.sentence);
+	suspect_words_release(&w);
+	free(s);
+	g_free(g);
+}
+
+/* Two big parts of one object are two suspects, and the object, made of
+ * them, is not reported. */
+static void two_halves(void)
+{
+	struct g *g = g_new();
+	uint32_t sysmods = obj(g, T_DICT, 1200), ns, a, b, i;
+	struct suspect *s;
+	size_t n;
+	int ok;
+
+	module(g, sysmods, "app", 4600, &ns);
+	root(g, sysmods, HR_MODULES, "sys.modules", 0);
+	a = obj(g, T_LIST, 8056);
+	b = obj(g, T_LIST, 8056);
+	item(g, ns, "a", a);
+	item(g, ns, "b", b);
+	for (i = 0; i < 1000; i++) {
+		edge(g, a, obj(g, T_SESSION, 400), HEAP_EDGE(HE_STRONG, HN_INDEX, i));
+		edge(g, b, obj(g, T_SESSION, 390), HEAP_EDGE(HE_STRONG, HN_INDEX, i));
+	}
+	for (i = 0; i < 500; i++)
+		root(g, obj(g, T_STR, 100), HR_INTERNED, "interned string", 0);
+	if (finish(g)) {
+		tap_ok(0, "two halves: built");
+		g_free(g);
+		return;
+	}
+	s = suspects(g, 0.10, &n);
+	ok = n == 2 && at(s, n, a) && at(s, n, b);
+	if (!tap_ok(ok, "a namespace of two big lists: two suspects, the lists"))
+		show(g, s, n);
+	free(s);
+	g_free(g);
+}
+
 /* ---- the sentence over references with no name ---- */
 
 /* 1,000 Rendered objects in a dict that cache (the object holding it)
@@ -320,7 +683,7 @@ static void said(struct g *g, uint32_t d, uint32_t via, const char *want, const 
 {
 	struct suspect *s;
 	const struct suspect *p;
-	struct suspect_words w;
+	struct suspect_words w = { 0 };
 	size_t n;
 	int ok;
 
@@ -339,8 +702,7 @@ static void said(struct g *g, uint32_t d, uint32_t via, const char *want, const 
 			tap_diag("  expr \"%s\", where \"%s\", via %d", w.expr, w.text, (int)w.via);
 		show(g, s, n);
 	}
-	if (p)
-		suspect_words_release(&w);
+	suspect_words_release(&w);
 	free(s);
 }
 
@@ -410,7 +772,15 @@ static void scanned_words(void)
 
 int main(void)
 {
+	namespace_attribute();
+	namespace_attribute_big();
+	namespace_minority();
+	namespace_of_many();
+	spread_list();
+	mixed_list();
 	chain();
+	instance_dict_list();
+	two_halves();
 	scanned_words();
 	return tap_done();
 }
