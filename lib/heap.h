@@ -288,7 +288,8 @@ static inline int heap_reachable(const struct heap *h, uint32_t i)
 const char *heap_type_name(const struct heap *h, uint32_t i);
 /* The types[] index of which object i is the type object, or HEAP_NONE. */
 uint32_t heap_type_of_obj(const struct heap *h, uint32_t i);
-/* An edge name as text: ".x", "[3]", "['key']", "__dict__". */
+/* An edge name as text: ".x", "[3]", "['key']", "__dict__"; a scanned
+ * edge, which has no name, "(scanned)". */
 void heap_edge_text(const struct heap *h, uint32_t name, char *buf, size_t len);
 /* A one-line summary of object i: its value or a short repr. */
 void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len);

@@ -207,7 +207,8 @@ static void obj_title(struct view *v, char *buf, size_t len)
 		 heap_type_name(h, d->obj));
 }
 
-/* An edge to or from other as a row. */
+/* An edge to or from other as a row.  A scanned edge has no name:
+ * heap_edge_text already calls it "(scanned)". */
 static void edge_row(struct view *v, uint32_t name, uint32_t other, char *buf, size_t len)
 {
 	char ename[300];
@@ -215,8 +216,6 @@ static void edge_row(struct view *v, uint32_t name, uint32_t other, char *buf, s
 	heap_edge_text(v->b->h, name, ename, sizeof(ename));
 	if (HEAP_EDGE_KIND(name) == HE_WEAK)
 		strncat(ename, " (weak)", sizeof(ename) - strlen(ename) - 1);
-	else if (HEAP_EDGE_KIND(name) == HE_SCANNED)
-		strncat(ename, " (scan)", sizeof(ename) - strlen(ename) - 1);
 	row_object(v->b, buf, len, "  ", ename, other);
 }
 
