@@ -649,8 +649,53 @@ def scanned_edges(interp):
         shutil.rmtree(tmp, True)
 
 
+def help_keys(interp):
+    """? says what each key does in the view it is pressed in: Enter
+    expands in the dominator tree, opens instances in the Types view."""
+    name = interp.name
+    try:
+        fx = Fixture(interp.exe, "browse_target.py")
+    except RuntimeError as e:
+        ok(False, "%s: fixture starts" % name, str(e))
+        return
+    tmp = tempfile.mkdtemp(prefix="hs-browse-help-")
+    snap = os.path.join(tmp, "t.hsnap")
+    p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
+    fx.stop()
+    if not ok(p.returncode == 0, "%s: snapshot for the help" % name, p.stderr):
+        return
+    # (key that opens the view, its title, its name in the help, words the
+    # help's Enter line must have)
+    views = [(None, "Types:", "types", ("instances",)),
+             ("Enter", "instances", "instances", ("open", "object")),
+             ("D", "Dominator tree", "dominator tree", ("expand", "collapse")),
+             ("T", "Threads", "threads", ("local variables",)),
+             ("L", "Leak suspects", "suspects", ("open", "object")),
+             ("u", "Garbage", "garbage", ("open", "object"))]
+    term = Term(["browse", snap], cols=100, rows=40, env={"TERM": "xterm"})
+    try:
+        wait_title(term, "Types:", timeout=60)
+        for key, title, view, words in views:
+            if key:
+                term.keys(key)
+            wait_title(term, title)
+            term.keys("?")
+            s = wait_title(term, "Help: keys of the %s view" % view)
+            enter = [l for l in (s or "").split("\n") if l.strip().startswith("Enter")]
+            ok(s is not None and len(enter) == 1 and all(w in enter[0] for w in words),
+               "%s: help of the %s view: Enter says %s" % (name, view, " ".join(words)),
+               term.last)
+            term.keys("q")
+            wait_title(term, title)
+        term.keys("q")
+    finally:
+        term.close()
+        shutil.rmtree(tmp, True)
+
+
 # Parts of the test, to run one alone: HS_BROWSER_PART=scanned_edges
-PARTS = ("session", "snapshot_and_terms", "suspects_view", "big_snapshot", "scanned_edges")
+PARTS = ("session", "snapshot_and_terms", "suspects_view", "big_snapshot", "scanned_edges",
+         "help_keys")
 
 
 def main():

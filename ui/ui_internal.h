@@ -73,6 +73,13 @@ enum ui_row_attr {
 struct view;
 struct browser;
 
+/* A command of one view and what it does there; help NULL: the
+ * command's own words (UI_COMMANDS). */
+struct view_key {
+	enum ui_cmd cmd;
+	const char *help;
+};
+
 struct view_ops {
 	const char *name;
 	size_t (*nrows)(struct view *v);
@@ -91,7 +98,7 @@ struct view_ops {
 	/* the object the cursor is on (for p, i), HEAP_NONE if none */
 	uint32_t (*current)(struct view *v);
 	void (*free)(struct view *v);
-	const enum ui_cmd *keys;	/* its own commands, CMD_NONE ended */
+	const struct view_key *keys;	/* its own commands, CMD_NONE ended */
 };
 
 struct view {

@@ -145,8 +145,13 @@ static void domtree_free(struct view *v)
 	free(d->rows);
 }
 
-static const enum ui_cmd domtree_keys[] = { CMD_ENTER, CMD_OPEN, CMD_PATH, CMD_INSTANCES,
-					    CMD_NONE };
+static const struct view_key domtree_keys[] = {
+	{ CMD_ENTER, "expand or collapse: show or hide what the row's object keeps alive" },
+	{ CMD_OPEN, "open the row's object" },
+	{ CMD_PATH, "path from a root to the row's object" },
+	{ CMD_INSTANCES, "all instances of the row's object's type" },
+	{ CMD_NONE },
+};
 
 static const struct view_ops domtree_ops = {
 	.name = "dominator tree",

@@ -133,7 +133,11 @@ static void garbage_free(struct view *v)
 	free(d->start);
 }
 
-static const enum ui_cmd garbage_keys[] = { CMD_ENTER, CMD_INSTANCES, CMD_NONE };
+static const struct view_key garbage_keys[] = {
+	{ CMD_ENTER, "open the row's object" },
+	{ CMD_INSTANCES, "all instances of the row's object's type" },
+	{ CMD_NONE },
+};
 
 static const struct view_ops garbage_ops = {
 	.name = "garbage",

@@ -14,11 +14,11 @@ static const enum ui_cmd common_keys[] = {
 	CMD_NONE,
 };
 
-static const enum ui_cmd no_keys[] = { CMD_NONE };
+static const struct view_key no_keys[] = { { CMD_NONE } };
 
 struct help_data {
 	const char *of;
-	const enum ui_cmd *own;
+	const struct view_key *own;
 	size_t nown, n;
 };
 
@@ -36,6 +36,7 @@ static void help_title(struct view *v, char *buf, size_t len)
 static void help_row(struct view *v, size_t i, char *buf, size_t len, int *attr)
 {
 	struct help_data *d = v->data;
+	const char *help = NULL;
 	enum ui_cmd c;
 
 	if (i == 0 || i == d->nown + 2) {
@@ -47,8 +48,13 @@ static void help_row(struct view *v, size_t i, char *buf, size_t len, int *attr)
 		buf[0] = '\0';
 		return;
 	}
-	c = i <= d->nown ? d->own[i - 1] : common_keys[i - d->nown - 3];
-	snprintf(buf, len, "  %-20s %s", keys_text(c), keys_help(c));
+	if (i <= d->nown) {
+		c = d->own[i - 1].cmd;
+		help = d->own[i - 1].help;
+	} else {
+		c = common_keys[i - d->nown - 3];
+	}
+	snprintf(buf, len, "  %-20s %s", keys_text(c), help ? help : keys_help(c));
 }
 
 static const struct view_ops help_ops = {
@@ -66,7 +72,7 @@ struct view *view_help_new(struct browser *b, const struct view *of)
 
 	d->of = of ? of->ops->name : "";
 	d->own = of && of->ops->keys ? of->ops->keys : no_keys;
-	while (d->own[d->nown] != CMD_NONE)
+	while (d->own[d->nown].cmd != CMD_NONE)
 		d->nown++;
 	while (common_keys[n] != CMD_NONE)
 		n++;

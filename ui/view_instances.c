@@ -197,8 +197,14 @@ static void inst_free(struct view *v)
 	free(d->rows);
 }
 
-static const enum ui_cmd inst_keys[] = { CMD_ENTER, CMD_FILTER, CMD_SORT, CMD_REVERSE,
-					 CMD_PATH, CMD_NONE };
+static const struct view_key inst_keys[] = {
+	{ CMD_ENTER, "open the row's object" },
+	{ CMD_FILTER, "keep the objects whose row contains text (as you type)" },
+	{ CMD_SORT, "sort by size, retained size, referrers, address or walk order" },
+	{ CMD_REVERSE, NULL },
+	{ CMD_PATH, "path from a root to the row's object" },
+	{ CMD_NONE },
+};
 
 static const struct view_ops inst_ops = {
 	.name = "instances",

@@ -92,7 +92,12 @@ static void locals_free(struct view *v)
 	free(((struct locals_data *)v->data)->rows);
 }
 
-static const enum ui_cmd locals_keys[] = { CMD_ENTER, CMD_PATH, CMD_INSTANCES, CMD_NONE };
+static const struct view_key locals_keys[] = {
+	{ CMD_ENTER, "open the row's object" },
+	{ CMD_PATH, "path from a root to the row's object" },
+	{ CMD_INSTANCES, "all instances of the row's object's type" },
+	{ CMD_NONE },
+};
 
 static const struct view_ops locals_ops = {
 	.name = "locals",

@@ -347,7 +347,13 @@ static void obj_free(struct view *v)
 	free(d->val);
 }
 
-static const enum ui_cmd obj_keys[] = { CMD_ENTER, CMD_PATH, CMD_INSTANCES, CMD_NONE };
+static const struct view_key obj_keys[] = {
+	{ CMD_ENTER, "follow the row: a reference, the type's instances, the dominator, "
+		     "the path" },
+	{ CMD_PATH, "path from a root to this object" },
+	{ CMD_INSTANCES, "all instances of this object's type" },
+	{ CMD_NONE },
+};
 
 static const struct view_ops obj_ops = {
 	.name = "object",

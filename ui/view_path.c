@@ -92,7 +92,11 @@ static void path_free(struct view *v)
 	free(d->edges);
 }
 
-static const enum ui_cmd path_keys[] = { CMD_ENTER, CMD_INSTANCES, CMD_NONE };
+static const struct view_key path_keys[] = {
+	{ CMD_ENTER, "open the step's object" },
+	{ CMD_INSTANCES, "all instances of the step's object's type" },
+	{ CMD_NONE },
+};
 
 static const struct view_ops path_ops = {
 	.name = "path",

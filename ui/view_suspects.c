@@ -82,7 +82,12 @@ static void suspects_free(struct view *v)
 	free(((struct suspects_data *)v->data)->rows);
 }
 
-static const enum ui_cmd suspects_keys[] = { CMD_ENTER, CMD_PATH, CMD_DOMTREE, CMD_NONE };
+static const struct view_key suspects_keys[] = {
+	{ CMD_ENTER, "open the row's object" },
+	{ CMD_PATH, "path from a root to the row's object" },
+	{ CMD_DOMTREE, "dominator tree, opened at the row's object" },
+	{ CMD_NONE },
+};
 
 static const struct view_ops suspects_ops = {
 	.name = "suspects",

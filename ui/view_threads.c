@@ -76,7 +76,10 @@ static void threads_free(struct view *v)
 	free(((struct threads_data *)v->data)->rows);
 }
 
-static const enum ui_cmd threads_keys[] = { CMD_ENTER, CMD_NONE };
+static const struct view_key threads_keys[] = {
+	{ CMD_ENTER, "on a frame: its local variables; on a thread: what its state holds" },
+	{ CMD_NONE },
+};
 
 static const struct view_ops threads_ops = {
 	.name = "threads",

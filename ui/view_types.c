@@ -207,8 +207,14 @@ static void types_free(struct view *v)
 	free(d->rows);
 }
 
-static const enum ui_cmd types_keys[] = { CMD_ENTER, CMD_FILTER, CMD_SORT, CMD_REVERSE,
-					  CMD_RECAPTURE, CMD_NONE };
+static const struct view_key types_keys[] = {
+	{ CMD_ENTER, "the instances of the row's type" },
+	{ CMD_FILTER, "keep the types whose name contains text (as you type)" },
+	{ CMD_SORT, "sort by size, retained size, count or name (after R: +count, +size)" },
+	{ CMD_REVERSE, NULL },
+	{ CMD_RECAPTURE, NULL },
+	{ CMD_NONE },
+};
 
 static const struct view_ops types_ops = {
 	.name = "types",
