@@ -60,15 +60,6 @@ const char cmd_usage_watch[] =
 	"  --no-stop, --max-copy=SIZE, --layout, --debug-dir, --no-cache: as for\n"
 	"                     'heapscope snapshot'\n";
 
-/* A size, or a change of size with its sign ("+1.5 MiB"). */
-static void human(int64_t v, int sign, char *buf, size_t len)
-{
-	char t[32];
-
-	heap_size_text(v < 0 ? -(uint64_t)v : (uint64_t)v, t, sizeof(t));
-	snprintf(buf, len, "%s%s", v < 0 ? "-" : sign ? "+" : "", t);
-}
-
 static void time_text(int64_t t, char *buf, size_t len)
 {
 	time_t tt = (time_t)t;
@@ -288,8 +279,8 @@ static void diff_row(const struct diff_type *t)
 {
 	char ds[32], sz[32];
 
-	human(t->dsize, 1, ds, sizeof(ds));
-	human((int64_t)t->new_size, 0, sz, sizeof(sz));
+	heap_size_change_text(t->dsize, ds, sizeof(ds));
+	heap_size_text(t->new_size, sz, sizeof(sz));
 	printf("%+10lld %12s %10llu %12s  %s\n", (long long)t->dcount, ds,
 	       (unsigned long long)t->new_count, sz, t->name);
 }
@@ -302,14 +293,14 @@ static void diff_text(const struct cmd_opts *o, const struct heap *old, const st
 
 	time_text(old->meta.capture_time, t0, sizeof(t0));
 	time_text(new->meta.capture_time, t1, sizeof(t1));
-	human((int64_t)d->old_size, 0, s0, sizeof(s0));
-	human((int64_t)d->new_size, 0, s1, sizeof(s1));
+	heap_size_text(d->old_size, s0, sizeof(s0));
+	heap_size_text(d->new_size, s1, sizeof(s1));
 	printf("old: %s  pid %lld, %s, %zu objects, %s\n", o->source, (long long)old->meta.pid, t0,
 	       old->nobj, s0);
 	printf("new: %s  pid %lld, %s (%+llds), %zu objects, %s\n", o->source2,
 	       (long long)new->meta.pid, t1,
 	       (long long)(new->meta.capture_time - old->meta.capture_time), new->nobj, s1);
-	human((int64_t)d->new_size - (int64_t)d->old_size, 1, dc, sizeof(dc));
+	heap_size_change_text((int64_t)d->new_size - (int64_t)d->old_size, dc, sizeof(dc));
 	printf("change: %+lld objects, %s\n\n", (long long)d->new_count - (long long)d->old_count,
 	       dc);
 	for (k = 0; k < d->ntypes; k++) {
@@ -345,7 +336,7 @@ static void diff_text(const struct cmd_opts *o, const struct heap *old, const st
 		if (shrank > shown)
 			printf("  ... %zu more types shrank\n", shrank - shown);
 	}
-	human((int64_t)d->nnew_size, 0, s0, sizeof(s0));
+	heap_size_text(d->nnew_size, s0, sizeof(s0));
 	printf("\nnew objects (not in OLD at the same address with the same type): %zu, %s\n",
 	       d->nnew, s0);
 	if (d->nby_new)
@@ -353,7 +344,7 @@ static void diff_text(const struct cmd_opts *o, const struct heap *old, const st
 	for (k = 0; k < d->nby_new && k < DIFF_ROWS; k++) {
 		const struct diff_type *t = &d->types[d->by_new[k]];
 
-		human((int64_t)t->nnew_size, 0, s1, sizeof(s1));
+		heap_size_text(t->nnew_size, s1, sizeof(s1));
 		printf("%10llu %12s  %s\n", (unsigned long long)t->nnew, s1, t->name);
 	}
 	if (d->nby_new > DIFF_ROWS)
@@ -520,8 +511,8 @@ static void watch_text(const struct heap *h, const struct heap_diff *d, long n, 
 	size_t k, shown = 0, grew = 0;
 
 	time_text(h->meta.capture_time, t, sizeof(t));
-	human((int64_t)d->new_size, 0, sz, sizeof(sz));
-	human((int64_t)d->new_size - (int64_t)d->old_size, 1, dsz, sizeof(dsz));
+	heap_size_text(d->new_size, sz, sizeof(sz));
+	heap_size_change_text((int64_t)d->new_size - (int64_t)d->old_size, dsz, sizeof(dsz));
 	if (n == 1)
 		printf("capture 1  %s  pid %lld: %llu objects, %s, paused %.1f ms\n", t,
 		       (long long)h->meta.pid, (unsigned long long)d->new_count, sz,
@@ -540,7 +531,7 @@ static void watch_text(const struct heap *h, const struct heap_diff *d, long n, 
 
 		if (t2->dcount <= 0)
 			continue;
-		human(t2->dsize, 1, dsz, sizeof(dsz));
+		heap_size_change_text(t2->dsize, dsz, sizeof(dsz));
 		printf("%12llu %+10lld %12s  %s\n", (unsigned long long)t2->new_count,
 		       (long long)t2->dcount, dsz, t2->name);
 		shown++;

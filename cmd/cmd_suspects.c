@@ -81,7 +81,7 @@ int cmd_suspects(int argc, char **argv)
 	cmd_timing("suspects", t0);
 	if (suspect_names_build(&h, &names, &err))
 		goto fail;
-	suspect_size_text(total, tot, sizeof(tot));
+	heap_size_text(total, tot, sizeof(tot));
 	if (o.json) {
 		json_init(&j, stdout);
 		json_begin_obj(&j);

@@ -82,27 +82,34 @@ enum {
 	O_MAX_NODES,
 };
 
-/* "512M", "2G", "1000000": bytes; -1 if not a size. */
+/* "512M", "2GiB", "1000000": bytes, the suffixes binary as heapscope
+ * writes sizes (K is KiB); -1 if not a size. */
 static int parse_size(const char *s, uint64_t *v)
 {
 	char *end;
 	unsigned long long n;
+	unsigned shift = 0;
 
 	errno = 0;
 	n = strtoull(s, &end, 10);
-	if (errno || end == s)
+	if (errno || end == s || *s == '-')
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': n <<= 10; end++; break;
-	case 'm': case 'M': n <<= 20; end++; break;
-	case 'g': case 'G': n <<= 30; end++; break;
+	case 'k': case 'K': shift = 10; break;
+	case 'm': case 'M': shift = 20; break;
+	case 'g': case 'G': shift = 30; break;
 	default: break;
+	}
+	if (shift) {
+		end++;
+		if (*end == 'i')
+			end++;
 	}
 	if (*end == 'B' || *end == 'b')
 		end++;
-	if (*end)
+	if (*end || n > UINT64_MAX >> shift)
 		return -1;
-	*v = n;
+	*v = (uint64_t)n << shift;
 	return 0;
 }
 

@@ -56,8 +56,10 @@ static void phase_cb(void *ctx, enum capture_phase phase, uint64_t bytes)
 	}
 	/* a copy of gigabytes takes a while: say what is going on */
 	if (pr->on && bytes >= (256u << 20)) {
-		fprintf(stderr, "\rheapscope: copying %.1f GiB of the process's memory ",
-			bytes / 1073741824.0);
+		char size[32];
+
+		heap_size_text(bytes, size, sizeof(size));
+		fprintf(stderr, "\rheapscope: copying %s of the process's memory ", size);
 		pr->shown = 1;
 	}
 }

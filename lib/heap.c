@@ -756,6 +756,15 @@ void heap_size_text(uint64_t n, char *buf, size_t len)
 	snprintf(buf, len, "%.1f %s", v >= 1023.95 && u < 5 ? 1023.9 : v, units[u]);
 }
 
+void heap_size_change_text(int64_t bytes, char *buf, size_t len)
+{
+	char t[32];
+	uint64_t mag = bytes < 0 ? -(uint64_t)bytes : (uint64_t)bytes;
+
+	heap_size_text(mag, t, sizeof(t));
+	snprintf(buf, len, "%s%s", bytes < 0 ? "-" : bytes > 0 ? "+" : "", t);
+}
+
 const char *heap_root_kind_name(unsigned kind)
 {
 	static const char *const names[] = {

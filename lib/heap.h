@@ -296,8 +296,12 @@ void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len);
 /* An edge's kind as a word: "strong", "weak" or "scanned". */
 const char *heap_edge_kind_name(uint32_t name);
 /* bytes as people read them, in at most 10 characters: "512 B",
- * "12.3 KiB", "1.5 GiB". */
+ * "12.3 KiB", "1.5 GiB".  The one way heapscope writes a size for
+ * people, in binary units (JSON gives bytes). */
 void heap_size_text(uint64_t bytes, char *buf, size_t len);
+/* A change of size, signed as heap_size_text writes sizes: "+1.5 MiB",
+ * "-512 B", "0 B". */
+void heap_size_change_text(int64_t bytes, char *buf, size_t len);
 /* The name of a root kind: "sys.modules", "frame", ... */
 const char *heap_root_kind_name(unsigned kind);
 

@@ -2,7 +2,7 @@
  * suspects_words.c - a leak suspect in words a developer can act on:
  * where it is (the module and attribute path that leads to it) and one
  * sentence ("list at module app attribute `pool._pending` holds 190,000
- * Thread objects, 41% of the heap (78 MB retained)").
+ * Thread objects, 41% of the heap (74.4 MiB retained)").
  */
 #include "config.h"
 #include <ctype.h>
@@ -25,21 +25,6 @@ void suspect_count_text(uint64_t v, char *buf, size_t len)
 		buf[o++] = tmp[i];
 	}
 	buf[o] = '\0';
-}
-
-/* 33 MB, 950 kB, 512 bytes: sizes as a sentence says them. */
-void suspect_size_text(uint64_t n, char *buf, size_t len)
-{
-	if (n >= 10ull << 30)
-		snprintf(buf, len, "%.1f GB", n / 1e9);
-	else if (n >= 10ull << 20)
-		snprintf(buf, len, "%.0f MB", n / 1e6);
-	else if (n >= 1000000)
-		snprintf(buf, len, "%.1f MB", n / 1e6);
-	else if (n >= 10000)
-		snprintf(buf, len, "%.0f kB", n / 1e3);
-	else
-		snprintf(buf, len, "%llu bytes", (unsigned long long)n);
 }
 
 static const char *short_type(const char *t)
@@ -266,7 +251,7 @@ static void sentence(const struct heap *h, const struct suspect *s, const struct
 	char what[1400];
 
 	suspect_count_text(s->elem_count, cnt, sizeof(cnt));
-	suspect_size_text(s->retained, ret, sizeof(ret));
+	heap_size_text(s->retained, ret, sizeof(ret));
 	if (w->subject[0])
 		snprintf(what, sizeof(what), "%s", w->subject);
 	else if (w->via == HEAP_NONE)

@@ -299,6 +299,19 @@ def _readline_timeout(stream, timeout):
     return buf.decode("utf-8", "replace") if buf else None
 
 
+def size_text(n):
+    """A size in bytes as heapscope writes it everywhere (binary units,
+    heap_size_text): "512 B", "12.3 KiB", "1.5 GiB"."""
+    if n < 1024:
+        return "%d B" % n
+    units = ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+    v, u = n / 1024.0, 0
+    while v >= 1024 and u < 5:
+        v /= 1024
+        u += 1
+    return "%.1f %s" % (1023.9 if v >= 1023.95 and u < 5 else v, units[u])
+
+
 def run(args, env=None, timeout=120, input=None):
     """Run heapscope with args; returns CompletedProcess (text)."""
     e = dict(os.environ)

@@ -544,6 +544,13 @@ def suspects_view(interp):
            "pool._finished" in first["sentence"] and "3,000 Thread objects" in s,
            "%s: L names the pool's list as suspects does: %s" %
            (name, first and first["sentence"]), [term.last, first])
+        # the sentence and the line below it give one size in one unit
+        ret = hstest.size_text(first["retained"]) if first else "?"
+        ok(s is not None and ("(%s retained)" % ret) in s and
+           re.search(r"accumulation point 0x[0-9a-f]+ .*, retains %s\s*$" % re.escape(ret),
+                     s, re.M),
+           "%s: the sentence and the accumulation point both say %s retained" % (name, ret),
+           term.last)
         term.keys("g", "Enter")
         s = wait_title(term, "Object " + (first["point"]["address"] if first else "?"))
         ok(s is not None and "list of 3000" in s,

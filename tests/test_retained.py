@@ -152,6 +152,13 @@ def check_leak(interp):
                 % (truth["module"], truth["attribute"]))
         hstest.ok(p.returncode == 0 and want in p.stdout,
                   "%s: the sentence: %s ..." % (name, want), p.stdout[:800])
+        # sizes in words are in binary units, as everywhere else
+        ret, tot = hstest.size_text(s["retained"]), hstest.size_text(out["size"])
+        hstest.ok(("(%s retained)" % ret) in s["sentence"] and
+                  ("(%s retained)" % ret) in p.stdout and
+                  ("heap (%s in " % tot) in p.stdout,
+                  "%s: the sentence says %s retained of %s, as top and show would"
+                  % (name, ret, tot), [s["sentence"], p.stdout[:300]])
         out, p = hstest.run_json(["suspects", "--threshold", "99.9", snap])
         p2 = hstest.run(["suspects", "--threshold", "99.9", snap])
         hstest.ok(out is not None and p.returncode == 0 and out["suspects"] == [] and

@@ -125,14 +125,6 @@ static void types_header(struct view *v, char *buf, size_t len)
 		 v->b->growth ? "     +count      +size" : "", "type");
 }
 
-static void signed_size(char *buf, size_t len, int64_t v)
-{
-	char s[32];
-
-	heap_size_text((uint64_t)(v < 0 ? -v : v), s, sizeof(s));
-	snprintf(buf, len, "%s%s", v < 0 ? "-" : v > 0 ? "+" : " ", s);
-}
-
 static void types_row(struct view *v, size_t i, char *buf, size_t len, int *attr)
 {
 	struct types_data *d = v->data;
@@ -147,7 +139,7 @@ static void types_row(struct view *v, size_t i, char *buf, size_t len, int *attr
 		const struct ui_growth *g = &v->b->growth[t->type];
 
 		snprintf(gc, sizeof(gc), "%+lld", (long long)g->count);
-		signed_size(gs, sizeof(gs), g->size);
+		heap_size_change_text(g->size, gs, sizeof(gs));
 	}
 	snprintf(buf, len, "%11s %10s %5.1f%%", count, size,
 		 d->total_size ? 100.0 * t->size / d->total_size : 0.0);
