@@ -15,7 +15,7 @@ lib_libheapscope_a_SOURCES = \
 	lib/pyproc.c lib/pyproc.h \
 	lib/pyobj.c lib/pyobj.h lib/pydict.c \
 	lib/linetable.c lib/linetable.h \
-	lib/stacks.c lib/stacks.h \
+	lib/stacks.c lib/stacks.h lib/syscall.c lib/syscall.h \
 	lib/gcinfo.c lib/gcinfo.h \
 	lib/unwind.c lib/unwind.h \
 	lib/heap.c lib/heap.h lib/snapshot.c lib/snapshot.h \
@@ -25,5 +25,18 @@ lib_libheapscope_a_SOURCES = \
 	lib/walk.c lib/walk.h lib/walk_internal.h lib/walk_type.c lib/walk_refs.c lib/walk_value.c \
 	offsets/tables.c offsets/py38.c offsets/py39.c offsets/py310.c \
 	offsets/py311.c offsets/py312.c offsets/py313.c
+nodist_lib_libheapscope_a_SOURCES = lib/syscall_names.h
+
+# The x86-64 system call names of the build machine's kernel headers, as
+# C initializers ([0] = "read",) for lib/syscall.c: made at build time,
+# never typed by hand nor kept in the tree.
+BUILT_SOURCES += lib/syscall_names.h
+CLEANFILES += lib/syscall_names.h
+lib/syscall_names.h: Makefile
+	$(AM_V_GEN)$(MKDIR_P) lib && \
+	echo '#include <asm/unistd_64.h>' | $(CPP) $(CPPFLAGS) -dM - | \
+	$(AWK) '$$1 == "#define" && $$2 ~ /^__NR_[a-z0-9_]+$$/ && $$3 ~ /^[0-9]+$$/ { \
+		print "\t[" $$3 "] = \"" substr($$2, 6) "\","; n++ } \
+		END { if (n < 300) exit 1 }' > $@.tmp && mv $@.tmp $@ || { rm -f $@.tmp; exit 1; }
 
 HS_LIBS = lib/libheapscope.a $(LIBDWARF_LIBS) $(LIBELF_LIBS) $(LIBUNWIND_LIBS) -lz

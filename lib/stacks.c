@@ -16,6 +16,7 @@
 #include "linetable.h"
 #include "pyobj.h"
 #include "stacks.h"
+#include "syscall.h"
 
 #define CODE_CACHE_SLOTS 512	/* power of two */
 #define MAX_LINETABLE (1u << 20)
@@ -358,27 +359,16 @@ static void thread_name(pid_t pid, pid_t tid, char *buf, size_t len)
 	fclose(f);
 }
 
-/* x86_64 system calls a blocked Python thread is commonly found in. */
-static const struct {
-	int nr;
-	const char *name;
-} syscalls[] = {
-	{ 0, "read" }, { 1, "write" }, { 7, "poll" }, { 23, "select" },
-	{ 34, "pause" }, { 35, "nanosleep" }, { 43, "accept" }, { 45, "recvfrom" },
-	{ 47, "recvmsg" }, { 61, "wait4" }, { 202, "futex" }, { 230, "clock_nanosleep" },
-	{ 232, "epoll_wait" }, { 247, "waitid" }, { 270, "pselect6" }, { 271, "ppoll" },
-	{ 281, "epoll_pwait" }, { 288, "accept4" }, { 441, "epoll_pwait2" },
-};
-
 /*
  * The system call a thread is blocked in, from /proc/PID/task/TID/syscall
- * (its first field: a number, or "running").  A thread in a ptrace stop
- * still shows the call it was interrupted in.
+ * (its first field: a number, or "running"), by its name; "syscall N"
+ * for a number the kernel headers heapscope was built with do not know.
+ * A thread in a ptrace stop still shows the call it was interrupted in.
  */
 static void thread_syscall(pid_t pid, pid_t tid, char *buf, size_t len)
 {
 	char fn[64], line[256];
-	size_t i;
+	const char *name;
 	FILE *f;
 	int nr;
 
@@ -388,10 +378,11 @@ static void thread_syscall(pid_t pid, pid_t tid, char *buf, size_t len)
 	if (!f)
 		return;
 	if (fgets(line, sizeof(line), f) && sscanf(line, "%d", &nr) == 1 && nr >= 0) {
-		snprintf(buf, len, "syscall %d", nr);
-		for (i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++)
-			if (syscalls[i].nr == nr)
-				snprintf(buf, len, "%s", syscalls[i].name);
+		name = syscall_name(nr);
+		if (name)
+			snprintf(buf, len, "%s", name);
+		else
+			snprintf(buf, len, "syscall %d", nr);
 	}
 	fclose(f);
 }

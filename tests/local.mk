@@ -24,6 +24,9 @@ check_PROGRAMS += tests/unit-files
 tests_unit_files_SOURCES = tests/unit-files.c tests/tap.h
 tests_unit_files_LDADD = $(HS_LIBS)
 check_PROGRAMS += tests/unit-dominator
+check_PROGRAMS += tests/unit-syscall
+tests_unit_syscall_SOURCES = tests/unit-syscall.c tests/tap.h
+tests_unit_syscall_LDADD = $(HS_LIBS)
 tests_unit_dominator_SOURCES = tests/unit-dominator.c tests/tap.h
 tests_unit_dominator_LDADD = $(HS_LIBS)
 check_PROGRAMS += tests/unit-suspects
@@ -67,9 +70,19 @@ tests_unit_damaged_SOURCES = tests/unit-damaged.c tests/fuzz/snapcmds.c tests/fu
 tests_unit_damaged_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(srcdir)/cmd -iquote $(srcdir)/tests \
 	-DHS_SRCDIR='"$(abs_srcdir)"'
 tests_unit_damaged_LDADD = $(HS_CMD_LIBS)
-HS_UNIT_TESTS = tests/unit-damaged tests/unit-dominator tests/unit-suspects tests/unit-linetable \
-	tests/unit-layout tests/unit-pyobj tests/unit-snapshot tests/unit-walk tests/unit-garbage \
-	tests/unit-diff tests/unit-files
+HS_UNIT_TESTS = \
+	tests/unit-damaged \
+	tests/unit-dominator \
+	tests/unit-suspects \
+	tests/unit-syscall \
+	tests/unit-linetable \
+	tests/unit-layout \
+	tests/unit-pyobj \
+	tests/unit-snapshot \
+	tests/unit-walk \
+	tests/unit-garbage \
+	tests/unit-diff \
+	tests/unit-files
 TESTS += $(HS_UNIT_TESTS) $(HS_PY_TESTS)
 EXTRA_DIST += $(HS_PY_TESTS) tests/hstest.py
 # memlab reads the heapsnapshot export: test_export.py installs it with

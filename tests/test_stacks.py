@@ -1,7 +1,7 @@
 """heapscope stacks against what each thread reports of itself.
 
 fixtures/stacks.py blocks threads at known places (time.sleep, a lock
-wait, inside a generator, inside a coroutine, in a closure inside a
+wait, a file lock wait, inside a generator, inside a coroutine, in a closure inside a
 method) and records each thread's own stack from inside; its main thread
 spins in pure Python holding the GIL.  For every interpreter build, the
 Python frames heapscope reads from outside must be exactly those (file,
@@ -57,9 +57,11 @@ def compare(fix, got, minor):
         # only the spinning main thread wants the GIL; the others wait
         if ht["gil"] is not is_main:
             diffs.append("thread %s: gil=%s" % (ft["name"], ht["gil"]))
-        # the kernel's view: the lock waiter in futex, sleepers sleeping,
-        # the spinning main thread in no system call
-        want_sc = None if is_main else ("futex",) if ft["name"] == "lock" else SLEEP_CALLS
+        # the kernel's view: the lock waiter in futex, the file lock's in
+        # flock (named, as every call is, from the kernel's headers), sleepers
+        # sleeping, the spinning main thread in no system call
+        want_sc = None if is_main else ("futex",) if ft["name"] == "lock" else \
+            ("flock",) if ft["name"] == "flock" else SLEEP_CALLS
         if (ht["syscall"] is None) != (want_sc is None) or \
                 (want_sc and ht["syscall"] not in want_sc):
             diffs.append("thread %s: waiting in %s, expected %s"

@@ -45,7 +45,7 @@ FUZZ_LIB_OBJ = $(FUZZ_LIB_SRC:%.c=$(FUZZ_DIR)/%.o)
 FUZZ_MAIN_OBJ = $(FUZZ_DIR)/tests/fuzz/common.o
 FUZZ_LIBS = $(LIBDWARF_LIBS) $(LIBELF_LIBS) $(LIBUNWIND_LIBS) -lz $(NCURSESW_LIBS) \
 	$(SQLITE3_LIBS)
-FUZZ_HDRS = config.h $(wildcard $(srcdir)/lib/*.h $(srcdir)/cmd/*.h $(srcdir)/ui/*.h \
+FUZZ_HDRS = config.h lib/syscall_names.h $(wildcard $(srcdir)/lib/*.h $(srcdir)/cmd/*.h $(srcdir)/ui/*.h \
 	$(srcdir)/tests/*.h $(srcdir)/tests/fuzz/*.h)
 
 $(FUZZ_DIR)/%.o: $(srcdir)/%.c $(FUZZ_HDRS)
