@@ -125,6 +125,12 @@ int source_open(const struct cmd_opts *o, struct heap *h);
 int source_recapture(const struct cmd_opts *o, struct heap *h, struct hs_error *err);
 /* 1 if s names a process (digits, and no file of that name here). */
 int source_is_pid(const char *s, pid_t *pid);
+/* s as a process id: 1 (*pid set) when it is digits only and one this
+ * system can give (1 to cmd_pid_max()), -1 when digits only but out of
+ * that range, 0 when not digits only.  The one way a PID is parsed. */
+int cmd_pid_parse(const char *s, pid_t *pid);
+/* The largest process id of this system (from /proc/sys/kernel/pid_max). */
+long cmd_pid_max(void);
 int cmd_browse(int argc, char **argv);
 /* Open the browser on o->source (PID or FILE); the exit status. */
 int browse_run(const struct cmd_opts *o);

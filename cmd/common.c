@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "cmd.h"
@@ -33,17 +34,19 @@ int cmd_usage_error(const struct command *c, const char *fmt, ...)
 	return hs_exit_status(HS_EUSAGE);
 }
 
-static int parse_pid(const char *s, pid_t *pid)
+/* s as a PID argument: digits that can be no process id are a usage
+ * error (*status set, -1), unless a file of that name is here and args
+ * may be files (files). */
+static int check_pid_arg(const struct command *c, const char *s, int files, int *status)
 {
-	char *end;
-	long v;
+	struct stat sb;
+	pid_t pid;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v <= 0 || v > INT_MAX)
-		return -1;
-	*pid = (pid_t)v;
-	return 0;
+	if (cmd_pid_parse(s, &pid) >= 0 || (files && !stat(s, &sb)))
+		return 0;
+	*status = cmd_usage_error(c, "'%s' is not a process id: process ids run from 1 to %ld",
+				  s, cmd_pid_max());
+	return -1;
 }
 
 /* HEAPSCOPE_DEBUG_DIR: colon-separated debug directories, as gdb's
@@ -322,7 +325,9 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 			*status = cmd_usage_error(c, "%s: missing PID", c->name);
 			return -1;
 		}
-		if (parse_pid(argv[optind], &o->pid)) {
+		if (check_pid_arg(c, argv[optind], 0, status))
+			return -1;
+		if (cmd_pid_parse(argv[optind], &o->pid) != 1) {
 			*status = cmd_usage_error(c, "'%s' is not a process id", argv[optind]);
 			return -1;
 		}
@@ -334,6 +339,8 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 			return -1;
 		}
 		o->source = argv[optind++];
+		if (check_pid_arg(c, o->source, 1, status))
+			return -1;
 	}
 	if (flags & OPT_SOURCE2) {
 		if (optind >= argc) {
@@ -341,6 +348,8 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 			return -1;
 		}
 		o->source2 = argv[optind++];
+		if (check_pid_arg(c, o->source2, 1, status))
+			return -1;
 	}
 	if (flags & OPT_ADDR) {
 		if (optind >= argc) {
@@ -366,7 +375,9 @@ bad:
 
 int cmd_source_pid(const struct command *c, struct cmd_opts *o, int *st)
 {
-	if (parse_pid(o->source, &o->pid)) {
+	if (check_pid_arg(c, o->source, 0, st))
+		return -1;
+	if (cmd_pid_parse(o->source, &o->pid) != 1) {
 		*st = cmd_usage_error(c, "'%s' is neither a process id nor a snapshot file",
 				      o->source);
 		return -1;

@@ -28,8 +28,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	c = cmd_find(argv[1]);
-	/* heapscope PID: the browser, as if "browse" came before the PID */
-	browse_pid = !c && source_is_pid(argv[1], &pid);
+	/* heapscope PID: the browser, as if "browse" came before the PID
+	 * (which says so when digits can be no process id) */
+	browse_pid = !c && cmd_pid_parse(argv[1], &pid);
 	if (browse_pid)
 		c = cmd_find("browse");
 	if (!c)

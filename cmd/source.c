@@ -64,19 +64,41 @@ static void phase_cb(void *ctx, enum capture_phase phase, uint64_t bytes)
 	}
 }
 
+long cmd_pid_max(void)
+{
+	long v = 0;
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	/* pid_max is one more than the largest pid; without /proc, the
+	 * kernel's limit (PID_MAX_LIMIT) */
+	return v > 1 && v <= INT_MAX ? v - 1 : (4L << 20) - 1;
+}
+
+int cmd_pid_parse(const char *s, pid_t *pid)
+{
+	unsigned long long v;
+
+	if (!*s || strspn(s, "0123456789") != strlen(s))
+		return 0;
+	errno = 0;
+	v = strtoull(s, NULL, 10);
+	if (errno || v < 1 || v > (unsigned long long)cmd_pid_max())
+		return -1;
+	*pid = (pid_t)v;
+	return 1;
+}
+
 /* A PID: digits only, and no file of that name here. */
 int source_is_pid(const char *s, pid_t *pid)
 {
 	struct stat sb;
-	char *end;
-	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v <= 0 || v > INT_MAX || !stat(s, &sb))
-		return 0;
-	*pid = (pid_t)v;
-	return 1;
+	return cmd_pid_parse(s, pid) == 1 && stat(s, &sb);
 }
 
 int source_open(const struct cmd_opts *o, struct heap *h)

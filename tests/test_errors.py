@@ -1,7 +1,9 @@
 """Errors a user will meet: one line (plus a hint), a distinct exit
 status, and the target untouched."""
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 
 import hstest
@@ -75,12 +77,36 @@ def main():
 
     # what is no process id names a snapshot file, for every command
     for cmd in ("stacks", "info", "top"):
-        for bad in ("abc", "0"):
+        for bad in ("abc", "12ab"):
             p = hstest.run([cmd, bad])
             hstest.ok(p.returncode == EFILE and hstest.one_line(p) and "cannot open %s" % bad in p.stderr
                       and "give a process id or the path of a snapshot file" in p.stderr,
                       "%s %s: no such file: exit 10, one line and the hint" % (cmd, bad),
                       "exit %d: %s" % (p.returncode, p.stderr))
+    # a number that can be no process id is a usage error that says so,
+    # wherever a PID is taken
+    with open("/proc/sys/kernel/pid_max") as f:
+        pid_max = int(f.read())
+    for bad in ("0", "00", str(pid_max), "99999999999999999999"):
+        for args in (["stacks", bad], ["info", bad], ["top", bad], ["snapshot", bad],
+                     ["show", bad, "0x1"], ["objects", "--type", "x", bad], ["browse", bad],
+                     ["watch", bad], ["diff", "/nonexistent.hsnap", bad], [bad]):
+            p = hstest.run(args)
+            hstest.ok(p.returncode == EUSAGE and hstest.one_line(p) and
+                      ("'%s' is not a process id: process ids run from 1 to %d" %
+                       (bad, pid_max - 1)) in p.stderr,
+                      "%s: not a process id, a usage error that says so" % " ".join(args),
+                      "exit %d: %s" % (p.returncode, p.stderr))
+    # ... unless a file has that name: then it is a snapshot file
+    tmp = tempfile.mkdtemp(prefix="hs-errors-")
+    with open(os.path.join(tmp, "0"), "wb") as f:
+        f.write(b"not a snapshot")
+    p = subprocess.run([hstest.HEAPSCOPE, "top", "0"], cwd=tmp, capture_output=True,
+                       text=True, timeout=60)
+    hstest.ok(p.returncode == EFILE and hstest.one_line(p) and "snapshot" in p.stderr,
+              "top 0 with a file named 0 here reads the file: exit 10",
+              "exit %d: %s" % (p.returncode, p.stderr))
+    shutil.rmtree(tmp, True)
     for bad in (["stacks", "-5"], ["stacks"],
                 ["info", "1", "2"], ["stacks", "--layout=bogus", "1"],
                 ["stacks", "--bogus", "1"], ["nosuchcommand"]):
