@@ -85,7 +85,10 @@ const char cmd_usage_objects[] =
 	"usage: heapscope objects --type NAME [-n N] [--json] PID|FILE\n"
 	"\n"
 	"Every object of a type: address, size and value or summary.  NAME is a\n"
-	"type's full name (app.models.User) or its last part (User).\n"
+	"type's full name (app.models.User); if no type has it, the types whose name\n"
+	"ends in .NAME (User, models.User: every class of that name); if none, the\n"
+	"same ignoring case (user).  No type of that name is an error that offers\n"
+	"the nearest names.\n"
 	"\n"
 	"  --type=NAME        the type\n"
 	"  -n N               show at most N objects (default all)\n"
@@ -698,6 +701,26 @@ int cmd_path(int argc, char **argv)
 
 /* ---- objects ---- */
 
+/* No type has the name the user gave: say so, with the nearest names. */
+static int no_type(const struct heap *h, const char *name)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	uint32_t near[5];
+	size_t n = query_types_near(h, name, near, 5), k;
+	char list[400] = "";
+
+	for (k = 0; k < n; k++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%.120s",
+			 k ? ", " : "", heap_str(h, h->types[near[k]].name, NULL));
+	if (n)
+		hs_error_set(&err, HS_EUSAGE, "no type %.100s; did you mean %s?", name, list);
+	else
+		hs_error_set(&err, HS_EUSAGE, "no type %.100s in this heap", name);
+	hs_error_hint(&err, "'heapscope top' lists the types; a name matches exactly, then "
+		      "by its last dotted parts, then ignoring case");
+	return cmd_fail(&err);
+}
+
 int cmd_objects(int argc, char **argv)
 {
 	const struct command *c = cmd_find("objects");
@@ -721,14 +744,23 @@ int cmd_objects(int argc, char **argv)
 		fputs("heapscope: out of memory\n", stderr);
 		return hs_exit_status(HS_ENOMEM);
 	}
-	for (i = 0; i < h.ntype; i++)
-		match[i] = (uint8_t)query_type_matches(heap_str(&h, h.types[i].name, NULL),
-						       o.type_name);
+	if (!query_types_named(&h, o.type_name, match)) {
+		st = no_type(&h, o.type_name);
+		free(match);
+		heap_release(&h);
+		return st;
+	}
 	if (o.json) {
 		json_init(&j, stdout);
 		json_begin_obj(&j);
 		json_key(&j, "type");
 		json_str(&j, o.type_name);
+		json_key(&j, "types");
+		json_begin_arr(&j);
+		for (i = 0; i < h.ntype; i++)
+			if (match[i])
+				json_str(&j, heap_str(&h, h.types[i].name, NULL));
+		json_end_arr(&j);
 		json_key(&j, "objects");
 		json_begin_arr(&j);
 	}

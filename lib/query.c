@@ -2,9 +2,11 @@
  * query.c - histogram, paths from roots, type matching.
  */
 #include "config.h"
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "dominator.h"
 #include "query.h"
 
@@ -176,14 +178,144 @@ oom:
 	return hs_error_set(err, HS_ENOMEM, "out of memory");
 }
 
-int query_type_matches(const char *t, const char *name)
+enum type_match {
+	TM_EXACT,	/* the full name */
+	TM_END,		/* a dotted end of it */
+	TM_END_NOCASE,	/* a dotted end, ignoring case */
+	TM_NONE,
+};
+
+/* How type name t matches name: the best of enum type_match. */
+static enum type_match type_match(const char *t, const char *name)
 {
-	const char *dot;
+	size_t lt = strlen(t), ln = strlen(name);
+	const char *end;
 
 	if (!strcmp(t, name))
-		return 1;
-	dot = strrchr(t, '.');
-	return dot && !strchr(name, '.') && !strcmp(dot + 1, name);
+		return TM_EXACT;
+	if (!ln || ln > lt)
+		return TM_NONE;
+	end = t + lt - ln;
+	if (end > t && end[-1] != '.')
+		return TM_NONE;
+	if (!strcmp(end, name))
+		return TM_END;
+	return strcasecmp(end, name) ? TM_NONE : TM_END_NOCASE;
+}
+
+size_t query_types_named(const struct heap *h, const char *name, uint8_t *match)
+{
+	enum type_match best = TM_NONE, m;
+	size_t t, n = 0;
+
+	for (t = 0; t < h->ntype; t++) {
+		m = type_match(heap_str(h, h->types[t].name, NULL), name);
+		if (m < best)
+			best = m;
+	}
+	for (t = 0; t < h->ntype; t++) {
+		match[t] = best != TM_NONE &&
+			   type_match(heap_str(h, h->types[t].name, NULL), name) == best;
+		n += match[t];
+	}
+	return n;
+}
+
+#define NEAR_MAX_LEN 64		/* names compared: longer ones are not near */
+
+/* Edit distance of a and b ignoring case (insertions, deletions,
+ * substitutions, transpositions), both at most NEAR_MAX_LEN long. */
+static unsigned distance(const char *a, size_t la, const char *b, size_t lb)
+{
+	unsigned d[NEAR_MAX_LEN + 1][NEAR_MAX_LEN + 1];
+	size_t i, j;
+
+	for (i = 0; i <= la; i++)
+		d[i][0] = (unsigned)i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = (unsigned)j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			unsigned c = tolower((unsigned char)a[i - 1]) !=
+				     tolower((unsigned char)b[j - 1]);
+			unsigned v = d[i - 1][j - 1] + c;
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 &&
+			    tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == tolower((unsigned char)b[j - 1]) &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+/* The least distance of name to t or to a dotted end of t. */
+static unsigned near_score(const char *t, const char *name, size_t ln)
+{
+	unsigned best = ~0u, d;
+	const char *end = t;
+
+	for (;;) {
+		size_t le = strlen(end);
+
+		if (le <= NEAR_MAX_LEN) {
+			d = distance(end, le, name, ln);
+			if (d < best)
+				best = d;
+		}
+		end = strchr(end, '.');
+		if (!end)
+			return best;
+		end++;
+	}
+}
+
+size_t query_types_near(const struct heap *h, const char *name, uint32_t *out, size_t max)
+{
+	size_t ln = strlen(name), n = 0, t, k, j;
+	unsigned limit = ln / 3 ? (unsigned)(ln / 3) : 1, score[16], s;
+	const char *tn;
+
+	if (max > 16)
+		max = 16;
+	if (ln > NEAR_MAX_LEN)
+		return 0;
+	for (t = 0; t < h->ntype; t++) {
+		tn = heap_str(h, h->types[t].name, NULL);
+		s = near_score(tn, name, ln);
+		if (s > limit)
+			continue;
+		/* one per name: an equal name already kept stays if nearer */
+		for (k = 0; k < n && strcmp(heap_str(h, h->types[out[k]].name, NULL), tn); k++)
+			;
+		if (k < n) {
+			if (score[k] <= s)
+				continue;
+			memmove(out + k, out + k + 1, (n - k - 1) * sizeof(*out));
+			memmove(score + k, score + k + 1, (n - k - 1) * sizeof(*score));
+			n--;
+		}
+		/* nearest first, then by name */
+		for (k = 0; k < n; k++)
+			if (s < score[k] ||
+			    (s == score[k] && strcmp(tn, heap_str(h, h->types[out[k]].name, NULL)) < 0))
+				break;
+		if (k == max)
+			continue;
+		j = n < max ? n : max - 1;
+		memmove(out + k + 1, out + k, (j - k) * sizeof(*out));
+		memmove(score + k + 1, score + k, (j - k) * sizeof(*score));
+		out[k] = (uint32_t)t;
+		score[k] = s;
+		if (n < max)
+			n++;
+	}
+	return n;
 }
 
 int query_parse_addr(const char *s, uint64_t *addr)

@@ -46,9 +46,23 @@ int query_histogram(const struct heap *h, enum hist_order by, struct type_stat *
 int query_path(const struct heap *h, uint32_t target, uint32_t **path, uint32_t **edges,
 	       size_t *n, uint32_t *root, struct hs_error *err);
 
-/* 1 if type name t matches name: equal, or equal to its last dotted
- * part ("User" matches "app.models.User"). */
-int query_type_matches(const char *t, const char *name);
+/*
+ * The types a user means by NAME, in the first of these ways that finds
+ * any: the full name exactly ("app.models.User"); a dotted end of it
+ * exactly ("User", "models.User": every class of that name); a dotted end
+ * ignoring case ("user").  Sets match[t] to 1 for each type t and 0 for
+ * the others (h->ntype bytes, the caller's); returns how many match.
+ * The one way a type name from the user is read.
+ */
+size_t query_types_named(const struct heap *h, const char *name, uint8_t *match);
+
+/*
+ * For "did you mean": up to max types whose names are near NAME, nearest
+ * first (edit distance, ignoring case, to the full name or a dotted end
+ * of it: at most a third of NAME's length, and at least 1), one per
+ * name, as types[] indexes in out[].  Returns how many.
+ */
+size_t query_types_near(const struct heap *h, const char *name, uint32_t *out, size_t max);
 
 /* Parse "0x7f..." or decimal into *addr; -1 if not a number. */
 int query_parse_addr(const char *s, uint64_t *addr);

@@ -25,6 +25,9 @@ tests_unit_files_SOURCES = tests/unit-files.c tests/tap.h
 tests_unit_files_LDADD = $(HS_LIBS)
 check_PROGRAMS += tests/unit-dominator
 check_PROGRAMS += tests/unit-syscall
+check_PROGRAMS += tests/unit-query
+tests_unit_query_SOURCES = tests/unit-query.c tests/tap.h
+tests_unit_query_LDADD = $(HS_LIBS)
 tests_unit_syscall_SOURCES = tests/unit-syscall.c tests/tap.h
 tests_unit_syscall_LDADD = $(HS_LIBS)
 tests_unit_dominator_SOURCES = tests/unit-dominator.c tests/tap.h
@@ -75,6 +78,7 @@ HS_UNIT_TESTS = \
 	tests/unit-dominator \
 	tests/unit-suspects \
 	tests/unit-syscall \
+	tests/unit-query \
 	tests/unit-linetable \
 	tests/unit-layout \
 	tests/unit-pyobj \

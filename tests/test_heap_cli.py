@@ -103,6 +103,44 @@ def big_payload(interp, tmp):
               [str({k: (v or {}).get("size") for k, v in sizes.items()}), str(fx.info)])
 
 
+def type_names(interp, tmp):
+    """objects --type: the exact name first, then every class of that
+    dotted last part, then either ignoring case; no type of the name: say
+    so, with the nearest names."""
+    snap = os.path.join(tmp, "types.hsnap")
+    with hstest.Fixture(interp.exe, "type_names.py") as fx:
+        p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
+        counts = fx.info["counts"]
+    if not hstest.ok(p.returncode == 0, "snapshot of type_names.py", p.stderr):
+        return
+    main, web, pool = (counts["__main__.Session"], counts["app.web.Session"],
+                       counts["__main__.SessionPool"])
+    for name, want, types in (
+            ("__main__.Session", main, ["__main__.Session"]),
+            ("Session", main + web, ["__main__.Session", "app.web.Session"]),
+            ("web.Session", web, ["app.web.Session"]),
+            ("session", main + web, ["__main__.Session", "app.web.Session"]),
+            ("WEB.session", web, ["app.web.Session"]),
+            ("sessionpool", pool, ["__main__.SessionPool"])):
+        got, p = hstest.run_json(["objects", "--type", name, snap])
+        have = sorted(set(o["type"] for o in (got or {}).get("objects", [])))
+        hstest.ok(got is not None and p.returncode == 0 and got["total"] == want and
+                  have == types and sorted(got.get("types") or []) == types,
+                  "objects --type %s: the %d instances of %s, as the interpreter counts them"
+                  % (name, want, " and ".join(types)),
+                  "exit %d, %s: %s" % (p.returncode, have, p.stderr))
+    p = hstest.run(["objects", "--type", "Sesion", snap])
+    hstest.ok(p.returncode == EUSAGE and hstest.one_line(p) and
+              "no type Sesion; did you mean __main__.Session, app.web.Session" in p.stderr,
+              "objects --type Sesion: no such type, the nearest names offered, exit 2",
+              "exit %d: %s" % (p.returncode, p.stderr))
+    p = hstest.run(["objects", "--type", "Zzyzx", snap])
+    hstest.ok(p.returncode == EUSAGE and hstest.one_line(p) and "no type Zzyzx" in p.stderr
+              and "did you mean" not in p.stderr,
+              "objects --type Zzyzx: no such type, nothing near, exit 2",
+              "exit %d: %s" % (p.returncode, p.stderr))
+
+
 def main():
     interp = hstest.pick_interp()
     if interp is None:
@@ -193,6 +231,7 @@ def main():
               "stopped %s, exit %s: %s" % (stopped, rc, err))
     big_payload(interp, tmp)
     file_errors(tmp, snap)
+    type_names(interp, tmp)
     hstest.done()
 
 
