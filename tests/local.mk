@@ -26,6 +26,10 @@ tests_unit_files_LDADD = $(HS_LIBS)
 check_PROGRAMS += tests/unit-dominator
 check_PROGRAMS += tests/unit-syscall
 check_PROGRAMS += tests/unit-query
+check_PROGRAMS += tests/unit-filter
+tests_unit_filter_SOURCES = tests/unit-filter.c tests/tap.h
+tests_unit_filter_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(srcdir)/ui
+tests_unit_filter_LDADD = ui/libheapscope-ui.a $(HS_LIBS) $(NCURSESW_LIBS)
 tests_unit_query_SOURCES = tests/unit-query.c tests/tap.h
 tests_unit_query_LDADD = $(HS_LIBS)
 tests_unit_syscall_SOURCES = tests/unit-syscall.c tests/tap.h
@@ -79,6 +83,7 @@ HS_UNIT_TESTS = \
 	tests/unit-suspects \
 	tests/unit-syscall \
 	tests/unit-query \
+	tests/unit-filter \
 	tests/unit-linetable \
 	tests/unit-layout \
 	tests/unit-pyobj \

@@ -700,9 +700,61 @@ def help_keys(interp):
         shutil.rmtree(tmp, True)
 
 
+def filter_typing(interp):
+    """f as you type, in steps between keys and narrowing as the text
+    grows: whatever keys come while it works, the rows in the end are the
+    strs that contain the text, as many as the fixture made."""
+    name = interp.name
+    try:
+        fx = Fixture(interp.exe, "browse_target.py")
+    except RuntimeError as e:
+        ok(False, "%s: fixture starts" % name, str(e))
+        return
+    tmp = tempfile.mkdtemp(prefix="hs-browse-filter-")
+    snap = os.path.join(tmp, "t.hsnap")
+    p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
+    fx.stop()
+    if not ok(p.returncode == 0, "%s: snapshot for the filter" % name, p.stderr):
+        return
+    names = ["widget-%d" % i for i in range(fx.info["registry_len"])]
+    term = Term(["browse", snap], cols=120, rows=40, env={"TERM": "xterm"})
+    try:
+        wait_title(term, "Types:", timeout=60)
+        term.keys("f")
+        term.text("str")
+        s = wait_title(term, "filter: str")
+        rows = [l for l in (s or "").split("\n")[2:-3] if l.strip()]
+        at = [i for i, l in enumerate(rows) if l.split()[-1] == "str"]
+        term.keys("Enter")
+        term.keys(*(["j"] * (at[0] if at else 0)))
+        term.keys("Enter")
+        s = wait_title(term, r"^ *str: [\d,]+ instances")
+        ok(s is not None and at, "%s: the str instances open" % name, term.last)
+        term.keys("f")
+        # (typed at once: the keys come while the filter works)
+        for keys, text in ((["widget-12"], "widget-12"), (["BSpace"], "widget-1"),
+                           (["0"], "widget-10"), (["BSpace", "BSpace", "2"], "widget-2")):
+            for k in keys:
+                if k == "BSpace":
+                    term.keys(k)
+                else:
+                    term.text(k)
+            want = sum(text in n for n in names)
+            s = term.wait(lambda s: re.search(r"str: [\d,]+ of [\d,]+ instances, .*filter: %s"
+                                              r"\s+\d+/" % re.escape(text),
+                                              s.split("\n")[0]) is not None)
+            m = re.search(r"str: (\d+) of", (s or "").split("\n")[0])
+            ok(m is not None and int(m.group(1)) == want,
+               "%s: filter '%s': the %d strs that contain it" % (name, text, want), term.last)
+        term.keys("Escape", "q")
+    finally:
+        term.close()
+        shutil.rmtree(tmp, True)
+
+
 # Parts of the test, to run one alone: HS_BROWSER_PART=scanned_edges
 PARTS = ("session", "snapshot_and_terms", "suspects_view", "big_snapshot", "scanned_edges",
-         "help_keys")
+         "help_keys", "filter_typing")
 
 
 def main():

@@ -240,6 +240,52 @@ static void resized(struct browser *b)
 		v->ops->resize(v, b->cols);
 }
 
+/* ---- keys, and filters between them ---- */
+
+#define FILTER_STEP 4096	/* items a filter looks at between two looks at the keys */
+#define FILTER_DRAW 16		/* steps between two redraws of a filter's progress */
+
+static struct ui_filter *view_filter(struct view *v)
+{
+	return v && v->ops->filter ? v->ops->filter(v) : NULL;
+}
+
+static void draw_prompt(struct browser *b, const char *what, const char *text)
+{
+	move(b->rows - 1, 0);
+	clrtoeol();
+	mvaddstr(b->rows - 1, 0, what);
+	text_draw(b, b->rows - 1, (int)strlen(what), text, b->cols - (int)strlen(what) - 1);
+}
+
+/*
+ * The next key.  While the view on screen has a filter at work, it goes on
+ * in steps between looks at the keyboard, so that typing never waits for
+ * a long list; the screen (and the prompt what with text, if what) shows
+ * its progress now and then.
+ */
+static int read_key(struct browser *b, const char *what, const char *text)
+{
+	struct ui_filter *f = view_filter(top_view(b));
+	unsigned steps = 0;
+	int c;
+
+	while (f && !filter_done(f)) {
+		nodelay(stdscr, TRUE);
+		c = getch();
+		nodelay(stdscr, FALSE);
+		if (c != ERR)
+			return c;
+		if (filter_step(f, FILTER_STEP) || ++steps % FILTER_DRAW == 0) {
+			draw(b);
+			if (what)
+				draw_prompt(b, what, text);
+			refresh();
+		}
+	}
+	return getch();
+}
+
 /* ---- prompts ---- */
 
 /*
@@ -255,12 +301,9 @@ static int prompt(struct browser *b, const char *what, char *out, size_t len,
 
 	curs_set(1);
 	for (;;) {
-		move(b->rows - 1, 0);
-		clrtoeol();
-		mvaddstr(b->rows - 1, 0, what);
-		text_draw(b, b->rows - 1, (int)strlen(what), out, b->cols - (int)strlen(what) - 1);
+		draw_prompt(b, what, out);
 		refresh();
-		c = getch();
+		c = read_key(b, what, out);
 		if (c == '\n' || c == '\r' || c == KEY_ENTER) {
 			curs_set(0);
 			return 1;
@@ -295,13 +338,13 @@ static int prompt(struct browser *b, const char *what, char *out, size_t len,
 	}
 }
 
+/* The filter of the view on screen has a new text: it starts to work,
+ * read_key goes on with it. */
 static void live_filter(struct browser *b, const char *text)
 {
 	struct view *v = top_view(b);
 
-	if (text != v->filter)
-		snprintf(v->filter, sizeof(v->filter), "%s", text);
-	v->ops->filter(v, v->filter);
+	filter_set(view_filter(v), text);
 	v->cursor = v->top = 0;
 }
 
@@ -558,14 +601,16 @@ static unsigned command(struct browser *b, enum ui_cmd c)
 		search(b, c == CMD_NEXT ? 1 : -1, 0);
 		return UI_REDRAW;
 	case CMD_FILTER: {
-		char old[sizeof(v->filter)];
+		struct ui_filter *f = view_filter(v);
+		char old[sizeof(f->text)], text[sizeof(f->text)];
 
-		if (!v->ops->filter) {
+		if (!f) {
 			browser_message(b, "this view has no filter");
 			return UI_REDRAW;
 		}
-		memcpy(old, v->filter, sizeof(old));
-		if (!prompt(b, "filter: ", v->filter, sizeof(v->filter), live_filter))
+		memcpy(old, f->text, sizeof(old));
+		memcpy(text, f->text, sizeof(text));
+		if (!prompt(b, "filter: ", text, sizeof(text), live_filter))
 			live_filter(b, old);
 		return UI_REDRAW;
 	}
@@ -773,7 +818,7 @@ int ui_browse(struct heap *h, const struct ui_source *src, struct hs_error *err)
 			draw(&b);
 			refresh();
 		}
-		key = getch();
+		key = read_key(&b, NULL, NULL);
 		if (key == KEY_RESIZE) {
 			resized(&b);
 			r = UI_REDRAW;

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "filter.h"
 #include "heap.h"
 #include "query.h"
 #include "ui.h"
@@ -91,8 +92,9 @@ struct view_ops {
 	unsigned (*enter)(struct view *v, size_t i);
 	/* next sort column (or reverse); NULL: not sortable */
 	unsigned (*sort)(struct view *v, int reverse);
-	/* keep rows containing text ("" = all); NULL: no filter */
-	unsigned (*filter)(struct view *v, const char *text);
+	/* the view's filter (filter.h), which the browser sets as the
+	 * user types and steps between keys; NULL: no filter */
+	struct ui_filter *(*filter)(struct view *v);
 	/* the screen got wider or narrower (rows that wrap); may be NULL */
 	void (*resize)(struct view *v, int cols);
 	/* the object the cursor is on (for p, i), HEAP_NONE if none */
@@ -105,7 +107,6 @@ struct view {
 	const struct view_ops *ops;
 	struct browser *b;
 	size_t cursor, top;
-	char filter[128];
 	void *data;
 };
 

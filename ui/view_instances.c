@@ -1,6 +1,7 @@
 /*
  * view_instances.c - every object of one type: address, size, referrers,
- * value or summary.  Rows are formatted only when drawn.
+ * value or summary.  Rows are formatted only when drawn, and by the
+ * filter, which looks at each row as it is drawn (filter.h).
  */
 #include "config.h"
 #include <stdio.h>
@@ -29,8 +30,7 @@ struct inst_data {
 	uint32_t type;
 	uint32_t *all;		/* the type's objects, in the current order */
 	size_t nall;
-	uint32_t *rows;		/* those that pass the filter */
-	size_t nrows;
+	struct ui_filter f;	/* rows: those that pass the filter */
 	uint64_t total;
 	int sort, reverse;
 };
@@ -72,52 +72,62 @@ static int cmp_obj(const void *pa, const void *pb)
 	return a < b ? -1 : a > b;
 }
 
-static void inst_row(struct view *v, size_t i, char *buf, size_t len, int *attr);
+/* Object o's row: address, size, retained size, referrers, summary. */
+static void format(struct view *v, uint32_t o, char *buf, size_t len)
+{
+	const struct heap *h = v->b->h;
+	char size[32], ret[32] = "-", sum[512];
 
+	heap_size_text(heap_size(h, o), size, sizeof(size));
+	if (h->retained && heap_reachable(h, o))
+		heap_size_text(h->retained[o], ret, sizeof(ret));
+	else if (h->retained)
+		snprintf(ret, sizeof(ret), "garbage");
+	heap_summary(h, o, sum, sizeof(sum));
+	snprintf(buf, len, "0x%-14llx %10s %10s %9u  %s", (unsigned long long)h->obj[o].addr, size,
+		 ret, nref(h, o), sum);
+}
+
+/* The filter looks at the row as drawn: address, sizes, value. */
+static int inst_match(void *ctx, uint32_t o, const char *text)
+{
+	char row[1024];
+
+	format(ctx, o, row, sizeof(row));
+	return text_contains(row, text);
+}
+
+/* Sort all[] (resort) or read it the other way, and filter it again. */
 static void apply(struct view *v, int resort)
 {
 	struct inst_data *d = v->data;
-	const struct heap *h = v->b->h;
-	char row[1024];
-	size_t i, k;
-	int attr;
 
 	if (resort) {
-		sort_heap = h;
+		sort_heap = v->b->h;
 		sort_by = d->sort;
 		qsort(d->all, d->nall, sizeof(*d->all), cmp_obj);
 	}
-	for (i = 0, d->nrows = 0; i < d->nall; i++) {
-		k = d->reverse ? d->nall - 1 - i : i;
-		/* the filter looks at the row as drawn: address, sizes, value */
-		d->rows[d->nrows] = d->all[k];
-		if (v->filter[0]) {
-			row[0] = '\0';
-			inst_row(v, d->nrows, row, sizeof(row), &attr);
-			if (!text_contains(row, v->filter))
-				continue;
-		}
-		d->nrows++;
-	}
+	filter_restart(&d->f, d->reverse);
 }
 
 static size_t inst_nrows(struct view *v)
 {
-	return ((struct inst_data *)v->data)->nrows;
+	return ((struct inst_data *)v->data)->f.nrows;
 }
 
 static void inst_title(struct view *v, char *buf, size_t len)
 {
 	struct inst_data *d = v->data;
 	const struct heap *h = v->b->h;
-	char count[32], size[32];
+	char count[32], size[32], label[160];
 
 	text_count(count, sizeof(count), d->nall);
 	heap_size_text(d->total, size, sizeof(size));
-	if (v->filter[0])
+	filter_label(&d->f, label, sizeof(label));
+	if (d->f.text[0])
 		snprintf(buf, len, "%s: %zu of %s instances, by %s%s, filter: %s",
-			 heap_str(h, h->types[d->type].name, NULL), d->nrows, count,
-			 sort_names[d->sort], d->reverse ? " (reversed)" : "", v->filter);
+			 heap_str(h, h->types[d->type].name, NULL), d->f.nrows, count,
+			 sort_names[d->sort], d->reverse ? " (reversed)" : "", label);
 	else
 		snprintf(buf, len, "%s: %s instances, %s, by %s%s",
 			 heap_str(h, h->types[d->type].name, NULL), count, size,
@@ -133,34 +143,22 @@ static void inst_header(struct view *v, char *buf, size_t len)
 
 static void inst_row(struct view *v, size_t i, char *buf, size_t len, int *attr)
 {
-	struct inst_data *d = v->data;
-	const struct heap *h = v->b->h;
-	uint32_t o = d->rows[i];
-	char size[32], ret[32] = "-", sum[512];
-
 	(void)attr;
-	heap_size_text(heap_size(h, o), size, sizeof(size));
-	if (h->retained && heap_reachable(h, o))
-		heap_size_text(h->retained[o], ret, sizeof(ret));
-	else if (h->retained)
-		snprintf(ret, sizeof(ret), "garbage");
-	heap_summary(h, o, sum, sizeof(sum));
-	snprintf(buf, len, "0x%-14llx %10s %10s %9u  %s", (unsigned long long)h->obj[o].addr, size,
-		 ret, nref(h, o), sum);
+	format(v, ((struct inst_data *)v->data)->f.rows[i], buf, len);
 }
 
 static unsigned inst_enter(struct view *v, size_t i)
 {
 	struct inst_data *d = v->data;
 
-	return browser_push(v->b, view_object_new(v->b, d->rows[i]));
+	return browser_push(v->b, view_object_new(v->b, d->f.rows[i]));
 }
 
 static uint32_t inst_current(struct view *v)
 {
 	struct inst_data *d = v->data;
 
-	return v->cursor < d->nrows ? d->rows[v->cursor] : HEAP_NONE;
+	return v->cursor < d->f.nrows ? d->f.rows[v->cursor] : HEAP_NONE;
 }
 
 static unsigned inst_sort(struct view *v, int reverse)
@@ -182,19 +180,17 @@ static unsigned inst_sort(struct view *v, int reverse)
 	return UI_REDRAW;
 }
 
-static unsigned inst_filter(struct view *v, const char *text)
+static struct ui_filter *inst_filter(struct view *v)
 {
-	(void)text;
-	apply(v, 0);
-	return UI_REDRAW;
+	return &((struct inst_data *)v->data)->f;
 }
 
 static void inst_free(struct view *v)
 {
 	struct inst_data *d = v->data;
 
+	filter_release(&d->f);
 	free(d->all);
-	free(d->rows);
 }
 
 static const struct view_key inst_keys[] = {
@@ -237,12 +233,12 @@ struct view *view_instances_new(struct browser *b, uint32_t type)
 	for (i = 0; i < h->nobj; i++)
 		n += h->obj[i].type == type;
 	d->all = xcalloc(n, sizeof(*d->all));
-	d->rows = xcalloc(n, sizeof(*d->rows));
 	for (i = 0; i < h->nobj; i++)
 		if (h->obj[i].type == type) {
 			d->all[d->nall++] = (uint32_t)i;
 			d->total += heap_size(h, (uint32_t)i);
 		}
+	filter_init(&d->f, d->all, d->nall, inst_match, v);
 	d->sort = BY_SIZE;
 	apply(v, 1);
 	return v;

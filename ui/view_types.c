@@ -33,8 +33,8 @@ static const char *const sort_names[] = {
 struct types_data {
 	struct type_stat *all;
 	size_t nall;
-	uint32_t *rows;		/* indexes into all[] that pass the filter */
-	size_t nrows;
+	uint32_t *ids;		/* 0..nall-1: the filter's items, all[] indexes */
+	struct ui_filter f;	/* rows: indexes into all[] that pass it */
 	uint64_t total_size, total_count;
 	int sort, reverse;
 };
@@ -82,37 +82,43 @@ static int cmp_stat(const void *pa, const void *pb)
 	return c;
 }
 
+/* Sort all[] and filter it again. */
 static void apply(struct view *v)
 {
 	struct types_data *d = v->data;
-	const struct heap *h = v->b->h;
-	size_t i, k;
 
-	sort_heap = h;
+	sort_heap = v->b->h;
 	sort_growth = v->b->growth;
 	sort_by = d->sort;
 	qsort(d->all, d->nall, sizeof(*d->all), cmp_stat);
-	for (i = 0, d->nrows = 0; i < d->nall; i++) {
-		k = d->reverse ? d->nall - 1 - i : i;
-		if (text_contains(heap_str(h, h->types[d->all[k].type].name, NULL), v->filter))
-			d->rows[d->nrows++] = (uint32_t)k;
-	}
+	filter_restart(&d->f, d->reverse);
+}
+
+/* The filter looks at the type's name. */
+static int types_match(void *ctx, uint32_t k, const char *text)
+{
+	struct view *v = ctx;
+	struct types_data *d = v->data;
+	const struct heap *h = v->b->h;
+
+	return text_contains(heap_str(h, h->types[d->all[k].type].name, NULL), text);
 }
 
 static size_t types_nrows(struct view *v)
 {
-	return ((struct types_data *)v->data)->nrows;
+	return ((struct types_data *)v->data)->f.nrows;
 }
 
 static void types_title(struct view *v, char *buf, size_t len)
 {
 	struct types_data *d = v->data;
-	char count[32];
+	char count[32], label[160];
 
 	text_count(count, sizeof(count), d->nall);
-	if (v->filter[0])
-		snprintf(buf, len, "Types: %zu of %s, by %s%s, filter: %s", d->nrows, count,
-			 sort_names[d->sort], d->reverse ? " (reversed)" : "", v->filter);
+	filter_label(&d->f, label, sizeof(label));
+	if (d->f.text[0])
+		snprintf(buf, len, "Types: %zu of %s, by %s%s, filter: %s", d->f.nrows, count,
+			 sort_names[d->sort], d->reverse ? " (reversed)" : "", label);
 	else
 		snprintf(buf, len, "Types: %s type%s, by %s%s", count, d->nall == 1 ? "" : "s",
 			 sort_names[d->sort], d->reverse ? " (reversed)" : "");
@@ -129,7 +135,7 @@ static void types_row(struct view *v, size_t i, char *buf, size_t len, int *attr
 {
 	struct types_data *d = v->data;
 	const struct heap *h = v->b->h;
-	const struct type_stat *t = &d->all[d->rows[i]];
+	const struct type_stat *t = &d->all[d->f.rows[i]];
 	char count[32], size[32], gc[32] = "", gs[32] = "";
 
 	(void)attr;
@@ -159,7 +165,7 @@ static unsigned types_enter(struct view *v, size_t i)
 {
 	struct types_data *d = v->data;
 
-	return browser_push(v->b, view_instances_new(v->b, d->all[d->rows[i]].type));
+	return browser_push(v->b, view_instances_new(v->b, d->all[d->f.rows[i]].type));
 }
 
 static unsigned types_sort(struct view *v, int reverse)
@@ -184,19 +190,18 @@ static unsigned types_sort(struct view *v, int reverse)
 	return UI_REDRAW;
 }
 
-static unsigned types_filter(struct view *v, const char *text)
+static struct ui_filter *types_filter(struct view *v)
 {
-	(void)text;
-	apply(v);
-	return UI_REDRAW;
+	return &((struct types_data *)v->data)->f;
 }
 
 static void types_free(struct view *v)
 {
 	struct types_data *d = v->data;
 
+	filter_release(&d->f);
 	free(d->all);
-	free(d->rows);
+	free(d->ids);
 }
 
 static const struct view_key types_keys[] = {
@@ -229,7 +234,6 @@ struct view *view_types_new(struct browser *b)
 	size_t i;
 
 	d->all = xcalloc(h->ntype, sizeof(*d->all));
-	d->rows = xcalloc(h->ntype, sizeof(*d->rows));
 	for (i = 0; i < h->ntype; i++)
 		d->all[i].type = (uint32_t)i;
 	for (i = 0; i < h->nobj; i++) {
@@ -260,6 +264,10 @@ struct view *view_types_new(struct browser *b)
 	for (i = 0, d->nall = 0; i < h->ntype; i++)
 		if (d->all[i].count || (b->growth && b->growth[i].count))
 			d->all[d->nall++] = d->all[i];
+	d->ids = xcalloc(d->nall, sizeof(*d->ids));
+	for (i = 0; i < d->nall; i++)
+		d->ids[i] = (uint32_t)i;
+	filter_init(&d->f, d->ids, d->nall, types_match, v);
 	d->sort = b->growth ? BY_GROWTH_COUNT : BY_SIZE;
 	apply(v);
 	return v;
