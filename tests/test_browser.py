@@ -332,8 +332,10 @@ def walk_views(term, fx, facts, name, minor):
     # help: the keys of the view, q closes it
     term.keys("?")
     s = wait_title(term, "Help: keys of the object view")
-    ok(s is not None and "path from a root" in s and "quit" in s,
-       "%s: ? shows the object view's keys and the common ones" % name, term.last)
+    term.keys("G")      # (the common keys go on past one screen)
+    end = term.wait(lambda s: re.search(r" (\d+)/\1 ", s.split("\n")[0]) is not None)
+    ok(s is not None and "path from a root" in s and end is not None and "quit" in end,
+       "%s: ? shows the object view's keys and the common ones" % name, [s, term.last])
     term.keys("q")
     s = wait_title(term, "Object " + hexaddr(facts["long_text"]))
     ok(s is not None, "%s: q closes the help" % name, term.last)
@@ -752,9 +754,102 @@ def filter_typing(interp):
         shutil.rmtree(tmp, True)
 
 
+def reveal(term, y, cols, lines):
+    """The whole of screen line y, scrolling sideways with Right until it
+    says it goes no further: each look shows columns left+1 .. left+cols-2
+    of the text (the first and last hold the '<' and '>' marks), at the
+    left the view gives after each Right (half a screen).  The text, and
+    whether the first look marked the line as going on ('>')."""
+    text = {}
+    first = lines[y]
+    left = 0
+    for _ in range(12):
+        line = lines[y].ljust(cols)
+        for i in range(cols):
+            if (i == 0 and left) or (i == cols - 1 and line[i] == ">"):
+                continue
+            text.setdefault(left + i, line[i])
+        if line[cols - 1] != ">":
+            break
+        term.keys("Right")
+        left += cols // 2
+        s = term.wait(lambda s: s.split("\n")[y].startswith("<"), timeout=10)
+        lines = (s or term.last).split("\n")
+    for _ in range(12):
+        term.keys("Left")
+    return "".join(text.get(i, " ") for i in range(max(text) + 1)).rstrip(), \
+        first.ljust(cols)[cols - 1] == ">"
+
+
+def narrow_screen(interp):
+    """80x24: no text longer than the screen is lost.  The suspect's
+    sentence wraps; a frame's file (a fixture in a folder with a long
+    name) is cut with '>' and Right scrolls to its end."""
+    name = interp.name
+    tmp = tempfile.mkdtemp(prefix="hs-browse-narrow-")
+    deep = os.path.join(tmp, "a-folder-with-a-name-long-enough-to-push-the-line-past-80-columns")
+    os.makedirs(deep)
+    shutil.copy(os.path.join(hstest.FIXTURES, "browse_target.py"), deep)
+    try:
+        fx = Fixture(interp.exe, os.path.join(deep, "browse_target.py"))
+        pool = Fixture(interp.exe, "leak_pool.py", args=[os.path.join(tmp, "t.json"), "3000"],
+                       timeout=120)
+    except RuntimeError as e:
+        ok(False, "%s: fixtures start" % name, str(e))
+        return
+    snap, leak = os.path.join(tmp, "t.hsnap"), os.path.join(tmp, "leak.hsnap")
+    p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
+    p2 = hstest.run(["snapshot", "-o", leak, str(pool.pid)], env=interp.env)
+    fx.stop()
+    pool.stop()
+    if not ok(p.returncode == 0 and p2.returncode == 0, "%s: snapshots for 80x24" % name,
+              p.stderr + p2.stderr):
+        return
+    sus, p = hstest.run_json(["suspects", leak])
+    sentence = "1. " + sus["suspects"][0]["sentence"] if sus and sus["suspects"] else None
+    term = Term(["browse", leak], cols=80, rows=24, env={"TERM": "xterm"})
+    try:
+        wait_title(term, "Types:", timeout=60)
+        term.keys("L")
+        s = wait_title(term, "Leak suspects")
+        lines = (s or "").split("\n")[2:22]
+        start = [i for i, l in enumerate(lines) if l.startswith("1. ")]
+        words = []
+        for l in lines[start[0]:] if start else []:
+            if words and not l.startswith("   ") or "accumulation point" in l:
+                break
+            words.extend(l.split())
+        ok(sentence and len(sentence) > 80 and " ".join(words) == " ".join(sentence.split()),
+           "%s: 80x24: the suspect's sentence (%d characters) wraps, whole" %
+           (name, len(sentence or "")), [term.last, sentence])
+        term.keys("q")
+    finally:
+        term.close()
+    term = Term(["browse", snap], cols=80, rows=24, env={"TERM": "xterm"})
+    try:
+        wait_title(term, "Types:", timeout=60)
+        term.keys("T")
+        s = wait_title(term, "Threads")
+        lines = (s or "").split("\n")
+        y = [i for i, l in enumerate(lines) if l.startswith("    worker_loop (")]
+        want = "    worker_loop (%s:%d)" % (os.path.join(deep, "browse_target.py"),
+                                           fx.info["worker_line"])
+        text, marked = reveal(term, y[0], 80, lines) if y else ("", False)
+        ok(len(want) > 80 and marked and text == want,
+           "%s: 80x24: a frame's row cut at 80 columns says so ('>'), Right scrolls to its "
+           "end" % name, [term.last, text, want])
+        s = wait_title(term, "Threads")
+        ok(s is not None and s.split("\n")[y[0] if y else 0].startswith("    worker_loop ("),
+           "%s: Left scrolls back" % name, term.last)
+        term.keys("q")
+    finally:
+        term.close()
+        shutil.rmtree(tmp, True)
+
+
 # Parts of the test, to run one alone: HS_BROWSER_PART=scanned_edges
 PARTS = ("session", "snapshot_and_terms", "suspects_view", "big_snapshot", "scanned_edges",
-         "help_keys", "filter_typing")
+         "help_keys", "filter_typing", "narrow_screen")
 
 
 def main():

@@ -169,6 +169,73 @@ static void draw_status(struct browser *b)
 	attroff(A_REVERSE);
 }
 
+/*
+ * One line of a view (a row or the column titles) on screen line y, from
+ * column left of its text: '<' in the first column when the view is
+ * scrolled sideways past some of it, '>' in the last when it goes on past
+ * the screen.  Unscrolled, a heading too wide loses its middle instead
+ * (its end says which); Right shows it whole.
+ */
+static void draw_line(struct browser *b, int y, const char *s, size_t left, int heading)
+{
+	size_t n = strlen(s);
+	int w = text_width(b, s, n);
+
+	if (!left && heading) {
+		text_draw_elided(b, y, 0, s, b->cols);
+		return;
+	}
+	text_draw(b, y, 0, s + text_fit(b, s, n, (int)left), b->cols);
+	if (left && w)
+		mvaddch(y, 0, '<');
+	if ((size_t)w > left + (size_t)b->cols)
+		mvaddch(y, b->cols - 1, '>');
+}
+
+/* The widest line on v's page (its rows on screen and column titles). */
+static size_t page_width(struct browser *b, struct view *v)
+{
+	size_t n = v->ops->nrows(v), w = 0, i, x;
+	char buf[1024];
+	int attr, y;
+
+	if (v->ops->header) {
+		buf[0] = '\0';
+		v->ops->header(v, buf, sizeof(buf));
+		w = (size_t)text_width(b, buf, strlen(buf));
+	}
+	for (y = 0; y < list_rows(b) && v->top + (size_t)y < n; y++) {
+		i = v->top + (size_t)y;
+		buf[0] = '\0';
+		attr = ROW_PLAIN;
+		v->ops->row(v, i, buf, sizeof(buf), &attr);
+		x = (size_t)text_width(b, buf, strlen(buf));
+		if (x > w)
+			w = x;
+	}
+	return w;
+}
+
+/* Left (dir -1) or Right (1): half a screen sideways, as far as the page
+ * has text. */
+static unsigned scroll_sideways(struct browser *b, struct view *v, int dir)
+{
+	size_t step = b->cols / 2 > 8 ? (size_t)b->cols / 2 : 8;
+
+	if (dir < 0) {
+		if (!v->left)
+			browser_message(b, "at the left edge: Right scrolls to the rest of wide rows");
+		v->left = v->left > step ? v->left - step : 0;
+		return UI_REDRAW;
+	}
+	if (page_width(b, v) <= v->left + (size_t)b->cols) {
+		browser_message(b, "no row on this page goes further right");
+		return UI_REDRAW;
+	}
+	v->left += step;
+	return UI_REDRAW;
+}
+
 static void draw(struct browser *b)
 {
 	struct view *v = top_view(b);
@@ -200,7 +267,7 @@ static void draw(struct browser *b)
 		buf[0] = '\0';
 		v->ops->header(v, buf, sizeof(buf));
 		attron(A_UNDERLINE);
-		text_draw(b, 1, 0, buf, b->cols);
+		draw_line(b, 1, buf, v->left, 0);
 		attroff(A_UNDERLINE);
 	}
 	for (y = 0; y < page && v->top + (size_t)y < n; y++) {
@@ -216,10 +283,7 @@ static void draw(struct browser *b)
 			attron(A_BOLD | (b->color ? COLOR_PAIR(1) : 0));
 		if (attr == ROW_DIM)
 			attron(A_DIM);
-		if (attr == ROW_HEADING)
-			text_draw_elided(b, LIST_TOP + y, 0, buf, b->cols);
-		else
-			text_draw(b, LIST_TOP + y, 0, buf, b->cols);
+		draw_line(b, LIST_TOP + y, buf, v->left, attr == ROW_HEADING);
 		attrset(A_NORMAL);
 	}
 	draw_status(b);
@@ -587,6 +651,9 @@ static unsigned command(struct browser *b, enum ui_cmd c)
 		return 0;
 	case CMD_BACK:
 		return back(b);
+	case CMD_LEFT:
+	case CMD_RIGHT:
+		return scroll_sideways(b, v, c == CMD_LEFT ? -1 : 1);
 	case CMD_SEARCH: {
 		char text[sizeof(b->search)] = "";
 

@@ -162,7 +162,7 @@ int text_draw_elided(struct browser *b, int y, int x, const char *s, int width)
 
 void text_pad(const struct browser *b, char *buf, size_t len, const char *s, int width)
 {
-	size_t o = strlen(buf), n = text_fit(b, s, strlen(s), width);
+	size_t o = strlen(buf), n = strlen(s);
 	int w = text_width(b, s, n);
 
 	if (o + n + 1 >= len)

@@ -27,8 +27,10 @@
 	X(PGDN, "PgDn ^F Space", "page down")                                   \
 	X(FIRST, "g Home", "first row")                                         \
 	X(LAST, "G End", "last row")                                            \
-	X(ENTER, "Enter l Right", "open what the row shows")                    \
-	X(BACK, "Backspace h Left", "back to the previous view")                \
+	X(ENTER, "Enter l", "open what the row shows")                          \
+	X(BACK, "Backspace h", "back to the previous view")                     \
+	X(LEFT, "Left", "scroll left (< marks a row scrolled)")                 \
+	X(RIGHT, "Right", "scroll right: the rest of rows wider than the screen (> marks them)") \
 	X(SEARCH, "/", "search the rows for text")                              \
 	X(NEXT, "n", "next match")                                              \
 	X(PREV, "N", "previous match")                                          \
@@ -107,6 +109,7 @@ struct view {
 	const struct view_ops *ops;
 	struct browser *b;
 	size_t cursor, top;
+	size_t left;		/* columns scrolled sideways */
 	void *data;
 };
 
@@ -165,7 +168,8 @@ int text_draw(struct browser *b, int y, int x, const char *s, int width);
 int text_draw_elided(struct browser *b, int y, int x, const char *s, int width);
 /* Display width of s, as text_draw would draw it. */
 int text_width(const struct browser *b, const char *s, size_t n);
-/* Append s to buf padded or cut to exactly width columns. */
+/* Append s to buf padded to at least width columns: never cut (a longer
+ * s pushes what follows; the row scrolls sideways). */
 void text_pad(const struct browser *b, char *buf, size_t len, const char *s, int width);
 /* Bytes of s that fit in width columns. */
 size_t text_fit(const struct browser *b, const char *s, size_t n, int width);

@@ -27,7 +27,7 @@ enum orow_kind {
 struct orow {
 	uint8_t kind;
 	uint32_t a, b;
-	char text[120];
+	char text[640];		/* whole: a row wider than the screen scrolls */
 };
 
 struct obj_data {
@@ -157,7 +157,7 @@ static void build(struct view *v, int cols)
 		r = add_row(d, OR_DOMINATOR);
 		r->a = h->idom[i];
 		if (r->a < h->nobj)
-			snprintf(r->text, sizeof(r->text), "dominator 0x%llx %.60s (Enter: open; D: "
+			snprintf(r->text, sizeof(r->text), "dominator 0x%llx %.300s (Enter: open; D: "
 				 "the tree)", (unsigned long long)h->obj[r->a].addr,
 				 heap_type_name(h, r->a));
 		else
