@@ -119,6 +119,40 @@ static int freeze(pid_t pid, struct pyproc *py, struct target *live, struct targ
 	}
 }
 
+#define FROZEN_BYTES_PER_S (32ull << 20)
+
+uint64_t capture_frozen_walk_ns(uint64_t bytes)
+{
+	return bytes / FROZEN_BYTES_PER_S * 1000000000ull +
+	       bytes % FROZEN_BYTES_PER_S * 1000000000ull / FROZEN_BYTES_PER_S;
+}
+
+/* The walk's progress, passed on; on the way, a frozen process is let
+ * go once it has been frozen for max_pause_ns. */
+struct pause_guard {
+	const struct capture_options *o;
+	struct walk_options *wo;	/* the walk's: says when it was let go */
+	struct target *frozen;
+	int64_t deadline;	/* 0: none */
+	int released;
+};
+
+static void guard_progress(void *ctx, size_t done, size_t found)
+{
+	struct pause_guard *g = ctx;
+
+	if (g->deadline && !g->released && now_ns() >= g->deadline) {
+		target_resume(g->frozen);
+		/* as --no-stop reads a process too big to copy */
+		g->frozen->flags |= TARGET_CACHE_LIVE;
+		g->released = 1;
+		g->wo->warning = "the process was let go at --max-pause: the rest of the "
+				 "walk read it as it ran";
+	}
+	if (g->o->walk.progress)
+		g->o->walk.progress(g->o->walk.progress_ctx, done, found);
+}
+
 int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 		 struct hs_error *err)
 {
@@ -147,8 +181,10 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 			  &plan, err);
 	if (over < 0)
 		goto out;
-	if (!over && o->phase)
+	if (o->phase && !over)
 		o->phase(o->ctx, CAPTURE_COPYING, plan.total);
+	else if (o->phase && !o->no_stop)
+		o->phase(o->ctx, CAPTURE_FROZEN_WALK, plan.total);
 	if (o->no_stop) {
 		/* never stopped: copy what we can as it runs (the copy is then
 		 * as inconsistent as the target changes in those milliseconds,
@@ -177,13 +213,23 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 	if (stacks_read(&py, &st, err))
 		goto out;
 	if (over) {
-		/* too big to copy: walk while frozen, through the block cache */
+		/* too big to copy: walk while frozen, through the block
+		 * cache, for max_pause_ns at most */
+		struct walk_options wo = o->walk;
+		struct pause_guard g = { .o = o, .wo = &wo, .frozen = frozen };
+
+		if (o->max_pause_ns)
+			g.deadline = now_ns() + (int64_t)o->max_pause_ns;
+		wo.progress = guard_progress;
+		wo.progress_ctx = &g;
 		h->meta.mode = HC_FROZEN;
 		if (o->phase)
 			o->phase(o->ctx, CAPTURE_WALKING, 0);
-		ret = walk_heap(&py, &st, h, &o->walk, err);
+		ret = walk_heap(&py, &st, h, &wo, err);
 		target_resume(frozen);
 		h->meta.pause_ns = paused + frozen->pause_ns;
+		if (g.released)
+			h->meta.mode = HC_LIVE;
 		goto out;
 	}
 	h->meta.mode = HC_COPY;

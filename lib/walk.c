@@ -16,7 +16,7 @@
 #include "walk_internal.h"
 
 #define MAX_REFCNT (1ll << 40)	/* beyond: not a live object's count */
-#define PROGRESS_EVERY 65536
+#define PROGRESS_EVERY 65536	/* references followed (a power of 2) */
 #define PREFETCH_AHEAD 16	/* objects */
 
 void walk_warn(struct walker *w, const char *fmt, ...)
@@ -163,6 +163,12 @@ static int seen_add(struct walker *w, uint64_t addr, uint32_t idx)
 	return 0;
 }
 
+static void progress(struct walker *w, size_t done)
+{
+	if (w->o && w->o->progress)
+		w->o->progress(w->o->progress_ctx, done, w->h->nobj);
+}
+
 uint32_t walk_obj(struct walker *w, uint64_t addr)
 {
 	uint64_t hdr[2], *in = NULL;
@@ -170,6 +176,11 @@ uint32_t walk_obj(struct walker *w, uint64_t addr)
 	int64_t refcnt;
 	unsigned flags = 0;
 	uint32_t idx;
+
+	/* every so many references, not objects: one dict of millions
+	 * is as long as millions of small objects */
+	if (!(++w->ticks & (PROGRESS_EVERY - 1)))
+		progress(w, w->cur);
 
 	if (!addr || addr & 7)
 		return HEAP_NONE;
@@ -465,12 +476,6 @@ static void seed_thread(struct walker *w, const struct stack_thread *th)
 	}
 }
 
-static void progress(struct walker *w, size_t done)
-{
-	if (w->o && w->o->progress)
-		w->o->progress(w->o->progress_ctx, done, w->h->nobj);
-}
-
 /* Process objects in index order until none is left. */
 static int closure(struct walker *w)
 {
@@ -509,8 +514,6 @@ static int closure(struct walker *w)
 			h->types[t].obj = walk_obj(w, h->types[t].addr);
 		if (w->oom)
 			return -1;
-		if (!(i % PROGRESS_EVERY))
-			progress(w, i);
 	}
 	progress(w, h->nobj);
 	return 0;
@@ -720,6 +723,8 @@ int walk_heap(struct pyproc *p, const struct stacks *st, struct heap *h,
 			  "it maps could not be read)", (unsigned long long)lost, lost == 1 ? "" : "s");
 		w.warnings += lost - 1;
 	}
+	if (o && o->warning)
+		walk_warn(&w, "%s", o->warning);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	h->meta.walk_ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
 			  (uint64_t)(t1.tv_nsec - t0.tv_nsec);

@@ -29,6 +29,9 @@ struct walk_options {
 	/* called now and then: objects done, objects found */
 	void (*progress)(void *ctx, size_t done, size_t found);
 	void *progress_ctx;
+	/* set, by the end of the walk (by progress: the process was let
+	 * go), to one more warning the walk records (static text) */
+	const char *warning;
 };
 
 /* Walk the interpreter p reads (live, frozen or a copy) into h, which

@@ -134,6 +134,7 @@ struct walker {
 
 	/* where referents go: edges of cur, or roots */
 	uint32_t cur;
+	uint64_t ticks;		/* references followed, for progress */
 	int root_mode;
 	uint32_t root_kind, root_label;
 
