@@ -39,10 +39,27 @@ struct cmd_opts {
 	int force;
 	int no_stop;
 	uint64_t max_copy;
+	uint64_t max_pause_ns;		/* --max-pause: 0 never */
 	struct pyproc_options py;
 	const char *debug_dirs[CMD_MAX_DEBUG_DIRS + 1];
 	int ndebug_dirs;
 };
+
+/* How long a target walked frozen stays frozen at most, by default. */
+#define CMD_MAX_PAUSE_DEFAULT (10ull * 1000000000ull)
+
+/* The options of a capture, for every command's --help. */
+#define CAPTURE_OPTIONS_HELP \
+	"  --no-stop          (PID) walk without freezing the target: it keeps\n" \
+	"                     running, the result may be inconsistent\n" \
+	"  --max-copy=SIZE    (PID) copy at most SIZE bytes of the target's memory\n" \
+	"                     (default half of the available RAM); past it, walk the\n" \
+	"                     target frozen\n" \
+	"  --max-pause=SECS   (PID) let a target walked frozen go after SECS seconds\n" \
+	"                     (default 10; 0: never), reading on as --no-stop does\n" \
+	"  --layout=SOURCE    auto, debug-offsets, dwarf or table\n" \
+	"  --debug-dir=DIR    directory of separate debug files\n" \
+	"  --no-cache         do not use the layout cache\n"
 
 /* Options every target command takes; parse with cmd_parse(). */
 enum cmd_opt_flags {
@@ -51,7 +68,7 @@ enum cmd_opt_flags {
 	OPT_PYTHON = 1 << 2,
 	OPT_SOURCE = 1 << 3,	/* takes PID or FILE */
 	OPT_ADDR = 1 << 4,	/* then an object address */
-	OPT_CAPTURE = 1 << 5,	/* --no-stop, --max-copy */
+	OPT_CAPTURE = 1 << 5,	/* --no-stop, --max-copy, --max-pause */
 	OPT_OUTPUT = 1 << 6,	/* -o FILE, --force */
 	OPT_QUERY = 1 << 7,	/* --by, -n, --type */
 	OPT_FORMAT = 1 << 8,	/* --format */
@@ -129,6 +146,8 @@ int source_is_pid(const char *s, pid_t *pid);
  * system can give (1 to cmd_pid_max()), -1 when digits only but out of
  * that range, 0 when not digits only.  The one way a PID is parsed. */
 int cmd_pid_parse(const char *s, pid_t *pid);
+/* A duration for people: "12.3 ms" below a second, "4.8 s" above. */
+void cmd_duration_text(uint64_t ns, char *buf, size_t len);
 /* The largest process id of this system (from /proc/sys/kernel/pid_max). */
 long cmd_pid_max(void);
 int cmd_browse(int argc, char **argv);

@@ -21,12 +21,7 @@ const char cmd_usage_browse[] =
 	"and shows the growth per type since the previous capture.  Press ? in the\n"
 	"browser for its keys.  Honours NO_COLOR; needs a terminal.\n"
 	"\n"
-	"  --no-stop          (PID) walk without freezing the target: it keeps\n"
-	"                     running, the result may be inconsistent\n"
-	"  --max-copy=SIZE    (PID) copy at most SIZE bytes of the target's memory\n"
-	"  --layout=SOURCE    auto, debug-offsets, dwarf or table\n"
-	"  --debug-dir=DIR    directory of separate debug files\n"
-	"  --no-cache         do not use the layout cache\n";
+	CAPTURE_OPTIONS_HELP;
 
 static int recapture(void *ctx, struct heap *out, struct hs_error *err)
 {

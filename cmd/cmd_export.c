@@ -46,14 +46,7 @@ const char cmd_usage_export[] =
 	"                     refer to them, stopping at roots\n"
 	"  --max-nodes=N      (dot) at most N objects (default 150); the graph's\n"
 	"                     title says how many were left out\n"
-	"  --no-stop          (PID) walk without freezing the target: it keeps\n"
-	"                     running, the result may be inconsistent\n"
-	"  --max-copy=SIZE    (PID) copy at most SIZE bytes of the target's memory\n"
-	"                     (default half of the available RAM); past it, walk the\n"
-	"                     target frozen\n"
-	"  --layout=SOURCE    auto, debug-offsets, dwarf or table\n"
-	"  --debug-dir=DIR    directory of separate debug files\n"
-	"  --no-cache         do not use the layout cache\n";
+	CAPTURE_OPTIONS_HELP;
 
 static const struct {
 	const char *name;

@@ -57,8 +57,8 @@ const char cmd_usage_watch[] =
 	"  --by=count|size    sort by growth in objects (default) or bytes\n"
 	"  -n N               show at most N types per capture (default 10)\n"
 	"  --json             one JSON object per line per capture\n"
-	"  --no-stop, --max-copy=SIZE, --layout, --debug-dir, --no-cache: as for\n"
-	"                     'heapscope snapshot'\n";
+	"  --no-stop, --max-copy=SIZE, --max-pause=SECS, --layout, --debug-dir,\n"
+	"  --no-cache         as for 'heapscope snapshot'\n";
 
 static void time_text(int64_t t, char *buf, size_t len)
 {

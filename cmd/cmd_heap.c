@@ -22,14 +22,7 @@
 
 #define CAPTURE_HELP \
 	"  --json             one JSON object on stdout\n" \
-	"  --no-stop          (PID) walk without freezing the target: it keeps\n" \
-	"                     running, the result may be inconsistent\n" \
-	"  --max-copy=SIZE    (PID) copy at most SIZE bytes of the target's memory\n" \
-	"                     (default half of the available RAM); past it, walk the\n" \
-	"                     target frozen\n" \
-	"  --layout=SOURCE    auto, debug-offsets, dwarf or table\n" \
-	"  --debug-dir=DIR    directory of separate debug files\n" \
-	"  --no-cache         do not use the layout cache\n"
+	CAPTURE_OPTIONS_HELP
 
 const char cmd_usage_snapshot[] =
 	"usage: heapscope snapshot [-o FILE] [--force] [--json] [--no-stop] PID\n"
@@ -183,8 +176,6 @@ int cmd_snapshot(int argc, char **argv)
 		printf("%s: %zu objects, %zu references, %zu types (Python %s, pid %lld)\n", path,
 		       h.nobj, h.nedge, h.ntype, heap_str(&h, h.meta.version, NULL),
 		       (long long)h.meta.pid);
-		printf("target paused %.1f ms (copied %s), walk %.1f ms\n", h.meta.pause_ns / 1e6, sz,
-		       h.meta.walk_ns / 1e6);
 	}
 	heap_release(&h);
 	return 0;

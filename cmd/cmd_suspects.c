@@ -28,11 +28,7 @@ const char cmd_usage_suspects[] =
 	"is copied); FILE reads a snapshot taken before.\n"
 	"\n"
 	"  --json             one JSON object on stdout\n"
-	"  --no-stop          (PID) walk without freezing the target\n"
-	"  --max-copy=SIZE    (PID) copy at most SIZE bytes of the target's memory\n"
-	"  --layout=SOURCE    auto, debug-offsets, dwarf or table\n"
-	"  --debug-dir=DIR    directory of separate debug files\n"
-	"  --no-cache         do not use the layout cache\n";
+	CAPTURE_OPTIONS_HELP;
 
 #define DEFAULT_THRESHOLD 10.0
 #define DEFAULT_ROWS	  10

@@ -72,6 +72,7 @@ enum {
 	O_PYTHON,
 	O_NO_STOP,
 	O_MAX_COPY,
+	O_MAX_PAUSE,
 	O_FORCE,
 	O_BY,
 	O_TYPE,
@@ -129,6 +130,7 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 		{ "python", required_argument, NULL, O_PYTHON },
 		{ "no-stop", no_argument, NULL, O_NO_STOP },
 		{ "max-copy", required_argument, NULL, O_MAX_COPY },
+		{ "max-pause", required_argument, NULL, O_MAX_PAUSE },
 		{ "output", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, O_FORCE },
 		{ "by", required_argument, NULL, O_BY },
@@ -146,6 +148,7 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 	int ch, src;
 
 	memset(o, 0, sizeof(*o));
+	o->max_pause_ns = CMD_MAX_PAUSE_DEFAULT;
 	o->limit = -1;
 	o->count = -1;
 	o->depth = -1;
@@ -206,6 +209,24 @@ int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
 				*status = cmd_usage_error(c, "--max-copy wants a size such as 512M "
 							  "or 2G, not '%s'", optarg);
 				return -1;
+			}
+			break;
+		case O_MAX_PAUSE:
+			if (!(flags & OPT_CAPTURE))
+				goto bad;
+			{
+				char *end;
+				double secs = strtod(optarg, &end);
+
+				if (end != optarg && !strcmp(end, "s"))
+					end++;
+				if (end == optarg || *end || !(secs >= 0 && secs <= 86400)) {
+					*status = cmd_usage_error(c, "--max-pause wants seconds from 0 "
+								  "(never) to 86400, such as 2.5, not "
+								  "'%s'", optarg);
+					return -1;
+				}
+				o->max_pause_ns = (uint64_t)(secs * 1e9);
 			}
 			break;
 		case O_BY:

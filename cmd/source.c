@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "capture.h"
+#include "image.h"
 #include "cmd.h"
 #include "heap.h"
 #include "snapshot.h"
@@ -19,6 +20,8 @@ struct progress {
 	int on;
 	struct timespec last;
 	int shown;
+	const struct cmd_opts *o;
+	pid_t pid;
 };
 
 static void progress_cb(void *ctx, size_t done, size_t found)
@@ -52,6 +55,32 @@ static void phase_cb(void *ctx, enum capture_phase phase, uint64_t bytes)
 
 	if (phase == CAPTURE_WALKING) {
 		cmd_test_hook("walking");
+		return;
+	}
+	/* a walk of the frozen process lasts as long as the walk: said
+	 * before it starts, whatever stderr is */
+	if (phase == CAPTURE_FROZEN_WALK) {
+		uint64_t budget = pr->o->max_copy ? pr->o->max_copy : image_default_budget();
+		uint64_t est = capture_frozen_walk_ns(bytes), cap = pr->o->max_pause_ns;
+		char size[32], bsize[32], t[32], c[32];
+
+		if (pr->o->json)
+			return;
+		heap_size_text(bytes, size, sizeof(size));
+		heap_size_text(budget, bsize, sizeof(bsize));
+		cmd_duration_text(est, t, sizeof(t));
+		cmd_duration_text(cap, c, sizeof(c));
+		if (pr->shown)
+			fputs("\r\033[K", stderr);
+		pr->shown = 0;
+		fprintf(stderr, "heapscope: warning: %s to read is over the copy budget (%s, "
+			"--max-copy): process %d stays frozen while it is walked, about %s", size,
+			bsize, (int)pr->pid, t);
+		if (cap)
+			fprintf(stderr, "; at %s it is let go and the walk reads on as it runs "
+				"(--max-pause)\n", c);
+		else
+			fputs(" (--max-pause=0: for as long as it takes)\n", stderr);
 		return;
 	}
 	/* a copy of gigabytes takes a while: say what is going on */
@@ -101,13 +130,43 @@ int source_is_pid(const char *s, pid_t *pid)
 	return cmd_pid_parse(s, pid) == 1 && stat(s, &sb);
 }
 
+void cmd_duration_text(uint64_t ns, char *buf, size_t len)
+{
+	if (ns < 1000000000ull)
+		snprintf(buf, len, "%.1f ms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.1f s", ns / 1e9);
+}
+
+/* What a capture did to the process: how long it was frozen, and why. */
+static void say_capture(const struct heap *h)
+{
+	const struct heap_meta *m = &h->meta;
+	char pause[32], walk[32], size[32];
+
+	cmd_duration_text(m->pause_ns, pause, sizeof(pause));
+	cmd_duration_text(m->walk_ns, walk, sizeof(walk));
+	heap_size_text(m->copied_bytes, size, sizeof(size));
+	fprintf(stderr, "heapscope: capture: process %lld ", (long long)m->pid);
+	if (m->mode == HC_COPY)
+		fprintf(stderr, "paused %s to copy %s, walked in %s\n", pause, size, walk);
+	else if (m->mode == HC_FROZEN)
+		fprintf(stderr, "paused %s: walked frozen, over the copy budget\n", pause);
+	else if (m->pause_ns)
+		fprintf(stderr, "paused %s, then let go (--max-pause) and read running; walked "
+			"in %s\n", pause, walk);
+	else
+		fprintf(stderr, "never paused (--no-stop), walked in %s\n", walk);
+}
+
 int source_open(const struct cmd_opts *o, struct heap *h)
 {
 	struct hs_error err = HS_ERROR_INIT;
-	struct progress pr = { .on = !o->json && isatty(2) };
+	struct progress pr = { .on = !o->json && isatty(2), .o = o };
 	struct capture_options co = {
 		.no_stop = o->no_stop,
 		.max_copy = o->max_copy,
+		.max_pause_ns = o->max_pause_ns,
 		.py = o->py,
 		.walk = { .progress = progress_cb, .progress_ctx = &pr, .max_value = 64 << 10 },
 		.attached = attached_cb,
@@ -120,6 +179,7 @@ int source_open(const struct cmd_opts *o, struct heap *h)
 	heap_init(h);
 	if (source_is_pid(o->source, &pid)) {
 		clock_gettime(CLOCK_MONOTONIC, &pr.last);
+		pr.pid = pid;
 		cmd_test_hook("capturing");
 		ret = capture_heap(pid, &co, h, &err);
 		if (pr.shown)
@@ -131,12 +191,15 @@ int source_open(const struct cmd_opts *o, struct heap *h)
 		heap_release(h);
 		return cmd_fail(&err);
 	}
-	if (!o->json && h->meta.mode == HC_LIVE)
+	if (!o->json && source_is_pid(o->source, &pid))
+		say_capture(h);
+	if (!o->json && h->meta.mode == HC_LIVE && !h->meta.pause_ns)
 		fprintf(stderr, "heapscope: warning: --no-stop: the target ran during the walk, "
 			"so what follows may be inconsistent\n");
 	if (!o->json && h->meta.warnings)
-		fprintf(stderr, "heapscope: warning: %u inconsistencies met during the walk "
-			"(first: %s)\n", h->meta.warnings, heap_str(h, h->meta.warning, NULL));
+		fprintf(stderr, "heapscope: warning: %u inconsistenc%s met during the walk "
+			"(first: %s)\n", h->meta.warnings, h->meta.warnings == 1 ? "y" : "ies",
+			heap_str(h, h->meta.warning, NULL));
 	return 0;
 }
 
@@ -145,6 +208,7 @@ int source_recapture(const struct cmd_opts *o, struct heap *h, struct hs_error *
 	struct capture_options co = {
 		.no_stop = o->no_stop,
 		.max_copy = o->max_copy,
+		.max_pause_ns = o->max_pause_ns,
 		.py = o->py,
 		.walk = { .max_value = 64 << 10 },
 	};

@@ -400,11 +400,11 @@ def wait_syscall(pid, nr, timeout=60):
 
 def one_line(p):
     """p's stderr (p: a CompletedProcess, or the text) is one 'heapscope:'
-    line and at most one 'hint:' line (warnings about the capture aside):
-    how every error is said."""
+    line and at most one 'hint:' line (warnings and notes about the
+    capture aside): how every error is said."""
     err = p if isinstance(p, str) else p.stderr
     lines = [l for l in err.strip().splitlines()
-             if not l.startswith("heapscope: warning:")]
+             if not l.startswith(("heapscope: warning:", "heapscope: capture:"))]
     return (1 <= len(lines) <= 2 and lines[0].startswith("heapscope: ")
             and (len(lines) == 1 or lines[1].startswith("hint: ")))
 

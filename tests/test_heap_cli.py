@@ -1,9 +1,12 @@
 """The heap commands as a user meets them: snapshot files refused when
 damaged, existing files kept, errors in one line with their exit status,
-and --no-stop walks of a target that mutates under them (8 threads)
-that finish, report their inconsistencies and never stop the target."""
+--no-stop walks of a target that mutates under them (8 threads) that
+finish, report their inconsistencies and never stop the target, and
+every capture saying how long it froze the target: a walk of the frozen
+target announced before it starts and let go at --max-pause."""
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -141,6 +144,51 @@ def type_names(interp, tmp):
               "exit %d: %s" % (p.returncode, p.stderr))
 
 
+def pauses(interp):
+    """Each capture says its pause; a frozen walk is announced with an
+    estimate first, and --max-pause lets the target go."""
+    n = 600000
+    with hstest.Fixture(interp.exe, "bench_heap.py", args=[str(n)], timeout=300) as fx:
+        pid = str(fx.pid)
+        p = hstest.run(["top", "-n", "1", pid], env=interp.env)
+        said = [l for l in p.stderr.splitlines() if l.startswith("heapscope: capture:")]
+        hstest.ok(p.returncode == 0 and len(said) == 1 and
+                  re.search(r"process %s paused [0-9.]+ (ms|s) to copy [0-9.]+ [KMG]?i?B, "
+                            r"walked in" % pid, said[0]) is not None,
+                  "top PID: its text output says how long the target was paused, and for "
+                  "what", p.stderr)
+        p = hstest.run(["top", "-n", "1", "--max-copy", "1K", "--max-pause", "0", pid],
+                       env=interp.env, timeout=300)
+        lines = p.stderr.splitlines()
+        warn = [i for i, l in enumerate(lines) if "over the copy budget" in l]
+        said = [i for i, l in enumerate(lines) if l.startswith("heapscope: capture:")]
+        hstest.ok(p.returncode == 0 and warn and said and warn[0] < said[0] and
+                  re.search(r"stays frozen while it is walked, about [0-9.]+ (ms|s)",
+                            lines[warn[0]]) and "walked frozen" in lines[said[0]],
+                  "past the copy budget: said before, with an estimate; then the pause of "
+                  "the frozen walk", p.stderr)
+        # a cap well under what the walk takes frozen
+        full, p = hstest.run_json(["top", "-n", "0", "--max-copy", "1K", "--max-pause", "0",
+                                   pid], env=interp.env, timeout=300)
+        cap = full["pause_ms"] / 1000.0 / 4 if full else 0.2
+        got, p = hstest.run_json(["top", "-n", "0", "--max-copy", "1K", "--max-pause",
+                                  "%.3f" % cap, pid], env=interp.env, timeout=300)
+        hstest.ok(full is not None and full["mode"] == "frozen" and got is not None and
+                  p.returncode == 0 and got["mode"] == "live" and got["warnings"] >= 1 and
+                  cap * 1000 <= got["pause_ms"] < full["pause_ms"] and
+                  got["objects"] >= n,
+                  "--max-pause=%.2f s: the target let go in the middle of the walk (paused "
+                  "%s ms, against %s ms frozen whole), the result marked as read running, "
+                  "every object still found" % (cap, got and got["pause_ms"],
+                                                 full and full["pause_ms"]),
+                  [str(full)[:200], str(got)[:200], p.stderr])
+        hstest.ok(hstest.untouched(fx.pid), "%s: the target runs on, untraced" % interp.name)
+    for bad in ("-1", "abc", "1e9", ""):
+        p = hstest.run(["top", "--max-pause", bad, "1"])
+        hstest.ok(p.returncode == EUSAGE and hstest.one_line(p) and "--max-pause" in p.stderr,
+                  "--max-pause '%s': a usage error" % bad, p.stderr)
+
+
 def main():
     interp = hstest.pick_interp()
     if interp is None:
@@ -232,6 +280,7 @@ def main():
     big_payload(interp, tmp)
     file_errors(tmp, snap)
     type_names(interp, tmp)
+    pauses(interp)
     hstest.done()
 
 
