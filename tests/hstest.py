@@ -210,7 +210,10 @@ class Fixture:
     state it promises (blocked at known places); .info holds it.
     """
 
-    def __init__(self, interp_exe, script, args=(), env=None, timeout=60):
+    def __init__(self, interp_exe, script, args=(), env=None, timeout=60, same_addresses=False):
+        """same_addresses: without address space randomization, so that
+        values made of addresses (ids, hashes of objects) are the same
+        on every run, and with them the sizes of the ints holding them."""
         self.script = os.path.join(FIXTURES, script)
         e = dict(os.environ)
         e.pop("PYTHONPATH", None)
@@ -219,7 +222,8 @@ class Fixture:
             e.update(env)
         self.proc = subprocess.Popen([interp_exe, "-u", self.script] + list(args),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, env=e, text=True)
+                                     stderr=subprocess.PIPE, env=e, text=True,
+                                     preexec_fn=_no_aslr if same_addresses else None)
         self.pid = self.proc.pid
         self.info = None
         line = _readline_timeout(self.proc.stdout, timeout)
@@ -279,6 +283,13 @@ class Fixture:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def _no_aslr():
+    """For preexec_fn: no address space randomization (personality(2)
+    ADDR_NO_RANDOMIZE), as setarch -R does."""
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).personality(0x0040000)
 
 
 def _readline_timeout(stream, timeout):

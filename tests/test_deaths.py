@@ -2,8 +2,9 @@
 target dies.
 
 On every interpreter: fixtures/steady.py builds the same heap on every
-run, and its walk meets types it has not named yet all along (one new C
-type per level of a chain).  One capture of an undisturbed process gives
+run (the same hash seed, the same addresses: some ints hold values made
+of addresses, and their sizes follow), and its walk meets types it has
+not named yet all along (one new C type per level of a chain).  One capture of an undisturbed process gives
 the reference: its count and total size per type.  Then, in fine steps
 across the time a whole capture takes, the target is killed (SIGKILL)
 at each moment of a new capture: before heapscope attaches, while it
@@ -33,7 +34,8 @@ ENV = {"PYTHONHASHSEED": "0"}
 def start_target(interp):
     """steady.py, once it waits in read(2) on its stdin: from then on
     nothing in it moves, and every run holds the same objects."""
-    fx = hstest.Fixture(interp.exe, "steady.py", args=[str(RECORDS)], env=ENV, timeout=120)
+    fx = hstest.Fixture(interp.exe, "steady.py", args=[str(RECORDS)], env=ENV, timeout=120,
+                        same_addresses=True)
     if not hstest.wait_syscall(fx.pid, 0):
         fx.stop()
         raise RuntimeError("steady.py never blocked in read(2)")
