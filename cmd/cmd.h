@@ -9,9 +9,9 @@
 
 #include <getopt.h>
 #include <stdio.h>
-#include "error.h"
-#include "pyproc.h"
-#include "target.h"
+#include "base/error.h"
+#include "python/pyproc.h"
+#include "target/target.h"
 
 #define CMD_MAX_DEBUG_DIRS 8
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <unistd.h>
 #include "cmd.h"
-#include "heap.h"
+#include "heap/heap.h"
 #include "ui.h"
 
 const char cmd_usage_browse[] =

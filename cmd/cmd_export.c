@@ -13,9 +13,9 @@
 #include <unistd.h>
 #include "cmd.h"
 #include "export.h"
-#include "heap.h"
-#include "query.h"
-#include "snapshot.h"
+#include "heap/heap.h"
+#include "analysis/query.h"
+#include "heap/snapshot.h"
 
 #define DOT_DEPTH 3
 #define DOT_MAX_NODES 150

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
-#include "garbage.h"
-#include "heap.h"
+#include "analysis/garbage.h"
+#include "heap/heap.h"
 #include "json.h"
 
 #define GARBAGE_ROWS 20		/* islands and cycles shown (-n) */

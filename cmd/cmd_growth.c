@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 #include "cmd.h"
-#include "diff.h"
-#include "heap.h"
+#include "analysis/diff.h"
+#include "heap/heap.h"
 #include "json.h"
-#include "query.h"
+#include "analysis/query.h"
 
 #define DIFF_ROWS 20		/* types per table in text */
 #define DIFF_PATHS 3		/* new objects shown with their path (-n) */

@@ -9,10 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 #include "cmd.h"
-#include "heap.h"
+#include "heap/heap.h"
 #include "json.h"
-#include "query.h"
-#include "snapshot.h"
+#include "analysis/query.h"
+#include "heap/snapshot.h"
 
 #define SOURCE_HELP \
 	"PID captures the running process now (it is frozen only while its memory\n" \

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <time.h>
 #include "cmd.h"
-#include "gcinfo.h"
-#include "heap.h"
+#include "python/gcinfo.h"
+#include "heap/heap.h"
 #include "json.h"
-#include "snapshot.h"
+#include "heap/snapshot.h"
 
 const char cmd_usage_info[] =
 	"usage: heapscope info [--json] [--layout=SOURCE] [--debug-dir=DIR] [--no-cache] PID|FILE\n"

@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
-#include "heap.h"
-#include "snapshot.h"
+#include "heap/heap.h"
+#include "heap/snapshot.h"
 #include "json.h"
-#include "stacks.h"
-#include "unwind.h"
+#include "python/stacks.h"
+#include "python/unwind.h"
 
 const char cmd_usage_stacks[] =
 	"usage: heapscope stacks [--native] [--json] [--layout=SOURCE] [--debug-dir=DIR] PID|FILE\n"

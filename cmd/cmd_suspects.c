@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
-#include "heap.h"
+#include "heap/heap.h"
 #include "json.h"
-#include "suspects.h"
+#include "analysis/suspects.h"
 
 const char cmd_usage_suspects[] =
 	"usage: heapscope suspects [--threshold PCT] [-n N] [--json] PID|FILE\n"

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cmd.h"
-#include "layout.h"
+#include "layout/layout.h"
 
 int cmd_fail(const struct hs_error *err)
 {

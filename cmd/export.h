@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
-#include "heap.h"
+#include "heap/heap.h"
 
 struct export {
 	struct heap *h;

@@ -23,7 +23,7 @@
 #include <string.h>
 #include "cmd.h"
 #include "export.h"
-#include "heap.h"
+#include "heap/heap.h"
 
 #define DOT_FANOUT 40
 #define LABEL_CHARS 48		/* characters of a summary, name or label shown */

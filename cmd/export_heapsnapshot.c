@@ -27,7 +27,7 @@
 #include <string.h>
 #include "cmd.h"
 #include "export.h"
-#include "heap.h"
+#include "heap/heap.h"
 #include "json.h"
 
 #define STR_MAX 1024

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "export.h"
-#include "heap.h"
+#include "heap/heap.h"
 #include "json.h"
 
 static uint64_t meliae_len(const struct heap *h, uint32_t i, const char *tn)

@@ -28,7 +28,7 @@
 #include <string.h>
 #include "cmd.h"
 #include "export.h"
-#include "heap.h"
+#include "heap/heap.h"
 
 static const char schema[] =
 	"PRAGMA journal_mode=OFF;"

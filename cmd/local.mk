@@ -1,7 +1,7 @@
 # cmd/: the heapscope command.  Everything but main() is a library, which
 # the fuzzers (tests/fuzz/) link to run the commands as a user would.
 noinst_LIBRARIES += cmd/libheapscope-cmd.a
-cmd_libheapscope_cmd_a_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(srcdir)/ui \
+cmd_libheapscope_cmd_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/ui \
 	-DHS_DATADIR='"$(pkgdatadir)"' -DHS_SRCDIR='"$(abs_srcdir)"' $(SQLITE3_CFLAGS)
 cmd_libheapscope_cmd_a_SOURCES = cmd/commands.c cmd/cmd.h cmd/cmd_info.c cmd/cmd_stacks.c \
 	cmd/cmd_demo.c cmd/json.c cmd/json.h cmd/common.c \

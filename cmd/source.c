@@ -10,11 +10,11 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "capture.h"
-#include "image.h"
+#include "walk/capture.h"
+#include "target/image.h"
 #include "cmd.h"
-#include "heap.h"
-#include "snapshot.h"
+#include "heap/heap.h"
+#include "heap/snapshot.h"
 
 struct progress {
 	int on;

@@ -11,8 +11,8 @@
 #include "config.h"
 #include <stdio.h>
 #include <stdlib.h>
-#include "dwarf.h"
-#include "layout.h"
+#include "layout/layout_dwarf.h"
+#include "layout/layout.h"
 
 int main(int argc, char **argv)
 {
@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 	major = atoi(argv[2]);
 	minor = atoi(argv[3]);
 	ref = argv[4];
-	if (dwarf_fill_layout(argv[1], v, &err) < 0) {
+	if (layout_dwarf_fill(argv[1], v, &err) < 0) {
 		fprintf(stderr, "gen-offsets: %s\n", err.msg);
 		return 1;
 	}

@@ -3,7 +3,7 @@
  * CPython 3.10.13 (pyenv, DWARF)
  * by offsets/gen-offsets (make offsets).  Do not edit.
  */
-#include "layout.h"
+#include "layout/layout.h"
 
 const struct layout_table layout_table_py310 = {
 	.major = 3,

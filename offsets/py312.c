@@ -3,7 +3,7 @@
  * CPython 3.12.1 (pyenv, DWARF)
  * by offsets/gen-offsets (make offsets).  Do not edit.
  */
-#include "layout.h"
+#include "layout/layout.h"
 
 const struct layout_table layout_table_py312 = {
 	.major = 3,

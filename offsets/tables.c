@@ -1,5 +1,5 @@
 /* The built-in layout tables, one per supported minor version. */
-#include "layout.h"
+#include "layout/layout.h"
 
 extern const struct layout_table layout_table_py38, layout_table_py39,
 	layout_table_py310, layout_table_py311, layout_table_py312,

@@ -28,7 +28,7 @@ check_PROGRAMS += tests/unit-syscall
 check_PROGRAMS += tests/unit-query
 check_PROGRAMS += tests/unit-filter
 tests_unit_filter_SOURCES = tests/unit-filter.c tests/tap.h
-tests_unit_filter_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(srcdir)/ui
+tests_unit_filter_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/ui
 tests_unit_filter_LDADD = ui/libheapscope-ui.a $(HS_LIBS) $(NCURSESW_LIBS)
 tests_unit_query_SOURCES = tests/unit-query.c tests/tap.h
 tests_unit_query_LDADD = $(HS_LIBS)
@@ -74,7 +74,7 @@ tests_noptrace_SOURCES = tests/noptrace.c
 check_PROGRAMS += tests/unit-damaged
 tests_unit_damaged_SOURCES = tests/unit-damaged.c tests/fuzz/snapcmds.c tests/fuzz/snapcmds.h \
 	tests/fuzz/common.c tests/fuzz/fuzz.h
-tests_unit_damaged_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(srcdir)/cmd -iquote $(srcdir)/tests \
+tests_unit_damaged_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/cmd -I$(srcdir)/tests \
 	-DHS_SRCDIR='"$(abs_srcdir)"'
 tests_unit_damaged_LDADD = $(HS_CMD_LIBS)
 HS_UNIT_TESTS = \

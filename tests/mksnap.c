@@ -16,8 +16,8 @@
 #include "config.h"
 #include <stdio.h>
 #include <string.h>
-#include "heap.h"
-#include "snapshot.h"
+#include "heap/heap.h"
+#include "heap/snapshot.h"
 
 struct b {
 	struct heap *h;

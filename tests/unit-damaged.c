@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "error.h"
+#include "base/error.h"
 #include "fuzz/fuzz.h"
 #include "fuzz/snapcmds.h"
 #include "tap.h"

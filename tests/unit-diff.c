@@ -1,6 +1,6 @@
 /*
  * unit-diff - per-type growth and new objects between two heap graphs
- * (lib/diff.c), on graphs built in memory whose answers are known.
+ * (lib/analysis/diff.c), on graphs built in memory whose answers are known.
  *
  * OLD and NEW have their own type tables, in different orders, and NEW
  * has two entries named app.Leaked (a class defined twice): types must be
@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "diff.h"
-#include "heap.h"
+#include "analysis/diff.h"
+#include "heap/heap.h"
 #include "tap.h"
 
 struct spec {

@@ -23,10 +23,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "dominator.h"
-#include "heap.h"
-#include "query.h"
-#include "snapshot.h"
+#include "analysis/dominator.h"
+#include "heap/heap.h"
+#include "analysis/query.h"
+#include "heap/snapshot.h"
 #include "tap.h"
 
 #define MAXN   64

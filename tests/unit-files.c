@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "target.h"
+#include "target/target.h"
 #include "tap.h"
 
 #define PAGE 4096u

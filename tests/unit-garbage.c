@@ -1,5 +1,5 @@
 /*
- * unit-garbage - unreachable objects, cycles and islands (lib/garbage.c)
+ * unit-garbage - unreachable objects, cycles and islands (lib/analysis/garbage.c)
  * on graphs built in memory, against brute force.
  *
  * Random small graphs (strong, scanned and weak edges, self-loops, a few
@@ -18,8 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "garbage.h"
-#include "heap.h"
+#include "analysis/garbage.h"
+#include "heap/heap.h"
 #include "tap.h"
 
 #define MAXN 48

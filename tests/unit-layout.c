@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "error.h"
-#include "layout.h"
-#include "layout_cache.h"
+#include "base/error.h"
+#include "layout/layout.h"
+#include "layout/layout_cache.h"
 #include "tap.h"
 
 static void overlays(void)

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "linetable.h"
+#include "python/linetable.h"
 #include "tap.h"
 
 #define MAX_RANGES 64

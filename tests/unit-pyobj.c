@@ -11,7 +11,7 @@
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
-#include "pyobj.h"
+#include "python/pyobj.h"
 #include "tap.h"
 
 #define STR_TYPE 0x100000ull	/* a type with Py_TPFLAGS_UNICODE_SUBCLASS */

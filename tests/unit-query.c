@@ -12,8 +12,8 @@
 #include "config.h"
 #include <stdio.h>
 #include <string.h>
-#include "heap.h"
-#include "query.h"
+#include "heap/heap.h"
+#include "analysis/query.h"
 #include "tap.h"
 
 static const char *const names[] = {

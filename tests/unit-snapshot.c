@@ -22,10 +22,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "heap.h"
-#include "query.h"
-#include "snapshot.h"
-#include "suspects.h"
+#include "heap/heap.h"
+#include "analysis/query.h"
+#include "heap/snapshot.h"
+#include "analysis/suspects.h"
 #include "tap.h"
 
 static char tmpdir[PATH_MAX];

@@ -23,8 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "heap.h"
-#include "suspects.h"
+#include "heap/heap.h"
+#include "analysis/suspects.h"
 #include "tap.h"
 
 #define MAXO 20000

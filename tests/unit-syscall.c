@@ -1,5 +1,5 @@
 /*
- * unit-syscall - system call names (lib/syscall.c), generated at build
+ * unit-syscall - system call names (lib/python/syscall.c), generated at build
  * time from the kernel headers of the build machine.
  *
  * The x86-64 numbers are the kernel's ABI: they never change.  Those of
@@ -10,7 +10,7 @@
  */
 #include "config.h"
 #include <string.h>
-#include "syscall.h"
+#include "python/syscall.h"
 #include "tap.h"
 
 static const struct {

@@ -16,13 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "heap.h"
-#include "layout.h"
-#include "pyproc.h"
-#include "snapshot.h"
+#include "heap/heap.h"
+#include "layout/layout.h"
+#include "python/pyproc.h"
+#include "heap/snapshot.h"
 #include "tap.h"
-#include "target.h"
-#include "walk.h"
+#include "target/target.h"
+#include "walk/walk.h"
 #include "walkimage.h"
 
 #define ROUNDS 12

@@ -4,9 +4,9 @@
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
-#include "gcinfo.h"
-#include "layout.h"
-#include "target.h"
+#include "python/gcinfo.h"
+#include "layout/layout.h"
+#include "target/target.h"
 #include "walkimage.h"
 
 #define TYPES	(WI_BASE + 4096)

@@ -14,8 +14,8 @@
 #define HS_WALKIMAGE_H
 
 #include <stdint.h>
-#include "heap.h"
-#include "pyproc.h"
+#include "heap/heap.h"
+#include "python/pyproc.h"
 
 #define WI_BASE 0x100000ull
 #define WI_LEN	(1u << 18)

@@ -14,7 +14,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
-#include "target.h"
+#include "target/target.h"
 #include "ui_internal.h"
 
 #define LIST_TOP 2		/* title and column header above the list */

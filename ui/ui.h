@@ -11,8 +11,8 @@
 #ifndef HS_UI_H
 #define HS_UI_H
 
-#include "error.h"
-#include "heap.h"
+#include "base/error.h"
+#include "heap/heap.h"
 
 struct ui_source {
 	/* Capture the process again into out (heap_init'ed by the caller).

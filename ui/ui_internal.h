@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "filter.h"
-#include "heap.h"
-#include "query.h"
+#include "heap/heap.h"
+#include "analysis/query.h"
 #include "ui.h"
 
 /* Every command: name, the keys that give it (for help), what it does. */

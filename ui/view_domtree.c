@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "dominator.h"
+#include "analysis/dominator.h"
 #include "ui_internal.h"
 
 struct trow {

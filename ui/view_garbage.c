@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "garbage.h"
+#include "analysis/garbage.h"
 #include "ui_internal.h"
 
 struct garbage_data {

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "suspects.h"
+#include "analysis/suspects.h"
 #include "ui_internal.h"
 
 #define SUSPECTS_SHOWN 20

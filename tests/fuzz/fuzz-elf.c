@@ -18,10 +18,10 @@
  */
 #include "config.h"
 #include <string.h>
-#include "dwarf.h"
-#include "elf.h"
+#include "layout/layout_dwarf.h"
+#include "layout/elf_file.h"
 #include "fuzz.h"
-#include "layout.h"
+#include "layout/layout.h"
 
 const char fuzz_name[] = "elf";
 
@@ -106,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(err.code == HS_EFILE, "open: %s", err.msg);
 	}
 	hs_error_clear(&err);
-	n = dwarf_fill_layout(path, v, &err);
+	n = layout_dwarf_fill(path, v, &err);
 	if (n < 0) {
 		FUZZ_CHECK(err.code == HS_ELAYOUT || err.code == HS_EFILE || err.code == HS_ENOMEM,
 			   "dwarf: %s: %s", hs_code_name(err.code), err.msg);

@@ -15,10 +15,10 @@
  */
 #include "config.h"
 #include <string.h>
-#include "error.h"
+#include "base/error.h"
 #include "fuzz.h"
 #include "snapcmds.h"
-#include "snapshot.h"
+#include "heap/snapshot.h"
 
 const char fuzz_name[] = "snapshot";
 

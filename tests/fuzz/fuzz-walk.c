@@ -23,10 +23,10 @@
  */
 #include "config.h"
 #include <string.h>
-#include "dominator.h"
+#include "analysis/dominator.h"
 #include "fuzz.h"
-#include "stacks.h"
-#include "walk.h"
+#include "python/stacks.h"
+#include "walk/walk.h"
 #include "../walkimage.h"
 
 const char fuzz_name[] = "walk";

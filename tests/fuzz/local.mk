@@ -7,7 +7,7 @@
 # each for FUZZ_TIME seconds (run.sh).
 FUZZ_HARNESSES = snapshot walk elf
 FUZZ_COMMON = tests/fuzz/fuzz.h tests/fuzz/common.c tests/fuzz/replay.c
-FUZZ_REPLAY_CPPFLAGS = $(AM_CPPFLAGS) -iquote $(srcdir)/cmd -iquote $(srcdir)/tests \
+FUZZ_REPLAY_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/cmd -I$(srcdir)/tests \
 	-DHS_SRCDIR='"$(abs_srcdir)"'
 
 check_PROGRAMS += tests/mksnap tests/fuzz/fuzz-snapshot tests/fuzz/fuzz-walk tests/fuzz/fuzz-elf
@@ -35,8 +35,8 @@ FUZZ_TIME = 300
 FUZZ_DIR = fuzz-build
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
-FUZZ_CPPFLAGS = -I$(builddir) -iquote $(srcdir)/lib -iquote $(srcdir)/ui -iquote $(srcdir)/cmd \
-	-iquote $(srcdir)/tests $(LIBELF_CFLAGS) $(LIBDWARF_CFLAGS) $(LIBUNWIND_CFLAGS) \
+FUZZ_CPPFLAGS = -I$(builddir) -I$(builddir)/lib -I$(srcdir)/lib -I$(srcdir)/ui -I$(srcdir)/cmd \
+	-I$(srcdir)/tests $(LIBELF_CFLAGS) $(LIBDWARF_CFLAGS) $(LIBUNWIND_CFLAGS) \
 	$(NCURSESW_CFLAGS) $(SQLITE3_CFLAGS) -DNCURSES_WIDECHAR=1 \
 	-DHS_DATADIR='"$(pkgdatadir)"' -DHS_SRCDIR='"$(abs_srcdir)"'
 FUZZ_LIB_SRC = $(filter %.c,$(lib_libheapscope_a_SOURCES) $(cmd_libheapscope_cmd_a_SOURCES) \
@@ -45,7 +45,7 @@ FUZZ_LIB_OBJ = $(FUZZ_LIB_SRC:%.c=$(FUZZ_DIR)/%.o)
 FUZZ_MAIN_OBJ = $(FUZZ_DIR)/tests/fuzz/common.o
 FUZZ_LIBS = $(LIBDWARF_LIBS) $(LIBELF_LIBS) $(LIBUNWIND_LIBS) -lz $(NCURSESW_LIBS) \
 	$(SQLITE3_LIBS)
-FUZZ_HDRS = config.h lib/syscall_names.h $(wildcard $(srcdir)/lib/*.h $(srcdir)/cmd/*.h $(srcdir)/ui/*.h \
+FUZZ_HDRS = config.h lib/python/syscall_names.h $(wildcard $(srcdir)/lib/*/*.h $(srcdir)/cmd/*.h $(srcdir)/ui/*.h \
 	$(srcdir)/tests/*.h $(srcdir)/tests/fuzz/*.h)
 
 $(FUZZ_DIR)/%.o: $(srcdir)/%.c $(FUZZ_HDRS)

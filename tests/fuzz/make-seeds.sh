@@ -5,7 +5,7 @@
 #
 # snapshot/: the small synthetic snapshots of tests/mksnap (MKSNAP is
 # that program, built by make check).  elf/: shared objects built here
-# from C written from lib/layout_fields.h by seed-structs.py (every struct
+# from C written from lib/layout/layout_fields.h by seed-structs.py (every struct
 # and member heapscope resolves, laid out as plain fields, so that the
 # DWARF reader finds them all), with DWARF 4 and 5, compressed debug
 # sections, stripped with a .gnu_debuglink, and the debug file alone.
@@ -23,7 +23,7 @@ trap 'rm -rf "$tmp"' EXIT
 rm -f "$corpus"/snapshot/[!f]*
 "$mksnap" "$corpus/snapshot"
 
-python3 "$here/seed-structs.py" "$here/../../lib/layout_fields.h" > "$tmp/seed.c"
+python3 "$here/seed-structs.py" "$here/../../lib/layout/layout_fields.h" > "$tmp/seed.c"
 # the temporary folder's name mapped away: the same bytes on every run
 cc="gcc -O0 -shared -fPIC -nostdlib -Wl,--build-id -fdebug-prefix-map=$tmp=/seed"
 rm -f "$corpus"/elf/[!f]*

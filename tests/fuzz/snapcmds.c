@@ -7,9 +7,9 @@
 #include <unistd.h>
 #include "cmd.h"
 #include "fuzz.h"
-#include "heap.h"
+#include "heap/heap.h"
 #include "snapcmds.h"
-#include "snapshot.h"
+#include "heap/snapshot.h"
 
 #define ERR_MAX 4096
 

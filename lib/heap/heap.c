@@ -1,0 +1,784 @@
+/*
+ * heap.c - building the heap graph and reading it.
+ */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "analysis/dominator.h"
+#include "heap.h"
+
+static void vec_init(struct heap_vec *v, size_t elem)
+{
+	*v = (struct heap_vec){ .elem = elem };
+}
+
+/* Room for n more elements; returns the address of the first, or NULL. */
+static void *vec_grow(struct heap_vec *v, size_t n)
+{
+	if (v->n + n > v->cap) {
+		size_t cap = v->cap ? v->cap : 1024;
+		void *nv;
+
+		while (cap < v->n + n)
+			cap *= 2;
+		nv = realloc(v->v, cap * v->elem);
+		if (!nv)
+			return NULL;
+		v->v = nv;
+		v->cap = cap;
+	}
+	return (char *)v->v + v->n * v->elem;
+}
+
+void heap_init(struct heap *h)
+{
+	memset(h, 0, sizeof(*h));
+	vec_init(&h->vobj, sizeof(struct heap_obj));
+	vec_init(&h->vflags, 1);
+	vec_init(&h->vstart, sizeof(uint32_t));
+	vec_init(&h->vdst, sizeof(uint32_t));
+	vec_init(&h->vname, sizeof(uint32_t));
+	vec_init(&h->vtype, sizeof(struct heap_type));
+	vec_init(&h->vnames, sizeof(uint32_t));
+	vec_init(&h->vroot, sizeof(struct heap_root));
+	vec_init(&h->vbig, sizeof(struct heap_big));
+	vec_init(&h->vthread, sizeof(struct heap_thread));
+	vec_init(&h->vframe, sizeof(struct heap_frame));
+	vec_init(&h->vstr, 1);
+	/* offset 0 is the empty string */
+	heap_add_string(h, "", 0);
+}
+
+void heap_release(struct heap *h)
+{
+	struct heap_vec *v[] = { &h->vobj, &h->vflags, &h->vstart, &h->vdst, &h->vname,
+				 &h->vtype, &h->vnames, &h->vroot, &h->vbig, &h->vthread,
+				 &h->vframe, &h->vstr };
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		free(v[i]->v);
+	free(h->addr_slots);
+	free(h->str_slots);
+	free(h->name_slots);
+	free(h->rev_start);
+	free(h->rev_src);
+	free(h->rev_edge);
+	free(h->type_objs);
+	free(h->idom);
+	free(h->retained);
+	free(h->reach);
+	if (h->mapping)
+		munmap(h->mapping, h->mapping_len);
+	memset(h, 0, sizeof(*h));
+}
+
+/* ---- address index ---- */
+
+static size_t addr_hash(uint64_t a)
+{
+	return heap_hash64(a);
+}
+
+static int addr_rehash(struct heap *h, size_t nslots, struct hs_error *err)
+{
+	uint32_t *s = calloc(nslots, sizeof(*s));
+	const struct heap_obj *o = h->obj;
+	size_t i;
+
+	if (!s)
+		return hs_error_set(err, HS_ENOMEM, "out of memory for the object index");
+	for (i = 0; i < h->nobj; i++) {
+		size_t k = addr_hash(o[i].addr) & (nslots - 1);
+
+		while (s[k])
+			k = (k + 1) & (nslots - 1);
+		s[k] = (uint32_t)i + 1;
+	}
+	free(h->addr_slots);
+	h->addr_slots = s;
+	h->addr_mask = nslots - 1;
+	return 0;
+}
+
+int heap_build_index(struct heap *h, struct hs_error *err)
+{
+	size_t nslots = 1u << 16;
+
+	while (nslots < 2 * h->nobj)
+		nslots *= 2;
+	return addr_rehash(h, nslots, err);
+}
+
+uint32_t heap_lookup(const struct heap *h, uint64_t addr)
+{
+	const struct heap_obj *o = h->obj;
+	size_t k;
+
+	if (!h->addr_slots)
+		return HEAP_NONE;	/* heap_build_index not called */
+	for (k = addr_hash(addr) & h->addr_mask; h->addr_slots[k];
+	     k = (k + 1) & h->addr_mask)
+		if (o[h->addr_slots[k] - 1].addr == addr)
+			return h->addr_slots[k] - 1;
+	return HEAP_NONE;
+}
+
+uint32_t heap_add_obj(struct heap *h, uint64_t addr, uint32_t type, uint64_t size,
+		      int64_t refcnt, unsigned flags, struct hs_error *err)
+{
+	struct heap_obj *o;
+	uint8_t *f;
+	uint32_t idx = (uint32_t)h->vobj.n;
+
+	if (h->vobj.n >= HEAP_MAX_OBJECTS) {
+		hs_error_set(err, HS_ENOMEM, "more than %u objects", HEAP_MAX_OBJECTS);
+		return HEAP_NONE;
+	}
+	o = vec_grow(&h->vobj, 1);
+	f = vec_grow(&h->vflags, 1);
+	if (!o || !f) {
+		hs_error_set(err, HS_ENOMEM, "out of memory for %zu objects", h->vobj.n);
+		return HEAP_NONE;
+	}
+	o->addr = addr;
+	o->type = type;
+	o->refcnt = refcnt < 0 ? 0 : refcnt > UINT32_MAX ? UINT32_MAX : (uint32_t)refcnt;
+	o->value = HEAP_NONE;
+	o->size = 0;
+	*f = (uint8_t)flags;
+	h->vobj.n++;
+	h->vflags.n++;
+	h->obj = h->vobj.v;
+	h->flags = h->vflags.v;
+	h->nobj = h->vobj.n;
+	if (size && heap_set_size(h, idx, size, err))
+		return HEAP_NONE;
+	return idx;
+}
+
+int heap_set_size(struct heap *h, uint32_t i, uint64_t size, struct hs_error *err)
+{
+	struct heap_big *b;
+
+	if (size < HEAP_BIG_SIZE) {
+		h->obj[i].size = (uint32_t)size;
+		return 0;
+	}
+	/* set in index order, so big[] stays sorted */
+	b = vec_grow(&h->vbig, 1);
+	if (!b)
+		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	b->obj = i;
+	b->pad = 0;
+	b->size = size;
+	h->vbig.n++;
+	h->big = h->vbig.v;
+	h->nbig = h->vbig.n;
+	h->obj[i].size = HEAP_BIG_SIZE;
+	return 0;
+}
+
+int heap_begin_edges(struct heap *h, uint32_t i, struct hs_error *err)
+{
+	/* objects without edges before i get empty ranges */
+	while (h->vstart.n <= i) {
+		uint32_t *s = vec_grow(&h->vstart, 1);
+
+		if (!s)
+			return hs_error_set(err, HS_ENOMEM, "out of memory for edges");
+		*s = (uint32_t)h->vdst.n;
+		h->vstart.n++;
+	}
+	return 0;
+}
+
+int heap_add_edge(struct heap *h, uint32_t dst, uint32_t name, struct hs_error *err)
+{
+	uint32_t *d, *n;
+
+	if (h->vdst.n >= HEAP_MAX_EDGES)
+		return hs_error_set(err, HS_ENOMEM, "more than %u edges", HEAP_MAX_EDGES);
+	d = vec_grow(&h->vdst, 1);
+	n = vec_grow(&h->vname, 1);
+	if (!d || !n)
+		return hs_error_set(err, HS_ENOMEM, "out of memory for edges");
+	*d = dst;
+	*n = name;
+	h->vdst.n++;
+	h->vname.n++;
+	return 0;
+}
+
+/* ---- strings ---- */
+
+uint32_t heap_add_string(struct heap *h, const char *s, size_t len)
+{
+	size_t off = h->vstr.n;
+	char *p;
+	uint32_t l = (uint32_t)len;
+
+	if (len > UINT32_MAX - 8 || off + len + 5 > UINT32_MAX - 1)
+		return HEAP_NONE;
+	p = vec_grow(&h->vstr, len + 5);
+	if (!p)
+		return HEAP_NONE;
+	memcpy(p, &l, 4);
+	memcpy(p + 4, s, len);
+	p[4 + len] = '\0';
+	h->vstr.n += len + 5;
+	h->strings = h->vstr.v;
+	h->strings_len = h->vstr.n;
+	return (uint32_t)off;
+}
+
+static size_t str_hash(const char *s, size_t len)
+{
+	uint64_t x = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		x = (x ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return (size_t)(x ^ x >> 29);
+}
+
+static int str_rehash(struct heap *h)
+{
+	size_t nslots = h->str_mask ? 2 * (h->str_mask + 1) : 1024, i, len;
+	uint32_t *s = calloc(nslots, sizeof(*s));
+
+	if (!s)
+		return -1;
+	for (i = 0; h->str_slots && i <= h->str_mask; i++) {
+		uint32_t off = h->str_slots[i];
+		const char *t;
+		size_t k;
+
+		if (!off)
+			continue;
+		t = heap_str(h, off - 1, &len);
+		for (k = str_hash(t, len) & (nslots - 1); s[k]; k = (k + 1) & (nslots - 1))
+			;
+		s[k] = off;
+	}
+	free(h->str_slots);
+	h->str_slots = s;
+	h->str_mask = nslots - 1;
+	return 0;
+}
+
+uint32_t heap_intern(struct heap *h, const char *s, size_t len)
+{
+	size_t k, l;
+	uint32_t off;
+
+	if ((h->nstr_interned + 1) * 2 > h->str_mask + 1 && str_rehash(h))
+		return HEAP_NONE;
+	for (k = str_hash(s, len) & h->str_mask; h->str_slots[k]; k = (k + 1) & h->str_mask) {
+		const char *t = heap_str(h, h->str_slots[k] - 1, &l);
+
+		if (l == len && !memcmp(t, s, len))
+			return h->str_slots[k] - 1;
+	}
+	off = heap_add_string(h, s, len);
+	if (off == HEAP_NONE)
+		return HEAP_NONE;
+	h->str_slots[k] = off + 1;
+	h->nstr_interned++;
+	return off;
+}
+
+static int name_rehash(struct heap *h)
+{
+	size_t nslots = h->name_mask ? 2 * (h->name_mask + 1) : 1024, i, len;
+	uint32_t *s = calloc(nslots, sizeof(*s));
+	const uint32_t *names = h->vnames.v;
+
+	if (!s)
+		return -1;
+	for (i = 0; i < h->vnames.n; i++) {
+		const char *t = heap_str(h, names[i], &len);
+		size_t k;
+
+		for (k = str_hash(t, len) & (nslots - 1); s[k]; k = (k + 1) & (nslots - 1))
+			;
+		s[k] = (uint32_t)i + 1;
+	}
+	free(h->name_slots);
+	h->name_slots = s;
+	h->name_mask = nslots - 1;
+	return 0;
+}
+
+uint32_t heap_name(struct heap *h, const char *s, size_t len)
+{
+	uint32_t off, *n;
+	size_t k, l;
+
+	if (h->vnames.n >= HEAP_PAYLOAD_MAX)
+		return HEAP_NONE;
+	if ((h->vnames.n + 1) * 2 > h->name_mask + 1 && name_rehash(h))
+		return HEAP_NONE;
+	n = h->vnames.v;
+	for (k = str_hash(s, len) & h->name_mask; h->name_slots[k]; k = (k + 1) & h->name_mask) {
+		const char *t = heap_str(h, n[h->name_slots[k] - 1], &l);
+
+		if (l == len && !memcmp(t, s, len))
+			return h->name_slots[k] - 1;
+	}
+	off = heap_intern(h, s, len);
+	if (off == HEAP_NONE || !(n = vec_grow(&h->vnames, 1)))
+		return HEAP_NONE;
+	*n = off;
+	h->name_slots[k] = (uint32_t)h->vnames.n + 1;
+	h->names = h->vnames.v;
+	h->nname = ++h->vnames.n;
+	return (uint32_t)h->nname - 1;
+}
+
+uint32_t heap_add_type(struct heap *h, uint64_t addr, uint32_t name)
+{
+	struct heap_type *t = vec_grow(&h->vtype, 1);
+
+	if (!t)
+		return HEAP_NONE;
+	t->addr = addr;
+	t->name = name;
+	t->obj = HEAP_NONE;
+	h->types = h->vtype.v;
+	h->ntype = ++h->vtype.n;
+	return (uint32_t)h->ntype - 1;
+}
+
+int heap_add_root(struct heap *h, uint32_t obj, enum heap_root_kind kind,
+		  uint32_t label, uint32_t name, struct hs_error *err)
+{
+	struct heap_root *r = vec_grow(&h->vroot, 1);
+
+	if (!r)
+		return hs_error_set(err, HS_ENOMEM, "out of memory for roots");
+	r->obj = obj;
+	r->kind = kind;
+	r->label = label == HEAP_NONE ? 0 : label;
+	r->name = name;
+	h->roots = h->vroot.v;
+	h->nroot = ++h->vroot.n;
+	if (obj < h->nobj)
+		h->flags[obj] |= HO_ROOT;
+	return 0;
+}
+
+int heap_add_thread(struct heap *h, const struct heap_thread *t, struct hs_error *err)
+{
+	struct heap_thread *d = vec_grow(&h->vthread, 1);
+
+	if (!d)
+		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	*d = *t;
+	h->threads = h->vthread.v;
+	h->nthread = ++h->vthread.n;
+	return 0;
+}
+
+int heap_add_frame(struct heap *h, const struct heap_frame *f, struct hs_error *err)
+{
+	struct heap_frame *d = vec_grow(&h->vframe, 1);
+
+	if (!d)
+		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	*d = *f;
+	h->frames = h->vframe.v;
+	h->nframe = ++h->vframe.n;
+	return 0;
+}
+
+int heap_finish(struct heap *h, struct hs_error *err)
+{
+	if (h->nobj && heap_begin_edges(h, (uint32_t)h->nobj - 1, err))
+		return -1;
+	/* the closing offset */
+	{
+		uint32_t *s = vec_grow(&h->vstart, 1);
+
+		if (!s)
+			return hs_error_set(err, HS_ENOMEM, "out of memory for edges");
+		*s = (uint32_t)h->vdst.n;
+		h->vstart.n++;
+	}
+	h->edge_start = h->vstart.v;
+	h->edge_dst = h->vdst.v;
+	h->edge_name = h->vname.v;
+	h->nedge = h->vdst.n;
+	h->big = h->vbig.v;
+	h->nbig = h->vbig.n;
+	h->types = h->vtype.v;
+	h->names = h->vnames.v;
+	h->roots = h->vroot.v;
+	h->threads = h->vthread.v;
+	h->frames = h->vframe.v;
+	h->strings = h->vstr.v;
+	h->strings_len = h->vstr.n;
+	free(h->str_slots);
+	free(h->name_slots);
+	h->str_slots = h->name_slots = NULL;
+	h->str_mask = h->name_mask = 0;
+	h->nstr_interned = 0;
+	return heap_build_types(h, err);
+}
+
+int heap_prepare(struct heap *h, unsigned need, struct hs_error *err)
+{
+	if (need & HEAP_NEED_REVERSE && !h->rev_start && heap_build_reverse(h, err))
+		return -1;
+	if (need & HEAP_NEED_INDEX && !h->addr_slots && heap_build_index(h, err))
+		return -1;
+	if (need & HEAP_NEED_DOMINATORS && !h->idom && dominator_build(h, err))
+		return -1;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* (object << 32 | type) of every type object in the graph, sorted. */
+int heap_build_types(struct heap *h, struct hs_error *err)
+{
+	size_t i, n = 0;
+	uint64_t *v = malloc((h->ntype ? h->ntype : 1) * sizeof(*v));
+
+	if (!v)
+		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	for (i = 0; i < h->ntype; i++)
+		if (h->types[i].obj != HEAP_NONE)
+			v[n++] = (uint64_t)h->types[i].obj << 32 | i;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	free(h->type_objs);
+	h->type_objs = v;
+	h->ntype_objs = n;
+	return 0;
+}
+
+uint32_t heap_type_of_obj(const struct heap *h, uint32_t i)
+{
+	size_t lo = 0, hi = h->ntype_objs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if ((h->type_objs[mid] >> 32) < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < h->ntype_objs && (h->type_objs[lo] >> 32) == i)
+		return (uint32_t)h->type_objs[lo];
+	return HEAP_NONE;
+}
+
+int heap_build_reverse(struct heap *h, struct hs_error *err)
+{
+	uint32_t *start, *src, *eidx;
+	size_t i, e;
+
+	free(h->rev_start);
+	free(h->rev_src);
+	free(h->rev_edge);
+	h->rev_start = h->rev_src = h->rev_edge = NULL;
+	start = calloc(h->nobj + 1, sizeof(*start));
+	src = malloc((h->nedge ? h->nedge : 1) * sizeof(*src));
+	eidx = malloc((h->nedge ? h->nedge : 1) * sizeof(*eidx));
+	if (!start || !src || !eidx) {
+		free(start);
+		free(src);
+		free(eidx);
+		return hs_error_set(err, HS_ENOMEM, "out of memory for reverse edges");
+	}
+	for (e = 0; e < h->nedge; e++)
+		start[h->edge_dst[e] + 1]++;
+	for (i = 0; i < h->nobj; i++)
+		start[i + 1] += start[i];
+	/* fill in order of source, using start[] as a cursor shifted by one */
+	for (i = 0; i < h->nobj; i++)
+		for (e = h->edge_start[i]; e < h->edge_start[i + 1]; e++) {
+			uint32_t at = start[h->edge_dst[e]]++;
+
+			src[at] = (uint32_t)i;
+			eidx[at] = (uint32_t)e;
+		}
+	for (i = h->nobj; i > 0; i--)
+		start[i] = start[i - 1];
+	start[0] = 0;
+	h->rev_start = start;
+	h->rev_src = src;
+	h->rev_edge = eidx;
+	return 0;
+}
+
+/* ---- reading ---- */
+
+const char *heap_str(const struct heap *h, uint32_t off, size_t *len)
+{
+	uint32_t l;
+
+	if (off == HEAP_NONE || !h->strings || (size_t)off + 5 > h->strings_len) {
+		if (len)
+			*len = 0;
+		return "";
+	}
+	memcpy(&l, h->strings + off, 4);
+	/* a loaded blob is the file's: the length must fit and the text end
+	 * in its NUL, or readers that take it as a C string run past it */
+	if (l > h->strings_len - off - 5 || h->strings[off + 4 + l]) {
+		if (len)
+			*len = 0;
+		return "";
+	}
+	if (len)
+		*len = l;
+	return h->strings + off + 4;
+}
+
+uint64_t heap_size(const struct heap *h, uint32_t i)
+{
+	size_t lo = 0, hi = h->nbig;
+
+	if (h->obj[i].size != HEAP_BIG_SIZE)
+		return h->obj[i].size;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (h->big[mid].obj < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < h->nbig && h->big[lo].obj == i ? h->big[lo].size : HEAP_BIG_SIZE;
+}
+
+const char *heap_type_name(const struct heap *h, uint32_t i)
+{
+	uint32_t t = h->obj[i].type;
+
+	return t < h->ntype ? heap_str(h, h->types[t].name, NULL) : "?";
+}
+
+void heap_edge_text(const struct heap *h, uint32_t name, char *buf, size_t len)
+{
+	uint32_t p = HEAP_PAYLOAD(name);
+	const char *t = p < h->nname ? heap_str(h, h->names[p], NULL) : "?";
+
+	switch (HEAP_NAME_KIND(name)) {
+	case HN_FIELD:
+	case HN_LOCAL:
+		snprintf(buf, len, "%s", t);
+		break;
+	case HN_ATTR:
+		snprintf(buf, len, ".%s", t);
+		break;
+	case HN_INDEX:
+		snprintf(buf, len, "[%u]", p);
+		break;
+	case HN_VALUE:
+		snprintf(buf, len, "[%s]", t);
+		break;
+	case HN_KEY:
+		snprintf(buf, len, "key %s", t);
+		break;
+	default:
+		snprintf(buf, len, "%s", HEAP_EDGE_KIND(name) == HE_SCANNED ? "(scanned)" : "?");
+		break;
+	}
+}
+
+/* The object the edge named field of i leads to, or HEAP_NONE. */
+static uint32_t field_obj(const struct heap *h, uint32_t i, const char *field)
+{
+	uint32_t e;
+
+	for (e = h->edge_start[i]; e < h->edge_start[i + 1]; e++) {
+		uint32_t n = h->edge_name[e];
+
+		if (HEAP_NAME_KIND(n) == HN_FIELD && HEAP_PAYLOAD(n) < h->nname &&
+		    !strcmp(heap_str(h, h->names[HEAP_PAYLOAD(n)], NULL), field) &&
+		    h->edge_dst[e] < h->nobj)
+			return h->edge_dst[e];
+	}
+	return HEAP_NONE;
+}
+
+/* Text of the str value of the edge named field of i, or NULL. */
+static const char *field_value(const struct heap *h, uint32_t i, const char *field)
+{
+	uint32_t e;
+
+	for (e = h->edge_start[i]; e < h->edge_start[i + 1]; e++) {
+		uint32_t n = h->edge_name[e], d = h->edge_dst[e];
+
+		if (HEAP_NAME_KIND(n) == HN_FIELD && HEAP_PAYLOAD(n) < h->nname &&
+		    !strcmp(heap_str(h, h->names[HEAP_PAYLOAD(n)], NULL), field) &&
+		    d < h->nobj && h->obj[d].value != HEAP_NONE)
+			return heap_str(h, h->obj[d].value, NULL);
+	}
+	return NULL;
+}
+
+static size_t count_edges(const struct heap *h, uint32_t i, unsigned kind)
+{
+	size_t n = 0;
+	uint32_t e;
+
+	for (e = h->edge_start[i]; e < h->edge_start[i + 1]; e++)
+		if (HEAP_NAME_KIND(h->edge_name[e]) == kind)
+			n++;
+	return n;
+}
+
+/* Append s to buf as printable text: control bytes and quotes escaped. */
+static void put_escaped(char *buf, size_t len, const char *s, size_t n, char quote)
+{
+	size_t o = strlen(buf), i;
+
+	if (o + 1 >= len)
+		return;		/* full: buf stays as it is */
+	for (i = 0; i < n && o + 5 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\\' || (quote && c == (unsigned char)quote))
+			o += (size_t)snprintf(buf + o, len - o, "\\%c", c);
+		else if (c == '\n')
+			o += (size_t)snprintf(buf + o, len - o, "\\n");
+		else if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	buf[o] = '\0';
+}
+
+/* Append s to buf (len bytes in all) as far as it fits. */
+static void put_str(char *buf, size_t len, const char *s)
+{
+	size_t o = strlen(buf);
+
+	while (*s && o + 1 < len)
+		buf[o++] = *s++;
+	buf[o] = '\0';
+}
+
+void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len)
+{
+	const char *tn = heap_type_name(h, i), *v;
+	size_t n;
+	uint32_t t;
+
+	buf[0] = '\0';
+	if (h->obj[i].value != HEAP_NONE) {
+		v = heap_str(h, h->obj[i].value, &n);
+		if (!strcmp(tn, "str")) {
+			snprintf(buf, len, "'");
+			put_escaped(buf, len - 1, v, n, '\'');
+			put_str(buf, len, "'");
+		} else if (!strcmp(tn, "bytes")) {
+			snprintf(buf, len, "b'");
+			put_escaped(buf, len - 1, v, n, '\'');
+			put_str(buf, len, "'");
+		} else {
+			put_escaped(buf, len, v, n, 0);
+		}
+		if (h->flags[i] & HO_TRUNC && strlen(buf) + 4 < len)
+			strcat(buf, "...");
+		return;
+	}
+	t = heap_type_of_obj(h, i);
+	if (t != HEAP_NONE) {
+		snprintf(buf, len, "<class '%s'>", heap_str(h, h->types[t].name, NULL));
+		return;
+	}
+	if (!strcmp(tn, "dict"))
+		snprintf(buf, len, "{%zu items}", count_edges(h, i, HN_VALUE));
+	else if (!strcmp(tn, "list") || !strcmp(tn, "tuple") || !strcmp(tn, "set") ||
+		 !strcmp(tn, "frozenset") || !strcmp(tn, "deque"))
+		snprintf(buf, len, "%s of %zu", tn,
+			 h->edge_start[i + 1] - h->edge_start[i] -
+			 (count_edges(h, i, HN_FIELD)));
+	else if (!strcmp(tn, "cell") && (t = field_obj(h, i, "cell_contents")) != HEAP_NONE)
+		snprintf(buf, len, "<cell: %s object at 0x%llx>", heap_type_name(h, t),
+			 (unsigned long long)h->obj[t].addr);
+	else if (!strcmp(tn, "frame") && (t = field_obj(h, i, "f_code")) != HEAP_NONE &&
+		 ((v = field_value(h, t, "co_qualname")) || (v = field_value(h, t, "co_name"))))
+		snprintf(buf, len, "<frame of %s>", v);
+	else if (!strcmp(tn, "method") && (t = field_obj(h, i, "__func__")) != HEAP_NONE &&
+		 ((v = field_value(h, t, "__qualname__")) || (v = field_value(h, t, "__name__"))))
+		snprintf(buf, len, "<bound method %s>", v);
+	else if (!strcmp(tn, "type") && ((v = field_value(h, i, "__qualname__")) ||
+					  (v = field_value(h, i, "__name__"))))
+		snprintf(buf, len, "<class '%s'>", v);
+	else if ((v = field_value(h, i, "__qualname__")) || (v = field_value(h, i, "co_qualname")) ||
+		 (v = field_value(h, i, "__name__")) || (v = field_value(h, i, "co_name")))
+		snprintf(buf, len, "<%s %s>", tn, v);
+	else
+		snprintf(buf, len, "<%s at 0x%llx>", tn, (unsigned long long)h->obj[i].addr);
+}
+
+const char *heap_edge_kind_name(uint32_t name)
+{
+	switch (HEAP_EDGE_KIND(name)) {
+	case HE_WEAK:
+		return "weak";
+	case HE_SCANNED:
+		return "scanned";
+	default:
+		return "strong";
+	}
+}
+
+void heap_size_text(uint64_t n, char *buf, size_t len)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double v = (double)n / 1024;
+	int u = 0;
+
+	if (n < 1024) {
+		snprintf(buf, len, "%llu B", (unsigned long long)n);
+		return;
+	}
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	/* at most "1023.9 GiB": 10 characters */
+	snprintf(buf, len, "%.1f %s", v >= 1023.95 && u < 5 ? 1023.9 : v, units[u]);
+}
+
+void heap_size_change_text(int64_t bytes, char *buf, size_t len)
+{
+	char t[32];
+	uint64_t mag = bytes < 0 ? -(uint64_t)bytes : (uint64_t)bytes;
+
+	heap_size_text(mag, t, sizeof(t));
+	snprintf(buf, len, "%s%s", bytes < 0 ? "-" : bytes > 0 ? "+" : "", t);
+}
+
+const char *heap_root_kind_name(unsigned kind)
+{
+	static const char *const names[] = {
+		[HR_MODULES] = "sys.modules",
+		[HR_SYSDICT] = "sys.__dict__",
+		[HR_BUILTINS] = "builtins",
+		[HR_THREAD] = "thread state",
+		[HR_FRAME] = "frame",
+		[HR_STATIC_TYPE] = "static type",
+		[HR_INTERNED] = "interned string",
+		[HR_IMMORTAL] = "immortal",
+		[HR_OUTSIDE] = "held from outside",
+		[HR_GC_GARBAGE] = "gc.garbage",
+	};
+
+	return kind < sizeof(names) / sizeof(names[0]) && names[kind] ? names[kind] : "root";
+}

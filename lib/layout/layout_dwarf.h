@@ -1,0 +1,20 @@
+/*
+ * layout_dwarf.h - resolve layout fields from DWARF with libdwarf.
+ *
+ * One pass over the compilation units of a file, looking only at the
+ * structure, union and typedef types that layout_fields.h names, stopping
+ * as soon as every requested struct is found.
+ */
+#ifndef HS_LAYOUT_DWARF_H
+#define HS_LAYOUT_DWARF_H
+
+#include <stdint.h>
+#include "base/error.h"
+#include "layout.h"
+
+/* Fill v[LF_COUNT] from the DWARF in path: every field that resolves gets
+ * its offset or size, the rest -1.  Returns the number of fields resolved,
+ * or -1 with err set (HS_ELAYOUT: no DWARF or unreadable). */
+int layout_dwarf_fill(const char *path, int64_t *v, struct hs_error *err);
+
+#endif

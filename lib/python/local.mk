@@ -1,0 +1,17 @@
+# lib/python/: the interpreter: its state, objects, frames, stacks.
+lib_libheapscope_a_SOURCES += \
+	lib/python/pyproc.c \
+	lib/python/pyproc.h \
+	lib/python/pyobj.c \
+	lib/python/pyobj.h \
+	lib/python/pydict.c \
+	lib/python/gcinfo.c \
+	lib/python/gcinfo.h \
+	lib/python/linetable.c \
+	lib/python/linetable.h \
+	lib/python/stacks.c \
+	lib/python/stacks.h \
+	lib/python/unwind.c \
+	lib/python/unwind.h \
+	lib/python/syscall.c \
+	lib/python/syscall.h

@@ -1,0 +1,595 @@
+#include "config.h"
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "layout/layout_debugoffsets.h"
+#include "layout/layout_dwarf.h"
+#include "layout/elf_file.h"
+#include "layout/layout_cache.h"
+#include "target/maps.h"
+#include "pyproc.h"
+
+#define MIN_MINOR 8
+#define MAX_MINOR 13
+
+static const char *const default_debug_dirs[] = { "/usr/lib/debug", NULL };
+
+/* Open a file of the target through /proc/PID/root, so that a target in a
+ * container is read from its own filesystem; fall back to our own. */
+static int open_target_file(struct pyproc *p, const char *path,
+			    struct elf_file **out, struct hs_error *err)
+{
+	char buf[PATH_MAX + 32];
+	struct hs_error e2 = HS_ERROR_INIT;
+
+	snprintf(buf, sizeof(buf), "/proc/%d/root%s", (int)p->pid, path);
+	if (!elf_file_open(out, buf, &e2))
+		return 0;
+	return elf_file_open(out, path, err);
+}
+
+static int is_libpython(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return !strncmp(base, "libpython", 9) && strstr(base, ".so");
+}
+
+/* "libpython3.11.so.1.0" -> 3, 11; "libpython2.7.so" -> 2, 7. */
+static int version_from_name(const char *path, int *major, int *minor)
+{
+	const char *base = strrchr(path, '/');
+	int ma, mi;
+
+	base = base ? base + 1 : path;
+	if (sscanf(base, "libpython%d.%d", &ma, &mi) == 2 ||
+	    sscanf(base, "python%d.%d", &ma, &mi) == 2) {
+		*major = ma;
+		*minor = mi;
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Find PY_VERSION ("3.9.18") in .rodata: digits.digits.digits with an
+ * optional pre-release or "+" suffix, ending a NUL-terminated string and
+ * not preceded by a digit or a dot.  The literal may be tail-merged into a
+ * longer string (".../versions/3.8.18"), so any such string end counts.
+ * When the minor version is known (from the library name) it must agree.
+ */
+static int version_from_rodata(struct elf_file *f, int want_minor,
+			       int *major, int *minor, int *micro)
+{
+	const unsigned char *d;
+	size_t n, i, j;
+
+	if (elf_file_section_data(f, ".rodata", &d, &n))
+		return -1;
+	for (i = 1; i + 5 < n; i++) {
+		char s[24];
+		int ma, mi, mc, k = 0;
+
+		if ((d[i] != '2' && d[i] != '3') || d[i + 1] != '.' ||
+		    isdigit(d[i - 1]) || d[i - 1] == '.')
+			continue;
+		for (j = i; j < n && j - i < sizeof(s) - 1 && d[j]; j++)
+			s[j - i] = (char)d[j];
+		if (j >= n || d[j])
+			continue;	/* too long, or not at a string end */
+		s[j - i] = '\0';
+		if (sscanf(s, "%d.%d.%d%n", &ma, &mi, &mc, &k) == 3 &&
+		    mi >= 0 && mi < 100 && mc >= 0 && mc < 100 &&
+		    (s[k] == '\0' || s[k] == '+' || isalpha((unsigned char)s[k])) &&
+		    (want_minor < 0 || mi == want_minor)) {
+			*major = ma;
+			*minor = mi;
+			*micro = mc;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int symbol_addr(struct pyproc *p, struct elf_file *f, const char *name,
+		       uint64_t *addr)
+{
+	uint64_t v, sz;
+
+	if (elf_file_symbol(f, name, &v, &sz))
+		return -1;
+	*addr = p->load_bias + v;
+	return 0;
+}
+
+static int unsupported(struct hs_error *err, int major, int minor, int micro)
+{
+	char v[32];
+
+	if (micro >= 0)
+		snprintf(v, sizeof(v), "%d.%d.%d", major, minor, micro);
+	else
+		snprintf(v, sizeof(v), "%d.%d", major, minor);
+	hs_error_set(err, HS_EUNSUPPORTED,
+		     "Python %s is not supported (heapscope reads CPython 3.%d to 3.%d)",
+		     v, MIN_MINOR, MAX_MINOR);
+	hs_error_hint(err, "upgrade the target's Python, or use a tool made for %s",
+		      v);
+	return -1;
+}
+
+/* Locate the module holding _PyRuntime; tell "not Python" from "a Python
+ * we do not read" when there is none. */
+static int find_module(struct pyproc *p, const struct maps *m,
+		       struct elf_file **out, struct hs_error *err)
+{
+	const char *cands[64];
+	size_t i, j, nc = 0;
+	uint64_t v, sz;
+	int major = -1, minor = -1, micro = -1;
+	char comm[64] = "?";
+	FILE *f;
+
+	/* libpython first: with --enable-shared the executable holds none */
+	for (i = 0; i < m->n && nc < 63; i++) {
+		if (m->v[i].offset || !is_libpython(m->v[i].path))
+			continue;
+		for (j = 0; j < nc; j++)
+			if (!strcmp(cands[j], m->v[i].path))
+				break;
+		if (j == nc)
+			cands[nc++] = m->v[i].path;
+	}
+	cands[nc++] = p->exe;
+
+	for (i = 0; i < nc; i++) {
+		struct elf_file *ef;
+		struct hs_error e2 = HS_ERROR_INIT;
+
+		if (open_target_file(p, cands[i], &ef, &e2))
+			continue;
+		if (!elf_file_symbol(ef, "_PyRuntime", &v, &sz)) {
+			snprintf(p->module, sizeof(p->module), "%s", cands[i]);
+			*out = ef;
+			return 0;
+		}
+		/* A Python without _PyRuntime: 2.x or 3.6 and older. */
+		if (major < 0 && (!elf_file_symbol(ef, "Py_Initialize", &v, &sz) ||
+				  !elf_file_symbol(ef, "Py_GetVersion", &v, &sz))) {
+			if (version_from_name(cands[i], &major, &minor))
+				major = minor = -1;
+			if (version_from_rodata(ef, minor, &major, &minor, &micro))
+				micro = -1;
+			if (major < 0)
+				major = 0;
+		}
+		elf_file_free(ef);
+	}
+	if (major >= 0) {
+		if (major == 0)
+			return hs_error_set(err, HS_EUNSUPPORTED,
+					    "process %d runs a Python heapscope cannot read "
+					    "(no _PyRuntime: 3.6 or older)", (int)p->pid);
+		return unsupported(err, major, minor, micro);
+	}
+	snprintf(comm, sizeof(comm), "/proc/%d/comm", (int)p->pid);
+	f = fopen(comm, "re");
+	strcpy(comm, "?");
+	if (f) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	hs_error_set(err, HS_ENOTPYTHON,
+		     "process %d (%s) is not a Python process: no libpython and no "
+		     "_PyRuntime in %s", (int)p->pid, comm, p->exe);
+	hs_error_hint(err, "give the pid of the python process itself, not of a shell or wrapper");
+	return -1;
+}
+
+static int find_version(struct pyproc *p, struct elf_file *f,
+			const struct debug_offsets *dbg, int have_dbg,
+			struct hs_error *err)
+{
+	uint64_t addr;
+	uint32_t hex;
+	int ma = -1, mi = -1, mc = -1;
+
+	if (!symbol_addr(p, f, "Py_Version", &addr) &&
+	    !target_read_u32(p->t, addr, &hex, NULL) && (hex >> 24) == 3) {
+		p->version_hex = hex;
+	} else if (have_dbg) {
+		p->version_hex = (uint32_t)dbg->version;
+	}
+	if (p->version_hex) {
+		ma = p->version_hex >> 24;
+		mi = (p->version_hex >> 16) & 0xff;
+		mc = (p->version_hex >> 8) & 0xff;
+	} else {
+		if (version_from_name(p->module, &ma, &mi))
+			ma = mi = -1;
+		if (version_from_rodata(f, mi, &ma, &mi, &mc))
+			mc = -1;
+	}
+	if (ma < 0)
+		return hs_error_set(err, HS_ENOTPYTHON,
+				    "cannot tell the Python version of %s", p->module);
+	p->major = ma;
+	p->minor = mi;
+	p->micro = mc;
+	if (mc >= 0)
+		snprintf(p->version, sizeof(p->version), "%d.%d.%d", ma, mi, mc);
+	else
+		snprintf(p->version, sizeof(p->version), "%d.%d", ma, mi);
+	if (ma != 3 || mi < MIN_MINOR || mi > MAX_MINOR)
+		return unsupported(err, ma, mi, mc);
+	return 0;
+}
+
+static const char *cache_dir(const struct pyproc_options *opt, char *buf, size_t len)
+{
+	if (opt->cache_dir)
+		return opt->cache_dir;
+	return layout_cache_dir(buf, len);
+}
+
+/* DWARF of the module: in the file itself or in a separate debug file. */
+static int find_dwarf(struct pyproc *p, struct elf_file *f,
+		      const struct pyproc_options *opt, char *path, size_t len)
+{
+	const char *const *dirs = opt->debug_dirs ? opt->debug_dirs : default_debug_dirs;
+	char root[64];
+
+	if (elf_file_has_dwarf(f)) {
+		snprintf(path, len, "%s", elf_file_path(f));
+		return 0;
+	}
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)p->pid);
+	return elf_find_debug_file(f, root, dirs, path, len);
+}
+
+/* Name a file as the target sees it: without our /proc/PID/root prefix. */
+static void set_debug_file(struct pyproc *p, const char *path)
+{
+	char root[64];
+	size_t n;
+
+	n = snprintf(root, sizeof(root), "/proc/%d/root", (int)p->pid);
+	if (!strncmp(path, root, n) && path[n] == '/')
+		path += n;
+	snprintf(p->debug_file, sizeof(p->debug_file), "%s", path);
+}
+
+static int fill_dwarf(struct pyproc *p, struct elf_file *f,
+		      const struct pyproc_options *opt, int64_t *v,
+		      struct hs_error *err)
+{
+	char path[PATH_MAX], cdir[PATH_MAX];
+	const char *dir = NULL;
+
+	if (!opt->no_cache && p->build_id[0]) {
+		dir = cache_dir(opt, cdir, sizeof(cdir));
+		if (dir && !layout_cache_load(dir, p->build_id, v)) {
+			p->layout_cached = 1;
+			/* still name the file the values came from */
+			if (!find_dwarf(p, f, opt, path, sizeof(path)))
+				set_debug_file(p, path);
+			return 0;
+		}
+	}
+	if (find_dwarf(p, f, opt, path, sizeof(path)))
+		return hs_error_set(err, HS_ELAYOUT, "no DWARF debug information for %s",
+				    p->module);
+	if (layout_dwarf_fill(path, v, err) < 0)
+		return -1;
+	set_debug_file(p, path);
+	if (dir) {
+		struct hs_error e2 = HS_ERROR_INIT;
+
+		/* a cache we cannot write only costs time next run */
+		layout_cache_store(dir, p->build_id, v, &e2);
+	}
+	return 0;
+}
+
+static int no_layout(struct pyproc *p, struct hs_error *err, const char *what)
+{
+	hs_error_set(err, HS_ELAYOUT, "%s", what);
+	if (p->build & PYBUILD_STRIPPED)
+		hs_error_hint(err, "install the interpreter's debug symbols (Debian: "
+			      "apt-get install python3.%d-dbg) or try --layout=auto",
+			      p->minor);
+	else
+		hs_error_hint(err, "try --layout=auto");
+	return -1;
+}
+
+/*
+ * Where DWARF and _Py_DebugOffsets both give a field they must agree; a
+ * difference means one of them is misread, which the user should hear
+ * about rather than have hidden.
+ */
+static void check_agree(struct pyproc *p, const int64_t *dbg)
+{
+	int i;
+
+	for (i = 0; i < LF_COUNT; i++) {
+		if (dbg[i] < 0 || p->layout.src[i] != LS_DWARF || p->layout.v[i] == dbg[i])
+			continue;
+		snprintf(p->warning, sizeof(p->warning),
+			 "DWARF and _Py_DebugOffsets disagree on %s (%lld vs %lld); "
+			 "using _Py_DebugOffsets", layout_field_info[i].name,
+			 (long long)p->layout.v[i], (long long)dbg[i]);
+		return;
+	}
+}
+
+static int fill_layout(struct pyproc *p, struct elf_file *f,
+		       const struct pyproc_options *opt,
+		       const struct debug_offsets *dbg, int have_dbg,
+		       struct hs_error *err)
+{
+	const struct layout_table *tab = layout_table_find(p->major, p->minor);
+	int src = opt->layout_source;
+	int64_t *v;
+	int ret = -1;
+
+	layout_init(&p->layout, p->major, p->minor);
+	v = malloc(sizeof(int64_t) * LF_COUNT);
+	if (!v)
+		return hs_error_set(err, HS_ENOMEM, "out of memory");
+
+	switch (src) {
+	case LS_TABLE:
+		if (!tab) {
+			no_layout(p, err, "no built-in layout table for this version");
+			goto out;
+		}
+		layout_overlay(&p->layout, tab->v, LS_TABLE);
+		break;
+	case LS_DWARF:
+		if (fill_dwarf(p, f, opt, v, err)) {
+			no_layout(p, err, err->msg);
+			goto out;
+		}
+		layout_overlay(&p->layout, v, LS_DWARF);
+		break;
+	case LS_DEBUG_OFFSETS:
+		if (!have_dbg) {
+			hs_error_set(err, HS_ELAYOUT,
+				     "Python %s has no _Py_DebugOffsets (3.13 and later only)",
+				     p->version);
+			hs_error_hint(err, "use --layout=auto, dwarf or table");
+			goto out;
+		}
+		/* what the debug offsets do not cover comes from the table */
+		if (tab)
+			layout_overlay(&p->layout, tab->v, LS_TABLE);
+		layout_overlay(&p->layout, dbg->v, LS_DEBUG_OFFSETS);
+		break;
+	default: {
+		struct hs_error e2 = HS_ERROR_INIT;
+
+		if (tab)
+			layout_overlay(&p->layout, tab->v, LS_TABLE);
+		if (!fill_dwarf(p, f, opt, v, &e2))
+			layout_overlay(&p->layout, v, LS_DWARF);
+		else if (!tab && !have_dbg) {
+			no_layout(p, err, "no layout for this interpreter: no DWARF and "
+				  "no built-in table");
+			goto out;
+		}
+		if (have_dbg) {
+			check_agree(p, dbg->v);
+			layout_overlay(&p->layout, dbg->v, LS_DEBUG_OFFSETS);
+		}
+		break;
+	}
+	}
+	ret = 0;
+out:
+	free(v);
+	return ret;
+}
+
+int pyproc_read_ptr(struct pyproc *p, uint64_t base, enum layout_field fld,
+		    uint64_t *v, struct hs_error *err)
+{
+	int64_t off = p->layout.v[fld];
+
+	if (off < 0)
+		return hs_error_set(err, HS_ELAYOUT, "field %s is unknown for Python %s",
+				    layout_field_info[fld].name, p->version);
+	return target_read_u64(p->t, base + (uint64_t)off, v, err);
+}
+
+int pyproc_first_interp(struct pyproc *p, uint64_t *interp, struct hs_error *err)
+{
+	return pyproc_read_ptr(p, p->runtime, LF_runtime_interpreters_head, interp, err);
+}
+
+int pyproc_next_interp(struct pyproc *p, uint64_t interp, uint64_t *next,
+		       struct hs_error *err)
+{
+	return pyproc_read_ptr(p, interp, LF_interp_next, next, err);
+}
+
+int pyproc_first_tstate(struct pyproc *p, uint64_t interp, uint64_t *tstate,
+			struct hs_error *err)
+{
+	return pyproc_read_ptr(p, interp, LF_interp_threads_head, tstate, err);
+}
+
+int pyproc_next_tstate(struct pyproc *p, uint64_t tstate, uint64_t *next,
+		       struct hs_error *err)
+{
+	return pyproc_read_ptr(p, tstate, LF_tstate_next, next, err);
+}
+
+/*
+ * Check the layout against the target: PyType_Type is its own type and
+ * is named "type", the main interpreter's first thread state points back
+ * to it.  A table that does not fit (a patched or unusual build) is caught
+ * here rather than producing garbage later.
+ */
+static int validate(struct pyproc *p, struct hs_error *err)
+{
+	struct layout *l = &p->layout;
+	uint64_t ty, name, ts, back, main_interp = 0;
+	char buf[16];
+
+	if (!LAY_HAS(l, object_type) || !LAY_HAS(l, type_name) ||
+	    !LAY_HAS(l, runtime_interpreters_head) || !LAY_HAS(l, interp_threads_head) ||
+	    !LAY_HAS(l, tstate_interp) || !LAY_HAS(l, tstate_next))
+		return no_layout(p, err, "the layout lacks the fields needed to find "
+				 "the interpreter");
+	if (p->type_type) {
+		if (target_read_u64(p->t, p->type_type + LAY(l, object_type), &ty, err) ||
+		    target_read_u64(p->t, p->type_type + LAY(l, type_name), &name, err))
+			return -1;
+		if (ty != p->type_type || target_read_cstr(p->t, name, buf, sizeof(buf), NULL) < 0 ||
+		    strcmp(buf, "type"))
+			return no_layout(p, err, "the object layout does not fit this "
+					 "interpreter (PyType_Type check failed)");
+	}
+	if (pyproc_first_interp(p, &p->interp, err))
+		return -1;
+	if (!p->interp) {
+		hs_error_set(err, HS_ENOTPYTHON,
+			     "the Python interpreter in process %d is not initialized "
+			     "(starting up or shutting down)", (int)p->pid);
+		hs_error_hint(err, "try again in a moment");
+		return -1;
+	}
+	if (pyproc_first_tstate(p, p->interp, &ts, err))
+		return -1;
+	if (ts) {
+		if (pyproc_read_ptr(p, ts, LF_tstate_interp, &back, err))
+			return -1;
+		if (back != p->interp)
+			return no_layout(p, err, "the interpreter layout does not fit this "
+					 "build (thread state does not point back to its "
+					 "interpreter)");
+	}
+	/* the list's head is the newest interpreter: with subinterpreters,
+	 * the main one is _PyRuntime.interpreters.main */
+	if (LAY_HAS(l, runtime_interpreters_main) &&
+	    !pyproc_read_ptr(p, p->runtime, LF_runtime_interpreters_main, &main_interp, NULL) &&
+	    main_interp)
+		p->interp = main_interp;
+	return 0;
+}
+
+int pyproc_open(struct pyproc *p, struct target *t,
+		const struct pyproc_options *opt, struct hs_error *err)
+{
+	static const struct pyproc_options defaults;
+	struct debug_offsets *dbg = NULL;
+	struct elf_file *f = NULL;
+	struct maps m;
+	char link[64];
+	uint64_t v, sz, base;
+	ssize_t n;
+	int have_dbg = 0, ret = -1;
+
+	if (!opt)
+		opt = &defaults;
+	memset(p, 0, sizeof(*p));
+	p->t = t;
+	p->pid = t->pid;
+	p->debug_dirs = opt->debug_dirs;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)p->pid);
+	n = readlink(link, p->exe, sizeof(p->exe) - 1);
+	if (n < 0)
+		return hs_error_errno(err, errno == ENOENT ? HS_EGONE : HS_EFILE, errno,
+				      "cannot read %s", link);
+	p->exe[n] = '\0';
+	/* a replaced executable shows as "path (deleted)" */
+	if (n > 10 && !strcmp(p->exe + n - 10, " (deleted)"))
+		p->exe[n - 10] = '\0';
+
+	if (maps_read(&m, p->pid, err))
+		return -1;
+	if (find_module(p, &m, &f, err))
+		goto out_maps;
+	if (strcmp(p->module, p->exe)) {
+		p->build |= PYBUILD_SHARED;
+		snprintf(p->libpython, sizeof(p->libpython), "%s", p->module);
+	}
+	base = maps_file_base(&m, p->module);
+	if (!base) {
+		hs_error_set(err, HS_ENOTPYTHON, "%s is not mapped in process %d",
+			     p->module, (int)p->pid);
+		goto out_elf;
+	}
+	p->load_bias = base - elf_file_load_vaddr(f);
+	elf_file_symbol(f, "_PyRuntime", &v, &sz);
+	p->runtime = p->load_bias + v;
+	if (symbol_addr(p, f, "PyType_Type", &p->type_type))
+		p->type_type = 0;
+	if (symbol_addr(p, f, "PyCode_Type", &p->code_type))
+		p->code_type = 0;
+	if (symbol_addr(p, f, "PyBytes_Type", &p->bytes_type))
+		p->bytes_type = 0;
+	if (symbol_addr(p, f, "PyUnicode_Type", &p->unicode_type))
+		p->unicode_type = 0;
+	if (elf_file_build_id(f, p->build_id, sizeof(p->build_id)))
+		p->build_id[0] = '\0';
+	if (!elf_file_has_symtab(f))
+		p->build |= PYBUILD_STRIPPED;
+	if (!elf_file_symbol(f, "_Py_NegativeRefcount", &v, &sz) ||
+	    !elf_file_symbol(f, "_Py_RefTotal", &v, &sz))
+		p->build |= PYBUILD_DEBUG;
+	if (!elf_file_symbol(f, "_Py_PrintReferences", &v, &sz))
+		p->build |= PYBUILD_TRACE_REFS;
+
+	dbg = malloc(sizeof(*dbg));
+	if (!dbg) {
+		hs_error_set(err, HS_ENOMEM, "out of memory");
+		goto out_elf;
+	}
+	have_dbg = layout_debugoffsets_read(t, p->runtime, dbg, err);
+	if (have_dbg < 0)
+		goto out_dbg;
+	if (find_version(p, f, dbg, have_dbg, err))
+		goto out_dbg;
+	if (have_dbg && dbg->free_threaded) {
+		hs_error_set(err, HS_EUNSUPPORTED,
+			     "free-threaded Python %s is not supported yet", p->version);
+		goto out_dbg;
+	}
+	if (fill_layout(p, f, opt, dbg, have_dbg, err))
+		goto out_dbg;
+	if (LAY_HAS(&p->layout, object_ob_next) || (p->build & PYBUILD_TRACE_REFS)) {
+		p->build |= PYBUILD_TRACE_REFS;
+		if (p->layout.src[LF_object_type] != LS_DWARF) {
+			hs_error_set(err, HS_EUNSUPPORTED,
+				     "Python %s built with Py_TRACE_REFS needs its DWARF "
+				     "debug information", p->version);
+			goto out_dbg;
+		}
+	}
+	if (validate(p, err))
+		goto out_dbg;
+	ret = 0;
+out_dbg:
+	free(dbg);
+out_elf:
+	elf_file_free(f);
+out_maps:
+	maps_release(&m);
+	/* its mappings and memory gone: not "not Python" */
+	if (ret)
+		target_blame_exit(p->pid, err);
+	return ret;
+}
+
+void pyproc_release(struct pyproc *p)
+{
+	(void)p;
+}

@@ -1,0 +1,13 @@
+# lib/target/: the process (or image) read: ptrace, the copy, mapped files.
+lib_libheapscope_a_SOURCES += \
+	lib/target/target.c \
+	lib/target/target.h \
+	lib/target/target_internal.h \
+	lib/target/target_ptrace.c \
+	lib/target/target_ptrace_diag.c \
+	lib/target/target_image.c \
+	lib/target/target_files.c \
+	lib/target/maps.c \
+	lib/target/maps.h \
+	lib/target/image.c \
+	lib/target/image.h

@@ -1,0 +1,155 @@
+/*
+ * target.h - the process (later: core file) heapscope reads.
+ *
+ * One interface, struct target_ops, with backends; the live-process
+ * backend (target_ptrace.c) is the only file that includes <sys/ptrace.h>.
+ *
+ * Live process: target_attach() seizes every thread with PTRACE_SEIZE and
+ * stops it with PTRACE_INTERRUPT (re-scanning /proc/PID/task until no new
+ * thread appears), waiting with __WALL.  While attached the target is
+ * frozen: reads are consistent and go through a block cache.
+ * target_resume() detaches every thread (re-injecting any signal that
+ * arrived while stopped) and the target runs again; reads still work
+ * afterwards (uncached, live) until target_close().
+ *
+ * Invariant: whatever ends heapscope - return, error, SIGINT, SIGTERM,
+ * SIGHUP - every thread is detached; the kernel detaches on SIGKILL.
+ * cmd/ installs target_install_signal_handlers() once.
+ */
+#ifndef HS_TARGET_H
+#define HS_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "base/error.h"
+
+struct target;
+
+/* Registers heapscope needs from a stopped thread. */
+struct target_regs {
+	uint64_t ip, sp, bp, fs_base;
+};
+
+struct target_ops {
+	/* Read exactly len bytes at addr.  0, or -1 with err set:
+	 * HS_EGONE if the process is gone, HS_EREAD for a bad address. */
+	int (*read)(struct target *t, uint64_t addr, void *buf, size_t len,
+		    struct hs_error *err);
+	int (*regs)(struct target *t, pid_t tid, struct target_regs *regs,
+		    struct hs_error *err);
+	void (*close)(struct target *t);
+};
+
+enum target_flags {
+	TARGET_NO_STOP = 1 << 0,	/* read live, never freeze */
+	TARGET_CACHE_LIVE = 1 << 1,	/* cache reads even while it runs (they may
+					 * be stale: for walks that accept that) */
+};
+
+struct target {
+	const struct target_ops *ops;
+	pid_t pid;
+	unsigned flags;
+	int frozen;		/* every thread is in a ptrace stop */
+	pid_t *tids;		/* threads found at attach, main thread first */
+	size_t ntids;
+	uint64_t pause_ns;	/* time frozen: first interrupt to last detach */
+	uint64_t lost_reads;	/* reads that failed for another reason than a
+				 * bad address: the process gone, a file
+				 * unreadable (through a fallback too) */
+	void *priv;		/* backend state (fds, block cache, ...) */
+};
+
+/* Attach to a live process.  On success *out owns the target (free with
+ * target_close).  Errors: HS_ENOPROC (no such pid), HS_EPERM (ptrace
+ * refused: message names the cause - yama ptrace_scope, missing
+ * CAP_SYS_PTRACE, another tracer with its pid and name - and the hint what
+ * to do), HS_EGONE (exited during attach).  Nothing is left attached on
+ * failure. */
+int target_attach(struct target **out, pid_t pid, unsigned flags,
+		  struct hs_error *err);
+
+/* Read through the backend (cached while frozen). */
+int target_read(struct target *t, uint64_t addr, void *buf, size_t len,
+		struct hs_error *err);
+int target_read_u64(struct target *t, uint64_t addr, uint64_t *v,
+		    struct hs_error *err);
+int target_read_u32(struct target *t, uint64_t addr, uint32_t *v,
+		    struct hs_error *err);
+/* Read a NUL-terminated string of at most len-1 bytes into buf (always
+ * terminated).  Stops at page ends safely.  Returns the length or -1. */
+int target_read_cstr(struct target *t, uint64_t addr, char *buf, size_t len,
+		     struct hs_error *err);
+int target_regs(struct target *t, pid_t tid, struct target_regs *regs,
+		struct hs_error *err);
+
+/* 1 if process pid is gone: no such process, a zombie, or exiting (its
+ * memory dropped). */
+int target_exited(pid_t pid);
+/* A failure met while process pid died is its death, whatever read or
+ * decoding failed first: if it is gone and err (set) says something else,
+ * err says it exited instead.  Returns 1 if it did. */
+int target_blame_exit(pid_t pid, struct hs_error *err);
+/* Detach every thread: the target runs again.  Idempotent. */
+void target_resume(struct target *t);
+/* Resume if needed, free everything.  NULL is fine. */
+void target_close(struct target *t);
+
+/*
+ * A target over memory held in our own process: regions of bytes at
+ * target addresses (copied in).  For unit tests of the decoders over
+ * synthetic memory, and later for snapshots and core files.  Reads must
+ * fall within one region; regs are not available.
+ */
+struct target *target_image_new(void);
+/* Add a region; 0, or -1 with err (HS_ENOMEM, or HS_EINTERNAL when it
+ * overlaps a region already there). */
+int target_image_add(struct target *t, uint64_t addr, const void *data, size_t len,
+		     struct hs_error *err);
+/* Add a region over an mmap'ed buffer of len bytes, which the image then
+ * owns (munmap on close; on failure the caller keeps it). */
+int target_image_adopt(struct target *t, uint64_t addr, void *data, size_t len,
+		       struct hs_error *err);
+/* Our own writable copy of [addr, addr+len) when t is an image holding
+ * it whole, else NULL.  Writing to it changes what later reads see. */
+void *target_image_ptr(struct target *t, uint64_t addr, size_t len);
+/* The region of an image holding addr: its start, length and our copy of
+ * its bytes.  0, or -1 if t is no image or addr is outside its regions. */
+int target_image_region(struct target *t, uint64_t addr, uint64_t *start, size_t *len,
+			unsigned char **data);
+/* Serve reads outside every region from fallback (not owned; must
+ * outlive the image).  NULL: such reads fail. */
+void target_image_set_fallback(struct target *t, struct target *fallback);
+
+/*
+ * A target over the files a process maps, read from the files
+ * themselves: where a process's memory is its files' bytes (read-only
+ * mappings it never wrote to: code, read-only data), a copy of its
+ * writable memory needs the process no more, and a core file, which
+ * leaves these out, gets them back.  Reads outside every mapping fail
+ * with HS_EREAD; a file that cannot be read counts as a lost read.
+ */
+struct target *target_files_new(void);
+/* Take fd (owned from now on, closed on failure too).  Its number for
+ * target_files_add_map, or -1 with err. */
+int target_files_add_file(struct target *t, int fd, struct hs_error *err);
+/* Map [start, end) (page-aligned, not overlapping another mapping) to
+ * file number file at offset.  0, or -1 with err. */
+int target_files_add_map(struct target *t, uint64_t start, uint64_t end, uint64_t offset,
+			 int file, struct hs_error *err);
+/* 1 if t is a files target mapping addr. */
+int target_files_has(struct target *t, uint64_t addr);
+
+/* Install handlers for SIGINT, SIGTERM, SIGHUP (and SIGQUIT, SIGPIPE) that
+ * detach every attached target, then re-raise the signal with its default
+ * action.  Safe to call once at start-up. */
+void target_install_signal_handlers(void);
+/* Those handlers also remove path (a temporary file being written);
+ * NULL forgets it. */
+void target_cleanup_on_signal(const char *path);
+/* Call fn (async-signal-safe, e.g. the browser putting the terminal back)
+ * from the fatal-signal handler, after the targets are let go; NULL: none. */
+void target_on_fatal_signal(void (*fn)(void));
+
+#endif

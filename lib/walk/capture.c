@@ -1,0 +1,268 @@
+/*
+ * capture.c - freeze, copy, resume, walk (see capture.h).
+ */
+#include "config.h"
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "capture.h"
+#include "python/gcinfo.h"
+#include "target/image.h"
+#include "python/stacks.h"
+
+/* /proc/PID/cmdline with its NULs as spaces. */
+static uint32_t read_cmdline(struct heap *h, pid_t pid)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd, i;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	while (n > 0 && !buf[n - 1])
+		n--;
+	for (i = 0; i < n; i++)
+		if (!buf[i])
+			buf[i] = ' ';
+	return heap_intern(h, buf, (size_t)n);
+}
+
+static void fill_meta(struct heap *h, pid_t pid, const struct pyproc *p)
+{
+	struct heap_meta *m = &h->meta;
+
+	m->pid = pid;
+	m->capture_time = (int64_t)time(NULL);
+	m->py_major = (uint32_t)p->major;
+	m->py_minor = (uint32_t)p->minor;
+	m->py_micro = (uint32_t)(p->micro < 0 ? 0 : p->micro);
+	m->cmdline = read_cmdline(h, pid);
+	m->exe = heap_intern(h, p->exe, strlen(p->exe));
+	m->version = heap_intern(h, p->version, strlen(p->version));
+}
+
+/* While a collection runs, its flag is read (without stopping the
+ * target) every 0.2 ms, for 5 s at most: a full collection of a big heap
+ * takes seconds */
+#define GC_POLL_US 200
+#define GC_WAIT_TOTAL_NS 5000000000ll
+#define GC_WAIT_STOPS 50	/* a collection that starts again each time */
+
+static int64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+/* 1 if a garbage collection is running in any interpreter: its lists are
+ * being rewritten and _gc_prev holds refcounts, so they cannot be walked. */
+static int collecting(struct pyproc *p)
+{
+	uint64_t interp;
+	size_t n = 0;
+
+	if (pyproc_first_interp(p, &interp, NULL))
+		return 0;
+	while (interp && n++ < PYPROC_MAX_INTERPS) {
+		if (gcinfo_collecting(p, interp))
+			return 1;
+		if (pyproc_next_interp(p, interp, &interp, NULL))
+			break;
+	}
+	return 0;
+}
+
+/* Freeze the target outside of a garbage collection: while one runs, let
+ * it go on, watch the collector's flag from outside until it drops, and
+ * freeze it again then; *paused adds up the time of the stops given up. */
+static int freeze(pid_t pid, struct pyproc *py, struct target *live, struct target **frozen,
+		  uint64_t *paused, struct hs_error *err)
+{
+	int64_t start = now_ns(), deadline = start + GC_WAIT_TOTAL_NS;
+	int tries;
+
+	for (tries = 1;; tries++) {
+		int busy;
+
+		if (target_attach(frozen, pid, 0, err))
+			return -1;
+		py->t = *frozen;
+		if (!collecting(py))
+			return 0;
+		target_resume(*frozen);
+		*paused += (*frozen)->pause_ns;
+		target_close(*frozen);
+		*frozen = NULL;
+		py->t = live;
+		while ((busy = collecting(py)) && now_ns() < deadline)
+			usleep(GC_POLL_US);
+		/* a collection that starts again each time between the
+		 * flag's drop and the freeze ends the wait too */
+		if (busy || now_ns() >= deadline || tries == GC_WAIT_STOPS) {
+			hs_error_set(err, HS_EBUSY, "process %d was inside a garbage collection "
+				     "for the %.1f s heapscope waited (stopped %d time%s)", (int)pid,
+				     (now_ns() - start) / 1e9, tries, tries == 1 ? "" : "s");
+			hs_error_hint(err, "try again; with --no-stop heapscope walks it anyway, "
+				      "at the risk of an inconsistent result");
+			return -1;
+		}
+	}
+}
+
+#define FROZEN_BYTES_PER_S (32ull << 20)
+
+uint64_t capture_frozen_walk_ns(uint64_t bytes)
+{
+	return bytes / FROZEN_BYTES_PER_S * 1000000000ull +
+	       bytes % FROZEN_BYTES_PER_S * 1000000000ull / FROZEN_BYTES_PER_S;
+}
+
+/* The walk's progress, passed on; on the way, a frozen process is let
+ * go once it has been frozen for max_pause_ns. */
+struct pause_guard {
+	const struct capture_options *o;
+	struct walk_options *wo;	/* the walk's: says when it was let go */
+	struct target *frozen;
+	int64_t deadline;	/* 0: none */
+	int released;
+};
+
+static void guard_progress(void *ctx, size_t done, size_t found)
+{
+	struct pause_guard *g = ctx;
+
+	if (g->deadline && !g->released && now_ns() >= g->deadline) {
+		target_resume(g->frozen);
+		/* as --no-stop reads a process too big to copy */
+		g->frozen->flags |= TARGET_CACHE_LIVE;
+		g->released = 1;
+		g->wo->warning = "the process was let go at --max-pause: the rest of the "
+				 "walk read it as it ran";
+	}
+	if (g->o->walk.progress)
+		g->o->walk.progress(g->o->walk.progress_ctx, done, found);
+}
+
+int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
+		 struct hs_error *err)
+{
+	struct target *live = NULL, *frozen = NULL, *image = NULL;
+	struct image_plan plan = { 0 };
+	struct stacks st = { 0 };
+	struct pyproc py;
+	int have_py = 0, ret = -1, over = 0;
+	uint64_t copied = 0, paused = 0;
+	struct timespec t0, t1;
+	int dead_in_copy = 0;
+	uint64_t payload[2];
+
+	if (target_attach(&live, pid, TARGET_NO_STOP, err))
+		return -1;
+	if (pyproc_open(&py, live, &o->py, err))
+		goto out;
+	have_py = 1;
+	if (o->attached)
+		o->attached(o->ctx, &py);
+	fill_meta(h, pid, &py);
+
+	payload[0] = py.bytes_type;
+	payload[1] = py.unicode_type;
+	over = image_plan(pid, o->max_copy ? o->max_copy : image_default_budget(), payload, 2,
+			  &plan, err);
+	if (over < 0)
+		goto out;
+	if (o->phase && !over)
+		o->phase(o->ctx, CAPTURE_COPYING, plan.total);
+	else if (o->phase && !o->no_stop)
+		o->phase(o->ctx, CAPTURE_FROZEN_WALK, plan.total);
+	if (o->no_stop) {
+		/* never stopped: copy what we can as it runs (the copy is then
+		 * as inconsistent as the target changes in those milliseconds,
+		 * but the walk reads it millions of times faster than the live
+		 * process) */
+		h->meta.mode = HC_LIVE;
+		if (stacks_read(&py, &st, err))
+			goto out;
+		if (!over) {
+			if (image_copy(pid, &plan, &image, &copied, err))
+				goto out;
+			dead_in_copy = target_exited(pid);
+			h->meta.copied_bytes = copied;
+			py.t = image;
+		} else {
+			/* too big to copy: read it live, a page at a time */
+			live->flags |= TARGET_CACHE_LIVE;
+		}
+		if (o->phase)
+			o->phase(o->ctx, CAPTURE_WALKING, 0);
+		ret = walk_heap(&py, &st, h, &o->walk, err);
+		goto out;
+	}
+	if (freeze(pid, &py, live, &frozen, &paused, err))
+		goto out;
+	if (stacks_read(&py, &st, err))
+		goto out;
+	if (over) {
+		/* too big to copy: walk while frozen, through the block
+		 * cache, for max_pause_ns at most */
+		struct walk_options wo = o->walk;
+		struct pause_guard g = { .o = o, .wo = &wo, .frozen = frozen };
+
+		if (o->max_pause_ns)
+			g.deadline = now_ns() + (int64_t)o->max_pause_ns;
+		wo.progress = guard_progress;
+		wo.progress_ctx = &g;
+		h->meta.mode = HC_FROZEN;
+		if (o->phase)
+			o->phase(o->ctx, CAPTURE_WALKING, 0);
+		ret = walk_heap(&py, &st, h, &wo, err);
+		target_resume(frozen);
+		h->meta.pause_ns = paused + frozen->pause_ns;
+		if (g.released)
+			h->meta.mode = HC_LIVE;
+		goto out;
+	}
+	h->meta.mode = HC_COPY;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (image_copy(pid, &plan, &image, &copied, err))
+		goto out;
+	dead_in_copy = target_exited(pid);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	h->meta.copy_us = (uint32_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+				     (t1.tv_nsec - t0.tv_nsec) / 1000);
+	target_resume(frozen);
+	h->meta.pause_ns = paused + frozen->pause_ns;
+	h->meta.copied_bytes = copied;
+	py.t = image;
+	if (o->phase)
+		o->phase(o->ctx, CAPTURE_WALKING, 0);
+	ret = walk_heap(&py, &st, h, &o->walk, err);
+out:
+	/* a process that died while it was read (walked frozen or live, or
+	 * during the copy) leaves reads that failed: say so rather than
+	 * show a part of its heap */
+	if (!ret && (image ? dead_in_copy : target_exited(pid)))
+		ret = hs_error_set(err, HS_EGONE, "process %d exited during the capture", (int)pid);
+	else if (ret)
+		target_blame_exit(pid, err);
+	if (have_py) {
+		py.t = live;
+		pyproc_release(&py);
+	}
+	stacks_release(&st);
+	image_plan_release(&plan);
+	target_close(image);
+	target_close(frozen);
+	target_close(live);
+	return ret;
+}

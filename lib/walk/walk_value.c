@@ -1,0 +1,662 @@
+/*
+ * walk_value.c - sizes as sys.getsizeof gives them, and display values.
+ *
+ * sys.getsizeof(o) = o.__sizeof__() + the pre-header (the GC header, and
+ * from 3.11 the managed dict/weakref words before the object).  Each
+ * builtin's __sizeof__ is reproduced from its fields; an extension type's
+ * own __sizeof__ cannot be, so its size is basicsize + items and flagged
+ * as an estimate.
+ */
+#include "config.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "python/pyobj.h"
+#include "walk_internal.h"
+
+#define MAX_INT_DIGITS 4096	/* 30-bit digits shown as decimal (~37,000 places) */
+#define KEY_TEXT 120		/* bytes of a dict key kept in an edge name */
+
+static int64_t ob_size(struct walker *w, uint64_t obj)
+{
+	int64_t n = 0;
+
+	if (wread(w, obj + LAY(w->l, varobject_ob_size), &n, 8))
+		return 0;
+	return n;
+}
+
+/* Number of 30-bit digits of an int and its sign (-1, 0, 1). */
+static int64_t int_digits(struct walker *w, uint64_t obj, int *sign)
+{
+	const struct layout *l = w->l;
+	int64_t n;
+
+	if (LAY_HAS(l, long_lv_tag)) {
+		uint64_t tag = field64(w, obj, LAY(l, long_lv_tag));
+
+		*sign = 1 - (int)(tag & 3);
+		return (int64_t)(tag >> 3);
+	}
+	n = ob_size(w, obj);
+	*sign = n < 0 ? -1 : n > 0;
+	/* -INT64_MIN does not exist: no int has that many digits anyway */
+	return n == INT64_MIN ? INT64_MAX : n < 0 ? -n : n;
+}
+
+/* USABLE_FRACTION */
+static uint64_t usable(uint64_t n)
+{
+	return (n << 1) / 3;
+}
+
+/* Bytes of a keys object (_PyDict_KeysSize), 0 if unreadable. */
+static uint64_t keys_size(struct walker *w, uint64_t keys)
+{
+	const struct layout *l = w->l;
+
+	if (LAY_HAS(l, dictkeys_dk_size)) {
+		uint64_t size = field64(w, keys, LAY(l, dictkeys_dk_size));
+		unsigned ix = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffull ? 4 : 8;
+
+		if (size > (1ull << 40))
+			return 0;
+		return (uint64_t)LAY(l, dictkeys_size) + ix * size +
+		       usable(size) * (uint64_t)LAY(l, dictentry_size);
+	} else {
+		uint8_t b[3];
+
+		if (wread(w, keys + LAY(l, dictkeys_log2_size), b, 3) || b[0] > 40 ||
+		    b[1] > 43)
+			return 0;
+		return (uint64_t)LAY(l, dictkeys_size) + (1ull << b[1]) +
+		       usable(1ull << b[0]) *
+			       (uint64_t)(b[2] == 0 ? LAY(l, dictentry_size) : LAY(l, dictuentry_size));
+	}
+}
+
+static uint64_t dict_size(struct walker *w, uint64_t obj, const struct tinfo *ti)
+{
+	const struct layout *l = w->l;
+	uint64_t keys = field64(w, obj, LAY(l, dict_keys));
+	uint64_t values = field64(w, obj, LAY(l, dict_values));
+	uint64_t res = (uint64_t)ti->basicsize;
+	int64_t refcnt = 0;
+
+	if (!keys)
+		return res;
+	if (values) {
+		if (LAY_HAS(l, dictkeys_dk_size)) {
+			res += usable(field64(w, keys, LAY(l, dictkeys_dk_size))) * 8;
+		} else {
+			uint64_t u = field64(w, keys, LAY(l, dictkeys_usable));
+			uint64_t n = field64(w, keys, LAY(l, dictkeys_nentries));
+
+			if (u < (1ull << 40) && n < (1ull << 40))
+				res += (u + n) * 8;
+		}
+	}
+	if (!wread(w, keys + LAY(l, dictkeys_refcnt), &refcnt, 8) && refcnt == 1)
+		res += keys_size(w, keys);
+	return res;
+}
+
+static uint64_t str_size(struct walker *w, uint64_t obj)
+{
+	const struct layout *l = w->l;
+	uint32_t state = 0;
+	uint64_t len = field64(w, obj, LAY(l, ascii_length)), size, data, wstr, utf8;
+	unsigned kind, compact, ascii;
+
+	wread(w, obj + LAY(l, ascii_state), &state, 4);
+	kind = (state >> 2) & 7;
+	compact = (state >> 5) & 1;
+	ascii = (state >> 6) & 1;
+	if (len > (1ull << 40))
+		return 0;
+	if (compact && ascii) {
+		size = (uint64_t)LAY(l, ascii_size) + len + 1;
+		data = obj + (uint64_t)LAY(l, ascii_size);
+	} else if (compact) {
+		size = (uint64_t)LAY(l, compact_size) + (len + 1) * kind;
+		data = obj + (uint64_t)LAY(l, compact_size);
+	} else {
+		size = (uint64_t)LAY(l, unicode_size);
+		data = field64(w, obj, LAY(l, unicode_data));
+		if (data)
+			size += (len + 1) * kind;
+	}
+	/* <=3.11: a wchar_t copy, unless it is the data itself */
+	if (LAY_HAS(l, ascii_wstr)) {
+		wstr = field64(w, obj, LAY(l, ascii_wstr));
+		if (wstr && (!kind || wstr != data)) {
+			uint64_t wlen = compact && ascii ? len
+					: field64(w, obj, LAY(l, compact_wstr_length));
+
+			if (wlen < (1ull << 40))
+				size += (wlen + 1) * 4;
+		}
+	}
+	if (!(compact && ascii)) {
+		utf8 = field64(w, obj, LAY(l, compact_utf8));
+		if (utf8 && utf8 != data) {
+			uint64_t ulen = field64(w, obj, LAY(l, compact_utf8_length));
+
+			if (ulen < (1ull << 40))
+				size += ulen + 1;
+		}
+	}
+	return size;
+}
+
+static uint64_t code_size(struct walker *w, uint64_t obj, const struct tinfo *ti, unsigned *flags)
+{
+	const struct layout *l = w->l;
+	uint64_t res = (uint64_t)ti->basicsize, extra;
+
+	if (w->p->minor >= 11) {
+		res += (uint64_t)ob_size(w, obj) * (uint64_t)ti->itemsize;
+		res = (res + 7) & ~7ull;
+	} else {
+		uint64_t cells = field64(w, obj, LAY(l, code_cellvars));
+		uint64_t opcache = field64(w, obj, LAY(l, code_opcache));
+
+		if (LAY_HAS(l, code_cell2arg) && field64(w, obj, LAY(l, code_cell2arg)) && cells)
+			res += (uint64_t)ob_size(w, cells) * 8;
+		if (opcache) {
+			int32_t n = 0;
+			uint64_t code = field64(w, obj, LAY(l, code_code));
+
+			if (!LAY_HAS(l, code_opcache_size) || !LAY_HAS(l, opcache_size)) {
+				*flags |= HO_SIZE_EST;
+			} else if (!wread(w, obj + LAY(l, code_opcache_size), &n, 1)) {
+				/* co_opcache_size is an unsigned char */
+				res += (uint64_t)(n & 0xff) * (uint64_t)LAY(l, opcache_size);
+				if (code)
+					res += (uint64_t)ob_size(w, code) / 2;
+			}
+		}
+	}
+	/* co_extra: _PyCodeObjectExtra { Py_ssize_t ce_size; void *ce_extras[1]; } */
+	extra = field64(w, obj, LAY(l, code_extra));
+	if (extra) {
+		uint64_t n = field64(w, extra, 0);
+
+		if (n >= 1 && n < (1u << 20))
+			res += 16 + (n - 1) * 8;
+	}
+	return res;
+}
+
+/* A code object's int field, if sane (0 .. 2^20). */
+static int code_int(struct walker *w, uint64_t code, int64_t off, int64_t *v)
+{
+	int32_t x = 0;
+
+	if (off < 0 || wread(w, code + (uint64_t)off, &x, 4) || x < 0 || x > (1 << 20))
+		return -1;
+	*v = x;
+	return 0;
+}
+
+/* Words of a frame running code: 3.12+ co_framesize; 3.11 co_nlocalsplus
+ * + co_stacksize; 3.8-3.10 co_stacksize + co_nlocals + cells + frees.
+ * -1 if the code object does not read right. */
+static int64_t frame_words(struct walker *w, uint64_t code)
+{
+	const struct layout *l = w->l;
+	int64_t a, b;
+
+	if (!code)
+		return -1;
+	if (w->p->minor >= 12)
+		return code_int(w, code, LAY(l, code_framesize), &a) ? -1 : a;
+	if (w->p->minor == 11)
+		return code_int(w, code, LAY(l, code_nlocalsplus), &a) ||
+		       code_int(w, code, LAY(l, code_stacksize), &b) ? -1 : a + b;
+	if (code_int(w, code, LAY(l, code_stacksize), &a) ||
+	    code_int(w, code, LAY(l, code_nlocals), &b))
+		return -1;
+	{
+		uint64_t cells = field64(w, code, LAY(l, code_cellvars));
+		uint64_t frees = field64(w, code, LAY(l, code_freevars));
+		int64_t nc = cells ? ob_size(w, cells) : 0, nf = frees ? ob_size(w, frees) : 0;
+
+		if (nc < 0 || nc > (1 << 20) || nf < 0 || nf > (1 << 20))
+			return -1;
+		return a + b + nc + nf;
+	}
+}
+
+static uint64_t frame_size(struct walker *w, uint64_t obj, unsigned *flags)
+{
+	const struct layout *l = w->l;
+	uint64_t code, fr;
+	int64_t n;
+
+	if (w->p->minor <= 10) {
+		/* sizeof(PyFrameObject) holds one of the words already */
+		n = frame_words(w, field64(w, obj, LAY(l, frameobj_code)));
+		if (n < 1) {
+			*flags |= HO_SIZE_EST;
+			return (uint64_t)LAY(l, frameobj_size);
+		}
+		return (uint64_t)LAY(l, frameobj_size) + 8 * (uint64_t)(n - 1);
+	}
+	fr = field64(w, obj, LAY(l, frameobj_frame));
+	code = fr ? field64(w, fr, LAY(l, iframe_code)) : 0;
+	n = frame_words(w, code);
+	if (n < 0) {
+		*flags |= HO_SIZE_EST;
+		return (uint64_t)LAY(l, frameobj_size);
+	}
+	/* 3.11 counts from localsplus, 3.12+ co_framesize includes the
+	 * frame's own header */
+	return (uint64_t)LAY(l, frameobj_frame_data) +
+	       (w->p->minor == 11 ? (uint64_t)LAY(l, iframe_localsplus) : 0) + 8 * (uint64_t)n;
+}
+
+static uint64_t gen_size(struct walker *w, uint64_t obj, const struct tinfo *ti)
+{
+	const struct layout *l = w->l;
+	int64_t n;
+
+	if (w->p->minor <= 10 || !LAY_HAS(l, gen_iframe))
+		return (uint64_t)ti->basicsize;
+	n = frame_words(w, field64(w, obj + (uint64_t)LAY(l, gen_iframe), LAY(l, iframe_code)));
+	if (n < 0)
+		return (uint64_t)ti->basicsize;
+	return (uint64_t)LAY(l, gen_iframe) +
+	       (w->p->minor == 11 ? (uint64_t)LAY(l, iframe_localsplus) : 0) + 8 * (uint64_t)n;
+}
+
+/* What sys.getsizeof adds to __sizeof__. */
+static uint64_t preheader(struct walker *w, uint64_t obj, const struct tinfo *ti)
+{
+	uint64_t gc = (uint64_t)LAY(w->l, gchead_size);
+	int heap_obj = ti->kind == K_TYPE &&
+		       field64(w, obj, LAY(w->l, type_flags)) & TPF_HEAPTYPE;
+
+	if (w->p->minor <= 10)
+		return ti->flags & TPF_HAVE_GC && (ti->kind != K_TYPE || heap_obj) ? gc : 0;
+	if (w->p->minor >= 13 && ti->is_type_type && !heap_obj)
+		return 0;
+	return (ti->flags & TPF_HAVE_GC ? gc : 0) +
+	       (ti->flags & (TPF_MANAGED_DICT | (w->p->minor >= 12 ? TPF_MANAGED_WEAKREF : 0))
+			? 16 : 0);
+}
+
+uint64_t walk_size(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *flags)
+{
+	const struct layout *l = w->l;
+	uint64_t size = (uint64_t)ti->basicsize, table, mask, md;
+
+	int64_t n;
+	int sign;
+
+	switch ((enum walk_kind)ti->kind) {
+	case K_INT:
+	case K_BOOL:
+		n = int_digits(w, obj, &sign);
+		if (w->p->minor >= 11 && n < 1)
+			n = 1;
+		size = (uint64_t)LAY(l, long_digit) + 4 * (uint64_t)n;
+		break;
+	case K_STR:
+		size = str_size(w, obj);
+		break;
+	case K_LIST:
+		size += 8 * field64(w, obj, LAY(l, list_allocated));
+		break;
+	case K_DICT:
+		size = dict_size(w, obj, ti);
+		break;
+	case K_SET:
+	case K_FROZENSET:
+		table = field64(w, obj, LAY(l, set_table));
+		mask = field64(w, obj, LAY(l, set_mask));
+		if (table != obj + (uint64_t)LAY(l, set_smalltable) && mask < (1ull << 40))
+			size += (mask + 1) * (uint64_t)LAY(l, setentry_size);
+		break;
+	case K_BYTEARRAY:
+		size += field64(w, obj, LAY(l, bytearray_alloc));
+		break;
+	case K_TYPE:
+		if (field64(w, obj, LAY(l, type_flags)) & TPF_HEAPTYPE) {
+			uint64_t keys = field64(w, obj, LAY(l, heaptype_cached_keys));
+
+			size = (uint64_t)LAY(l, heaptype_size) + (keys ? keys_size(w, keys) : 0);
+		} else {
+			size = (uint64_t)LAY(l, type_size);
+		}
+		break;
+	case K_CODE:
+		size = code_size(w, obj, ti, flags);
+		break;
+	case K_FRAME:
+		size = frame_size(w, obj, flags);
+		break;
+	case K_GEN:
+	case K_CORO:
+	case K_ASYNCGEN:
+		size = gen_size(w, obj, ti);
+		break;
+	case K_DEQUE:
+		/* whole blocks from the one holding item 0 */
+		n = ob_size(w, obj);
+		md = field64(w, obj, LAY(l, deque_leftindex));
+		if (LAY(l, block_size) > 16 && n >= 0 && n < (1ll << 40) && md < 4096) {
+			uint64_t per = (uint64_t)(LAY(l, block_size) - 16) / 8;
+
+			size += (md + (uint64_t)n + per - 1) / per * (uint64_t)LAY(l, block_size);
+		}
+		break;
+	default:
+		if (ti->itemsize) {
+			n = ob_size(w, obj);
+			if (n < 0)
+				n = -n;
+			if (n < (1ll << 40))
+				size += (uint64_t)n * (uint64_t)ti->itemsize;
+		}
+		if (ti->kind == K_OTHER)
+			*flags |= HO_SIZE_EST;
+		break;
+	}
+	return size + preheader(w, obj, ti);
+}
+
+/* ---- values ---- */
+
+/* Python's repr of a float: the shortest digits that read back, fixed
+ * notation for exponents -4..15. */
+static int float_repr(double v, char *buf, size_t len)
+{
+	char tmp[40], digits[24];
+	int prec, exp, nd = 0, i, o = 0;
+	const char *p;
+
+	if (isnan(v))
+		return snprintf(buf, len, "nan");
+	if (isinf(v))
+		return snprintf(buf, len, v < 0 ? "-inf" : "inf");
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	p = tmp;
+	if (*p == '-') {
+		o += snprintf(buf + o, len - (size_t)o, "-");
+		p++;
+	}
+	for (; *p && *p != 'e'; p++)
+		if (*p >= '0' && *p <= '9' && nd < 20)
+			digits[nd++] = *p;
+	exp = *p == 'e' ? atoi(p + 1) : 0;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	digits[nd] = '\0';
+	if (exp < -4 || exp >= 16) {
+		o += snprintf(buf + o, len - (size_t)o, "%c", digits[0]);
+		if (nd > 1)
+			o += snprintf(buf + o, len - (size_t)o, ".%s", digits + 1);
+		return o + snprintf(buf + o, len - (size_t)o, "e%c%02d", exp < 0 ? '-' : '+',
+				    exp < 0 ? -exp : exp);
+	}
+	if (exp < 0) {
+		o += snprintf(buf + o, len - (size_t)o, "0.");
+		for (i = 0; i < -exp - 1; i++)
+			o += snprintf(buf + o, len - (size_t)o, "0");
+		return o + snprintf(buf + o, len - (size_t)o, "%s", digits);
+	}
+	for (i = 0; i <= exp; i++)
+		o += snprintf(buf + o, len - (size_t)o, "%c", i < nd ? digits[i] : '0');
+	o += snprintf(buf + o, len - (size_t)o, ".");
+	if (nd > exp + 1)
+		return o + snprintf(buf + o, len - (size_t)o, "%s", digits + exp + 1);
+	return o + snprintf(buf + o, len - (size_t)o, "0");
+}
+
+/* v as decimal (with a minus sign if neg) into buf; returns the length. */
+static int u64_text(char *buf, size_t len, uint64_t v, int neg)
+{
+	char tmp[24];
+	int n = 0, o = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (neg && (size_t)o + 1 < len)
+		buf[o++] = '-';
+	while (n && (size_t)o + 1 < len)
+		buf[o++] = tmp[--n];
+	buf[o] = '\0';
+	return o;
+}
+
+/* An int of any size as decimal text into buf; -1 if unreadable. */
+static int int_text(struct walker *w, uint64_t obj, char *buf, size_t len)
+{
+	int sign, o = 0;
+	int64_t nd = int_digits(w, obj, &sign), i, top;
+	uint32_t *d;
+	char *dec;
+	size_t nd10 = 0, cap;
+
+	if (nd < 0)
+		return -1;
+	if (nd > MAX_INT_DIGITS)
+		return nd > (INT64_MAX >> 8) ? -1 :
+			snprintf(buf, len, "<int of %lld bits>", (long long)nd * 30);
+	if (nd == 0)
+		return snprintf(buf, len, "0");
+	if (nd <= 2) {
+		/* most ints: two digits hold 60 bits */
+		uint32_t v2[2] = { 0, 0 };
+		uint64_t v;
+
+		if (wread(w, obj + LAY(w->l, long_digit), v2, (size_t)nd * 4))
+			return -1;
+		v = (uint64_t)(v2[0] & 0x3fffffff) | (uint64_t)(v2[1] & 0x3fffffff) << 30;
+		return u64_text(buf, len, v, sign < 0);
+	}
+	d = malloc((size_t)nd * 4);
+	cap = (size_t)nd * 10 + 2;
+	dec = malloc(cap);
+	if (!d || !dec || wread(w, obj + LAY(w->l, long_digit), d, (size_t)nd * 4)) {
+		free(d);
+		free(dec);
+		return -1;
+	}
+	/* divide by 10^9 until zero; remainders are base-1e9 digits */
+	top = nd;
+	while (top > 0) {
+		uint64_t rem = 0;
+
+		for (i = top - 1; i >= 0; i--) {
+			uint64_t cur = rem << 30 | (d[i] & 0x3fffffff);
+
+			d[i] = (uint32_t)(cur / 1000000000u);
+			rem = cur % 1000000000u;
+		}
+		while (top > 0 && !d[top - 1])
+			top--;
+		for (i = 0; i < 9 && nd10 < cap; i++) {
+			dec[nd10++] = (char)('0' + rem % 10);
+			rem /= 10;
+			if (!top && !rem)
+				break;
+		}
+	}
+	while (nd10 > 1 && dec[nd10 - 1] == '0')
+		nd10--;
+	if (sign < 0 && (size_t)o + 1 < len)
+		buf[o++] = '-';
+	while (nd10 && (size_t)o + 1 < len)
+		buf[o++] = dec[--nd10];
+	buf[o] = '\0';
+	free(d);
+	free(dec);
+	return o;
+}
+
+/* Code points in UTF-8 text. */
+static uint64_t utf8_chars(const char *s, size_t n)
+{
+	uint64_t c = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+uint32_t walk_value(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *flags)
+{
+	const struct layout *l = w->l;
+	char num[64];
+	int n, sign;
+	int64_t size;
+	double f;
+
+	switch ((enum walk_kind)ti->kind) {
+	case K_STR:
+		n = pyobj_str(w->p, obj, w->buf, w->buflen + 1, NULL);	/* buflen bytes and a NUL */
+		if (n < 0) {
+			*flags |= HO_BROKEN;
+			return HEAP_NONE;
+		}
+		if (utf8_chars(w->buf, (size_t)n) < field64(w, obj, LAY(l, ascii_length)))
+			*flags |= HO_TRUNC;
+		return heap_add_string(w->h, w->buf, (size_t)n);
+	case K_BYTES:
+		size = ob_size(w, obj);
+		if (size < 0)
+			return HEAP_NONE;
+		if ((size_t)size > w->buflen) {
+			*flags |= HO_TRUNC;
+			size = (int64_t)w->buflen;
+		}
+		if (wread(w, obj + LAY(l, bytes_sval), w->buf, (size_t)size))
+			return HEAP_NONE;
+		return heap_add_string(w->h, w->buf, (size_t)size);
+	case K_BOOL:
+		int_digits(w, obj, &sign);
+		return heap_intern(w->h, sign ? "True" : "False", sign ? 4 : 5);
+	case K_INT:
+		n = int_text(w, obj, w->buf, w->buflen);
+		return n < 0 ? HEAP_NONE : heap_add_string(w->h, w->buf, (size_t)n);
+	case K_FLOAT:
+		if (wread(w, obj + LAY(l, float_fval), &f, 8))
+			return HEAP_NONE;
+		n = float_repr(f, num, sizeof(num));
+		return heap_add_string(w->h, num, (size_t)n);
+	case K_NONE:
+		return heap_intern(w->h, "None", 4);
+	default:
+		return HEAP_NONE;
+	}
+}
+
+/* ---- dict key names ---- */
+
+static size_t key_hash(uint64_t a)
+{
+	return heap_hash64(a);
+}
+
+/* The text a key gives its edge name: quoted for dict values ('x'),
+ * bare for attributes and locals (addr | 1). */
+static uint32_t key_text(struct walker *w, uint64_t key, int bare)
+{
+	uint64_t type;
+	struct tinfo *ti;
+	char buf[KEY_TEXT + 8];
+	int n;
+	unsigned fl = 0;
+
+	if (rd64(w, key + 8, &type) || !(ti = walk_type(w, type)))
+		return walk_name(w, "?", 1);
+	switch ((enum walk_kind)ti->kind) {
+	case K_STR:
+		n = pyobj_str(w->p, key, buf + 1, KEY_TEXT, NULL);
+		if (n < 0)
+			return walk_name(w, "?", 1);
+		if (bare)
+			return walk_name(w, buf + 1, (size_t)n);
+		buf[0] = '\'';
+		buf[n + 1] = '\'';
+		return walk_name(w, buf, (size_t)n + 2);
+	case K_INT:
+	case K_BOOL:
+	case K_FLOAT:
+	case K_NONE: {
+		uint32_t v;
+		size_t len;
+		const char *s;
+
+		/* small values: the same text as the object's own value */
+		v = walk_value(w, key, ti, &fl);
+		if (v == HEAP_NONE)
+			return walk_name(w, "?", 1);
+		s = heap_str(w->h, v, &len);
+		memcpy(buf, s, len < KEY_TEXT ? len : KEY_TEXT);
+		return walk_name(w, buf, len < KEY_TEXT ? len : KEY_TEXT);
+	}
+	default:
+		n = snprintf(buf, sizeof(buf), "<%s at 0x%llx>",
+			     heap_str(w->h, w->h->types[ti->htype].name, NULL),
+			     (unsigned long long)key);
+		return walk_name(w, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	}
+}
+
+uint32_t walk_key_name(struct walker *w, uint64_t key)
+{
+	size_t k;
+	uint32_t name;
+
+	if ((w->nkeys + 1) * 2 > w->key_mask + 1) {
+		size_t nslots = w->key_mask ? 2 * (w->key_mask + 1) : 1u << 14, i;
+		uint32_t *s = calloc(nslots, sizeof(*s));
+		uint64_t *a = calloc(nslots, sizeof(*a));
+
+		if (!s || !a) {
+			free(s);
+			free(a);
+			w->oom = 1;
+			return 0;
+		}
+		for (i = 0; w->key_slots && i <= w->key_mask; i++) {
+			if (!w->key_slots[i])
+				continue;
+			for (k = key_hash(w->key_addr[i]) & (nslots - 1); s[k]; k = (k + 1) & (nslots - 1))
+				;
+			s[k] = w->key_slots[i];
+			a[k] = w->key_addr[i];
+		}
+		free(w->key_slots);
+		free(w->key_addr);
+		w->key_slots = s;
+		w->key_addr = a;
+		w->key_mask = nslots - 1;
+	}
+	for (k = key_hash(key) & w->key_mask; w->key_slots[k]; k = (k + 1) & w->key_mask)
+		if (w->key_addr[k] == key)
+			return w->key_slots[k] - 1;
+	name = key_text(w, key & ~1ull, (int)(key & 1));
+	if (name == HEAP_NONE) {
+		w->oom = 1;
+		return 0;
+	}
+	/* key_text may have grown the table: find the slot again */
+	for (k = key_hash(key) & w->key_mask; w->key_slots[k]; k = (k + 1) & w->key_mask)
+		;
+	w->key_slots[k] = name + 1;
+	w->key_addr[k] = key;
+	w->nkeys++;
+	return name;
+}
