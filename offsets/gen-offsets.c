@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 	printf("/*\n * Layout of CPython %d.%d, generated from the DWARF of\n"
 	       " * %s\n * by offsets/gen-offsets (make offsets).  Do not edit.\n */\n",
 	       major, minor, ref);
-	printf("#include \"layout.h\"\n\n");
+	printf("#include \"layout/layout.h\"\n\n");
 	printf("const struct layout_table layout_table_py%d%d = {\n", major, minor);
 	printf("\t.major = %d,\n\t.minor = %d,\n\t.reference = \"%s\",\n\t.v = {\n",
 	       major, minor, ref);
