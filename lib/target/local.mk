@@ -3,6 +3,8 @@ lib_libheapscope_a_SOURCES += \
 	lib/target/target.c \
 	lib/target/target.h \
 	lib/target/target_internal.h \
+	lib/target/block_cache.c \
+	lib/target/block_cache.h \
 	lib/target/target_ptrace.c \
 	lib/target/target_ptrace_diag.c \
 	lib/target/target_image.c \

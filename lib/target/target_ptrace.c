@@ -34,6 +34,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "block_cache.h"
 #include "target.h"
 #include "target_internal.h"
 
