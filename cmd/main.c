@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cmd.h"
+#include "target/fatal.h"
 
 int main(int argc, char **argv)
 {
@@ -36,7 +37,7 @@ int main(int argc, char **argv)
 	if (!c)
 		return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
 	/* detach the target whatever signal ends us */
-	target_install_signal_handlers();
+	fatal_install();
 	/* past a file size limit, write() fails with EFBIG and the file being
 	 * written is removed, instead of a death by SIGXFSZ leaving it */
 	signal(SIGXFSZ, SIG_IGN);

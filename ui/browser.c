@@ -14,7 +14,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
-#include "target/target.h"
+#include "target/fatal.h"
 #include "ui_internal.h"
 
 #define LIST_TOP 2		/* title and column header above the list */
@@ -856,7 +856,11 @@ static int screen_open(struct browser *b, struct hs_error *err)
 	if (b->mouse)
 		add_mouse_off();
 	add_reset("rmcup");
-	target_on_fatal_signal(restore_terminal);
+	if (fatal_add_hook(restore_terminal)) {
+		endwin();
+		return hs_error_set(err, HS_EINTERNAL, "no room for the fatal-signal hook "
+				    "that restores the terminal");
+	}
 	crash_handlers();
 	return 0;
 }
@@ -864,7 +868,7 @@ static int screen_open(struct browser *b, struct hs_error *err)
 static void screen_close(void)
 {
 	endwin();
-	target_on_fatal_signal(NULL);
+	fatal_remove_hook(restore_terminal);
 	crash_handlers_off();
 }
 

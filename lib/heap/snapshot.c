@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include "base/openfile.h"
 #include "snapshot.h"
-#include "target/target.h"
+#include "target/fatal.h"
 
 #define MAGIC "HEAPSCP"		/* 8 bytes with its NUL */
 #define HEADER_SIZE 128
@@ -238,7 +238,7 @@ static int install(struct snapshot_out *out, int failed, int e, struct hs_error 
 		failed = 1;
 		e = errno;
 	}
-	target_cleanup_on_signal(NULL);
+	fatal_cleanup_path(NULL);
 	if (!failed) {
 		sync_dir(out->path);
 		return 0;
@@ -285,13 +285,13 @@ int snapshot_begin(struct snapshot_out *out, const char *path, unsigned flags,
 	if (out->fd < 0)
 		return hs_error_errno(err, HS_EFILE, errno, "cannot create a file next to %s", path);
 	/* killed while capturing or writing: leave nothing behind */
-	target_cleanup_on_signal(out->tmp);
+	fatal_cleanup_path(out->tmp);
 	return 0;
 }
 
 void snapshot_abort(struct snapshot_out *out)
 {
-	target_cleanup_on_signal(NULL);
+	fatal_cleanup_path(NULL);
 	if (out->fd >= 0) {
 		close(out->fd);
 		unlink(out->tmp);

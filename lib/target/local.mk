@@ -5,6 +5,8 @@ lib_libheapscope_a_SOURCES += \
 	lib/target/target_internal.h \
 	lib/target/block_cache.c \
 	lib/target/block_cache.h \
+	lib/target/fatal.c \
+	lib/target/fatal.h \
 	lib/target/target_ptrace.c \
 	lib/target/target_ptrace_diag.c \
 	lib/target/target_image.c \

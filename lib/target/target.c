@@ -1,7 +1,6 @@
 /*
  * target.c - what every target backend shares: argument checks and
- * dispatch, typed and string reads, and the signal handlers that detach
- * live targets when heapscope is killed.
+ * dispatch, typed and string reads.
  */
 #include "config.h"
 #include <errno.h>
@@ -156,98 +155,4 @@ int target_blame_exit(pid_t pid, struct hs_error *err)
 	hs_error_set(err, HS_EGONE, "target exited: process %d exited while heapscope read it",
 		     (int)pid);
 	return 1;
-}
-
-/* ---- signals ---------------------------------------------------------- */
-
-static const int fatal_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
-
-static void fatal_set(sigset_t *set)
-{
-	size_t i;
-
-	sigemptyset(set);
-	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
-		sigaddset(set, fatal_signals[i]);
-}
-
-void target_signals_block(sigset_t *old)
-{
-	sigset_t set;
-
-	fatal_set(&set);
-	sigprocmask(SIG_BLOCK, &set, old);
-}
-
-void target_signals_restore(const sigset_t *old)
-{
-	sigprocmask(SIG_SETMASK, old, NULL);
-}
-
-/*
- * Let the target go before we die: detach everything, then die of the
- * same signal with its default action, so our parent sees the real cause.
- * sig is blocked while we run, so the raise() takes effect on return.
- */
-/* A file to remove if a fatal signal ends us (one at a time). */
-static char cleanup_path[4096];
-static volatile sig_atomic_t cleanup_set;
-
-void target_cleanup_on_signal(const char *path)
-{
-	sigset_t old;
-
-	target_signals_block(&old);
-	cleanup_set = 0;
-	if (path && strlen(path) < sizeof(cleanup_path)) {
-		memcpy(cleanup_path, path, strlen(path) + 1);
-		cleanup_set = 1;
-	}
-	target_signals_restore(&old);
-}
-
-static void (*volatile fatal_hook)(void);
-
-void target_on_fatal_signal(void (*fn)(void))
-{
-	sigset_t old;
-
-	target_signals_block(&old);
-	fatal_hook = fn;
-	target_signals_restore(&old);
-}
-
-static void on_fatal_signal(int sig)
-{
-	int saved = errno;
-	void (*hook)(void) = fatal_hook;
-
-	ptrace_detach_all_async();
-	if (cleanup_set)
-		unlink(cleanup_path);
-	if (hook)
-		hook();
-	signal(sig, SIG_DFL);
-	raise(sig);
-	errno = saved;
-}
-
-void target_install_signal_handlers(void)
-{
-	struct sigaction sa;
-	size_t i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_fatal_signal;
-	/* no second fatal signal may interrupt a detach half done */
-	fatal_set(&sa.sa_mask);
-	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++) {
-		struct sigaction old;
-
-		/* a signal ignored by whoever started us (nohup) stays ignored */
-		if (sigaction(fatal_signals[i], NULL, &old) == 0 &&
-		    old.sa_handler == SIG_IGN)
-			continue;
-		sigaction(fatal_signals[i], &sa, NULL);
-	}
 }

@@ -13,8 +13,9 @@
  * afterwards (uncached, live) until target_close().
  *
  * Invariant: whatever ends heapscope - return, error, SIGINT, SIGTERM,
- * SIGHUP - every thread is detached; the kernel detaches on SIGKILL.
- * cmd/ installs target_install_signal_handlers() once.
+ * SIGHUP - every thread is detached: the live backend adds its detach to
+ * the fatal-signal hooks (fatal.h) that cmd/ installs; the kernel
+ * detaches on SIGKILL.
  */
 #ifndef HS_TARGET_H
 #define HS_TARGET_H
@@ -140,16 +141,5 @@ int target_files_add_map(struct target *t, uint64_t start, uint64_t end, uint64_
 			 int file, struct hs_error *err);
 /* 1 if t is a files target mapping addr. */
 int target_files_has(struct target *t, uint64_t addr);
-
-/* Install handlers for SIGINT, SIGTERM, SIGHUP (and SIGQUIT, SIGPIPE) that
- * detach every attached target, then re-raise the signal with its default
- * action.  Safe to call once at start-up. */
-void target_install_signal_handlers(void);
-/* Those handlers also remove path (a temporary file being written);
- * NULL forgets it. */
-void target_cleanup_on_signal(const char *path);
-/* Call fn (async-signal-safe, e.g. the browser putting the terminal back)
- * from the fatal-signal handler, after the targets are let go; NULL: none. */
-void target_on_fatal_signal(void (*fn)(void));
 
 #endif

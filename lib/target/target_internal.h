@@ -1,33 +1,17 @@
 /*
- * target_internal.h - what the target backends share: signal masking
- * around state the signal handlers read, and the hooks target.c calls
- * into the live backend.
+ * target_internal.h - what the target backends share: the /proc state
+ * of a process, and why ptrace was refused.
  *
  * Not for use outside lib/target*.c.
  */
 #ifndef HS_TARGET_INTERNAL_H
 #define HS_TARGET_INTERNAL_H
 
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "base/error.h"
 #include "target.h"
-
-/*
- * The signals target_install_signal_handlers() catches.  State those
- * handlers read (the registry of attached threads) is changed only with
- * these blocked.
- */
-void target_signals_block(sigset_t *old);
-void target_signals_restore(const sigset_t *old);
-
-/*
- * From a signal handler: detach every thread of every live target,
- * re-injecting pending signals.  Async-signal-safe.
- */
-void ptrace_detach_all_async(void);
 
 /*
  * Explain why ptrace (or /proc/PID/mem) was refused for thread tid of

@@ -17,8 +17,8 @@
  * the target neither loses nor gains a signal.
  *
  * Every attached target is linked into a registry that the fatal-signal
- * handlers walk; the registry and the thread arrays it points to change
- * only with those signals blocked.
+ * hook (fatal.h) walks; the registry and the thread arrays it points to
+ * change only with those signals blocked.
  */
 #include "config.h"
 #include <dirent.h>
@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "block_cache.h"
+#include "fatal.h"
 #include "target.h"
 #include "target_internal.h"
 
@@ -117,7 +118,12 @@ static void registry_remove(struct live *l)
 	l->next = NULL;
 }
 
-void ptrace_detach_all_async(void)
+/*
+ * The fatal-signal hook: detach every thread of every live target,
+ * re-injecting pending signals.  Async-signal-safe: the registry and the
+ * thread arrays change only with the fatal signals blocked.
+ */
+static void detach_all_async(void)
 {
 	struct live *l;
 	size_t n, i;
@@ -321,7 +327,7 @@ static int wait_stops(struct target *t, struct live *l, const sigset_t *unblocke
 		ts.tv_nsec = sleep_ns;
 		sigprocmask(SIG_SETMASK, unblocked, NULL);
 		nanosleep(&ts, NULL);
-		target_signals_block(NULL);
+		fatal_block(NULL);
 		if (sleep_ns < 1000000)
 			sleep_ns *= 2;
 	}
@@ -634,10 +640,10 @@ void target_resume(struct target *t)
 	if (!t || !t->priv || !t->frozen)
 		return;
 	l = t->priv;
-	target_signals_block(&old);
+	fatal_block(&old);
 	detach_all(t, l);
 	registry_remove(l);
-	target_signals_restore(&old);
+	fatal_restore(&old);
 	/* from now on every read is live: nothing cached may be trusted */
 	block_cache_release(&l->cache);
 }
@@ -729,7 +735,11 @@ static int freeze(struct target *t, struct live *l, struct hs_error *err)
 	pid_t *tids = NULL;
 	long n;
 
-	target_signals_block(&old);
+	/* before any thread is ours: a fatal signal lets go of them all */
+	if (fatal_add_hook(detach_all_async))
+		return hs_error_set(err, HS_EINTERNAL, "no room for the fatal-signal hook "
+				    "that detaches the target");
+	fatal_block(&old);
 	registry_add(l);
 	for (round = 0; round < MAX_SCAN_ROUNDS; round++) {
 		n = list_tasks(t->pid, &tids);
@@ -796,7 +806,7 @@ fail:
 	detach_all(t, l);
 	registry_remove(l);
 out:
-	target_signals_restore(&old);
+	fatal_restore(&old);
 	return ret;
 }
 
