@@ -92,6 +92,12 @@ int target_regs(struct target *t, pid_t tid, struct target_regs *regs,
 	return t->ops->regs(t, tid, regs, err);
 }
 
+void target_resume(struct target *t)
+{
+	if (t && t->ops->resume)
+		t->ops->resume(t);
+}
+
 void target_close(struct target *t)
 {
 	if (t)

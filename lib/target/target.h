@@ -37,8 +37,13 @@ struct target_ops {
 	 * HS_EGONE if the process is gone, HS_EREAD for a bad address. */
 	int (*read)(struct target *t, uint64_t addr, void *buf, size_t len,
 		    struct hs_error *err);
+	/* Registers of thread tid; NULL where there are none (images). */
 	int (*regs)(struct target *t, pid_t tid, struct target_regs *regs,
 		    struct hs_error *err);
+	/* Let a frozen target run again (idempotent); NULL for targets
+	 * that never run (images, mapped files, core files). */
+	void (*resume)(struct target *t);
+	/* Resume if needed, free everything. */
 	void (*close)(struct target *t);
 };
 
@@ -92,7 +97,8 @@ int target_exited(pid_t pid);
  * decoding failed first: if it is gone and err (set) says something else,
  * err says it exited instead.  Returns 1 if it did. */
 int target_blame_exit(pid_t pid, struct hs_error *err);
-/* Detach every thread: the target runs again.  Idempotent. */
+/* Let the target run again (a live one: detach every thread).
+ * Idempotent; does nothing for a target that cannot run, or NULL. */
 void target_resume(struct target *t);
 /* Resume if needed, free everything.  NULL is fine. */
 void target_close(struct target *t);

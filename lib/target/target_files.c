@@ -120,6 +120,7 @@ static void files_close(struct target *t)
 	free(t);
 }
 
+/* Files have no registers and never run: no regs, no resume. */
 static const struct target_ops files_ops = {
 	.read = files_read,
 	.close = files_close,

@@ -94,6 +94,7 @@ static void image_close(struct target *t)
 	free(t);
 }
 
+/* Memory we hold has no registers and never runs: no regs, no resume. */
 static const struct target_ops image_ops = {
 	.read = image_read,
 	.close = image_close,

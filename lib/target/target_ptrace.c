@@ -632,14 +632,13 @@ static int live_regs(struct target *t, pid_t tid, struct target_regs *regs,
 
 /* ---- attach, resume, close -------------------------------------------------- */
 
-void target_resume(struct target *t)
+static void live_resume(struct target *t)
 {
-	struct live *l;
+	struct live *l = t->priv;
 	sigset_t old;
 
-	if (!t || !t->priv || !t->frozen)
+	if (!l || !t->frozen)
 		return;
-	l = t->priv;
 	fatal_block(&old);
 	detach_all(t, l);
 	registry_remove(l);
@@ -652,7 +651,7 @@ static void live_close(struct target *t)
 {
 	struct live *l = t->priv;
 
-	target_resume(t);
+	live_resume(t);
 	if (l) {
 		if (l->mem_fd >= 0)
 			close(l->mem_fd);
@@ -667,6 +666,7 @@ static void live_close(struct target *t)
 static const struct target_ops live_ops = {
 	.read = live_read,
 	.regs = live_regs,
+	.resume = live_resume,
 	.close = live_close,
 };
 
