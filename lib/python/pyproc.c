@@ -10,6 +10,7 @@
 #include "layout/elf_file.h"
 #include "layout/layout_cache.h"
 #include "target/maps.h"
+#include "target/proc.h"
 #include "pyproc.h"
 
 #define MIN_MINOR 8
@@ -585,7 +586,7 @@ out_maps:
 	maps_release(&m);
 	/* its mappings and memory gone: not "not Python" */
 	if (ret)
-		target_blame_exit(p->pid, err);
+		proc_blame_exit(p->pid, err);
 	return ret;
 }
 

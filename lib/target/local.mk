@@ -2,16 +2,18 @@
 lib_libheapscope_a_SOURCES += \
 	lib/target/target.c \
 	lib/target/target.h \
-	lib/target/target_internal.h \
 	lib/target/block_cache.c \
 	lib/target/block_cache.h \
 	lib/target/fatal.c \
 	lib/target/fatal.h \
 	lib/target/target_ptrace.c \
 	lib/target/target_ptrace_diag.c \
-	lib/target/target_image.c \
-	lib/target/target_files.c \
+	lib/target/target_ptrace_diag.h \
+	lib/target/proc.c \
+	lib/target/proc.h \
 	lib/target/maps.c \
 	lib/target/maps.h \
+	lib/target/target_image.c \
+	lib/target/target_files.c \
 	lib/target/image.c \
 	lib/target/image.h

@@ -4,15 +4,9 @@
  */
 #include "config.h"
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "block_cache.h"
 #include "target.h"
-#include "target_internal.h"
 
 /* x86_64 user space ends below 2^47; anything above cannot be a valid
  * target address (and would turn negative as a /proc/PID/mem offset). */
@@ -102,63 +96,4 @@ void target_close(struct target *t)
 {
 	if (t)
 		t->ops->close(t);
-}
-
-char target_proc_state(pid_t pid, pid_t tid)
-{
-	char fn[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	if (pid == tid)
-		snprintf(fn, sizeof(fn), "/proc/%d/stat", (int)pid);
-	else
-		snprintf(fn, sizeof(fn), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-	fd = open(fn, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return '\0';
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return '\0';
-	buf[n] = '\0';
-	/* comm may hold spaces and parentheses: the state follows the last ')' */
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || !p[2])
-		return '\0';
-	return p[2];
-}
-
-/* 1 if process pid has no memory left: killed, it drops its memory
- * first and is a zombie only some time later (still 'R' meanwhile). */
-static int memory_gone(pid_t pid)
-{
-	char fn[64], buf[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(fn, sizeof(fn), "/proc/%d/statm", (int)pid);
-	fd = open(fn, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n <= 0 || buf[0] == '0';
-}
-
-int target_exited(pid_t pid)
-{
-	char st = target_proc_state(pid, pid);
-
-	return st == '\0' || st == 'Z' || st == 'X' || memory_gone(pid);
-}
-
-int target_blame_exit(pid_t pid, struct hs_error *err)
-{
-	if (!err || err->code == HS_EGONE || err->code == HS_ENOPROC || !target_exited(pid))
-		return 0;
-	hs_error_clear(err);
-	hs_error_set(err, HS_EGONE, "target exited: process %d exited while heapscope read it",
-		     (int)pid);
-	return 1;
 }

@@ -10,7 +10,8 @@
  * frozen: reads are consistent and go through a block cache.
  * target_resume() detaches every thread (re-injecting any signal that
  * arrived while stopped) and the target runs again; reads still work
- * afterwards (uncached, live) until target_close().
+ * afterwards (uncached, live) until target_close().  What /proc says of
+ * the process (its threads, whether it has exited) is in proc.h.
  *
  * Invariant: whatever ends heapscope - return, error, SIGINT, SIGTERM,
  * SIGHUP - every thread is detached: the live backend adds its detach to
@@ -90,13 +91,6 @@ int target_read_cstr(struct target *t, uint64_t addr, char *buf, size_t len,
 int target_regs(struct target *t, pid_t tid, struct target_regs *regs,
 		struct hs_error *err);
 
-/* 1 if process pid is gone: no such process, a zombie, or exiting (its
- * memory dropped). */
-int target_exited(pid_t pid);
-/* A failure met while process pid died is its death, whatever read or
- * decoding failed first: if it is gone and err (set) says something else,
- * err says it exited instead.  Returns 1 if it did. */
-int target_blame_exit(pid_t pid, struct hs_error *err);
 /* Let the target run again (a live one: detach every thread).
  * Idempotent; does nothing for a target that cannot run, or NULL. */
 void target_resume(struct target *t);

@@ -2,7 +2,9 @@
  * target_ptrace.c - the live-process target: freeze with ptrace, read
  * with process_vm_readv (or /proc/PID/mem), let go.
  *
- * The only file that includes <sys/ptrace.h>.
+ * The only file that includes <sys/ptrace.h>.  What it asks /proc (the
+ * threads and their states) is in proc.c, the reasons for a refusal in
+ * target_ptrace_diag.c.
  *
  * Why PTRACE_SEIZE + PTRACE_INTERRUPT and not PTRACE_ATTACH (SIGSTOP):
  * the interrupt stop is not a signal, so the target neither sees a
@@ -21,7 +23,6 @@
  * change only with those signals blocked.
  */
 #include "config.h"
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -36,13 +37,13 @@
 #include <unistd.h>
 #include "block_cache.h"
 #include "fatal.h"
+#include "proc.h"
 #include "target.h"
-#include "target_internal.h"
+#include "target_ptrace_diag.h"
 
 /* Rounds of "list /proc/PID/task, seize what is new" before giving up on
  * a process that keeps spawning threads faster than we stop them. */
 #define MAX_SCAN_ROUNDS		64
-#define MAX_THREADS		65536
 /* How long one thread may take to stop.  A thread in uninterruptible
  * sleep (state D) stops only when it wakes. */
 #define STOP_TIMEOUT_NS		(10ull * 1000000000ull)
@@ -175,71 +176,6 @@ static int cmp_pid(const void *a, const void *b)
 }
 
 /*
- * List /proc/PID/task into *out (malloc'd, pid first if present).
- * Returns the count, or -errno (-ENOENT: the process is gone).
- */
-static long list_tasks(pid_t pid, pid_t **out)
-{
-	char fn[64];
-	struct dirent *de;
-	size_t n = 0, cap = 64, i;
-	pid_t *v;
-	DIR *d;
-
-	*out = NULL;
-	snprintf(fn, sizeof(fn), "/proc/%d/task", (int)pid);
-	d = opendir(fn);
-	if (!d)
-		return -errno;
-	v = malloc(cap * sizeof(*v));
-	if (!v) {
-		closedir(d);
-		return -ENOMEM;
-	}
-	/* bounded by MAX_THREADS entries */
-	while ((de = readdir(d)) != NULL) {
-		char *end;
-		long tid = strtol(de->d_name, &end, 10);
-
-		if (*end || tid <= 0)
-			continue;
-		if (n == MAX_THREADS) {
-			free(v);
-			closedir(d);
-			return -E2BIG;
-		}
-		if (n == cap) {
-			pid_t *nv = realloc(v, 2 * cap * sizeof(*nv));
-
-			if (!nv) {
-				free(v);
-				closedir(d);
-				return -ENOMEM;
-			}
-			v = nv;
-			cap *= 2;
-		}
-		v[n++] = (pid_t)tid;
-	}
-	closedir(d);
-	/* the main thread first: it is the one the user named */
-	for (i = 1; i < n; i++) {
-		if (v[i] == pid) {
-			v[i] = v[0];
-			v[0] = pid;
-			break;
-		}
-	}
-	*out = v;
-	return (long)n;
-}
-
-static int state_gone(char s)
-{
-	return s == '\0' || s == 'Z' || s == 'X' || s == 'x';
-}
-
-/*
  * waitpid(tid, WNOHANG) for a thread we trace.  When the target is our
  * own child, its exit status belongs to the code that started it: peek
  * with WNOWAIT and leave an exit of the main thread unconsumed.
@@ -311,7 +247,7 @@ static int wait_stops(struct target *t, struct live *l, const sigset_t *unblocke
 			} else if (r < 0 && errno != EINTR) {
 				/* ECHILD: not ours to wait for any more */
 				th->state = TH_GONE;
-			} else if (round >= 4 && state_gone(target_proc_state(t->pid, th->tid))) {
+			} else if (round >= 4 && proc_state_gone(proc_state(t->pid, th->tid))) {
 				/* a zombie leader is reported only after every
 				 * other thread is gone: do not wait for it */
 				th->state = TH_GONE;
@@ -337,7 +273,7 @@ static int wait_stops(struct target *t, struct live *l, const sigset_t *unblocke
 
 		if (th->state != TH_SEIZED)
 			continue;
-		st = target_proc_state(t->pid, th->tid);
+		st = proc_state(t->pid, th->tid);
 		hs_error_set(err, HS_EINTERNAL, "thread %d of process %d did not stop "
 			     "within %.1f s (state %c)", (int)th->tid, (int)t->pid,
 			     timeout_ns / 1e9, st ? st : '?');
@@ -374,7 +310,7 @@ static void reap_gone(struct live *l, pid_t pid)
 			r = waitpid(th->tid, &status, __WALL | WNOHANG);
 			if (r == th->tid || (r < 0 && errno != EINTR))
 				th->tid = 0;	/* reaped, or not ours */
-			else if (th->tid == pid && !state_gone(target_proc_state(pid, pid)))
+			else if (th->tid == pid && !proc_state_gone(proc_state(pid, pid)))
 				th->tid = 0;	/* leader alive after all */
 			else
 				left++;
@@ -420,26 +356,6 @@ static void detach_all(struct target *t, struct live *l)
 
 /* ---- reads ---------------------------------------------------------------- */
 
-/*
- * Whether no thread of pid is left.  The main thread alone does not tell:
- * after pthread_exit() it is a zombie while the others run on.
- */
-static int process_gone(pid_t pid)
-{
-	pid_t *tids;
-	long n, i;
-	int gone = 1;
-
-	if (!state_gone(target_proc_state(pid, pid)))
-		return 0;
-	n = list_tasks(pid, &tids);
-	for (i = 0; i < n && gone; i++)
-		if (!state_gone(target_proc_state(pid, tids[i])))
-			gone = 0;
-	free(tids);
-	return gone;
-}
-
 /* /proc/PID/mem, for kernels or sandboxes without process_vm_readv. */
 static ssize_t mem_fill(struct target *t, struct live *l, const struct iovec *local,
 			const struct iovec *remote, size_t n)
@@ -468,7 +384,7 @@ static ssize_t mem_fill(struct target *t, struct live *l, const struct iovec *lo
 				continue;
 			if (r <= 0) {
 				/* 0: the address space is gone (exited) */
-				int e = r == 0 ? (process_gone(t->pid) ? ESRCH : EIO) : errno;
+				int e = r == 0 ? (proc_threads_gone(t->pid) ? ESRCH : EIO) : errno;
 
 				if (total + done)
 					return (ssize_t)(total + done);
@@ -512,10 +428,10 @@ static ssize_t live_fill(void *ctx, const struct iovec *local,
 		}
 		if (errno != ESRCH)
 			return -errno;
-		if (!process_gone(t->pid)) {
+		if (!proc_threads_gone(t->pid)) {
 			for (i = 0; i < l->nth; i++) {
 				if (l->th[i].tid != l->read_pid && l->th[i].tid > 0 &&
-				    !state_gone(target_proc_state(t->pid, l->th[i].tid))) {
+				    !proc_state_gone(proc_state(t->pid, l->th[i].tid))) {
 					l->read_pid = l->th[i].tid;
 					break;
 				}
@@ -588,7 +504,7 @@ static int live_read(struct target *t, uint64_t addr, void *buf, size_t len,
 		return 0;
 	/* a partial block read already retried exactly: one more check
 	 * tells a dead process from a bad address */
-	if ((r == -EFAULT || r == -EIO) && process_gone(t->pid))
+	if ((r == -EFAULT || r == -EIO) && proc_threads_gone(t->pid))
 		r = -ESRCH;
 	return read_error(t, addr, len, bad, r, err);
 }
@@ -610,8 +526,8 @@ static int live_regs(struct target *t, pid_t tid, struct target_regs *regs,
 	if (ptrace(PTRACE_GETREGS, tid, NULL, &r)) {
 		int e = errno;
 
-		if (e == ESRCH && state_gone(target_proc_state(t->pid, tid)))
-			return hs_error_set(err, process_gone(t->pid) ? HS_EGONE : HS_EREAD,
+		if (e == ESRCH && proc_state_gone(proc_state(t->pid, tid)))
+			return hs_error_set(err, proc_threads_gone(t->pid) ? HS_EGONE : HS_EREAD,
 					    "target exited: thread %d of process %d is gone",
 					    (int)tid, (int)t->pid);
 		return hs_error_errno(err, HS_EREAD, e, "cannot read the registers of "
@@ -702,7 +618,7 @@ static int seize_new(struct target *t, struct live *l, const pid_t *tids, size_t
 			/* ESRCH: gone; EPERM on an exiting thread (a zombie
 			 * cannot be traced): gone too */
 			if (e == ESRCH || (e == EPERM &&
-					   state_gone(target_proc_state(t->pid, tids[i]))))
+					   proc_state_gone(proc_state(t->pid, tids[i]))))
 				continue;
 			free(known);
 			if (e == EPERM)
@@ -742,13 +658,13 @@ static int freeze(struct target *t, struct live *l, struct hs_error *err)
 	fatal_block(&old);
 	registry_add(l);
 	for (round = 0; round < MAX_SCAN_ROUNDS; round++) {
-		n = list_tasks(t->pid, &tids);
+		n = proc_tasks(t->pid, &tids);
 		if (n == -ENOENT || n == -ESRCH || n == 0)
 			break;	/* gone: decided below */
 		if (n < 0) {
 			if (n == -E2BIG)
 				hs_error_set(err, HS_EINTERNAL, "process %d has more than %d "
-					     "threads", (int)t->pid, MAX_THREADS);
+					     "threads", (int)t->pid, PROC_MAX_THREADS);
 			else
 				hs_error_errno(err, n == -ENOMEM ? HS_ENOMEM : HS_EINTERNAL,
 					       (int)-n, "cannot list /proc/%d/task", (int)t->pid);
@@ -810,29 +726,6 @@ out:
 	return ret;
 }
 
-/* A number field ("Tgid", "PPid") of /proc/PID/status, 0 if none. */
-static pid_t status_pid(pid_t pid, const char *key)
-{
-	char fn[64], line[128];
-	size_t klen = strlen(key);
-	pid_t v = 0;
-	FILE *f;
-	int n = 0;
-
-	snprintf(fn, sizeof(fn), "/proc/%d/status", (int)pid);
-	f = fopen(fn, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f) && n++ < 64) {
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			v = (pid_t)atoi(line + klen + 1);
-			break;
-		}
-	}
-	fclose(f);
-	return v;
-}
-
 int target_attach(struct target **out, pid_t pid, unsigned flags,
 		  struct hs_error *err)
 {
@@ -842,9 +735,9 @@ int target_attach(struct target **out, pid_t pid, unsigned flags,
 	char st;
 
 	*out = NULL;
-	st = pid > 0 ? target_proc_state(pid, pid) : '\0';
+	st = pid > 0 ? proc_state(pid, pid) : '\0';
 	/* the user may have named a thread: take its process */
-	tgid = st ? status_pid(pid, "Tgid") : 0;
+	tgid = st ? proc_status_pid(pid, "Tgid") : 0;
 	if (!st || tgid <= 0) {
 		hs_error_set(err, HS_ENOPROC, "no process with pid %d", (int)pid);
 		hs_error_hint(err, "check the pid: ps -eo pid,comm | grep python");
@@ -852,18 +745,18 @@ int target_attach(struct target **out, pid_t pid, unsigned flags,
 	}
 	if (tgid != pid) {
 		pid = tgid;
-		st = target_proc_state(pid, pid);
+		st = proc_state(pid, pid);
 	}
 	if (pid == getpid())
 		return hs_error_set(err, HS_EUSAGE, "process %d is heapscope itself", (int)pid);
 	/* kernel threads have no memory of their own to read */
-	if (pid == 2 || status_pid(pid, "PPid") == 2 || status_pid(pid, "Kthread") == 1) {
+	if (pid == 2 || proc_status_pid(pid, "PPid") == 2 || proc_status_pid(pid, "Kthread") == 1) {
 		hs_error_set(err, HS_ENOTPYTHON, "process %d is a kernel thread, not a Python "
 			     "process", (int)pid);
 		hs_error_hint(err, "give the pid of a Python process: ps -eo pid,comm | grep python");
 		return -1;
 	}
-	if (state_gone(st) && process_gone(pid)) {
+	if (proc_state_gone(st) && proc_threads_gone(pid)) {
 		hs_error_set(err, HS_EGONE, "target exited: process %d is a zombie", (int)pid);
 		hs_error_hint(err, "it has exited; its parent has not collected it yet");
 		return -1;
@@ -880,7 +773,7 @@ int target_attach(struct target **out, pid_t pid, unsigned flags,
 	t->flags = flags;
 	t->priv = l;
 	l->pid = pid;
-	l->our_child = status_pid(pid, "PPid") == getpid();
+	l->our_child = proc_status_pid(pid, "PPid") == getpid();
 	l->mem_fd = -1;
 	l->read_pid = pid;
 	block_cache_init(&l->cache, TARGET_CACHE_MAX);
@@ -889,7 +782,7 @@ int target_attach(struct target **out, pid_t pid, unsigned flags,
 		char fn[64];
 		long n, i;
 
-		n = list_tasks(pid, &t->tids);
+		n = proc_tasks(pid, &t->tids);
 		if (n <= 0) {
 			hs_error_set(err, HS_EGONE, "target exited: process %d is gone",
 				     (int)pid);
@@ -898,7 +791,7 @@ int target_attach(struct target **out, pid_t pid, unsigned flags,
 		t->ntids = (size_t)n;
 		/* name the memory through a live thread (see live_fill) */
 		for (i = 0; i < n; i++) {
-			if (!state_gone(target_proc_state(pid, t->tids[i]))) {
+			if (!proc_state_gone(proc_state(pid, t->tids[i]))) {
 				l->read_pid = t->tids[i];
 				break;
 			}

@@ -13,12 +13,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "target_internal.h"
+#include "target_ptrace_diag.h"
 
 #define CAP_SYS_PTRACE_BIT	19
 

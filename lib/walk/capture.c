@@ -2,7 +2,6 @@
  * capture.c - freeze, copy, resume, walk (see capture.h).
  */
 #include "config.h"
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,29 +10,16 @@
 #include "capture.h"
 #include "python/gcinfo.h"
 #include "target/image.h"
+#include "target/proc.h"
 #include "python/stacks.h"
 
-/* /proc/PID/cmdline with its NULs as spaces. */
-static uint32_t read_cmdline(struct heap *h, pid_t pid)
+/* The command line of pid in h's strings, 0 if unreadable. */
+static uint32_t cmdline_intern(struct heap *h, pid_t pid)
 {
-	char path[64], buf[4096];
-	ssize_t n;
-	int fd, i;
+	char buf[4096];
+	ssize_t n = proc_cmdline(pid, buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	while (n > 0 && !buf[n - 1])
-		n--;
-	for (i = 0; i < n; i++)
-		if (!buf[i])
-			buf[i] = ' ';
-	return heap_intern(h, buf, (size_t)n);
+	return n < 0 ? 0 : heap_intern(h, buf, (size_t)n);
 }
 
 static void fill_meta(struct heap *h, pid_t pid, const struct pyproc *p)
@@ -45,7 +31,7 @@ static void fill_meta(struct heap *h, pid_t pid, const struct pyproc *p)
 	m->py_major = (uint32_t)p->major;
 	m->py_minor = (uint32_t)p->minor;
 	m->py_micro = (uint32_t)(p->micro < 0 ? 0 : p->micro);
-	m->cmdline = read_cmdline(h, pid);
+	m->cmdline = cmdline_intern(h, pid);
 	m->exe = heap_intern(h, p->exe, strlen(p->exe));
 	m->version = heap_intern(h, p->version, strlen(p->version));
 }
@@ -196,7 +182,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 		if (!over) {
 			if (image_copy(pid, &plan, &image, &copied, err))
 				goto out;
-			dead_in_copy = target_exited(pid);
+			dead_in_copy = proc_exited(pid);
 			h->meta.copied_bytes = copied;
 			py.t = image;
 		} else {
@@ -236,7 +222,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (image_copy(pid, &plan, &image, &copied, err))
 		goto out;
-	dead_in_copy = target_exited(pid);
+	dead_in_copy = proc_exited(pid);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	h->meta.copy_us = (uint32_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
 				     (t1.tv_nsec - t0.tv_nsec) / 1000);
@@ -251,10 +237,10 @@ out:
 	/* a process that died while it was read (walked frozen or live, or
 	 * during the copy) leaves reads that failed: say so rather than
 	 * show a part of its heap */
-	if (!ret && (image ? dead_in_copy : target_exited(pid)))
+	if (!ret && (image ? dead_in_copy : proc_exited(pid)))
 		ret = hs_error_set(err, HS_EGONE, "process %d exited during the capture", (int)pid);
 	else if (ret)
-		target_blame_exit(pid, err);
+		proc_blame_exit(pid, err);
 	if (have_py) {
 		py.t = live;
 		pyproc_release(&py);

@@ -1,0 +1,199 @@
+/*
+ * proc.c - what /proc says of a live process (see proc.h).
+ *
+ * Files are read with one read() each: /proc builds a small file whole
+ * on the first read, so one read sees one consistent state.
+ */
+#include "config.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "proc.h"
+
+char proc_state(pid_t pid, pid_t tid)
+{
+	char fn[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	if (pid == tid)
+		snprintf(fn, sizeof(fn), "/proc/%d/stat", (int)pid);
+	else
+		snprintf(fn, sizeof(fn), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	fd = open(fn, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '\0';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return '\0';
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: the state follows the last ')' */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return '\0';
+	return p[2];
+}
+
+int proc_state_gone(char st)
+{
+	return st == '\0' || st == 'Z' || st == 'X' || st == 'x';
+}
+
+long proc_tasks(pid_t pid, pid_t **out)
+{
+	char fn[64];
+	struct dirent *de;
+	size_t n = 0, cap = 64, i;
+	pid_t *v;
+	DIR *d;
+
+	*out = NULL;
+	snprintf(fn, sizeof(fn), "/proc/%d/task", (int)pid);
+	d = opendir(fn);
+	if (!d)
+		return -errno;
+	v = malloc(cap * sizeof(*v));
+	if (!v) {
+		closedir(d);
+		return -ENOMEM;
+	}
+	/* bounded by PROC_MAX_THREADS entries */
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long tid = strtol(de->d_name, &end, 10);
+
+		if (*end || tid <= 0)
+			continue;
+		if (n == PROC_MAX_THREADS) {
+			free(v);
+			closedir(d);
+			return -E2BIG;
+		}
+		if (n == cap) {
+			pid_t *nv = realloc(v, 2 * cap * sizeof(*nv));
+
+			if (!nv) {
+				free(v);
+				closedir(d);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap *= 2;
+		}
+		v[n++] = (pid_t)tid;
+	}
+	closedir(d);
+	/* the main thread first: it is the one the user named */
+	for (i = 1; i < n; i++) {
+		if (v[i] == pid) {
+			v[i] = v[0];
+			v[0] = pid;
+			break;
+		}
+	}
+	*out = v;
+	return (long)n;
+}
+
+int proc_threads_gone(pid_t pid)
+{
+	pid_t *tids;
+	long n, i;
+	int gone = 1;
+
+	if (!proc_state_gone(proc_state(pid, pid)))
+		return 0;
+	n = proc_tasks(pid, &tids);
+	for (i = 0; i < n && gone; i++)
+		if (!proc_state_gone(proc_state(pid, tids[i])))
+			gone = 0;
+	free(tids);
+	return gone;
+}
+
+pid_t proc_status_pid(pid_t pid, const char *key)
+{
+	char fn[64], line[128];
+	size_t klen = strlen(key);
+	pid_t v = 0;
+	FILE *f;
+	int n = 0;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/status", (int)pid);
+	f = fopen(fn, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f) && n++ < 64) {
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			v = (pid_t)atoi(line + klen + 1);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+ssize_t proc_cmdline(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n;
+	int fd, i;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0) {
+		buf[0] = '\0';
+		return -1;
+	}
+	while (n > 0 && !buf[n - 1])
+		n--;
+	for (i = 0; i < n; i++)
+		if (!buf[i])
+			buf[i] = ' ';
+	buf[n] = '\0';
+	return n;
+}
+
+/* 1 if process pid has no memory left: killed, it drops its memory
+ * first and is a zombie only some time later (still 'R' meanwhile). */
+static int memory_gone(pid_t pid)
+{
+	char fn[64], buf[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/statm", (int)pid);
+	fd = open(fn, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n <= 0 || buf[0] == '0';
+}
+
+int proc_exited(pid_t pid)
+{
+	char st = proc_state(pid, pid);
+
+	return st == '\0' || st == 'Z' || st == 'X' || memory_gone(pid);
+}
+
+int proc_blame_exit(pid_t pid, struct hs_error *err)
+{
+	if (!err || err->code == HS_EGONE || err->code == HS_ENOPROC || !proc_exited(pid))
+		return 0;
+	hs_error_clear(err);
+	hs_error_set(err, HS_EGONE, "target exited: process %d exited while heapscope read it",
+		     (int)pid);
+	return 1;
+}
