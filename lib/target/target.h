@@ -28,9 +28,20 @@
 
 struct target;
 
-/* Registers heapscope needs from a stopped thread. */
+/* The general registers of x86_64, numbered as DWARF numbers them (and
+ * libunwind's UNW_X86_64_*): an unwinder indexes gpr[] by that number. */
+enum target_gpr {
+	TARGET_RAX, TARGET_RDX, TARGET_RCX, TARGET_RBX, TARGET_RSI, TARGET_RDI,
+	TARGET_RBP, TARGET_RSP, TARGET_R8, TARGET_R9, TARGET_R10, TARGET_R11,
+	TARGET_R12, TARGET_R13, TARGET_R14, TARGET_R15, TARGET_RIP,
+	TARGET_NGPR
+};
+
+/* Registers of a stopped thread: ip, sp and bp repeat gpr[TARGET_RIP],
+ * gpr[TARGET_RSP] and gpr[TARGET_RBP]. */
 struct target_regs {
 	uint64_t ip, sp, bp, fs_base;
+	uint64_t gpr[TARGET_NGPR];
 };
 
 struct target_ops {
@@ -88,6 +99,9 @@ int target_read_u32(struct target *t, uint64_t addr, uint32_t *v,
  * terminated).  Stops at page ends safely.  Returns the length or -1. */
 int target_read_cstr(struct target *t, uint64_t addr, char *buf, size_t len,
 		     struct hs_error *err);
+/* Registers of thread tid (one of t->tids).  0, or -1 with err:
+ * HS_EUNSUPPORTED for a target without registers (an image), HS_EINTERNAL
+ * for a live thread not stopped, HS_EGONE / HS_EREAD if it is gone. */
 int target_regs(struct target *t, pid_t tid, struct target_regs *regs,
 		struct hs_error *err);
 

@@ -537,6 +537,23 @@ static int live_regs(struct target *t, pid_t tid, struct target_regs *regs,
 	regs->sp = r.rsp;
 	regs->bp = r.rbp;
 	regs->fs_base = r.fs_base;
+	regs->gpr[TARGET_RAX] = r.rax;
+	regs->gpr[TARGET_RDX] = r.rdx;
+	regs->gpr[TARGET_RCX] = r.rcx;
+	regs->gpr[TARGET_RBX] = r.rbx;
+	regs->gpr[TARGET_RSI] = r.rsi;
+	regs->gpr[TARGET_RDI] = r.rdi;
+	regs->gpr[TARGET_RBP] = r.rbp;
+	regs->gpr[TARGET_RSP] = r.rsp;
+	regs->gpr[TARGET_R8] = r.r8;
+	regs->gpr[TARGET_R9] = r.r9;
+	regs->gpr[TARGET_R10] = r.r10;
+	regs->gpr[TARGET_R11] = r.r11;
+	regs->gpr[TARGET_R12] = r.r12;
+	regs->gpr[TARGET_R13] = r.r13;
+	regs->gpr[TARGET_R14] = r.r14;
+	regs->gpr[TARGET_R15] = r.r15;
+	regs->gpr[TARGET_RIP] = r.rip;
 	return 0;
 #else
 	(void)l;
