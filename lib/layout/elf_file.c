@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,6 +302,23 @@ uint64_t elf_file_load_vaddr(struct elf_file *f)
 	/* the mapping of file offset 0 starts at p_vaddr - p_offset of the
 	 * first segment (both page aligned in practice) */
 	return lo == UINT64_MAX ? 0 : lo & ~(uint64_t)0xfff;
+}
+
+int elf_file_segment(struct elf_file *f, size_t i, struct elf_segment *seg)
+{
+	size_t n;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(f->elf, &n) || i >= n || i > INT_MAX ||
+	    !gelf_getphdr(f->elf, (int)i, &ph))
+		return -1;
+	seg->type = ph.p_type;
+	seg->flags = ph.p_flags;
+	seg->offset = ph.p_offset;
+	seg->vaddr = ph.p_vaddr;
+	seg->filesz = ph.p_filesz;
+	seg->memsz = ph.p_memsz;
+	return 0;
 }
 
 int elf_file_has_dwarf(struct elf_file *f)

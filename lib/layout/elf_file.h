@@ -43,6 +43,14 @@ int elf_file_section_data(struct elf_file *f, const char *name,
 /* Lowest p_vaddr of the PT_LOAD segments, rounded down to the page; the
  * load bias of a mapped file is (map start of file offset 0) minus this. */
 uint64_t elf_file_load_vaddr(struct elf_file *f);
+/* A program header, as the file says (untrusted). */
+struct elf_segment {
+	uint32_t type, flags;	/* p_type (PT_LOAD ...), p_flags (PF_X ...) */
+	uint64_t offset, vaddr, filesz, memsz;
+};
+/* Program header i (from 0): 0 and *seg, -1 past the last or when the
+ * headers cannot be read. */
+int elf_file_segment(struct elf_file *f, size_t i, struct elf_segment *seg);
 /* 1 if the file carries DWARF (.debug_info), 0 if not. */
 int elf_file_has_dwarf(struct elf_file *f);
 /* 1 if the file has a .symtab (not stripped). */
