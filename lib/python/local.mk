@@ -13,5 +13,7 @@ lib_libheapscope_a_SOURCES += \
 	lib/python/stacks.h \
 	lib/python/unwind.c \
 	lib/python/unwind.h \
+	lib/python/unwind_target.c \
+	lib/python/unwind_target.h \
 	lib/python/syscall.c \
 	lib/python/syscall.h

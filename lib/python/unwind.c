@@ -1,13 +1,13 @@
 /*
- * unwind.c - native stacks with libunwind-ptrace, merged with Python's.
+ * unwind.c - native stacks, merged with Python's.
  *
- * The target's threads are already in ptrace stops (we are their tracer),
- * which is what libunwind's _UPT accessors need.  Each frame of the eval
- * loop stands for the Python frames it runs: in 3.8-3.10 one, from 3.11
- * every frame up to the one its C call entered (stack_frame.entry).
+ * The frozen target is unwound through the target interface
+ * (unwind_target.c): its threads' registers and memory, and the unwind
+ * tables of the files it maps.  Each frame of the eval loop stands for
+ * the Python frames it runs: in 3.8-3.10 one, from 3.11 every frame up
+ * to the one its C call entered (stack_frame.entry).
  */
 #include "config.h"
-#include <libunwind-ptrace.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 #include "layout/elf_file.h"
 #include "target/maps.h"
 #include "unwind.h"
+#include "unwind_target.h"
 
 #define MAX_NATIVE 512
 #define MAX_MODULES 128
@@ -97,31 +98,6 @@ static int is_eval_loop(const char *name)
 	       (!name[sizeof(EVAL_LOOP) - 1] || name[sizeof(EVAL_LOOP) - 1] == '.');
 }
 
-/* Unwind tid into v (innermost first); returns the count, -1 on failure. */
-static int unwind_thread(unw_addr_space_t as, pid_t tid, struct native *v, int max)
-{
-	unw_cursor_t c;
-	void *ui = _UPT_create(tid);
-	int n = 0, step;
-
-	if (!ui)
-		return -1;
-	if (unw_init_remote(&c, as, ui) < 0) {
-		_UPT_destroy(ui);
-		return -1;
-	}
-	do {
-		unw_word_t ip;
-
-		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0 || !ip)
-			break;
-		v[n++].pc = ip;
-		step = unw_step(&c);
-	} while (step > 0 && n < max);
-	_UPT_destroy(ui);
-	return n;
-}
-
 static void set_native(struct stack_frame *f, const struct native *nv)
 {
 	memset(f, 0, sizeof(*f));
@@ -194,8 +170,11 @@ void unwind_free(struct native_stacks *ns)
 int unwind_read(struct pyproc *p, const struct stacks *s, struct native_stacks **out,
 		struct hs_error *err)
 {
+	struct unwind_target *u = NULL;
 	struct native_stacks *ns;
-	unw_addr_space_t as;
+	char root[64];
+	struct maps m;
+	int have_maps;
 	size_t i;
 
 	*out = NULL;
@@ -207,19 +186,30 @@ int unwind_read(struct pyproc *p, const struct stacks *s, struct native_stacks *
 	ns->nthreads = s->nthreads;
 	ns->n = calloc(s->nthreads ? s->nthreads : 1, sizeof(*ns->n));
 	ns->v = calloc(s->nthreads ? s->nthreads * MAX_NATIVE : 1, sizeof(*ns->v));
-	as = unw_create_addr_space(&_UPT_accessors, 0);
-	if (!ns->n || !ns->v || !as) {
-		if (as)
-			unw_destroy_addr_space(as);
+	/* a process whose mappings cannot be read (it is exiting) has no
+	 * thread unwound; unwind_merge, which reads them too, says why */
+	have_maps = !maps_read(&m, p->pid, NULL);
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)p->pid);
+	if (!ns->n || !ns->v || (have_maps && unwind_target_new(&u, p->t, &m, root, err))) {
+		if (have_maps)
+			maps_release(&m);
 		unwind_free(ns);
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
 	}
-	unw_set_caching_policy(as, UNW_CACHE_GLOBAL);
-	for (i = 0; i < s->nthreads; i++)
-		ns->n[i] = s->threads[i].tid ?
-			unwind_thread(as, s->threads[i].tid, ns->v + i * MAX_NATIVE,
-				      MAX_NATIVE) : -1;
-	unw_destroy_addr_space(as);
+	for (i = 0; i < s->nthreads; i++) {
+		struct native *nv = ns->v + i * MAX_NATIVE;
+		uint64_t pcs[MAX_NATIVE];
+		int k, n = -1;
+
+		if (u && s->threads[i].tid)
+			n = unwind_target_thread(u, s->threads[i].tid, pcs, MAX_NATIVE);
+		for (k = 0; k < n; k++)
+			nv[k].pc = pcs[k];
+		ns->n[i] = n;
+	}
+	unwind_target_free(u);
+	if (have_maps)
+		maps_release(&m);
 	*out = ns;
 	return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * unwind.h - native stacks through libunwind-ptrace, merged with Python's.
+ * unwind.h - native stacks of a frozen target, merged with Python's.
  */
 #ifndef HS_UNWIND_H
 #define HS_UNWIND_H
@@ -9,9 +9,10 @@
 struct native_stacks;
 
 /* Unwind the native stack of every thread of s that has a native tid,
- * with libunwind-ptrace.  The target must be frozen; only program
- * counters are read, so the pause stays short.  Caller frees *out with
- * unwind_free (or passes it to unwind_merge). */
+ * with libunwind over the target (unwind_target.h).  The target must be
+ * frozen; only program counters are read, so the pause stays short.  A
+ * thread that cannot be unwound is left for unwind_merge to warn of.
+ * Caller frees *out with unwind_free (or passes it to unwind_merge). */
 int unwind_read(struct pyproc *p, const struct stacks *s, struct native_stacks **out,
 		struct hs_error *err);
 
