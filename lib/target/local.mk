@@ -1,4 +1,8 @@
-# lib/target/: the process (or image) read: ptrace, the copy, mapped files.
+# lib/target/: the process (or image) read.  target.c: the interface
+# every backend provides; block_cache.c: blocks of memory read in runs;
+# fatal.c: what a fatal signal undoes; the live backend with what it asks
+# /proc (target_ptrace*.c, proc.c, maps.c); memory we hold
+# (target_image.c), mapped files (target_files.c), the copy (image.c).
 lib_libheapscope_a_SOURCES += \
 	lib/target/target.c \
 	lib/target/target.h \

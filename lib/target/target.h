@@ -1,8 +1,12 @@
 /*
  * target.h - the process (later: core file) heapscope reads.
  *
- * One interface, struct target_ops, with backends; the live-process
- * backend (target_ptrace.c) is the only file that includes <sys/ptrace.h>.
+ * One interface, struct target_ops, with backends: what a backend must
+ * provide is there (read memory; registers and resume where it has
+ * them; close), and the callers reach a backend only through it.
+ * Backends: the live process (target_ptrace.c, the only file that
+ * includes <sys/ptrace.h>), memory we hold (target_image.c), the files a
+ * process maps (target_files.c).
  *
  * Live process: target_attach() seizes every thread with PTRACE_SEIZE and
  * stops it with PTRACE_INTERRUPT (re-scanning /proc/PID/task until no new
