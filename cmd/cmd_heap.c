@@ -409,16 +409,6 @@ static void json_edge(struct json *j, const struct heap *h, uint32_t edge, uint3
 	json_end_obj(j);
 }
 
-static uint64_t total_size(const struct heap *h)
-{
-	uint64_t sum = 0;
-	size_t i;
-
-	for (i = 0; i < h->nobj; i++)
-		sum += heap_size(h, (uint32_t)i);
-	return sum;
-}
-
 /* "retained", "reachable" and "dominator": {object}, "root" (the
  * super-root: no single object keeps it alive) or null (unreachable). */
 static void json_dominator(struct json *j, const struct heap *h, uint32_t i)
@@ -490,7 +480,7 @@ static void show_json(const struct heap *h, uint32_t i, size_t limit)
 
 static void show_dominator(const struct heap *h, uint32_t i)
 {
-	uint64_t total = total_size(h);
+	uint64_t total = heap_total_size(h);
 	uint32_t d = h->idom[i];
 	char sum[256], sz[32];
 

@@ -303,8 +303,7 @@ static int snapshot_info(const struct cmd_opts *o)
 	struct json j;
 	const struct heap_meta *m;
 	const char *mode;
-	uint64_t total = 0;
-	size_t i;
+	uint64_t total;
 	char when[64];
 	time_t t;
 	struct tm tm;
@@ -316,8 +315,7 @@ static int snapshot_info(const struct cmd_opts *o)
 	}
 	m = &h.meta;
 	mode = m->mode < 3 ? mode_names[m->mode] : "?";
-	for (i = 0; i < h.nobj; i++)
-		total += heap_size(&h, (uint32_t)i);
+	total = heap_total_size(&h);
 	t = (time_t)m->capture_time;
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", &tm);

@@ -69,8 +69,7 @@ int cmd_suspects(int argc, char **argv)
 	if (heap_prepare(&h, HEAP_NEED_DOMINATORS, &err))
 		goto fail;
 	cmd_timing("dominators", t0);
-	for (i = 0; i < h.nobj; i++)
-		total += heap_size(&h, (uint32_t)i);
+	total = heap_total_size(&h);
 	t0 = cmd_clock();
 	if (suspects_find(&h, threshold / 100.0, total, &sus, &n, &err))
 		goto fail;

@@ -137,21 +137,16 @@ static void draw_status(struct browser *b)
 	char line[512], when[32], total[32], count[32], pause[32];
 	struct tm tm;
 	time_t t = (time_t)m->capture_time;
-	uint64_t sum = 0;
-	size_t i;
 
 	if (b->total_for != b->captures + 1) {
-		for (i = 0; i < b->h->nobj; i++)
-			sum += heap_size(b->h, (uint32_t)i);
-		b->total = sum;
+		b->total = heap_total_size(b->h);
 		b->total_for = b->captures + 1;
 	}
-	sum = b->total;
 	if (localtime_r(&t, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	else
 		snprintf(when, sizeof(when), "?");
-	heap_size_text(sum, total, sizeof(total));
+	heap_size_text(b->total, total, sizeof(total));
 	text_count(count, sizeof(count), b->h->nobj);
 	if (m->mode == HC_LIVE)
 		snprintf(pause, sizeof(pause), "not stopped");

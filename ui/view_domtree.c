@@ -186,8 +186,7 @@ struct view *view_domtree_new(struct browser *b, uint32_t focus)
 		free(v);
 		return NULL;
 	}
-	for (i = 0; i < h->nobj; i++)
-		d->total += heap_size(h, (uint32_t)i);
+	d->total = heap_total_size(h);
 	insert_kids(v, 0, (uint32_t)h->nobj, 0);
 	if (focus < h->nobj && !heap_reachable(h, focus))
 		browser_message(b, "0x%llx is not in the tree: no root leads to it (u lists the "

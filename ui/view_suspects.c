@@ -259,8 +259,7 @@ struct view *view_suspects_new(struct browser *b)
 		browser_message(b, "no leak suspects: the dominators could not be computed");
 		return NULL;
 	}
-	for (i = 0; i < h->nobj; i++)
-		total += heap_size(h, (uint32_t)i);
+	total = heap_total_size(h);
 	if (suspects_find(h, SUSPECTS_THRESHOLD, total, &sus, &n, &err) ||
 	    suspect_names_build(h, &names, &err)) {
 		free(sus);

@@ -197,7 +197,7 @@ int suspects_find(const struct heap *h, double threshold, uint64_t total, struct
 		  size_t *n, struct hs_error *err)
 {
 	struct finder f = { .h = h };
-	size_t i, rounds = 0;
+	size_t rounds = 0;
 	uint32_t k;
 
 	*out = NULL;
@@ -207,8 +207,7 @@ int suspects_find(const struct heap *h, double threshold, uint64_t total, struct
 	if (!h->retained)
 		return hs_error_set(err, HS_EINTERNAL, "retained sizes were not computed");
 	if (!total)
-		for (i = 0; i < h->nobj; i++)
-			total += heap_size(h, (uint32_t)i);
+		total = heap_total_size(h);
 	f.big = (uint64_t)(threshold * (double)total);
 	if (dominator_tree_build(h, &f.t, err))
 		return -1;

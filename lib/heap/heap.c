@@ -561,6 +561,16 @@ uint64_t heap_size(const struct heap *h, uint32_t i)
 	return lo < h->nbig && h->big[lo].obj == i ? h->big[lo].size : HEAP_BIG_SIZE;
 }
 
+uint64_t heap_total_size(const struct heap *h)
+{
+	uint64_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < h->nobj; i++)
+		sum += heap_size(h, (uint32_t)i);
+	return sum;
+}
+
 const char *heap_type_name(const struct heap *h, uint32_t i)
 {
 	uint32_t t = h->obj[i].type;

@@ -279,6 +279,10 @@ int heap_build_index(struct heap *h, struct hs_error *err);
  * an offset outside the blob. */
 const char *heap_str(const struct heap *h, uint32_t off, size_t *len);
 uint64_t heap_size(const struct heap *h, uint32_t i);
+/* The bytes of every object of h (heap_size summed): the whole of which
+ * shares of "the heap" are given.  A pass over the objects: callers that
+ * need it often keep it. */
+uint64_t heap_total_size(const struct heap *h);
 /* 1 if object i is reachable from a root over non-weak edges; needs
  * HEAP_NEED_DOMINATORS (0 for every object before). */
 static inline int heap_reachable(const struct heap *h, uint32_t i)
