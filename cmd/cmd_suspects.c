@@ -165,7 +165,7 @@ int cmd_suspects(int argc, char **argv)
 			       (unsigned long long)h.obj[s->point].addr,
 			       heap_type_name(&h, s->point), sum, (unsigned long long)s->retained);
 			if (s->elem_type != HEAP_NONE) {
-				suspect_count_text(s->elem_count, cnt, sizeof(cnt));
+				heap_count_text(s->elem_count, cnt, sizeof(cnt));
 				printf("   elements: %s %s retaining %llu bytes (of its %u directly "
 				       "dominated objects)\n",
 				       cnt, heap_str(&h, h.types[s->elem_type].name, NULL),

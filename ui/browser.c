@@ -147,7 +147,7 @@ static void draw_status(struct browser *b)
 	else
 		snprintf(when, sizeof(when), "?");
 	heap_size_text(b->total, total, sizeof(total));
-	text_count(count, sizeof(count), b->h->nobj);
+	heap_count_text(b->h->nobj, count, sizeof(count));
 	if (m->mode == HC_LIVE)
 		snprintf(pause, sizeof(pause), "not stopped");
 	else

@@ -9,7 +9,6 @@
 #include "config.h"
 #define _XOPEN_SOURCE_EXTENDED 1
 #include <curses.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
@@ -172,20 +171,6 @@ void text_pad(const struct browser *b, char *buf, size_t len, const char *s, int
 	while (w < width && o + 1 < len) {
 		buf[o++] = ' ';
 		w++;
-	}
-	buf[o] = '\0';
-}
-
-void text_count(char *buf, size_t len, uint64_t n)
-{
-	char digits[32];
-	size_t nd, i, o = 0;
-
-	nd = (size_t)snprintf(digits, sizeof(digits), "%" PRIu64, n);
-	for (i = 0; i < nd && o + 1 < len; i++) {
-		if (i && (nd - i) % 3 == 0 && o + 2 < len)
-			buf[o++] = ',';
-		buf[o++] = digits[i];
 	}
 	buf[o] = '\0';
 }

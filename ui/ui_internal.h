@@ -173,8 +173,6 @@ int text_width(const struct browser *b, const char *s, size_t n);
 void text_pad(const struct browser *b, char *buf, size_t len, const char *s, int width);
 /* Bytes of s that fit in width columns. */
 size_t text_fit(const struct browser *b, const char *s, size_t n, int width);
-/* 1,234,567 */
-void text_count(char *buf, size_t len, uint64_t n);
 /* Case-insensitive substring test. */
 int text_contains(const char *hay, const char *needle);
 

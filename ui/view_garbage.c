@@ -31,7 +31,7 @@ static void garbage_title(struct view *v, char *buf, size_t len)
 	struct garbage_data *d = v->data;
 	char count[32], size[32];
 
-	text_count(count, sizeof(count), d->g.nobj);
+	heap_count_text(d->g.nobj, count, sizeof(count));
 	heap_size_text(d->g.size, size, sizeof(size));
 	snprintf(buf, len, "Garbage: %s unreachable object%s, %s, in %zu island%s", count,
 		 d->g.nobj == 1 ? "" : "s", size, d->g.nislands, d->g.nislands == 1 ? "" : "s");

@@ -121,7 +121,7 @@ static void inst_title(struct view *v, char *buf, size_t len)
 	const struct heap *h = v->b->h;
 	char count[32], size[32], label[160];
 
-	text_count(count, sizeof(count), d->nall);
+	heap_count_text(d->nall, count, sizeof(count));
 	heap_size_text(d->total, size, sizeof(size));
 	filter_label(&d->f, label, sizeof(label));
 	if (d->f.text[0])

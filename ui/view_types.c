@@ -114,7 +114,7 @@ static void types_title(struct view *v, char *buf, size_t len)
 	struct types_data *d = v->data;
 	char count[32], label[160];
 
-	text_count(count, sizeof(count), d->nall);
+	heap_count_text(d->nall, count, sizeof(count));
 	filter_label(&d->f, label, sizeof(label));
 	if (d->f.text[0])
 		snprintf(buf, len, "Types: %zu of %s, by %s%s, filter: %s", d->f.nrows, count,
@@ -139,7 +139,7 @@ static void types_row(struct view *v, size_t i, char *buf, size_t len, int *attr
 	char count[32], size[32], gc[32] = "", gs[32] = "";
 
 	(void)attr;
-	text_count(count, sizeof(count), t->count);
+	heap_count_text(t->count, count, sizeof(count));
 	heap_size_text(t->size, size, sizeof(size));
 	if (v->b->growth) {
 		const struct ui_growth *g = &v->b->growth[t->type];

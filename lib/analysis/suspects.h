@@ -92,7 +92,5 @@ int suspect_explain(const struct heap *h, const struct suspect_names *names,
 		    const struct suspect *s, uint64_t total, struct suspect_words *w,
 		    struct hs_error *err);
 void suspect_words_release(struct suspect_words *w);
-/* 1234567 as "1,234,567".  (Sizes: heap_size_text.) */
-void suspect_count_text(uint64_t v, char *buf, size_t len);
 
 #endif

@@ -12,21 +12,6 @@
 #include "query.h"
 #include "suspects.h"
 
-/* 1234567 as "1,234,567". */
-void suspect_count_text(uint64_t v, char *buf, size_t len)
-{
-	char tmp[32];
-	size_t n, i, o = 0;
-
-	n = (size_t)snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
-	for (i = 0; i < n && o + 2 < len; i++) {
-		if (i && (n - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = tmp[i];
-	}
-	buf[o] = '\0';
-}
-
 static const char *short_type(const char *t)
 {
 	const char *dot = strrchr(t, '.');
@@ -250,7 +235,7 @@ static void sentence(const struct heap *h, const struct suspect *s, const struct
 
 	char what[1400];
 
-	suspect_count_text(s->elem_count, cnt, sizeof(cnt));
+	heap_count_text(s->elem_count, cnt, sizeof(cnt));
 	heap_size_text(s->retained, ret, sizeof(ret));
 	if (w->subject[0])
 		snprintf(what, sizeof(what), "%s", w->subject);

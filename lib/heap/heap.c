@@ -766,6 +766,25 @@ void heap_size_text(uint64_t n, char *buf, size_t len)
 	snprintf(buf, len, "%.1f %s", v >= 1023.95 && u < 5 ? 1023.9 : v, units[u]);
 }
 
+void heap_count_text(uint64_t n, char *buf, size_t len)
+{
+	char digits[32];
+	size_t nd, i, o = 0;
+
+	if (!len)
+		return;
+	nd = (size_t)snprintf(digits, sizeof(digits), "%llu", (unsigned long long)n);
+	for (i = 0; i < nd && o + 1 < len; i++) {
+		if (i && (nd - i) % 3 == 0) {
+			if (o + 2 >= len)
+				break;
+			buf[o++] = ',';
+		}
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+}
+
 void heap_size_change_text(int64_t bytes, char *buf, size_t len)
 {
 	char t[32];

@@ -303,6 +303,9 @@ const char *heap_edge_kind_name(uint32_t name);
  * "12.3 KiB", "1.5 GiB".  The one way heapscope writes a size for
  * people, in binary units (JSON gives bytes). */
 void heap_size_text(uint64_t bytes, char *buf, size_t len);
+/* 1234567 as "1,234,567": the one way heapscope writes a count for
+ * people (JSON gives the number). */
+void heap_count_text(uint64_t n, char *buf, size_t len);
 /* A change of size, signed as heap_size_text writes sizes: "+1.5 MiB",
  * "-512 B", "0 B". */
 void heap_size_change_text(int64_t bytes, char *buf, size_t len);
