@@ -11,6 +11,9 @@
 #include "json.h"
 #include "analysis/suspects.h"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 const char cmd_usage_suspects[] =
 	"usage: heapscope suspects [--threshold PCT] [-n N] [--json] PID|FILE\n"
 	"\n"
@@ -22,7 +25,8 @@ const char cmd_usage_suspects[] =
 	"elements it holds, and one sentence saying where it is.  No suspect is\n"
 	"not an error: the exit status is 0 either way.\n"
 	"\n"
-	"  --threshold=PCT    share of the heap a suspect retains (default 10)\n"
+	"  --threshold=PCT    share of the heap a suspect retains (default "
+	STR(SUSPECTS_DEFAULT_PCT) ")\n"
 	"  -n N               show at most N suspects (default 10)\n"
 	"PID captures the running process now (it is frozen only while its memory\n"
 	"is copied); FILE reads a snapshot taken before.\n"
@@ -30,7 +34,6 @@ const char cmd_usage_suspects[] =
 	"  --json             one JSON object on stdout\n"
 	CAPTURE_OPTIONS_HELP;
 
-#define DEFAULT_THRESHOLD 10.0
 #define DEFAULT_ROWS	  10
 
 static void json_path(struct json *j, const struct heap *h, const uint32_t *path,
@@ -61,7 +64,7 @@ int cmd_suspects(int argc, char **argv)
 		return st;
 	if (o.by || o.type_name)
 		return cmd_usage_error(c, "suspects: --by and --type are for top and objects");
-	threshold = o.threshold > 0 ? o.threshold : DEFAULT_THRESHOLD;
+	threshold = o.threshold > 0 ? o.threshold : SUSPECTS_DEFAULT_PCT;
 	rows = o.limit >= 0 ? (size_t)o.limit : DEFAULT_ROWS;
 	if ((st = source_open(&o, &h)))
 		return st;

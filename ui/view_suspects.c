@@ -15,7 +15,6 @@
 #include "ui_internal.h"
 
 #define SUSPECTS_SHOWN 20
-#define SUSPECTS_THRESHOLD 0.10
 #define HANG 3			/* a wrapped row's next lines: this much further in */
 
 /* A row as built: one object's (or none), and its text. */
@@ -121,7 +120,7 @@ static void suspects_title(struct view *v, char *buf, size_t len)
 	struct suspects_data *d = v->data;
 
 	snprintf(buf, len, "Leak suspects: %zu object%s retaining over %.0f%% of the heap", d->nsus,
-		 d->nsus == 1 ? "" : "s", 100 * SUSPECTS_THRESHOLD);
+		 d->nsus == 1 ? "" : "s", (double)SUSPECTS_DEFAULT_PCT);
 }
 
 static void suspects_row(struct view *v, size_t i, char *buf, size_t len, int *attr)
@@ -260,7 +259,7 @@ struct view *view_suspects_new(struct browser *b)
 		return NULL;
 	}
 	total = heap_total_size(h);
-	if (suspects_find(h, SUSPECTS_THRESHOLD, total, &sus, &n, &err) ||
+	if (suspects_find(h, SUSPECTS_DEFAULT_PCT / 100.0, total, &sus, &n, &err) ||
 	    suspect_names_build(h, &names, &err)) {
 		free(sus);
 		browser_message(b, "%s", err.msg);
@@ -284,7 +283,7 @@ struct view *view_suspects_new(struct browser *b)
 		struct srow *r = add(d, HEAP_NONE, ROW_DIM, 1, ROW_TEXT);
 
 		snprintf(r->text, ROW_TEXT, "no object retains more than %.0f%% of the heap: "
-			 "no single place holds most of it", 100 * SUSPECTS_THRESHOLD);
+			 "no single place holds most of it", (double)SUSPECTS_DEFAULT_PCT);
 	} else if (n > SUSPECTS_SHOWN) {
 		struct srow *r = add(d, HEAP_NONE, ROW_DIM, 1, ROW_TEXT);
 

@@ -24,6 +24,11 @@
 #include <stdint.h>
 #include "heap/heap.h"
 
+/* The share of the heap, in percent, a suspect retains when the user
+ * does not say (suspects --threshold, and the browser's suspects view).
+ * A whole number: help texts write it as it is spelt here. */
+#define SUSPECTS_DEFAULT_PCT 10
+
 struct suspect {
 	uint32_t start;		/* the big object the walk down began at */
 	uint32_t point;		/* the accumulation point */
