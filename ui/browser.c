@@ -20,15 +20,27 @@
 #define LIST_TOP 2		/* title and column header above the list */
 #define LIST_BOTTOM 2		/* status line and message line below */
 
+void ui_die(const struct hs_error *err)
+{
+	endwin();
+	fprintf(stderr, "heapscope: %s\n", err->msg);
+	exit(hs_exit_status(err->code));
+}
+
+static void die_nomem(void)
+{
+	struct hs_error err = HS_ERROR_INIT;
+
+	hs_error_set(&err, HS_ENOMEM, "out of memory");
+	ui_die(&err);
+}
+
 void *xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
-	if (!p) {
-		endwin();
-		fputs("heapscope: out of memory\n", stderr);
-		exit(hs_exit_status(HS_ENOMEM));
-	}
+	if (!p)
+		die_nomem();
 	return p;
 }
 
@@ -36,11 +48,8 @@ void *xreallocarray(void *p, size_t n, size_t size)
 {
 	void *q = reallocarray(p, n ? n : 1, size ? size : 1);
 
-	if (!q) {
-		endwin();
-		fputs("heapscope: out of memory\n", stderr);
-		exit(hs_exit_status(HS_ENOMEM));
-	}
+	if (!q)
+		die_nomem();
 	return q;
 }
 

@@ -149,6 +149,9 @@ void browser_message(struct browser *b, const char *fmt, ...)
  * every x-allocation in ui/. */
 struct view *view_new(struct browser *b, const struct view_ops *ops, size_t len);
 void *xcalloc(size_t n, size_t size);
+/* Leave the terminal as it was, print err's message and exit with its
+ * status: for what the browser cannot go on without (memory). */
+void ui_die(const struct hs_error *err) __attribute__((noreturn));
 void *xreallocarray(void *p, size_t n, size_t size);
 /* The graph with its reverse edges and index (built on first use). */
 int browser_prepare(struct browser *b, unsigned need);

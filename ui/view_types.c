@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "analysis/dominator.h"
 #include "ui_internal.h"
 
 enum types_sort {
@@ -35,7 +34,7 @@ struct types_data {
 	size_t nall;
 	uint32_t *ids;		/* 0..nall-1: the filter's items, all[] indexes */
 	struct ui_filter f;	/* rows: indexes into all[] that pass it */
-	uint64_t total_size, total_count;
+	uint64_t total_size;
 	int sort, reverse;
 };
 
@@ -228,39 +227,26 @@ static const struct view_ops types_ops = {
 
 struct view *view_types_new(struct browser *b)
 {
+	struct hs_error err = HS_ERROR_INIT;
 	struct view *v = view_new(b, &types_ops, sizeof(struct types_data));
 	struct types_data *d = v->data;
 	const struct heap *h = b->h;
-	size_t i;
+	struct type_stat *hist;
+	uint64_t count;
+	size_t n, i;
 
+	/* with retained sizes when the dominators are there */
+	if (query_histogram(h, HIST_BY_SIZE, &hist, &n, &count, &d->total_size, &err))
+		ui_die(&err);
+	/* the rows in types[] order, as the first sort finds them (rows it
+	 * finds equal keep it): the types that have objects, and after R
+	 * those whose objects are all gone */
 	d->all = xcalloc(h->ntype, sizeof(*d->all));
 	for (i = 0; i < h->ntype; i++)
 		d->all[i].type = (uint32_t)i;
-	for (i = 0; i < h->nobj; i++) {
-		uint32_t t = h->obj[i].type;
-		uint64_t s = heap_size(h, (uint32_t)i);
-
-		if (t >= h->ntype)
-			continue;
-		d->all[t].count++;
-		d->all[t].size += s;
-		if (s > d->all[t].max)
-			d->all[t].max = s;
-		d->total_size += s;
-		d->total_count++;
-	}
-	/* at least what freeing all instances of a type would free (MAT's retained
-	 * size of the set), when the dominators could be computed */
-	if (h->idom) {
-		struct hs_error err = HS_ERROR_INIT;
-		uint64_t *ret = xcalloc(h->ntype, sizeof(*ret));
-
-		if (!dominator_type_retained(h, ret, &err))
-			for (i = 0; i < h->ntype; i++)
-				d->all[i].retained = ret[i];
-		free(ret);
-	}
-	/* only the types that have objects */
+	for (i = 0; i < n; i++)
+		d->all[hist[i].type] = hist[i];
+	free(hist);
 	for (i = 0, d->nall = 0; i < h->ntype; i++)
 		if (d->all[i].count || (b->growth && b->growth[i].count))
 			d->all[d->nall++] = d->all[i];
