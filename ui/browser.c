@@ -14,6 +14,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include "analysis/diff.h"
 #include "target/fatal.h"
 #include "ui_internal.h"
 
@@ -478,66 +479,26 @@ static void dominators(struct browser *b)
 
 /* ---- recapture and growth ---- */
 
-struct name_total {
-	const char *name;
-	int64_t count, size;
-};
-
-static int cmp_name_total(const void *a, const void *b)
+/* Growth per type of nh since oh, from their diff: types are matched by
+ * name, and two of one name (classes called alike) count together. */
+static struct ui_growth *growth(struct heap *oh, const struct heap *nh)
 {
-	return strcmp(((const struct name_total *)a)->name, ((const struct name_total *)b)->name);
-}
-
-/* Totals per type name of h, sorted by name. */
-static struct name_total *totals_by_name(const struct heap *h, size_t *n)
-{
-	struct name_total *t = xcalloc(h->ntype, sizeof(*t));
-	size_t i, k;
-
-	for (i = 0; i < h->ntype; i++)
-		t[i].name = heap_str(h, h->types[i].name, NULL);
-	for (i = 0; i < h->nobj; i++) {
-		uint32_t ty = h->obj[i].type;
-
-		if (ty < h->ntype) {
-			t[ty].count++;
-			t[ty].size += (int64_t)heap_size(h, (uint32_t)i);
-		}
-	}
-	qsort(t, h->ntype, sizeof(*t), cmp_name_total);
-	/* types of one name (two classes called alike) count together */
-	for (i = 0, k = 0; i < h->ntype; i++) {
-		if (k && !strcmp(t[k - 1].name, t[i].name)) {
-			t[k - 1].count += t[i].count;
-			t[k - 1].size += t[i].size;
-		} else {
-			t[k++] = t[i];
-		}
-	}
-	*n = k;
-	return t;
-}
-
-/* Growth per type of nh since oh, by type name. */
-static struct ui_growth *growth(const struct heap *oh, const struct heap *nh)
-{
-	struct name_total *o, *n, key, *f, *g;
+	struct hs_error err = HS_ERROR_INIT;
 	struct ui_growth *gr = xcalloc(nh->ntype, sizeof(*gr));
-	size_t no, nn, i;
+	struct heap_diff d;
+	size_t i;
 
-	o = totals_by_name(oh, &no);
-	n = totals_by_name(nh, &nn);
+	if (diff_heaps(oh, nh, DIFF_BY_COUNT, 0, &d, &err))
+		ui_die(&err);
 	for (i = 0; i < nh->ntype; i++) {
-		key.name = heap_str(nh, nh->types[i].name, NULL);
-		g = bsearch(&key, n, nn, sizeof(*n), cmp_name_total);
-		f = bsearch(&key, o, no, sizeof(*o), cmp_name_total);
-		if (!g)
+		uint32_t r = d.new_rows[i];
+
+		if (r == HEAP_NONE)
 			continue;
-		gr[i].count = g->count - (f ? f->count : 0);
-		gr[i].size = g->size - (f ? f->size : 0);
+		gr[i].count = d.types[r].dcount;
+		gr[i].size = d.types[r].dsize;
 	}
-	free(o);
-	free(n);
+	diff_release(&d);
 	return gr;
 }
 

@@ -114,7 +114,6 @@ struct view {
 };
 
 #define UI_HISTORY 64
-#define UI_MAX_GROWTH_NAMES (1u << 24)
 
 /* Change of one type between two captures. */
 struct ui_growth {

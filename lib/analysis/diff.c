@@ -199,12 +199,17 @@ int diff_heaps(struct heap *old, const struct heap *new, enum diff_order by, uns
 	qsort_r(order, d->ntypes, sizeof(*order), cmp_growth, &sc);
 	d->types = malloc((d->ntypes ? d->ntypes : 1) * sizeof(*d->types));
 	pos = malloc((names.n ? names.n : 1) * sizeof(*pos));
-	if (!d->types || !pos)
+	d->new_rows = malloc((new->ntype ? new->ntype : 1) * sizeof(*d->new_rows));
+	if (!d->types || !pos || !d->new_rows)
 		goto oom;
+	for (k = 0; k < names.n; k++)
+		pos[k] = HEAP_NONE;
 	for (k = 0; k < d->ntypes; k++) {
 		d->types[k] = acc[order[k]];
 		pos[order[k]] = (uint32_t)k;
 	}
+	for (k = 0; k < new->ntype; k++)
+		d->new_rows[k] = pos[nid[k]];
 
 	if (flags & DIFF_NEW_OBJECTS) {
 		size_t at = 0;
@@ -258,6 +263,7 @@ out:
 void diff_release(struct heap_diff *d)
 {
 	free(d->types);
+	free(d->new_rows);
 	free(d->by_new);
 	free(d->new_objs);
 	memset(d, 0, sizeof(*d));

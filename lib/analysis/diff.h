@@ -45,6 +45,10 @@ struct heap_diff {
 	 * (by size or count, ties by the other, then by name) */
 	struct diff_type *types;
 	size_t ntypes;
+	/* per types[] index of the second graph, its row in types (two types
+	 * of one name share it), or HEAP_NONE when no object of its name is
+	 * in either graph */
+	uint32_t *new_rows;
 	/* DIFF_NEW_OBJECTS: indexes into types[] of those with new objects,
 	 * most new bytes (or objects) first, and the new objects' indexes in
 	 * the second graph, grouped by type, in index order within a type */
