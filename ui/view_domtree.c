@@ -24,12 +24,12 @@ struct domtree_data {
 	uint64_t total;
 };
 
-static const struct heap *sort_heap;
-
-static int cmp_retained(const void *pa, const void *pb)
+/* Biggest retained size first; arg: the heap. */
+static int cmp_retained(const void *pa, const void *pb, void *arg)
 {
+	const struct heap *h = arg;
 	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-	uint64_t x = sort_heap->retained[a], y = sort_heap->retained[b];
+	uint64_t x = h->retained[a], y = h->retained[b];
 
 	if (x != y)
 		return x < y ? 1 : -1;
@@ -53,8 +53,7 @@ static size_t insert_kids(struct view *v, size_t at, uint32_t node, uint32_t dep
 		return 0;
 	kids = xcalloc(k, sizeof(*kids));
 	memcpy(kids, d->t.kids + d->t.start[node], k * sizeof(*kids));
-	sort_heap = v->b->h;
-	qsort(kids, k, sizeof(*kids), cmp_retained);
+	qsort_r(kids, k, sizeof(*kids), cmp_retained, v->b->h);
 	if (d->n + k > d->cap) {
 		d->cap = d->n + k + d->cap / 2 + 16;
 		d->rows = xreallocarray(d->rows, d->cap, sizeof(*d->rows));

@@ -35,21 +35,25 @@ struct inst_data {
 	int sort, reverse;
 };
 
-static const struct heap *sort_heap;
-static int sort_by;
+/* What cmp_obj sorts by (qsort_r's argument). */
+struct inst_sort_ctx {
+	const struct heap *h;
+	int by;
+};
 
 static uint32_t nref(const struct heap *h, uint32_t i)
 {
 	return h->rev_start ? h->rev_start[i + 1] - h->rev_start[i] : 0;
 }
 
-static int cmp_obj(const void *pa, const void *pb)
+static int cmp_obj(const void *pa, const void *pb, void *arg)
 {
 	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-	const struct heap *h = sort_heap;
+	const struct inst_sort_ctx *s = arg;
+	const struct heap *h = s->h;
 	uint64_t x = 0, y = 0;
 
-	switch (sort_by) {
+	switch (s->by) {
 	case BY_SIZE:
 		x = heap_size(h, b);
 		y = heap_size(h, a);
@@ -103,9 +107,9 @@ static void apply(struct view *v, int resort)
 	struct inst_data *d = v->data;
 
 	if (resort) {
-		sort_heap = v->b->h;
-		sort_by = d->sort;
-		qsort(d->all, d->nall, sizeof(*d->all), cmp_obj);
+		struct inst_sort_ctx s = { .h = v->b->h, .by = d->sort };
+
+		qsort_r(d->all, d->nall, sizeof(*d->all), cmp_obj, &s);
 	}
 	filter_restart(&d->f, d->reverse);
 }

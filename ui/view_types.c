@@ -38,10 +38,12 @@ struct types_data {
 	int sort, reverse;
 };
 
-/* for qsort, which has no context argument */
-static const struct heap *sort_heap;
-static const struct ui_growth *sort_growth;
-static int sort_by;
+/* What cmp_stat sorts by (qsort_r's argument). */
+struct types_sort_ctx {
+	const struct heap *h;
+	const struct ui_growth *growth;
+	int by;
+};
 
 static int cmp_u64(uint64_t a, uint64_t b)
 {
@@ -53,12 +55,13 @@ static int cmp_i64(int64_t a, int64_t b)
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
-static int cmp_stat(const void *pa, const void *pb)
+static int cmp_stat(const void *pa, const void *pb, void *arg)
 {
 	const struct type_stat *a = pa, *b = pb;
+	const struct types_sort_ctx *s = arg;
 	int c = 0;
 
-	switch (sort_by) {
+	switch (s->by) {
 	case BY_SIZE:
 		c = cmp_u64(a->size, b->size);
 		break;
@@ -69,15 +72,15 @@ static int cmp_stat(const void *pa, const void *pb)
 		c = cmp_u64(a->count, b->count);
 		break;
 	case BY_GROWTH_COUNT:
-		c = cmp_i64(sort_growth[a->type].count, sort_growth[b->type].count);
+		c = cmp_i64(s->growth[a->type].count, s->growth[b->type].count);
 		break;
 	case BY_GROWTH_SIZE:
-		c = cmp_i64(sort_growth[a->type].size, sort_growth[b->type].size);
+		c = cmp_i64(s->growth[a->type].size, s->growth[b->type].size);
 		break;
 	}
 	if (!c)
-		c = strcmp(heap_str(sort_heap, sort_heap->types[a->type].name, NULL),
-			   heap_str(sort_heap, sort_heap->types[b->type].name, NULL));
+		c = strcmp(heap_str(s->h, s->h->types[a->type].name, NULL),
+			   heap_str(s->h, s->h->types[b->type].name, NULL));
 	return c;
 }
 
@@ -85,11 +88,9 @@ static int cmp_stat(const void *pa, const void *pb)
 static void apply(struct view *v)
 {
 	struct types_data *d = v->data;
+	struct types_sort_ctx s = { .h = v->b->h, .growth = v->b->growth, .by = d->sort };
 
-	sort_heap = v->b->h;
-	sort_growth = v->b->growth;
-	sort_by = d->sort;
-	qsort(d->all, d->nall, sizeof(*d->all), cmp_stat);
+	qsort_r(d->all, d->nall, sizeof(*d->all), cmp_stat, &s);
 	filter_restart(&d->f, d->reverse);
 }
 
