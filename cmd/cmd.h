@@ -61,6 +61,17 @@ struct cmd_opts {
 	"  --debug-dir=DIR    directory of separate debug files\n" \
 	"  --no-cache         do not use the layout cache\n"
 
+/* The end of the --help of a command that reads PID or FILE. */
+#define SOURCE_HELP \
+	"PID captures the running process now (it is frozen only while its memory\n" \
+	"is copied); FILE reads a snapshot taken before.\n" \
+	"\n" \
+	CAPTURE_HELP
+
+#define CAPTURE_HELP \
+	"  --json             one JSON object on stdout\n" \
+	CAPTURE_OPTIONS_HELP
+
 /* Options every target command takes; parse with cmd_parse(). */
 enum cmd_opt_flags {
 	OPT_PID = 1 << 0,	/* takes one PID argument */
@@ -127,14 +138,27 @@ struct json;
 /* The object at addr in h, with the index and what need asks for
  * prepared; HEAP_NONE after printing why not (exit status in *st). */
 uint32_t cmd_find_object(struct heap *h, uint64_t addr, unsigned need, int *st);
+/* The same for the address argument s of command c (a usage error if s
+ * is no address). */
+uint32_t cmd_object_arg(const struct command *c, struct heap *h, const char *s, unsigned need,
+			int *st);
+
+/* ---- print.c: what several commands print alike ---- */
+/* The words of the bits of enum heap_obj_flags, lowest first. */
+extern const char *const cmd_flag_names[8];
 /* An object's address, type, size and summary as JSON fields. */
 void cmd_json_obj_brief(struct json *j, const struct heap *h, uint32_t i);
+/* Its value (a string, bytes as bytes, or null), and "flags": [words]. */
+void cmd_json_value(struct json *j, const struct heap *h, uint32_t i);
+void cmd_json_flags(struct json *j, const struct heap *h, uint32_t i);
 /* A path from query_path as the JSON fields "root" and "steps"; as text,
  * each line after indent. */
 void cmd_json_path_fields(struct json *j, const struct heap *h, const uint32_t *path,
 			  const uint32_t *edges, size_t n, uint32_t root);
 void cmd_print_path(const struct heap *h, const char *indent, const uint32_t *path,
 		    const uint32_t *edges, size_t n, uint32_t root);
+/* Seconds since the epoch as local "2024-05-01 12:00:00". */
+void cmd_time_text(int64_t t, char *buf, size_t len);
 /* Capture PID or load FILE (o->source) into h, with a progress line on a
  * terminal; prints errors and warnings.  0, or the exit status. */
 int source_open(const struct cmd_opts *o, struct heap *h);

@@ -1,7 +1,7 @@
 /*
  * export.h - the heap graph in other tools' formats (heapscope export).
  *
- * cmd_export.c parses the options, opens the graph and the output (a
+ * export.c parses the options, opens the graph and the output (a
  * temporary file next to -o FILE, renamed into place when complete, as
  * snapshots are; or stdout), then calls one writer per format.  A writer
  * writes to x->f (stream formats) or fills the file x->path (sqlite); it

@@ -16,7 +16,7 @@
  * Indexes on objects(address), objects(type), edges(src), edges(dst) and
  * roots(obj), made after the rows.
  *
- * The file is the temporary file cmd_export.c renames into place: written
+ * The file is the temporary file export.c renames into place: written
  * in one transaction with prepared statements, without journal or syncs
  * (nothing to recover: a failure removes the file).  SQLite runs nothing
  * else.

@@ -1,5 +1,6 @@
 /*
- * source.c - a heap graph from a PID (capture now) or a snapshot FILE.
+ * source.c - a heap graph from a PID (capture now) or a snapshot FILE,
+ * and the objects in it a command is pointed at.
  */
 #include "config.h"
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include "cmd.h"
 #include "heap/heap.h"
 #include "heap/snapshot.h"
+#include "analysis/query.h"
 
 struct progress {
 	int on;
@@ -219,4 +221,35 @@ int source_recapture(const struct cmd_opts *o, struct heap *h, struct hs_error *
 		return -1;
 	}
 	return capture_heap(pid, &co, h, err);
+}
+
+uint32_t cmd_find_object(struct heap *h, uint64_t addr, unsigned need, int *st)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	uint32_t i;
+
+	if (heap_prepare(h, HEAP_NEED_INDEX | need, &err)) {
+		*st = cmd_fail(&err);
+		return HEAP_NONE;
+	}
+	i = heap_lookup(h, addr);
+	if (i == HEAP_NONE) {
+		hs_error_set(&err, HS_EUSAGE, "no object at 0x%llx in this heap",
+			     (unsigned long long)addr);
+		hs_error_hint(&err, "addresses come from 'heapscope objects' or 'heapscope show'");
+		*st = cmd_fail(&err);
+	}
+	return i;
+}
+
+uint32_t cmd_object_arg(const struct command *c, struct heap *h, const char *s, unsigned need,
+			int *st)
+{
+	uint64_t addr;
+
+	if (query_parse_addr(s, &addr)) {
+		*st = cmd_usage_error(c, "%s: '%s' is not an address", c->name, s);
+		return HEAP_NONE;
+	}
+	return cmd_find_object(h, addr, need, st);
 }

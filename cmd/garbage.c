@@ -1,5 +1,5 @@
 /*
- * cmd_garbage.c - garbage: the unreachable cycles the next collection
+ * garbage.c - heapscope garbage: the unreachable cycles the next collection
  * would free, and what gc.garbage holds.
  */
 #include "config.h"

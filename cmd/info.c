@@ -1,3 +1,7 @@
+/*
+ * info.c - heapscope info: what heapscope found in a process (version,
+ * build, layout sources, interpreters, GC), or what a snapshot holds.
+ */
 #include "config.h"
 #include <stdio.h>
 #include <string.h>

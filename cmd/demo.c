@@ -1,3 +1,7 @@
+/*
+ * demo.c - heapscope demo: start the bundled demo program and browse it,
+ * or print its info and stacks.
+ */
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /*
- * cmd_suspects.c - heapscope suspects: what keeps most of the heap alive,
+ * suspects.c - heapscope suspects: what keeps most of the heap alive,
  * said where a developer can act on it.
  */
 #include "config.h"
@@ -28,11 +28,7 @@ const char cmd_usage_suspects[] =
 	"  --threshold=PCT    share of the heap a suspect retains (default "
 	STR(SUSPECTS_DEFAULT_PCT) ")\n"
 	"  -n N               show at most N suspects (default 10)\n"
-	"PID captures the running process now (it is frozen only while its memory\n"
-	"is copied); FILE reads a snapshot taken before.\n"
-	"\n"
-	"  --json             one JSON object on stdout\n"
-	CAPTURE_OPTIONS_HELP;
+	SOURCE_HELP;
 
 #define DEFAULT_ROWS	  10
 

@@ -1,5 +1,5 @@
 /*
- * cmd_export.c - heapscope export: the heap graph in another tool's
+ * export.c - heapscope export: the heap graph in another tool's
  * format (export.h), written to stdout or, with -o FILE, to a file made
  * the way snapshots are (snapshot.h): a temporary file 0600 next to FILE,
  * renamed over it only when complete, never through a symlink, never over

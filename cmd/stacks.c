@@ -1,3 +1,7 @@
+/*
+ * stacks.c - heapscope stacks: the Python stack of every thread, with
+ * --native its C frames too; from a snapshot, the stacks it keeps.
+ */
 #include "config.h"
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * cmd_browse.c - heapscope browse PID|FILE (and heapscope PID): the heap
+ * browse.c - heapscope browse PID|FILE (and heapscope PID): the heap
  * in the terminal browser.
  */
 #include "config.h"
