@@ -9,7 +9,7 @@
 #include "heap/heap.h"
 #include "ui.h"
 
-const char cmd_usage_browse[] =
+static const char usage[] =
 	"usage: heapscope browse [--no-stop] [--max-copy=SIZE] PID|FILE\n"
 	"       heapscope PID\n"
 	"\n"
@@ -51,13 +51,20 @@ int browse_run(const struct cmd_opts *o)
 	return st;
 }
 
-int cmd_browse(int argc, char **argv)
+static int browse_main(const struct command *c, int argc, char **argv)
 {
-	const struct command *c = cmd_find("browse");
 	struct cmd_opts o;
 	int st;
 
-	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE, argc, argv, &o, &st))
+	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
 	return browse_run(&o);
 }
+
+const struct command command_browse = {
+	.name = "browse",
+	.run = browse_main,
+	.opts = OPT_SOURCE | OPT_CAPTURE,
+	.summary = "browse the heap in the terminal (heapscope PID does too)",
+	.usage = usage,
+};

@@ -96,22 +96,32 @@ struct session {
 	int have_py;
 };
 
+/* A subcommand, defined in the file named after it. */
 struct command {
 	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
+	/* Do it: argv[0] is the command's name (or the PID heapscope PID
+	 * was given); returns the exit status. */
+	int (*run)(const struct command *c, int argc, char **argv);
+	unsigned opts;		/* enum cmd_opt_flags: what cmd_parse takes */
+	const char *summary;	/* one line for heapscope --help */
 	const char *usage;	/* full --help text */
 };
 
-extern const struct command commands[];
+extern const struct command command_browse, command_info, command_stacks, command_snapshot,
+	command_top, command_show, command_path, command_objects, command_suspects,
+	command_export, command_diff, command_watch, command_garbage, command_demo,
+	command_help;
+/* Every command, in the order heapscope --help lists them; NULL-ended. */
+extern const struct command *const commands[];
+/* The command of that name, or NULL. */
 const struct command *cmd_find(const char *name);
 /* The list of commands with their summaries, for heapscope --help. */
 void cmd_print_main_usage(FILE *f);
 
-/* Parse argv for a subcommand.  Returns -1 when the command should exit
- * with *status (help printed, or a usage error reported). */
-int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
-	      struct cmd_opts *o, int *status);
+/* Parse argv for command c, taking the options c->opts says.  Returns -1
+ * when the command should exit with *status (help printed, or a usage
+ * error reported). */
+int cmd_parse(const struct command *c, int argc, char **argv, struct cmd_opts *o, int *status);
 /* Attach and find the interpreter; on failure print and return the exit
  * status (> 0).  0 on success. */
 int session_open(struct session *s, const struct cmd_opts *o);
@@ -174,29 +184,8 @@ int cmd_pid_parse(const char *s, pid_t *pid);
 void cmd_duration_text(uint64_t ns, char *buf, size_t len);
 /* The largest process id of this system (from /proc/sys/kernel/pid_max). */
 long cmd_pid_max(void);
-int cmd_browse(int argc, char **argv);
 /* Open the browser on o->source (PID or FILE); the exit status. */
 int browse_run(const struct cmd_opts *o);
-extern const char cmd_usage_browse[];
-int cmd_snapshot(int argc, char **argv);
-int cmd_top(int argc, char **argv);
-int cmd_show(int argc, char **argv);
-int cmd_path(int argc, char **argv);
-int cmd_objects(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-int cmd_diff(int argc, char **argv);
-int cmd_watch(int argc, char **argv);
-int cmd_garbage(int argc, char **argv);
-extern const char cmd_usage_diff[], cmd_usage_watch[], cmd_usage_garbage[];
-extern const char cmd_usage_snapshot[], cmd_usage_top[], cmd_usage_show[], cmd_usage_path[],
-	cmd_usage_objects[], cmd_usage_export[];
-
-int cmd_suspects(int argc, char **argv);
-extern const char cmd_usage_suspects[];
-
-int cmd_info(int argc, char **argv);
-int cmd_stacks(int argc, char **argv);
-int cmd_demo(int argc, char **argv);
 
 /* Shared printers used by demo too. */
 int info_print(struct session *s, const struct cmd_opts *o);
@@ -206,7 +195,5 @@ void stacks_print(const struct session *s, const struct cmd_opts *o, const struc
  * in *st) and returns -1. */
 int cmd_source_pid(const struct command *c, struct cmd_opts *o, int *st);
 int stacks_run(struct session *s, const struct cmd_opts *o);
-
-extern const char cmd_usage_info[], cmd_usage_stacks[], cmd_usage_demo[];
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * commands.c - heapscope's subcommands: the table main() dispatches on,
- * the main usage text, help.
+ * commands.c - heapscope's subcommands: the list main() dispatches on
+ * (each command is defined in its own file), the main usage text, help.
  *
  * heapscope sees what is in a running CPython process's memory, from
  * outside: no code runs in the target.
@@ -36,37 +36,23 @@ static const char main_usage[] =
 	"busy (always inside a garbage collection).\n"
 	"See heapscope(1).\n";
 
-static int cmd_help(int argc, char **argv);
-
-const struct command commands[] = {
-	{ "browse", cmd_browse, "browse the heap in the terminal (heapscope PID does too)",
-	  cmd_usage_browse },
-	{ "info", cmd_info, "Python version, build, layout sources, interpreters, GC",
-	  cmd_usage_info },
-	{ "stacks", cmd_stacks, "Python stack of every thread (--native: with C frames)",
-	  cmd_usage_stacks },
-	{ "snapshot", cmd_snapshot, "capture every object of a process into a snapshot file",
-	  cmd_usage_snapshot },
-	{ "top", cmd_top, "objects per type: count, size, share (PID or snapshot)",
-	  cmd_usage_top },
-	{ "show", cmd_show, "one object: value, referents and referrers", cmd_usage_show },
-	{ "path", cmd_path, "why an object is alive: the chain from a root", cmd_usage_path },
-	{ "objects", cmd_objects, "every object of a type", cmd_usage_objects },
-	{ "suspects", cmd_suspects, "leak suspects: what keeps most of the heap alive",
-	  cmd_usage_suspects },
-	{ "export", cmd_export, "the heap graph for other tools: dot, heapsnapshot, sqlite, meliae",
-	  cmd_usage_export },
-	{ "diff", cmd_diff, "what grew between two snapshots: per type, new objects, paths",
-	  cmd_usage_diff },
-	{ "watch", cmd_watch, "capture every few seconds and show which types grew",
-	  cmd_usage_watch },
-	{ "garbage", cmd_garbage, "unreachable cycles the next collection would free, gc.garbage",
-	  cmd_usage_garbage },
-	{ "demo", cmd_demo, "start a bundled demo program and show what heapscope sees",
-	  cmd_usage_demo },
-	{ "help", cmd_help, "help for a command",
-	  "usage: heapscope help [COMMAND]\n" },
-	{ NULL, NULL, NULL, NULL },
+const struct command *const commands[] = {
+	&command_browse,
+	&command_info,
+	&command_stacks,
+	&command_snapshot,
+	&command_top,
+	&command_show,
+	&command_path,
+	&command_objects,
+	&command_suspects,
+	&command_export,
+	&command_diff,
+	&command_watch,
+	&command_garbage,
+	&command_demo,
+	&command_help,
+	NULL,
 };
 
 void cmd_print_main_usage(FILE *f)
@@ -76,9 +62,9 @@ void cmd_print_main_usage(FILE *f)
 	int i;
 
 	list[0] = '\0';
-	for (i = 0; commands[i].name && n < sizeof(list); i++)
+	for (i = 0; commands[i] && n < sizeof(list); i++)
 		n += snprintf(list + n, sizeof(list) - n, "  %-20s %s\n",
-			      commands[i].name, commands[i].summary);
+			      commands[i]->name, commands[i]->summary);
 	fprintf(f, main_usage, list);
 }
 
@@ -86,23 +72,30 @@ const struct command *cmd_find(const char *name)
 {
 	int i;
 
-	for (i = 0; commands[i].name; i++)
-		if (!strcmp(commands[i].name, name))
-			return &commands[i];
+	for (i = 0; commands[i]; i++)
+		if (!strcmp(commands[i]->name, name))
+			return commands[i];
 	return NULL;
 }
 
-static int cmd_help(int argc, char **argv)
+static int help_main(const struct command *c, int argc, char **argv)
 {
-	const struct command *c;
+	const struct command *of;
 
 	if (argc < 2) {
 		cmd_print_main_usage(stdout);
 		return 0;
 	}
-	c = cmd_find(argv[1]);
-	if (!c)
+	of = cmd_find(argv[1]);
+	if (!of)
 		return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
-	fputs(c->usage, stdout);
+	fputs(of->usage, stdout);
 	return 0;
 }
+
+const struct command command_help = {
+	.name = "help",
+	.run = help_main,
+	.summary = "help for a command",
+	.usage = "usage: heapscope help [COMMAND]\n",
+};

@@ -117,9 +117,9 @@ static int parse_size(const char *s, uint64_t *v)
 	return 0;
 }
 
-int cmd_parse(const struct command *c, unsigned flags, int argc, char **argv,
-	      struct cmd_opts *o, int *status)
+int cmd_parse(const struct command *c, int argc, char **argv, struct cmd_opts *o, int *status)
 {
+	unsigned flags = c->opts;
 	const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },

@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include "cmd.h"
 
-const char cmd_usage_demo[] =
+static const char usage[] =
 	"usage: heapscope demo [--python=EXE] [--json] [--native]\n"
 	"\n"
 	"Start the bundled demo program (fixtures/demo.py: a small server-like\n"
@@ -96,7 +96,7 @@ static void stop_child(pid_t pid)
 	waitpid(pid, &status, 0);
 }
 
-int cmd_demo(int argc, char **argv)
+static int demo_main(const struct command *c, int argc, char **argv)
 {
 	const char *python;
 	struct cmd_opts o;
@@ -105,7 +105,7 @@ int cmd_demo(int argc, char **argv)
 	int st, pfd[2];
 	pid_t pid;
 
-	if (cmd_parse(cmd_find("demo"), OPT_NATIVE | OPT_PYTHON, argc, argv, &o, &st))
+	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
 	python = o.python ? o.python : "python3";
 	if (find_demo(demo, sizeof(demo))) {
@@ -173,3 +173,11 @@ int cmd_demo(int argc, char **argv)
 	close(pfd[0]);
 	return st;
 }
+
+const struct command command_demo = {
+	.name = "demo",
+	.run = demo_main,
+	.opts = OPT_NATIVE | OPT_PYTHON,
+	.summary = "start a bundled demo program and show what heapscope sees",
+	.usage = usage,
+};

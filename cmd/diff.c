@@ -16,7 +16,7 @@
 #define DIFF_ROWS 20		/* types per table in text */
 #define DIFF_PATHS 3		/* new objects shown with their path (-n) */
 
-const char cmd_usage_diff[] =
+static const char usage[] =
 	"usage: heapscope diff [--by size|count] [-n N] [--json] OLD NEW\n"
 	"\n"
 	"What grew between two snapshots of one process (OLD taken first): per\n"
@@ -351,9 +351,8 @@ static void same_program(const struct cmd_opts *o, const struct heap *old,
 			heap_str(new, new->meta.cmdline, NULL));
 }
 
-int cmd_diff(int argc, char **argv)
+static int diff_main(const struct command *c, int argc, char **argv)
 {
-	const struct command *c = cmd_find("diff");
 	struct hs_error err = HS_ERROR_INIT;
 	struct cmd_opts o, o2;
 	struct heap old, new;
@@ -361,7 +360,7 @@ int cmd_diff(int argc, char **argv)
 	enum diff_order by = DIFF_BY_SIZE;
 	int st;
 
-	if (cmd_parse(c, OPT_SOURCE | OPT_SOURCE2 | OPT_CAPTURE | OPT_QUERY, argc, argv, &o, &st))
+	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
 	if (o.type_name)
 		return cmd_usage_error(c, "diff: --type is not an option of diff (it compares "
@@ -408,3 +407,11 @@ out:
 	heap_release(&old);
 	return st;
 }
+
+const struct command command_diff = {
+	.name = "diff",
+	.run = diff_main,
+	.opts = OPT_SOURCE | OPT_SOURCE2 | OPT_CAPTURE | OPT_QUERY,
+	.summary = "what grew between two snapshots: per type, new objects, paths",
+	.usage = usage,
+};

@@ -20,7 +20,7 @@
 #define DOT_DEPTH 3
 #define DOT_MAX_NODES 150
 
-const char cmd_usage_export[] =
+static const char usage[] =
 	"usage: heapscope export --format FORMAT [-o FILE] [--force] [options] PID|FILE\n"
 	"\n"
 	"Write the heap graph in another tool's format, to stdout or to -o FILE:\n"
@@ -117,9 +117,8 @@ static int write_export(struct export *x, int k, const char *name)
 	return st;
 }
 
-int cmd_export(int argc, char **argv)
+static int export_main(const struct command *c, int argc, char **argv)
 {
-	const struct command *c = cmd_find("export");
 	struct hs_error err = HS_ERROR_INIT;
 	struct snapshot_out out = { .fd = -1 };
 	struct export x = { 0 };
@@ -129,8 +128,7 @@ int cmd_export(int argc, char **argv)
 	char what[300];
 	int st, k, fd, to_file;
 
-	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_FORMAT | OPT_OUTPUT | OPT_GRAPH, argc,
-		      argv, &o, &st))
+	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
 	for (k = 0; o.format && k < (int)(sizeof(formats) / sizeof(formats[0])); k++)
 		if (!strcmp(o.format, formats[k].name))
@@ -216,3 +214,11 @@ fail:
 	heap_release(&h);
 	return st;
 }
+
+const struct command command_export = {
+	.name = "export",
+	.run = export_main,
+	.opts = OPT_SOURCE | OPT_CAPTURE | OPT_FORMAT | OPT_OUTPUT | OPT_GRAPH,
+	.summary = "the heap graph for other tools: dot, heapsnapshot, sqlite, meliae",
+	.usage = usage,
+};

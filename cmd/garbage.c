@@ -23,7 +23,7 @@
 	"  --json             one JSON object on stdout: every object of each group\n" \
 	CAPTURE_OPTIONS_HELP
 
-const char cmd_usage_garbage[] =
+static const char usage[] =
 	"usage: heapscope garbage [-n N] [--json] PID|FILE\n"
 	"\n"
 	"Objects no root leads to - held only by each other, in reference cycles:\n"
@@ -335,9 +335,8 @@ static void garbage_text(const struct heap *h, const struct garbage *g, size_t r
 	}
 }
 
-int cmd_garbage(int argc, char **argv)
+static int garbage_main(const struct command *c, int argc, char **argv)
 {
-	const struct command *c = cmd_find("garbage");
 	struct hs_error err = HS_ERROR_INIT;
 	struct cmd_opts o;
 	struct heap h;
@@ -347,7 +346,7 @@ int cmd_garbage(int argc, char **argv)
 	size_t rows, i;
 	int st;
 
-	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_QUERY, argc, argv, &o, &st))
+	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
 	/* OPT_QUERY brings -n, which garbage uses, and --by and --type,
 	 * which it has no use for: refuse them rather than ignore them */
@@ -384,3 +383,11 @@ int cmd_garbage(int argc, char **argv)
 	heap_release(&h);
 	return 0;
 }
+
+const struct command command_garbage = {
+	.name = "garbage",
+	.run = garbage_main,
+	.opts = OPT_SOURCE | OPT_CAPTURE | OPT_QUERY,
+	.summary = "unreachable cycles the next collection would free, gc.garbage",
+	.usage = usage,
+};

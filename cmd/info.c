@@ -13,7 +13,7 @@
 #include "json.h"
 #include "heap/snapshot.h"
 
-const char cmd_usage_info[] =
+static const char usage[] =
 	"usage: heapscope info [--json] [--layout=SOURCE] [--debug-dir=DIR] [--no-cache] PID|FILE\n"
 	"\n"
 	"Show what heapscope found in process PID: Python version and build kind,\n"
@@ -382,14 +382,13 @@ static int snapshot_info(const struct cmd_opts *o)
 	return 0;
 }
 
-int cmd_info(int argc, char **argv)
+static int info_main(const struct command *c, int argc, char **argv)
 {
-	const struct command *c = cmd_find("info");
 	struct cmd_opts o;
 	struct session s;
 	int st;
 
-	if (cmd_parse(c, OPT_SOURCE, argc, argv, &o, &st))
+	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
 	/* not a process id: a file, refused as top refuses it if it is no
 	 * snapshot */
@@ -404,3 +403,11 @@ int cmd_info(int argc, char **argv)
 	session_close(&s);
 	return st;
 }
+
+const struct command command_info = {
+	.name = "info",
+	.run = info_main,
+	.opts = OPT_SOURCE,
+	.summary = "Python version, build, layout sources, interpreters, GC",
+	.usage = usage,
+};

@@ -33,7 +33,7 @@ int main(int argc, char **argv)
 	 * (which says so when digits can be no process id) */
 	browse_pid = !c && cmd_pid_parse(argv[1], &pid);
 	if (browse_pid)
-		c = cmd_find("browse");
+		c = &command_browse;
 	if (!c)
 		return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
 	/* detach the target whatever signal ends us */
@@ -41,5 +41,5 @@ int main(int argc, char **argv)
 	/* past a file size limit, write() fails with EFBIG and the file being
 	 * written is removed, instead of a death by SIGXFSZ leaving it */
 	signal(SIGXFSZ, SIG_IGN);
-	return browse_pid ? c->run(argc, argv) : c->run(argc - 1, argv + 1);
+	return browse_pid ? c->run(c, argc, argv) : c->run(c, argc - 1, argv + 1);
 }

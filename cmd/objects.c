@@ -11,7 +11,7 @@
 #include "heap/heap.h"
 #include "json.h"
 
-const char cmd_usage_objects[] =
+static const char usage[] =
 	"usage: heapscope objects --type NAME [-n N] [--json] PID|FILE\n"
 	"\n"
 	"Every object of a type: address, size and value or summary.  NAME is a\n"
@@ -44,9 +44,8 @@ static int no_type(const struct heap *h, const char *name)
 	return cmd_fail(&err);
 }
 
-int cmd_objects(int argc, char **argv)
+static int objects_main(const struct command *c, int argc, char **argv)
 {
-	const struct command *c = cmd_find("objects");
 	struct cmd_opts o;
 	struct heap h;
 	struct json j;
@@ -55,7 +54,7 @@ int cmd_objects(int argc, char **argv)
 	size_t i, shown = 0, total = 0;
 	int st;
 
-	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_QUERY, argc, argv, &o, &st))
+	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
 	if (!o.type_name)
 		return cmd_usage_error(c, "objects: which type? (--type NAME)");
@@ -123,3 +122,11 @@ int cmd_objects(int argc, char **argv)
 	heap_release(&h);
 	return 0;
 }
+
+const struct command command_objects = {
+	.name = "objects",
+	.run = objects_main,
+	.opts = OPT_SOURCE | OPT_CAPTURE | OPT_QUERY,
+	.summary = "every object of a type",
+	.usage = usage,
+};

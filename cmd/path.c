@@ -10,7 +10,7 @@
 #include "heap/heap.h"
 #include "json.h"
 
-const char cmd_usage_path[] =
+static const char usage[] =
 	"usage: heapscope path [--json] PID|FILE ADDRESS\n"
 	"\n"
 	"Why an object is alive: the shortest chain of references from a root\n"
@@ -19,9 +19,8 @@ const char cmd_usage_path[] =
 	"\n"
 	SOURCE_HELP;
 
-int cmd_path(int argc, char **argv)
+static int path_main(const struct command *c, int argc, char **argv)
 {
-	const struct command *c = cmd_find("path");
 	struct hs_error err = HS_ERROR_INIT;
 	struct cmd_opts o;
 	struct heap h;
@@ -29,7 +28,7 @@ int cmd_path(int argc, char **argv)
 	size_t n;
 	int st, found;
 
-	if (cmd_parse(c, OPT_SOURCE | OPT_ADDR | OPT_CAPTURE, argc, argv, &o, &st))
+	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
 	if ((st = source_open(&o, &h)))
 		return st;
@@ -67,3 +66,11 @@ int cmd_path(int argc, char **argv)
 	heap_release(&h);
 	return 0;
 }
+
+const struct command command_path = {
+	.name = "path",
+	.run = path_main,
+	.opts = OPT_SOURCE | OPT_ADDR | OPT_CAPTURE,
+	.summary = "why an object is alive: the chain from a root",
+	.usage = usage,
+};

@@ -9,7 +9,7 @@
 #include "heap/heap.h"
 #include "json.h"
 
-const char cmd_usage_show[] =
+static const char usage[] =
 	"usage: heapscope show [-n N] [--json] PID|FILE ADDRESS\n"
 	"\n"
 	"One object: type, size, refcount, value, why it is a root if it is one,\n"
@@ -182,15 +182,14 @@ static void show_text(const struct heap *h, uint32_t i, size_t limit)
 		printf("  ... %u more\n", n - (uint32_t)limit);
 }
 
-int cmd_show(int argc, char **argv)
+static int show_main(const struct command *c, int argc, char **argv)
 {
-	const struct command *c = cmd_find("show");
 	struct cmd_opts o;
 	struct heap h;
 	uint32_t i;
 	int st;
 
-	if (cmd_parse(c, OPT_SOURCE | OPT_ADDR | OPT_CAPTURE | OPT_QUERY, argc, argv, &o, &st))
+	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
 	if ((st = source_open(&o, &h)))
 		return st;
@@ -206,3 +205,11 @@ int cmd_show(int argc, char **argv)
 	heap_release(&h);
 	return i == HEAP_NONE ? st : 0;
 }
+
+const struct command command_show = {
+	.name = "show",
+	.run = show_main,
+	.opts = OPT_SOURCE | OPT_ADDR | OPT_CAPTURE | OPT_QUERY,
+	.summary = "one object: value, referents and referrers",
+	.usage = usage,
+};

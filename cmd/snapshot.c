@@ -11,7 +11,7 @@
 #include "heap/snapshot.h"
 #include "json.h"
 
-const char cmd_usage_snapshot[] =
+static const char usage[] =
 	"usage: heapscope snapshot [-o FILE] [--force] [--json] [--no-stop] PID\n"
 	"\n"
 	"Capture every object of process PID - type, size, value, references -\n"
@@ -23,9 +23,8 @@ const char cmd_usage_snapshot[] =
 	"  --force            replace FILE if it exists\n"
 	CAPTURE_HELP;
 
-int cmd_snapshot(int argc, char **argv)
+static int snapshot_main(const struct command *c, int argc, char **argv)
 {
-	const struct command *c = cmd_find("snapshot");
 	struct hs_error err = HS_ERROR_INIT;
 	struct cmd_opts o;
 	struct heap h;
@@ -34,7 +33,7 @@ int cmd_snapshot(int argc, char **argv)
 	const char *path;
 	int st, writing;
 
-	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_OUTPUT, argc, argv, &o, &st))
+	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
 	if (snapshot_is_file(o.source))
 		return cmd_usage_error(c, "snapshot: '%s' is already a snapshot; give a PID",
@@ -109,3 +108,11 @@ int cmd_snapshot(int argc, char **argv)
 	heap_release(&h);
 	return 0;
 }
+
+const struct command command_snapshot = {
+	.name = "snapshot",
+	.run = snapshot_main,
+	.opts = OPT_SOURCE | OPT_CAPTURE | OPT_OUTPUT,
+	.summary = "capture every object of a process into a snapshot file",
+	.usage = usage,
+};

@@ -13,7 +13,7 @@
 #include "python/stacks.h"
 #include "python/unwind.h"
 
-const char cmd_usage_stacks[] =
+static const char usage[] =
 	"usage: heapscope stacks [--native] [--json] [--layout=SOURCE] [--debug-dir=DIR] PID|FILE\n"
 	"\n"
 	"Print the Python stack of every thread of process PID, innermost frame\n"
@@ -283,15 +283,13 @@ int stacks_run(struct session *s, const struct cmd_opts *o)
 	return 0;
 }
 
-int cmd_stacks(int argc, char **argv)
+static int stacks_main(const struct command *c, int argc, char **argv)
 {
 	struct cmd_opts o;
 	struct session s;
 	int st;
 
-	const struct command *c = cmd_find("stacks");
-
-	if (cmd_parse(c, OPT_SOURCE | OPT_NATIVE, argc, argv, &o, &st))
+	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
 	if (!source_is_pid(o.source, &o.pid)) {
 		if (o.native)
@@ -308,3 +306,11 @@ int cmd_stacks(int argc, char **argv)
 	session_close(&s);
 	return st;
 }
+
+const struct command command_stacks = {
+	.name = "stacks",
+	.run = stacks_main,
+	.opts = OPT_SOURCE | OPT_NATIVE,
+	.summary = "Python stack of every thread (--native: with C frames)",
+	.usage = usage,
+};

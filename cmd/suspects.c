@@ -14,7 +14,7 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-const char cmd_usage_suspects[] =
+static const char usage[] =
 	"usage: heapscope suspects [--threshold PCT] [-n N] [--json] PID|FILE\n"
 	"\n"
 	"Leak suspects: the objects that keep more than PCT percent of the heap\n"
@@ -41,9 +41,8 @@ static void json_path(struct json *j, const struct heap *h, const uint32_t *path
 	json_end_obj(j);
 }
 
-int cmd_suspects(int argc, char **argv)
+static int suspects_main(const struct command *c, int argc, char **argv)
 {
-	const struct command *c = cmd_find("suspects");
 	struct hs_error err = HS_ERROR_INIT;
 	struct cmd_opts o;
 	struct heap h;
@@ -56,7 +55,7 @@ int cmd_suspects(int argc, char **argv)
 	char tot[32];
 	int st;
 
-	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_QUERY | OPT_THRESHOLD, argc, argv, &o, &st))
+	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
 	if (o.by || o.type_name)
 		return cmd_usage_error(c, "suspects: --by and --type are for top and objects");
@@ -199,3 +198,11 @@ fail:
 	heap_release(&h);
 	return cmd_fail(&err);
 }
+
+const struct command command_suspects = {
+	.name = "suspects",
+	.run = suspects_main,
+	.opts = OPT_SOURCE | OPT_CAPTURE | OPT_QUERY | OPT_THRESHOLD,
+	.summary = "leak suspects: what keeps most of the heap alive",
+	.usage = usage,
+};

@@ -11,7 +11,7 @@
 #include "heap/heap.h"
 #include "json.h"
 
-const char cmd_usage_top[] =
+static const char usage[] =
 	"usage: heapscope top [--by count|size|retained] [-n N] [--json] PID|FILE\n"
 	"\n"
 	"Objects per type: count, total size (as sys.getsizeof), share of the\n"
@@ -45,9 +45,8 @@ static void top_retained(const struct heap *h, const struct type_stat *ts, size_
 		       heap_str(h, h->types[ts[i].type].name, NULL));
 }
 
-int cmd_top(int argc, char **argv)
+static int top_main(const struct command *c, int argc, char **argv)
 {
-	const struct command *c = cmd_find("top");
 	struct hs_error err = HS_ERROR_INIT;
 	struct cmd_opts o;
 	struct heap h;
@@ -59,7 +58,7 @@ int cmd_top(int argc, char **argv)
 	double t0;
 	int st;
 
-	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_QUERY, argc, argv, &o, &st))
+	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
 	if (o.by && !strcmp(o.by, "size"))
 		by = HIST_BY_SIZE;
@@ -159,3 +158,11 @@ int cmd_top(int argc, char **argv)
 	heap_release(&h);
 	return 0;
 }
+
+const struct command command_top = {
+	.name = "top",
+	.run = top_main,
+	.opts = OPT_SOURCE | OPT_CAPTURE | OPT_QUERY,
+	.summary = "objects per type: count, size, share (PID or snapshot)",
+	.usage = usage,
+};

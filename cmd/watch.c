@@ -15,7 +15,7 @@
 #define WATCH_ROWS 10		/* types per capture (-n) */
 #define WATCH_INTERVAL 10.0	/* seconds */
 
-const char cmd_usage_watch[] =
+static const char usage[] =
 	"usage: heapscope watch [--interval S] [--count N] [--by count|size] [-n N]\n"
 	"                       [--json] PID\n"
 	"\n"
@@ -166,9 +166,8 @@ static void schedule_next(struct timespec *next, double interval)
 		*next = now;
 }
 
-int cmd_watch(int argc, char **argv)
+static int watch_main(const struct command *c, int argc, char **argv)
 {
-	const struct command *c = cmd_find("watch");
 	struct hs_error err = HS_ERROR_INIT;
 	struct cmd_opts o;
 	struct heap prev, cur;
@@ -180,7 +179,7 @@ int cmd_watch(int argc, char **argv)
 	long n;
 	int st;
 
-	if (cmd_parse(c, OPT_SOURCE | OPT_CAPTURE | OPT_QUERY | OPT_WATCH, argc, argv, &o, &st))
+	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
 	if (o.type_name)
 		return cmd_usage_error(c, "watch: --type is not an option of watch (it follows "
@@ -219,3 +218,11 @@ int cmd_watch(int argc, char **argv)
 	heap_release(&prev);
 	return st;
 }
+
+const struct command command_watch = {
+	.name = "watch",
+	.run = watch_main,
+	.opts = OPT_SOURCE | OPT_CAPTURE | OPT_QUERY | OPT_WATCH,
+	.summary = "capture every few seconds and show which types grew",
+	.usage = usage,
+};

@@ -32,7 +32,7 @@ static int run_one(const char *const *args, char *err, size_t len)
 	FUZZ_CHECK(mem, "open_memstream");
 	fuzz_quiet(1);
 	stderr = mem;
-	rc = c->run(argc, argv);
+	rc = c->run(c, argc, argv);
 	fuzz_quiet(0);
 	fclose(mem);
 	snprintf(err, len, "%s", text ? text : "");
