@@ -72,7 +72,10 @@ struct cmd_opts {
 	"  --json             one JSON object on stdout\n" \
 	CAPTURE_OPTIONS_HELP
 
-/* Options every target command takes; parse with cmd_parse(). */
+/* What a command takes (struct command's opts): its arguments, and the
+ * groups of options (options.c says which option is in which group;
+ * --json, --help, --layout, --debug-dir and --no-cache are in none:
+ * every command takes them). */
 enum cmd_opt_flags {
 	OPT_PID = 1 << 0,	/* takes one PID argument */
 	OPT_NATIVE = 1 << 1,

@@ -4,8 +4,9 @@ noinst_LIBRARIES += cmd/libheapscope-cmd.a
 cmd_libheapscope_cmd_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/ui \
 	-DHS_DATADIR='"$(pkgdatadir)"' -DHS_SRCDIR='"$(abs_srcdir)"' $(SQLITE3_CFLAGS)
 # One file per command (or family: export and its formats), what they
-# share in common.c, source.c and print.c.
-cmd_libheapscope_cmd_a_SOURCES = cmd/cmd.h cmd/commands.c cmd/common.c cmd/source.c \
+# share in options.c (every option, and cmd_parse), common.c, source.c
+# and print.c.
+cmd_libheapscope_cmd_a_SOURCES = cmd/cmd.h cmd/commands.c cmd/options.c cmd/common.c cmd/source.c \
 	cmd/print.c cmd/json.c cmd/json.h \
 	cmd/browse.c cmd/info.c cmd/stacks.c cmd/snapshot.c cmd/top.c cmd/show.c \
 	cmd/path.c cmd/objects.c cmd/suspects.c cmd/diff.c cmd/watch.c cmd/garbage.c \
