@@ -172,6 +172,9 @@ void cmd_print_path(const struct heap *h, const char *indent, const uint32_t *pa
 		    const uint32_t *edges, size_t n, uint32_t root);
 /* Seconds since the epoch as local "2024-05-01 12:00:00". */
 void cmd_time_text(int64_t t, char *buf, size_t len);
+/* text to f, its words wrapped at 78 columns, the first line already col
+ * wide; then a newline. */
+void cmd_print_wrapped(FILE *f, const char *text, size_t col);
 /* Capture PID or load FILE (o->source) into h, with a progress line on a
  * terminal; prints errors and warnings.  0, or the exit status. */
 int source_open(const struct cmd_opts *o, struct heap *h);

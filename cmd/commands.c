@@ -29,12 +29,7 @@ static const char main_usage[] =
 	"                       /usr/lib/debug; also HEAPSCOPE_DEBUG_DIR)\n"
 	"  --no-cache           neither read nor write the layout cache\n"
 	"  -h, --help           help for a command: heapscope <command> --help\n"
-	"\n"
-	"exit status: 0 ok, 2 usage, 3 no such process, 4 not Python, 5 unsupported\n"
-	"Python, 6 ptrace refused, 7 target exited, 8 layout unavailable,\n"
-	"9 bad read, 10 file error, 11 out of memory, 13 internal error, 14 target\n"
-	"busy (always inside a garbage collection).\n"
-	"See heapscope(1).\n";
+	"\n";
 
 const struct command *const commands[] = {
 	&command_browse,
@@ -55,6 +50,28 @@ const struct command *const commands[] = {
 	NULL,
 };
 
+/* Every exit status and what it says, from HS_ERROR_CODES. */
+static void print_exit_statuses(FILE *f)
+{
+	static const struct {
+		int status;
+		const char *words;
+	} codes[] = {
+#define HS_X(c, s, n, w) { s, w },
+		HS_ERROR_CODES(HS_X)
+#undef HS_X
+	};
+	const size_t ncodes = sizeof(codes) / sizeof(codes[0]);
+	char text[1024];
+	size_t i, n;
+
+	n = (size_t)snprintf(text, sizeof(text), "exit status:");
+	for (i = 0; i < ncodes && n < sizeof(text); i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, " %d %s%s", codes[i].status,
+				      codes[i].words, i + 1 < ncodes ? "," : ".");
+	cmd_print_wrapped(f, text, 0);
+}
+
 void cmd_print_main_usage(FILE *f)
 {
 	char list[4096];
@@ -66,6 +83,8 @@ void cmd_print_main_usage(FILE *f)
 		n += snprintf(list + n, sizeof(list) - n, "  %-20s %s\n",
 			      commands[i]->name, commands[i]->summary);
 	fprintf(f, main_usage, list);
+	print_exit_statuses(f);
+	fputs("See heapscope(1).\n", f);
 }
 
 const struct command *cmd_find(const char *name)

@@ -45,31 +45,6 @@ static const char finalizer_note[] =
 	"objects reachable again (resurrection). Only objects of C types with a legacy "
 	"tp_del end up in gc.garbage.";
 
-/* Print text wrapped at 78 columns, the first line already col wide. */
-static void print_wrapped(const char *text, size_t col)
-{
-	const char *p = text;
-
-	while (*p) {
-		const char *sp = strchr(p, ' ');
-		size_t w = sp ? (size_t)(sp - p) : strlen(p);
-
-		if (col && col + 1 + w > 78) {
-			putchar('\n');
-			col = 0;
-		} else if (col) {
-			putchar(' ');
-			col++;
-		}
-		fwrite(p, 1, w, stdout);
-		col += w;
-		p += w;
-		while (*p == ' ')
-			p++;
-	}
-	putchar('\n');
-}
-
 /* Objects and bytes per type of one group, most objects first. */
 struct type_count {
 	uint32_t type;
@@ -331,7 +306,7 @@ static void garbage_text(const struct heap *h, const struct garbage *g, size_t r
 		putchar('\n');
 		w = printf("%llu of these objects %s finalizers.", (unsigned long long)g->nfinal,
 			   g->nfinal == 1 ? "has" : "have");
-		print_wrapped(finalizer_note, w > 0 ? (size_t)w : 0);
+		cmd_print_wrapped(stdout, finalizer_note, w > 0 ? (size_t)w : 0);
 	}
 }
 

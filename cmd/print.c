@@ -1,6 +1,6 @@
 /*
  * print.c - what several commands print alike: an object in brief, its
- * value and flags as JSON, a path from a root, a time.
+ * value and flags as JSON, a path from a root, a time, wrapped text.
  */
 #include "config.h"
 #include <stdio.h>
@@ -117,4 +117,29 @@ void cmd_time_text(int64_t t, char *buf, size_t len)
 
 	if (!localtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
 		snprintf(buf, len, "%lld", (long long)t);
+}
+
+/* Print text wrapped at 78 columns, the first line already col wide. */
+void cmd_print_wrapped(FILE *f, const char *text, size_t col)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *sp = strchr(p, ' ');
+		size_t w = sp ? (size_t)(sp - p) : strlen(p);
+
+		if (col && col + 1 + w > 78) {
+			fputc('\n', f);
+			col = 0;
+		} else if (col) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(p, 1, w, f);
+		col += w;
+		p += w;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', f);
 }

@@ -5,13 +5,13 @@
 #include "error.h"
 
 static const int exit_status[] = {
-#define HS_X(c, s, n) [c] = s,
+#define HS_X(c, s, n, w) [c] = s,
 	HS_ERROR_CODES(HS_X)
 #undef HS_X
 };
 
 static const char *const code_names[] = {
-#define HS_X(c, s, n) [c] = n,
+#define HS_X(c, s, n, w) [c] = n,
 	HS_ERROR_CODES(HS_X)
 #undef HS_X
 };

@@ -15,25 +15,29 @@
 
 #include <stdarg.h>
 
-/* X(code, exit status, short name) */
+/*
+ * X(code, exit status, short name, what the status says in the list
+ * heapscope --help prints).  No code exits with 12: a signal that ends
+ * heapscope ends it by that signal, once the target is let go.
+ */
 #define HS_ERROR_CODES(X) \
-	X(HS_OK,          0, "ok") \
-	X(HS_EUSAGE,      2, "usage") \
-	X(HS_ENOPROC,     3, "no such process") \
-	X(HS_ENOTPYTHON,  4, "not a Python process") \
-	X(HS_EUNSUPPORTED,5, "unsupported Python") \
-	X(HS_EPERM,       6, "permission denied") \
-	X(HS_EGONE,       7, "target exited") \
-	X(HS_ELAYOUT,     8, "layout unavailable") \
-	X(HS_EREAD,       9, "bad read from target") \
-	X(HS_EFILE,      10, "file error") \
-	X(HS_ENOMEM,     11, "out of memory") \
-	X(HS_EINTR,      12, "interrupted") \
-	X(HS_EINTERNAL,  13, "internal error") \
-	X(HS_EBUSY,      14, "target busy")
+	X(HS_OK,           0, "ok",                   "ok") \
+	X(HS_EUSAGE,       2, "usage",                "usage") \
+	X(HS_ENOPROC,      3, "no such process",      "no such process") \
+	X(HS_ENOTPYTHON,   4, "not a Python process", "not Python") \
+	X(HS_EUNSUPPORTED, 5, "unsupported Python",   "unsupported Python") \
+	X(HS_EPERM,        6, "permission denied",    "ptrace refused") \
+	X(HS_EGONE,        7, "target exited",        "target exited") \
+	X(HS_ELAYOUT,      8, "layout unavailable",   "layout unavailable") \
+	X(HS_EREAD,        9, "bad read from target", "bad read") \
+	X(HS_EFILE,       10, "file error",           "file error") \
+	X(HS_ENOMEM,      11, "out of memory",        "out of memory") \
+	X(HS_EINTERNAL,   13, "internal error",       "internal error") \
+	X(HS_EBUSY,       14, "target busy", \
+	  "target busy (always inside a garbage collection)")
 
 enum hs_code {
-#define HS_X(c, s, n) c,
+#define HS_X(c, s, n, w) c,
 	HS_ERROR_CODES(HS_X)
 #undef HS_X
 	HS_NCODES
