@@ -18,7 +18,7 @@
 struct cmd_opts {
 	int json;
 	int native;
-	int help;
+	int help;			/* -h: print the usage, nothing else */
 	const char *python;		/* demo: interpreter to run */
 	pid_t pid;
 	const char *source;		/* PID or snapshot FILE */

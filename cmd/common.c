@@ -1,5 +1,8 @@
+/*
+ * common.c - what every command shares: its errors said once, the
+ * session on a live target, the test hook, timing.
+ */
 #include "config.h"
-#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
