@@ -12,43 +12,47 @@ AM_TESTS_ENVIRONMENT = \
 	PYTHONPATH='$(abs_srcdir)/tests'; \
 	export HEAPSCOPE HS_SRCDIR HS_BUILDDIR PYTHONPATH;
 
-check_PROGRAMS += tests/unit-linetable tests/unit-layout tests/unit-pyobj tests/unit-snapshot \
-	tests/unit-walk
-check_PROGRAMS += tests/unit-garbage
-tests_unit_garbage_SOURCES = tests/unit-garbage.c tests/tap.h
-tests_unit_garbage_LDADD = $(HS_LIBS)
-check_PROGRAMS += tests/unit-diff
-tests_unit_diff_SOURCES = tests/unit-diff.c tests/tap.h
-tests_unit_diff_LDADD = $(HS_LIBS)
-check_PROGRAMS += tests/unit-files
-tests_unit_files_SOURCES = tests/unit-files.c tests/tap.h
-tests_unit_files_LDADD = $(HS_LIBS)
-check_PROGRAMS += tests/unit-dominator
-check_PROGRAMS += tests/unit-syscall
-check_PROGRAMS += tests/unit-query
-check_PROGRAMS += tests/unit-filter
-tests_unit_filter_SOURCES = tests/unit-filter.c tests/tap.h
+# The C unit tests: tests/NAME is built from tests/NAME.c and lib/ (LDADD),
+# and run by make check.  A new one is one line here; what needs more
+# (sources, flags, libraries) says so below the list.
+HS_UNIT_TESTS = \
+	tests/unit-damaged \
+	tests/unit-dominator \
+	tests/unit-suspects \
+	tests/unit-syscall \
+	tests/unit-query \
+	tests/unit-filter \
+	tests/unit-linetable \
+	tests/unit-layout \
+	tests/unit-pyobj \
+	tests/unit-snapshot \
+	tests/unit-walk \
+	tests/unit-garbage \
+	tests/unit-diff \
+	tests/unit-files
+check_PROGRAMS += $(HS_UNIT_TESTS)
+# every program without a _LDADD of its own links lib/
+LDADD = $(HS_LIBS)
+EXTRA_DIST += tests/tap.h
+
+# unit-walk: the lying interpreter it shares with the walk fuzzer
+tests_unit_walk_SOURCES = tests/unit-walk.c tests/walkimage.c tests/walkimage.h
+# unit-filter: the browser's filter, from ui/
 tests_unit_filter_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/ui
 tests_unit_filter_LDADD = ui/libheapscope-ui.a $(HS_LIBS) $(NCURSESW_LIBS)
-tests_unit_query_SOURCES = tests/unit-query.c tests/tap.h
-tests_unit_query_LDADD = $(HS_LIBS)
-tests_unit_syscall_SOURCES = tests/unit-syscall.c tests/tap.h
-tests_unit_syscall_LDADD = $(HS_LIBS)
-tests_unit_dominator_SOURCES = tests/unit-dominator.c tests/tap.h
-tests_unit_dominator_LDADD = $(HS_LIBS)
-check_PROGRAMS += tests/unit-suspects
-tests_unit_suspects_SOURCES = tests/unit-suspects.c tests/tap.h
-tests_unit_suspects_LDADD = $(HS_LIBS)
-tests_unit_linetable_SOURCES = tests/unit-linetable.c tests/tap.h
-tests_unit_linetable_LDADD = $(HS_LIBS)
-tests_unit_layout_SOURCES = tests/unit-layout.c tests/tap.h
-tests_unit_layout_LDADD = $(HS_LIBS)
-tests_unit_pyobj_SOURCES = tests/unit-pyobj.c tests/tap.h
-tests_unit_pyobj_LDADD = $(HS_LIBS)
-tests_unit_snapshot_SOURCES = tests/unit-snapshot.c tests/tap.h
-tests_unit_snapshot_LDADD = $(HS_LIBS)
-tests_unit_walk_SOURCES = tests/unit-walk.c tests/tap.h
-tests_unit_walk_LDADD = $(HS_LIBS)
+# unit-damaged: every command that reads a snapshot, as the snapshot
+# fuzzer runs them, over the fuzzer's corpus
+tests_unit_damaged_SOURCES = tests/unit-damaged.c tests/fuzz/snapcmds.c tests/fuzz/snapcmds.h \
+	tests/fuzz/common.c tests/fuzz/fuzz.h
+tests_unit_damaged_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/cmd -I$(srcdir)/tests \
+	-DHS_SRCDIR='"$(abs_srcdir)"'
+tests_unit_damaged_LDADD = $(HS_CMD_LIBS)
+
+# noptrace: a command under a seccomp filter that refuses ptrace (for
+# test_faults.py); it needs nothing of lib/
+check_PROGRAMS += tests/noptrace
+tests_noptrace_SOURCES = tests/noptrace.c
+tests_noptrace_LDADD =
 
 HS_PY_TESTS = \
 	tests/test_offsets.py \
@@ -65,39 +69,16 @@ HS_PY_TESTS = \
 	tests/test_browser.py \
 	tests/test_garbage.py \
 	tests/test_growth.py \
-	tests/test_export.py
-HS_PY_TESTS += tests/test_retained.py tests/test_faults.py tests/test_files.py tests/test_deaths.py
-# noptrace: a command under a seccomp filter that refuses ptrace
-check_PROGRAMS += tests/noptrace
-tests_noptrace_SOURCES = tests/noptrace.c
-
-check_PROGRAMS += tests/unit-damaged
-tests_unit_damaged_SOURCES = tests/unit-damaged.c tests/fuzz/snapcmds.c tests/fuzz/snapcmds.h \
-	tests/fuzz/common.c tests/fuzz/fuzz.h
-tests_unit_damaged_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/cmd -I$(srcdir)/tests \
-	-DHS_SRCDIR='"$(abs_srcdir)"'
-tests_unit_damaged_LDADD = $(HS_CMD_LIBS)
-HS_UNIT_TESTS = \
-	tests/unit-damaged \
-	tests/unit-dominator \
-	tests/unit-suspects \
-	tests/unit-syscall \
-	tests/unit-query \
-	tests/unit-filter \
-	tests/unit-linetable \
-	tests/unit-layout \
-	tests/unit-pyobj \
-	tests/unit-snapshot \
-	tests/unit-walk \
-	tests/unit-garbage \
-	tests/unit-diff \
-	tests/unit-files
+	tests/test_export.py \
+	tests/test_retained.py \
+	tests/test_faults.py \
+	tests/test_files.py \
+	tests/test_deaths.py
 TESTS += $(HS_UNIT_TESTS) $(HS_PY_TESTS)
 EXTRA_DIST += $(HS_PY_TESTS) tests/hstest.py
 # memlab reads the heapsnapshot export: test_export.py installs it with
 # npm into $XDG_CACHE_HOME/heapscope on first use
 EXTRA_DIST += tests/memlab/package.json tests/memlab/check.js
-tests_unit_walk_SOURCES += tests/walkimage.c tests/walkimage.h
 include $(srcdir)/tests/fuzz/local.mk
 
 # make check-valgrind: the C unit tests and the fuzzers' corpus replays
