@@ -1,9 +1,13 @@
 /*
  * unit-layout - layout overlays, group summaries, field names, the
  * layout cache (round trip, corruption, wrong build-id), the built-in
- * tables' consistency, and the JSON-free parts of the error table.
+ * tables' consistency (whatever versions offsets/ has: one table per
+ * offsets/py3N.c, versions in order without a gap, each found by its
+ * version and made from a build of it), and the JSON-free parts of the
+ * error table.
  */
 #include "config.h"
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,10 +66,25 @@ static void names(void)
 	       layout_source_by_name("bogus") < 0, "--layout words");
 }
 
+/* The folder of offsets/ in the source tree, or NULL. */
+static const char *offsets_dir(char *buf, size_t len)
+{
+	const char *src = getenv("HS_SRCDIR");
+	struct stat st;
+
+	snprintf(buf, len, "%s/offsets", src && *src ? src : ".");
+	return stat(buf, &st) == 0 && S_ISDIR(st.st_mode) ? buf : NULL;
+}
+
 static void tables(void)
 {
 	const struct layout_table *const *t;
-	int ntab = 0, bad = 0, minor;
+	const struct layout_table *first = layout_tables[0], *last = NULL;
+	char want[32], dirbuf[4096];
+	const char *dir;
+	int ntab = 0, bad = 0, order = 0, found = 0, nfiles = 0, minor;
+	struct dirent *de;
+	DIR *d;
 
 	for (t = layout_tables; *t; t++) {
 		ntab++;
@@ -74,13 +93,49 @@ static void tables(void)
 		    (*t)->v[LF_interp_threads_head] < 0 || (*t)->v[LF_tstate_next] < 0 ||
 		    (*t)->v[LF_type_name] < 0 || (*t)->v[LF_code_name] < 0)
 			bad++;
+		/* one version after the other, none twice, none left out */
+		if (last && ((*t)->major != last->major || (*t)->minor != last->minor + 1))
+			order++;
+		if (layout_table_find((*t)->major, (*t)->minor) != *t)
+			found++;
+		/* made from a build of its own version (gen-offsets) */
+		snprintf(want, sizeof(want), "CPython %d.%d.", (*t)->major, (*t)->minor);
+		if (!(*t)->reference || strncmp((*t)->reference, want, strlen(want)))
+			bad++, tap_diag("table %d.%d from %s", (*t)->major, (*t)->minor,
+					(*t)->reference ? (*t)->reference : "(null)");
+		last = *t;
 	}
-	tap_ok(ntab == 6 && !bad, "six tables, each with the fields needed to find threads");
-	for (minor = 8; minor <= 13; minor++)
-		if (!layout_table_find(3, minor) || layout_table_find(3, minor)->minor != minor)
-			bad++;
-	tap_ok(!bad && !layout_table_find(3, 7) && !layout_table_find(3, 14),
-	       "tables found for 3.8-3.13 only");
+	tap_ok(ntab > 0 && !bad, "%d tables, each with the fields needed to find threads, "
+	       "each made from a build of its version", ntab);
+	if (!ntab)
+		return;
+	tap_ok(!order && !found && !layout_table_find(first->major, first->minor - 1) &&
+	       !layout_table_find(last->major, last->minor + 1) &&
+	       !layout_table_find(last->major + 1, 0),
+	       "tables found for %d.%d-%d.%d, in order, each once, and no other version",
+	       first->major, first->minor, last->major, last->minor);
+	/* offsets/py3N.c: each file in the tree is one of the tables */
+	dir = offsets_dir(dirbuf, sizeof(dirbuf));
+	d = dir ? opendir(dir) : NULL;
+	if (!d) {
+		tap_skip("no offsets/ folder here (HS_SRCDIR)");
+		return;
+	}
+	bad = 0;
+	while ((de = readdir(d)) != NULL) {
+		int end = 0;
+
+		/* py3N.c exactly: not regen.sh's py3N.c.tmp */
+		if (sscanf(de->d_name, "py3%d.c%n", &minor, &end) != 1 || !end ||
+		    de->d_name[end])
+			continue;
+		nfiles++;
+		if (!layout_table_find(3, minor))
+			bad++, tap_diag("%s/%s has no table in layout_tables", dir, de->d_name);
+	}
+	closedir(d);
+	tap_ok(!bad && nfiles == ntab, "every offsets/py3*.c is in layout_tables (%d files, %d "
+	       "tables)", nfiles, ntab);
 }
 
 static void cache(void)

@@ -1,12 +1,13 @@
 /*
  * unit-pyobj - the object decoders over synthetic memory images.
  *
- * For every minor version 3.8-3.13, objects are laid out in an image
- * target with that version's built-in offsets (str of every kind, compact
- * and legacy; int; dicts with 3.8-3.10 and 3.11+ keys, combined, unicode
- * and split; instances with a __dict__ and, from 3.11, with managed or
- * inline values), then decoded and compared with what they were built
- * from.  Images of random bytes must decode to errors, never to a crash.
+ * For every built-in layout table (offsets/tables.c, 3.8-3.13 today),
+ * objects are laid out in an image target with its offsets (str of
+ * every kind, compact and legacy; int; dicts with 3.8-3.10 and 3.11+
+ * keys, combined, unicode and split; instances with a __dict__ and,
+ * from 3.11, with managed or inline values), then decoded and compared
+ * with what they were built from.  Images of random bytes must decode
+ * to errors, never to a crash.
  */
 #include "config.h"
 #include <stdlib.h>
@@ -55,13 +56,15 @@ static unsigned char *at(struct img *m, uint64_t addr)
 	return m->heap + (addr - HEAP);
 }
 
-static void img_init(struct img *m, int minor)
+static void img_init(struct img *m, const struct layout_table *tb)
 {
+	int minor = tb->minor;
+
 	memset(m, 0, sizeof(*m));
 	m->heap = calloc(1, HEAP_SIZE);
-	layout_init(&m->p.layout, 3, minor);
-	layout_overlay(&m->p.layout, layout_table_find(3, minor)->v, LS_TABLE);
-	m->p.major = 3;
+	layout_init(&m->p.layout, tb->major, minor);
+	layout_overlay(&m->p.layout, tb->v, LS_TABLE);
+	m->p.major = tb->major;
 	m->p.minor = minor;
 	m->p.t = target_image_new();
 	/* the str type: flags with UNICODE_SUBCLASS */
@@ -228,14 +231,15 @@ static const char u_ucs2[] = "\xe7\x9d\xa1\xe7\x9c\xa0-x";
 static const uint32_t s_ucs4[] = { 'p', 'y', 0x1f40d };
 static const char u_ucs4[] = "py\xf0\x9f\x90\x8d";
 
-static void strings(int minor)
+static void strings(const struct layout_table *tb)
 {
+	int minor = tb->minor;
 	static struct img m;
 	char buf[64];
 	uint64_t a, b, c, d, e;
 	int bad = 0;
 
-	img_init(&m, minor);
+	img_init(&m, tb);
 	a = make_ascii(&m, "MainThread");
 	b = make_str(&m, s_latin1, 6, 0);
 	c = make_str(&m, s_ucs2, 4, 0);
@@ -247,26 +251,27 @@ static void strings(int minor)
 	bad += pyobj_str(&m.p, c, buf, sizeof(buf), NULL) < 0 || strcmp(buf, u_ucs2);
 	bad += pyobj_str(&m.p, d, buf, sizeof(buf), NULL) < 0 || strcmp(buf, u_ucs4);
 	bad += pyobj_str(&m.p, e, buf, sizeof(buf), NULL) < 0 || strcmp(buf, u_ucs2);
-	tap_ok(!bad, "3.%d: str of every kind, compact and legacy, to UTF-8", minor);
+	tap_ok(!bad, "%d.%d: str of every kind, compact and legacy, to UTF-8", tb->major, minor);
 	/* a buffer too small: cut on a character boundary, terminated */
 	bad = pyobj_str(&m.p, d, buf, 5, NULL) < 0 || strcmp(buf, "py");
 	bad += pyobj_str(&m.p, c, buf, 4, NULL) < 0 || strcmp(buf, "\xe7\x9d\xa1");
-	tap_ok(!bad, "3.%d: truncation keeps whole characters", minor);
+	tap_ok(!bad, "%d.%d: truncation keeps whole characters", tb->major, minor);
 	bad = !pyobj_str_equals(&m.p, a, "MainThread") + pyobj_str_equals(&m.p, a, "Main") +
 	      pyobj_str_equals(&m.p, a, "MainThreadX") + pyobj_str_equals(&m.p, 0x1234, "x");
-	tap_ok(!bad, "3.%d: str comparison is exact and needs a str", minor);
+	tap_ok(!bad, "%d.%d: str comparison is exact and needs a str", tb->major, minor);
 	img_free(&m);
 }
 
-static void ints(int minor)
+static void ints(const struct layout_table *tb)
 {
+	int minor = tb->minor;
 	static struct img m;
 	uint64_t vals[] = { 0, 1, 1073741823, 1073741824, 140737488355327ull,
 			    0xfedcba9876543210ull };
 	uint64_t objs[6], v;
 	int i, neg, bad = 0;
 
-	img_init(&m, minor);
+	img_init(&m, tb);
 	for (i = 0; i < 6; i++)
 		objs[i] = make_int(&m, vals[i], i == 3);
 	img_done(&m);
@@ -274,18 +279,19 @@ static void ints(int minor)
 		if (pyobj_long(&m.p, objs[i], &v, &neg, NULL) || v != vals[i] ||
 		    neg != (i == 3))
 			bad++;
-	tap_ok(!bad, "3.%d: ints of 0 to 3 digits, with sign", minor);
+	tap_ok(!bad, "%d.%d: ints of 0 to 3 digits, with sign", tb->major, minor);
 	img_free(&m);
 }
 
-static void dicts(int minor)
+static void dicts(const struct layout_table *tb)
 {
+	int minor = tb->minor;
 	static struct img m;
 	uint64_t k[4], v[4], kk[4], d1, d2, d3, inst, got;
 	int bad = 0, i;
 	const char *names[] = { "alpha", "_name", "gamma" };
 
-	img_init(&m, minor);
+	img_init(&m, tb);
 	for (i = 0; i < 3; i++) {
 		k[i] = make_ascii(&m, names[i]);
 		v[i] = make_int(&m, 100 + (uint64_t)i, 0);
@@ -347,21 +353,22 @@ static void dicts(int minor)
 	}
 	if (pydict_get_str(&m.p, d1, "missing", &got, NULL) || got)
 		bad++;
-	tap_ok(!bad, "3.%d: dicts (combined, %s, split) and instance attributes", minor,
-	       minor >= 11 ? "unicode keys" : "deleted entry");
+	tap_ok(!bad, "%d.%d: dicts (combined, %s, split) and instance attributes", tb->major,
+	       minor, minor >= 11 ? "unicode keys" : "deleted entry");
 	img_free(&m);
 }
 
 /* Random bytes everywhere: every decoder must fail or answer, quickly. */
-static void garbage(int minor)
+static void garbage(const struct layout_table *tb)
 {
+	int minor = tb->minor;
 	static struct img m;
 	char buf[64];
 	uint64_t v;
 	int i, neg, calls = 0;
 	uint32_t x = 12345u + (uint32_t)minor;
 
-	img_init(&m, minor);
+	img_init(&m, tb);
 	for (i = 0; i < HEAP_SIZE; i++) {
 		x = x * 1103515245u + 12345u;
 		m.heap[i] = (unsigned char)(x >> 16);
@@ -380,19 +387,20 @@ static void garbage(int minor)
 		pyobj_getattr(&m.p, a, "_name", &v, NULL);
 		calls += 4;
 	}
-	tap_ok(1, "3.%d: %d decodes of random memory ended without a crash", minor, calls);
+	tap_ok(1, "%d.%d: %d decodes of random memory ended without a crash", tb->major, minor,
+	       calls);
 	img_free(&m);
 }
 
 int main(void)
 {
-	int minor;
+	const struct layout_table *const *tb;
 
-	for (minor = 8; minor <= 13; minor++) {
-		strings(minor);
-		ints(minor);
-		dicts(minor);
-		garbage(minor);
+	for (tb = layout_tables; *tb; tb++) {
+		strings(*tb);
+		ints(*tb);
+		dicts(*tb);
+		garbage(*tb);
 	}
 	return tap_done();
 }

@@ -101,23 +101,21 @@ static void link_gc(struct walk_image *wi, size_t n)
 	*word(wi, head + (uint64_t)LAY(l, gchead_prev)) = prev;
 }
 
-int walk_image_init(struct walk_image *wi, int minor, uint64_t seed, unsigned flags)
+int walk_image_init(struct walk_image *wi, const struct layout_table *tb, uint64_t seed,
+		    unsigned flags)
 {
-	const struct layout_table *tb = layout_table_find(3, minor);
 	const struct layout *l = &wi->p.layout;
 	uint64_t strs = WI_BASE + WI_LEN - 4096, s = seed * 2654435761u + 1, *m;
 	size_t i, k;
 
 	memset(wi, 0, sizeof(*wi));
-	if (!tb)
-		return -1;
 	m = wi->mem = malloc(WI_LEN);
 	if (!m)
 		return -1;
-	layout_init(&wi->p.layout, 3, minor);
+	layout_init(&wi->p.layout, tb->major, tb->minor);
 	layout_overlay(&wi->p.layout, tb->v, LS_TABLE);
-	wi->p.major = 3;
-	wi->p.minor = minor;
+	wi->p.major = tb->major;
+	wi->p.minor = tb->minor;
 	wi->p.type_type = TYPES + TYPE_TYPE * TSTRIDE;
 	wi->p.runtime = WI_BASE + 512;
 	wi->p.interp = OBJS + 7 * OSTRIDE;

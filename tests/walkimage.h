@@ -2,8 +2,8 @@
  * walkimage.h - an interpreter in memory that lies, for the heap walk's
  * unit test (unit-walk.c) and fuzzer (fuzz/fuzz-walk.c).
  *
- * One region of WI_LEN bytes at WI_BASE laid out with one minor
- * version's built-in offsets: _PyRuntime at its start, then a type object
+ * One region of WI_LEN bytes at WI_BASE laid out with one built-in
+ * layout table's offsets (offsets/): _PyRuntime at its start, then a type object
  * for every builtin the walk decodes (names right, flags, sizes and bases
  * random), then WI_NOBJ objects of those types whose other words point
  * anywhere (other objects, the middle of objects, small numbers), the
@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 #include "heap/heap.h"
+#include "layout/layout.h"
 #include "python/pyproc.h"
 
 #define WI_BASE 0x100000ull
@@ -35,8 +36,10 @@ struct walk_image {
 	struct target *image;
 };
 
-/* Lay out memory for minor 8..13 from seed.  0, or -1 (no table, OOM). */
-int walk_image_init(struct walk_image *wi, int minor, uint64_t seed, unsigned flags);
+/* Lay out memory with the offsets of table tb (one of layout_tables)
+ * from seed.  0, or -1 (OOM). */
+int walk_image_init(struct walk_image *wi, const struct layout_table *tb, uint64_t seed,
+		    unsigned flags);
 /* The address of word i of the region (i < WI_LEN / 8). */
 static inline uint64_t walk_image_addr(size_t i)
 {

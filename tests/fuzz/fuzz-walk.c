@@ -2,9 +2,9 @@
  * fuzz-walk - the heap walk and the stack reader over memory whose bytes
  * the fuzzer chooses.
  *
- * Input: byte 0 picks the minor version (3.8-3.13) whose built-in layout
- * reads the memory, byte 1 the seed of a synthetic interpreter
- * (walkimage.h), byte 2 how it is read (bit 0: as a live process rather
+ * Input: byte 0 picks the built-in layout table whose offsets read the
+ * memory (layout_tables[byte 0 modulo their number]: 0-5 are 3.8-3.13),
+ * byte 1 the seed of a synthetic interpreter (walkimage.h), byte 2 how it is read (bit 0: as a live process rather
  * than a copy; bit 1: with a generation-0 list linked through its
  * objects; bit 2: thread stacks read first, as a capture does), its
  * words zero around that structure (WI_CLEAN: unit-walk covers memory
@@ -68,15 +68,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct stacks st;
 	struct heap h;
 	unsigned flags, how;
-	int minor, have_st = 0;
-	size_t i;
+	int have_st = 0;
+	size_t i, ntables = 0;
 
 	if (size < 3)
 		return 0;
-	minor = 8 + data[0] % 6;
+	while (layout_tables[ntables])
+		ntables++;
 	how = data[2];
 	flags = WI_CLEAN | (how & 1 ? WI_LIVE : 0) | (how & 2 ? WI_GC_LIST : 0);
-	if (walk_image_init(&wi, minor, data[1], flags))
+	if (walk_image_init(&wi, layout_tables[data[0] % ntables], data[1], flags))
 		return 0;
 	for (i = 3; i + 10 <= size; i += 10) {
 		uint16_t idx;

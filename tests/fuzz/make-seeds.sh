@@ -35,7 +35,8 @@ objcopy --only-keep-debug "$tmp/full.so" "$corpus/elf/separate.debug"
 objcopy --strip-debug --add-gnu-debuglink="$corpus/elf/separate.debug" \
 	"$tmp/full.so" "$corpus/elf/stripped.so"
 
-# walk: minor (0-5 for 3.8-3.13), seed, how; no record: the fuzzer adds them
+# walk: layout table (0-5: layout_tables[], 3.8-3.13), seed, how; no
+# record: the fuzzer adds them
 
 rm -f "$corpus"/walk/[!f]*
 for minor in 0 1 2 3 4 5; do
