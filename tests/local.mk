@@ -29,7 +29,8 @@ HS_UNIT_TESTS = \
 	tests/unit-walk \
 	tests/unit-garbage \
 	tests/unit-diff \
-	tests/unit-files
+	tests/unit-files \
+	tests/unit-blockcache
 check_PROGRAMS += $(HS_UNIT_TESTS)
 # every program without a _LDADD of its own links lib/
 LDADD = $(HS_LIBS)
