@@ -30,7 +30,8 @@ HS_UNIT_TESTS = \
 	tests/unit-garbage \
 	tests/unit-diff \
 	tests/unit-files \
-	tests/unit-blockcache
+	tests/unit-blockcache \
+	tests/unit-maps
 check_PROGRAMS += $(HS_UNIT_TESTS)
 # every program without a _LDADD of its own links lib/
 LDADD = $(HS_LIBS)
