@@ -5,9 +5,13 @@ the interpreters themselves.
    python3.11 separate debug file, python3.11d), regenerate the table with
    offsets/gen-offsets and compare it field by field with the committed one:
    any difference fails, listing the fields.
-2. Each interpreter reports the sizes of its own types (__basicsize__);
+2. On the very build each table was made from (its reference line),
+   offsets/gen-offsets writes the committed file byte for byte, as
+   "make offsets" would.
+3. Each interpreter reports the sizes of its own types (__basicsize__);
    they must equal the table's values for its minor version.
 """
+import difflib
 import json
 import os
 import re
@@ -23,9 +27,16 @@ def parse(text):
     return dict((m.group(1), int(m.group(2))) for m in FIELD.finditer(text))
 
 
-def table(minor):
+def table_text(minor):
     with open(os.path.join(hstest.SRCDIR, "offsets", "py3%d.c" % minor)) as f:
-        return parse(f.read())
+        return f.read()
+
+
+def table(minor):
+    return parse(table_text(minor))
+
+
+REFERENCE = re.compile(r'\.reference = "CPython (3\.\d+\.\w+) \(pyenv, DWARF\)"')
 
 
 def dwarf_builds():
@@ -90,6 +101,33 @@ def main():
         hstest.ok(p.returncode == 0 and got and not diff,
                   "%s: offsets/py3%d.c equals what its DWARF gives" % (name, minor),
                   [p.stderr.strip()] + diff)
+
+    # make offsets (regen.sh) on the build a table was made from writes
+    # that very file: the generator and the tree agree, to the byte
+    for it in hstest.interpreters():
+        if not it.name.startswith("pyenv-3.%d" % it.minor):
+            continue
+        text = table_text(it.minor)
+        m = REFERENCE.search(text)
+        what = "pyenv-3.%d: make offsets writes offsets/py3%d.c as it is" % (it.minor, it.minor)
+        if not m:
+            hstest.ok(False, what, "no pyenv reference line in offsets/py3%d.c" % it.minor)
+            continue
+        lib = None
+        if it.exe and it.name == "pyenv-" + m.group(1):
+            root = os.path.dirname(os.path.dirname(it.exe))
+            lib = os.path.join(root, "lib", "libpython3.%d.so" % it.minor)
+        if not lib or not os.path.exists(lib):
+            hstest.skip(what, "the table's reference build, pyenv %s, is not here"
+                        % m.group(1))
+            continue
+        p = subprocess.run([GEN, lib, "3", str(it.minor),
+                            "CPython %s (pyenv, DWARF)" % m.group(1)],
+                           capture_output=True, text=True, timeout=120)
+        lines = [d for d in difflib.unified_diff(text.splitlines(), p.stdout.splitlines(),
+                                                 "offsets/py3%d.c" % it.minor, "gen-offsets",
+                                                 lineterm="", n=0)]
+        hstest.ok(p.returncode == 0 and not lines, what, [p.stderr.strip()] + lines[:20])
 
     for it in hstest.interpreters():
         if not it.available() or it.name.endswith("-nodebug"):
