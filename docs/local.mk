@@ -1,2 +1,2 @@
 dist_man_MANS += docs/heapscope.1
-EXTRA_DIST += docs/snapshot-format.md
+EXTRA_DIST += docs/snapshot-format.md docs/internals.md
