@@ -13,7 +13,7 @@ include $(srcdir)/lib/heap/local.mk
 include $(srcdir)/lib/analysis/local.mk
 lib_libheapscope_a_SOURCES += \
 	offsets/tables.c offsets/py38.c offsets/py39.c offsets/py310.c \
-	offsets/py311.c offsets/py312.c offsets/py313.c
+	offsets/py311.c offsets/py312.c offsets/py313.c offsets/py314.c offsets/py314t.c
 nodist_lib_libheapscope_a_SOURCES = lib/python/syscall_names.h
 
 # The x86-64 system call names of the build machine's kernel headers, as

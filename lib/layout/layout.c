@@ -33,14 +33,26 @@ void layout_init(struct layout *l, int major, int minor)
 	l->minor = minor;
 }
 
-const struct layout_table *layout_table_find(int major, int minor)
+const struct layout_table *layout_table_find(int major, int minor, int free_threaded)
 {
 	const struct layout_table *const *t;
 
 	for (t = layout_tables; *t; t++)
-		if ((*t)->major == major && (*t)->minor == minor)
+		if ((*t)->major == major && (*t)->minor == minor &&
+		    !(*t)->free_threaded == !free_threaded)
 			return *t;
 	return NULL;
+}
+
+void layout_table_values(const struct layout_table *tab, int micro, int64_t *v)
+{
+	const struct layout_patch *pt;
+
+	memcpy(v, tab->v, sizeof(tab->v));
+	for (pt = layout_patches; micro >= 0 && pt->major; pt++)
+		if (pt->major == tab->major && pt->minor == tab->minor && micro >= pt->micro_lo &&
+		    micro <= pt->micro_hi)
+			v[pt->field] = pt->value;
 }
 
 int layout_overlay(struct layout *l, const int64_t *v, enum layout_source src)

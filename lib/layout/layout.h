@@ -60,12 +60,28 @@ extern const char *const layout_source_names[LS_COUNT];
 /* A generated per-minor-version table (offsets/py3*.c). */
 struct layout_table {
 	int major, minor;
+	int free_threaded;	/* a 3.13t+ build's (every object offset moves) */
 	const char *reference;	/* the build it was generated from */
 	int64_t v[LF_COUNT];
 };
 
 /* NULL-terminated list of all built-in tables (offsets/tables.c). */
 extern const struct layout_table *const layout_tables[];
+
+/*
+ * What moved inside a minor version: a table's value for a range of
+ * patch releases (offsets/tables.c).  A table is generated from one
+ * reference build; these say where other patch releases differ, from
+ * their sources.  _Py_DebugOffsets and the checks at attach confirm them.
+ */
+struct layout_patch {
+	int major, minor, micro_lo, micro_hi;
+	enum layout_field field;
+	int64_t value;
+};
+
+/* Terminated by an entry with major 0. */
+extern const struct layout_patch layout_patches[];
 
 struct layout {
 	int64_t v[LF_COUNT];
@@ -78,8 +94,11 @@ struct layout {
 
 /* Set every field to -1, source none. */
 void layout_init(struct layout *l, int major, int minor);
-/* The built-in table for major.minor, or NULL. */
-const struct layout_table *layout_table_find(int major, int minor);
+/* The built-in table for major.minor (free-threaded or not), or NULL. */
+const struct layout_table *layout_table_find(int major, int minor, int free_threaded);
+/* A table's values for patch release micro (-1: unknown, none applied):
+ * copies tab's into v, then applies layout_patches. */
+void layout_table_values(const struct layout_table *tab, int micro, int64_t *v);
 /* Overlay values (-1 entries are skipped) from a source.  Returns the
  * number of fields set. */
 int layout_overlay(struct layout *l, const int64_t *v, enum layout_source src);

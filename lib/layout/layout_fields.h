@@ -28,7 +28,8 @@
 	G(CONTAINER, "containers") \
 	G(SCALAR, "str/int/bytes/float") \
 	G(FUNC, "function/method/module") \
-	G(GEN, "generator")
+	G(GEN, "generator") \
+	G(FT, "free-threaded")
 
 #define LAYOUT_FIELDS(LF) \
 	/* _PyRuntime */ \
@@ -54,6 +55,8 @@
 	LF(INTERP, interp_gc, "PyInterpreterState|_is", "gc") \
 	LF(INTERP, interp_ceval_gil, "PyInterpreterState|_is", "ceval.gil") \
 	LF(INTERP, interp_types_builtins, "PyInterpreterState|_is", "types.builtins.initialized|types.builtins") \
+	LF(INTERP, interp_types_for_extensions, "PyInterpreterState|_is", "types.for_extensions.initialized") \
+	LF(INTERP, interp_threads_main, "PyInterpreterState|_is", "threads.main") \
 	LF(INTERP, static_type_state_size, "managed_static_type_state|static_builtin_state", "#size") \
 	LF(INTERP, static_type_state_tp_dict, "managed_static_type_state|static_builtin_state", "tp_dict") \
 	/* PyThreadState */ \
@@ -92,6 +95,8 @@
 	LF(FRAME, frameobj_frame, "PyFrameObject|_frame", "f_frame") \
 	LF(FRAME, frameobj_frame_data, "PyFrameObject|_frame", "_f_frame_data") \
 	LF(FRAME, frameobj_extra_locals, "PyFrameObject|_frame", "f_extra_locals") \
+	LF(FRAME, frameobj_locals_cache, "PyFrameObject|_frame", "f_locals_cache") \
+	LF(FRAME, frameobj_overwritten_fast_locals, "PyFrameObject|_frame", "f_overwritten_fast_locals") \
 	/* _PyInterpreterFrame (3.11+) */ \
 	LF(FRAME, iframe_size, "_PyInterpreterFrame", "#size") \
 	LF(FRAME, iframe_code, "_PyInterpreterFrame", "f_executable|f_code") \
@@ -103,6 +108,7 @@
 	LF(FRAME, iframe_previous, "_PyInterpreterFrame", "previous") \
 	LF(FRAME, iframe_instr, "_PyInterpreterFrame", "instr_ptr|prev_instr") \
 	LF(FRAME, iframe_stacktop, "_PyInterpreterFrame", "stacktop") \
+	LF(FRAME, iframe_stackpointer, "_PyInterpreterFrame", "stackpointer") \
 	LF(FRAME, iframe_is_entry, "_PyInterpreterFrame", "is_entry") \
 	LF(FRAME, iframe_owner, "_PyInterpreterFrame", "owner") \
 	LF(FRAME, iframe_localsplus, "_PyInterpreterFrame", "localsplus") \
@@ -131,6 +137,11 @@
 	LF(CODE, code_code_adaptive, "PyCodeObject", "co_code_adaptive") \
 	LF(CODE, code_weakreflist, "PyCodeObject", "co_weakreflist") \
 	LF(CODE, code_extra, "PyCodeObject", "co_extra") \
+	LF(CODE, code_cached, "PyCodeObject", "_co_cached") \
+	LF(CODE, cocached_code, "_PyCoCached", "_co_code") \
+	LF(CODE, cocached_varnames, "_PyCoCached", "_co_varnames") \
+	LF(CODE, cocached_cellvars, "_PyCoCached", "_co_cellvars") \
+	LF(CODE, cocached_freevars, "_PyCoCached", "_co_freevars") \
 	LF(CODE, code_cell2arg, "PyCodeObject", "co_cell2arg") \
 	LF(CODE, code_opcache, "PyCodeObject", "co_opcache") \
 	LF(CODE, code_opcache_size, "PyCodeObject", "co_opcache_size") \
@@ -178,7 +189,7 @@
 	/* GC state */ \
 	LF(GC, gcstate_size, "_gc_runtime_state", "#size") \
 	LF(GC, gcstate_enabled, "_gc_runtime_state", "enabled") \
-	LF(GC, gcstate_generations, "_gc_runtime_state", "generations") \
+	LF(GC, gcstate_generations, "_gc_runtime_state", "generations|young") \
 	LF(GC, gcstate_generation0, "_gc_runtime_state", "generation0") \
 	LF(GC, gcstate_permanent_generation, "_gc_runtime_state", "permanent_generation") \
 	LF(GC, gcstate_collecting, "_gc_runtime_state", "collecting") \
@@ -219,6 +230,7 @@
 	LF(CONTAINER, list_allocated, "PyListObject", "allocated") \
 	LF(CONTAINER, tuple_size, "PyTupleObject", "#size") \
 	LF(CONTAINER, tuple_item, "PyTupleObject", "ob_item") \
+	LF(CONTAINER, tuple_hash, "PyTupleObject", "ob_hash") \
 	LF(CONTAINER, set_size, "PySetObject", "#size") \
 	LF(CONTAINER, set_fill, "PySetObject", "fill") \
 	LF(CONTAINER, set_used, "PySetObject", "used") \
@@ -274,6 +286,7 @@
 	LF(FUNC, func_module, "PyFunctionObject", "func_module") \
 	LF(FUNC, func_annotations, "PyFunctionObject", "func_annotations") \
 	LF(FUNC, func_typeparams, "PyFunctionObject", "func_typeparams") \
+	LF(FUNC, func_annotate, "PyFunctionObject", "func_annotate") \
 	LF(FUNC, cell_size, "PyCellObject", "#size") \
 	LF(FUNC, cell_ref, "PyCellObject", "ob_ref") \
 	LF(FUNC, method_size, "PyMethodObject", "#size") \
@@ -327,6 +340,69 @@
 	LF(GEN, gen_exc_state, "PyGenObject", "gi_exc_state") \
 	LF(GEN, gen_origin_or_finalizer, "PyGenObject", "gi_origin_or_finalizer") \
 	LF(GEN, gen_frame_state, "PyGenObject", "gi_frame_state") \
-	LF(GEN, gen_iframe, "PyGenObject", "gi_iframe")
+	LF(GEN, gen_iframe, "PyGenObject", "gi_iframe") \
+	/* free-threaded builds (3.13t+): the object header's split \
+	 * refcount, per-thread state, mimalloc's heaps (CPYTHON-3.14.md \
+	 * Part B) */ \
+	LF(FT, object_ob_tid, "PyObject|_object", "ob_tid") \
+	LF(FT, object_ob_flags, "PyObject|_object", "ob_flags") \
+	LF(FT, object_gc_bits, "PyObject|_object", "ob_gc_bits") \
+	LF(FT, object_ref_local, "PyObject|_object", "ob_ref_local") \
+	LF(FT, object_ref_shared, "PyObject|_object", "ob_ref_shared") \
+	LF(FT, heaptype_unique_id, "PyHeapTypeObject|_heaptypeobject", "unique_id") \
+	LF(FT, code_unique_id, "PyCodeObject", "_co_unique_id") \
+	LF(FT, code_tlbc, "PyCodeObject", "co_tlbc") \
+	LF(FT, iframe_tlbc_index, "_PyInterpreterFrame", "tlbc_index") \
+	LF(FT, dict_watcher_tag, "PyDictObject", "_ma_watcher_tag") \
+	LF(FT, runtime_allocators_debug, "_PyRuntimeState", "allocators.is_debug_enabled") \
+	LF(FT, interp_mimalloc_pool, "PyInterpreterState|_is", "mimalloc.abandoned_pool") \
+	LF(FT, interp_unique_ids_table, "PyInterpreterState|_is", "unique_ids.table") \
+	LF(FT, interp_unique_ids_size, "PyInterpreterState|_is", "unique_ids.size") \
+	LF(FT, tstateimpl_c_stack_refs, "_PyThreadStateImpl", "c_stack_refs") \
+	LF(FT, tstateimpl_mimalloc, "_PyThreadStateImpl", "mimalloc") \
+	LF(FT, tstateimpl_freelists, "_PyThreadStateImpl", "freelists") \
+	LF(FT, tstateimpl_brc_objects, "_PyThreadStateImpl", "brc.objects_to_merge") \
+	LF(FT, tstateimpl_brc_local_objects, "_PyThreadStateImpl", "brc.local_objects_to_merge") \
+	LF(FT, tstateimpl_refcounts_values, "_PyThreadStateImpl", "refcounts.values") \
+	LF(FT, tstateimpl_refcounts_size, "_PyThreadStateImpl", "refcounts.size") \
+	LF(FT, freelists_size, "_Py_freelists", "#size") \
+	LF(FT, objstack_size, "_PyObjectStackChunk", "#size") \
+	LF(FT, objstack_prev, "_PyObjectStackChunk", "prev") \
+	LF(FT, objstack_n, "_PyObjectStackChunk", "n") \
+	LF(FT, objstack_objs, "_PyObjectStackChunk", "objs") \
+	LF(FT, mts_heaps, "_mimalloc_thread_state", "heaps") \
+	LF(FT, mts_tld, "_mimalloc_thread_state", "tld") \
+	LF(FT, mts_initialized, "_mimalloc_thread_state", "initialized") \
+	LF(FT, miheap_size, "mi_heap_s|mi_heap_t", "#size") \
+	LF(FT, miheap_tld, "mi_heap_s|mi_heap_t", "tld") \
+	LF(FT, miheap_pages, "mi_heap_s|mi_heap_t", "pages") \
+	LF(FT, miheap_thread_delayed_free, "mi_heap_s|mi_heap_t", "thread_delayed_free") \
+	LF(FT, miheap_thread_id, "mi_heap_s|mi_heap_t", "thread_id") \
+	LF(FT, miheap_page_count, "mi_heap_s|mi_heap_t", "page_count") \
+	LF(FT, miheap_tag, "mi_heap_s|mi_heap_t", "tag") \
+	LF(FT, mipageq_size, "mi_page_queue_s|mi_page_queue_t", "#size") \
+	LF(FT, mipageq_first, "mi_page_queue_s|mi_page_queue_t", "first") \
+	LF(FT, mipage_size, "mi_page_s|mi_page_t", "#size") \
+	LF(FT, mipage_slice_count, "mi_page_s|mi_page_t", "slice_count") \
+	LF(FT, mipage_slice_offset, "mi_page_s|mi_page_t", "slice_offset") \
+	LF(FT, mipage_debug_offset, "mi_page_s|mi_page_t", "debug_offset") \
+	LF(FT, mipage_capacity, "mi_page_s|mi_page_t", "capacity") \
+	LF(FT, mipage_reserved, "mi_page_s|mi_page_t", "reserved") \
+	LF(FT, mipage_free, "mi_page_s|mi_page_t", "free") \
+	LF(FT, mipage_used, "mi_page_s|mi_page_t", "used") \
+	LF(FT, mipage_xblock_size, "mi_page_s|mi_page_t", "xblock_size") \
+	LF(FT, mipage_local_free, "mi_page_s|mi_page_t", "local_free") \
+	LF(FT, mipage_xthread_free, "mi_page_s|mi_page_t", "xthread_free") \
+	LF(FT, mipage_xheap, "mi_page_s|mi_page_t", "xheap") \
+	LF(FT, mipage_next, "mi_page_s|mi_page_t", "next") \
+	LF(FT, misegment_size, "mi_segment_s|mi_segment_t", "#size") \
+	LF(FT, misegment_abandoned_next, "mi_segment_s|mi_segment_t", "abandoned_next") \
+	LF(FT, misegment_thread_id, "mi_segment_s|mi_segment_t", "thread_id") \
+	LF(FT, misegment_kind, "mi_segment_s|mi_segment_t", "kind") \
+	LF(FT, misegment_slice_entries, "mi_segment_s|mi_segment_t", "slice_entries") \
+	LF(FT, misegment_slices, "mi_segment_s|mi_segment_t", "slices") \
+	LF(FT, mitld_segments_abandoned, "mi_tld_s|mi_tld_t", "segments.abandoned") \
+	LF(FT, mipool_abandoned_visited, "mi_abandoned_pool_s|mi_abandoned_pool_t", "abandoned_visited") \
+	LF(FT, mipool_abandoned, "mi_abandoned_pool_s|mi_abandoned_pool_t", "abandoned")
 
 #endif
