@@ -49,6 +49,13 @@ struct info {
 	char warning[256];
 };
 
+
+/* The layout groups that apply to p's build: the free-threaded group is
+ * the last one, and only a free-threaded build's. */
+static int layout_groups(const struct pyproc *p)
+{
+	return p->free_threaded ? LG_COUNT : LG_FT;
+}
 static const char *build_kind(const struct pyproc *p)
 {
 	return (p->build & PYBUILD_SHARED) ? "shared" : "static";
@@ -133,7 +140,10 @@ static void print_json(const struct session *s, const struct info *inf)
 	json_key(&j, "module");
 	json_str(&j, p->module);
 	json_key(&j, "build_id");
-	json_str(&j, p->build_id);
+	if (p->build_id[0])
+		json_str(&j, p->build_id);
+	else
+		json_null(&j);
 	json_key(&j, "debug_file");
 	if (p->debug_file[0])
 		json_str(&j, p->debug_file);
@@ -143,7 +153,7 @@ static void print_json(const struct session *s, const struct info *inf)
 	json_bool(&j, p->layout_cached);
 	json_key(&j, "layout");
 	json_begin_obj(&j);
-	for (g = 0; g < LG_COUNT; g++) {
+	for (g = 0; g < layout_groups(p); g++) {
 		layout_group_sources(&p->layout, g, buf, sizeof(buf));
 		json_key(&j, layout_group_names[g]);
 		json_str(&j, buf);
@@ -223,7 +233,7 @@ static void print_layout_sources(const struct pyproc *p)
 	int g, same = 1;
 
 	layout_group_sources(&p->layout, 0, first, sizeof(first));
-	for (g = 1; g < LG_COUNT && same; g++) {
+	for (g = 1; g < layout_groups(p) && same; g++) {
 		layout_group_sources(&p->layout, g, buf, sizeof(buf));
 		same = !strcmp(buf, first);
 	}
@@ -231,7 +241,7 @@ static void print_layout_sources(const struct pyproc *p)
 		printf("layout       %s (every group)\n", first);
 		return;
 	}
-	for (g = 0; g < LG_COUNT; g++) {
+	for (g = 0; g < layout_groups(p); g++) {
 		layout_group_sources(&p->layout, g, buf, sizeof(buf));
 		printf("%s %-22s %s\n", g ? "            " : "layout      ",
 		       layout_group_names[g], buf);

@@ -14,7 +14,7 @@
 #include "pyproc.h"
 
 #define MIN_MINOR 8
-#define MAX_MINOR 13
+#define MAX_MINOR 14
 
 static const char *const default_debug_dirs[] = { "/usr/lib/debug", NULL };
 
@@ -118,8 +118,12 @@ static int unsupported(struct hs_error *err, int major, int minor, int micro)
 	hs_error_set(err, HS_EUNSUPPORTED,
 		     "Python %s is not supported (heapscope reads CPython 3.%d to 3.%d)",
 		     v, MIN_MINOR, MAX_MINOR);
-	hs_error_hint(err, "upgrade the target's Python, or use a tool made for %s",
-		      v);
+	/* ahead of us is not the user's to fix */
+	if (major > 3 || (major == 3 && minor > MAX_MINOR))
+		hs_error_hint(err, "Python %s is newer than this heapscope: a later heapscope "
+			      "may read it", v);
+	else
+		hs_error_hint(err, "upgrade the target's Python, or use a tool made for %s", v);
 	return -1;
 }
 
@@ -310,39 +314,50 @@ static int no_layout(struct pyproc *p, struct hs_error *err, const char *what)
 }
 
 /*
- * Where DWARF and _Py_DebugOffsets both give a field they must agree; a
- * difference means one of them is misread, which the user should hear
- * about rather than have hidden.
+ * Where DWARF or a table and _Py_DebugOffsets both give a field they must
+ * agree.  DWARF that differs is misread, which the user should hear
+ * about rather than have hidden.  A table that differs was made for
+ * another patch release: what it gives alone may be wrong too, which
+ * the checks at attach (find_static_types) decide; *mismatch names the
+ * first such field.
  */
-static void check_agree(struct pyproc *p, const int64_t *dbg)
+static void check_agree(struct pyproc *p, const int64_t *dbg, char *mismatch, size_t len)
 {
-	int i;
+	int i, warned = 0;
 
 	for (i = 0; i < LF_COUNT; i++) {
-		if (dbg[i] < 0 || p->layout.src[i] != LS_DWARF || p->layout.v[i] == dbg[i])
+		if (dbg[i] < 0 || p->layout.v[i] < 0 || p->layout.v[i] == dbg[i])
 			continue;
-		snprintf(p->warning, sizeof(p->warning),
-			 "DWARF and _Py_DebugOffsets disagree on %s (%lld vs %lld); "
-			 "using _Py_DebugOffsets", layout_field_info[i].name,
-			 (long long)p->layout.v[i], (long long)dbg[i]);
-		return;
+		if (p->layout.src[i] == LS_DWARF && !warned++)
+			snprintf(p->warning, sizeof(p->warning),
+				 "DWARF and _Py_DebugOffsets disagree on %s (%lld vs %lld); "
+				 "using _Py_DebugOffsets", layout_field_info[i].name,
+				 (long long)p->layout.v[i], (long long)dbg[i]);
+		if (p->layout.src[i] == LS_TABLE && !mismatch[0])
+			snprintf(mismatch, len, "%s is %lld, the table for %d.%d says %lld",
+				 layout_field_info[i].name, (long long)dbg[i], p->major,
+				 p->minor, (long long)p->layout.v[i]);
 	}
 }
 
 static int fill_layout(struct pyproc *p, struct elf_file *f,
 		       const struct pyproc_options *opt,
 		       const struct debug_offsets *dbg, int have_dbg,
-		       struct hs_error *err)
+		       char *mismatch, size_t mlen, struct hs_error *err)
 {
-	const struct layout_table *tab = layout_table_find(p->major, p->minor);
+	const struct layout_table *tab = layout_table_find(p->major, p->minor,
+							   p->free_threaded);
 	int src = opt->layout_source;
-	int64_t *v;
+	int64_t *v, *tv;
 	int ret = -1;
 
 	layout_init(&p->layout, p->major, p->minor);
-	v = malloc(sizeof(int64_t) * LF_COUNT);
+	v = malloc(sizeof(int64_t) * LF_COUNT * 2);
 	if (!v)
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	tv = v + LF_COUNT;
+	if (tab)
+		layout_table_values(tab, p->micro, tv);
 
 	switch (src) {
 	case LS_TABLE:
@@ -350,7 +365,7 @@ static int fill_layout(struct pyproc *p, struct elf_file *f,
 			no_layout(p, err, "no built-in layout table for this version");
 			goto out;
 		}
-		layout_overlay(&p->layout, tab->v, LS_TABLE);
+		layout_overlay(&p->layout, tv, LS_TABLE);
 		break;
 	case LS_DWARF:
 		if (fill_dwarf(p, f, opt, v, err)) {
@@ -369,14 +384,15 @@ static int fill_layout(struct pyproc *p, struct elf_file *f,
 		}
 		/* what the debug offsets do not cover comes from the table */
 		if (tab)
-			layout_overlay(&p->layout, tab->v, LS_TABLE);
+			layout_overlay(&p->layout, tv, LS_TABLE);
+		check_agree(p, dbg->v, mismatch, mlen);
 		layout_overlay(&p->layout, dbg->v, LS_DEBUG_OFFSETS);
 		break;
 	default: {
 		struct hs_error e2 = HS_ERROR_INIT;
 
 		if (tab)
-			layout_overlay(&p->layout, tab->v, LS_TABLE);
+			layout_overlay(&p->layout, tv, LS_TABLE);
 		if (!fill_dwarf(p, f, opt, v, &e2))
 			layout_overlay(&p->layout, v, LS_DWARF);
 		else if (!tab && !have_dbg) {
@@ -385,11 +401,22 @@ static int fill_layout(struct pyproc *p, struct elf_file *f,
 			goto out;
 		}
 		if (have_dbg) {
-			check_agree(p, dbg->v);
+			check_agree(p, dbg->v, mismatch, mlen);
 			layout_overlay(&p->layout, dbg->v, LS_DEBUG_OFFSETS);
 		}
 		break;
 	}
+	}
+	/* the free-threaded fields of a GIL build's structures (its
+	 * mimalloc, its thread states) are not used: not "known" either */
+	if (!p->free_threaded) {
+		int i;
+
+		for (i = 0; i < LF_COUNT; i++)
+			if (layout_field_info[i].group == LG_FT) {
+				p->layout.v[i] = -1;
+				p->layout.src[i] = LS_NONE;
+			}
 	}
 	ret = 0;
 out:
@@ -485,6 +512,77 @@ static int validate(struct pyproc *p, struct hs_error *err)
 	return 0;
 }
 
+#define MAX_STATIC_INDEX 256	/* managed static types in one interpreter */
+#define SCAN_CHUNK 65536
+
+/* 1 if the static type state array at interp+off holds type's entry at
+ * its index (tp_subclasses - 1). */
+static int static_entry_at(struct pyproc *p, uint64_t off, uint64_t type, uint64_t idx)
+{
+	const struct layout *l = &p->layout;
+	uint64_t v;
+
+	return !target_read_u64(p->t, p->interp + off + (idx - 1) * (uint64_t)LAY(l,
+				static_type_state_size), &v, NULL) && v == type;
+}
+
+/*
+ * 3.12+: static builtin types keep their dict in the interpreter, in an
+ * array of managed_static_type_state indexed by tp_subclasses - 1.  Its
+ * place moved between patch releases of 3.14: the layout's is checked
+ * against object's and type's own entries, and if they are not there
+ * the interpreter is searched for the place where they are (the same
+ * shift then applies to the extensions' array after it).  0 when found,
+ * -1 when not (the fields are then unknown).
+ */
+static int find_static_types(struct pyproc *p)
+{
+	struct layout *l = &p->layout;
+	uint64_t io = 0, it = 0, stride, off, size, buf[SCAN_CHUNK / 8];
+	int64_t old = LAY(l, interp_types_builtins);
+
+	if (p->minor < 12)
+		return 0;
+	if (!p->object_type || !LAY_HAS(l, static_type_state_size) ||
+	    !LAY_HAS(l, type_subclasses) || !LAY_HAS(l, interp_size) ||
+	    target_read_u64(p->t, p->object_type + LAY(l, type_subclasses), &io, NULL) ||
+	    target_read_u64(p->t, p->type_type + LAY(l, type_subclasses), &it, NULL) ||
+	    io < 1 || io > MAX_STATIC_INDEX || it < 1 || it > MAX_STATIC_INDEX)
+		goto none;
+	if (old >= 0 && static_entry_at(p, (uint64_t)old, p->object_type, io) &&
+	    static_entry_at(p, (uint64_t)old, p->type_type, it))
+		return 0;
+	stride = (uint64_t)LAY(l, static_type_state_size);
+	size = (uint64_t)LAY(l, interp_size);
+	if (size > (16u << 20) || stride < 8 || stride > 1024)
+		goto none;
+	/* object's entry at off + (io - 1) * stride: read the interpreter a
+	 * chunk at a time and test each place */
+	for (off = 0; off < size; off += SCAN_CHUNK) {
+		uint64_t n = size - off < SCAN_CHUNK ? size - off : SCAN_CHUNK, k;
+
+		if (target_read(p->t, p->interp + off, buf, (size_t)n & ~7ull, NULL))
+			continue;
+		for (k = 0; k < n / 8; k++) {
+			uint64_t at = off + 8 * k;
+
+			if (buf[k] != p->object_type || at < (io - 1) * stride)
+				continue;
+			at -= (io - 1) * stride;
+			if (!static_entry_at(p, at, p->type_type, it))
+				continue;
+			l->v[LF_interp_types_builtins] = (int64_t)at;
+			if (LAY_HAS(l, interp_types_for_extensions) && old >= 0)
+				l->v[LF_interp_types_for_extensions] += (int64_t)at - old;
+			return 0;
+		}
+	}
+none:
+	l->v[LF_interp_types_builtins] = -1;
+	l->v[LF_interp_types_for_extensions] = -1;
+	return -1;
+}
+
 int pyproc_open(struct pyproc *p, struct target *t,
 		const struct pyproc_options *opt, struct hs_error *err)
 {
@@ -496,6 +594,7 @@ int pyproc_open(struct pyproc *p, struct target *t,
 	uint64_t v, sz, base;
 	ssize_t n;
 	int have_dbg = 0, ret = -1;
+	char mismatch[160] = "";
 
 	if (!opt)
 		opt = &defaults;
@@ -539,6 +638,8 @@ int pyproc_open(struct pyproc *p, struct target *t,
 		p->bytes_type = 0;
 	if (symbol_addr(p, f, "PyUnicode_Type", &p->unicode_type))
 		p->unicode_type = 0;
+	if (symbol_addr(p, f, "PyBaseObject_Type", &p->object_type))
+		p->object_type = 0;
 	if (elf_file_build_id(f, p->build_id, sizeof(p->build_id)))
 		p->build_id[0] = '\0';
 	if (!elf_file_has_symtab(f))
@@ -559,12 +660,13 @@ int pyproc_open(struct pyproc *p, struct target *t,
 		goto out_dbg;
 	if (find_version(p, f, dbg, have_dbg, err))
 		goto out_dbg;
-	if (have_dbg && dbg->free_threaded) {
+	p->free_threaded = have_dbg && dbg->free_threaded;
+	if (p->free_threaded) {
 		hs_error_set(err, HS_EUNSUPPORTED,
 			     "free-threaded Python %s is not supported yet", p->version);
 		goto out_dbg;
 	}
-	if (fill_layout(p, f, opt, dbg, have_dbg, err))
+	if (fill_layout(p, f, opt, dbg, have_dbg, mismatch, sizeof(mismatch), err))
 		goto out_dbg;
 	if (LAY_HAS(&p->layout, object_ob_next) || (p->build & PYBUILD_TRACE_REFS)) {
 		p->build |= PYBUILD_TRACE_REFS;
@@ -577,6 +679,16 @@ int pyproc_open(struct pyproc *p, struct target *t,
 	}
 	if (validate(p, err))
 		goto out_dbg;
+	/* a table made for another patch release: refuse rather than walk
+	 * with offsets that _Py_DebugOffsets just showed to be wrong */
+	if (find_static_types(p) && mismatch[0]) {
+		hs_error_set(err, HS_EUNSUPPORTED, "the layout of Python %s differs from "
+			     "heapscope's (%s) and its static types cannot be found",
+			     p->version, mismatch);
+		hs_error_hint(err, "install the interpreter's debug symbols so that heapscope "
+			      "reads its layout from DWARF");
+		goto out_dbg;
+	}
 	ret = 0;
 out_dbg:
 	free(dbg);

@@ -43,6 +43,7 @@ struct pyproc {
 	uint64_t load_bias;		/* of module */
 	unsigned build;			/* enum pyproc_build */
 	int major, minor, micro;
+	int free_threaded;		/* a free-threaded build (3.13t+) */
 	uint32_t version_hex;		/* PY_VERSION_HEX, 0 if only x.y.z */
 	char version[32];		/* "3.11.7" */
 	uint64_t runtime;		/* &_PyRuntime in the target */
@@ -51,6 +52,7 @@ struct pyproc {
 	uint64_t code_type;		/* &PyCode_Type, 0 if not found */
 	uint64_t bytes_type;		/* &PyBytes_Type, 0 if not found */
 	uint64_t unicode_type;		/* &PyUnicode_Type, 0 if not found */
+	uint64_t object_type;		/* &PyBaseObject_Type, 0 if not found */
 	int layout_cached;		/* DWARF part came from the cache */
 	struct layout layout;
 	const char *const *debug_dirs;	/* from the options; NULL: default */
@@ -58,7 +60,7 @@ struct pyproc {
 };
 
 /* Find the interpreter in an attached target.  Errors: HS_ENOTPYTHON
- * (no _PyRuntime anywhere), HS_EUNSUPPORTED (version outside 3.8-3.13,
+ * (no _PyRuntime anywhere), HS_EUNSUPPORTED (version outside 3.8-3.14,
  * free-threaded, Py_TRACE_REFS without DWARF), HS_ELAYOUT (forced source
  * unavailable, or the layout does not fit the target), HS_EGONE, HS_EREAD. */
 int pyproc_open(struct pyproc *p, struct target *t,
