@@ -743,6 +743,8 @@ const char *heap_edge_kind_name(uint32_t name)
 		return "weak";
 	case HE_SCANNED:
 		return "scanned";
+	case HE_BORROWED:
+		return "borrowed";
 	default:
 		return "strong";
 	}

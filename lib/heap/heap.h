@@ -82,6 +82,9 @@ enum heap_edge_kind {
 	HE_STRONG = 0,
 	HE_WEAK = 1,		/* a weak reference: not kept alive by it */
 	HE_SCANNED = 2,		/* found by a conservative scan */
+	HE_BORROWED = 3,	/* holds the object, but is not counted in its
+				 * refcount (a frame's f_globals, a borrowed or
+				 * deferred stack slot): kept alive all the same */
 };
 
 enum heap_name_kind {

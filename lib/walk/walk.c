@@ -203,7 +203,21 @@ uint32_t walk_obj(struct walker *w, uint64_t addr)
 			return HEAP_NONE;
 	}
 	refcnt = (int64_t)hdr[0];
-	if (w->p->minor >= 12 && (int32_t)(uint32_t)hdr[0] < 0) {
+	if (w->p->minor >= 14) {
+		/* 3.14: the count is the low half, then ob_overflow (0) and
+		 * ob_flags (immortal 1, statically allocated 4); immortal
+		 * counts are negative as 32-bit numbers */
+		uint32_t high = (uint32_t)(hdr[0] >> 32);
+
+		refcnt = (uint32_t)hdr[0];
+		if ((int32_t)(uint32_t)hdr[0] < 0) {
+			if (high & ~(5u << 16))
+				return HEAP_NONE;
+			flags |= HO_IMMORTAL;
+		} else if (high || !refcnt) {
+			return HEAP_NONE;
+		}
+	} else if (w->p->minor >= 12 && (int32_t)(uint32_t)hdr[0] < 0) {
 		/* immortal: the high half stays 0 (increments stop at
 		 * 2^32 - 1); a word with bits there is a pointer, the
 		 * start of a C structure that is no object */
@@ -591,10 +605,11 @@ static int outside_roots(struct walker *w)
 	 * C object's or module state's field): not counting it would call
 	 * what it holds held from outside */
 	for (e = 0; e < h->vdst.n; e++)
-		if (HEAP_EDGE_KIND(nm[e]) != HE_WEAK)
+		if (HEAP_EDGE_KIND(nm[e]) != HE_WEAK && HEAP_EDGE_KIND(nm[e]) != HE_BORROWED)
 			indeg[dst[e]]++;
 	for (i = 0; i < h->nroot; i++)
-		indeg[h->roots[i].obj]++;
+		if (HEAP_EDGE_KIND(h->roots[i].name) != HE_BORROWED)
+			indeg[h->roots[i].obj]++;
 	lab_outside = intern_text(h, "held from outside the heap (C code or statics)");
 	lab_interp = intern_text(h, "held by the interpreter's own state (C)");
 	mark_state_refs(w, inner, w->p->runtime);

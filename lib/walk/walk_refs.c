@@ -128,21 +128,39 @@ static void set_refs(struct walker *w, uint64_t obj)
 	}
 }
 
-/* 3.12+: a static builtin type keeps its dict in the interpreter. */
+/*
+ * 3.12+: a static builtin type keeps its dict in the interpreter, in
+ * the builtins' array of managed_static_type_state at tp_subclasses - 1;
+ * 3.13+ keep the static types of extension modules (datetime's) in an
+ * array of their own, at the same index: the entry whose type is the
+ * type is the one (CPython's managed_static_type_state_get).
+ */
 static uint64_t static_type_dict(struct walker *w, uint64_t type, uint64_t flags)
 {
 	const struct layout *l = w->l;
+	static const enum layout_field arrays[] = {
+		LF_interp_types_builtins, LF_interp_types_for_extensions,
+	};
 	uint64_t idx;
+	size_t i;
 
-	if (!(flags & STATIC_BUILTIN) || !LAY_HAS(l, interp_types_builtins) ||
-	    !LAY_HAS(l, static_type_state_size) || !LAY_HAS(l, static_type_state_tp_dict))
+	if (!(flags & STATIC_BUILTIN) || !LAY_HAS(l, static_type_state_size) ||
+	    !LAY_HAS(l, static_type_state_tp_dict))
 		return 0;
 	idx = field64(w, type, LAY(l, type_subclasses));
 	if (idx < 1 || idx > MAX_STATIC_TYPES)
 		return 0;
-	return field64(w, w->interp + (uint64_t)LAY(l, interp_types_builtins) +
-			      (idx - 1) * (uint64_t)LAY(l, static_type_state_size),
-		       LAY(l, static_type_state_tp_dict));
+	for (i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
+		uint64_t st;
+
+		if (l->v[arrays[i]] < 0)
+			continue;
+		st = w->interp + (uint64_t)l->v[arrays[i]] +
+		     (idx - 1) * (uint64_t)LAY(l, static_type_state_size);
+		if (field64(w, st, 0) == type)
+			return field64(w, st, LAY(l, static_type_state_tp_dict));
+	}
+	return 0;
 }
 
 static void type_refs(struct walker *w, uint64_t obj)
@@ -178,12 +196,55 @@ static uint64_t tuple_item(struct walker *w, uint64_t tuple, int64_t i)
 	return field64(w, tuple, LAY(w->l, tuple_item) + 8 * i);
 }
 
-static uint32_t local_name(struct walker *w, uint64_t names, int64_t i)
+static uint32_t local_name(struct walker *w, uint64_t names, int64_t i, int kind)
 {
 	uint64_t s = tuple_item(w, names, i);
 
-	return s ? HEAP_EDGE(HE_STRONG, HN_LOCAL, walk_key_name(w, s | 1))
-		 : HEAP_EDGE(HE_STRONG, HN_LOCAL, walk_field(w, "(local)"));
+	return s ? HEAP_EDGE(kind, HN_LOCAL, walk_key_name(w, s | 1))
+		 : HEAP_EDGE(kind, HN_LOCAL, walk_field(w, "(local)"));
+}
+
+/*
+ * A _PyStackRef (3.14+; before, a plain pointer): the object it refers
+ * to, 0 for none (NULL is 1, a tagged int ends in binary 11).  Bit 0
+ * says the slot owns no reference (an immortal object, a borrow, a
+ * deferred reference): *kind is then HE_BORROWED.
+ */
+static uint64_t stackref(struct walker *w, uint64_t bits, int *kind)
+{
+	*kind = HE_STRONG;
+	if (w->p->minor < 14)
+		return bits;
+	if ((bits & 3) == 3)
+		return 0;
+	if (bits & 1)
+		*kind = HE_BORROWED;
+	return bits & ~1ull;
+}
+
+/* Emit the _PyStackRef at base+off. */
+static void emit_stackref(struct walker *w, uint64_t base, int64_t off, const char *name)
+{
+	uint64_t v;
+	int kind;
+
+	if (off < 0)
+		return;
+	v = stackref(w, field64(w, base, off), &kind);
+	if (v)
+		walk_emit(w, v, HEAP_EDGE(kind, HN_FIELD, walk_field(w, name)));
+}
+
+/* Emit the borrowed pointer at base+off. */
+static void emit_borrowed(struct walker *w, uint64_t base, int64_t off, const char *name)
+{
+	uint64_t v;
+
+	if (off < 0)
+		return;
+	v = field64(w, base, off);
+	if (v)
+		walk_emit(w, v, HEAP_EDGE(HE_BORROWED, HN_FIELD, walk_field(w, name)));
 }
 
 /* 3.8-3.10 frame objects. */
@@ -217,7 +278,7 @@ static void frame_refs_old(struct walker *w, uint64_t obj)
 			uint64_t v = field64(w, lp, 8 * n);
 
 			if (v)
-				walk_emit(w, v, local_name(w, tuples[k], i));
+				walk_emit(w, v, local_name(w, tuples[k], i, HE_STRONG));
 		}
 	}
 	/* the value stack: f_stacktop (3.8/3.9; NULL while running) or
@@ -239,44 +300,93 @@ static void frame_refs_old(struct walker *w, uint64_t obj)
 		}
 }
 
+/*
+ * How many slots of the frame at fr hold something: its locals, cells
+ * and free variables (nlp) and its value stack.  3.14 saves the stack
+ * pointer (exact but for the innermost frame of a thread caught inside
+ * bytecode, where it may lag: clamped to the code's stack size); 3.11-
+ * 3.13 save stacktop, -1 while the frame executes, whose value stack is
+ * then in the evaluation loop's registers but whose locals (set when
+ * the frame was made) are all valid.
+ */
+static int64_t frame_slots(struct walker *w, uint64_t fr, uint64_t code, int32_t nlp)
+{
+	const struct layout *l = w->l;
+	int32_t top = 0, stacksize = 0;
+
+	if (LAY_HAS(l, iframe_stackpointer)) {
+		uint64_t sp = field64(w, fr, LAY(l, iframe_stackpointer));
+		uint64_t lp = fr + (uint64_t)LAY(l, iframe_localsplus);
+
+		if (!code || !LAY_HAS(l, code_stacksize) ||
+		    wread(w, code + LAY(l, code_stacksize), &stacksize, 4) || stacksize < 0)
+			stacksize = 0;
+		if (sp < lp || (sp - lp) % 8)
+			return nlp;
+		if ((sp - lp) / 8 > (uint64_t)nlp + (uint64_t)stacksize)
+			return (int64_t)nlp + stacksize;
+		return (int64_t)((sp - lp) / 8);
+	}
+	if (wread(w, fr + LAY(l, iframe_stacktop), &top, 4) || top <= 0)
+		top = nlp;
+	return top;
+}
+
 void walk_iframe(struct walker *w, uint64_t fr)
 {
 	const struct layout *l = w->l;
-	uint64_t code = field64(w, fr, LAY(l, iframe_code)), names = 0, lp;
-	int32_t top = 0, nlp = 0;
-	int32_t i;
+	uint64_t code, names = 0, lp;
+	int32_t nlp = 0;
+	int64_t i, top;
+	int kind;
 
-	emit_field(w, fr, LAY(l, iframe_code), "f_code");
-	emit_field(w, fr, LAY(l, iframe_func), "f_func");
-	emit_field(w, fr, LAY(l, iframe_globals), "f_globals");
-	emit_field(w, fr, LAY(l, iframe_builtins), "f_builtins");
+	code = stackref(w, field64(w, fr, LAY(l, iframe_code)), &kind);
+	emit_stackref(w, fr, LAY(l, iframe_code), "f_code");
+	emit_stackref(w, fr, LAY(l, iframe_func), "f_func");
+	/* borrowed from the function since 3.11 */
+	emit_borrowed(w, fr, LAY(l, iframe_globals), "f_globals");
+	emit_borrowed(w, fr, LAY(l, iframe_builtins), "f_builtins");
 	emit_field(w, fr, LAY(l, iframe_locals), "f_locals");
 	emit_field(w, fr, LAY(l, iframe_frame_obj), "frame_obj");
 	if (code && LAY_HAS(l, code_nlocalsplus) &&
 	    wread(w, code + LAY(l, code_nlocalsplus), &nlp, 4))
 		nlp = 0;
-	/* A frame that is executing has stacktop -1: its value stack is in
-	 * the evaluation loop's registers, but its locals, cells and free
-	 * variables (set when the frame was made) are still all valid. */
-	if (wread(w, fr + LAY(l, iframe_stacktop), &top, 4) || top <= 0)
-		top = nlp;
+	if (nlp < 0)
+		nlp = 0;
+	top = frame_slots(w, fr, code, nlp);
 	if (top <= 0)
 		return;
 	if (top > (1 << 16)) {
-		walk_warn(w, "frame at 0x%llx claims %d stack slots", (unsigned long long)fr, top);
+		walk_warn(w, "frame at 0x%llx claims %lld stack slots", (unsigned long long)fr,
+			  (long long)top);
 		return;
 	}
 	if (code)
 		names = field64(w, code, LAY(l, code_localsplusnames));
 	lp = fr + (uint64_t)LAY(l, iframe_localsplus);
 	for (i = 0; i < top; i++) {
-		uint64_t v = field64(w, lp, 8 * i);
+		uint64_t v = stackref(w, field64(w, lp, 8 * i), &kind);
 
 		if (!v)
 			continue;
-		walk_emit(w, v, i < nlp ? local_name(w, names, i)
-					: HEAP_EDGE(HE_STRONG, HN_LOCAL, walk_field(w, "(stack)")));
+		walk_emit(w, v, i < nlp ? local_name(w, names, i, kind)
+					: HEAP_EDGE(kind, HN_LOCAL, walk_field(w, "(stack)")));
 	}
+}
+
+/* 3.12+: what a code object's co_code, co_varnames... made on demand
+ * (a _PyCoCached it points to, allocated apart). */
+static void code_cached_refs(struct walker *w, uint64_t obj)
+{
+	const struct layout *l = w->l;
+	uint64_t c = LAY_HAS(l, code_cached) ? field64(w, obj, LAY(l, code_cached)) : 0;
+
+	if (!c)
+		return;
+	emit_field(w, c, LAY(l, cocached_code), "co_code");
+	emit_field(w, c, LAY(l, cocached_varnames), "co_varnames");
+	emit_field(w, c, LAY(l, cocached_cellvars), "co_cellvars");
+	emit_field(w, c, LAY(l, cocached_freevars), "co_freevars");
 }
 
 static void frame_refs(struct walker *w, uint64_t obj)
@@ -291,6 +401,8 @@ static void frame_refs(struct walker *w, uint64_t obj)
 	emit_field(w, obj, LAY(l, frameobj_back), "f_back");
 	emit_field(w, obj, LAY(l, frameobj_trace), "f_trace");
 	emit_field(w, obj, LAY(l, frameobj_extra_locals), "f_extra_locals");
+	emit_field(w, obj, LAY(l, frameobj_locals_cache), "f_locals_cache");
+	emit_field(w, obj, LAY(l, frameobj_overwritten_fast_locals), "f_overwritten_fast_locals");
 	/* a frame that outlived its call owns its data; one still running
 	 * points into a thread's stack, whose slots are roots */
 	fr = field64(w, obj, LAY(l, frameobj_frame));
@@ -579,7 +691,7 @@ static const struct field_ref field_refs[K_COUNT][FIELD_REFS_MAX] = {
 		{ LF_func_kwdefaults, 0, "__kwdefaults__" }, { LF_func_closure, 0, "__closure__" },
 		{ LF_func_doc, 0, "__doc__" }, { LF_func_dict, 0, "__dict__" },
 		{ LF_func_module, 0, "__module__" }, { LF_func_annotations, 0, "__annotations__" },
-		{ LF_func_typeparams, 0, "__type_params__" },
+		{ LF_func_typeparams, 0, "__type_params__" }, { LF_func_annotate, 0, "__annotate__" },
 	},
 	[K_CELL] = { { LF_cell_ref, 0, "cell_contents" } },
 	[K_METHOD] = { { LF_method_func, 0, "__func__" }, { LF_method_self, 0, "__self__" } },
@@ -664,6 +776,9 @@ void walk_refs(struct walker *w, uint64_t obj, struct tinfo *tip)
 		break;
 	case K_FRAME:
 		frame_refs(w, obj);
+		break;
+	case K_CODE:
+		code_cached_refs(w, obj);
 		break;
 	case K_GEN:
 	case K_CORO:

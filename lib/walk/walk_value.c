@@ -301,7 +301,11 @@ uint64_t walk_size(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *f
 		n = int_digits(w, obj, &sign);
 		if (w->p->minor >= 11 && n < 1)
 			n = 1;
-		size = (uint64_t)LAY(l, long_digit) + 4 * (uint64_t)n;
+		/* 3.14's int.__sizeof__ takes the sizes of the object's type */
+		if (w->p->minor >= 14)
+			size = (uint64_t)ti->basicsize + (uint64_t)ti->itemsize * (uint64_t)n;
+		else
+			size = (uint64_t)LAY(l, long_digit) + 4 * (uint64_t)n;
 		break;
 	case K_STR:
 		size = str_size(w, obj);
