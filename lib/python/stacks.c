@@ -25,8 +25,10 @@
 #define MAX_FRAME_STEPS (2 * STACKS_MAX_FRAMES)
 #define SEEN_SLOTS (2 * MAX_FRAME_STEPS)
 
-/* Frame owners (3.12+): entry/shim frames pushed by the C eval loop. */
-#define OWNER_CSTACK 3
+/* Frame owners (3.12+): from 3 on, frames the C eval loop pushes (3.12
+ * and 3.13: CSTACK 3; 3.14: INTERPRETER 3, its entry frame, and CSTACK
+ * 4), which hold no Python code. */
+#define OWNER_SHIM 3
 
 struct code_info {
 	uint64_t code;		/* 0: empty slot */
@@ -283,7 +285,7 @@ static int walk_interp_frames(struct walker *w, uint64_t tstate, struct stack_th
 			warn(th, "unreadable frame", fr);
 			break;
 		}
-		if (p->minor >= 12 && owner == OWNER_CSTACK) {
+		if (p->minor >= 12 && owner >= OWNER_SHIM) {
 			/*
 			 * The frame above a C-stack shim was the first one its
 			 * eval call ran.  (Should that frame have been skipped
@@ -299,6 +301,9 @@ static int walk_interp_frames(struct walker *w, uint64_t tstate, struct stack_th
 			warn(th, "unreadable frame", fr);
 			break;
 		}
+		/* 3.14: a _PyStackRef, whose low bits are tags */
+		if (p->minor >= 14)
+			code &= ~3ull;
 		/* 3.13's f_executable need not be a code object */
 		if (p->minor >= 13 && !is_code(w, code))
 			goto next;
