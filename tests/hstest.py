@@ -3,8 +3,12 @@
 Each test script prints TAP (read by automake's tap-driver): one case per
 check and per interpreter, "ok N # SKIP reason" where a case cannot run
 here.  Interpreters come from pyenv (3.8-3.13 builds with DWARF, when
-present) and from Debian's packages (python3.11, its separate debug file,
-python3.11d).
+present), from Debian's packages (python3.11, its separate debug file,
+python3.11d), and from CPython builds under /opt/cpython (HS_CPYTHON_DIR):
+3.14.7 (shared, DWARF), 3.14.7d (--with-pydebug), 3.14.7t (free-threaded)
+and 3.14.7-stripped (the 3.14.7 libpython without symbols, DWARF or
+build-id, loaded through LD_LIBRARY_PATH); docs/internals.md says how
+to build them.
 """
 
 import glob
@@ -102,13 +106,14 @@ def pyenv_root():
 class Interp:
     """One interpreter build to test against."""
 
-    def __init__(self, name, exe, minor, env=None, layout=None, why=None):
+    def __init__(self, name, exe, minor, env=None, layout=None, why=None, stripped=False):
         self.name = name          # e.g. "pyenv-3.12.1", "debian-3.11-nodebug"
         self.exe = exe            # path, or None if missing
-        self.minor = minor        # 8..13
+        self.minor = minor        # 8..14
         self.env = env or {}      # extra environment for heapscope
         self.layout = layout      # layout source expected in "auto" mode
         self.why = why            # reason it is missing
+        self.stripped = stripped  # no symbol table and no DWARF to be found
 
     def available(self):
         return self.exe is not None and os.access(self.exe, os.X_OK)
@@ -161,11 +166,54 @@ def interpreters():
     res.append(Interp("debian-3.11-nodebug", deb if have else None, 11,
                       env={"HEAPSCOPE_DEBUG_DIR": NO_DEBUG_DIR,
                            "XDG_CACHE_HOME": NODEBUG_CACHE}, layout="table",
-                      why="/usr/bin/python3.11 missing"))
+                      why="/usr/bin/python3.11 missing", stripped=True))
     debd = "/usr/bin/python3.11d"
     res.append(Interp("debian-3.11d", debd if os.access(debd, os.X_OK) else None,
                       11, layout="dwarf",
                       why="python3.11d missing (apt-get install python3.11-dbg)"))
+    return res + cpython_interpreters()
+
+
+CPYTHON_DIR = os.environ.get("HS_CPYTHON_DIR", "/opt/cpython")
+# the builds of each minor version made under CPYTHON_DIR for the tests
+CPYTHON_VERSIONS = {14: "3.14.7"}
+
+
+def _launcher(name, exe, env):
+    """A script that runs exe with env set: what a test starts stands for
+    the interpreter (exec keeps the pid)."""
+    path = os.path.join(_tmp, "python-" + name)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n")
+        for k, v in env.items():
+            f.write("%s='%s'; export %s\n" % (k, v, k))
+        f.write("exec '%s' \"$@\"\n" % exe)
+    os.chmod(path, 0o755)
+    return path
+
+
+def cpython_interpreters():
+    """The builds under CPYTHON_DIR, present or not."""
+    res = []
+    for minor, ver in sorted(CPYTHON_VERSIONS.items()):
+        base = os.path.join(CPYTHON_DIR, ver)
+        built = "no %s here (build it as docs/internals.md says)" % base
+        exe = os.path.join(base, "bin", "python3.%d" % minor)
+        have = os.access(exe, os.X_OK)
+        res.append(Interp("cpython-" + ver, exe if have else None, minor,
+                          layout="debug-offsets", why=built))
+        dexe = os.path.join(CPYTHON_DIR, ver + "d", "bin", "python3.%dd" % minor)
+        res.append(Interp("cpython-%sd" % ver, dexe if os.access(dexe, os.X_OK) else None,
+                          minor, layout="debug-offsets",
+                          why="no %sd here (a --with-pydebug build)" % base))
+        slib = os.path.join(CPYTHON_DIR, ver + "-stripped", "lib")
+        sexe = None
+        if have and os.path.isdir(slib):
+            sexe = _launcher("%s-stripped" % ver, exe, {"LD_LIBRARY_PATH": slib})
+        res.append(Interp("cpython-%s-stripped" % ver, sexe, minor, layout="debug-offsets",
+                          stripped=True,
+                          why="no %s (the libpython of %s stripped: strip --strip-all, "
+                          "no .note.gnu.build-id)" % (slib, ver)))
     return res
 
 

@@ -101,7 +101,7 @@ def check_interp(interp):
 
         for forced in ("table", "dwarf", "debug-offsets"):
             exists = {"table": True,
-                      "dwarf": interp.layout != "table",
+                      "dwarf": not interp.stripped,
                       "debug-offsets": interp.minor >= 13}[forced]
             got, p = stacks(interp, fx, ["--layout=" + forced, "--no-cache"])
             if exists:
