@@ -93,11 +93,17 @@ static void tables(void)
 		    (*t)->v[LF_interp_threads_head] < 0 || (*t)->v[LF_tstate_next] < 0 ||
 		    (*t)->v[LF_type_name] < 0 || (*t)->v[LF_code_name] < 0)
 			bad++;
+		if (layout_table_find((*t)->major, (*t)->minor, (*t)->free_threaded) != *t)
+			found++;
+		/* a free-threaded table goes with the GIL table of its version */
+		if ((*t)->free_threaded) {
+			if (!layout_table_find((*t)->major, (*t)->minor, 0))
+				order++;
+			continue;
+		}
 		/* one version after the other, none twice, none left out */
 		if (last && ((*t)->major != last->major || (*t)->minor != last->minor + 1))
 			order++;
-		if (layout_table_find((*t)->major, (*t)->minor) != *t)
-			found++;
 		/* made from a build of its own version (gen-offsets) */
 		snprintf(want, sizeof(want), "CPython %d.%d.", (*t)->major, (*t)->minor);
 		if (!(*t)->reference || strncmp((*t)->reference, want, strlen(want)))
@@ -109,9 +115,9 @@ static void tables(void)
 	       "each made from a build of its version", ntab);
 	if (!ntab)
 		return;
-	tap_ok(!order && !found && !layout_table_find(first->major, first->minor - 1) &&
-	       !layout_table_find(last->major, last->minor + 1) &&
-	       !layout_table_find(last->major + 1, 0),
+	tap_ok(!order && !found && !layout_table_find(first->major, first->minor - 1, 0) &&
+	       !layout_table_find(last->major, last->minor + 1, 0) &&
+	       !layout_table_find(last->major + 1, 0, 0),
 	       "tables found for %d.%d-%d.%d, in order, each once, and no other version",
 	       first->major, first->minor, last->major, last->minor);
 	/* offsets/py3N.c: each file in the tree is one of the tables */
@@ -123,14 +129,19 @@ static void tables(void)
 	}
 	bad = 0;
 	while ((de = readdir(d)) != NULL) {
-		int end = 0;
+		int end = 0, ft = 0;
 
-		/* py3N.c exactly: not regen.sh's py3N.c.tmp */
+		/* py3N.c or py3Nt.c exactly: not regen.sh's py3N.c.tmp */
 		if (sscanf(de->d_name, "py3%d.c%n", &minor, &end) != 1 || !end ||
-		    de->d_name[end])
-			continue;
+		    de->d_name[end]) {
+			end = 0;
+			if (sscanf(de->d_name, "py3%dt.c%n", &minor, &end) != 1 || !end ||
+			    de->d_name[end])
+				continue;
+			ft = 1;
+		}
 		nfiles++;
-		if (!layout_table_find(3, minor))
+		if (!layout_table_find(3, minor, ft))
 			bad++, tap_diag("%s/%s has no table in layout_tables", dir, de->d_name);
 	}
 	closedir(d);
