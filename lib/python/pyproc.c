@@ -661,7 +661,7 @@ int pyproc_open(struct pyproc *p, struct target *t,
 	if (find_version(p, f, dbg, have_dbg, err))
 		goto out_dbg;
 	p->free_threaded = have_dbg && dbg->free_threaded;
-	if (p->free_threaded) {
+	if (p->free_threaded && !opt->allow_free_threaded) {
 		hs_error_set(err, HS_EUNSUPPORTED,
 			     "free-threaded Python %s is not supported yet", p->version);
 		goto out_dbg;

@@ -30,6 +30,7 @@ struct pyproc_options {
 	const char *const *debug_dirs;	/* NULL: default /usr/lib/debug */
 	int no_cache;			/* don't read or write the layout cache */
 	const char *cache_dir;		/* NULL: $XDG_CACHE_HOME/heapscope */
+	int allow_free_threaded;	/* open a 3.13t+ build (mimalloc.h reads it) */
 };
 
 struct pyproc {
@@ -61,8 +62,9 @@ struct pyproc {
 
 /* Find the interpreter in an attached target.  Errors: HS_ENOTPYTHON
  * (no _PyRuntime anywhere), HS_EUNSUPPORTED (version outside 3.8-3.14,
- * free-threaded, Py_TRACE_REFS without DWARF), HS_ELAYOUT (forced source
- * unavailable, or the layout does not fit the target), HS_EGONE, HS_EREAD. */
+ * free-threaded unless opt->allow_free_threaded, Py_TRACE_REFS without
+ * DWARF), HS_ELAYOUT (forced source unavailable, or the layout does not
+ * fit the target), HS_EGONE, HS_EREAD. */
 int pyproc_open(struct pyproc *p, struct target *t,
 		const struct pyproc_options *opt, struct hs_error *err);
 void pyproc_release(struct pyproc *p);
