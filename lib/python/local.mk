@@ -17,3 +17,6 @@ lib_libheapscope_a_SOURCES += \
 	lib/python/unwind_target.h \
 	lib/python/syscall.c \
 	lib/python/syscall.h
+lib_libheapscope_a_SOURCES += \
+	lib/python/mimalloc.c \
+	lib/python/mimalloc.h
