@@ -93,3 +93,7 @@ VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
 check-valgrind:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(HS_UNIT_TESTS) $(HS_FUZZ_TESTS)" \
 		LOG_COMPILER="env HS_TEST_QUICK=1 $(VALGRIND)"
+check_PROGRAMS += tests/unit-mimalloc
+tests_unit_mimalloc_SOURCES = tests/unit-mimalloc.c tests/tap.h
+tests_unit_mimalloc_LDADD = $(HS_LIBS)
+HS_UNIT_TESTS += tests/unit-mimalloc
