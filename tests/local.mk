@@ -97,3 +97,9 @@ check_PROGRAMS += tests/unit-mimalloc
 tests_unit_mimalloc_SOURCES = tests/unit-mimalloc.c tests/tap.h
 tests_unit_mimalloc_LDADD = $(HS_LIBS)
 HS_UNIT_TESTS += tests/unit-mimalloc
+# mimalloc-dump: what lib/python/mimalloc.c finds in a live 3.14t, for
+# test_mimalloc.py
+check_PROGRAMS += tests/mimalloc-dump
+tests_mimalloc_dump_SOURCES = tests/mimalloc-dump.c
+tests_mimalloc_dump_LDADD = $(HS_LIBS)
+HS_PY_TESTS += tests/test_mimalloc.py
