@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
+#include <unistd.h>
 #include "image.h"
 #include "maps.h"
 
@@ -67,13 +68,41 @@ static int plan_room(struct image_plan *pl, size_t n)
 }
 
 /* Append [addr, addr+len) to the plan (the array has room). */
-static void plan_add(struct image_plan *pl, uint64_t addr, uint64_t len)
+static void plan_add(struct image_plan *pl, uint64_t addr, uint64_t len, int sparse)
 {
 	if (!len)
 		return;
-	pl->r[pl->n] = (struct image_region){ .addr = addr, .len = len };
-	pl->total += len;
+	pl->r[pl->n] = (struct image_region){ .addr = addr, .len = len, .sparse = sparse };
 	pl->n++;
+}
+
+/* Memory that is no file's: what the process never touched is zeros. */
+static int anonymous(const struct map_entry *e)
+{
+	return !e->inode && (!e->path[0] || e->path[0] == '[');
+}
+
+static int count_run(void *ctx, uint64_t s, uint64_t e)
+{
+	*(uint64_t *)ctx += e - s;
+	return 0;
+}
+
+/* Fault our copy of [s, e) of a region in now, before the freeze. */
+struct prefault {
+	struct image_region *r;
+};
+
+static int prefault_run(void *ctx, uint64_t s, uint64_t e)
+{
+	struct image_region *r = ((struct prefault *)ctx)->r;
+	char *p = (char *)r->buf + (s - r->addr);
+	size_t i;
+
+	if (madvise(p, e - s, MADV_POPULATE_WRITE))
+		for (i = 0; i < e - s; i += 4096)
+			p[i] = 0;
+	return 0;
 }
 
 /*
@@ -93,7 +122,7 @@ static void plan_mapping(pid_t pid, const struct map_entry *e, const uint64_t *t
 	size_t i, chunks = 0, max = pl->n + REGIONS_PER_MAPPING;
 
 	if (e->end - e->start < PAYLOAD_MIN || e->path[0] || !ntypes) {
-		plan_add(pl, e->start, e->end - e->start);
+		plan_add(pl, e->start, e->end - e->start, anonymous(e));
 		return;
 	}
 	while (at < e->end && chunks++ < MAX_CHUNKS && pl->n + 2 < max) {
@@ -113,14 +142,14 @@ static void plan_mapping(pid_t pid, const struct map_entry *e, const uint64_t *t
 				payload = 1;
 		if (payload) {
 			/* what came before in full, then the head of this one */
-			plan_add(pl, whole, at - whole);
-			plan_add(pl, at, IMAGE_PAYLOAD_HEAD < size ? IMAGE_PAYLOAD_HEAD : size);
+			plan_add(pl, whole, at - whole, 1);
+			plan_add(pl, at, IMAGE_PAYLOAD_HEAD < size ? IMAGE_PAYLOAD_HEAD : size, 1);
 			pl->skipped += size > IMAGE_PAYLOAD_HEAD ? size - IMAGE_PAYLOAD_HEAD : 0;
 			whole = at + size;
 		}
 		at += size;
 	}
-	plan_add(pl, whole, e->end - whole);
+	plan_add(pl, whole, e->end - whole, 1);
 }
 
 /* The files opened so far, one descriptor per file. */
@@ -180,7 +209,7 @@ int image_plan(pid_t pid, uint64_t budget, const uint64_t *payload_types, size_t
 	struct opened *o = NULL;
 	struct maps m;
 	size_t i;
-	int ret = -1;
+	int ret = -1, pagemap = -1;
 
 	memset(pl, 0, sizeof(*pl));
 	pl->budget = budget;
@@ -208,15 +237,28 @@ int image_plan(pid_t pid, uint64_t budget, const uint64_t *payload_types, size_t
 		if (e->prot & MAP_W)
 			plan_mapping(pid, e, payload_types, ntypes, pl);
 		else
-			plan_add(pl, e->start, e->end - e->start);
+			plan_add(pl, e->start, e->end - e->start, anonymous(e));
+	}
+	/* what will be copied: the populated part of anonymous memory */
+	pagemap = maps_pagemap_open(pid);
+	for (i = 0; i < pl->n; i++) {
+		struct image_region *r = &pl->r[i];
+
+		if (r->sparse && (pagemap < 0 ||
+				  maps_populated(pagemap, r->addr, r->addr + r->len, count_run,
+						 &r->populated)))
+			r->sparse = 0;
+		pl->total += r->sparse ? r->populated : r->len;
 	}
 	if (pl->total > budget) {
 		ret = 1;
 		goto out;
 	}
 	for (i = 0; i < pl->n; i++) {
-		void *b = mmap(NULL, pl->r[i].len, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_NORESERVE, -1, 0);
+		struct image_region *r = &pl->r[i];
+		void *b = mmap(NULL, r->len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+			       (r->sparse ? 0 : MAP_POPULATE), -1, 0);
 
 		if (b == MAP_FAILED) {
 			int e = errno;
@@ -225,7 +267,12 @@ int image_plan(pid_t pid, uint64_t budget, const uint64_t *payload_types, size_t
 			hs_error_errno(err, HS_ENOMEM, e, "cannot reserve memory for the copy");
 			goto out;
 		}
-		pl->r[i].buf = b;
+		r->buf = b;
+		if (r->sparse) {
+			struct prefault pf = { r };
+
+			maps_populated(pagemap, r->addr, r->addr + r->len, prefault_run, &pf);
+		}
 	}
 	ret = 0;
 	goto out;
@@ -233,13 +280,15 @@ nomem:
 	image_plan_release(pl);
 	hs_error_set(err, HS_ENOMEM, "out of memory");
 out:
+	if (pagemap >= 0)
+		close(pagemap);
 	free(o);
 	maps_release(&m);
 	return ret;
 }
 
 /* Add [start, end), which the plan did not see, to be copied now. */
-static int add_late(struct image_plan *pl, uint64_t start, uint64_t end)
+static int add_late(struct image_plan *pl, uint64_t start, uint64_t end, int sparse)
 {
 	void *b;
 
@@ -255,7 +304,8 @@ static int add_late(struct image_plan *pl, uint64_t start, uint64_t end)
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (b == MAP_FAILED)
 		return -1;
-	pl->r[pl->n++] = (struct image_region){ .addr = start, .len = end - start, .buf = b };
+	pl->r[pl->n++] = (struct image_region){ .addr = start, .len = end - start, .buf = b,
+						.sparse = sparse };
 	pl->late += end - start;
 	return 0;
 }
@@ -296,7 +346,7 @@ static int plan_late(pid_t pid, struct image_plan *pl, struct hs_error *err)
 			if (s->inode != e->inode || (s->prot & MAP_W) != (e->prot & MAP_W))
 				continue;
 			whole = 0;
-			if (s->start > at && add_late(pl, at, s->start))
+			if (s->start > at && add_late(pl, at, s->start, anonymous(e)))
 				goto nomem;
 			if (s->end > at)
 				at = s->end;
@@ -309,7 +359,7 @@ static int plan_late(pid_t pid, struct image_plan *pl, struct hs_error *err)
 			if (f)
 				continue;
 		}
-		if (at < e->end && add_late(pl, at, e->end))
+		if (at < e->end && add_late(pl, at, e->end, anonymous(e)))
 			goto nomem;
 	}
 	ret = 0;
@@ -321,16 +371,17 @@ out:
 	maps_release(&m);
 	return ret;
 }
-/* Copy one region in chunks; returns the bytes copied (a prefix), and
- * sets *gone when the process has lost its memory (it is exiting). */
-static size_t copy_region(pid_t pid, struct image_region *r, int *gone)
+/* Copy [addr, addr+len) of the process into buf in chunks; returns the
+ * bytes copied (a prefix), and sets *gone when the process has lost its
+ * memory (it is exiting). */
+static size_t copy_range(pid_t pid, uint64_t addr, size_t len, char *buf, int *gone)
 {
 	size_t done = 0;
 
-	while (done < r->len) {
-		size_t n = r->len - done < CHUNK ? r->len - done : CHUNK;
-		struct iovec local = { (char *)r->buf + done, n };
-		struct iovec remote = { (void *)(uintptr_t)(r->addr + done), n };
+	while (done < len) {
+		size_t n = len - done < CHUNK ? len - done : CHUNK;
+		struct iovec local = { buf + done, n };
+		struct iovec remote = { (void *)(uintptr_t)(addr + done), n };
 		ssize_t got = process_vm_readv(pid, &local, 1, &remote, 1, 0);
 
 		if (got < 0 && errno == ESRCH)
@@ -344,16 +395,49 @@ static size_t copy_region(pid_t pid, struct image_region *r, int *gone)
 	return done;
 }
 
+struct sparse_copy {
+	pid_t pid;
+	struct image_region *r;
+	size_t copied;
+	int *gone;
+};
+
+static int copy_run(void *ctx, uint64_t s, uint64_t e)
+{
+	struct sparse_copy *c = ctx;
+
+	c->copied += copy_range(c->pid, s, (size_t)(e - s), (char *)c->r->buf + (s - c->r->addr),
+				c->gone);
+	return *c->gone;
+}
+
+/*
+ * Copy one region; returns the bytes copied.  A whole region keeps the
+ * prefix that could be read; a sparse one its populated pages as the
+ * pagemap says now, while frozen (the plan's view may be older).
+ */
+static size_t copy_region(pid_t pid, int pagemap, struct image_region *r, int *gone)
+{
+	struct sparse_copy c = { pid, r, 0, gone };
+
+	if (r->sparse && pagemap >= 0 &&
+	    !maps_populated(pagemap, r->addr, r->addr + r->len, copy_run, &c))
+		return c.copied;
+	r->sparse = 0;
+	return copy_range(pid, r->addr, r->len, r->buf, gone);
+}
+
 int image_copy(pid_t pid, struct image_plan *pl, struct target **out, uint64_t *copied,
 	       struct hs_error *err)
 {
 	struct target *t;
 	size_t i;
-	int gone = 0;
+	int gone = 0, pagemap;
 
 	*copied = 0;
 	if (plan_late(pid, pl, err))
 		return -1;
+	pagemap = maps_pagemap_open(pid);
 	t = target_image_new();
 	if (!t)
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
@@ -361,18 +445,20 @@ int image_copy(pid_t pid, struct image_plan *pl, struct target **out, uint64_t *
 	target_image_set_fallback(t, pl->files);
 	for (i = 0; i < pl->n; i++) {
 		struct image_region *r = &pl->r[i];
-		size_t got = copy_region(pid, r, &gone);
+		size_t got = copy_region(pid, pagemap, r, &gone);
 
 		/* a copy that lost the process is not the memory it had */
 		if (gone) {
+			if (pagemap >= 0)
+				close(pagemap);
 			target_close(t);
 			return hs_error_set(err, HS_EGONE, "process %d exited during the capture",
 					    (int)pid);
 		}
-		if (!got)
+		if (!got && !r->sparse)
 			continue;
 		/* keep only the readable prefix (whole pages) */
-		if (got < r->len) {
+		if (!r->sparse && got < r->len) {
 			size_t keep = (got + 4095) & ~(size_t)4095;
 
 			if (keep < r->len)
@@ -380,12 +466,16 @@ int image_copy(pid_t pid, struct image_plan *pl, struct target **out, uint64_t *
 			r->len = got;
 		}
 		if (target_image_adopt(t, r->addr, r->buf, r->len, err)) {
+			if (pagemap >= 0)
+				close(pagemap);
 			target_close(t);
 			return -1;
 		}
 		r->buf = NULL;
 		*copied += got;
 	}
+	if (pagemap >= 0)
+		close(pagemap);
 	*out = t;
 	return 0;
 }

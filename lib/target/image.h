@@ -17,6 +17,11 @@
  * or grown between the plan and the freeze are added while frozen.
  * Whatever happens to the process after the freeze, the walk reads what
  * it held then, or fails to read an address it did not have.
+ *
+ * Anonymous memory is copied a populated page at a time (by
+ * /proc/PID/pagemap, read again while frozen): what the process reserved
+ * but never touched (a free-threaded build's mimalloc reserves a GiB)
+ * costs neither copying nor memory.
  */
 #ifndef HS_IMAGE_H
 #define HS_IMAGE_H
@@ -31,6 +36,9 @@ struct image_region {
 	uint64_t addr;
 	size_t len;
 	void *buf;		/* mmap'ed, pre-faulted; NULL once adopted */
+	int sparse;		/* anonymous memory: only its populated pages are
+				 * copied (the rest reads as zeros, as there) */
+	uint64_t populated;	/* bytes of it populated when planned */
 };
 
 /* A mapping as the plan saw it. */

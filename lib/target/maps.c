@@ -205,6 +205,44 @@ int maps_open_file(pid_t pid, const struct map_entry *e)
 #define PM_FILE (1ull << 61)	/* a file page or shared anonymous memory */
 #define PM_CHUNK 512		/* entries read at once */
 
+int maps_pagemap_open(pid_t pid)
+{
+	char fn[64];
+
+	snprintf(fn, sizeof(fn), "/proc/%d/pagemap", (int)pid);
+	return open(fn, O_RDONLY | O_CLOEXEC);
+}
+
+int maps_populated(int pagemap, uint64_t start, uint64_t end,
+		   int (*fn)(void *ctx, uint64_t s, uint64_t e), void *ctx)
+{
+	uint64_t pm[PM_CHUNK], page = start / 4096, last = (end + 4095) / 4096;
+	uint64_t run = 0;
+	int in = 0;
+
+	/* one entry per page: bounded by the range's size */
+	while (page < last) {
+		size_t n = last - page < PM_CHUNK ? (size_t)(last - page) : PM_CHUNK, k;
+		ssize_t got = pread(pagemap, pm, n * 8, (off_t)(page * 8));
+
+		if (got != (ssize_t)(n * 8))
+			return -1;
+		for (k = 0; k < n; k++) {
+			int pop = (pm[k] & (PM_PRESENT | PM_SWAPPED)) != 0;
+
+			if (pop && !in)
+				run = (page + k) * 4096;
+			else if (!pop && in && fn(ctx, run, (page + k) * 4096))
+				return 0;
+			in = pop;
+		}
+		page += n;
+	}
+	if (in)
+		fn(ctx, run, last * 4096);
+	return 0;
+}
+
 int maps_private_pages(pid_t pid, const struct map_entry *e)
 {
 	uint64_t pm[PM_CHUNK], page = e->start / 4096;

@@ -62,4 +62,15 @@ int maps_open_file(pid_t pid, const struct map_entry *e);
  */
 int maps_private_pages(pid_t pid, const struct map_entry *e);
 
+/*
+ * The populated pages of [start, end) of process pid (in memory or in
+ * swap: a page never touched reads as zeros and is neither), as runs:
+ * fn(ctx, run start, run end) for each, in order, until it returns
+ * nonzero.  pagemap is an open /proc/PID/pagemap (maps_pagemap_open).
+ * 0, or -1 when pagemap cannot be read.
+ */
+int maps_pagemap_open(pid_t pid);
+int maps_populated(int pagemap, uint64_t start, uint64_t end,
+		   int (*fn)(void *ctx, uint64_t s, uint64_t e), void *ctx);
+
 #endif
