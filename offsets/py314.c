@@ -21,6 +21,7 @@ const struct layout_table layout_table_py314 = {
 		[LF_gil_size] = 208,
 		[LF_gil_last_holder] = 8,
 		[LF_gil_locked] = 16,
+		[LF_gil_enabled] = -1,
 		[LF_interp_size] = 225864,
 		[LF_interp_next] = 7272,
 		[LF_interp_threads_head] = 7344,

@@ -22,6 +22,7 @@ const struct layout_table layout_table_py314t = {
 		[LF_gil_size] = 216,
 		[LF_gil_last_holder] = 16,
 		[LF_gil_locked] = 24,
+		[LF_gil_enabled] = 0,
 		[LF_interp_size] = 246720,
 		[LF_interp_next] = 7272,
 		[LF_interp_threads_head] = 7344,

@@ -44,6 +44,7 @@
 	LF(RUNTIME, gil_size, "_gil_runtime_state", "#size") \
 	LF(RUNTIME, gil_last_holder, "_gil_runtime_state", "last_holder") \
 	LF(RUNTIME, gil_locked, "_gil_runtime_state", "locked") \
+	LF(RUNTIME, gil_enabled, "_gil_runtime_state", "enabled") \
 	/* PyInterpreterState */ \
 	LF(INTERP, interp_size, "PyInterpreterState|_is", "#size") \
 	LF(INTERP, interp_next, "PyInterpreterState|_is", "next") \
