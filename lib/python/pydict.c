@@ -189,7 +189,7 @@ int pyobj_getattr(struct pyproc *p, uint64_t obj, const char *name,
 			else
 				dict = w;
 		} else {
-			if (target_read_u64(p->t, obj - 24, &dict, err))
+			if (target_read_u64(p->t, obj - p->managed_dict, &dict, err))
 				return -1;
 			if (!dict && (flags & TPFLAGS_INLINE_VALUES)) {
 				uint64_t basic;

@@ -1,8 +1,7 @@
 /*
  * pyobj.c - decode single objects: type names, str, bytes, small ints.
  *
- * str layouts (PyASCIIObject.state: interned bits 0-1, kind 2-4,
- * compact 5, ascii 6 on 3.8-3.13): compact ASCII data follows the
+ * str layouts (PyASCIIObject.state: pyobj_str_state): compact ASCII data follows the
  * PyASCIIObject, other compact data the PyCompactUnicodeObject, and a
  * legacy (non-compact) string points to its data.  The sizes differ
  * between <=3.11 (wstr fields) and 3.12+, so they come from the layout.
@@ -15,10 +14,20 @@
 /* Longest str or bytes we decode in one go: display needs far less. */
 #define PYOBJ_MAX_LEN (1ull << 36)	/* a sanity bound; reads stop at the buffer */
 
-/* PyASCIIObject.state bits (3.8-3.13) */
-#define STATE_KIND(s) (((s) >> 2) & 7)
-#define STATE_COMPACT(s) (((s) >> 5) & 1)
-#define STATE_ASCII(s) (((s) >> 6) & 1)
+void pyobj_str_state(const struct pyproc *p, uint32_t state, struct str_state *s)
+{
+	if (p->free_threaded) {
+		s->interned = state & 0xff;
+		s->kind = (state >> 8) & 7;
+		s->compact = (state >> 11) & 1;
+		s->ascii = (state >> 12) & 1;
+	} else {
+		s->interned = state & 3;
+		s->kind = (state >> 2) & 7;
+		s->compact = (state >> 5) & 1;
+		s->ascii = (state >> 6) & 1;
+	}
+}
 
 int pyobj_type(struct pyproc *p, uint64_t obj, uint64_t *type, struct hs_error *err)
 {
@@ -77,6 +86,7 @@ int pyobj_str(struct pyproc *p, uint64_t obj, char *buf, size_t len,
 {
 	const struct layout *l = &p->layout;
 	uint32_t state;
+	struct str_state st;
 	uint64_t length, data, n, i;
 	unsigned kind;
 	unsigned char *raw;
@@ -90,16 +100,17 @@ int pyobj_str(struct pyproc *p, uint64_t obj, char *buf, size_t len,
 	if (target_read_u64(p->t, obj + LAY(l, ascii_length), &length, err) ||
 	    target_read_u32(p->t, obj + LAY(l, ascii_state), &state, err))
 		return -1;
-	kind = STATE_KIND(state);
+	pyobj_str_state(p, state, &st);
+	kind = st.kind;
 	/* a negative length reads as huge; ASCII is always one byte a
 	 * character; kind 0 is a 3.8-3.11 legacy string not yet made ready,
 	 * with only a wchar_t copy, which we do not decode */
 	if (length > PYOBJ_MAX_LEN || (kind != 1 && kind != 2 && kind != 4) ||
-	    (STATE_ASCII(state) && kind != 1))
+	    (st.ascii && kind != 1))
 		return hs_error_set(err, HS_EREAD, "malformed str object at 0x%llx",
 				    (unsigned long long)obj);
-	if (STATE_COMPACT(state)) {
-		int64_t off = STATE_ASCII(state) ? LAY(l, ascii_size) : LAY(l, compact_size);
+	if (st.compact) {
+		int64_t off = st.ascii ? LAY(l, ascii_size) : LAY(l, compact_size);
 
 		if (off <= 0)
 			return hs_error_set(err, HS_ELAYOUT, "the layout has no str sizes");

@@ -26,6 +26,19 @@ int pyobj_str(struct pyproc *p, uint64_t obj, char *buf, size_t len,
 int pyobj_bytes(struct pyproc *p, uint64_t obj, unsigned char **data,
 		size_t *n, size_t max, struct hs_error *err);
 
+/*
+ * PyASCIIObject.state, decoded.  GIL builds: interned bits 0-1, kind
+ * 2-4, compact 5, ascii 6; free-threaded builds (whose interned state
+ * is a whole byte, read atomically): interned byte 0, kind bits 8-10,
+ * compact 11, ascii 12.
+ */
+struct str_state {
+	unsigned interned;	/* 0 no, 1 mortal, 2 immortal, 3 static */
+	unsigned kind;		/* bytes a character: 1, 2, 4 (0: not ready) */
+	unsigned compact, ascii;
+};
+void pyobj_str_state(const struct pyproc *p, uint32_t state, struct str_state *s);
+
 /* An int object that fits 64 bits (sign in *neg). */
 int pyobj_long(struct pyproc *p, uint64_t obj, uint64_t *v, int *neg,
 	       struct hs_error *err);

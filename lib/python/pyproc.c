@@ -661,9 +661,12 @@ int pyproc_open(struct pyproc *p, struct target *t,
 	if (find_version(p, f, dbg, have_dbg, err))
 		goto out_dbg;
 	p->free_threaded = have_dbg && dbg->free_threaded;
-	if (p->free_threaded && !opt->allow_free_threaded) {
+	p->managed_dict = p->free_threaded ? 8 : 24;
+	/* a debug build's mimalloc encodes its free lists: not read here */
+	if (p->free_threaded && (p->build & PYBUILD_DEBUG)) {
 		hs_error_set(err, HS_EUNSUPPORTED,
-			     "free-threaded Python %s is not supported yet", p->version);
+			     "free-threaded debug builds (Python %s with Py_DEBUG) are not "
+			     "supported", p->version);
 		goto out_dbg;
 	}
 	if (fill_layout(p, f, opt, dbg, have_dbg, mismatch, sizeof(mismatch), err))

@@ -30,7 +30,6 @@ struct pyproc_options {
 	const char *const *debug_dirs;	/* NULL: default /usr/lib/debug */
 	int no_cache;			/* don't read or write the layout cache */
 	const char *cache_dir;		/* NULL: $XDG_CACHE_HOME/heapscope */
-	int allow_free_threaded;	/* open a 3.13t+ build (mimalloc.h reads it) */
 };
 
 struct pyproc {
@@ -45,6 +44,9 @@ struct pyproc {
 	unsigned build;			/* enum pyproc_build */
 	int major, minor, micro;
 	int free_threaded;		/* a free-threaded build (3.13t+) */
+	uint64_t managed_dict;		/* 3.11+: the managed dict pointer is this
+					 * far before the object (24; 8 when
+					 * free-threaded: no GC head) */
 	uint32_t version_hex;		/* PY_VERSION_HEX, 0 if only x.y.z */
 	char version[32];		/* "3.11.7" */
 	uint64_t runtime;		/* &_PyRuntime in the target */
@@ -62,7 +64,7 @@ struct pyproc {
 
 /* Find the interpreter in an attached target.  Errors: HS_ENOTPYTHON
  * (no _PyRuntime anywhere), HS_EUNSUPPORTED (version outside 3.8-3.14,
- * free-threaded unless opt->allow_free_threaded, Py_TRACE_REFS without
+ * a free-threaded debug build, Py_TRACE_REFS without
  * DWARF), HS_ELAYOUT (forced source unavailable, or the layout does not
  * fit the target), HS_EGONE, HS_EREAD. */
 int pyproc_open(struct pyproc *p, struct target *t,

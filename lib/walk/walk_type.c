@@ -173,7 +173,7 @@ struct tinfo *walk_type(struct walker *w, uint64_t type)
 {
 	const struct layout *l = w->l;
 	struct tinfo *ti, *meta;
-	uint64_t hdr[2], mt;
+	uint64_t mt;
 	size_t idx;
 	uint32_t name;
 	int kind;
@@ -196,9 +196,8 @@ struct tinfo *walk_type(struct walker *w, uint64_t type)
 		return NULL;
 	}
 	idx = (size_t)(ti - w->ti);
-	if (wread(w, type, hdr, sizeof(hdr)))
+	if (wread(w, type + (uint64_t)LAY(l, object_type), &mt, 8))
 		return NULL;
-	mt = hdr[1];
 	if (mt != w->p->type_type) {
 		uint64_t mflags;
 

@@ -108,11 +108,13 @@ static uint64_t str_size(struct walker *w, uint64_t obj)
 	uint32_t state = 0;
 	uint64_t len = field64(w, obj, LAY(l, ascii_length)), size, data, wstr, utf8;
 	unsigned kind, compact, ascii;
+	struct str_state st;
 
 	wread(w, obj + LAY(l, ascii_state), &state, 4);
-	kind = (state >> 2) & 7;
-	compact = (state >> 5) & 1;
-	ascii = (state >> 6) & 1;
+	pyobj_str_state(w->p, state, &st);
+	kind = st.kind;
+	compact = st.compact;
+	ascii = st.ascii;
 	if (len > (1ull << 40))
 		return 0;
 	if (compact && ascii) {
@@ -229,6 +231,15 @@ static int64_t frame_words(struct walker *w, uint64_t code)
 	}
 }
 
+/* The code object a _PyInterpreterFrame runs: 3.14's f_executable is a
+ * _PyStackRef, whose low bits are tags. */
+static uint64_t frame_code(struct walker *w, uint64_t fr)
+{
+	uint64_t code = field64(w, fr, LAY(w->l, iframe_code));
+
+	return w->p->minor >= 14 ? code & ~3ull : code;
+}
+
 static uint64_t frame_size(struct walker *w, uint64_t obj, unsigned *flags)
 {
 	const struct layout *l = w->l;
@@ -245,7 +256,7 @@ static uint64_t frame_size(struct walker *w, uint64_t obj, unsigned *flags)
 		return (uint64_t)LAY(l, frameobj_size) + 8 * (uint64_t)(n - 1);
 	}
 	fr = field64(w, obj, LAY(l, frameobj_frame));
-	code = fr ? field64(w, fr, LAY(l, iframe_code)) : 0;
+	code = fr ? frame_code(w, fr) : 0;
 	n = frame_words(w, code);
 	if (n < 0) {
 		*flags |= HO_SIZE_EST;
@@ -264,17 +275,35 @@ static uint64_t gen_size(struct walker *w, uint64_t obj, const struct tinfo *ti)
 
 	if (w->p->minor <= 10 || !LAY_HAS(l, gen_iframe))
 		return (uint64_t)ti->basicsize;
-	n = frame_words(w, field64(w, obj + (uint64_t)LAY(l, gen_iframe), LAY(l, iframe_code)));
+	n = frame_words(w, frame_code(w, obj + (uint64_t)LAY(l, gen_iframe)));
 	if (n < 0)
 		return (uint64_t)ti->basicsize;
 	return (uint64_t)LAY(l, gen_iframe) +
 	       (w->p->minor == 11 ? (uint64_t)LAY(l, iframe_localsplus) : 0) + 8 * (uint64_t)n;
 }
 
-/* What sys.getsizeof adds to __sizeof__. */
+/* A list's capacity: its allocated field, or in free-threaded builds
+ * the capacity of the _PyListArray its items are in, a word before them
+ * (listobject.c list_capacity). */
+static uint64_t list_capacity(struct walker *w, uint64_t obj)
+{
+	uint64_t items, n;
+
+	if (!w->p->free_threaded)
+		n = field64(w, obj, LAY(w->l, list_allocated));
+	else if ((items = field64(w, obj, LAY(w->l, list_item))) != 0)
+		n = field64(w, items - 8, 0);
+	else
+		n = 0;
+	return n < (1ull << 40) ? n : 0;
+}
+
+/* What sys.getsizeof adds to __sizeof__: the GC head (none in
+ * free-threaded builds) and the managed dict and weakref words. */
 static uint64_t preheader(struct walker *w, uint64_t obj, const struct tinfo *ti)
 {
-	uint64_t gc = (uint64_t)LAY(w->l, gchead_size);
+	uint64_t gc = LAY_HAS(w->l, gchead_size) && !w->p->free_threaded
+			      ? (uint64_t)LAY(w->l, gchead_size) : 0;
 	int heap_obj = ti->kind == K_TYPE &&
 		       field64(w, obj, LAY(w->l, type_flags)) & TPF_HEAPTYPE;
 
@@ -311,7 +340,7 @@ uint64_t walk_size(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *f
 		size = str_size(w, obj);
 		break;
 	case K_LIST:
-		size += 8 * field64(w, obj, LAY(l, list_allocated));
+		size += 8 * list_capacity(w, obj);
 		break;
 	case K_DICT:
 		size = dict_size(w, obj, ti);
@@ -582,7 +611,7 @@ static uint32_t key_text(struct walker *w, uint64_t key, int bare)
 	int n;
 	unsigned fl = 0;
 
-	if (rd64(w, key + 8, &type) || !(ti = walk_type(w, type)))
+	if (rd64(w, key + (uint64_t)LAY(w->l, object_type), &type) || !(ti = walk_type(w, type)))
 		return walk_name(w, "?", 1);
 	switch ((enum walk_kind)ti->kind) {
 	case K_STR:
