@@ -6,5 +6,6 @@ lib_libheapscope_a_SOURCES += \
 	lib/walk/walk_type.c \
 	lib/walk/walk_refs.c \
 	lib/walk/walk_value.c \
+	lib/walk/walk_ft.c \
 	lib/walk/capture.c \
 	lib/walk/capture.h

@@ -169,11 +169,109 @@ static void progress(struct walker *w, size_t done)
 		w->o->progress(w->o->progress_ctx, done, w->h->nobj);
 }
 
+/* _Py_REF_DEFERRED: the bias a deferred object's shared count carries
+ * (pycore_object.h: PY_SSIZE_T_MAX / 8) */
+#define REF_DEFERRED ((int64_t)(INT64_MAX / 8))
+#define GC_BITS_TRACKED 0x01
+#define GC_BITS_DEFERRED 0x40
+#define MAX_FT_COUNT (1ll << 40)	/* beyond: not a live object's count */
+
+/* The byte at off of an object header read into hdr (words). */
+static uint64_t hdr_bytes(const uint64_t *hdr, int64_t off, size_t n)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, (const unsigned char *)hdr + off, n);
+	return v;
+}
+
+/*
+ * The reference count an object header says, and whether it is
+ * immortal; -1 when the header is no live object's.
+ *   3.8-3.11: the word at 0.
+ *   3.12-3.13: immortal when the low half is negative (the high half then
+ *     0: increments stop at 2^32 - 1).
+ *   3.14: the low half, then ob_overflow (0) and ob_flags (immortal 1,
+ *     statically allocated 4); immortal when negative as 32 bits.
+ *   free-threaded: ob_ref_local (UINT32_MAX: immortal) plus the shared
+ *     count (ob_ref_shared >> 2, flags in its low bits), less the bias of
+ *     a deferred object (the per-thread counts come later: thread_counts).
+ */
+static int header_count(struct walker *w, const uint64_t *hdr, int64_t *refcnt,
+			unsigned *flags)
+{
+	const struct layout *l = w->l;
+	int64_t c = (int64_t)hdr[0];
+
+	if (w->p->free_threaded) {
+		uint32_t local = (uint32_t)hdr_bytes(hdr, LAY(l, object_ref_local), 4);
+		int64_t shared = (int64_t)hdr_bytes(hdr, LAY(l, object_ref_shared), 8);
+		uint8_t bits = (uint8_t)hdr_bytes(hdr, LAY(l, object_gc_bits), 1);
+
+		if (local == UINT32_MAX) {
+			*flags |= HO_IMMORTAL;
+			*refcnt = (int64_t)local;
+			return 0;
+		}
+		c = (int64_t)local + (shared >> 2) - (bits & GC_BITS_DEFERRED ? REF_DEFERRED : 0);
+		if (c < -MAX_FT_COUNT || c > MAX_FT_COUNT || local > INT32_MAX)
+			return -1;
+		if (bits & GC_BITS_TRACKED)
+			*flags |= HO_GC;
+	} else if (w->p->minor >= 14) {
+		uint32_t high = (uint32_t)(hdr[0] >> 32);
+
+		c = (uint32_t)hdr[0];
+		if ((int32_t)(uint32_t)hdr[0] < 0) {
+			if (high & ~(5u << 16))
+				return -1;
+			*flags |= HO_IMMORTAL;
+		} else if (high || !c) {
+			return -1;
+		}
+	} else if (w->p->minor >= 12 && (int32_t)(uint32_t)hdr[0] < 0) {
+		/* a word with bits in its high half is a pointer, the start
+		 * of a C structure that is no object */
+		if (hdr[0] >> 32)
+			return -1;
+		*flags |= HO_IMMORTAL;
+	} else if (c <= 0 || c > MAX_REFCNT) {
+		return -1;
+	}
+	*refcnt = c;
+	return 0;
+}
+
+/*
+ * Free-threaded builds count references to heap types, code objects and
+ * module dicts in per-thread arrays, indexed by the object's unique id
+ * (merged into the object only by a collection or the thread's exit):
+ * what they hold for obj.
+ */
+static int64_t thread_counts(struct walker *w, uint64_t obj, const struct tinfo *ti)
+{
+	const struct layout *l = w->l;
+	uint64_t id = 0;
+
+	if (!w->nthread_refs)
+		return 0;
+	if (ti->kind == K_TYPE && field64(w, obj, LAY(l, type_flags)) & TPF_HEAPTYPE)
+		id = field64(w, obj, LAY(l, heaptype_unique_id));
+	else if (ti->kind == K_CODE)
+		id = field64(w, obj, LAY(l, code_unique_id));
+	else if (ti->kind == K_DICT)
+		id = field64(w, obj, LAY(l, dict_watcher_tag)) >> 32;
+	if (id < 1 || id > w->nthread_refs)
+		return 0;
+	return w->thread_refs[id - 1];
+}
+
 uint32_t walk_obj(struct walker *w, uint64_t addr)
 {
-	uint64_t hdr[2], *in = NULL;
+	uint64_t hdr[4] = { 0 }, *in = NULL;
+	size_t hlen = w->hdr_len;
 	struct tinfo *ti;
-	int64_t refcnt;
+	int64_t refcnt = 0;
 	unsigned flags = 0;
 	uint32_t idx;
 
@@ -184,52 +282,34 @@ uint32_t walk_obj(struct walker *w, uint64_t addr)
 
 	if (!addr || addr & 7)
 		return HEAP_NONE;
-	if (addr - w->rlo < w->rlen && sizeof(hdr) <= w->rlen - (addr - w->rlo))
+	if (addr - w->rlo < w->rlen && hlen <= w->rlen - (addr - w->rlo))
 		in = (uint64_t *)(w->rdata + (addr - w->rlo));
 	else if (w->image)
-		in = target_image_ptr(w->t, addr, sizeof(hdr));
+		in = target_image_ptr(w->t, addr, hlen);
 	if (in) {
 		int k = tag_check(w, in[0], addr, &idx);
 
 		if (k)
 			return k > 0 ? idx : HEAP_NONE;
-		hdr[0] = in[0];
-		hdr[1] = in[1];
+		memcpy(hdr, in, hlen);
 	} else {
 		idx = seen_find(w, addr);
 		if (idx != HEAP_NONE)
 			return idx;
-		if (wread(w, addr, hdr, sizeof(hdr)))
+		if (wread(w, addr, hdr, hlen))
 			return HEAP_NONE;
 	}
-	refcnt = (int64_t)hdr[0];
-	if (w->p->minor >= 14) {
-		/* 3.14: the count is the low half, then ob_overflow (0) and
-		 * ob_flags (immortal 1, statically allocated 4); immortal
-		 * counts are negative as 32-bit numbers */
-		uint32_t high = (uint32_t)(hdr[0] >> 32);
-
-		refcnt = (uint32_t)hdr[0];
-		if ((int32_t)(uint32_t)hdr[0] < 0) {
-			if (high & ~(5u << 16))
-				return HEAP_NONE;
-			flags |= HO_IMMORTAL;
-		} else if (high || !refcnt) {
-			return HEAP_NONE;
-		}
-	} else if (w->p->minor >= 12 && (int32_t)(uint32_t)hdr[0] < 0) {
-		/* immortal: the high half stays 0 (increments stop at
-		 * 2^32 - 1); a word with bits there is a pointer, the
-		 * start of a C structure that is no object */
-		if (hdr[0] >> 32)
-			return HEAP_NONE;
-		flags |= HO_IMMORTAL;
-	} else if (refcnt <= 0 || refcnt > MAX_REFCNT) {
+	if (header_count(w, hdr, &refcnt, &flags))
 		return HEAP_NONE;
-	}
-	ti = walk_type(w, hdr[1]);
+	ti = walk_type(w, hdr[LAY(w->l, object_type) / 8]);
 	if (!ti)
 		return HEAP_NONE;
+	if (w->p->free_threaded && !(flags & HO_IMMORTAL)) {
+		refcnt += thread_counts(w, addr, ti);
+		/* none owned: freed, or being freed */
+		if (refcnt <= 0)
+			return HEAP_NONE;
+	}
 	idx = heap_add_obj(w->h, addr, ti->htype, 0, refcnt, flags, w->err);
 	if (idx == HEAP_NONE) {
 		w->oom = 1;
@@ -472,6 +552,13 @@ static void seed_thread(struct walker *w, const struct stack_thread *th)
 	ei = field64(w, ts, LAY(l, tstate_exc_info));
 	if (ei)
 		root(w, field64(w, ei, w->p->minor <= 10 ? 8 : 0), HR_THREAD, lab, "exc_info");
+	if (w->p->free_threaded) {
+		w->root_mode = 1;
+		w->root_kind = HR_THREAD;
+		w->root_label = heap_intern(w->h, lab, strlen(lab));
+		walk_ft_thread_roots(w, ts);
+		w->root_mode = 0;
+	}
 	for (i = 0; i < th->nframes; i++) {
 		const struct stack_frame *f = &th->frames[i];
 
@@ -638,12 +725,17 @@ static int outside_roots(struct walker *w)
 			kind = HR_OUTSIDE;
 			label = inner[i] ? lab_interp : lab_outside;
 			h->flags[i] |= HO_OUTSIDE;
-			/* str: interned bits 0-1 of the state */
+			/* str: interned (the interned dict's references are
+			 * not counted) */
 			if (!strcmp(heap_type_name(h, (uint32_t)i), "str") &&
-			    !wread(w, h->obj[i].addr + LAY(w->l, ascii_state), &state, 4) &&
-			    state & 3) {
-				kind = HR_INTERNED;
-				label = lab_interned;
+			    !wread(w, h->obj[i].addr + LAY(w->l, ascii_state), &state, 4)) {
+				struct str_state st;
+
+				pyobj_str_state(w->p, state, &st);
+				if (st.interned) {
+					kind = HR_INTERNED;
+					label = lab_interned;
+				}
 			}
 		} else {
 			continue;
@@ -709,6 +801,11 @@ int walk_heap(struct pyproc *p, const struct stacks *st, struct heap *h,
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	w.image = target_image_ptr(p->t, p->runtime, 8) != NULL;
+	/* the header up to and with ob_type: 16 bytes, 32 free-threaded */
+	w.hdr_len = (size_t)LAY(&p->layout, object_type) + 8;
+	if (w.hdr_len < 16 || w.hdr_len > 32)
+		return hs_error_set(err, HS_ELAYOUT, "ob_type at %lld: not a layout the walk knows",
+				    (long long)LAY(&p->layout, object_type));
 	w.buflen = o && o->max_value ? o->max_value : 1024;
 	w.buf = malloc(w.buflen + 1);
 	if (!w.buf)
@@ -716,7 +813,16 @@ int walk_heap(struct pyproc *p, const struct stacks *st, struct heap *h,
 	if (pyproc_first_interp(p, &interp, err))
 		goto out;
 	while (interp && ninterp < PYPROC_MAX_INTERPS) {
-		seed_gc(&w, interp, gcs, &ngcs);
+		/* a free-threaded collector keeps no lists: its objects are
+		 * in mimalloc's heaps */
+		if (p->free_threaded) {
+			w.interp = interp;
+			if (walk_ft_prepare(&w, interp))
+				goto oom;
+			walk_ft_seed(&w, interp);
+		} else {
+			seed_gc(&w, interp, gcs, &ngcs);
+		}
 		seed_interp(&w, interp);
 		seed_gc_garbage(&w, interp, garbages, &ngarbages);
 		if (w.oom)
@@ -752,6 +858,7 @@ oom:
 		hs_error_set(err, HS_ENOMEM, "out of memory after %zu objects", h->nobj);
 out:
 	walk_types_release(&w);
+	walk_ft_release(&w);
 	free(w.key_slots);
 	free(w.key_addr);
 	free(w.seen_addr);

@@ -138,6 +138,13 @@ struct walker {
 	int root_mode;
 	uint32_t root_kind, root_label;
 
+	size_t hdr_len;		/* bytes of an object header read (to ob_type) */
+	int64_t *thread_refs;	/* free-threaded: per-thread counts by unique id */
+	size_t nthread_refs;
+	uint64_t *free_set;	/* free-threaded: objects on CPython's freelists */
+	size_t free_mask, nfree;
+	uint64_t ft_offset[4];	/* from a block of each heap tag to its object */
+
 	uint64_t set_dummy;	/* _PySet_Dummy, 0 unknown */
 	uint64_t interp;
 	size_t warnings;
@@ -171,6 +178,16 @@ void walk_types_release(struct walker *w);
 void walk_refs(struct walker *w, uint64_t obj, struct tinfo *ti);
 /* Referents of an interpreter frame (3.11+), named by local names. */
 void walk_iframe(struct walker *w, uint64_t fr);
+
+/* walk_ft.c: free-threaded builds */
+/* Per-thread reference counts and freelists of interp; -1 out of memory. */
+int walk_ft_prepare(struct walker *w, uint64_t interp);
+/* Every object in interp's mimalloc heaps, as seeds. */
+void walk_ft_seed(struct walker *w, uint64_t interp);
+/* A thread state's biased-refcount queues and C stack references, as
+ * roots (in root mode: the caller sets kind and label). */
+void walk_ft_thread_roots(struct walker *w, uint64_t tstate);
+void walk_ft_release(struct walker *w);
 
 /* walk_value.c */
 uint64_t walk_size(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *flags);
