@@ -2,6 +2,54 @@
 #include <stdio.h>
 #include <string.h>
 #include "gcinfo.h"
+#include "mimalloc.h"
+
+#define GC_BITS_TRACKED 0x01
+#define GC_BITS_FROZEN 0x08
+
+struct ft_count {
+	struct pyproc *p;
+	uint64_t off[4];	/* from a block to its object, by heap tag */
+	long tracked, frozen;
+};
+
+static int ft_count_block(void *ctx, uint64_t block, uint64_t bsize, int tag)
+{
+	struct ft_count *c = ctx;
+	uint8_t bits;
+
+	(void)bsize;
+	if (target_read(c->p->t, block + c->off[tag & 3] + LAY(&c->p->layout, object_gc_bits),
+			&bits, 1, NULL))
+		return 0;
+	if (bits & GC_BITS_FROZEN)
+		c->frozen++;
+	else if (bits & GC_BITS_TRACKED)
+		c->tracked++;
+	return 0;
+}
+
+/*
+ * A free-threaded collector keeps no lists: what it tracks is every
+ * object of mimalloc's two GC heaps with the TRACKED bit, and
+ * gc.get_objects(generation) gives them all whatever the generation; the
+ * frozen ones stand for the permanent generation.
+ */
+static void ft_objects(struct pyproc *p, uint64_t interp, struct gc_info *g)
+{
+	struct ft_count c = { .p = p };
+	int i;
+
+	for (i = 0; i < 4; i++)
+		c.off[i] = mimalloc_object_offset(p, i);
+	if (mimalloc_blocks(p, interp, 1u << 2 | 1u << 3, ft_count_block, &c, NULL, NULL) < 0) {
+		snprintf(g->warning, sizeof(g->warning), "mimalloc's heaps could not be walked");
+		return;
+	}
+	for (i = 0; i < 3; i++)
+		g->gen[i].objects = c.tracked;
+	g->permanent = c.frozen;
+}
 
 uint64_t gcinfo_state_addr(const struct pyproc *p, uint64_t interp)
 {
@@ -72,17 +120,21 @@ int gcinfo_read(struct pyproc *p, uint64_t interp, struct gc_info *g,
 			g->gen[i].count = (int)v;
 		if (!target_read_u32(p->t, gen + LAY(l, gcgen_threshold), &v, NULL))
 			g->gen[i].threshold = (int)v;
-		/* during a collection the lists are being rewritten */
-		g->gen[i].objects = g->collecting ? -1 :
+		/* during a collection the lists are being rewritten; a
+		 * free-threaded collector keeps no lists (its objects are in
+		 * mimalloc's heaps) */
+		g->gen[i].objects = g->collecting || p->free_threaded ? -1 :
 			count_list(p, gen + LAY(l, gcgen_head));
-		if (g->gen[i].objects < 0 && !g->warning[0])
+		if (g->gen[i].objects < 0 && !g->warning[0] && !p->free_threaded)
 			snprintf(g->warning, sizeof(g->warning), "%s",
 				 g->collecting ? "a collection is running: lists not counted" :
 				 "a generation list could not be followed");
 	}
-	if (LAY_HAS(l, gcstate_permanent_generation) && !g->collecting)
+	if (LAY_HAS(l, gcstate_permanent_generation) && !g->collecting && !p->free_threaded)
 		g->permanent = count_list(p, st + LAY(l, gcstate_permanent_generation) +
 					  LAY(l, gcgen_head));
+	if (p->free_threaded && !g->collecting)
+		ft_objects(p, interp, g);
 	return 0;
 }
 

@@ -247,6 +247,29 @@ static int is_code(struct walker *w, uint64_t code)
 	return 1;
 }
 
+#define MAX_TLBC 4096	/* thread-local bytecode copies of one code object */
+
+/*
+ * Where the bytecode a frame runs starts: co_code_adaptive, or in
+ * free-threaded builds the copy of the thread that runs it (its
+ * tlbc_index into the code's co_tlbc, _PyCodeArray {size, entries[]},
+ * entry 0 being co_code_adaptive).
+ */
+static uint64_t bytecode(struct walker *w, uint64_t fr, uint64_t code)
+{
+	const struct layout *l = &w->p->layout;
+	uint64_t own = code + (uint64_t)LAY(l, code_code_adaptive), arr, n, entry;
+	int32_t idx = 0;
+
+	if (!LAY_HAS(l, iframe_tlbc_index) || !LAY_HAS(l, code_tlbc) ||
+	    target_read(w->p->t, fr + LAY(l, iframe_tlbc_index), &idx, 4, NULL) || idx <= 0 ||
+	    idx >= MAX_TLBC || target_read_u64(w->p->t, code + LAY(l, code_tlbc), &arr, NULL) ||
+	    !arr || target_read_u64(w->p->t, arr, &n, NULL) || (uint64_t)idx >= n ||
+	    target_read_u64(w->p->t, arr + 8 + 8 * (uint64_t)idx, &entry, NULL) || !entry)
+		return own;
+	return entry;
+}
+
 /*
  * 3.11+: _PyInterpreterFrame chain through previous.  The instruction
  * pointer (3.11/3.12 prev_instr: the last instruction started; 3.13
@@ -310,8 +333,7 @@ static int walk_interp_frames(struct walker *w, uint64_t tstate, struct stack_th
 		if (LAY_HAS(l, iframe_is_entry) &&
 		    target_read(p->t, fr + LAY(l, iframe_is_entry), &is_entry, 1, NULL))
 			is_entry = 0;
-		if (add_frame(w, th, &cap, fr, code,
-			      (int64_t)(instr - (code + LAY(l, code_code_adaptive))),
+		if (add_frame(w, th, &cap, fr, code, (int64_t)(instr - bytecode(w, fr, code)),
 			      is_entry))
 			return -1;
 next:
@@ -343,6 +365,11 @@ static int64_t gil_holder(struct pyproc *p, uint64_t interp)
 	} else {
 		return -1;
 	}
+	/* a free-threaded build runs without its GIL unless turned on */
+	if (LAY_HAS(l, gil_enabled) &&
+	    (target_read(p->t, gil + LAY(l, gil_enabled), &locked, sizeof(locked), NULL) ||
+	     !locked))
+		return -1;
 	if (target_read(p->t, gil + LAY(l, gil_locked), &locked, sizeof(locked), NULL) ||
 	    target_read_u64(p->t, gil + LAY(l, gil_last_holder), &holder, NULL))
 		return -1;
