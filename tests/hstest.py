@@ -106,7 +106,8 @@ def pyenv_root():
 class Interp:
     """One interpreter build to test against."""
 
-    def __init__(self, name, exe, minor, env=None, layout=None, why=None, stripped=False):
+    def __init__(self, name, exe, minor, env=None, layout=None, why=None, stripped=False,
+                 free_threaded=False):
         self.name = name          # e.g. "pyenv-3.12.1", "debian-3.11-nodebug"
         self.exe = exe            # path, or None if missing
         self.minor = minor        # 8..14
@@ -114,6 +115,7 @@ class Interp:
         self.layout = layout      # layout source expected in "auto" mode
         self.why = why            # reason it is missing
         self.stripped = stripped  # no symbol table and no DWARF to be found
+        self.free_threaded = free_threaded  # a --disable-gil build, run with its GIL off
 
     def available(self):
         return self.exe is not None and os.access(self.exe, os.X_OK)
@@ -171,7 +173,20 @@ def interpreters():
     res.append(Interp("debian-3.11d", debd if os.access(debd, os.X_OK) else None,
                       11, layout="dwarf",
                       why="python3.11d missing (apt-get install python3.11-dbg)"))
-    return res + cpython_interpreters()
+    return _selected(res + cpython_interpreters())
+
+
+def _selected(interps):
+    """HS_INTERP=PATTERN[,PATTERN...] (shell patterns of names, e.g.
+    'cpython-3.14*'): run only those; the others skip, saying so."""
+    import fnmatch
+    pats = [p for p in os.environ.get("HS_INTERP", "").split(",") if p]
+    if not pats:
+        return interps
+    for i in interps:
+        if not any(fnmatch.fnmatch(i.name, p) for p in pats):
+            i.exe, i.why = None, "not selected by HS_INTERP=%s" % ",".join(pats)
+    return interps
 
 
 CPYTHON_DIR = os.environ.get("HS_CPYTHON_DIR", "/opt/cpython")
@@ -210,6 +225,15 @@ def cpython_interpreters():
         sexe = None
         if have and os.path.isdir(slib):
             sexe = _launcher("%s-stripped" % ver, exe, {"LD_LIBRARY_PATH": slib})
+        texe = os.path.join(CPYTHON_DIR, ver + "t", "bin", "python3.%dt" % minor)
+        if os.access(texe, os.X_OK):
+            # the GIL off, as free-threaded builds run when nothing turns it on
+            texe = _launcher("%st" % ver, texe, {"PYTHON_GIL": "0"})
+        else:
+            texe = None
+        res.append(Interp("cpython-%st" % ver, texe, minor, layout="debug-offsets",
+                          why="no %st here (a --disable-gil build)" % base,
+                          free_threaded=True))
         res.append(Interp("cpython-%s-stripped" % ver, sexe, minor, layout="debug-offsets",
                           stripped=True,
                           why="no %s (the libpython of %s stripped: strip --strip-all, "

@@ -107,7 +107,7 @@ static int on_freelist(void *ctx, uint64_t addr, int list)
 int main(int argc, char **argv)
 {
 	struct hs_error err = HS_ERROR_INIT;
-	struct pyproc_options opt = { .allow_free_threaded = 1 };
+	struct pyproc_options opt = { 0 };
 	struct mimalloc_stats st, fst;
 	struct target *t = NULL;
 	struct floats fl = { 0 };

@@ -19,7 +19,7 @@ TRIES = 40      # a thread may be a few instructions short of blocking
 SLEEP_CALLS = ("clock_nanosleep", "nanosleep", "select", "pselect6")
 
 
-def compare(fix, got, minor):
+def compare(fix, got, minor, free_threaded=False):
     """List of differences between the fixture's report and heapscope's."""
     if got is None:
         return ["no JSON from heapscope"]
@@ -54,9 +54,11 @@ def compare(fix, got, minor):
         is_main = ft["name"] == "main"
         if ht["main"] != is_main:
             diffs.append("thread %s: main=%s" % (ft["name"], ht["main"]))
-        # only the spinning main thread wants the GIL; the others wait
-        if ht["gil"] is not is_main:
-            diffs.append("thread %s: gil=%s" % (ft["name"], ht["gil"]))
+        # only the spinning main thread wants the GIL; the others wait;
+        # a free-threaded build run with its GIL off has none to hold
+        want_gil = None if free_threaded else is_main
+        if ht["gil"] is not want_gil:
+            diffs.append("thread %s: gil=%s, expected %s" % (ft["name"], ht["gil"], want_gil))
         # the kernel's view: the lock waiter in futex, the file lock's in
         # flock (named, as every call is, from the kernel's headers), sleepers
         # sleeping, the spinning main thread in no system call
@@ -85,7 +87,7 @@ def check_interp(interp):
         diffs = ["not run"]
         for _ in range(TRIES):
             got, p = stacks(interp, fx)
-            diffs = compare(fix, got, interp.minor)
+            diffs = compare(fix, got, interp.minor, interp.free_threaded)
             if p.returncode:
                 diffs.insert(0, "exit %d: %s" % (p.returncode, p.stderr.strip()))
             if not diffs:
@@ -105,7 +107,7 @@ def check_interp(interp):
                       "debug-offsets": interp.minor >= 13}[forced]
             got, p = stacks(interp, fx, ["--layout=" + forced, "--no-cache"])
             if exists:
-                d = compare(fix, got, interp.minor)
+                d = compare(fix, got, interp.minor, interp.free_threaded)
                 if p.returncode:
                     d.insert(0, "exit %d: %s" % (p.returncode, p.stderr.strip()))
                 hstest.ok(not d, "%s: --layout=%s gives the same stacks" % (name, forced), d)
