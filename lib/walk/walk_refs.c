@@ -591,7 +591,7 @@ static void managed_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
 		else
 			dict = word;
 	} else {
-		dict = field64(w, obj - 24, 0);
+		dict = field64(w, obj - w->p->managed_dict, 0);
 		if (ti->flags & TPF_INLINE_VALUES &&
 		    !wread(w, obj + (uint64_t)ti->basicsize + 3, &valid, 1) &&
 		    valid)
