@@ -308,6 +308,7 @@ const struct layout_table layout_table_py311 = {
 		[LF_gen_iframe] = 80,
 		[LF_object_ob_tid] = -1,
 		[LF_object_ob_flags] = -1,
+		[LF_object_ob_mutex] = -1,
 		[LF_object_gc_bits] = -1,
 		[LF_object_ref_local] = -1,
 		[LF_object_ref_shared] = -1,

@@ -309,6 +309,7 @@ const struct layout_table layout_table_py314t = {
 		[LF_gen_iframe] = 88,
 		[LF_object_ob_tid] = 0,
 		[LF_object_ob_flags] = 8,
+		[LF_object_ob_mutex] = 10,
 		[LF_object_gc_bits] = 11,
 		[LF_object_ref_local] = 12,
 		[LF_object_ref_shared] = 16,

@@ -347,6 +347,7 @@
 	 * Part B) */ \
 	LF(FT, object_ob_tid, "PyObject|_object", "ob_tid") \
 	LF(FT, object_ob_flags, "PyObject|_object", "ob_flags") \
+	LF(FT, object_ob_mutex, "PyObject|_object", "ob_mutex") \
 	LF(FT, object_gc_bits, "PyObject|_object", "ob_gc_bits") \
 	LF(FT, object_ref_local, "PyObject|_object", "ob_ref_local") \
 	LF(FT, object_ref_shared, "PyObject|_object", "ob_ref_shared") \

@@ -174,7 +174,10 @@ static void progress(struct walker *w, size_t done)
 #define REF_DEFERRED ((int64_t)(INT64_MAX / 8))
 #define GC_BITS_TRACKED 0x01
 #define GC_BITS_DEFERRED 0x40
-#define MAX_FT_COUNT (1ll << 40)	/* beyond: not a live object's count */
+#define GC_BITS_UNUSED 0x80
+#define OB_FLAGS_KNOWN 0x5		/* statically allocated 4, immortal 1 */
+#define MUTEX_BITS 0x3			/* PyMutex: locked 1, has parked 2 */
+#define MAX_FT_COUNT (1ll << 31)	/* beyond: not a live object's count */
 
 /* The byte at off of an object header read into hdr (words). */
 static uint64_t hdr_bytes(const uint64_t *hdr, int64_t off, size_t n)
@@ -207,15 +210,22 @@ static int header_count(struct walker *w, const uint64_t *hdr, int64_t *refcnt,
 		uint32_t local = (uint32_t)hdr_bytes(hdr, LAY(l, object_ref_local), 4);
 		int64_t shared = (int64_t)hdr_bytes(hdr, LAY(l, object_ref_shared), 8);
 		uint8_t bits = (uint8_t)hdr_bytes(hdr, LAY(l, object_gc_bits), 1);
+		uint16_t oflags = (uint16_t)hdr_bytes(hdr, LAY(l, object_ob_flags), 2);
+		uint8_t mutex = (uint8_t)hdr_bytes(hdr, LAY(l, object_ob_mutex), 1);
 
+		/* what no object's header has: memory that is no object
+		 * (mimalloc blocks hold other things too) */
+		if (bits & GC_BITS_UNUSED || oflags & ~OB_FLAGS_KNOWN || mutex & ~MUTEX_BITS)
+			return -1;
 		if (local == UINT32_MAX) {
 			*flags |= HO_IMMORTAL;
 			*refcnt = (int64_t)local;
 			return 0;
 		}
-		c = (int64_t)local + (shared >> 2) - (bits & GC_BITS_DEFERRED ? REF_DEFERRED : 0);
-		if (c < -MAX_FT_COUNT || c > MAX_FT_COUNT || local > INT32_MAX)
+		shared = (shared >> 2) - (bits & GC_BITS_DEFERRED ? REF_DEFERRED : 0);
+		if (shared < -MAX_FT_COUNT || shared > MAX_FT_COUNT || local > INT32_MAX)
 			return -1;
+		c = (int64_t)local + shared;
 		if (bits & GC_BITS_TRACKED)
 			*flags |= HO_GC;
 	} else if (w->p->minor >= 14) {

@@ -138,13 +138,33 @@ int walk_ft_prepare(struct walker *w, uint64_t interp)
 	return w->oom ? -1 : 0;
 }
 
+/*
+ * A block is an object's when its type fits the heap it was allocated
+ * from (pycore_object_alloc.h _PyObject_GetAllocationHeap): GC types in
+ * the GC heaps, those with a pre-header (managed dict or weakref) in
+ * heap 3 only, the rest in the object heap, which other allocations of
+ * PyObject_Malloc share.
+ */
+static int fits_heap(struct walker *w, uint64_t obj, int tag)
+{
+	uint64_t type = field64(w, obj, LAY(w->l, object_type));
+	struct tinfo *ti = type ? walk_type(w, type) : NULL;
+	int gc, pre;
+
+	if (!ti)
+		return 0;
+	gc = !!(ti->flags & TPF_HAVE_GC);
+	pre = !!(ti->flags & (TPF_MANAGED_DICT | TPF_MANAGED_WEAKREF));
+	return tag == 1 ? !gc : tag == 2 ? gc && !pre : gc && pre;
+}
+
 static int seed_block(void *ctx, uint64_t block, uint64_t bsize, int tag)
 {
 	struct walker *w = ctx;
 	uint64_t obj = block + w->ft_offset[tag & 3];
 
 	(void)bsize;
-	if (on_freelist(w, obj))
+	if (on_freelist(w, obj) || !fits_heap(w, obj, tag))
 		return 0;
 	walk_obj(w, obj);
 	return w->oom;
