@@ -151,6 +151,13 @@ static void print_json(const struct session *s, const struct info *inf)
 		json_null(&j);
 	json_key(&j, "layout_cached");
 	json_bool(&j, p->layout_cached);
+	json_key(&j, "free_threaded");
+	json_bool(&j, p->free_threaded);
+	json_key(&j, "layout_verified");
+	if (p->layout_patched)
+		json_str(&j, layout_patches_checked);
+	else
+		json_null(&j);
 	json_key(&j, "layout");
 	json_begin_obj(&j);
 	for (g = 0; g < layout_groups(p); g++) {
@@ -254,7 +261,8 @@ static void print_text(const struct session *s, const struct info *inf)
 	int i, k;
 
 	printf("pid          %d\n", (int)p->pid);
-	printf("python       %s (%s build%s%s)\n", p->version, build_kind(p),
+	printf("python       %s (%s build%s%s%s)\n", p->version, build_kind(p),
+	       p->free_threaded ? ", free-threaded" : "",
 	       (p->build & PYBUILD_DEBUG) ? ", debug" : "",
 	       (p->build & PYBUILD_STRIPPED) ? ", stripped" : "");
 	printf("executable   %s\n", p->exe);
@@ -263,6 +271,8 @@ static void print_text(const struct session *s, const struct info *inf)
 	printf("debug info   %s%s\n", p->debug_file[0] ? p->debug_file : "-",
 	       p->layout_cached ? " (layout cached)" : "");
 	print_layout_sources(p);
+	if (p->layout_patched)
+		printf("verified     %s\n", layout_patches_checked);
 	printf("_PyRuntime   0x%llx\n", (unsigned long long)p->runtime);
 	for (i = 0; i < inf->ninterp; i++) {
 		const struct interp_info *ii = &inf->in[i];

@@ -44,15 +44,20 @@ const struct layout_table *layout_table_find(int major, int minor, int free_thre
 	return NULL;
 }
 
-void layout_table_values(const struct layout_table *tab, int micro, int64_t *v)
+int layout_table_values(const struct layout_table *tab, int micro, int64_t *v)
 {
 	const struct layout_patch *pt;
+	int n = 0;
 
 	memcpy(v, tab->v, sizeof(tab->v));
 	for (pt = layout_patches; micro >= 0 && pt->major; pt++)
-		if (pt->major == tab->major && pt->minor == tab->minor && micro >= pt->micro_lo &&
-		    micro <= pt->micro_hi)
+		if (pt->major == tab->major && pt->minor == tab->minor &&
+		    !pt->free_threaded == !tab->free_threaded && micro >= pt->micro_lo &&
+		    micro <= pt->micro_hi) {
 			v[pt->field] = pt->value;
+			n++;
+		}
+	return n;
 }
 
 int layout_overlay(struct layout *l, const int64_t *v, enum layout_source src)

@@ -75,13 +75,15 @@ extern const struct layout_table *const layout_tables[];
  * their sources.  _Py_DebugOffsets and the checks at attach confirm them.
  */
 struct layout_patch {
-	int major, minor, micro_lo, micro_hi;
+	int major, minor, free_threaded, micro_lo, micro_hi;
 	enum layout_field field;
 	int64_t value;
 };
 
 /* Terminated by an entry with major 0. */
 extern const struct layout_patch layout_patches[];
+/* How the patches were verified, one sentence. */
+extern const char layout_patches_checked[];
 
 struct layout {
 	int64_t v[LF_COUNT];
@@ -97,8 +99,9 @@ void layout_init(struct layout *l, int major, int minor);
 /* The built-in table for major.minor (free-threaded or not), or NULL. */
 const struct layout_table *layout_table_find(int major, int minor, int free_threaded);
 /* A table's values for patch release micro (-1: unknown, none applied):
- * copies tab's into v, then applies layout_patches. */
-void layout_table_values(const struct layout_table *tab, int micro, int64_t *v);
+ * copies tab's into v, then applies layout_patches.  Returns how many
+ * patches applied. */
+int layout_table_values(const struct layout_table *tab, int micro, int64_t *v);
 /* Overlay values (-1 entries are skipped) from a source.  Returns the
  * number of fields set. */
 int layout_overlay(struct layout *l, const int64_t *v, enum layout_source src);

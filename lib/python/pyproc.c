@@ -357,7 +357,7 @@ static int fill_layout(struct pyproc *p, struct elf_file *f,
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
 	tv = v + LF_COUNT;
 	if (tab)
-		layout_table_values(tab, p->micro, tv);
+		p->layout_patched = layout_table_values(tab, p->micro, tv) > 0;
 
 	switch (src) {
 	case LS_TABLE:

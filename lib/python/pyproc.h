@@ -57,6 +57,8 @@ struct pyproc {
 	uint64_t unicode_type;		/* &PyUnicode_Type, 0 if not found */
 	uint64_t object_type;		/* &PyBaseObject_Type, 0 if not found */
 	int layout_cached;		/* DWARF part came from the cache */
+	int layout_patched;		/* the table was corrected for this patch
+					 * release (layout_patches_checked) */
 	struct layout layout;
 	const char *const *debug_dirs;	/* from the options; NULL: default */
 	char warning[256];		/* non-fatal note for the user, or "" */
