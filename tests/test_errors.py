@@ -1,6 +1,8 @@
 """Errors a user will meet: one line (plus a hint), a distinct exit
 status, and the target untouched."""
 import os
+import re
+import struct
 import shutil
 import subprocess
 import tempfile
@@ -10,6 +12,73 @@ import hstest
 
 ENOPROC, ENOTPYTHON, EUNSUPPORTED, EUSAGE, EFILE = 3, 4, 5, 2, 10
 
+
+
+def newer_python():
+    """A Python newer than heapscope reads: a copy of 3.14's libpython
+    whose Py_Version and _Py_DebugOffsets say 3.15.0 (the interpreter
+    runs as before: only these words change).  Refused, the version
+    named, the supported range said, and no hint to upgrade."""
+    ver = hstest.CPYTHON_VERSIONS.get(14)
+    base = os.path.join(hstest.CPYTHON_DIR, ver or "", "lib")
+    lib = os.path.join(base, "libpython3.14.so.1.0")
+    exe = os.path.join(hstest.CPYTHON_DIR, ver or "", "bin", "python3.14")
+    if not ver or not os.path.exists(lib) or not os.access(exe, os.X_OK):
+        hstest.skip("a newer Python refused", "no %s (a 3.14 build to disguise)" % lib)
+        return
+    d = tempfile.mkdtemp(prefix="hs-newer-")
+    data = bytearray(open(lib, "rb").read())
+    old = struct.pack("<Q", int(subprocess.run(
+        [exe, "-c", "import sys; print(sys.hexversion)"], capture_output=True,
+        text=True).stdout))
+    new = struct.pack("<Q", 0x030F00F0)
+    syms = subprocess.run(["readelf", "-sW", "--dyn-syms", lib], capture_output=True,
+                          text=True).stdout
+    secs = subprocess.run(["readelf", "-SW", lib], capture_output=True, text=True).stdout
+    done = 0
+    # Py_Version (8 bytes in .rodata) and _Py_DebugOffsets.version, the
+    # word after the cookie at the start of .PyRuntime: file offsets from
+    # the section headers
+    sections = [(int(m.group(2), 16), int(m.group(3), 16), int(m.group(4), 16), m.group(1))
+                for m in re.finditer(r"\]\s+(\S+)\s+\S+\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)",
+                                     secs)]
+
+    def file_off(vaddr):
+        for addr, off, size, _ in sections:
+            if addr <= vaddr < addr + size:
+                return vaddr - addr + off
+        return None
+    m = re.search(r"\s([0-9a-f]+)\s+8\s+OBJECT\s+GLOBAL\s+DEFAULT\s+\d+\s+Py_Version$", syms,
+                  re.M)
+    targets = [int(m.group(1), 16)] if m else []
+    targets += [addr + 8 for addr, off, size, name in sections if name == ".PyRuntime"]
+    for vaddr in targets:
+        off = file_off(vaddr)
+        if off is not None and data[off:off + 8] == old:
+            data[off:off + 8] = new
+            done += 1
+    if not hstest.ok(done == 2, "a copy of libpython3.14 made to say 3.15.0 (Py_Version and "
+                     "_Py_DebugOffsets)", "patched %d of 2 words" % done):
+        return
+    with open(os.path.join(d, "libpython3.14.so.1.0"), "wb") as f:
+        f.write(data)
+    env = dict(os.environ, LD_LIBRARY_PATH=d)
+    proc = subprocess.Popen([exe, "-c", "import sys, time; print(1); sys.stdout.flush(); "
+                             "time.sleep(1000)"], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        proc.stdout.readline()
+        p = hstest.run(["stacks", str(proc.pid)])
+        hstest.ok(p.returncode == EUNSUPPORTED and hstest.one_line(p) and
+                  "Python 3.15.0 is not supported" in p.stderr and
+                  "3.8 to 3.14" in p.stderr and "upgrade" not in p.stderr and
+                  "newer than this heapscope" in p.stderr,
+                  "a Python newer than heapscope (3.15.0) refused: exit 5, the version and the "
+                  "range named, no hint to upgrade", "exit %d: %s" % (p.returncode, p.stderr))
+        hstest.ok(hstest.untouched(proc.pid), "the newer Python left untouched")
+    finally:
+        proc.kill()
+        proc.wait()
+        shutil.rmtree(d, True)
 
 def kernel_thread():
     """The pid of a kernel thread (a child of kthreadd), or None."""
@@ -74,6 +143,8 @@ def main():
         finally:
             proc.kill()
             proc.wait()
+
+    newer_python()
 
     # what is no process id names a snapshot file, for every command
     for cmd in ("stacks", "info", "top"):
