@@ -24,7 +24,8 @@ before and heapscope ends cleanly, in bounded time.
    to heapscope (tests/noptrace --ptrace-only: a capture that tried to
    stop the target would fail): every one finishes (exit 0, within a
    time bound that only a hang would pass), the inconsistencies met are
-   counted.
+   counted.  Again on a free-threaded build run without its GIL, where
+   the threads mutate in parallel.
 5. A 2 GiB bytes object and a list of 50 million references: captured
    without copying the bytes' payload, within the copy budget, sizes
    exact.
@@ -395,6 +396,14 @@ def main():
         else:
             hstest.skip("%s: inside a garbage collection" % i.name, i.why)
     no_stop_stress(interp)
+    # without a GIL the 8 threads mutate truly in parallel
+    ft = [i for i in hstest.cpython_interpreters() if i.free_threaded]
+    for i in ft:
+        if i.available():
+            no_stop_stress(i)
+        else:
+            hstest.skip("%s: --no-stop captures of 8 threads mutating in parallel" % i.name,
+                        i.why)
     big(interp)
     seccomp(interp)
     hstest.done()
