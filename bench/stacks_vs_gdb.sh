@@ -3,24 +3,30 @@
 # same run.
 #
 # Starts fixtures/stacks.py (6 threads blocked at known places) under
-# Debian's python3.11, whose python3.11-dbg package gives gdb its py-bt
-# command, then times RUNS runs of each tool and prints the median wall
-# times, their ratio, and the pause heapscope reports (the time the
-# target was frozen).  "cold" runs with --no-cache: the DWARF of the
-# build is read every time, as on the first run on a machine.
+# an interpreter whose gdb extension gives gdb its py-bt command (by
+# default Debian's python3.11 and its python3.11-dbg package), then times
+# RUNS runs of each tool and prints the median wall times, their ratio,
+# and the pause heapscope reports (the time the target was frozen).
+# "cold" runs with --no-cache: the DWARF of the build is read every
+# time, as on the first run on a machine.
 #   HEAPSCOPE  the heapscope binary (default: ./heapscope)
 #   RUNS       runs per tool (default 10)
+#   PYTHON     the interpreter (default /usr/bin/python3.11)
+#   PYBT_GDB   its gdb extension, Tools/gdb/libpython.py of its sources
+#              (default Debian's for python3.11), e.g. for a 3.14 build:
+#              PYTHON=/opt/cpython/3.14.7/bin/python3.14
+#              PYBT_GDB=/opt/src/cpython-3.14.7/Tools/gdb/libpython.py
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 hs=${HEAPSCOPE:-$here/heapscope}
 runs=${RUNS:-10}
-py=/usr/bin/python3.11
-gdbext=/usr/share/gdb/auto-load/usr/bin/python3.11-gdb.py
+py=${PYTHON:-/usr/bin/python3.11}
+gdbext=${PYBT_GDB:-/usr/share/gdb/auto-load/usr/bin/python3.11-gdb.py}
 
 [ -x "$hs" ] || { echo "bench: $hs not built (./setup.sh)"; exit 1; }
 command -v gdb >/dev/null || { echo "bench: gdb is missing (apt-get install gdb)"; exit 1; }
 [ -x "$py" ] || { echo "bench: $py is missing"; exit 1; }
-[ -f "$gdbext" ] || { echo "bench: $gdbext missing (apt-get install python3.11-dbg)"; exit 1; }
+[ -f "$gdbext" ] || { echo "bench: $gdbext missing (apt-get install python3.11-dbg, or PYBT_GDB)"; exit 1; }
 
 fifo=$(mktemp -u)
 mkfifo "$fifo"
@@ -55,7 +61,7 @@ for i in $(seq "$runs"); do
 
 	t0=$(now)
 	gout=$(gdb -p "$pid" -batch -nx -iex 'set auto-load safe-path /' \
-		-ex 'thread apply all py-bt' 2>&1)
+		-ex "source $gdbext" -ex 'thread apply all py-bt' 2>&1)
 	t1=$(now)
 	gdb_ns+=($((t1 - t0)))
 done
@@ -72,8 +78,8 @@ cold_med=$(printf '%s\n' "${cold_ns[@]}" | median)
 native_med=$(printf '%s\n' "${native_ns[@]}" | median)
 p_med=$(printf '%s\n' "${pause[@]}" | median)
 p_max=$(printf '%s\n' "${pause[@]}" | sort -n | tail -1)
-awk -v h="$hs_med" -v c="$cold_med" -v nt="$native_med" -v g="$gdb_med" -v pm="$p_med" -v px="$p_max" -v n="$runs" 'BEGIN {
-	printf "target: fixtures/stacks.py under /usr/bin/python3.11, 6 threads, %d runs each\n", n
+awk -v py="$py" -v h="$hs_med" -v c="$cold_med" -v nt="$native_med" -v g="$gdb_med" -v pm="$p_med" -v px="$p_max" -v n="$runs" 'BEGIN {
+	printf "target: fixtures/stacks.py under %s, 6 threads, %d runs each\n", py, n
 	printf "%-36s median %9.2f ms\n", "heapscope stacks", h / 1e6
 	printf "%-36s median %9.2f ms\n", "heapscope stacks --no-cache (cold)", c / 1e6
 	printf "%-36s median %9.2f ms\n", "heapscope stacks --native", nt / 1e6

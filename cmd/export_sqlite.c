@@ -5,7 +5,7 @@
  *   meta(key, value)             pid, python, exe, cmdline, capture_time...
  *   types(id, name, address, object, count, size)
  *   objects(id, address, type, size, refcount, value, flags)
- *   edges(src, dst, name, kind)  kind: 'strong', 'weak' or 'scanned'
+ *   edges(src, dst, name, kind)  kind: 'strong', 'weak', 'scanned' or 'borrowed'
  *   roots(obj, kind, label, edge)
  *   flags(bit, name)             what objects.flags' bits mean
  *
