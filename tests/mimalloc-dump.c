@@ -24,6 +24,7 @@
 #include <time.h>
 #include "python/mimalloc.h"
 #include "python/pyproc.h"
+#include "target/fatal.h"
 #include "target/target.h"
 
 #define GC_TRACKED 0x01	/* pycore_gc.h:38-46 */
@@ -127,7 +128,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: mimalloc-dump [--no-stop] PID\n");
 		return 2;
 	}
-	target_install_signal_handlers();
+	fatal_install();
 	if (target_attach(&t, (pid_t)atoi(argv[1]), flags, &err) || pyproc_open(&p, t, &opt, &err))
 		goto out;
 	d.p = &p;

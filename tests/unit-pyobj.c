@@ -66,6 +66,8 @@ static void img_init(struct img *m, const struct layout_table *tb)
 	layout_overlay(&m->p.layout, tb->v, LS_TABLE);
 	m->p.major = tb->major;
 	m->p.minor = minor;
+	m->p.free_threaded = tb->free_threaded;
+	m->p.managed_dict = tb->free_threaded ? 8 : 24;
 	m->p.t = target_image_new();
 	/* the str type: flags with UNICODE_SUBCLASS */
 	put64(m->str_type, L(m, LF_type_flags), 1ull << 28);
@@ -105,7 +107,9 @@ static uint64_t make_str(struct img *m, const uint32_t *cp, size_t n, int legacy
 	obj = alloc(m, (size_t)(legacy ? L(m, LF_unicode_size) :
 				 ascii ? L(m, LF_ascii_size) : L(m, LF_compact_size)) +
 		    (legacy ? 0 : (n + 1) * kind));
-	state = (kind << 2) | ((legacy ? 0u : 1u) << 5) | ((unsigned)ascii << 6);
+	/* free-threaded builds: interned a whole byte, the rest from bit 8 */
+	state = ((kind << 2) | ((legacy ? 0u : 1u) << 5) | ((unsigned)ascii << 6))
+		<< (m->p.free_threaded ? 6 : 0);
 	put64(at(m, obj), L(m, LF_object_type), STR_TYPE);
 	put64(at(m, obj), L(m, LF_ascii_length), n);
 	put(at(m, obj), L(m, LF_ascii_state), &state, 4);
@@ -251,14 +255,14 @@ static void strings(const struct layout_table *tb)
 	bad += pyobj_str(&m.p, c, buf, sizeof(buf), NULL) < 0 || strcmp(buf, u_ucs2);
 	bad += pyobj_str(&m.p, d, buf, sizeof(buf), NULL) < 0 || strcmp(buf, u_ucs4);
 	bad += pyobj_str(&m.p, e, buf, sizeof(buf), NULL) < 0 || strcmp(buf, u_ucs2);
-	tap_ok(!bad, "%d.%d: str of every kind, compact and legacy, to UTF-8", tb->major, minor);
+	tap_ok(!bad, "%d.%d%s: str of every kind, compact and legacy, to UTF-8", tb->major, minor, tb->free_threaded ? "t" : "");
 	/* a buffer too small: cut on a character boundary, terminated */
 	bad = pyobj_str(&m.p, d, buf, 5, NULL) < 0 || strcmp(buf, "py");
 	bad += pyobj_str(&m.p, c, buf, 4, NULL) < 0 || strcmp(buf, "\xe7\x9d\xa1");
-	tap_ok(!bad, "%d.%d: truncation keeps whole characters", tb->major, minor);
+	tap_ok(!bad, "%d.%d%s: truncation keeps whole characters", tb->major, minor, tb->free_threaded ? "t" : "");
 	bad = !pyobj_str_equals(&m.p, a, "MainThread") + pyobj_str_equals(&m.p, a, "Main") +
 	      pyobj_str_equals(&m.p, a, "MainThreadX") + pyobj_str_equals(&m.p, 0x1234, "x");
-	tap_ok(!bad, "%d.%d: str comparison is exact and needs a str", tb->major, minor);
+	tap_ok(!bad, "%d.%d%s: str comparison is exact and needs a str", tb->major, minor, tb->free_threaded ? "t" : "");
 	img_free(&m);
 }
 
@@ -279,7 +283,7 @@ static void ints(const struct layout_table *tb)
 		if (pyobj_long(&m.p, objs[i], &v, &neg, NULL) || v != vals[i] ||
 		    neg != (i == 3))
 			bad++;
-	tap_ok(!bad, "%d.%d: ints of 0 to 3 digits, with sign", tb->major, minor);
+	tap_ok(!bad, "%d.%d%s: ints of 0 to 3 digits, with sign", tb->major, minor, tb->free_threaded ? "t" : "");
 	img_free(&m);
 }
 
@@ -330,14 +334,15 @@ static void dicts(const struct layout_table *tb)
 		} else if (minor == 12) {
 			put64(at(&m, inst), -24, vals - 1);
 		} else {
-			/* inline values right after the object */
-			int64_t basic = 16;
+			/* inline values right after the object (its header:
+			 * 16 bytes, 32 free-threaded) */
+			int64_t basic = L(&m, LF_object_size);
 			uint8_t hdr[4] = { 3, 3, 1, 1 };
 
 			put(m.cls_type, L(&m, LF_type_basicsize), &basic, 8);
-			put(at(&m, inst), 16, hdr, 4);
+			put(at(&m, inst), basic, hdr, 4);
 			for (i = 0; i < 3; i++)
-				put64(at(&m, inst), 16 + 8 + 8 * i, v[i]);
+				put64(at(&m, inst), basic + 8 + 8 * i, v[i]);
 		}
 	}
 	img_done(&m);
@@ -353,8 +358,7 @@ static void dicts(const struct layout_table *tb)
 	}
 	if (pydict_get_str(&m.p, d1, "missing", &got, NULL) || got)
 		bad++;
-	tap_ok(!bad, "%d.%d: dicts (combined, %s, split) and instance attributes", tb->major,
-	       minor, minor >= 11 ? "unicode keys" : "deleted entry");
+	tap_ok(!bad, "%d.%d%s: dicts (combined, %s, split) and instance attributes", tb->major, minor, tb->free_threaded ? "t" : "", minor >= 11 ? "unicode keys" : "deleted entry");
 	img_free(&m);
 }
 
@@ -387,7 +391,7 @@ static void garbage(const struct layout_table *tb)
 		pyobj_getattr(&m.p, a, "_name", &v, NULL);
 		calls += 4;
 	}
-	tap_ok(1, "%d.%d: %d decodes of random memory ended without a crash", tb->major, minor,
+	tap_ok(1, "%d.%d%s: %d decodes of random memory ended without a crash", tb->major, minor, tb->free_threaded ? "t" : "",
 	       calls);
 	img_free(&m);
 }

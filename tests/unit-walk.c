@@ -72,9 +72,13 @@ int main(void)
 			heap_release(&h);
 			walk_image_release(&wi);
 		}
-		tap_ok(!bad && done == rounds && warned == done && objects > rounds * 100,
-		       "%d.%d: %zu walks of garbage finish, warn, and leave sound graphs "
-		       "(%zu objects in all)", (*tb)->major, minor, rounds, objects);
+		/* a free-threaded walk takes no collector list, and its
+		 * stricter headers refuse more of the garbage */
+		tap_ok(!bad && done == rounds && warned == done &&
+			       objects > rounds * ((*tb)->free_threaded ? 50 : 100),
+		       "%d.%d%s: %zu walks of garbage finish, warn, and leave sound graphs "
+		       "(%zu objects in all)", (*tb)->major, minor,
+		       (*tb)->free_threaded ? "t" : "", rounds, objects);
 	}
 	unlink(path);
 	rmdir(dir);

@@ -101,6 +101,21 @@ static void link_gc(struct walk_image *wi, size_t n)
 	*word(wi, head + (uint64_t)LAY(l, gchead_prev)) = prev;
 }
 
+/* An object header at word o: its type, and a reference count (in a
+ * free-threaded build's owner-thread count, its shared count 0). */
+static void header(struct walk_image *wi, uint64_t *o, uint64_t type, uint32_t refcnt)
+{
+	const struct layout *l = &wi->p.layout;
+
+	if (wi->p.free_threaded) {
+		memset(o, 0, (size_t)LAY(l, object_type));
+		memcpy((char *)o + LAY(l, object_ref_local), &refcnt, 4);
+	} else {
+		o[0] = refcnt;
+	}
+	o[LAY(l, object_type) / 8] = type;
+}
+
 int walk_image_init(struct walk_image *wi, const struct layout_table *tb, uint64_t seed,
 		    unsigned flags)
 {
@@ -116,6 +131,8 @@ int walk_image_init(struct walk_image *wi, const struct layout_table *tb, uint64
 	layout_overlay(&wi->p.layout, tb->v, LS_TABLE);
 	wi->p.major = tb->major;
 	wi->p.minor = tb->minor;
+	wi->p.free_threaded = tb->free_threaded;
+	wi->p.managed_dict = tb->free_threaded ? 8 : 24;
 	wi->p.type_type = TYPES + TYPE_TYPE * TSTRIDE;
 	wi->p.runtime = WI_BASE + 512;
 	wi->p.interp = OBJS + 7 * OSTRIDE;
@@ -126,8 +143,7 @@ int walk_image_init(struct walk_image *wi, const struct layout_table *tb, uint64
 	for (k = 0; k < NTYPES; k++) {
 		uint64_t *t = word(wi, TYPES + k * TSTRIDE);
 
-		t[0] = 1;
-		t[1] = wi->p.type_type;
+		header(wi, t, wi->p.type_type, 1);
 		t[LAY(l, type_name) / 8] = strs + k * 32;
 		t[LAY(l, type_basicsize) / 8] = 16 + 8 * (rnd(&s) % 16);
 		t[LAY(l, type_itemsize) / 8] = rnd(&s) % 3 ? 0 : 8;
@@ -139,8 +155,7 @@ int walk_image_init(struct walk_image *wi, const struct layout_table *tb, uint64
 	for (k = 0; k < WI_NOBJ; k++) {
 		uint64_t *o = word(wi, OBJS + k * OSTRIDE);
 
-		o[0] = 1 + rnd(&s) % 5;
-		o[1] = TYPES + rnd(&s) % NTYPES * TSTRIDE;
+		header(wi, o, TYPES + rnd(&s) % NTYPES * TSTRIDE, (uint32_t)(1 + rnd(&s) % 5));
 	}
 	*word(wi, wi->p.runtime + (uint64_t)LAY(l, runtime_interpreters_head)) = wi->p.interp;
 	if (flags & WI_CLEAN) {
@@ -159,7 +174,8 @@ int walk_image_init(struct walk_image *wi, const struct layout_table *tb, uint64
 			*word(wi, ts + (uint64_t)LAY(l, tstate_interp)) = wi->p.interp;
 		}
 	}
-	if (flags & WI_GC_LIST)
+	/* a free-threaded collector keeps no lists */
+	if (flags & WI_GC_LIST && !wi->p.free_threaded)
 		link_gc(wi, flags & WI_CLEAN ? 256 : WI_NOBJ);
 	return 0;
 }
