@@ -79,7 +79,7 @@ static uint64_t *word(struct walk_image *wi, uint64_t addr)
 
 /* Generation 0 through every other object (of the first n), linked both
  * ways. */
-static void link_gc(struct walk_image *wi, size_t n)
+static void link_gc(struct walk_image *wi, size_t n, uint64_t space)
 {
 	const struct layout *l = &wi->p.layout;
 	uint64_t gcs = gcinfo_state_addr(&wi->p, wi->p.interp), head, prev, g;
@@ -89,15 +89,18 @@ static void link_gc(struct walk_image *wi, size_t n)
 		return;
 	head = gcs + (uint64_t)LAY(l, gcstate_generations) + (uint64_t)LAY(l, gcgen_head);
 	prev = head;
+	/* links as the incremental collector keeps them: bit 0 the space
+	 * (old[0] or old[1]) the object is in */
 	for (k = 2; k < n; k += 2) {
 		g = OBJS + k * OSTRIDE - (uint64_t)LAY(l, gchead_size);
 		if (g >= head && g < head + 16)
 			continue;
-		*word(wi, prev + (uint64_t)LAY(l, gchead_next)) = g;
+		*word(wi, prev + (uint64_t)LAY(l, gchead_next)) = g | (prev == head ? 0 : space);
 		*word(wi, g + (uint64_t)LAY(l, gchead_prev)) = prev;
 		prev = g;
+		wi->listed++;
 	}
-	*word(wi, prev + (uint64_t)LAY(l, gchead_next)) = head;
+	*word(wi, prev + (uint64_t)LAY(l, gchead_next)) = head | space;
 	*word(wi, head + (uint64_t)LAY(l, gchead_prev)) = prev;
 }
 
@@ -128,7 +131,15 @@ int walk_image_init(struct walk_image *wi, const struct layout_table *tb, uint64
 	if (!m)
 		return -1;
 	layout_init(&wi->p.layout, tb->major, tb->minor);
-	layout_overlay(&wi->p.layout, tb->v, LS_TABLE);
+	if (flags & WI_INCREMENTAL) {
+		int64_t v[LF_COUNT];
+
+		wi->p.micro = 2;
+		layout_table_values(tb, wi->p.micro, v);
+		layout_overlay(&wi->p.layout, v, LS_TABLE);
+	} else {
+		layout_overlay(&wi->p.layout, tb->v, LS_TABLE);
+	}
 	wi->p.major = tb->major;
 	wi->p.minor = tb->minor;
 	wi->p.free_threaded = tb->free_threaded;
@@ -176,7 +187,7 @@ int walk_image_init(struct walk_image *wi, const struct layout_table *tb, uint64
 	}
 	/* a free-threaded collector keeps no lists */
 	if (flags & WI_GC_LIST && !wi->p.free_threaded)
-		link_gc(wi, flags & WI_CLEAN ? 256 : WI_NOBJ);
+		link_gc(wi, flags & WI_CLEAN ? 256 : WI_NOBJ, flags & WI_OLD_SPACE ? 1 : 0);
 	return 0;
 }
 

@@ -28,12 +28,17 @@ enum walk_image_flags {
 	WI_CLEAN = 1 << 2,   /* every word zero but the types, the objects'
 			      * headers and the states' links: fast to walk,
 			      * for the fuzzer to fill in */
+	WI_INCREMENTAL = 1 << 3, /* 3.14.0-3.14.4: the table corrected for
+				  * 3.14.2 */
+	WI_OLD_SPACE = 1 << 4,	 /* the incremental collector's old-space bit
+				  * in listed objects' _gc_next */
 };
 
 struct walk_image {
 	struct pyproc p; /* p.t reads mem */
 	uint64_t *mem;	 /* WI_LEN bytes at WI_BASE; writable until attach */
 	struct target *image;
+	size_t listed;	 /* objects linked on the collector's list */
 };
 
 /* Lay out memory with the offsets of table tb (one of layout_tables)

@@ -3,10 +3,13 @@
  * the fuzzer chooses.
  *
  * Input: byte 0 picks the built-in layout table whose offsets read the
- * memory (layout_tables[byte 0 modulo their number]: 0-5 are 3.8-3.13),
- * byte 1 the seed of a synthetic interpreter (walkimage.h), byte 2 how it is read (bit 0: as a live process rather
- * than a copy; bit 1: with a generation-0 list linked through its
- * objects; bit 2: thread stacks read first, as a capture does), its
+ * memory (layout_tables[byte 0 modulo their number]: 0-5 are 3.8-3.13,
+ * then 3.14 and the free-threaded 3.14t), byte 1 the seed of a synthetic
+ * interpreter (walkimage.h), byte 2 how it is read (bit 0: as a live
+ * process rather than a copy; bit 1: with a generation-0 list linked
+ * through its objects; bit 2: thread stacks read first, as a capture
+ * does; bit 3: as 3.14.0-3.14.4, the table corrected for them and the
+ * list's links carrying the old-space bit), its
  * words zero around that structure (WI_CLEAN: unit-walk covers memory
  * of random words, too slow to walk to fuzz); then
  * records of 10 bytes, each writing one word of the memory: a 16-bit
@@ -76,7 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (layout_tables[ntables])
 		ntables++;
 	how = data[2];
-	flags = WI_CLEAN | (how & 1 ? WI_LIVE : 0) | (how & 2 ? WI_GC_LIST : 0);
+	flags = WI_CLEAN | (how & 1 ? WI_LIVE : 0) | (how & 2 ? WI_GC_LIST : 0) |
+		(how & 8 ? WI_INCREMENTAL | WI_OLD_SPACE : 0);
 	if (walk_image_init(&wi, layout_tables[data[0] % ntables], data[1], flags))
 		return 0;
 	for (i = 3; i + 10 <= size; i += 10) {
