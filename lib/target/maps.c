@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include "maps.h"
 #include "base/openfile.h"
@@ -173,6 +174,20 @@ uint64_t maps_file_base(const struct maps *m, const char *path)
 	return 0;
 }
 
+/* 1 if the first page of mapping e reads the same in process pid and at
+ * its offset in the file fd. */
+static int same_first_page(pid_t pid, const struct map_entry *e, int fd)
+{
+	unsigned char a[4096], b[4096];
+	struct iovec local = { a, sizeof(a) };
+	struct iovec remote = { (void *)(uintptr_t)e->start, sizeof(a) };
+	ssize_t n = e->end - e->start < sizeof(a) ? (ssize_t)(e->end - e->start) : (ssize_t)sizeof(a);
+
+	local.iov_len = remote.iov_len = (size_t)n;
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == n &&
+	       pread(fd, b, (size_t)n, (off_t)e->offset) == n && !memcmp(a, b, (size_t)n);
+}
+
 int maps_open_file(pid_t pid, const struct map_entry *e)
 {
 	char fn[4200];
@@ -193,7 +208,11 @@ int maps_open_file(pid_t pid, const struct map_entry *e)
 	fd = open_regular(fn);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &sb) || sb.st_ino != e->inode || (e->dev && sb.st_dev != e->dev)) {
+	/* the inode says it is the file; overlayfs and btrfs show another
+	 * device in maps than stat does, so the device is no proof: then
+	 * the mapping's first page must read as the file's */
+	if (fstat(fd, &sb) || sb.st_ino != e->inode ||
+	    (e->dev && sb.st_dev != e->dev && !same_first_page(pid, e, fd))) {
 		close(fd);
 		return -1;
 	}

@@ -48,7 +48,9 @@ uint64_t maps_file_base(const struct maps *m, const char *path);
 /*
  * The file mapping e of process pid maps, opened read-only: through
  * /proc/PID/map_files (the very file, even deleted or replaced since),
- * else /proc/PID/root/PATH when that is a regular file with e's inode.
+ * else /proc/PID/root/PATH when that is a regular file with e's inode
+ * and device (or, where the device differs as overlayfs shows it, whose
+ * bytes at e's offset are those of e's first page).
  * The descriptor (the caller closes it), or -1.
  */
 int maps_open_file(pid_t pid, const struct map_entry *e);
