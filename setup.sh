@@ -3,8 +3,9 @@
 #
 # Works as root, or as a user with sudo.  Safe to run again: it installs
 # only missing packages and rebuilds only what changed.
-#   ./setup.sh --dev  also what make fuzz and make check-valgrind need
-#                     (clang with libFuzzer, valgrind)
+#   ./setup.sh --dev  also what make fuzz, make check-valgrind and make
+#                     check-format need (clang with libFuzzer, valgrind,
+#                     clang-format)
 #   CONFIGURE_FLAGS   extra flags for ./configure (e.g. --enable-sanitizers)
 set -eu
 cd "$(dirname "$0")"
@@ -24,7 +25,7 @@ PKGS="build-essential autoconf automake pkg-config libelf-dev libdwarf-dev
 libunwind-dev libncurses-dev libsqlite3-dev python3 python3.11-dbg procps
 tmux graphviz sqlite3 strace"
 if [ "$dev" = 1 ]; then
-	PKGS="$PKGS clang libclang-rt-14-dev valgrind"
+	PKGS="$PKGS clang libclang-rt-14-dev valgrind clang-format"
 fi
 # Node.js and npm install memlab, which reads the heapsnapshot export in
 # the tests; any Node will do
