@@ -182,6 +182,7 @@ static int parse_debug_dir(const struct cmd_option *opt, const char *arg, struct
 #define ROWS_MAX_TEXT "2147483647"
 _Static_assert(INT_MAX == 2147483647, "ROWS_MAX_TEXT must be INT_MAX");
 
+/* clang-format off */
 static const struct cmd_option options[] = {
 	{ .name = "json", .letter = 'j', .parse = parse_flag, .off = OFF(json) },
 	{ .name = "help", .letter = 'h', .parse = parse_flag, .off = OFF(help) },
@@ -226,6 +227,7 @@ static const struct cmd_option options[] = {
 	  .parse = parse_long, .off = OFF(max_nodes), .min = 1, .max = 1000000,
 	  .bad = "--max-nodes wants a number, not '%s'" },
 };
+/* clang-format on */
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 

@@ -156,11 +156,23 @@ int main(int argc, char **argv)
 	printf("live %llu\n", (unsigned long long)st.live_blocks);
 	for (tag = 0; tag < MIMALLOC_TAGS; tag++)
 		printf("live_tag%d %llu\n", tag, (unsigned long long)st.live_by_tag[tag]);
-#define S(f) printf(#f " %llu\n", (unsigned long long)st.f);
-	S(threads) S(heaps) S(heaps_skipped) S(pages) S(pages_empty) S(pages_skipped)
-	S(pages_inconsistent) S(abandoned_segments) S(abandoned_pages) S(segments_skipped)
-	S(free_blocks) S(xthread_blocks) S(delayed_blocks) S(entries_skipped) S(lists_cut)
-	S(warnings)
+#define S(f) printf(#f " %llu\n", (unsigned long long)st.f)
+	S(threads);
+	S(heaps);
+	S(heaps_skipped);
+	S(pages);
+	S(pages_empty);
+	S(pages_skipped);
+	S(pages_inconsistent);
+	S(abandoned_segments);
+	S(abandoned_pages);
+	S(segments_skipped);
+	S(free_blocks);
+	S(xthread_blocks);
+	S(delayed_blocks);
+	S(entries_skipped);
+	S(lists_cut);
+	S(warnings);
 #undef S
 	printf("warning %s\n", st.warning);
 	printf("max_bsize %llu\n", (unsigned long long)d.max_bsize);

@@ -20,6 +20,7 @@
 #include "ui.h"
 
 /* Every command: name, the keys that give it (for help), what it does. */
+/* clang-format off */
 #define UI_COMMANDS(X)                                                          \
 	X(UP, "k Up", "move up")                                                \
 	X(DOWN, "j Down", "move down")                                          \
@@ -50,7 +51,9 @@
 	X(REDRAW, "^L", "redraw the screen")                                    \
 	X(HELP, "?", "keys of this view")                                       \
 	X(QUIT, "q ^C", "quit")
+/* clang-format on */
 
+/* clang-format off */
 enum ui_cmd {
 	CMD_NONE = 0,
 #define X(c, k, d) CMD_##c,
@@ -58,6 +61,7 @@ enum ui_cmd {
 #undef X
 	CMD_COUNT
 };
+/* clang-format on */
 
 /* Reaction flags: what a handler wants the loop to do. */
 enum ui_react {

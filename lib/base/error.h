@@ -20,6 +20,7 @@
  * heapscope --help prints).  No code exits with 12: a signal that ends
  * heapscope ends it by that signal, once the target is let go.
  */
+/* clang-format off */
 #define HS_ERROR_CODES(X) \
 	X(HS_OK,           0, "ok",                   "ok") \
 	X(HS_EUSAGE,       2, "usage",                "usage") \
@@ -35,13 +36,16 @@
 	X(HS_EINTERNAL,   13, "internal error",       "internal error") \
 	X(HS_EBUSY,       14, "target busy", \
 	  "target busy (always inside a garbage collection)")
+/* clang-format on */
 
+/* clang-format off */
 enum hs_code {
 #define HS_X(c, s, n, w) c,
 	HS_ERROR_CODES(HS_X)
 #undef HS_X
 	HS_NCODES
 };
+/* clang-format on */
 
 struct hs_error {
 	enum hs_code code;
@@ -50,7 +54,9 @@ struct hs_error {
 	char hint[512];		/* one line: what the user can do, may be empty */
 };
 
+/* clang-format off */
 #define HS_ERROR_INIT { .code = HS_OK }
+/* clang-format on */
 
 /* Set err (unless already set) and return -1, so callers can write
  * "return hs_error_set(err, ...)".  err may be NULL. */

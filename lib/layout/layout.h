@@ -18,33 +18,41 @@
 #include <stdint.h>
 #include "layout_fields.h"
 
+/* clang-format off */
 enum layout_field {
 #define LF_ENUM(g, n, s, m) LF_##n,
 	LAYOUT_FIELDS(LF_ENUM)
 #undef LF_ENUM
 	LF_COUNT
 };
+/* clang-format on */
 
+/* clang-format off */
 enum layout_group {
 #define LG_ENUM(g, name) LG_##g,
 	LAYOUT_GROUPS(LG_ENUM)
 #undef LG_ENUM
 	LG_COUNT
 };
+/* clang-format on */
 
 /* X(enum, name used in --layout= and in "info") */
+/* clang-format off */
 #define LAYOUT_SOURCES(X) \
 	X(LS_NONE, "none") \
 	X(LS_TABLE, "table") \
 	X(LS_DWARF, "dwarf") \
 	X(LS_DEBUG_OFFSETS, "debug-offsets")
+/* clang-format on */
 
+/* clang-format off */
 enum layout_source {
 #define LS_ENUM(e, n) e,
 	LAYOUT_SOURCES(LS_ENUM)
 #undef LS_ENUM
 	LS_COUNT
 };
+/* clang-format on */
 
 struct layout_field_info {
 	enum layout_group group;

@@ -15,6 +15,7 @@
 #ifndef HS_LAYOUT_FIELDS_H
 #define HS_LAYOUT_FIELDS_H
 
+/* clang-format off */
 #define LAYOUT_GROUPS(G) \
 	G(RUNTIME, "runtime") \
 	G(INTERP, "interpreter") \
@@ -30,7 +31,9 @@
 	G(FUNC, "function/method/module") \
 	G(GEN, "generator") \
 	G(FT, "free-threaded")
+/* clang-format on */
 
+/* clang-format off */
 #define LAYOUT_FIELDS(LF) \
 	/* _PyRuntime */ \
 	LF(RUNTIME, runtime_size, "_PyRuntimeState", "#size") \
@@ -406,5 +409,6 @@
 	LF(FT, mitld_segments_abandoned, "mi_tld_s|mi_tld_t", "segments.abandoned") \
 	LF(FT, mipool_abandoned_visited, "mi_abandoned_pool_s|mi_abandoned_pool_t", "abandoned_visited") \
 	LF(FT, mipool_abandoned, "mi_abandoned_pool_s|mi_abandoned_pool_t", "abandoned")
+/* clang-format on */
 
 #endif

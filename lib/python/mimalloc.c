@@ -189,6 +189,7 @@ static int page_tag(const struct layout *l, const unsigned char *raw)
 
 /* ---- the layout -------------------------------------------------------- */
 
+/* clang-format off */
 #define NEEDED_FIELDS(X) \
 	X(tstate_next) X(tstate_thread_id) X(interp_threads_head) \
 	X(tstateimpl_mimalloc) X(mts_heaps) X(mts_tld) X(mts_initialized) \
@@ -200,6 +201,7 @@ static int page_tag(const struct layout *l, const unsigned char *raw)
 	X(misegment_abandoned_next) X(misegment_kind) X(misegment_slice_entries) \
 	X(misegment_slices) X(interp_mimalloc_pool) X(mipool_abandoned_visited) \
 	X(mipool_abandoned)
+/* clang-format on */
 
 static int check_layout(struct pyproc *p, struct hs_error *err)
 {

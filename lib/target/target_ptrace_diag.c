@@ -24,6 +24,7 @@
 #define CAP_SYS_PTRACE_BIT	19
 
 /* Capability names by bit (linux/capability.h), for messages. */
+/* clang-format off */
 static const char *const cap_names[] = {
 	"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill",
 	"setgid", "setuid", "setpcap", "linux_immutable", "net_bind_service",
@@ -34,6 +35,7 @@ static const char *const cap_names[] = {
 	"setfcap", "mac_override", "mac_admin", "syslog", "wake_alarm",
 	"block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
 };
+/* clang-format on */
 
 /* "cap_sys_ptrace, cap_sys_admin, ..." for the bits of mask. */
 static void cap_list(uint64_t mask, char *buf, size_t len)

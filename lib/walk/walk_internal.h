@@ -25,6 +25,7 @@
 
 /* The builtin an object's type derives from ("solid base"), by tp_name
  * of the first static type on its tp_base chain.  X(kind, tp_name) */
+/* clang-format off */
 #define WALK_KINDS(X) \
 	X(K_OTHER, "") \
 	X(K_OBJECT, "object") \
@@ -70,13 +71,16 @@
 	X(K_EXC, "BaseException") \
 	X(K_TRACEBACK, "traceback") \
 	X(K_DEQUE, "collections.deque")
+/* clang-format on */
 
+/* clang-format off */
 enum walk_kind {
 #define WK_ENUM(k, n) k,
 	WALK_KINDS(WK_ENUM)
 #undef WK_ENUM
 	K_COUNT
 };
+/* clang-format on */
 
 #define TINFO_MAX_SLOTS 256
 #define FIELD_CACHE 512
