@@ -20,8 +20,7 @@ static const char usage[] =
 	"memory is copied); FILE opens a snapshot.  On a process, R captures again\n"
 	"and shows the growth per type since the previous capture.  Press ? in the\n"
 	"browser for its keys.  Honours NO_COLOR; needs a terminal.\n"
-	"\n"
-	CAPTURE_OPTIONS_HELP;
+	"\n" CAPTURE_OPTIONS_HELP;
 
 static int recapture(void *ctx, struct heap *out, struct hs_error *err)
 {
@@ -39,7 +38,7 @@ int browse_run(const struct cmd_opts *o)
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		hs_error_set(&err, HS_EUSAGE, "the browser needs a terminal");
 		hs_error_hint(&err, "in scripts use top, show, path, objects or snapshot "
-			      "(each with --json)");
+				    "(each with --json)");
 		return cmd_fail(&err);
 	}
 	if (source_is_pid(o->source, &pid))

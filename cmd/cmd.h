@@ -18,28 +18,28 @@
 struct cmd_opts {
 	int json;
 	int native;
-	int help;			/* -h: print the usage, nothing else */
-	const char *python;		/* demo: interpreter to run */
+	int help;	    /* -h: print the usage, nothing else */
+	const char *python; /* demo: interpreter to run */
 	pid_t pid;
-	const char *source;		/* PID or snapshot FILE */
-	const char *addr;		/* show/path: object address */
-	const char *output;		/* snapshot -o */
-	const char *type_name;		/* objects --type */
-	const char *by;			/* top --by */
-	const char *format;		/* export --format */
-	double threshold;		/* suspects --threshold: percent, 0 = default */
-	const char *root;		/* export --root: object address */
-	long depth;			/* export --depth, -1 = the default */
-	int backrefs;			/* export --backrefs */
-	long max_nodes;			/* export --max-nodes, -1 = the default */
-	long limit;			/* -n: rows shown, -1 = the default */
-	const char *source2;		/* diff: the NEW snapshot FILE */
-	double interval;		/* watch --interval, seconds (0: default) */
-	long count;			/* watch --count, -1 = until interrupted */
+	const char *source;    /* PID or snapshot FILE */
+	const char *addr;      /* show/path: object address */
+	const char *output;    /* snapshot -o */
+	const char *type_name; /* objects --type */
+	const char *by;	       /* top --by */
+	const char *format;    /* export --format */
+	double threshold;      /* suspects --threshold: percent, 0 = default */
+	const char *root;      /* export --root: object address */
+	long depth;	       /* export --depth, -1 = the default */
+	int backrefs;	       /* export --backrefs */
+	long max_nodes;	       /* export --max-nodes, -1 = the default */
+	long limit;	       /* -n: rows shown, -1 = the default */
+	const char *source2;   /* diff: the NEW snapshot FILE */
+	double interval;       /* watch --interval, seconds (0: default) */
+	long count;	       /* watch --count, -1 = until interrupted */
 	int force;
 	int no_stop;
 	uint64_t max_copy;
-	uint64_t max_pause_ns;		/* --max-pause: 0 never */
+	uint64_t max_pause_ns; /* --max-pause: 0 never */
 	struct pyproc_options py;
 	const char *debug_dirs[CMD_MAX_DEBUG_DIRS + 1];
 	int ndebug_dirs;
@@ -65,31 +65,28 @@ struct cmd_opts {
 #define SOURCE_HELP \
 	"PID captures the running process now (it is frozen only while its memory\n" \
 	"is copied); FILE reads a snapshot taken before.\n" \
-	"\n" \
-	CAPTURE_HELP
+	"\n" CAPTURE_HELP
 
-#define CAPTURE_HELP \
-	"  --json             one JSON object on stdout\n" \
-	CAPTURE_OPTIONS_HELP
+#define CAPTURE_HELP "  --json             one JSON object on stdout\n" CAPTURE_OPTIONS_HELP
 
 /* What a command takes (struct command's opts): its arguments, and the
  * groups of options (options.c says which option is in which group;
  * --json, --help, --layout, --debug-dir and --no-cache are in none:
  * every command takes them). */
 enum cmd_opt_flags {
-	OPT_PID = 1 << 0,	/* takes one PID argument */
+	OPT_PID = 1 << 0, /* takes one PID argument */
 	OPT_NATIVE = 1 << 1,
 	OPT_PYTHON = 1 << 2,
-	OPT_SOURCE = 1 << 3,	/* takes PID or FILE */
-	OPT_ADDR = 1 << 4,	/* then an object address */
-	OPT_CAPTURE = 1 << 5,	/* --no-stop, --max-copy, --max-pause */
-	OPT_OUTPUT = 1 << 6,	/* -o FILE, --force */
-	OPT_QUERY = 1 << 7,	/* --by, -n, --type */
-	OPT_FORMAT = 1 << 8,	/* --format */
-	OPT_SOURCE2 = 1 << 9,	/* then a second FILE (diff) */
-	OPT_WATCH = 1 << 10,	/* --interval, --count */
-	OPT_THRESHOLD = 1 << 11,	/* --threshold PCT */
-	OPT_GRAPH = 1 << 12,	/* --root, --depth, --backrefs, --max-nodes */
+	OPT_SOURCE = 1 << 3,	 /* takes PID or FILE */
+	OPT_ADDR = 1 << 4,	 /* then an object address */
+	OPT_CAPTURE = 1 << 5,	 /* --no-stop, --max-copy, --max-pause */
+	OPT_OUTPUT = 1 << 6,	 /* -o FILE, --force */
+	OPT_QUERY = 1 << 7,	 /* --by, -n, --type */
+	OPT_FORMAT = 1 << 8,	 /* --format */
+	OPT_SOURCE2 = 1 << 9,	 /* then a second FILE (diff) */
+	OPT_WATCH = 1 << 10,	 /* --interval, --count */
+	OPT_THRESHOLD = 1 << 11, /* --threshold PCT */
+	OPT_GRAPH = 1 << 12,	 /* --root, --depth, --backrefs, --max-nodes */
 };
 
 /* A capture session: attached target and its interpreter. */
@@ -105,15 +102,14 @@ struct command {
 	/* Do it: argv[0] is the command's name (or the PID heapscope PID
 	 * was given); returns the exit status. */
 	int (*run)(const struct command *c, int argc, char **argv);
-	unsigned opts;		/* enum cmd_opt_flags: what cmd_parse takes */
-	const char *summary;	/* one line for heapscope --help */
-	const char *usage;	/* full --help text */
+	unsigned opts;	     /* enum cmd_opt_flags: what cmd_parse takes */
+	const char *summary; /* one line for heapscope --help */
+	const char *usage;   /* full --help text */
 };
 
 extern const struct command command_browse, command_info, command_stacks, command_snapshot,
-	command_top, command_show, command_path, command_objects, command_suspects,
-	command_export, command_diff, command_watch, command_garbage, command_demo,
-	command_help;
+	command_top, command_show, command_path, command_objects, command_suspects, command_export,
+	command_diff, command_watch, command_garbage, command_demo, command_help;
 /* Every command, in the order heapscope --help lists them; NULL-ended. */
 extern const struct command *const commands[];
 /* The command of that name, or NULL. */

@@ -32,22 +32,10 @@ static const char main_usage[] =
 	"\n";
 
 const struct command *const commands[] = {
-	&command_browse,
-	&command_info,
-	&command_stacks,
-	&command_snapshot,
-	&command_top,
-	&command_show,
-	&command_path,
-	&command_objects,
-	&command_suspects,
-	&command_export,
-	&command_diff,
-	&command_watch,
-	&command_garbage,
-	&command_demo,
-	&command_help,
-	NULL,
+	&command_browse,   &command_info,   &command_stacks, &command_snapshot,
+	&command_top,	   &command_show,   &command_path,   &command_objects,
+	&command_suspects, &command_export, &command_diff,   &command_watch,
+	&command_garbage,  &command_demo,   &command_help,   NULL,
 };
 
 /* Every exit status and what it says, from HS_ERROR_CODES. */
@@ -80,8 +68,8 @@ void cmd_print_main_usage(FILE *f)
 
 	list[0] = '\0';
 	for (i = 0; commands[i] && n < sizeof(list); i++)
-		n += snprintf(list + n, sizeof(list) - n, "  %-20s %s\n",
-			      commands[i]->name, commands[i]->summary);
+		n += snprintf(list + n, sizeof(list) - n, "  %-20s %s\n", commands[i]->name,
+			      commands[i]->summary);
 	fprintf(f, main_usage, list);
 	print_exit_statuses(f);
 	fputs("See heapscope(1).\n", f);

@@ -101,5 +101,6 @@ void cmd_timing(const char *phase, double since)
 	const char *t = getenv("HEAPSCOPE_TIMING");
 
 	if (t && *t && strcmp(t, "0"))
-		fprintf(stderr, "heapscope: timing: %s %.3f ms\n", phase, (cmd_clock() - since) * 1e3);
+		fprintf(stderr, "heapscope: timing: %s %.3f ms\n", phase,
+			(cmd_clock() - since) * 1e3);
 }

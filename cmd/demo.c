@@ -110,7 +110,8 @@ static int demo_main(const struct command *c, int argc, char **argv)
 	python = o.python ? o.python : "python3";
 	if (find_demo(demo, sizeof(demo))) {
 		fputs("heapscope: cannot find the demo program fixtures/demo.py\n"
-		      "hint: run heapscope from its build directory or install it\n", stderr);
+		      "hint: run heapscope from its build directory or install it\n",
+		      stderr);
 		return hs_exit_status(HS_EFILE);
 	}
 	if (pipe2(pfd, O_CLOEXEC)) {
@@ -133,9 +134,10 @@ static int demo_main(const struct command *c, int argc, char **argv)
 	}
 	close(pfd[1]);
 	if (wait_ready(pfd[0])) {
-		fprintf(stderr, "heapscope: the demo program (%s %s) did not start\n"
-			"hint: check that %s runs: %s --version\n", python, demo, python,
-			python);
+		fprintf(stderr,
+			"heapscope: the demo program (%s %s) did not start\n"
+			"hint: check that %s runs: %s --version\n",
+			python, demo, python, python);
 		stop_child(pid);
 		close(pfd[0]);
 		return hs_exit_status(HS_EINTERNAL);
@@ -151,8 +153,7 @@ static int demo_main(const struct command *c, int argc, char **argv)
 		return st;
 	}
 	if (!o.json)
-		printf("heapscope demo: started %s %s as process %d\n\n", python, demo,
-		       (int)pid);
+		printf("heapscope demo: started %s %s as process %d\n\n", python, demo, (int)pid);
 	fflush(stdout);
 	o.pid = pid;
 	st = session_open(&s, &o);

@@ -13,8 +13,8 @@
 #include "heap/heap.h"
 #include "json.h"
 
-#define DIFF_ROWS 20		/* types per table in text */
-#define DIFF_PATHS 3		/* new objects shown with their path (-n) */
+#define DIFF_ROWS 20 /* types per table in text */
+#define DIFF_PATHS 3 /* new objects shown with their path (-n) */
 
 static const char usage[] =
 	"usage: heapscope diff [--by size|count] [-n N] [--json] OLD NEW\n"
@@ -114,8 +114,7 @@ static void text_path(const struct heap *h, uint32_t obj, int found, const uint3
 }
 
 /* Paths of the samples, printed or as a "paths" array.  0 or exit status. */
-static int print_paths(struct json *j, const struct heap *h, const struct heap_diff *d,
-		       size_t want)
+static int print_paths(struct json *j, const struct heap *h, const struct heap_diff *d, size_t want)
 {
 	struct hs_error err = HS_ERROR_INIT;
 	uint32_t *pick;
@@ -288,8 +287,8 @@ static void diff_text(const struct cmd_opts *o, const struct heap *old, const st
 	if (shrank) {
 		printf("\nshrank:\n");
 		for (k = d->ntypes, shown = 0; k > 0 && shown < DIFF_ROWS / 2; k--, shown++) {
-			int64_t key = by == DIFF_BY_SIZE ? d->types[k - 1].dsize
-							 : d->types[k - 1].dcount;
+			int64_t key =
+				by == DIFF_BY_SIZE ? d->types[k - 1].dsize : d->types[k - 1].dcount;
 
 			if (key >= 0)
 				break;
@@ -328,20 +327,21 @@ static int same_str(const struct heap *ha, uint32_t a, const struct heap *hb, ui
  * restart, and exec keeps it.  Warn rather than refuse (a program may
  * rewrite its own command line, as setproctitle does), and say which.
  */
-static void same_program(const struct cmd_opts *o, const struct heap *old,
-			 const struct heap *new)
+static void same_program(const struct cmd_opts *o, const struct heap *old, const struct heap *new)
 {
 	int exe = !same_str(old, old->meta.exe, new, new->meta.exe);
 	int cmdline = !same_str(old, old->meta.cmdline, new, new->meta.cmdline);
 
 	if (!exe && !cmdline)
 		return;
-	fprintf(stderr, "heapscope: warning: %s and %s are both of pid %lld but of different "
+	fprintf(stderr,
+		"heapscope: warning: %s and %s are both of pid %lld but of different "
 		"%s: the process may have been restarted or have exec'd, and then objects at "
-		"one address are not the same\n", o->source, o->source2,
-		(long long)old->meta.pid,
-		exe && cmdline ? "executables and command lines" : exe ? "executables"
-								   : "command lines");
+		"one address are not the same\n",
+		o->source, o->source2, (long long)old->meta.pid,
+		exe && cmdline ? "executables and command lines"
+		: exe	       ? "executables"
+			       : "command lines");
 	if (exe)
 		fprintf(stderr, "  old executable: %s\n  new executable: %s\n",
 			heap_str(old, old->meta.exe, NULL), heap_str(new, new->meta.exe, NULL));
@@ -364,14 +364,16 @@ static int diff_main(const struct command *c, int argc, char **argv)
 		return st;
 	if (o.type_name)
 		return cmd_usage_error(c, "diff: --type is not an option of diff (it compares "
-				       "every type)");
+					  "every type)");
 	if (o.by && !strcmp(o.by, "count"))
 		by = DIFF_BY_COUNT;
 	else if (o.by && strcmp(o.by, "size"))
 		return cmd_usage_error(c, "diff: --by wants size or count, not '%s'", o.by);
 	if (pid_like(o.source) && access(o.source, F_OK))
-		return cmd_usage_error(c, "diff: OLD must be a snapshot file, not '%s' (only NEW "
-				       "may be a PID)", o.source);
+		return cmd_usage_error(c,
+				       "diff: OLD must be a snapshot file, not '%s' (only NEW "
+				       "may be a PID)",
+				       o.source);
 	if ((st = source_open(&o, &old)))
 		return st;
 	o2 = o;
@@ -381,18 +383,21 @@ static int diff_main(const struct command *c, int argc, char **argv)
 		return st;
 	}
 	if (old.meta.pid != new.meta.pid) {
-		hs_error_set(&err, HS_EUSAGE, "%s is of process %lld and %s of process %lld: "
-			     "diff compares two captures of one process", o.source,
-			     (long long)old.meta.pid, o.source2, (long long)new.meta.pid);
+		hs_error_set(&err, HS_EUSAGE,
+			     "%s is of process %lld and %s of process %lld: "
+			     "diff compares two captures of one process",
+			     o.source, (long long)old.meta.pid, o.source2, (long long)new.meta.pid);
 		hs_error_hint(&err, "addresses of different processes cannot be matched; "
-			      "compare their 'heapscope top' instead");
+				    "compare their 'heapscope top' instead");
 		st = cmd_fail(&err);
 		goto out;
 	}
 	same_program(&o, &old, &new);
 	if (new.meta.capture_time < old.meta.capture_time)
-		fprintf(stderr, "heapscope: warning: %s was captured before %s: growth is "
-			"shown from OLD to NEW as given (swap them?)\n", o.source2, o.source);
+		fprintf(stderr,
+			"heapscope: warning: %s was captured before %s: growth is "
+			"shown from OLD to NEW as given (swap them?)\n",
+			o.source2, o.source);
 	if (diff_heaps(&old, &new, by, DIFF_NEW_OBJECTS, &d, &err)) {
 		st = cmd_fail(&err);
 		goto out;

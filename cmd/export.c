@@ -45,13 +45,12 @@ static const char usage[] =
 	"  --backrefs         (dot) the objects that refer to it, and those that\n"
 	"                     refer to them, stopping at roots\n"
 	"  --max-nodes=N      (dot) at most N objects (default 150); the graph's\n"
-	"                     title says how many were left out\n"
-	CAPTURE_OPTIONS_HELP;
+	"                     title says how many were left out\n" CAPTURE_OPTIONS_HELP;
 
 static const struct {
 	const char *name;
 	int (*write)(struct export *x);
-	int file_only;		/* cannot go to a stream */
+	int file_only; /* cannot go to a stream */
 } formats[] = {
 	{ "dot", export_dot, 0 },
 	{ "heapsnapshot", export_heapsnapshot, 0 },
@@ -135,29 +134,33 @@ static int export_main(const struct command *c, int argc, char **argv)
 			break;
 	if (!o.format)
 		return cmd_usage_error(c, "export: which format? --format dot, heapsnapshot, "
-				       "sqlite or meliae");
+					  "sqlite or meliae");
 	if (k == (int)(sizeof(formats) / sizeof(formats[0])))
-		return cmd_usage_error(c, "export: unknown format '%s' (dot, heapsnapshot, sqlite "
-				       "or meliae)", o.format);
+		return cmd_usage_error(c,
+				       "export: unknown format '%s' (dot, heapsnapshot, sqlite "
+				       "or meliae)",
+				       o.format);
 	if (formats[k].write == export_dot) {
 		if (!o.root)
 			return cmd_usage_error(c, "export: --format dot draws the graph around one "
-					       "object: give its address with --root");
+						  "object: give its address with --root");
 		if (query_parse_addr(o.root, &addr))
 			return cmd_usage_error(c, "export: --root: '%s' is not an address", o.root);
 	} else if (o.root || o.backrefs || o.depth >= 0 || o.max_nodes >= 0) {
 		return cmd_usage_error(c, "export: --root, --depth, --backrefs and --max-nodes "
-				       "are for --format dot");
+					  "are for --format dot");
 	}
 	if (o.json)
 		return cmd_usage_error(c, "export: --json is not an export format: --format "
-				       "heapsnapshot and meliae write JSON");
+					  "heapsnapshot and meliae write JSON");
 	to_file = o.output && strcmp(o.output, "-");
 	if (o.force && !to_file)
 		return cmd_usage_error(c, "export: --force replaces the file of -o FILE: give one");
 	if (formats[k].file_only && !to_file)
-		return cmd_usage_error(c, "export: --format %s writes a database file: name it "
-				       "with -o FILE", formats[k].name);
+		return cmd_usage_error(c,
+				       "export: --format %s writes a database file: name it "
+				       "with -o FILE",
+				       formats[k].name);
 	/* a place we cannot write is found before the capture, not after */
 	if (to_file && snapshot_begin(&out, o.output, o.force ? SNAP_FORCE : 0, &err))
 		return cmd_fail(&err);

@@ -21,18 +21,19 @@
 #include <time.h>
 #include "heap/heap.h"
 
-struct export {
+struct export
+{
 	struct heap *h;
-	FILE *f;		/* dot, meliae, heapsnapshot */
-	const char *path;	/* sqlite: the (temporary) file to fill */
+	FILE *f;	  /* dot, meliae, heapsnapshot */
+	const char *path; /* sqlite: the (temporary) file to fill */
 	/* dot */
-	uint32_t root;		/* the object the graph starts at */
+	uint32_t root; /* the object the graph starts at */
 	unsigned depth;
 	size_t max_nodes;
 	int backrefs;
 	/* progress line on a terminal */
 	int progress;
-	const char *what;	/* "writing FILE" */
+	const char *what; /* "writing FILE" */
 	struct timespec last;
 	int shown;
 };

@@ -26,25 +26,25 @@
 #include "heap/heap.h"
 
 #define DOT_FANOUT 40
-#define LABEL_CHARS 48		/* characters of a summary, name or label shown */
-#define LEFT_OUT UINT32_MAX	/* node[]: an object counted as left out */
+#define LABEL_CHARS 48	    /* characters of a summary, name or label shown */
+#define LEFT_OUT UINT32_MAX /* node[]: an object counted as left out */
 
 struct dot_edge {
-	uint32_t from, to;	/* objects, in the direction of the reference */
-	uint32_t edge;		/* its index in h->edge_name */
+	uint32_t from, to; /* objects, in the direction of the reference */
+	uint32_t edge;	   /* its index in h->edge_name */
 };
 
 struct dot {
 	const struct heap *h;
-	uint32_t *node;		/* object -> its position in order[] + 1 */
-	uint32_t *order;	/* the objects drawn, as found */
-	uint32_t *level;	/* their distance from the root */
-	uint32_t *more;		/* their references not drawn */
-	uint32_t *root;		/* their first roots[] entry + 1, or 0 */
+	uint32_t *node;	 /* object -> its position in order[] + 1 */
+	uint32_t *order; /* the objects drawn, as found */
+	uint32_t *level; /* their distance from the root */
+	uint32_t *more;	 /* their references not drawn */
+	uint32_t *root;	 /* their first roots[] entry + 1, or 0 */
 	size_t n;
 	struct dot_edge *edges;
 	size_t nedges, cap;
-	uint64_t left_out;	/* objects past max_nodes */
+	uint64_t left_out; /* objects past max_nodes */
 	int fanout_cut;
 	int backrefs;
 };
@@ -87,7 +87,7 @@ static void put_dot(FILE *f, const char *str, size_t len, size_t max)
 
 	for (; s < end; chars++) {
 		if (chars == max) {
-			fputs("\xe2\x80\xa6", f);	/* U+2026, the text goes on */
+			fputs("\xe2\x80\xa6", f); /* U+2026, the text goes on */
 			return;
 		}
 		if (*s == '"' || *s == '\\') {
@@ -100,7 +100,7 @@ static void put_dot(FILE *f, const char *str, size_t len, size_t max)
 			fwrite(s, 1, (size_t)n, f);
 			s += n;
 		} else {
-			fputs("\xef\xbf\xbd", f);	/* U+FFFD */
+			fputs("\xef\xbf\xbd", f); /* U+FFFD */
 			s++;
 		}
 	}
@@ -266,14 +266,15 @@ static void put_graph(const struct dot *d, const struct export *x)
 	put_dots(f, sum, LABEL_CHARS);
 	fprintf(f, "), depth %u: %zu objects", x->depth, d->n);
 	if (d->left_out)
-		fprintf(f, "; %llu more left out (--max-nodes %zu)", (unsigned long long)d->left_out,
-			x->max_nodes);
+		fprintf(f, "; %llu more left out (--max-nodes %zu)",
+			(unsigned long long)d->left_out, x->max_nodes);
 	if (d->fanout_cut)
 		fprintf(f, "; at most %d references shown per object", DOT_FANOUT);
 	fputs("\"];\n"
 	      "\tnode [shape=box, style=\"rounded,filled\", fillcolor=\"#e8ecf8\", "
 	      "fontname=\"Helvetica\", fontsize=10];\n"
-	      "\tedge [fontname=\"Helvetica\", fontsize=9];\n", f);
+	      "\tedge [fontname=\"Helvetica\", fontsize=9];\n",
+	      f);
 	for (q = 0; q < d->n; q++)
 		put_node(d, f, q);
 	for (q = 0; q < d->nedges; q++)

@@ -69,12 +69,12 @@ static const char meta[] =
 
 /* What a strings[] entry is, kept as kind << 32 | payload. */
 enum str_kind {
-	SK_FIXED,	/* fixed[payload] */
-	SK_TEXT,	/* the blob string at offset payload */
-	SK_VALUE,	/* "[" text "]": a dict value's name */
-	SK_KEY,		/* "key " text: a dict key's */
-	SK_INDEX,	/* "[payload]": an index as a name (weak edges) */
-	SK_ROOT,	/* the name of roots[payload] */
+	SK_FIXED, /* fixed[payload] */
+	SK_TEXT,  /* the blob string at offset payload */
+	SK_VALUE, /* "[" text "]": a dict value's name */
+	SK_KEY,	  /* "key " text: a dict key's */
+	SK_INDEX, /* "[payload]": an index as a name (weak edges) */
+	SK_ROOT,  /* the name of roots[payload] */
 };
 
 static const char *const fixed[] = { "", "(GC roots)", "?", "(scanned)" };
@@ -83,11 +83,11 @@ enum { FX_EMPTY, FX_ROOTS, FX_UNKNOWN, FX_SCANNED };
 struct hsnap {
 	const struct heap *h;
 	FILE *f;
-	uint64_t *str;		/* strings[] */
+	uint64_t *str; /* strings[] */
 	size_t nstr, cap;
-	uint32_t *type_str;	/* per type: its name's strings[] index, 0 none yet */
-	uint32_t *name_str;	/* per names[] entry and variant (text, value, key) */
-	uint8_t *type_kind;	/* per type: enum node_type */
+	uint32_t *type_str; /* per type: its name's strings[] index, 0 none yet */
+	uint32_t *name_str; /* per names[] entry and variant (text, value, key) */
+	uint8_t *type_kind; /* per type: enum node_type */
 	int oom;
 };
 
@@ -217,8 +217,7 @@ static void put_node(struct hsnap *s, int first, unsigned type, uint32_t name, u
 	fwrite(buf, 1, (size_t)(p - buf) + 5, s->f);
 }
 
-static void put_edge(struct hsnap *s, int first, unsigned type, uint32_t name_or_index,
-		     uint64_t to)
+static void put_edge(struct hsnap *s, int first, unsigned type, uint32_t name_or_index, uint64_t to)
 {
 	char buf[80], *p = buf;
 
@@ -314,7 +313,8 @@ static void write_all(struct hsnap *s, struct export *x)
 	fputs("\"nodes\":[", s->f);
 	put_node(s, 1, NT_SYNTHETIC, FX_ROOTS, 1, 0, h->nroot);
 	for (i = 0; i < h->nobj; i++) {
-		unsigned kind = h->obj[i].type < h->ntype ? s->type_kind[h->obj[i].type] : NT_OBJECT;
+		unsigned kind =
+			h->obj[i].type < h->ntype ? s->type_kind[h->obj[i].type] : NT_OBJECT;
 
 		put_node(s, 0, kind, node_name(s, (uint32_t)i, kind), (uint64_t)i + 2,
 			 heap_size(h, (uint32_t)i), h->edge_start[i + 1] - h->edge_start[i]);
@@ -338,7 +338,8 @@ static void write_all(struct hsnap *s, struct export *x)
 			export_progress(x, "references", h->edge_start[i], h->nedge);
 	}
 	fputs("],\n\"trace_function_infos\":[],\n\"trace_tree\":[],\n\"samples\":[],\n"
-	      "\"locations\":[],\n\"strings\":[", s->f);
+	      "\"locations\":[],\n\"strings\":[",
+	      s->f);
 	for (k = 0; k < s->nstr; k++) {
 		if (k)
 			fputs(",\n", s->f);

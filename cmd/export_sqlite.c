@@ -51,13 +51,12 @@ static const char schema[] =
 	" (8, 'held-from-outside'), (16, 'size-estimated'), (32, 'scanned'),"
 	" (64, 'value-truncated'), (128, 'broken');";
 
-static const char indexes[] =
-	"CREATE INDEX objects_address ON objects(address);"
-	"CREATE INDEX objects_type ON objects(type);"
-	"CREATE INDEX edges_src ON edges(src);"
-	"CREATE INDEX edges_dst ON edges(dst);"
-	"CREATE INDEX roots_obj ON roots(obj);"
-	"COMMIT;";
+static const char indexes[] = "CREATE INDEX objects_address ON objects(address);"
+			      "CREATE INDEX objects_type ON objects(type);"
+			      "CREATE INDEX edges_src ON edges(src);"
+			      "CREATE INDEX edges_dst ON edges(dst);"
+			      "CREATE INDEX roots_obj ON roots(obj);"
+			      "COMMIT;";
 
 struct sq {
 	sqlite3 *db;
@@ -232,7 +231,8 @@ static int write_edges(struct sq *q, sqlite3_stmt *st)
 			sqlite3_bind_int64(st, 1, i);
 			sqlite3_bind_int64(st, 2, h->edge_dst[e]);
 			sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 4, heap_edge_kind_name(h->edge_name[e]), -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, heap_edge_kind_name(h->edge_name[e]), -1,
+					  SQLITE_STATIC);
 			if (step(q, st, "edges"))
 				return -1;
 		}
@@ -302,7 +302,7 @@ int export_sqlite(struct export *x)
 	for (k = 0; k < 5 && !r; k++)
 		r = write[k](&q, st[k]) ? hs_exit_status(HS_EFILE) : 0;
 	if (!r) {
-		x->last.tv_sec = 0;	/* say it now: this takes a while */
+		x->last.tv_sec = 0; /* say it now: this takes a while */
 		export_progress(x, "indexes", 0, 0);
 		if (sqlite3_exec(q.db, indexes, NULL, NULL, NULL) != SQLITE_OK)
 			r = fail(&q, "indexes");

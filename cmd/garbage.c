@@ -11,17 +11,16 @@
 #include "heap/heap.h"
 #include "json.h"
 
-#define GARBAGE_ROWS 20		/* islands and cycles shown (-n) */
-#define GARBAGE_TYPES 4		/* types named per group in text */
-#define GC_GARBAGE_ROWS 50	/* gc.garbage items shown in text */
+#define GARBAGE_ROWS 20	   /* islands and cycles shown (-n) */
+#define GARBAGE_TYPES 4	   /* types named per group in text */
+#define GC_GARBAGE_ROWS 50 /* gc.garbage items shown in text */
 
 #define SOURCE_HELP_GARBAGE \
 	"\n" \
 	"PID captures the running process now (it is frozen only while its memory\n" \
 	"is copied); FILE reads a snapshot taken before.\n" \
 	"\n" \
-	"  --json             one JSON object on stdout: every object of each group\n" \
-	CAPTURE_OPTIONS_HELP
+	"  --json             one JSON object on stdout: every object of each group\n" CAPTURE_OPTIONS_HELP
 
 static const char usage[] =
 	"usage: heapscope garbage [-n N] [--json] PID|FILE\n"
@@ -35,8 +34,7 @@ static const char usage[] =
 	"finalizers (__del__, unfinished generators) are marked.  Then the\n"
 	"contents of gc.garbage, which the collector keeps alive.\n"
 	"\n"
-	"  -n N               show the N biggest islands and cycles (default 20)\n"
-	SOURCE_HELP_GARBAGE;
+	"  -n N               show the N biggest islands and cycles (default 20)\n" SOURCE_HELP_GARBAGE;
 
 static const char finalizer_note[] =
 	"Objects with finalizers (__del__, or a generator or coroutine not run to its "
@@ -68,8 +66,8 @@ static int cmp_tc(const void *a, const void *b)
  * returns how many).  slot[] (h->ntype entries, all HEAP_NONE) maps a
  * type to its row and is left all HEAP_NONE again.
  */
-static size_t tally_types(const struct heap *h, const uint32_t *members, size_t n,
-			  uint32_t *slot, struct type_count *out)
+static size_t tally_types(const struct heap *h, const uint32_t *members, size_t n, uint32_t *slot,
+			  struct type_count *out)
 {
 	size_t i, k = 0;
 
@@ -97,8 +95,7 @@ static const char *type_name(const struct heap *h, uint32_t t)
 }
 
 static void json_group(struct json *j, const struct heap *h, const struct garbage_group *g,
-		       const uint32_t *members, int island, uint32_t *slot,
-		       struct type_count *tc)
+		       const uint32_t *members, int island, uint32_t *slot, struct type_count *tc)
 {
 	size_t nt = tally_types(h, members + g->first, g->n, slot, tc), i;
 
@@ -166,8 +163,8 @@ static const char *gc_list_label(const struct heap *h, uint32_t list)
 	return "gc.garbage";
 }
 
-static void garbage_json(const struct heap *h, const struct garbage *g, size_t rows,
-			 uint32_t *slot, struct type_count *tc)
+static void garbage_json(const struct heap *h, const struct garbage *g, size_t rows, uint32_t *slot,
+			 struct type_count *tc)
 {
 	struct json j;
 	size_t k;
@@ -222,8 +219,8 @@ static void garbage_json(const struct heap *h, const struct garbage *g, size_t r
 	json_end(&j);
 }
 
-static void text_group(const struct heap *h, const struct garbage_group *g,
-		       const uint32_t *members, int island, uint32_t *slot, struct type_count *tc)
+static void text_group(const struct heap *h, const struct garbage_group *g, const uint32_t *members,
+		       int island, uint32_t *slot, struct type_count *tc)
 {
 	size_t nt = tally_types(h, members + g->first, g->n, slot, tc), i;
 	char sz[32], types[512], sum[160];
@@ -247,8 +244,8 @@ static void text_group(const struct heap *h, const struct garbage_group *g,
 	       heap_type_name(h, members[g->first]), sum);
 }
 
-static void garbage_text(const struct heap *h, const struct garbage *g, size_t rows,
-			 uint32_t *slot, struct type_count *tc)
+static void garbage_text(const struct heap *h, const struct garbage *g, size_t rows, uint32_t *slot,
+			 struct type_count *tc)
 {
 	char sz[32], sum[200];
 	size_t k, items;
@@ -256,8 +253,8 @@ static void garbage_text(const struct heap *h, const struct garbage *g, size_t r
 
 	heap_size_text(g->size, sz, sizeof(sz));
 	printf("garbage: %zu objects (%llu tracked by the collector), %s, in %zu islands "
-	       "with %zu cycles\n", g->nobj, (unsigned long long)g->ngc, sz, g->nislands,
-	       g->ncycles);
+	       "with %zu cycles\n",
+	       g->nobj, (unsigned long long)g->ngc, sz, g->nislands, g->ncycles);
 	printf("(held only by each other: what the next full collection would free; found "
 	       "without running it)\n");
 	if (g->nislands) {
@@ -285,7 +282,8 @@ static void garbage_text(const struct heap *h, const struct garbage *g, size_t r
 		printf("\n%s: %zu objects (0x%llx)%s\n", gc_list_label(h, l), items,
 		       (unsigned long long)h->obj[l].addr,
 		       items ? ", kept alive by the collector (uncollectable, saved by "
-			       "gc.DEBUG_SAVEALL, or put there by the program)" : "");
+			       "gc.DEBUG_SAVEALL, or put there by the program)"
+			     : "");
 		for (e = h->edge_start[l], items = 0; e < h->edge_start[l + 1]; e++) {
 			uint32_t d = h->edge_dst[e];
 
@@ -326,7 +324,8 @@ static int garbage_main(const struct command *c, int argc, char **argv)
 	/* OPT_QUERY brings -n, which garbage uses, and --by and --type,
 	 * which it has no use for: refuse them rather than ignore them */
 	if (o.by || o.type_name)
-		return cmd_usage_error(c, "garbage: %s is not an option of garbage (it reports "
+		return cmd_usage_error(c,
+				       "garbage: %s is not an option of garbage (it reports "
 				       "every type, biggest group first)",
 				       o.by ? "--by" : "--type");
 	if ((st = source_open(&o, &h)))

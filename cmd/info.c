@@ -49,7 +49,6 @@ struct info {
 	char warning[256];
 };
 
-
 /* The layout groups that apply to p's build: the free-threaded group is
  * the last one, and only a free-threaded build's. */
 static int layout_groups(const struct pyproc *p)
@@ -90,8 +89,8 @@ static void gather(struct session *s, struct info *inf)
 		ii->addr = in;
 		ii->id = -1;
 		if (LAY_HAS(&p->layout, interp_id))
-			target_read(p->t, in + LAY(&p->layout, interp_id), &ii->id,
-				    sizeof(ii->id), NULL);
+			target_read(p->t, in + LAY(&p->layout, interp_id), &ii->id, sizeof(ii->id),
+				    NULL);
 		ii->threads = count_threads(p, in);
 		if (ii->threads > 0)
 			inf->threads += ii->threads;
@@ -250,8 +249,8 @@ static void print_layout_sources(const struct pyproc *p)
 	}
 	for (g = 0; g < layout_groups(p); g++) {
 		layout_group_sources(&p->layout, g, buf, sizeof(buf));
-		printf("%s %-22s %s\n", g ? "            " : "layout      ",
-		       layout_group_names[g], buf);
+		printf("%s %-22s %s\n", g ? "            " : "layout      ", layout_group_names[g],
+		       buf);
 	}
 }
 
@@ -386,14 +385,15 @@ static int snapshot_info(const struct cmd_opts *o)
 		json_end(&j);
 	} else {
 		printf("Snapshot %s\n", o->source);
-		printf("  process    %lld: %s\n", (long long)m->pid, heap_str(&h, m->cmdline, NULL));
+		printf("  process    %lld: %s\n", (long long)m->pid,
+		       heap_str(&h, m->cmdline, NULL));
 		printf("  executable %s\n", heap_str(&h, m->exe, NULL));
 		printf("  python     %s\n", heap_str(&h, m->version, NULL));
 		printf("  taken      %s, %s; target paused %.1f ms, walk %.1f ms\n", when, mode,
 		       m->pause_ns / 1e6, m->walk_ns / 1e6);
 		printf("  holds      %zu objects (%llu bytes), %zu references, %zu types, %zu roots, "
-		       "%zu threads\n", h.nobj, (unsigned long long)total, h.nedge, h.ntype, h.nroot,
-		       h.nthread);
+		       "%zu threads\n",
+		       h.nobj, (unsigned long long)total, h.nedge, h.ntype, h.nroot, h.nthread);
 		if (m->warnings)
 			printf("  warnings   %u inconsistencies met (first: %s)\n", m->warnings,
 			       heap_str(&h, m->warning, NULL));

@@ -41,10 +41,22 @@ static void close_level(struct json *j, int c)
 	fputc(c, j->f);
 }
 
-void json_begin_obj(struct json *j) { open_level(j, '{'); }
-void json_end_obj(struct json *j) { close_level(j, '}'); }
-void json_begin_arr(struct json *j) { open_level(j, '['); }
-void json_end_arr(struct json *j) { close_level(j, ']'); }
+void json_begin_obj(struct json *j)
+{
+	open_level(j, '{');
+}
+void json_end_obj(struct json *j)
+{
+	close_level(j, '}');
+}
+void json_begin_arr(struct json *j)
+{
+	open_level(j, '[');
+}
+void json_end_arr(struct json *j)
+{
+	close_level(j, ']');
+}
 
 /* Length of the valid UTF-8 sequence at s, or 0 if invalid. */
 static int utf8_len(const unsigned char *s, size_t avail)

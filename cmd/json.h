@@ -17,9 +17,9 @@
 struct json {
 	FILE *f;
 	int depth;
-	int count[JSON_MAX_DEPTH];	/* items written at each level */
+	int count[JSON_MAX_DEPTH]; /* items written at each level */
 	int after_key;
-	int spaced;		/* ", " and ": " between items, as Python writes */
+	int spaced; /* ", " and ": " between items, as Python writes */
 };
 
 void json_init(struct json *j, FILE *f);

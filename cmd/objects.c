@@ -21,8 +21,7 @@ static const char usage[] =
 	"the nearest names.\n"
 	"\n"
 	"  --type=NAME        the type\n"
-	"  -n N               show at most N objects (default all)\n"
-	SOURCE_HELP;
+	"  -n N               show at most N objects (default all)\n" SOURCE_HELP;
 
 /* No type has the name the user gave: say so, with the nearest names. */
 static int no_type(const struct heap *h, const char *name)
@@ -40,7 +39,7 @@ static int no_type(const struct heap *h, const char *name)
 	else
 		hs_error_set(&err, HS_EUSAGE, "no type %.100s in this heap", name);
 	hs_error_hint(&err, "'heapscope top' lists the types; a name matches exactly, then "
-		      "by its last dotted parts, then ignoring case");
+			    "by its last dotted parts, then ignoring case");
 	return cmd_fail(&err);
 }
 
@@ -103,8 +102,8 @@ static int objects_main(const struct command *c, int argc, char **argv)
 		} else {
 			heap_summary(&h, (uint32_t)i, sum, sizeof(sum));
 			printf("0x%-14llx %8llu  %-20s %s\n", (unsigned long long)h.obj[i].addr,
-			       (unsigned long long)heap_size(&h, (uint32_t)i), heap_type_name(&h, (uint32_t)i),
-			       sum);
+			       (unsigned long long)heap_size(&h, (uint32_t)i),
+			       heap_type_name(&h, (uint32_t)i), sum);
 		}
 	}
 	if (o.json) {

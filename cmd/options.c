@@ -30,14 +30,14 @@ struct cmd_option;
 typedef int (*option_parse)(const struct cmd_option *opt, const char *arg, struct cmd_opts *o);
 
 struct cmd_option {
-	const char *name;	/* --name, or NULL: only -letter */
-	char letter;		/* -letter, or 0: only --name */
-	unsigned takers;	/* the enum cmd_opt_flags group of the commands that
-				 * take it; 0: every command */
-	option_parse parse;	/* parse_flag: takes no value */
-	size_t off;		/* where in struct cmd_opts the value goes */
-	double min, max;	/* a number's range (parse says which ends count) */
-	const char *bad;	/* usage error for a bad value; %s: the value */
+	const char *name;   /* --name, or NULL: only -letter */
+	char letter;	    /* -letter, or 0: only --name */
+	unsigned takers;    /* the enum cmd_opt_flags group of the commands that
+			     * take it; 0: every command */
+	option_parse parse; /* parse_flag: takes no value */
+	size_t off;	    /* where in struct cmd_opts the value goes */
+	double min, max;    /* a number's range (parse says which ends count) */
+	const char *bad;    /* usage error for a bad value; %s: the value */
 };
 
 #define OFF(field) offsetof(struct cmd_opts, field)
@@ -73,8 +73,7 @@ static int parse_long(const struct cmd_option *opt, const char *arg, struct cmd_
 
 /* A number above min and at most max, into a double; with whole set, a
  * whole one ("1e3" too) into a long. */
-static int parse_above(const struct cmd_option *opt, const char *arg, struct cmd_opts *o,
-		       int whole)
+static int parse_above(const struct cmd_option *opt, const char *arg, struct cmd_opts *o, int whole)
 {
 	char *end;
 	double v;
@@ -140,10 +139,20 @@ static int parse_size(const struct cmd_option *opt, const char *arg, struct cmd_
 	if (errno || end == arg || *arg == '-')
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; break;
-	case 'm': case 'M': shift = 20; break;
-	case 'g': case 'G': shift = 30; break;
-	default: break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	default:
+		break;
 	}
 	if (shift) {
 		end++;
@@ -297,8 +306,8 @@ static int check_pid_arg(const struct command *c, const char *s, int files, int 
 
 	if (cmd_pid_parse(s, &pid) >= 0 || (files && !stat(s, &sb)))
 		return 0;
-	*status = cmd_usage_error(c, "'%s' is not a process id: process ids run from 1 to %ld",
-				  s, cmd_pid_max());
+	*status = cmd_usage_error(c, "'%s' is not a process id: process ids run from 1 to %ld", s,
+				  cmd_pid_max());
 	return -1;
 }
 
@@ -349,7 +358,8 @@ static int parse_args(const struct command *c, int argc, char **argv, struct cmd
 	}
 	if (flags & OPT_SOURCE2) {
 		if (optind >= argc) {
-			*status = cmd_usage_error(c, "%s: missing the second snapshot FILE", c->name);
+			*status =
+				cmd_usage_error(c, "%s: missing the second snapshot FILE", c->name);
 			return -1;
 		}
 		o->source2 = argv[optind++];
@@ -364,8 +374,7 @@ static int parse_args(const struct command *c, int argc, char **argv, struct cmd
 		o->addr = argv[optind++];
 	}
 	if (optind < argc) {
-		*status = cmd_usage_error(c, "%s: unexpected argument '%s'", c->name,
-					  argv[optind]);
+		*status = cmd_usage_error(c, "%s: unexpected argument '%s'", c->name, argv[optind]);
 		return -1;
 	}
 	return 0;
@@ -418,8 +427,8 @@ bad:
 	if (optopt && optopt < 256)
 		*status = cmd_usage_error(c, "%s: unknown option '-%c'", c->name, optopt);
 	else
-		*status = cmd_usage_error(c, "%s: unknown or incomplete option '%s'",
-					  c->name, argv[optind - 1]);
+		*status = cmd_usage_error(c, "%s: unknown or incomplete option '%s'", c->name,
+					  argv[optind - 1]);
 	return -1;
 }
 

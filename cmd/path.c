@@ -16,8 +16,7 @@ static const char usage[] =
 	"Why an object is alive: the shortest chain of references from a root\n"
 	"(sys.modules, a thread's frame, an object held from C code) to it, each\n"
 	"step with the name of the reference.\n"
-	"\n"
-	SOURCE_HELP;
+	"\n" SOURCE_HELP;
 
 static int path_main(const struct command *c, int argc, char **argv)
 {
@@ -57,7 +56,8 @@ static int path_main(const struct command *c, int argc, char **argv)
 		json_end(&j);
 	} else if (!found) {
 		printf("0x%llx is not reachable from any root (garbage the next collection "
-		       "may free)\n", (unsigned long long)h.obj[i].addr);
+		       "may free)\n",
+		       (unsigned long long)h.obj[i].addr);
 	} else {
 		cmd_print_path(&h, "", path, edges, n, root);
 	}

@@ -11,8 +11,8 @@
 #include "json.h"
 
 const char *const cmd_flag_names[8] = {
-	"gc", "immortal", "root", "held-from-outside", "size-estimated", "scanned",
-	"value-truncated", "broken",
+	"gc",	   "immortal",	      "root",	"held-from-outside", "size-estimated",
+	"scanned", "value-truncated", "broken",
 };
 
 void cmd_json_value(struct json *j, const struct heap *h, uint32_t i)

@@ -19,8 +19,7 @@ static const char usage[] =
 	"the objects it refers to and those that refer to it, each with the name\n"
 	"of the reference ('.attr', \"['key']\", '[3]', '__dict__').\n"
 	"\n"
-	"  -n N               show at most N referents and N referrers (default 50)\n"
-	SOURCE_HELP;
+	"  -n N               show at most N referents and N referrers (default 50)\n" SOURCE_HELP;
 
 /* One edge as {edge, kind, and the object at its other end}. */
 static void json_edge(struct json *j, const struct heap *h, uint32_t edge, uint32_t other)

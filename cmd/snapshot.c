@@ -20,8 +20,7 @@ static const char usage[] =
 	"memory (possibly secrets): it is created readable by you only.\n"
 	"\n"
 	"  -o, --output=FILE  where to write (default heapscope-PID-TIME.hsnap)\n"
-	"  --force            replace FILE if it exists\n"
-	CAPTURE_HELP;
+	"  --force            replace FILE if it exists\n" CAPTURE_HELP;
 
 static int snapshot_main(const struct command *c, int argc, char **argv)
 {

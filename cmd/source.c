@@ -34,8 +34,8 @@ static void progress_cb(void *ctx, size_t done, size_t found)
 	if (!pr->on)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec - pr->last.tv_sec +
-		    (now.tv_nsec - pr->last.tv_nsec) / 1e9 < 0.1 && done < found)
+	if (now.tv_sec - pr->last.tv_sec + (now.tv_nsec - pr->last.tv_nsec) / 1e9 < 0.1 &&
+	    done < found)
 		return;
 	pr->last = now;
 	fprintf(stderr, "\rheapscope: walking the heap: %zu of %zu objects found so far ", done,
@@ -75,12 +75,15 @@ static void phase_cb(void *ctx, enum capture_phase phase, uint64_t bytes)
 		if (pr->shown)
 			fputs("\r\033[K", stderr);
 		pr->shown = 0;
-		fprintf(stderr, "heapscope: warning: %s to read is over the copy budget (%s, "
-			"--max-copy): process %d stays frozen while it is walked, about %s", size,
-			bsize, (int)pr->pid, t);
+		fprintf(stderr,
+			"heapscope: warning: %s to read is over the copy budget (%s, "
+			"--max-copy): process %d stays frozen while it is walked, about %s",
+			size, bsize, (int)pr->pid, t);
 		if (cap)
-			fprintf(stderr, "; at %s it is let go and the walk reads on as it runs "
-				"(--max-pause)\n", c);
+			fprintf(stderr,
+				"; at %s it is let go and the walk reads on as it runs "
+				"(--max-pause)\n",
+				c);
 		else
 			fputs(" (--max-pause=0: for as long as it takes)\n", stderr);
 		return;
@@ -155,8 +158,10 @@ static void say_capture(const struct heap *h)
 	else if (m->mode == HC_FROZEN)
 		fprintf(stderr, "paused %s: walked frozen, over the copy budget\n", pause);
 	else if (m->pause_ns)
-		fprintf(stderr, "paused %s, then let go (--max-pause) and read running; walked "
-			"in %s\n", pause, walk);
+		fprintf(stderr,
+			"paused %s, then let go (--max-pause) and read running; walked "
+			"in %s\n",
+			pause, walk);
 	else
 		fprintf(stderr, "never paused (--no-stop), walked in %s\n", walk);
 }
@@ -197,10 +202,12 @@ int source_open(const struct cmd_opts *o, struct heap *h)
 		say_capture(h);
 	if (!o->json && h->meta.mode == HC_LIVE && !h->meta.pause_ns)
 		fprintf(stderr, "heapscope: warning: --no-stop: the target ran during the walk, "
-			"so what follows may be inconsistent\n");
+				"so what follows may be inconsistent\n");
 	if (!o->json && h->meta.warnings)
-		fprintf(stderr, "heapscope: warning: %u inconsistenc%s met during the walk "
-			"(first: %s)\n", h->meta.warnings, h->meta.warnings == 1 ? "y" : "ies",
+		fprintf(stderr,
+			"heapscope: warning: %u inconsistenc%s met during the walk "
+			"(first: %s)\n",
+			h->meta.warnings, h->meta.warnings == 1 ? "y" : "ies",
 			heap_str(h, h->meta.warning, NULL));
 	return 0;
 }

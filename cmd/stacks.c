@@ -40,8 +40,8 @@ struct stacks_origin {
 	pid_t pid;
 	const char *version;
 	uint64_t pause_ns;
-	const char *warning;	/* or "" */
-	const char *snapshot;	/* the file they were read from, or NULL */
+	const char *warning;  /* or "" */
+	const char *snapshot; /* the file they were read from, or NULL */
 };
 
 static void print_text(FILE *f, const struct stacks_origin *s, const struct stacks *st)
@@ -54,8 +54,7 @@ static void print_text(FILE *f, const struct stacks_origin *s, const struct stac
 
 		fprintf(f, "\nThread %d \"%s\" (%s) ident 0x%llx%s%s%s%s%s\n", (int)th->tid,
 			th->name[0] ? th->name : "?", th->os_name[0] ? th->os_name : "?",
-			(unsigned long long)th->thread_id,
-			th->main ? ", main thread" : "",
+			(unsigned long long)th->thread_id, th->main ? ", main thread" : "",
 			th->gil == 1 ? ", holds the GIL" : "",
 			th->syscall[0] ? ", waiting in " : "", th->syscall,
 			th->nframes ? "" : ", no Python frames");
@@ -73,11 +72,12 @@ static void print_text(FILE *f, const struct stacks_origin *s, const struct stac
 				continue;
 			}
 			if (fr->line >= 0)
-				fprintf(f, "    %s (%s, line %d)\n", fr->qualname[0] ?
-					fr->qualname : fr->function, fr->file, fr->line);
+				fprintf(f, "    %s (%s, line %d)\n",
+					fr->qualname[0] ? fr->qualname : fr->function, fr->file,
+					fr->line);
 			else
-				fprintf(f, "    %s (%s)\n", fr->qualname[0] ?
-					fr->qualname : fr->function, fr->file);
+				fprintf(f, "    %s (%s)\n",
+					fr->qualname[0] ? fr->qualname : fr->function, fr->file);
 		}
 		if (th->warning[0])
 			fprintf(f, "    warning: %s\n", th->warning);
@@ -180,8 +180,10 @@ static void print_json(const struct stacks_origin *s, const struct stacks *st)
 
 void stacks_print(const struct session *s, const struct cmd_opts *o, const struct stacks *st)
 {
-	struct stacks_origin og = { .pid = s->py.pid, .version = s->py.version,
-				    .pause_ns = s->t->pause_ns, .warning = s->py.warning };
+	struct stacks_origin og = { .pid = s->py.pid,
+				    .version = s->py.version,
+				    .pause_ns = s->t->pause_ns,
+				    .warning = s->py.warning };
 
 	if (o->json)
 		print_json(&og, st);
@@ -232,8 +234,10 @@ static int from_snapshot(const struct cmd_opts *o)
 	}
 	{
 		char version[32];
-		struct stacks_origin og = { .pid = (pid_t)h.meta.pid, .version = version,
-					    .pause_ns = h.meta.pause_ns, .warning = "",
+		struct stacks_origin og = { .pid = (pid_t)h.meta.pid,
+					    .version = version,
+					    .pause_ns = h.meta.pause_ns,
+					    .warning = "",
 					    .snapshot = o->source };
 
 		snprintf(version, sizeof(version), "%s", heap_str(&h, h.meta.version, NULL));
@@ -294,7 +298,7 @@ static int stacks_main(const struct command *c, int argc, char **argv)
 	if (!source_is_pid(o.source, &o.pid)) {
 		if (o.native)
 			return cmd_usage_error(c, "stacks: --native needs a running process, "
-					       "not a snapshot");
+						  "not a snapshot");
 		return from_snapshot(&o);
 	}
 	if (cmd_source_pid(c, &o, &st))

@@ -25,12 +25,11 @@ static const char usage[] =
 	"elements it holds, and one sentence saying where it is.  No suspect is\n"
 	"not an error: the exit status is 0 either way.\n"
 	"\n"
-	"  --threshold=PCT    share of the heap a suspect retains (default "
-	STR(SUSPECTS_DEFAULT_PCT) ")\n"
-	"  -n N               show at most N suspects (default 10)\n"
-	SOURCE_HELP;
+	"  --threshold=PCT    share of the heap a suspect retains (default " STR(
+		SUSPECTS_DEFAULT_PCT) ")\n"
+				      "  -n N               show at most N suspects (default 10)\n" SOURCE_HELP;
 
-#define DEFAULT_ROWS	  10
+#define DEFAULT_ROWS 10
 
 static void json_path(struct json *j, const struct heap *h, const uint32_t *path,
 		      const uint32_t *edges, size_t n, uint32_t root)

@@ -24,8 +24,7 @@ static const char usage[] =
 	"\n"
 	"  --by=count|size|retained\n"
 	"                     sort by count (default), total size or retained size\n"
-	"  -n N               show the first N types (default 20)\n"
-	SOURCE_HELP;
+	"  -n N               show the first N types (default 20)\n" SOURCE_HELP;
 
 /* The table by retained size: shares of retained sizes overlap, so no
  * cumulative column. */
@@ -100,8 +99,9 @@ static int top_main(const struct command *c, int argc, char **argv)
 		json_key(&j, "types_total");
 		json_uint(&j, n);
 		json_key(&j, "mode");
-		json_str(&j, h.meta.mode == HC_LIVE ? "live" : h.meta.mode == HC_FROZEN ? "frozen"
-								     : "copy");
+		json_str(&j, h.meta.mode == HC_LIVE	? "live"
+			     : h.meta.mode == HC_FROZEN ? "frozen"
+							: "copy");
 		json_key(&j, "pause_ms");
 		json_uint(&j, h.meta.pause_ns / 1000000);
 		json_key(&j, "copied_bytes");
@@ -132,8 +132,8 @@ static int top_main(const struct command *c, int argc, char **argv)
 		json_end(&j);
 	} else {
 		heap_size_text(size, sz, sizeof(sz));
-		printf("%llu objects, %zu types, %s (%llu bytes)\n", (unsigned long long)count, n, sz,
-		       (unsigned long long)size);
+		printf("%llu objects, %zu types, %s (%llu bytes)\n", (unsigned long long)count, n,
+		       sz, (unsigned long long)size);
 		if (by == HIST_BY_RETAINED) {
 			top_retained(&h, ts, rows, count, size);
 			rows = 0;
@@ -149,7 +149,8 @@ static int top_main(const struct command *c, int argc, char **argv)
 			printf("%10llu %5.1f %12llu %5.1f %5.1f %9llu  %s\n",
 			       (unsigned long long)ts[i].count,
 			       count ? 100.0 * ts[i].count / count : 0.0,
-			       (unsigned long long)ts[i].size, size ? 100.0 * ts[i].size / size : 0.0,
+			       (unsigned long long)ts[i].size,
+			       size ? 100.0 * ts[i].size / size : 0.0,
 			       tot ? 100.0 * cum / tot : 0.0, (unsigned long long)ts[i].max,
 			       heap_str(&h, h.types[ts[i].type].name, NULL));
 		}

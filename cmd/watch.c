@@ -12,8 +12,8 @@
 #include "heap/heap.h"
 #include "json.h"
 
-#define WATCH_ROWS 10		/* types per capture (-n) */
-#define WATCH_INTERVAL 10.0	/* seconds */
+#define WATCH_ROWS 10	    /* types per capture (-n) */
+#define WATCH_INTERVAL 10.0 /* seconds */
 
 static const char usage[] =
 	"usage: heapscope watch [--interval S] [--count N] [--by count|size] [-n N]\n"
@@ -183,7 +183,7 @@ static int watch_main(const struct command *c, int argc, char **argv)
 		return st;
 	if (o.type_name)
 		return cmd_usage_error(c, "watch: --type is not an option of watch (it follows "
-				       "every type)");
+					  "every type)");
 	if (cmd_source_pid(c, &o, &st))
 		return st;
 	if (o.by && !strcmp(o.by, "size"))

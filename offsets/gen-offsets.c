@@ -5,8 +5,8 @@
  *   gen-offsets FILE MAJOR MINOR REFERENCE [t] > offsets/py3X[t].c
  *
  * FILE is a libpython, an executable or a separate debug file carrying
- * DWARF; t says it is a free-threaded build's.  Run through "make offsets" (offsets/regen.sh), never by hand-
- * editing the tables.
+ * DWARF; t says it is a free-threaded build's.  Run through "make offsets" (offsets/regen.sh),
+ * never by hand- editing the tables.
  */
 #include "config.h"
 #include <stdio.h>
@@ -38,7 +38,8 @@ int main(int argc, char **argv)
 	       " * %s\n * by offsets/gen-offsets (make offsets).  Do not edit.\n */\n",
 	       major, minor, ft ? " (free-threaded)" : "", ref);
 	printf("#include \"layout/layout.h\"\n\n");
-	printf("const struct layout_table layout_table_py%d%d%s = {\n", major, minor, ft ? "t" : "");
+	printf("const struct layout_table layout_table_py%d%d%s = {\n", major, minor,
+	       ft ? "t" : "");
 	printf("\t.major = %d,\n\t.minor = %d,\n", major, minor);
 	if (ft)
 		printf("\t.free_threaded = 1,\n");

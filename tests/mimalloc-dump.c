@@ -27,13 +27,13 @@
 #include "target/fatal.h"
 #include "target/target.h"
 
-#define GC_TRACKED 0x01	/* pycore_gc.h:38-46 */
+#define GC_TRACKED 0x01 /* pycore_gc.h:38-46 */
 #define GC_FROZEN 0x08
 
 struct dump {
 	struct pyproc *p;
-	uint64_t off[MIMALLOC_TAGS];	/* object offset of each heap */
-	uint64_t *gc, *blocks1;		/* GC objects; heap 1's live blocks */
+	uint64_t off[MIMALLOC_TAGS]; /* object offset of each heap */
+	uint64_t *gc, *blocks1;	     /* GC objects; heap 1's live blocks */
 	size_t ngc, nblocks1, capgc, capblocks1;
 	uint64_t max_bsize, unreadable;
 	int oom;
@@ -96,7 +96,7 @@ static int on_freelist(void *ctx, uint64_t addr, int list)
 	struct floats *f = ctx;
 	uint64_t block = addr - f->d->off[MIMALLOC_TAG_OBJECT];
 
-	if (list != 0)	/* struct _Py_freelists: floats first */
+	if (list != 0) /* struct _Py_freelists: floats first */
 		return 0;
 	f->n++;
 	if (f->d->nblocks1 &&
@@ -138,8 +138,7 @@ int main(int argc, char **argv)
 	for (tag = 0; tag < MIMALLOC_TAGS; tag++)
 		d.off[tag] = mimalloc_object_offset(&p, tag);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (mimalloc_blocks(&p, p.interp, MIMALLOC_TAG_ALL, on_block, &d, &st, &err) ||
-	    d.oom)
+	if (mimalloc_blocks(&p, p.interp, MIMALLOC_TAG_ALL, on_block, &d, &st, &err) || d.oom)
 		goto out_py;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (d.nblocks1)

@@ -22,7 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define DENY(nr)                                          \
+#define DENY(nr) \
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
 
@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 		DENY(__NR_ptrace),
 		DENY(__NR_process_vm_writev),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),	/* --ptrace-only ends here */
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW), /* --ptrace-only ends here */
 		DENY(__NR_process_vm_readv),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};

@@ -9,8 +9,7 @@
 
 static int tap_n, tap_failed;
 
-static inline int tap_ok(int cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static inline int tap_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static inline int tap_ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
@@ -31,8 +30,7 @@ static inline void tap_skip(const char *why)
 	printf("ok %d # SKIP %s\n", ++tap_n, why);
 }
 
-static inline void tap_diag(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+static inline void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static inline void tap_diag(const char *fmt, ...)
 {
 	va_list ap;

@@ -31,10 +31,10 @@
 #include "target/block_cache.h"
 #include "tap.h"
 
-#define BLK	TARGET_BLOCK_SIZE
-#define BASE	0x10000000ull	/* the region: NPAGES pages at BASE */
-#define NPAGES	640u
-#define MIB	(1u << 20)
+#define BLK TARGET_BLOCK_SIZE
+#define BASE 0x10000000ull /* the region: NPAGES pages at BASE */
+#define NPAGES 640u
+#define MIB (1u << 20)
 
 struct hole {
 	uint64_t lo, hi;
@@ -86,22 +86,21 @@ static uint64_t first_bad(uint64_t a, uint64_t n)
 }
 
 struct fake {
-	int gone;		/* answer -ESRCH */
-	long gone_after;	/* calls answered before gone, -1 never */
-	int nothing;		/* what a call that reads nothing returns: 0,
-				 * -EFAULT or -EIO (process_vm_readv: -EFAULT) */
-	size_t calls;		/* calls made */
-	size_t last_n;		/* iovecs of the last call */
-	uint64_t last_addr;	/* its first remote address */
-	uint64_t last_len;	/* its first remote length */
+	int gone;	    /* answer -ESRCH */
+	long gone_after;    /* calls answered before gone, -1 never */
+	int nothing;	    /* what a call that reads nothing returns: 0,
+			     * -EFAULT or -EIO (process_vm_readv: -EFAULT) */
+	size_t calls;	    /* calls made */
+	size_t last_n;	    /* iovecs of the last call */
+	uint64_t last_addr; /* its first remote address */
+	uint64_t last_len;  /* its first remote length */
 	/* the read in progress: the caller's buffer and range */
 	unsigned char *buf;
 	uint64_t addr, len;
-	size_t broken;		/* requests against the contract */
+	size_t broken; /* requests against the contract */
 };
 
-static ssize_t fake_fill(void *ctx, const struct iovec *local, const struct iovec *remote,
-			 size_t n)
+static ssize_t fake_fill(void *ctx, const struct iovec *local, const struct iovec *remote, size_t n)
 {
 	struct fake *f = ctx;
 	uint64_t lo = f->addr & ~(uint64_t)(BLK - 1);
@@ -129,8 +128,7 @@ static ssize_t fake_fill(void *ctx, const struct iovec *local, const struct iove
 		if (a < lo || a + len > hi)
 			f->broken++, tap_diag("0x%llx+%llu: outside the blocks of the read",
 					      (unsigned long long)a, (unsigned long long)len);
-		if (l >= f->buf && l < f->buf + f->len &&
-		    (uint64_t)(l - f->buf) != a - f->addr)
+		if (l >= f->buf && l < f->buf + f->len && (uint64_t)(l - f->buf) != a - f->addr)
 			f->broken++, tap_diag("an exact read lands at the wrong place");
 		if (f->len <= TARGET_CACHE_BYPASS && len && a / BLK != (a + len - 1) / BLK)
 			f->broken++, tap_diag("0x%llx+%llu: an exact read over more than a block",
@@ -196,12 +194,12 @@ static void hits_and_misses(void)
 	block_cache_init(&c, 4 * MIB);
 	r = cread(&c, &f, page(3) + 100, big, 200, &bad);
 	tap_ok(!r && same(big, page(3) + 100, 200) && f.calls == 1 && f.last_n == 1 &&
-	       f.last_addr == page(3) && f.last_len == BLK && c.misses == 1 && c.hits == 0,
+		       f.last_addr == page(3) && f.last_len == BLK && c.misses == 1 && c.hits == 0,
 	       "a miss fetches its whole block in one call: %zu calls", f.calls);
 	r = cread(&c, &f, page(3), big, BLK, &bad);
 	r |= cread(&c, &f, page(3) + 4000, big + BLK, 96, &bad);
 	tap_ok(!r && same(big, page(3), BLK) && same(big + BLK, page(3) + 4000, 96) &&
-	       f.calls == 1 && c.hits == 2 && c.misses == 1,
+		       f.calls == 1 && c.hits == 2 && c.misses == 1,
 	       "hits in that block fetch nothing: %zu calls, %llu hits", f.calls,
 	       (unsigned long long)c.hits);
 	/* 64 KiB (the most the cache takes) from the middle of a page: 17
@@ -209,7 +207,7 @@ static void hits_and_misses(void)
 	calls = f.calls;
 	r = cread(&c, &f, page(10) + 5, big, TARGET_CACHE_BYPASS, &bad);
 	tap_ok(!r && same(big, page(10) + 5, TARGET_CACHE_BYPASS) && f.calls == calls + 1 &&
-	       f.last_n == 17 && f.last_addr == page(10),
+		       f.last_n == 17 && f.last_addr == page(10),
 	       "a run of 17 missing blocks is one call of 17: %zu calls, %zu ranges",
 	       f.calls - calls, f.last_n);
 	/* page 40 cached, then 38-42: two calls of two, one hit */
@@ -217,22 +215,22 @@ static void hits_and_misses(void)
 	calls = f.calls;
 	r |= cread(&c, &f, page(38) + 1, big, 5 * BLK - 2, &bad);
 	tap_ok(!r && same(big, page(38) + 1, 5 * BLK - 2) && f.calls == calls + 2 &&
-	       f.last_n == 2 && f.last_addr == page(41),
+		       f.last_n == 2 && f.last_addr == page(41),
 	       "a cached block splits a run: %zu calls, the last from page 41 for %zu blocks",
 	       f.calls - calls, f.last_n);
 	/* one byte more than 64 KiB: exactly what is asked, nothing kept */
 	calls = f.calls;
 	r = cread(&c, &f, page(100) + 7, big, TARGET_CACHE_BYPASS + 1, &bad);
-	tap_ok(!r && same(big, page(100) + 7, TARGET_CACHE_BYPASS + 1) &&
-	       f.calls == calls + 1 && f.last_n == 1 && f.last_addr == page(100) + 7 &&
-	       f.last_len == TARGET_CACHE_BYPASS + 1,
+	tap_ok(!r && same(big, page(100) + 7, TARGET_CACHE_BYPASS + 1) && f.calls == calls + 1 &&
+		       f.last_n == 1 && f.last_addr == page(100) + 7 &&
+		       f.last_len == TARGET_CACHE_BYPASS + 1,
 	       "a read over 64 KiB is one exact read past the cache");
 	calls = f.calls;
 	r = cread(&c, &f, page(101), big, 8, &bad);
 	tap_ok(!r && same(big, page(101), 8) && f.calls == calls + 1,
 	       "and leaves nothing in it: a read of its pages fetches them");
 	tap_ok(!f.broken, "every request whole blocks in a row or one exact range, within "
-	       "the read");
+			  "the read");
 	block_cache_release(&c);
 }
 
@@ -262,12 +260,14 @@ static void partial_pages(void)
 
 		/* page 601, the first half: its block, then the part asked */
 		r = cread(&c, &f, page(601) + 100, big, 100, &bad);
-		wrong = r || !same(big, page(601) + 100, 100) || f.calls != 2 ||
-			f.last_n != 1 || f.last_addr != page(601) + 100 || f.last_len != 100;
+		wrong = r || !same(big, page(601) + 100, 100) || f.calls != 2 || f.last_n != 1 ||
+			f.last_addr != page(601) + 100 || f.last_len != 100;
 		r = cread(&c, &f, page(601) + 100, big, 100, &bad);
 		wrong += r || f.calls != 4;
-		tap_ok(!wrong, "(%s for nothing read) a half page: the part asked read exactly, "
-		       "the block not kept (%zu calls)", names[k], f.calls);
+		tap_ok(!wrong,
+		       "(%s for nothing read) a half page: the part asked read exactly, "
+		       "the block not kept (%zu calls)",
+		       names[k], f.calls);
 		r = cread(&c, &f, page(601) + 2000, big, 100, &bad);
 		tap_ok(unreadable(r, &f) && bad == page(601) + 2048,
 		       "(%s for nothing read) into its second half: fails, *bad at 2048 (+%lld)",
@@ -281,8 +281,10 @@ static void partial_pages(void)
 		wrong += r || !same(big, page(602), 1000);
 		r = cread(&c, &f, page(602) + 10, big, 2000, &bad);
 		wrong += !unreadable(r, &f) || bad != page(602) + 1000;
-		tap_ok(!wrong, "(%s for nothing read) a page but one byte: either side reads, a "
-		       "read over it fails there", names[k]);
+		tap_ok(!wrong,
+		       "(%s for nothing read) a page but one byte: either side reads, a "
+		       "read over it fails there",
+		       names[k]);
 		/* 606 but one byte, then 607: the part of 606 read exactly,
 		 * 607 fetched and kept */
 		calls = f.calls;
@@ -292,8 +294,10 @@ static void partial_pages(void)
 		calls = f.calls;
 		r = cread(&c, &f, page(607) + 5, big, 10, &bad);
 		wrong += r || f.calls != calls;
-		tap_ok(!wrong, "(%s for nothing read) after the part of a page read exactly, the "
-		       "next block is fetched whole and kept", names[k]);
+		tap_ok(!wrong,
+		       "(%s for nothing read) after the part of a page read exactly, the "
+		       "next block is fetched whole and kept",
+		       names[k]);
 
 		/* 599, 600 whole and 601's first half, in one run: the whole
 		 * blocks kept, the part asked of 601 read exactly */
@@ -304,8 +308,10 @@ static void partial_pages(void)
 		calls = f.calls;
 		r = cread(&c, &f, page(599), big, 2 * BLK, &bad);
 		wrong += r || !same(big, page(599), 2 * BLK) || f.calls != calls;
-		tap_ok(!wrong, "(%s for nothing read) a run into a half page: the whole blocks "
-		       "kept, the rest read exactly", names[k]);
+		tap_ok(!wrong,
+		       "(%s for nothing read) a run into a half page: the whole blocks "
+		       "kept, the rest read exactly",
+		       names[k]);
 
 		/* 603's second half, then 604 (none of it) and 605 */
 		calls = f.calls;
@@ -317,14 +323,17 @@ static void partial_pages(void)
 		wrong += !unreadable(r, &f) || bad != page(604);
 		r = cread(&c, &f, page(604) + 8, big, 8, &bad);
 		wrong += !unreadable(r, &f) || bad != page(604) + 8;
-		tap_ok(!wrong, "(%s for nothing read) a page readable from its middle, and one not "
-		       "at all: *bad the first byte asked that cannot be read", names[k]);
+		tap_ok(!wrong,
+		       "(%s for nothing read) a page readable from its middle, and one not "
+		       "at all: *bad the first byte asked that cannot be read",
+		       names[k]);
 		/* past the end of the region */
 		r = cread(&c, &f, page(NPAGES) - 8, big, 16, &bad);
 		tap_ok(!f.broken && unreadable(r, &f) && bad == page(NPAGES) &&
-		       same(big, page(NPAGES) - 8, 8),
+			       same(big, page(NPAGES) - 8, 8),
 		       "(%s for nothing read) a read past the last page fails where it ends; "
-		       "every request was within the read", names[k]);
+		       "every request was within the read",
+		       names[k]);
 		block_cache_release(&c);
 	}
 }
@@ -358,8 +367,8 @@ static void cap(void)
 			wrong += r || !same(big, BASE + i * BLK + 100, 8);
 		}
 		tap_ok(!wrong && f.calls == maxb && calls == maxb && c.flushes == 0,
-		       "%zu MiB: %zu blocks fetched once each, all kept (%zu calls)", caps[k],
-		       maxb, f.calls);
+		       "%zu MiB: %zu blocks fetched once each, all kept (%zu calls)", caps[k], maxb,
+		       f.calls);
 		/* one more: emptied, then filled again */
 		r = cread(&c, &f, BASE + maxb * BLK, big, 8, &bad);
 		over += c.nblocks * BLK > max;
@@ -382,9 +391,10 @@ static void cap(void)
 		r = cread(&c, &f, BASE + (maxb - 5) * BLK + 1, big, 7 * BLK - 2, &bad);
 		over += c.nblocks * BLK > max;
 		tap_ok(!r && same(big, BASE + (maxb - 5) * BLK + 1, 7 * BLK - 2) &&
-		       c.flushes == flushes + 1 && c.nblocks == 5 && f.calls == calls + 1,
+			       c.flushes == flushes + 1 && c.nblocks == 5 && f.calls == calls + 1,
 		       "%zu MiB: a run that does not fit empties the cache in the middle of a "
-		       "read; the bytes are right", caps[k]);
+		       "read; the bytes are right",
+		       caps[k]);
 		block_cache_release(&c);
 	}
 	tap_ok(!over, "the cache never held more blocks than max_bytes");
@@ -443,8 +453,8 @@ static void model(void)
 		uint64_t addr, len, want, bad;
 
 		/* mostly near the holes and the end, small; some long */
-		addr = BASE + (rnd() % 2 ? 590 * BLK + rnd() % (60 * BLK) :
-					   rnd() % ((uint64_t)NPAGES * BLK));
+		addr = BASE + (rnd() % 2 ? 590 * BLK + rnd() % (60 * BLK)
+					 : rnd() % ((uint64_t)NPAGES * BLK));
 		switch (rnd() % 4) {
 		case 0:
 			len = 1 + rnd() % 16;
@@ -463,8 +473,8 @@ static void model(void)
 		f.nothing = (int[]){ -EFAULT, -EIO, 0 }[rnd() % 3];
 		want = first_bad(addr, len);
 		r = cread(&c, &f, addr, big, (size_t)len, &bad);
-		if (want == addr + len ? r || !same(big, addr, (size_t)len) :
-					 !unreadable(r, &f) || bad != want) {
+		if (want == addr + len ? r || !same(big, addr, (size_t)len)
+				       : !unreadable(r, &f) || bad != want) {
 			if (wrong++ < 5)
 				tap_diag("read 0x%llx+%llu: rc %d bad 0x%llx, model 0x%llx",
 					 (unsigned long long)addr, (unsigned long long)len, r,
@@ -474,7 +484,8 @@ static void model(void)
 	}
 	tap_ok(!wrong && !over && !f.broken && c.flushes > 0 && c.hits > 0,
 	       "%zu random reads agree with the model (%llu hits, %llu misses, %llu times "
-	       "emptied)", rounds, (unsigned long long)c.hits, (unsigned long long)c.misses,
+	       "emptied)",
+	       rounds, (unsigned long long)c.hits, (unsigned long long)c.misses,
 	       (unsigned long long)c.flushes);
 	block_cache_release(&c);
 }

@@ -36,9 +36,8 @@ static int clear_refusal(const char *path, const char *err)
 	const char *nl = strchr(err, '\n');
 
 	snprintf(head, sizeof(head), "heapscope: %s: ", path);
-	return !strncmp(err, head, strlen(head)) && nl && nl[1] &&
-	       !strncmp(nl + 1, "hint: ", 6) && strchr(nl + 1, '\n') &&
-	       !strchr(nl + 1, '\n')[1];
+	return !strncmp(err, head, strlen(head)) && nl && nl[1] && !strncmp(nl + 1, "hint: ", 6) &&
+	       strchr(nl + 1, '\n') && !strchr(nl + 1, '\n')[1];
 }
 
 static void check(void *ctx, const char *const *argv, int rc, const char *err)
@@ -83,8 +82,7 @@ static void damage(const char *name)
 
 	if (getenv("HS_TEST_QUICK") && strcmp(getenv("HS_TEST_QUICK"), "0"))
 		step = 61;
-	snprintf(src, sizeof(src), "%s/tests/fuzz/corpus/snapshot/%s", dir ? dir : HS_SRCDIR,
-		 name);
+	snprintf(src, sizeof(src), "%s/tests/fuzz/corpus/snapshot/%s", dir ? dir : HS_SRCDIR, name);
 	snprintf(path, sizeof(path), "%s/%s", fuzz_scratch(), name);
 	snprintf(out, sizeof(out), "%s/out", fuzz_scratch());
 	full = slurp(src, &size);
@@ -110,9 +108,10 @@ static void damage(const char *name)
 	memcpy(junk, full, size);
 	fuzz_write_file(path, junk, size + 8);
 	snapcmds_run(path, out, check, &t, &loads);
-	tap_ok(!t.bad, "%s cut at %zu lengths of 0-%zu bytes, and with 8 bytes more: every "
-	       "command exits 10 with one line and a hint (%zu runs)%s%s", name, cuts, size - 1,
-	       t.runs, t.bad ? ": " : "", t.bad ? t.first : "");
+	tap_ok(!t.bad,
+	       "%s cut at %zu lengths of 0-%zu bytes, and with 8 bytes more: every "
+	       "command exits 10 with one line and a hint (%zu runs)%s%s",
+	       name, cuts, size - 1, t.runs, t.bad ? ": " : "", t.bad ? t.first : "");
 
 	t.runs = t.bad = 0;
 	for (pos = 0; pos < size; pos += step, flips++) {
@@ -121,9 +120,10 @@ static void damage(const char *name)
 		fuzz_write_file(path, junk, size);
 		snapcmds_run(path, out, check, &t, &loads);
 	}
-	tap_ok(!t.bad, "%s with a bit flipped in each of %zu bytes: every command exits 10 with "
-	       "one line and a hint (%zu runs)%s%s", name, flips, t.runs, t.bad ? ": " : "",
-	       t.bad ? t.first : "");
+	tap_ok(!t.bad,
+	       "%s with a bit flipped in each of %zu bytes: every command exits 10 with "
+	       "one line and a hint (%zu runs)%s%s",
+	       name, flips, t.runs, t.bad ? ": " : "", t.bad ? t.first : "");
 	unlink(path);
 	free(junk);
 	free(full);

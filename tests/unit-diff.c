@@ -23,13 +23,13 @@
 
 struct spec {
 	uint64_t addr;
-	int type;		/* index into the graph's type list */
+	int type; /* index into the graph's type list */
 	uint64_t size;
 };
 
 /* A graph of objects (no edges) with types named names[0..ntypes). */
-static int build(struct heap *h, const char *const *names, size_t ntypes,
-		 const struct spec *objs, size_t nobj)
+static int build(struct heap *h, const char *const *names, size_t ntypes, const struct spec *objs,
+		 size_t nobj)
 {
 	struct hs_error err = HS_ERROR_INIT;
 	uint32_t t[8];
@@ -66,8 +66,8 @@ static int is(const struct diff_type *t, uint64_t oc, uint64_t nc, uint64_t os, 
 }
 
 /* The addresses of type t's new objects, in order, into out. */
-static size_t new_addrs(const struct heap *h, const struct heap_diff *d,
-			const struct diff_type *t, uint64_t *out, size_t max)
+static size_t new_addrs(const struct heap *h, const struct heap_diff *d, const struct diff_type *t,
+			uint64_t *out, size_t max)
 {
 	size_t i;
 
@@ -78,22 +78,22 @@ static size_t new_addrs(const struct heap *h, const struct heap_diff *d,
 
 static const char *const old_types[] = { "dict", "app.Leaked", "list" };
 static const struct spec old_objs[] = {
-	{ 0x1000, 0, 64 },	/* dict: stays */
-	{ 0x1100, 1, 48 },	/* Leaked: stays (NEW's other app.Leaked) */
-	{ 0x1200, 2, 56 },	/* list: stays, grows to 256 bytes */
-	{ 0x1300, 1, 48 },	/* Leaked: freed, its address reused by a str */
-	{ 0x1400, 0, 100 },	/* dict: freed */
+	{ 0x1000, 0, 64 },  /* dict: stays */
+	{ 0x1100, 1, 48 },  /* Leaked: stays (NEW's other app.Leaked) */
+	{ 0x1200, 2, 56 },  /* list: stays, grows to 256 bytes */
+	{ 0x1300, 1, 48 },  /* Leaked: freed, its address reused by a str */
+	{ 0x1400, 0, 100 }, /* dict: freed */
 };
 
 static const char *const new_types[] = { "list", "str", "app.Leaked", "dict", "app.Leaked" };
 static const struct spec new_objs[] = {
-	{ 0x1000, 3, 64 },	/* old */
-	{ 0x1100, 4, 48 },	/* old: same name, other type entry */
-	{ 0x1200, 0, 256 },	/* old: same type, bigger */
-	{ 0x1300, 1, 50 },	/* new: old address, other type */
-	{ 0x1700, 2, 48 },	/* new */
-	{ 0x1500, 2, 48 },	/* new */
-	{ 0x1600, 4, 48 },	/* new, of the second app.Leaked */
+	{ 0x1000, 3, 64 },  /* old */
+	{ 0x1100, 4, 48 },  /* old: same name, other type entry */
+	{ 0x1200, 0, 256 }, /* old: same type, bigger */
+	{ 0x1300, 1, 50 },  /* new: old address, other type */
+	{ 0x1700, 2, 48 },  /* new */
+	{ 0x1500, 2, 48 },  /* new */
+	{ 0x1600, 4, 48 },  /* new, of the second app.Leaked */
 };
 
 static void check_two(void)
@@ -125,15 +125,15 @@ static void check_two(void)
 	tap_ok(is(lst, 1, 1, 56, 256, 0, 0),
 	       "same address, same type, bigger: not new, +0 objects, +200 B");
 	tap_ok(is(dict, 2, 1, 164, 64, 0, 0), "a freed dict: -1 object, -100 B, nothing new");
-	tap_ok(d.old_count == 5 && d.new_count == 7 && d.old_size == 316 &&
-	       d.new_size == 562 && d.nnew == 4 && d.nnew_size == 194,
+	tap_ok(d.old_count == 5 && d.new_count == 7 && d.old_size == 316 && d.new_size == 562 &&
+		       d.nnew == 4 && d.nnew_size == 194,
 	       "totals: 5 -> 7 objects, 316 -> 562 B, 4 new of 194 B");
 	tap_ok(d.types[0].name == lst->name && d.types[1].name == lk->name &&
-	       d.types[2].name == str->name && d.types[3].name == dict->name,
+		       d.types[2].name == str->name && d.types[3].name == dict->name,
 	       "by size: list, app.Leaked, str, dict (shrunk last)");
 	n = new_addrs(&new, &d, lk, a, 8);
 	tap_ok(d.nby_new == 2 && &d.types[d.by_new[0]] == lk && &d.types[d.by_new[1]] == str &&
-	       n == 3 && a[0] == 0x1700 && a[1] == 0x1500 && a[2] == 0x1600,
+		       n == 3 && a[0] == 0x1700 && a[1] == 0x1500 && a[2] == 0x1600,
 	       "new objects: app.Leaked's three (in index order), then str's");
 	n = new_addrs(&new, &d, str, a, 8);
 	tap_ok(n == 1 && a[0] == 0x1300, "str's new object is the one at the reused address");
@@ -143,9 +143,10 @@ static void check_two(void)
 		tap_ok(0, "compared by count: %s", err.msg);
 	} else {
 		tap_ok(d.ntypes == 4 && !strcmp(d.types[0].name, "app.Leaked") &&
-		       !strcmp(d.types[1].name, "str") && !strcmp(d.types[2].name, "list") &&
-		       !strcmp(d.types[3].name, "dict") && d.nnew == 0 && !d.nby_new &&
-		       find(&d, "app.Leaked")->nnew == 0,
+			       !strcmp(d.types[1].name, "str") &&
+			       !strcmp(d.types[2].name, "list") &&
+			       !strcmp(d.types[3].name, "dict") && d.nnew == 0 && !d.nby_new &&
+			       find(&d, "app.Leaked")->nnew == 0,
 		       "by count: app.Leaked +2, str +1, list 0, dict -1; no new objects unless "
 		       "asked for");
 		diff_release(&d);

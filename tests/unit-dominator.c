@@ -29,9 +29,9 @@
 #include "heap/snapshot.h"
 #include "tap.h"
 
-#define MAXN   64
-#define MAXE   600
-#define MAXR   12
+#define MAXN 64
+#define MAXE 600
+#define MAXR 12
 #define NTYPES 3
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
@@ -558,8 +558,10 @@ static void interned_list(void)
 	}
 	tap_diag("interned list of %u nodes: dominators in %.3f s", k,
 		 (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
-	tap_ok(!bad, "a %u-node list whose names are roots of their own: every idom and "
-		     "retained size right (the names retained by nobody else)", k);
+	tap_ok(!bad,
+	       "a %u-node list whose names are roots of their own: every idom and "
+	       "retained size right (the names retained by nobody else)",
+	       k);
 	heap_release(&h);
 	return;
 fail:

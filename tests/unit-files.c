@@ -100,8 +100,7 @@ int main(void)
 		tap_ok(0, "truncate");
 		return 1;
 	}
-	tap_ok(target_read(t, BASE + 2 * PAGE + 3 * PAGE, buf, 8, &err) < 0 &&
-		       err.code == HS_EREAD,
+	tap_ok(target_read(t, BASE + 2 * PAGE + 3 * PAGE, buf, 8, &err) < 0 && err.code == HS_EREAD,
 	       "after the file shrank, its old pages fail as past its end");
 	hs_error_clear(&err);
 	tap_ok(!target_read(t, BASE + PAGE, buf, 10, NULL) && !memcmp(buf, data + PAGE, 10),

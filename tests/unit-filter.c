@@ -30,7 +30,8 @@ static int contains(const char *hay, const char *needle)
 
 	for (; *hay; hay++) {
 		for (i = 0; i < n && hay[i] &&
-			    tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]); i++)
+			    tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]);
+		     i++)
 			;
 		if (i == n)
 			return 1;
@@ -161,7 +162,7 @@ int main(void)
 		size_t len = strlen(f.text);
 
 		switch (rand() % 4) {
-		case 0:	/* type a character */
+		case 0: /* type a character */
 			if (len + 1 < sizeof(text)) {
 				memcpy(text, f.text, len);
 				text[len] = "abcxyzAB"[rand() % 8];
@@ -169,16 +170,16 @@ int main(void)
 				filter_set(&f, text);
 			}
 			break;
-		case 1:	/* backspace */
+		case 1: /* backspace */
 			memcpy(text, f.text, len + 1);
 			if (len)
 				text[len - 1] = '\0';
 			filter_set(&f, text);
 			break;
-		case 2:	/* another text */
+		case 2: /* another text */
 			filter_set(&f, texts[rand() % (sizeof(texts) / sizeof(texts[0]))]);
 			break;
-		default:	/* sorted the other way */
+		default: /* sorted the other way */
 			filter_restart(&f, !f.reverse);
 			break;
 		}
@@ -192,8 +193,8 @@ int main(void)
 			if (looks > worst)
 				worst = looks;
 			if (!same(&f, f.text, f.reverse)) {
-				tap_diag("round %d: text '%s' reverse %d: rows differ", round, f.text,
-					 f.reverse);
+				tap_diag("round %d: text '%s' reverse %d: rows differ", round,
+					 f.text, f.reverse);
 				ok = 0;
 			}
 		}

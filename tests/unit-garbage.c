@@ -36,7 +36,7 @@ static uint64_t rnd(void)
 
 struct small {
 	int n;
-	int edge[MAXN][MAXN];	/* 0 none, 1 strong, 2 scanned, 3 weak */
+	int edge[MAXN][MAXN]; /* 0 none, 1 strong, 2 scanned, 3 weak */
 	int root[MAXN];
 };
 
@@ -68,16 +68,16 @@ static int build_sized(struct heap *h, const struct small *g, int same_size)
 	t[1] = heap_add_type(h, 0x20, heap_intern(h, "U", 1));
 	for (i = 0; i < g->n; i++)
 		if (heap_add_obj(h, 0x1000 + 16 * (uint64_t)i, t[i & 1],
-				 16 + (same_size ? 0 : (uint64_t)i), 1,
-				 i % 3 ? HO_GC : 0, &err) == HEAP_NONE)
+				 16 + (same_size ? 0 : (uint64_t)i), 1, i % 3 ? HO_GC : 0,
+				 &err) == HEAP_NONE)
 			return -1;
 	for (i = 0; i < g->n; i++) {
 		if (heap_begin_edges(h, (uint32_t)i, &err))
 			return -1;
 		for (j = 0; j < g->n; j++)
 			if (g->edge[i][j] &&
-			    heap_add_edge(h, (uint32_t)j, HEAP_EDGE(kinds[g->edge[i][j]], HN_INDEX, j),
-					  &err))
+			    heap_add_edge(h, (uint32_t)j,
+					  HEAP_EDGE(kinds[g->edge[i][j]], HN_INDEX, j), &err))
 				return -1;
 	}
 	for (i = 0; i < g->n; i++)
@@ -99,8 +99,7 @@ static void closure(const struct small *g, const int *in, int r[MAXN][MAXN])
 
 	for (i = 0; i < g->n; i++)
 		for (j = 0; j < g->n; j++)
-			r[i][j] = i == j || (in[i] && in[j] && g->edge[i][j] &&
-					     g->edge[i][j] != 3);
+			r[i][j] = i == j || (in[i] && in[j] && g->edge[i][j] && g->edge[i][j] != 3);
 	for (k = 0; k < g->n; k++)
 		for (i = 0; i < g->n; i++)
 			for (j = 0; j < g->n; j++)
@@ -199,7 +198,7 @@ static int check_random(int round)
 		for (j = 0; j < (int)isl->n; j++)
 			island_of[gb.island_members[isl->first + (uint32_t)j]] = (uint32_t)k;
 		if (k && (isl->size > gb.islands[k - 1].size))
-			ok = 0;	/* biggest first */
+			ok = 0; /* biggest first */
 	}
 	ok = ok && m == gb.nobj;
 	for (i = 0; ok && i < g.n; i++)
@@ -258,15 +257,18 @@ static void check_finalizers(void)
 	o[0] = heap_add_obj(&h, 0x300, tt, 900, 2, HO_GC, &err);
 	o[1] = heap_add_obj(&h, 0x1000, tdict, 100, 1, HO_GC, &err);
 	o[2] = heap_add_obj(&h, 0x400, tt, 900, 2, HO_GC, &err);
-	o[3] = heap_add_obj(&h, 0x1100, heap_add_type(&h, 0x600, heap_intern(&h, "tuple", 5)),
-			    56, 1, HO_GC, &err);
+	o[3] = heap_add_obj(&h, 0x1100, heap_add_type(&h, 0x600, heap_intern(&h, "tuple", 5)), 56,
+			    1, HO_GC, &err);
 	o[4] = heap_add_obj(&h, 0x500, tt, 900, 2, HO_GC, &err);
 	for (k = 5; k <= 11; k++)
-		o[k] = heap_add_obj(&h, 0x2000 + 16 * k, k == 9 ? tbase : k <= 6 ? tsub
-							       : k == 10 ? tdict : tplain,
+		o[k] = heap_add_obj(&h, 0x2000 + 16 * k,
+				    k == 9    ? tbase
+				    : k <= 6  ? tsub
+				    : k == 10 ? tdict
+					      : tplain,
 				    48, 1, HO_GC, &err);
-	o[12] = heap_add_obj(&h, 0x3000, heap_add_type(&h, 0x700, heap_intern(&h, "str", 3)), 56,
-			     2, 0, &err);
+	o[12] = heap_add_obj(&h, 0x3000, heap_add_type(&h, 0x700, heap_intern(&h, "str", 3)), 56, 2,
+			     0, &err);
 	h.types[tbase].obj = o[0];
 	h.types[tsub].obj = o[2];
 	h.types[tplain].obj = o[4];
@@ -311,9 +313,10 @@ static void check_finalizers(void)
 	tap_ok(ok && fin_cycles == 2,
 	       "__del__ in a class's __dict__ marks its instances and, through __mro__, its "
 	       "subclass's; a plain class's cycle has none (%zu objects, %zu cycles, %llu "
-	       "with finalizers)", gb.nobj, gb.ncycles, (unsigned long long)gb.nfinal);
+	       "with finalizers)",
+	       gb.nobj, gb.ncycles, (unsigned long long)gb.nfinal);
 	tap_ok(gb.ngc_lists == 1 && gb.gc_lists[0] == o[10] &&
-	       !strcmp(heap_root_kind_name(HR_GC_GARBAGE), "gc.garbage"),
+		       !strcmp(heap_root_kind_name(HR_GC_GARBAGE), "gc.garbage"),
 	       "a gc.garbage root is listed, and what it holds is no garbage");
 	garbage_release(&gb);
 	heap_release(&h);
@@ -337,7 +340,7 @@ static void check_tie_order(void)
 
 	memset(&g, 0, sizeof(g));
 	g.n = 8;
-	g.edge[0][1] = g.edge[0][3] = g.edge[3][0] = 1;	/* cycle {0,3}, into {1,2} */
+	g.edge[0][1] = g.edge[0][3] = g.edge[3][0] = 1; /* cycle {0,3}, into {1,2} */
 	g.edge[1][2] = g.edge[2][1] = 1;		/* cycle {1,2} */
 	g.edge[7][4] = 1;				/* island {4,7}, no cycle */
 	g.edge[5][6] = g.edge[6][5] = 1;		/* cycle and island {5,6} */
@@ -351,11 +354,11 @@ static void check_tie_order(void)
 	for (k = 0; k < 3 && k < gb.nislands; k++)
 		isl[k] = gb.island_members[gb.islands[k].first];
 	tap_ok(gb.ncycles == 3 && cyc[0] == 0 && cyc[1] == 1 && cyc[2] == 5,
-	       "cycles of one size and count: lowest object first (got %u %u %u)", cyc[0],
-	       cyc[1], cyc[2]);
+	       "cycles of one size and count: lowest object first (got %u %u %u)", cyc[0], cyc[1],
+	       cyc[2]);
 	tap_ok(gb.nislands == 3 && isl[0] == 0 && isl[1] == 4 && isl[2] == 5,
-	       "islands of one size and count: lowest object first (got %u %u %u)", isl[0],
-	       isl[1], isl[2]);
+	       "islands of one size and count: lowest object first (got %u %u %u)", isl[0], isl[1],
+	       isl[2]);
 	garbage_release(&gb);
 	heap_release(&h);
 }
@@ -453,8 +456,10 @@ static void check_inherited_del(void)
 		ok = (gb.cycles[k].nfinal == 2) == (h.obj[first].type == tsub) &&
 		     (gb.cycles[k].nfinal == 0) == (h.obj[first].type == tother);
 	}
-	tap_ok(ok, "the subclass instances' cycle has finalizers, the other none (%zu cycles, "
-	       "%llu with finalizers)", gb.ncycles, (unsigned long long)gb.nfinal);
+	tap_ok(ok,
+	       "the subclass instances' cycle has finalizers, the other none (%zu cycles, "
+	       "%llu with finalizers)",
+	       gb.ncycles, (unsigned long long)gb.nfinal);
 	garbage_release(&gb);
 	heap_release(&h);
 }
@@ -489,10 +494,11 @@ static void check_ring(size_t n)
 		return;
 	}
 	tap_ok(gb.nobj == n && gb.ngc == n && gb.ncycles == 1 && gb.cycles[0].n == n &&
-	       gb.nislands == 1 && gb.islands[0].n == n && gb.islands[0].ncycles == 1 &&
-	       gb.size == 32 * (uint64_t)n,
+		       gb.nislands == 1 && gb.islands[0].n == n && gb.islands[0].ncycles == 1 &&
+		       gb.size == 32 * (uint64_t)n,
 	       "a ring of %zu unreachable objects, held weakly from a root: one cycle, one "
-	       "island, no recursion", n);
+	       "island, no recursion",
+	       n);
 	garbage_release(&gb);
 	heap_release(&h);
 }
@@ -505,7 +511,8 @@ int main(void)
 		good += check_random(round);
 	tap_ok(good == rounds,
 	       "%d random graphs: unreachable set, components, islands and cycles equal brute "
-	       "force (%d agree)", rounds, good);
+	       "force (%d agree)",
+	       rounds, good);
 	check_finalizers();
 	check_inherited_del();
 	check_tie_order();

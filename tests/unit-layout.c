@@ -35,13 +35,11 @@ static void overlays(void)
 	tap_ok(n == LF_COUNT && LAY(&l, tstate_next) == LF_tstate_next,
 	       "a full overlay sets every field");
 	n = layout_overlay(&l, b, LS_DEBUG_OFFSETS);
-	tap_ok(n == 1 && LAY(&l, tstate_next) == 999 &&
-	       l.src[LF_tstate_next] == LS_DEBUG_OFFSETS &&
-	       l.src[LF_tstate_prev] == LS_TABLE,
+	tap_ok(n == 1 && LAY(&l, tstate_next) == 999 && l.src[LF_tstate_next] == LS_DEBUG_OFFSETS &&
+		       l.src[LF_tstate_prev] == LS_TABLE,
 	       "a later overlay replaces only the fields it has");
 	layout_group_sources(&l, LG_THREAD, buf, sizeof(buf));
-	tap_ok(!strcmp(buf, "debug-offsets+table"), "group sources, most trusted first: %s",
-	       buf);
+	tap_ok(!strcmp(buf, "debug-offsets+table"), "group sources, most trusted first: %s", buf);
 	layout_group_sources(&l, LG_CODE, buf, sizeof(buf));
 	tap_ok(!strcmp(buf, "table"), "untouched group keeps its source: %s", buf);
 	layout_init(&l, 3, 11);
@@ -60,10 +58,11 @@ static void names(void)
 	tap_ok(!bad && layout_field_by_name("no_such_field") < 0,
 	       "every field is found by its name, unknown names are not");
 	tap_ok(layout_source_by_name("auto") == LS_NONE &&
-	       layout_source_by_name("dwarf") == LS_DWARF &&
-	       layout_source_by_name("table") == LS_TABLE &&
-	       layout_source_by_name("debug-offsets") == LS_DEBUG_OFFSETS &&
-	       layout_source_by_name("bogus") < 0, "--layout words");
+		       layout_source_by_name("dwarf") == LS_DWARF &&
+		       layout_source_by_name("table") == LS_TABLE &&
+		       layout_source_by_name("debug-offsets") == LS_DEBUG_OFFSETS &&
+		       layout_source_by_name("bogus") < 0,
+	       "--layout words");
 }
 
 /* The folder of offsets/ in the source tree, or NULL. */
@@ -111,13 +110,15 @@ static void tables(void)
 					(*t)->reference ? (*t)->reference : "(null)");
 		last = *t;
 	}
-	tap_ok(ntab > 0 && !bad, "%d tables, each with the fields needed to find threads, "
-	       "each made from a build of its version", ntab);
+	tap_ok(ntab > 0 && !bad,
+	       "%d tables, each with the fields needed to find threads, "
+	       "each made from a build of its version",
+	       ntab);
 	if (!ntab)
 		return;
 	tap_ok(!order && !found && !layout_table_find(first->major, first->minor - 1, 0) &&
-	       !layout_table_find(last->major, last->minor + 1, 0) &&
-	       !layout_table_find(last->major + 1, 0, 0),
+		       !layout_table_find(last->major, last->minor + 1, 0) &&
+		       !layout_table_find(last->major + 1, 0, 0),
 	       "tables found for %d.%d-%d.%d, in order, each once, and no other version",
 	       first->major, first->minor, last->major, last->minor);
 	/* offsets/py3N.c: each file in the tree is one of the tables */
@@ -132,8 +133,7 @@ static void tables(void)
 		int end = 0, ft = 0;
 
 		/* py3N.c or py3Nt.c exactly: not regen.sh's py3N.c.tmp */
-		if (sscanf(de->d_name, "py3%d.c%n", &minor, &end) != 1 || !end ||
-		    de->d_name[end]) {
+		if (sscanf(de->d_name, "py3%d.c%n", &minor, &end) != 1 || !end || de->d_name[end]) {
 			end = 0;
 			if (sscanf(de->d_name, "py3%dt.c%n", &minor, &end) != 1 || !end ||
 			    de->d_name[end])
@@ -145,8 +145,10 @@ static void tables(void)
 			bad++, tap_diag("%s/%s has no table in layout_tables", dir, de->d_name);
 	}
 	closedir(d);
-	tap_ok(!bad && nfiles == ntab, "every offsets/py3*.c is in layout_tables (%d files, %d "
-	       "tables)", nfiles, ntab);
+	tap_ok(!bad && nfiles == ntab,
+	       "every offsets/py3*.c is in layout_tables (%d files, %d "
+	       "tables)",
+	       nfiles, ntab);
 }
 
 static void cache(void)
@@ -191,11 +193,10 @@ static void errors(void)
 
 	hs_error_set(&err, HS_ENOPROC, "first %d", 1);
 	hs_error_set(&err, HS_EREAD, "second");
-	tap_ok(err.code == HS_ENOPROC && !strcmp(err.msg, "first 1"),
-	       "the first error set wins");
+	tap_ok(err.code == HS_ENOPROC && !strcmp(err.msg, "first 1"), "the first error set wins");
 	tap_ok(hs_exit_status(HS_OK) == 0 && hs_exit_status(HS_EUSAGE) == 2 &&
-	       hs_exit_status(HS_ENOPROC) != hs_exit_status(HS_EPERM) &&
-	       hs_exit_status((enum hs_code)999) == hs_exit_status(HS_EINTERNAL),
+		       hs_exit_status(HS_ENOPROC) != hs_exit_status(HS_EPERM) &&
+		       hs_exit_status((enum hs_code)999) == hs_exit_status(HS_EINTERNAL),
 	       "exit statuses are distinct and bounded");
 }
 

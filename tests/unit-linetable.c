@@ -26,8 +26,8 @@
 #define PROGRAMS 300
 
 struct range {
-	int units;	/* length in code units (2 bytes) */
-	int line;	/* -1: no line */
+	int units; /* length in code units (2 bytes) */
+	int line;  /* -1: no line */
 };
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
@@ -45,11 +45,11 @@ struct buf {
 	uint8_t b[MAX_TABLE];
 	size_t n;
 	struct {
-		size_t bytes;	/* table length up to the end of the entry */
-		long addr;	/* byte offsets below this are described */
+		size_t bytes; /* table length up to the end of the entry */
+		long addr;    /* byte offsets below this are described */
 	} bound[MAX_BOUNDS];
 	size_t nbound;
-	long addr;		/* address described so far */
+	long addr; /* address described so far */
 	int overflow;
 };
 
@@ -178,7 +178,7 @@ static void enc_311(struct buf *t, const struct range *r, int n, int first)
 
 			left -= len;
 			if (r[i].line < 0) {
-				put(t, 0x80 | (15 << 3) | (len - 1));	/* none */
+				put(t, 0x80 | (15 << 3) | (len - 1)); /* none */
 				mark(t, 2 * len);
 				continue;
 			}
@@ -186,20 +186,20 @@ static void enc_311(struct buf *t, const struct range *r, int n, int first)
 			line = r[i].line;
 			form = rnd(4);
 			if (dl == 0 && form == 0) {
-				put(t, 0x80 | (rnd(10) << 3) | (len - 1));	/* short */
+				put(t, 0x80 | (rnd(10) << 3) | (len - 1)); /* short */
 				put(t, rnd(128));
 			} else if (dl >= 0 && dl <= 2 && form == 1) {
-				put(t, 0x80 | ((10 + dl) << 3) | (len - 1));	/* one line */
+				put(t, 0x80 | ((10 + dl) << 3) | (len - 1)); /* one line */
 				put(t, rnd(128));
 				put(t, rnd(128));
 			} else if (form == 2) {
-				put(t, 0x80 | (14 << 3) | (len - 1));	/* long */
+				put(t, 0x80 | (14 << 3) | (len - 1)); /* long */
 				svarint(t, dl);
 				varint(t, (unsigned)rnd(3));
 				varint(t, (unsigned)rnd(100));
 				varint(t, (unsigned)rnd(100));
 			} else {
-				put(t, 0x80 | (13 << 3) | (len - 1));	/* no column */
+				put(t, 0x80 | (13 << 3) | (len - 1)); /* no column */
 				svarint(t, dl);
 			}
 			mark(t, 2 * len);
@@ -240,8 +240,8 @@ static void gen(struct range *r, int n, int first, int allow_noline)
 	}
 }
 
-static void encode(enum linetable_format fmt, struct buf *t, const struct range *r,
-		   int n, int first)
+static void encode(enum linetable_format fmt, struct buf *t, const struct range *r, int n,
+		   int first)
 {
 	t->n = 0;
 	t->nbound = 0;
@@ -260,8 +260,8 @@ static void encode(enum linetable_format fmt, struct buf *t, const struct range 
  * last complete entry must decode as with the whole table; the rest only
  * must not crash.  Returns the number of wrong answers.
  */
-static int truncated(enum linetable_format fmt, const struct buf *t, const struct range *r,
-		     int n, int first, int total, const char *name, int prog)
+static int truncated(enum linetable_format fmt, const struct buf *t, const struct range *r, int n,
+		     int first, int total, const char *name, int prog)
 {
 	size_t cut = (size_t)rnd((int)t->n + 1), k;
 	long covered = 0;
@@ -273,8 +273,8 @@ static int truncated(enum linetable_format fmt, const struct buf *t, const struc
 		int got = linetable_line(fmt, t->b, cut, first, a);
 
 		if (a < covered && got != expected(r, n, a) && bad++ < 3)
-			tap_diag("%s program %d cut at %zu/%zu, addr %d: got %d, want %d",
-				 name, prog, cut, t->n, a, got, expected(r, n, a));
+			tap_diag("%s program %d cut at %zu/%zu, addr %d: got %d, want %d", name,
+				 prog, cut, t->n, a, got, expected(r, n, a));
 	}
 	return bad;
 }
@@ -316,16 +316,16 @@ static void run_format(enum linetable_format fmt, const char *name)
 		if (linetable_line(fmt, t.b, t.n, first, -2) != first && bad++ < 5)
 			tap_diag("%s: a frame not started must give co_firstlineno", name);
 		/* past the end: 3.10+ has no line there; lnotab keeps the last */
-		if (fmt != LINETABLE_LNOTAB &&
-		    linetable_line(fmt, t.b, t.n, first, total) != -1 && bad++ < 5)
+		if (fmt != LINETABLE_LNOTAB && linetable_line(fmt, t.b, t.n, first, total) != -1 &&
+		    bad++ < 5)
 			tap_diag("%s program %d: a line past the end of the code", name, prog);
 		badcut += truncated(fmt, &t, r, n, first, total, name, prog);
 	}
-	tap_ok(!bad, "%s: %d offsets in %d random programs decode to their line "
+	tap_ok(!bad,
+	       "%s: %d offsets in %d random programs decode to their line "
 	       "(%d jumps beyond a byte, %d ranges without a line)",
 	       name, checked, PROGRAMS, bigjumps, noline);
-	tap_ok(!badcut, "%s: tables cut at a random byte still decode what they cover",
-	       name);
+	tap_ok(!badcut, "%s: tables cut at a random byte still decode what they cover", name);
 }
 
 /* Fixed cases written out by hand from the formats' descriptions. */
@@ -337,27 +337,35 @@ static void known(void)
 	static const uint8_t l310[] = { 4, 1, 2, 0x80, 0, 127, 2, 73 };
 	/* 3.11: 2 units no-column +1 (line 6), 1 unit none, 3 units long
 	 * form -3 (line 3), 1 unit one-line form +2 (line 5) */
-	static const uint8_t l311[] = { 0x80 | 13 << 3 | 1, 2, 0x80 | 15 << 3,
-					0x80 | 14 << 3 | 2, 7, 1, 5, 9,
-					0x80 | 12 << 3, 3, 4 };
+	static const uint8_t l311[] = { 0x80 | 13 << 3 | 1,
+					2,
+					0x80 | 15 << 3,
+					0x80 | 14 << 3 | 2,
+					7,
+					1,
+					5,
+					9,
+					0x80 | 12 << 3,
+					3,
+					4 };
 
 	tap_ok(linetable_line(LINETABLE_LNOTAB, lnotab, sizeof(lnotab), 10, 0) == 10 &&
-	       linetable_line(LINETABLE_LNOTAB, lnotab, sizeof(lnotab), 10, 6) == 12 &&
-	       linetable_line(LINETABLE_LNOTAB, lnotab, sizeof(lnotab), 10, 305) == 12 &&
-	       linetable_line(LINETABLE_LNOTAB, lnotab, sizeof(lnotab), 10, 306) == 9 &&
-	       linetable_line(LINETABLE_LNOTAB, lnotab, sizeof(lnotab), 10, 5000) == 9,
+		       linetable_line(LINETABLE_LNOTAB, lnotab, sizeof(lnotab), 10, 6) == 12 &&
+		       linetable_line(LINETABLE_LNOTAB, lnotab, sizeof(lnotab), 10, 305) == 12 &&
+		       linetable_line(LINETABLE_LNOTAB, lnotab, sizeof(lnotab), 10, 306) == 9 &&
+		       linetable_line(LINETABLE_LNOTAB, lnotab, sizeof(lnotab), 10, 5000) == 9,
 	       "3.8/3.9 lnotab: a hand-written table");
 	tap_ok(linetable_line(LINETABLE_310, l310, sizeof(l310), 10, 2) == 11 &&
-	       linetable_line(LINETABLE_310, l310, sizeof(l310), 10, 4) == -1 &&
-	       linetable_line(LINETABLE_310, l310, sizeof(l310), 10, 6) == 211 &&
-	       linetable_line(LINETABLE_310, l310, sizeof(l310), 10, 8) == -1,
+		       linetable_line(LINETABLE_310, l310, sizeof(l310), 10, 4) == -1 &&
+		       linetable_line(LINETABLE_310, l310, sizeof(l310), 10, 6) == 211 &&
+		       linetable_line(LINETABLE_310, l310, sizeof(l310), 10, 8) == -1,
 	       "3.10 linetable: a hand-written table");
 	tap_ok(linetable_line(LINETABLE_311, l311, sizeof(l311), 5, 2) == 6 &&
-	       linetable_line(LINETABLE_311, l311, sizeof(l311), 5, 4) == -1 &&
-	       linetable_line(LINETABLE_311, l311, sizeof(l311), 5, 6) == 3 &&
-	       linetable_line(LINETABLE_311, l311, sizeof(l311), 5, 10) == 3 &&
-	       linetable_line(LINETABLE_311, l311, sizeof(l311), 5, 12) == 5 &&
-	       linetable_line(LINETABLE_311, l311, sizeof(l311), 5, 14) == -1,
+		       linetable_line(LINETABLE_311, l311, sizeof(l311), 5, 4) == -1 &&
+		       linetable_line(LINETABLE_311, l311, sizeof(l311), 5, 6) == 3 &&
+		       linetable_line(LINETABLE_311, l311, sizeof(l311), 5, 10) == 3 &&
+		       linetable_line(LINETABLE_311, l311, sizeof(l311), 5, 12) == 5 &&
+		       linetable_line(LINETABLE_311, l311, sizeof(l311), 5, 14) == -1,
 	       "3.11+ location table: a hand-written table");
 }
 
@@ -383,9 +391,8 @@ static void robustness(void)
 	}
 	/* an empty table: nothing to find */
 	tap_ok(linetable_line(LINETABLE_311, junk, 0, 7, 0) == -1 &&
-	       linetable_line(LINETABLE_310, junk, 0, 7, 0) == -1,
-	       "empty tables give no line (%d garbage tables decoded without a crash)",
-	       calls);
+		       linetable_line(LINETABLE_310, junk, 0, 7, 0) == -1,
+	       "empty tables give no line (%d garbage tables decoded without a crash)", calls);
 }
 
 int main(void)

@@ -39,8 +39,8 @@
 #include "target/maps.h"
 #include "tap.h"
 
-#define PAGE	 4096u
-#define MAXENT	 4096
+#define PAGE 4096u
+#define MAXENT 4096
 #define TEXT_MAX (1u << 20)
 
 /* One line of /proc/self/maps, as parsed here. */
@@ -116,9 +116,8 @@ static int parse(const char *text)
 		memcpy(l->perms, p, 4);
 		l->perms[4] = '\0';
 		p += 4;
-		if (*p++ != ' ' || number(&p, 16, ' ', &l->offset) ||
-		    number(&p, 16, ':', &major) || number(&p, 16, ' ', &minor) ||
-		    number(&p, 10, ' ', &l->inode))
+		if (*p++ != ' ' || number(&p, 16, ' ', &l->offset) || number(&p, 16, ':', &major) ||
+		    number(&p, 16, ' ', &minor) || number(&p, 10, ' ', &l->inode))
 			return -1;
 		/* the path starts after the padding, and may hold spaces */
 		while (*p == ' ' && p < nl)
@@ -190,10 +189,10 @@ static void whole(void)
 		    strcmp(e->path, l->path)) {
 			if (wrong++ < 5)
 				tap_diag("entry %zu: %llx-%llx %llx %x %llu '%s', the file says "
-					 "%llx-%llx %llx %s %x:%x %llu '%s'", i,
-					 (unsigned long long)e->start, (unsigned long long)e->end,
-					 (unsigned long long)e->offset, e->prot,
-					 (unsigned long long)e->inode, e->path,
+					 "%llx-%llx %llx %s %x:%x %llu '%s'",
+					 i, (unsigned long long)e->start,
+					 (unsigned long long)e->end, (unsigned long long)e->offset,
+					 e->prot, (unsigned long long)e->inode, e->path,
 					 (unsigned long long)l->start, (unsigned long long)l->end,
 					 (unsigned long long)l->offset, l->perms, l->major,
 					 l->minor, (unsigned long long)l->inode, l->path);
@@ -201,7 +200,8 @@ static void whole(void)
 	}
 	tap_ok(m.n == nlines && nlines > 5 && !wrong,
 	       "%zu entries, each as /proc/self/maps says: bounds, offset, permissions, "
-	       "device, inode, path (%zu lines there)", m.n, nlines);
+	       "device, inode, path (%zu lines there)",
+	       m.n, nlines);
 	maps_release(&m);
 }
 
@@ -289,24 +289,25 @@ static void files(void)
 		wrong += strcmp(e->path, spaced) || strcmp(e1->path, spaced);
 		wrong += e->start != addr_of(map0) || e->end != addr_of(map0) + 3 * PAGE ||
 			 e->offset != 0 || e->prot != MAP_R;
-		wrong += e1->offset != PAGE || e1->prot != (MAP_R | MAP_S) ||
-			 eo->offset != PAGE || strcmp(eo->path, other);
+		wrong += e1->offset != PAGE || e1->prot != (MAP_R | MAP_S) || eo->offset != PAGE ||
+			 strcmp(eo->path, other);
 	}
-	tap_ok(!wrong, "a file named '%s' mapped twice: its path whole, bounds, offsets, "
-	       "permissions", strrchr(spaced, '/') + 1);
-	if (!fstat(spaced_fd, &st) && e && e1 && e->inode == st.st_ino &&
-	    e->dev == st.st_dev && e1->inode == st.st_ino && e1->dev == st.st_dev)
+	tap_ok(!wrong,
+	       "a file named '%s' mapped twice: its path whole, bounds, offsets, "
+	       "permissions",
+	       strrchr(spaced, '/') + 1);
+	if (!fstat(spaced_fd, &st) && e && e1 && e->inode == st.st_ino && e->dev == st.st_dev &&
+	    e1->inode == st.st_ino && e1->dev == st.st_dev)
 		tap_ok(1, "device and inode are the file's (%u:%u %llu)", major(st.st_dev),
 		       minor(st.st_dev), (unsigned long long)st.st_ino);
 	else if (!statfs(dir, &sf) && (sf.f_type == 0x794c7630 || sf.f_type == 0x9123683e))
 		tap_skip("device and inode: on overlayfs and btrfs the maps name the "
 			 "filesystem under the file, not the one stat names");
 	else
-		tap_ok(0, "device and inode are the file's: %s",
-		       e ? "they differ" : "no entry");
+		tap_ok(0, "device and inode are the file's: %s", e ? "they differ" : "no entry");
 	tap_ok(maps_file_base(&m, spaced) == addr_of(map0) && maps_file_base(&m, other) == 0 &&
-	       maps_file_base(&m, "/no/such/file") == 0 &&
-	       maps_file_base(&m, "a file  with spaces ") == 0,
+		       maps_file_base(&m, "/no/such/file") == 0 &&
+		       maps_file_base(&m, "a file  with spaces ") == 0,
 	       "maps_file_base: the mapping at offset 0; none for a file mapped only further "
 	       "in, nor for a name that is not the path");
 	maps_release(&m);
@@ -405,8 +406,9 @@ static void private_pages(void)
 	a1 = private_at(&m, anon);
 	tap_ok(e0 && e1 && after1 == 1 && after0 == (e0 == e1 ? 1 : 0),
 	       "after a write to its second page: 1 for the mapping of that page (%d), %d for "
-	       "%s first page (%d)", after1, e0 == e1 ? 1 : 0,
-	       e0 == e1 ? "the same mapping's" : "the mapping of the", after0);
+	       "%s first page (%d)",
+	       after1, e0 == e1 ? 1 : 0, e0 == e1 ? "the same mapping's" : "the mapping of the",
+	       after0);
 	tap_ok(a1 == 1, "anonymous memory written: 1 (%d)", a1);
 	maps_release(&m);
 }
@@ -422,8 +424,8 @@ static int same_file(struct maps *m, pid_t pid, uint64_t addr, int fd, size_t of
 
 	if (got < 0)
 		return 0;
-	ok = !fstat(got, &a) && !fstat(fd, &b) && a.st_ino == b.st_ino &&
-	     a.st_dev == b.st_dev && pread(got, &c, 1, (off_t)off) == 1 && c == byte_at(off);
+	ok = !fstat(got, &a) && !fstat(fd, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev &&
+	     pread(got, &c, 1, (off_t)off) == 1 && c == byte_at(off);
 	close(got);
 	return ok;
 }
@@ -438,7 +440,7 @@ static void drop_map_files_caps(void)
 	if (syscall(SYS_capget, &hdr, data))
 		return;
 	data[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
-	data[40 / 32].effective &= ~(1u << (40 % 32));	/* CAP_CHECKPOINT_RESTORE */
+	data[40 / 32].effective &= ~(1u << (40 % 32)); /* CAP_CHECKPOINT_RESTORE */
 	syscall(SYS_capset, &hdr, data);
 }
 
@@ -515,8 +517,8 @@ static void open_file(void)
 		return;
 	}
 	tap_ok(same_file(&m, getpid(), addr_of(map0) + PAGE, spaced_fd, PAGE + 100) &&
-	       same_file(&m, getpid(), addr_of(map1), spaced_fd, 2 * PAGE - 1) &&
-	       same_file(&m, getpid(), addr_of(map_other), other_fd, PAGE + 9),
+		       same_file(&m, getpid(), addr_of(map1), spaced_fd, 2 * PAGE - 1) &&
+		       same_file(&m, getpid(), addr_of(map_other), other_fd, PAGE + 9),
 	       "maps_open_file: a descriptor of the mapped file's inode, with its bytes%s",
 	       map_files_allowed() ? " (through map_files)" : " (by path)");
 	a = maps_open_file(getpid(), maps_find(&m, addr_of(anon)));
@@ -565,8 +567,7 @@ static void gone(void)
 		;
 	rc = maps_read(&m, pid, &err);
 	tap_ok(rc < 0 && err.code == HS_EGONE && m.n == 0 && !m.v,
-	       "a process that exited, not yet reaped: %s (%s)", hs_code_name(err.code),
-	       err.msg);
+	       "a process that exited, not yet reaped: %s (%s)", hs_code_name(err.code), err.msg);
 	waitpid(pid, &st, 0);
 	hs_error_clear(&err);
 	rc = maps_read(&m, pid, &err);

@@ -26,12 +26,12 @@
 #define RUNTIME 0x500000000000ULL
 #define INTERP 0x500000100000ULL
 #define TSTATE 0x500000200000ULL
-#define SEG1 0x7f0000000000ULL	/* the thread's segment */
-#define SEG2 0x7f0002000000ULL	/* a huge segment */
-#define SEG3 0x7f0004000000ULL	/* abandoned, on pool->abandoned */
-#define SEG4 0x7f0006000000ULL	/* abandoned, on pool->abandoned_visited */
+#define SEG1 0x7f0000000000ULL /* the thread's segment */
+#define SEG2 0x7f0002000000ULL /* a huge segment */
+#define SEG3 0x7f0004000000ULL /* abandoned, on pool->abandoned */
+#define SEG4 0x7f0006000000ULL /* abandoned, on pool->abandoned_visited */
 #define TID 0x7f5555550740ULL
-#define SMALL_SEG (1u << 20)	/* what the image holds of SEG3 and SEG4 */
+#define SMALL_SEG (1u << 20) /* what the image holds of SEG3 and SEG4 */
 
 #define MAX_PAGES 16
 #define MAX_CAP 256
@@ -347,7 +347,7 @@ struct got {
 	uint64_t *bsize;
 	int *tag;
 	size_t n, cap;
-	size_t stop_after;	/* 0: never stop */
+	size_t stop_after; /* 0: never stop */
 	int oom;
 };
 
@@ -412,7 +412,8 @@ static int got_expected(struct world *w, struct got *g, unsigned mask, size_t *e
 				if (ok)
 					tap_diag("page %s block %u (%#llx) %s", pg->name, b,
 						 (unsigned long long)blk(pg, b),
-						 i == g->n ? "missing" : "with a wrong size or tag");
+						 i == g->n ? "missing"
+							   : "with a wrong size or tag");
 				ok = 0;
 			}
 		}
@@ -464,15 +465,13 @@ static void test_intact(void)
 	       "free blocks 48 (%llu), on xthread_free 7 (%llu), delayed 3 (%llu)",
 	       (unsigned long long)st.free_blocks, (unsigned long long)st.xthread_blocks,
 	       (unsigned long long)st.delayed_blocks);
-	tap_ok(!st.warnings && !st.pages_inconsistent && !st.pages_skipped &&
-		       !st.heaps_skipped && !st.segments_skipped && !st.entries_skipped &&
-		       !st.lists_cut,
+	tap_ok(!st.warnings && !st.pages_inconsistent && !st.pages_skipped && !st.heaps_skipped &&
+		       !st.segments_skipped && !st.entries_skipped && !st.lists_cut,
 	       "nothing skipped or warned in an intact world (%s)", st.warning);
 
 	ret = walk(w, 1u << 2 | 1u << 3, &g, &st, &err);
 	ok = got_expected(w, &g, 1u << 2 | 1u << 3, &expected);
-	tap_ok(ret == 0 && ok && expected == 338 &&
-		       st.heaps == 2,
+	tap_ok(ret == 0 && ok && expected == 338 && st.heaps == 2,
 	       "tags 2 and 3 only: %zu blocks of %zu, %llu heaps", g.n, expected,
 	       (unsigned long long)st.heaps);
 
@@ -517,8 +516,9 @@ static void test_freelists_and_offsets(void)
 	}
 	ret = mimalloc_freelist_blocks(&w->p, INTERP, collect_fl, &f, &st, &err);
 	tap_ok(ret == 0 && f.n == 5 && st.freelist_blocks == 5 && !st.warnings &&
-		       f.addr[0] == blk(w->F, 100) && f.list[0] == 0 && f.addr[2] == blk(w->F, 102) &&
-		       f.addr[3] == blk(w->A, 0) && f.list[3] == 3 && f.addr[4] == blk(w->A, 1),
+		       f.addr[0] == blk(w->F, 100) && f.list[0] == 0 &&
+		       f.addr[2] == blk(w->F, 102) && f.addr[3] == blk(w->A, 0) && f.list[3] == 3 &&
+		       f.addr[4] == blk(w->A, 1),
 	       "freelists: 3 floats and 2 tuples (%d entries, %s)", f.n, st.warning);
 
 	/* a cycle, a size that lies, a misaligned link */
@@ -536,12 +536,16 @@ static void test_freelists_and_offsets(void)
 	tap_ok(f.n == 4 && st.lists_cut == 2,
 	       "freelists: a list is no longer than its size says (%d entries)", f.n);
 
-	tap_ok(mimalloc_debug_allocator(&w->p, &err) == 0 && mimalloc_object_offset(&w->p, 2) == 0 &&
-		       mimalloc_object_offset(&w->p, 3) == 16 && mimalloc_object_offset(&w->p, 1) == 0,
+	tap_ok(mimalloc_debug_allocator(&w->p, &err) == 0 &&
+		       mimalloc_object_offset(&w->p, 2) == 0 &&
+		       mimalloc_object_offset(&w->p, 3) == 16 &&
+		       mimalloc_object_offset(&w->p, 1) == 0,
 	       "object offsets 0 / 16 (pre-header) without the debug allocator");
 	put32(w, RUNTIME + O(runtime_allocators_debug), 1);
-	tap_ok(mimalloc_debug_allocator(&w->p, &err) == 1 && mimalloc_object_offset(&w->p, 2) == 16 &&
-		       mimalloc_object_offset(&w->p, 3) == 32 && mimalloc_object_offset(&w->p, 0) == 16,
+	tap_ok(mimalloc_debug_allocator(&w->p, &err) == 1 &&
+		       mimalloc_object_offset(&w->p, 2) == 16 &&
+		       mimalloc_object_offset(&w->p, 3) == 32 &&
+		       mimalloc_object_offset(&w->p, 0) == 16,
 	       "object offsets 16 / 32 with PYTHONMALLOC=debug");
 	world_release(w);
 }
@@ -561,7 +565,8 @@ static void test_refusals(void)
 		tap_ok(ret == -1 && err.code == HS_EUNSUPPORTED && !g.n,
 		       "a GIL build is refused (%s)", err.msg);
 		hs_error_clear(&err);
-		tap_ok(mimalloc_freelist_blocks(&w->p, INTERP, collect_fl, NULL, NULL, &err) == -1 &&
+		tap_ok(mimalloc_freelist_blocks(&w->p, INTERP, collect_fl, NULL, NULL, &err) ==
+				       -1 &&
 			       err.code == HS_EUNSUPPORTED,
 		       "and its freelists too");
 	}
@@ -577,8 +582,10 @@ static void test_refusals(void)
 	w->p.build = 0;
 	w->p.layout.v[LF_mipage_xthread_free] = -1;
 	ret = walk(w, MIMALLOC_TAG_ALL, &g, &st, &err);
-	tap_ok(ret == -1 && err.code == HS_ELAYOUT, "a layout without mi_page_t.xthread_free is "
-	       "refused (%s)", err.msg);
+	tap_ok(ret == -1 && err.code == HS_ELAYOUT,
+	       "a layout without mi_page_t.xthread_free is "
+	       "refused (%s)",
+	       err.msg);
 	w->p.layout.v[LF_mipage_xthread_free] = 40;
 	hs_error_clear(&err);
 	ret = mimalloc_blocks(&w->p, 0x123400000000ULL, MIMALLOC_TAG_ALL, collect, &g, &st, &err);
@@ -591,20 +598,20 @@ static void test_refusals(void)
 /* ---- damaged worlds ----------------------------------------------------- */
 
 enum expect {
-	X_CUT = 1 << 0,		/* lists_cut > 0 */
-	X_SKIP_ENTRY = 1 << 1,	/* entries_skipped > 0 */
-	X_INCONS = 1 << 2,	/* pages_inconsistent > 0 */
-	X_SKIP_PAGE = 1 << 3,	/* pages_skipped > 0 */
-	X_SKIP_SEG = 1 << 4,	/* segments_skipped > 0 */
-	X_SKIP_HEAP = 1 << 5,	/* heaps_skipped > 0 */
-	X_WARN = 1 << 6,	/* warnings > 0 */
+	X_CUT = 1 << 0,	       /* lists_cut > 0 */
+	X_SKIP_ENTRY = 1 << 1, /* entries_skipped > 0 */
+	X_INCONS = 1 << 2,     /* pages_inconsistent > 0 */
+	X_SKIP_PAGE = 1 << 3,  /* pages_skipped > 0 */
+	X_SKIP_SEG = 1 << 4,   /* segments_skipped > 0 */
+	X_SKIP_HEAP = 1 << 5,  /* heaps_skipped > 0 */
+	X_WARN = 1 << 6,       /* warnings > 0 */
 };
 
 struct damage {
 	const char *what;
 	void (*apply)(struct world *w);
 	unsigned expect;
-	long live;		/* live blocks expected, -1: don't check */
+	long live; /* live blocks expected, -1: don't check */
 };
 
 static void d_free_cycle(struct world *w)
@@ -787,7 +794,8 @@ static const struct damage damages[] = {
 	{ "a page tagged for another heap", d_page_tag, X_SKIP_PAGE, 618 },
 	{ "a huge page of 2^32-1 slices", d_huge_span, 0, 679 },
 	{ "a page of block size 0", d_zero_bsize, X_SKIP_PAGE, 489 },
-	{ "a segment of an unknown kind", d_segment_kind, X_SKIP_PAGE, 679 - 80 - 61 - 127 - 100 - 190 },
+	{ "a segment of an unknown kind", d_segment_kind, X_SKIP_PAGE,
+	  679 - 80 - 61 - 127 - 100 - 190 },
 };
 
 static int expect_met(const struct mimalloc_stats *st, unsigned x)
@@ -913,8 +921,8 @@ static void scramble(struct world *w, int writes)
 			break;
 		default: /* a segment header */
 			seg = rnd() % 2 ? SEG3 : SEG4;
-			a = seg + (rnd() % 2 ? O(misegment_slice_entries) :
-					       O(misegment_abandoned_next));
+			a = seg +
+			    (rnd() % 2 ? O(misegment_slice_entries) : O(misegment_abandoned_next));
 			break;
 		}
 		switch (width) {
@@ -954,8 +962,8 @@ static void test_random(void)
 		if (ret == 0 && g.n == st.live_blocks && !g.oom)
 			finished++;
 		else
-			tap_diag("round %lu: returned %d, %zu reported, %llu live (%s)", r, ret, g.n,
-				 (unsigned long long)st.live_blocks, err.msg);
+			tap_diag("round %lu: returned %d, %zu reported, %llu live (%s)", r, ret,
+				 g.n, (unsigned long long)st.live_blocks, err.msg);
 		warned += st.warnings > 0;
 		live += st.live_blocks;
 		ret = mimalloc_freelist_blocks(&w->p, INTERP, collect_fl, &f, &st, &err);

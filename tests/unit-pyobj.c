@@ -15,14 +15,14 @@
 #include "python/pyobj.h"
 #include "tap.h"
 
-#define STR_TYPE 0x100000ull	/* a type with Py_TPFLAGS_UNICODE_SUBCLASS */
-#define CLS_TYPE 0x110000ull	/* a class for instances */
+#define STR_TYPE 0x100000ull /* a type with Py_TPFLAGS_UNICODE_SUBCLASS */
+#define CLS_TYPE 0x110000ull /* a class for instances */
 #define HEAP 0x200000ull
 #define HEAP_SIZE (1u << 16)
 
 struct img {
 	struct pyproc p;
-	unsigned char *heap;	/* HEAP .. HEAP + HEAP_SIZE, added at the end */
+	unsigned char *heap; /* HEAP .. HEAP + HEAP_SIZE, added at the end */
 	size_t used;
 	unsigned char str_type[1024], cls_type[1024];
 };
@@ -104,9 +104,10 @@ static uint64_t make_str(struct img *m, const uint32_t *cp, size_t n, int legacy
 			maxc = cp[i];
 	kind = maxc < 256 ? 1 : maxc < 65536 ? 2 : 4;
 	ascii = maxc < 128 && !legacy;
-	obj = alloc(m, (size_t)(legacy ? L(m, LF_unicode_size) :
-				 ascii ? L(m, LF_ascii_size) : L(m, LF_compact_size)) +
-		    (legacy ? 0 : (n + 1) * kind));
+	obj = alloc(m, (size_t)(legacy	? L(m, LF_unicode_size)
+				: ascii ? L(m, LF_ascii_size)
+					: L(m, LF_compact_size)) +
+			       (legacy ? 0 : (n + 1) * kind));
 	/* free-threaded builds: interned a whole byte, the rest from bit 8 */
 	state = ((kind << 2) | ((legacy ? 0u : 1u) << 5) | ((unsigned)ascii << 6))
 		<< (m->p.free_threaded ? 6 : 0);
@@ -156,7 +157,9 @@ static uint64_t make_int(struct img *m, uint64_t v, int neg)
 	put64(at(m, obj), L(m, LF_object_type), 0x1234);
 	if (L(m, LF_long_lv_tag) >= 0) {
 		put64(at(m, obj), L(m, LF_long_lv_tag),
-		      ((uint64_t)n << 3) | (n == 0 ? 1u : neg ? 2u : 0u));
+		      ((uint64_t)n << 3) | (n == 0 ? 1u
+					    : neg  ? 2u
+						   : 0u));
 	} else {
 		int64_t size = neg ? -n : n;
 
@@ -170,8 +173,8 @@ static uint64_t make_int(struct img *m, uint64_t v, int neg)
  * Keys object with the given str keys (NULL: a deleted entry); values go
  * in the entries unless split.  unicode: 3.11+ 16-byte entries.
  */
-static uint64_t make_keys(struct img *m, uint64_t *keys, uint64_t *vals, int n,
-			  int unicode, int split)
+static uint64_t make_keys(struct img *m, uint64_t *keys, uint64_t *vals, int n, int unicode,
+			  int split)
 {
 	int64_t esize = unicode ? L(m, LF_dictuentry_size) : L(m, LF_dictentry_size);
 	uint64_t k, entries;
@@ -180,7 +183,7 @@ static uint64_t make_keys(struct img *m, uint64_t *keys, uint64_t *vals, int n,
 
 	k = alloc(m, (size_t)(L(m, LF_dictkeys_indices) + 8 + n * esize));
 	if (L(m, LF_dictkeys_dk_size) >= 0) {
-		put64(at(m, k), L(m, LF_dictkeys_dk_size), 8);	/* 1-byte indices */
+		put64(at(m, k), L(m, LF_dictkeys_dk_size), 8); /* 1-byte indices */
 		entries = k + L(m, LF_dictkeys_indices) + 8;
 	} else {
 		uint8_t b[3] = { 3, 3, (uint8_t)(split ? 2 : unicode ? 1 : 0) };
@@ -212,7 +215,7 @@ static uint64_t make_values(struct img *m, uint64_t *vals, int n)
 	int i;
 
 	if (off)
-		put(at(m, v), 3, &valid, 1);	/* 3.13: the valid byte */
+		put(at(m, v), 3, &valid, 1); /* 3.13: the valid byte */
 	for (i = 0; i < n; i++)
 		put64(at(m, v), off + 8 * i, vals[i]);
 	return v;
@@ -255,14 +258,17 @@ static void strings(const struct layout_table *tb)
 	bad += pyobj_str(&m.p, c, buf, sizeof(buf), NULL) < 0 || strcmp(buf, u_ucs2);
 	bad += pyobj_str(&m.p, d, buf, sizeof(buf), NULL) < 0 || strcmp(buf, u_ucs4);
 	bad += pyobj_str(&m.p, e, buf, sizeof(buf), NULL) < 0 || strcmp(buf, u_ucs2);
-	tap_ok(!bad, "%d.%d%s: str of every kind, compact and legacy, to UTF-8", tb->major, minor, tb->free_threaded ? "t" : "");
+	tap_ok(!bad, "%d.%d%s: str of every kind, compact and legacy, to UTF-8", tb->major, minor,
+	       tb->free_threaded ? "t" : "");
 	/* a buffer too small: cut on a character boundary, terminated */
 	bad = pyobj_str(&m.p, d, buf, 5, NULL) < 0 || strcmp(buf, "py");
 	bad += pyobj_str(&m.p, c, buf, 4, NULL) < 0 || strcmp(buf, "\xe7\x9d\xa1");
-	tap_ok(!bad, "%d.%d%s: truncation keeps whole characters", tb->major, minor, tb->free_threaded ? "t" : "");
+	tap_ok(!bad, "%d.%d%s: truncation keeps whole characters", tb->major, minor,
+	       tb->free_threaded ? "t" : "");
 	bad = !pyobj_str_equals(&m.p, a, "MainThread") + pyobj_str_equals(&m.p, a, "Main") +
 	      pyobj_str_equals(&m.p, a, "MainThreadX") + pyobj_str_equals(&m.p, 0x1234, "x");
-	tap_ok(!bad, "%d.%d%s: str comparison is exact and needs a str", tb->major, minor, tb->free_threaded ? "t" : "");
+	tap_ok(!bad, "%d.%d%s: str comparison is exact and needs a str", tb->major, minor,
+	       tb->free_threaded ? "t" : "");
 	img_free(&m);
 }
 
@@ -270,8 +276,9 @@ static void ints(const struct layout_table *tb)
 {
 	int minor = tb->minor;
 	static struct img m;
-	uint64_t vals[] = { 0, 1, 1073741823, 1073741824, 140737488355327ull,
-			    0xfedcba9876543210ull };
+	uint64_t vals[] = {
+		0, 1, 1073741823, 1073741824, 140737488355327ull, 0xfedcba9876543210ull
+	};
 	uint64_t objs[6], v;
 	int i, neg, bad = 0;
 
@@ -280,10 +287,10 @@ static void ints(const struct layout_table *tb)
 		objs[i] = make_int(&m, vals[i], i == 3);
 	img_done(&m);
 	for (i = 0; i < 6; i++)
-		if (pyobj_long(&m.p, objs[i], &v, &neg, NULL) || v != vals[i] ||
-		    neg != (i == 3))
+		if (pyobj_long(&m.p, objs[i], &v, &neg, NULL) || v != vals[i] || neg != (i == 3))
 			bad++;
-	tap_ok(!bad, "%d.%d%s: ints of 0 to 3 digits, with sign", tb->major, minor, tb->free_threaded ? "t" : "");
+	tap_ok(!bad, "%d.%d%s: ints of 0 to 3 digits, with sign", tb->major, minor,
+	       tb->free_threaded ? "t" : "");
 	img_free(&m);
 }
 
@@ -316,7 +323,7 @@ static void dicts(const struct layout_table *tb)
 	}
 	/* an instance: __dict__ (3.8-3.10), managed values (3.11, 3.12) or
 	 * inline values (3.13) laid out by the class's cached keys */
-	inst = alloc(&m, 128) + 32;	/* room for the pre-header and inline values */
+	inst = alloc(&m, 128) + 32; /* room for the pre-header and inline values */
 	put64(at(&m, inst), L(&m, LF_object_type), CLS_TYPE);
 	if (minor <= 10) {
 		int64_t off = 16;
@@ -358,7 +365,8 @@ static void dicts(const struct layout_table *tb)
 	}
 	if (pydict_get_str(&m.p, d1, "missing", &got, NULL) || got)
 		bad++;
-	tap_ok(!bad, "%d.%d%s: dicts (combined, %s, split) and instance attributes", tb->major, minor, tb->free_threaded ? "t" : "", minor >= 11 ? "unicode keys" : "deleted entry");
+	tap_ok(!bad, "%d.%d%s: dicts (combined, %s, split) and instance attributes", tb->major,
+	       minor, tb->free_threaded ? "t" : "", minor >= 11 ? "unicode keys" : "deleted entry");
 	img_free(&m);
 }
 
@@ -391,8 +399,8 @@ static void garbage(const struct layout_table *tb)
 		pyobj_getattr(&m.p, a, "_name", &v, NULL);
 		calls += 4;
 	}
-	tap_ok(1, "%d.%d%s: %d decodes of random memory ended without a crash", tb->major, minor, tb->free_threaded ? "t" : "",
-	       calls);
+	tap_ok(1, "%d.%d%s: %d decodes of random memory ended without a crash", tb->major, minor,
+	       tb->free_threaded ? "t" : "", calls);
 	img_free(&m);
 }
 

@@ -54,9 +54,9 @@ static void histogram(void)
 		const char *type;
 		uint64_t size;
 	} objs[] = {
-		{ "str", 50 }, { "dict", 200 }, { "tuple", 10 }, { "str", 50 },
-		{ "a.b.C", 60 }, { "dict", 300 }, { "str", 50 }, { "tuple", 30 },
-		{ "str", 50 }, { "dict", 100 }, { "tuple", 20 }, { "str", 50 },
+		{ "str", 50 },		 { "dict", 200 }, { "tuple", 10 }, { "str", 50 },
+		{ "a.b.C", 60 },	 { "dict", 300 }, { "str", 50 },   { "tuple", 30 },
+		{ "str", 50 },		 { "dict", 100 }, { "tuple", 20 }, { "str", 50 },
 		{ "list", 10ull << 30 },
 	};
 	static const struct {
@@ -112,10 +112,10 @@ static void histogram(void)
 					      (unsigned long long)st[i].size,
 					      (unsigned long long)st[i].max);
 		}
-		tap_ok(!b, "histogram by %s: order (ties by name), counts, sizes, max, totals "
+		tap_ok(!b,
+		       "histogram by %s: order (ties by name), counts, sizes, max, totals "
 		       "(%llu objects, %llu bytes); unused type left out",
-		       pass ? "size" : "count", (unsigned long long)cnt,
-		       (unsigned long long)size);
+		       pass ? "size" : "count", (unsigned long long)cnt, (unsigned long long)size);
 		free(st);
 	}
 	heap_release(&h);
@@ -125,8 +125,24 @@ static void histogram(void)
 
 /* The path graph: see paths(). */
 enum {
-	P_MODULES, P_APP, P_A, P_B, P_T, P_OUT, P_W, P_W2, P_WEAKONLY, P_LOST, P_S, P_S2,
-	P_SONLY, P_OUTONLY, P_SBOTH, P_FRAME, P_LOCAL, P_N
+	P_MODULES,
+	P_APP,
+	P_A,
+	P_B,
+	P_T,
+	P_OUT,
+	P_W,
+	P_W2,
+	P_WEAKONLY,
+	P_LOST,
+	P_S,
+	P_S2,
+	P_SONLY,
+	P_OUTONLY,
+	P_SBOTH,
+	P_FRAME,
+	P_LOCAL,
+	P_N
 };
 
 struct pedge {
@@ -256,13 +272,26 @@ static void paths(void)
 /* ---- type names ---- */
 
 static const char *const names[] = {
-	"app.models.User", "other.User", "x.user", "dict", "Session",
-	"requests.sessions.Session", "app.web.SessionPool", "app.Dup", "app.Dup",
-	"t.aa1", "t.aa2", "t.aa3", "t.aa4", "t.aa5", "t.aa6", "t.aa7",
+	"app.models.User",
+	"other.User",
+	"x.user",
+	"dict",
+	"Session",
+	"requests.sessions.Session",
+	"app.web.SessionPool",
+	"app.Dup",
+	"app.Dup",
+	"t.aa1",
+	"t.aa2",
+	"t.aa3",
+	"t.aa4",
+	"t.aa5",
+	"t.aa6",
+	"t.aa7",
 };
 #define NTYPES (sizeof(names) / sizeof(names[0]))
 
-static struct heap th;	/* the type table of names[] */
+static struct heap th; /* the type table of names[] */
 
 /* The names of the types query_types_named gives for name, comma
  * separated, in table order. */

@@ -229,17 +229,18 @@ static int check_reverse(const struct heap *h)
 #define BIG_T 7
 #define BIG_ADDR(i) (0x7f3a00000000ull + 64 * (uint64_t)(i))
 
-static const char *const big_types[BIG_T] = { "dict", "str", "list", "tuple", "int",
-					       "app.models.User", "function" };
+static const char *const big_types[BIG_T] = { "dict",	 "str", "list",
+					      "tuple",	 "int", "app.models.User",
+					      "function" };
 
 static uint64_t big_size(uint32_t i)
 {
 	if (i == 10)
-		return 5ull << 30;		/* 5 GiB */
+		return 5ull << 30; /* 5 GiB */
 	if (i == 1234)
-		return UINT32_MAX;		/* HEAP_BIG_SIZE itself */
+		return UINT32_MAX; /* HEAP_BIG_SIZE itself */
 	if (i == 2000)
-		return UINT32_MAX - 1;		/* the largest inline size */
+		return UINT32_MAX - 1; /* the largest inline size */
 	if (i == BIG_N - 1)
 		return 1ull << 40;
 	return 16 + (i * 37) % 1000;
@@ -252,9 +253,9 @@ static void big_value(uint32_t i, char *buf, size_t len)
 
 static int build_big(struct heap *h, struct hs_error *err)
 {
-	static const unsigned root_kinds[] = { HR_MODULES, HR_SYSDICT, HR_BUILTINS, HR_THREAD,
-					       HR_FRAME, HR_STATIC_TYPE, HR_INTERNED,
-					       HR_IMMORTAL, HR_OUTSIDE };
+	static const unsigned root_kinds[] = { HR_MODULES,  HR_SYSDICT,	 HR_BUILTINS,
+					       HR_THREAD,   HR_FRAME,	 HR_STATIC_TYPE,
+					       HR_INTERNED, HR_IMMORTAL, HR_OUTSIDE };
 	uint32_t t[BIG_T], nm[5], edges[8], i, k;
 	struct heap_thread th;
 	struct heap_frame fr;
@@ -270,7 +271,7 @@ static int build_big(struct heap *h, struct hs_error *err)
 	nm[4] = name_of(h, "self");
 	edges[0] = HEAP_EDGE(HE_STRONG, HN_FIELD, nm[0]);
 	edges[1] = HEAP_EDGE(HE_STRONG, HN_ATTR, nm[1]);
-	edges[2] = HEAP_EDGE(HE_STRONG, HN_INDEX, 0);	/* payload: random */
+	edges[2] = HEAP_EDGE(HE_STRONG, HN_INDEX, 0); /* payload: random */
 	edges[3] = HEAP_EDGE(HE_STRONG, HN_VALUE, nm[2]);
 	edges[4] = HEAP_EDGE(HE_WEAK, HN_KEY, nm[3]);
 	edges[5] = HEAP_EDGE(HE_SCANNED, HN_NONE, 0);
@@ -397,9 +398,10 @@ static void round_trip(void)
 		if (!(h1.flags[h1.roots[i].obj] & HO_ROOT))
 			bad++;
 	tap_ok(!bad && h1.nobj == BIG_N && h1.nbig == 3 && h1.obj[5].refcnt == 0 &&
-	       h1.obj[6].refcnt == UINT32_MAX && h1.nroot == 61 && h1.roots[60].label == 0,
+		       h1.obj[6].refcnt == UINT32_MAX && h1.nroot == 61 && h1.roots[60].label == 0,
 	       "built: %zu objects, %zu edges, 3 sizes >= 4 GiB, refcounts saturated, roots "
-	       "flagged", h1.nobj, h1.nedge);
+	       "flagged",
+	       h1.nobj, h1.nedge);
 
 	heap_init(&h2);
 	loaded = !snapshot_write(&h1, path, 0, &err) && !snapshot_load(&h2, path, &err) &&
@@ -537,12 +539,12 @@ static void writing(void)
 	spit(path, keep, sizeof(keep) - 1);
 	rc = snapshot_write(&h, path, 0, &err);
 	tap_ok(rc == -1 && err.code == HS_EFILE && same_file(path, keep, sizeof(keep) - 1) &&
-	       load_code(path) == HS_EFILE && count_temps() == 0,
+		       load_code(path) == HS_EFILE && count_temps() == 0,
 	       "an existing file is refused without SNAP_FORCE (HS_EFILE) and left as it was");
 	hs_error_clear(&err);
 	rc = snapshot_write(&h, path, SNAP_FORCE, &err);
 	tap_ok(!rc && !same_file(path, keep, sizeof(keep) - 1) && load_code(path) == HS_OK &&
-	       !stat(path, &sb) && (sb.st_mode & 07777) == 0600 && count_temps() == 0,
+		       !stat(path, &sb) && (sb.st_mode & 07777) == 0600 && count_temps() == 0,
 	       "SNAP_FORCE replaces it with a snapshot of mode 0600");
 
 	/* symlinks, to a file and to nowhere: never written through */
@@ -566,7 +568,7 @@ static void writing(void)
 	hs_error_clear(&err);
 	rc = snapshot_write(&h, in_dir("no-such-dir/x.hsnap"), 0, &err);
 	bad += rc != -1 || err.code != HS_EFILE || !stat(in_dir("no-such-dir"), &sb);
-	heap_init(&u);		/* never finished */
+	heap_init(&u); /* never finished */
 	hs_error_clear(&err);
 	rc = snapshot_write(&u, in_dir("unfinished.hsnap"), 0, &err);
 	bad += rc != -1 || err.code != HS_EINTERNAL || !lstat(in_dir("unfinished.hsnap"), &sb);
@@ -652,8 +654,8 @@ static int walk_readers(struct heap *h)
 	for (i = 0; i < h->nframe; i++)
 		bad += !str_ok(h, h->frames[i].function) + !str_ok(h, h->frames[i].file) +
 		       !str_ok(h, h->frames[i].root_label);
-	bad += !str_ok(h, h->meta.cmdline) + !str_ok(h, h->meta.exe) +
-	       !str_ok(h, h->meta.version) + !str_ok(h, h->meta.warning);
+	bad += !str_ok(h, h->meta.cmdline) + !str_ok(h, h->meta.exe) + !str_ok(h, h->meta.version) +
+	       !str_ok(h, h->meta.warning);
 	if (query_histogram(h, HIST_BY_SIZE, &st, &n, &cnt, &size, &err))
 		bad++;
 	else
@@ -735,8 +737,7 @@ static void damaged(void)
 	if (fd >= 0)
 		close(fd);
 	tap_ok(!bad && fd >= 0 && load_code(cut) == HS_OK,
-	       "each of %d single-bit flips fails with HS_EFILE (the file restored loads)",
-	       loads);
+	       "each of %d single-bit flips fails with HS_EFILE (the file restored loads)", loads);
 
 	/* random bytes; things that are not files */
 	free(junk);
@@ -765,11 +766,11 @@ static void damaged(void)
 		uint64_t fs = 4096;
 
 		memcpy(junk, full, HDR_SIZE);
-		memcpy(junk + 16, &fs, 8);	/* file size: right */
+		memcpy(junk + 16, &fs, 8); /* file size: right */
 		spit(cut, junk, 4096);
 		bad += load_code(cut) != HS_EFILE;
 		sum = file_checksum(junk, 4096);
-		memcpy(junk + HDR_CHECKSUM, &sum, 8);	/* and the checksum too */
+		memcpy(junk + HDR_CHECKSUM, &sum, 8); /* and the checksum too */
 		spit(cut, junk, 4096);
 		bad += load_code(cut) != HS_EFILE;
 	}
@@ -784,9 +785,10 @@ static void damaged(void)
 	for (pos = HDR_SIZE; sane && pos < size; pos += step) {
 		for (v = 0; v < 4; v++) {
 			memcpy(junk, full, size);
-			junk[pos] = v == 0 ? (unsigned char)(full[pos] ^ (1u << (pos % 8))) :
-				    v == 1 ? 0 :
-				    v == 2 ? 0xff : (unsigned char)(full[pos] + 1);
+			junk[pos] = v == 0   ? (unsigned char)(full[pos] ^ (1u << (pos % 8)))
+				    : v == 1 ? 0
+				    : v == 2 ? 0xff
+					     : (unsigned char)(full[pos] + 1);
 			if (junk[pos] == full[pos])
 				continue;
 			sum = file_checksum(junk, size);
@@ -807,8 +809,10 @@ static void damaged(void)
 			heap_release(&h);
 		}
 	}
-	tap_ok(!bad, "damage behind a recomputed checksum: %d refused (HS_EFILE), %d loaded "
-	       "and read safely", refused, walked);
+	tap_ok(!bad,
+	       "damage behind a recomputed checksum: %d refused (HS_EFILE), %d loaded "
+	       "and read safely",
+	       refused, walked);
 	free(junk);
 	free(full);
 }
@@ -912,7 +916,7 @@ static void texts(void)
 	       !text_is(heap_root_kind_name(HR_OUTSIDE), "held from outside") +
 	       !text_is(heap_root_kind_name(0), "root") + !text_is(heap_root_kind_name(99), "root");
 	tap_ok(!bad, "edge names: weak, big index, scanned, none, unknown name, short buffer; "
-	       "root kind names");
+		     "root kind names");
 
 	bad = 0;
 	heap_summary(&h, 0, buf, sizeof(buf));
@@ -936,7 +940,7 @@ static void texts(void)
 	heap_summary(&h, 9, buf, sizeof(buf));
 	bad += !text_is(buf, "12\\x00");
 	tap_ok(!bad, "summaries: list, bytes, function, class, plain object, truncated str, "
-	       "a value with a NUL");
+		     "a value with a NUL");
 
 	/* every buffer size: terminated, nothing written past it */
 	bad = 0;

@@ -31,12 +31,27 @@
 #define MAXE 40000
 #define MAXR 8000
 
-enum ty { T_MODULE, T_DICT, T_STR, T_LIST, T_SESSION, T_WRAPPER, T_NODE, T_FUNC, T_INT,
-	  T_ARRAY, T_RENDERED, T_HOLDER, NTY };
+enum ty {
+	T_MODULE,
+	T_DICT,
+	T_STR,
+	T_LIST,
+	T_SESSION,
+	T_WRAPPER,
+	T_NODE,
+	T_FUNC,
+	T_INT,
+	T_ARRAY,
+	T_RENDERED,
+	T_HOLDER,
+	NTY
+};
 
 static const char *const tyname[NTY] = {
-	"module", "dict", "str", "list", "app.Session", "functools._lru_cache_wrapper",
-	"app.Node", "function", "int", "numpy.ndarray", "app.Rendered", "app.Holder",
+	"module",	 "dict",	 "str",
+	"list",		 "app.Session",	 "functools._lru_cache_wrapper",
+	"app.Node",	 "function",	 "int",
+	"numpy.ndarray", "app.Rendered", "app.Holder",
 };
 
 /* A graph being built: objects go straight into the heap, edges wait
@@ -351,9 +366,10 @@ static void namespace_attribute(void)
 		     starts_with(w.sentence, "dict at module app attribute `SESSIONS` holds "
 					     "2,000 Session objects, ") &&
 		     !strcmp(w.module, "app") && !strcmp(w.expr, "SESSIONS");
-		if (!tap_ok(ok, "a namespace whose attribute holds %.0f%% of it (%.1f%% of the "
-				"heap, threshold %.1f%%), the rest in 300 small globals: the "
-				"point is the dict, \"%s\"",
+		if (!tap_ok(ok,
+			    "a namespace whose attribute holds %.0f%% of it (%.1f%% of the "
+			    "heap, threshold %.1f%%), the rest in 300 small globals: the "
+			    "point is the dict, \"%s\"",
 			    100 * shares[k],
 			    100.0 * (double)g->h.retained[sess] / (double)total_size(&g->h),
 			    100 * thr, w.sentence))
@@ -463,11 +479,10 @@ static void spread_list(void)
 		root(g, sysmods, HR_MODULES, "sys.modules", 0);
 		list = obj(g, T_LIST, 16056);
 		item(g, ns, "pending", list);
-		big = shares[k] > 0.001 ? (uint64_t)(shares[k] * (double)others /
-						     (1 - shares[k])) : per;
+		big = shares[k] > 0.001 ? (uint64_t)(shares[k] * (double)others / (1 - shares[k]))
+					: per;
 		for (i = 0; i < 2000; i++) {
-			uint32_t e = obj(g, T_SESSION, 48),
-				 d = obj(g, T_DICT, i ? per : big);
+			uint32_t e = obj(g, T_SESSION, 48), d = obj(g, T_DICT, i ? per : big);
 
 			edge(g, list, e, HEAP_EDGE(HE_STRONG, HN_INDEX, i));
 			edge(g, e, d, named(g, HN_FIELD, "__dict__"));
@@ -486,8 +501,9 @@ static void spread_list(void)
 		ok = p && !at(s, n, heavy) && p->elem_count == 2000 && !words(g, p, &w) &&
 		     starts_with(w.sentence, "list at module app attribute `pending` holds "
 					     "2,000 Session objects");
-		if (!tap_ok(ok, "a list of 2,000 sessions, one holding %.2f%% of it: the list is "
-				"the point, \"%s\"",
+		if (!tap_ok(ok,
+			    "a list of 2,000 sessions, one holding %.2f%% of it: the list is "
+			    "the point, \"%s\"",
 			    100.0 * (double)g->h.retained[heavy] / (double)g->h.retained[list],
 			    w.sentence))
 			show(g, s, n);
@@ -574,8 +590,7 @@ static void chain(void)
 	p = at(s, n, head);
 	ok = n == 1 && p && !words(g, p, &w) &&
 	     starts_with(w.sentence, "Node at module app attribute `chain` ");
-	if (!tap_ok(ok, "a linked list of 3,000 nodes: one suspect, its head, \"%s\"",
-		    w.sentence))
+	if (!tap_ok(ok, "a linked list of 3,000 nodes: one suspect, its head, \"%s\"", w.sentence))
 		show(g, s, n);
 	suspect_words_release(&w);
 	free(s);
@@ -617,8 +632,7 @@ static void instance_dict_list(void)
 	ok = n == 1 && p && !words(g, p, &w) &&
 	     starts_with(w.sentence, "list at module app.workers attribute `pool._finished` "
 				     "holds 2,000 Session objects");
-	tap_ok(ok, "an instance whose __dict__ holds a list: the list, \"%s\"",
-	       w.sentence);
+	tap_ok(ok, "an instance whose __dict__ holds a list: the list, \"%s\"", w.sentence);
 	suspect_words_release(&w);
 	free(s);
 	g_free(g);

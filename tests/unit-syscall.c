@@ -17,9 +17,17 @@ static const struct {
 	long nr;
 	const char *name;
 } known[] = {
-	{ 0, "read" }, { 1, "write" }, { 7, "poll" }, { 35, "nanosleep" }, { 73, "flock" },
-	{ 128, "rt_sigtimedwait" }, { 202, "futex" }, { 219, "restart_syscall" },
-	{ 230, "clock_nanosleep" }, { 232, "epoll_wait" }, { 281, "epoll_pwait" },
+	{ 0, "read" },
+	{ 1, "write" },
+	{ 7, "poll" },
+	{ 35, "nanosleep" },
+	{ 73, "flock" },
+	{ 128, "rt_sigtimedwait" },
+	{ 202, "futex" },
+	{ 219, "restart_syscall" },
+	{ 230, "clock_nanosleep" },
+	{ 232, "epoll_wait" },
+	{ 281, "epoll_pwait" },
 	{ 288, "accept4" },
 };
 

@@ -41,8 +41,8 @@
  * patch release micro's layout says, unless -1); count the objects found
  * tracked and the sys.modules/sys/builtins roots; *listed: the objects
  * the image put on the list. */
-static int walk_listed(const struct layout_table *tb, unsigned flags, int micro,
-		       size_t *listed, size_t *tracked, size_t *roots)
+static int walk_listed(const struct layout_table *tb, unsigned flags, int micro, size_t *listed,
+		       size_t *tracked, size_t *roots)
 {
 	struct hs_error err = HS_ERROR_INIT;
 	struct walk_image wi;
@@ -99,14 +99,18 @@ static void incremental(void)
 	tap_ok(!r && listed > 100 && tracked + 2 >= listed && tracked == plain && roots == 3,
 	       "3.14.0-3.14.4: the incremental collector's list, old-space bits set, gives its "
 	       "objects tracked (%zu of %zu listed, %zu without the bits), and the roots at "
-	       "their 3.14.2 places (%zu of 3)", tracked, listed, plain, roots);
+	       "their 3.14.2 places (%zu of 3)",
+	       tracked, listed, plain, roots);
 	r = walk_listed(tb, inc | WI_OLD_SPACE, 7, &listed, &tracked, &roots);
-	tap_ok(!r && roots < 3, "the same memory read with the 3.14.5+ layout misses roots "
-	       "(%zu of 3): the correction is what finds them", roots);
+	tap_ok(!r && roots < 3,
+	       "the same memory read with the 3.14.5+ layout misses roots "
+	       "(%zu of 3): the correction is what finds them",
+	       roots);
 	r = walk_listed(tb, WI_CLEAN | WI_GC_LIST, -1, &listed, &tracked, &roots);
 	tap_ok(!r && listed > 100 && tracked + 2 >= listed && roots == 3,
 	       "3.14.5+: the generational collector's list gives its objects tracked (%zu of "
-	       "%zu) and the roots (%zu of 3)", tracked, listed, roots);
+	       "%zu) and the roots (%zu of 3)",
+	       tracked, listed, roots);
 }
 
 int main(void)
@@ -120,7 +124,8 @@ int main(void)
 	}
 	snprintf(path, sizeof(path), "%s/g.hsnap", dir);
 	for (tb = layout_tables; *tb; tb++) {
-		size_t rounds = tap_scale(ROUNDS, 6), done = 0, warned = 0, bad = 0, objects = 0, round;
+		size_t rounds = tap_scale(ROUNDS, 6), done = 0, warned = 0, bad = 0, objects = 0,
+		       round;
 		int minor = (*tb)->minor;
 
 		for (round = 0; round < rounds; round++) {
@@ -143,7 +148,8 @@ int main(void)
 				objects += h.nobj;
 				warned += h.meta.warnings > 0;
 				heap_init(&back);
-				if (!walk_graph_ok(&h) || snapshot_write(&h, path, SNAP_FORCE, &err) ||
+				if (!walk_graph_ok(&h) ||
+				    snapshot_write(&h, path, SNAP_FORCE, &err) ||
 				    snapshot_load(&back, path, &err) || back.nobj != h.nobj)
 					bad++;
 				heap_release(&back);
@@ -158,8 +164,8 @@ int main(void)
 		tap_ok(!bad && done == rounds && warned == done &&
 			       objects > rounds * ((*tb)->free_threaded ? 50 : 100),
 		       "%d.%d%s: %zu walks of garbage finish, warn, and leave sound graphs "
-		       "(%zu objects in all)", (*tb)->major, minor,
-		       (*tb)->free_threaded ? "t" : "", rounds, objects);
+		       "(%zu objects in all)",
+		       (*tb)->major, minor, (*tb)->free_threaded ? "t" : "", rounds, objects);
 	}
 	incremental();
 	unlink(path);

@@ -9,9 +9,9 @@
 #include "target/target.h"
 #include "walkimage.h"
 
-#define TYPES	(WI_BASE + 4096)
+#define TYPES (WI_BASE + 4096)
 #define TSTRIDE 1024
-#define OBJS	(WI_BASE + 65536)
+#define OBJS (WI_BASE + 65536)
 #define OSTRIDE 32
 
 static const char *const names[] = {
@@ -56,7 +56,7 @@ static const char *const names[] = {
 	"object",
 	"type",
 };
-#define NTYPES	  (sizeof(names) / sizeof(names[0]))
+#define NTYPES (sizeof(names) / sizeof(names[0]))
 #define TYPE_TYPE (NTYPES - 1)
 
 static uint64_t rnd(uint64_t *s)

@@ -19,15 +19,15 @@
 #include "python/pyproc.h"
 
 #define WI_BASE 0x100000ull
-#define WI_LEN	(1u << 18)
+#define WI_LEN (1u << 18)
 #define WI_NOBJ 4096
 
 enum walk_image_flags {
-	WI_LIVE = 1 << 0,    /* read it as a live process, not a copy */
-	WI_GC_LIST = 1 << 1, /* link every other object on generation 0 */
-	WI_CLEAN = 1 << 2,   /* every word zero but the types, the objects'
-			      * headers and the states' links: fast to walk,
-			      * for the fuzzer to fill in */
+	WI_LIVE = 1 << 0,	 /* read it as a live process, not a copy */
+	WI_GC_LIST = 1 << 1,	 /* link every other object on generation 0 */
+	WI_CLEAN = 1 << 2,	 /* every word zero but the types, the objects'
+				  * headers and the states' links: fast to walk,
+				  * for the fuzzer to fill in */
 	WI_INCREMENTAL = 1 << 3, /* 3.14.0-3.14.4: the table corrected for
 				  * 3.14.2 */
 	WI_OLD_SPACE = 1 << 4,	 /* the incremental collector's old-space bit
@@ -38,7 +38,7 @@ struct walk_image {
 	struct pyproc p; /* p.t reads mem */
 	uint64_t *mem;	 /* WI_LEN bytes at WI_BASE; writable until attach */
 	struct target *image;
-	size_t listed;	 /* objects linked on the collector's list */
+	size_t listed; /* objects linked on the collector's list */
 };
 
 /* Lay out memory with the offsets of table tb (one of layout_tables)

@@ -18,8 +18,8 @@
 #include "target/fatal.h"
 #include "ui_internal.h"
 
-#define LIST_TOP 2		/* title and column header above the list */
-#define LIST_BOTTOM 2		/* status line and message line below */
+#define LIST_TOP 2    /* title and column header above the list */
+#define LIST_BOTTOM 2 /* status line and message line below */
 
 void ui_die(const struct hs_error *err)
 {
@@ -229,7 +229,8 @@ static unsigned scroll_sideways(struct browser *b, struct view *v, int dir)
 
 	if (dir < 0) {
 		if (!v->left)
-			browser_message(b, "at the left edge: Right scrolls to the rest of wide rows");
+			browser_message(b,
+					"at the left edge: Right scrolls to the rest of wide rows");
 		v->left = v->left > step ? v->left - step : 0;
 		return UI_REDRAW;
 	}
@@ -311,8 +312,8 @@ static void resized(struct browser *b)
 
 /* ---- keys, and filters between them ---- */
 
-#define FILTER_STEP 4096	/* items a filter looks at between two looks at the keys */
-#define FILTER_DRAW 16		/* steps between two redraws of a filter's progress */
+#define FILTER_STEP 4096 /* items a filter looks at between two looks at the keys */
+#define FILTER_DRAW 16	 /* steps between two redraws of a filter's progress */
 
 static struct ui_filter *view_filter(struct view *v)
 {
@@ -393,7 +394,7 @@ static int prompt(struct browser *b, const char *what, char *out, size_t len,
 			if (n > 0)
 				n--;
 		} else if (c == 21) {
-			n = 0;	/* ^U */
+			n = 0; /* ^U */
 		} else if (c >= 0x20 && c < 0x100 && c != 0x7f && n + 1 < len) {
 			out[n++] = (char)c;
 		} else {
@@ -533,7 +534,7 @@ static unsigned recapture(struct browser *b)
 	b->captures++;
 	dominators(b);
 	browser_message(b, "captured again: +count and +size are the change since the "
-		"previous capture; s sorts by them");
+			   "previous capture; s sorts by them");
 	return browser_push(b, view_types_new(b));
 }
 
@@ -760,7 +761,7 @@ static void crash_handlers(void)
 	size_t i;
 
 #ifdef __SANITIZE_ADDRESS__
-	return;		/* the sanitizer's own handlers report the crash */
+	return; /* the sanitizer's own handlers report the crash */
 #endif
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_crash;
@@ -823,7 +824,8 @@ static int screen_open(struct browser *b, struct hs_error *err)
 	add_reset("rmcup");
 	if (fatal_add_hook(restore_terminal)) {
 		endwin();
-		return hs_error_set(err, HS_EINTERNAL, "no room for the fatal-signal hook "
+		return hs_error_set(err, HS_EINTERNAL,
+				    "no room for the fatal-signal hook "
 				    "that restores the terminal");
 	}
 	crash_handlers();

@@ -26,14 +26,14 @@
 #include <stdint.h>
 
 struct ui_filter {
-	const uint32_t *all;	/* the view's items, in its order (the view's) */
+	const uint32_t *all; /* the view's items, in its order (the view's) */
 	size_t nall;
-	int reverse;		/* read all[] from its end */
-	uint32_t *rows;		/* nall items: the kept ones first */
+	int reverse;	/* read all[] from its end */
+	uint32_t *rows; /* nall items: the kept ones first */
 	size_t nrows;
-	size_t rd, rend;	/* kept for a shorter text, to look at again */
-	size_t pos;		/* all[] read up to here */
-	size_t todo;		/* items to look at when the text was set */
+	size_t rd, rend; /* kept for a shorter text, to look at again */
+	size_t pos;	 /* all[] read up to here */
+	size_t todo;	 /* items to look at when the text was set */
 	char text[128];
 	/* 1 if item's text contains text (not ""), ignoring case */
 	int (*match)(void *ctx, uint32_t item, const char *text);

@@ -67,14 +67,14 @@ enum ui_cmd {
 enum ui_react {
 	UI_REDRAW = 1 << 0,
 	UI_QUIT = 1 << 1,
-	UI_CLOSED = 1 << 2,	/* the view popped itself: it is gone */
+	UI_CLOSED = 1 << 2, /* the view popped itself: it is gone */
 };
 
 /* Row looks. */
 enum ui_row_attr {
 	ROW_PLAIN = 0,
-	ROW_HEADING = 1,	/* a section title: bold */
-	ROW_DIM = 2,		/* an explanation, nothing to open */
+	ROW_HEADING = 1, /* a section title: bold */
+	ROW_DIM = 2,	 /* an explanation, nothing to open */
 };
 
 struct view;
@@ -106,14 +106,14 @@ struct view_ops {
 	/* the object the cursor is on (for p, i), HEAP_NONE if none */
 	uint32_t (*current)(struct view *v);
 	void (*free)(struct view *v);
-	const struct view_key *keys;	/* its own commands, CMD_NONE ended */
+	const struct view_key *keys; /* its own commands, CMD_NONE ended */
 };
 
 struct view {
 	const struct view_ops *ops;
 	struct browser *b;
 	size_t cursor, top;
-	size_t left;		/* columns scrolled sideways */
+	size_t left; /* columns scrolled sideways */
 	void *data;
 };
 
@@ -130,24 +130,23 @@ struct browser {
 	struct view *stack[UI_HISTORY];
 	size_t depth;
 	int rows, cols;
-	int utf8;		/* the terminal takes UTF-8 */
+	int utf8; /* the terminal takes UTF-8 */
 	int color;
 	int mouse;
 	char search[128];
 	int search_dir;
-	char msg[256];		/* shown once on the status line */
-	struct ui_growth *growth;	/* per types[] index, NULL before R */
-	unsigned captures;	/* recaptures done */
-	uint64_t total;		/* bytes of all objects */
-	unsigned total_for;	/* captures + 1 when total was summed */
+	char msg[256];		  /* shown once on the status line */
+	struct ui_growth *growth; /* per types[] index, NULL before R */
+	unsigned captures;	  /* recaptures done */
+	uint64_t total;		  /* bytes of all objects */
+	unsigned total_for;	  /* captures + 1 when total was summed */
 };
 
 /* ---- browser.c ---- */
 /* Put v on top of the history (it becomes the view on screen).  v NULL
  * (out of memory): a message, nothing else. */
 unsigned browser_push(struct browser *b, struct view *v);
-void browser_message(struct browser *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void browser_message(struct browser *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Allocate a view with data of size len (zeroed); dies on OOM like
  * every x-allocation in ui/. */
 struct view *view_new(struct browser *b, const struct view_ops *ops, size_t len);

@@ -188,8 +188,10 @@ struct view *view_domtree_new(struct browser *b, uint32_t focus)
 	d->total = heap_total_size(h);
 	insert_kids(v, 0, (uint32_t)h->nobj, 0);
 	if (focus < h->nobj && !heap_reachable(h, focus))
-		browser_message(b, "0x%llx is not in the tree: no root leads to it (u lists the "
-				"garbage)", (unsigned long long)h->obj[focus].addr);
+		browser_message(b,
+				"0x%llx is not in the tree: no root leads to it (u lists the "
+				"garbage)",
+				(unsigned long long)h->obj[focus].addr);
 	if (focus >= h->nobj || !heap_reachable(h, focus))
 		return v;
 	/* open the tree down to focus: its dominators, outermost first */

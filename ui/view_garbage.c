@@ -14,9 +14,9 @@
 
 struct garbage_data {
 	struct garbage g;
-	uint8_t *fin;		/* per type: has a Python-level __del__ */
-	size_t *start;		/* row of island k's title, nislands + 1 */
-	size_t head;		/* rows before the first island */
+	uint8_t *fin;  /* per type: has a Python-level __del__ */
+	size_t *start; /* row of island k's title, nislands + 1 */
+	size_t head;   /* rows before the first island */
 };
 
 static size_t garbage_nrows(struct view *v)
@@ -88,8 +88,10 @@ static void garbage_row(struct view *v, size_t i, char *buf, size_t len, int *at
 	size_t k;
 
 	if (i == 0) {
-		snprintf(buf, len, "gc.garbage (%zu list%s): what the collector could not free "
-			 "or kept (DEBUG_SAVEALL)", d->g.ngc_lists, d->g.ngc_lists == 1 ? "" : "s");
+		snprintf(buf, len,
+			 "gc.garbage (%zu list%s): what the collector could not free "
+			 "or kept (DEBUG_SAVEALL)",
+			 d->g.ngc_lists, d->g.ngc_lists == 1 ? "" : "s");
 		*attr = ROW_HEADING;
 		return;
 	}
@@ -104,8 +106,7 @@ static void garbage_row(struct view *v, size_t i, char *buf, size_t len, int *at
 		heap_size_text(isl->size, size, sizeof(size));
 		snprintf(buf, len, "island %zu: %u object%s (%u tracked), %s, %u cycle%s%s", k + 1,
 			 isl->n, isl->n == 1 ? "" : "s", isl->ngc, size, isl->ncycles,
-			 isl->ncycles == 1 ? "" : "s",
-			 isl->nfinal ? ", with finalizers" : "");
+			 isl->ncycles == 1 ? "" : "s", isl->nfinal ? ", with finalizers" : "");
 		*attr = ROW_HEADING;
 		return;
 	}
@@ -173,6 +174,6 @@ struct view *view_garbage_new(struct browser *b)
 		d->start[k + 1] = d->start[k] + 1 + d->g.islands[k].n;
 	if (!d->g.nobj)
 		browser_message(b, "no unreachable objects: the next collection would free "
-			"nothing");
+				   "nothing");
 	return v;
 }

@@ -19,18 +19,15 @@ enum inst_sort {
 };
 
 static const char *const sort_names[] = {
-	[BY_SIZE] = "size",
-	[BY_RETAINED] = "retained",
-	[BY_REFERRERS] = "referrers",
-	[BY_ADDRESS] = "address",
-	[BY_WALK] = "walk order",
+	[BY_SIZE] = "size",	  [BY_RETAINED] = "retained", [BY_REFERRERS] = "referrers",
+	[BY_ADDRESS] = "address", [BY_WALK] = "walk order",
 };
 
 struct inst_data {
 	uint32_t type;
-	uint32_t *all;		/* the type's objects, in the current order */
+	uint32_t *all; /* the type's objects, in the current order */
 	size_t nall;
-	struct ui_filter f;	/* rows: those that pass the filter */
+	struct ui_filter f; /* rows: those that pass the filter */
 	uint64_t total;
 	int sort, reverse;
 };

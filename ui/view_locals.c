@@ -12,7 +12,7 @@
 
 struct local {
 	uint32_t obj;
-	uint32_t name;		/* HEAP_EDGE name; 0 for a frame object itself */
+	uint32_t name; /* HEAP_EDGE name; 0 for a frame object itself */
 };
 
 struct locals_data {
@@ -47,7 +47,8 @@ static void locals_title(struct view *v, char *buf, size_t len)
 static void locals_header(struct view *v, char *buf, size_t len)
 {
 	(void)v;
-	snprintf(buf, len, "  %-24s %-16s %-16s %9s  %s", "name", "address", "type", "size", "value");
+	snprintf(buf, len, "  %-24s %-16s %-16s %9s  %s", "name", "address", "type", "size",
+		 "value");
 }
 
 static void locals_row(struct view *v, size_t i, char *buf, size_t len, int *attr)
@@ -58,7 +59,8 @@ static void locals_row(struct view *v, size_t i, char *buf, size_t len, int *att
 	char name[300] = "";
 
 	if (!d->n) {
-		snprintf(buf, len, "nothing: the frame holds no objects (or the walk could not "
+		snprintf(buf, len,
+			 "nothing: the frame holds no objects (or the walk could not "
 			 "read them)");
 		*attr = ROW_DIM;
 		return;

@@ -16,10 +16,10 @@
 
 enum orow_kind {
 	OR_TYPE,
-	OR_DOMINATOR,		/* a = the immediate dominator */
-	OR_INFO,		/* text only */
-	OR_ROOT,		/* a = roots[] index */
-	OR_VALUE,		/* a = offset in val, b = bytes */
+	OR_DOMINATOR, /* a = the immediate dominator */
+	OR_INFO,      /* text only */
+	OR_ROOT,      /* a = roots[] index */
+	OR_VALUE,     /* a = offset in val, b = bytes */
 	OR_PATH,
 	OR_BLANK,
 };
@@ -27,21 +27,27 @@ enum orow_kind {
 struct orow {
 	uint8_t kind;
 	uint32_t a, b;
-	char text[640];		/* whole: a row wider than the screen scrolls */
+	char text[640]; /* whole: a row wider than the screen scrolls */
 };
 
 struct obj_data {
 	uint32_t obj;
 	struct orow *head;
 	size_t nhead, cap;
-	char *val;		/* the value as shown (bytes escaped) */
+	char *val; /* the value as shown (bytes escaped) */
 	size_t nval;
 	uint32_t nref, nrefby;
 };
 
 static const char *const flag_text[8] = {
-	"gc", "immortal", "root", "held from outside", "size estimated", "referents scanned",
-	"value cut", "inconsistent",
+	"gc",
+	"immortal",
+	"root",
+	"held from outside",
+	"size estimated",
+	"referents scanned",
+	"value cut",
+	"inconsistent",
 };
 
 static struct orow *add_row(struct obj_data *d, enum orow_kind kind)
@@ -157,15 +163,18 @@ static void build(struct view *v, int cols)
 		r = add_row(d, OR_DOMINATOR);
 		r->a = h->idom[i];
 		if (r->a < h->nobj)
-			snprintf(r->text, sizeof(r->text), "dominator 0x%llx %.300s (Enter: open; D: "
-				 "the tree)", (unsigned long long)h->obj[r->a].addr,
-				 heap_type_name(h, r->a));
+			snprintf(r->text, sizeof(r->text),
+				 "dominator 0x%llx %.300s (Enter: open; D: "
+				 "the tree)",
+				 (unsigned long long)h->obj[r->a].addr, heap_type_name(h, r->a));
 		else
-			snprintf(r->text, sizeof(r->text), "dominator none: held by roots "
+			snprintf(r->text, sizeof(r->text),
+				 "dominator none: held by roots "
 				 "directly, or by several (D: the tree)");
 	} else if (h->retained) {
 		r = add_row(d, OR_INFO);
-		snprintf(r->text, sizeof(r->text), "retained  nothing: no root leads to it "
+		snprintf(r->text, sizeof(r->text),
+			 "retained  nothing: no root leads to it "
 			 "(garbage the next collection frees)");
 	}
 	/* the value, wrapped to the screen and at its own line breaks */
@@ -182,7 +191,7 @@ static void build(struct view *v, int cols)
 		r->b = (uint32_t)fit;
 		off += fit;
 		if (off == end && end < d->nval)
-			off++;	/* past the line break */
+			off++; /* past the line break */
 		if (d->nhead > (1u << 20))
 			break;
 	}

@@ -27,8 +27,8 @@ static void path_title(struct view *v, char *buf, size_t len)
 	struct path_data *d = v->data;
 	const struct heap *h = v->b->h;
 
-	snprintf(buf, len, "Path from a root to 0x%llx  %s", (unsigned long long)h->obj[d->obj].addr,
-		 heap_type_name(h, d->obj));
+	snprintf(buf, len, "Path from a root to 0x%llx  %s",
+		 (unsigned long long)h->obj[d->obj].addr, heap_type_name(h, d->obj));
 }
 
 static void path_header(struct view *v, char *buf, size_t len)
@@ -46,7 +46,8 @@ static void path_row(struct view *v, size_t i, char *buf, size_t len, int *attr)
 	uint32_t o;
 
 	if (!d->found) {
-		snprintf(buf, len, "not reachable from any root: garbage that the next full "
+		snprintf(buf, len,
+			 "not reachable from any root: garbage that the next full "
 			 "collection would free");
 		*attr = ROW_DIM;
 		return;

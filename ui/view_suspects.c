@@ -15,13 +15,13 @@
 #include "ui_internal.h"
 
 #define SUSPECTS_SHOWN 20
-#define HANG 3			/* a wrapped row's next lines: this much further in */
+#define HANG 3 /* a wrapped row's next lines: this much further in */
 
 /* A row as built: one object's (or none), and its text. */
 struct srow {
-	uint32_t obj;		/* HEAP_NONE: text only */
+	uint32_t obj; /* HEAP_NONE: text only */
 	int attr;
-	int wrap;		/* prose: wraps at the screen's width */
+	int wrap; /* prose: wraps at the screen's width */
 	char *text;
 };
 
@@ -56,7 +56,7 @@ static struct srow *add(struct suspects_data *d, uint32_t obj, int attr, int wra
 	return r;
 }
 
-#define ROW_TEXT 2048		/* a row's text at most (a sentence: 1600) */
+#define ROW_TEXT 2048 /* a row's text at most (a sentence: 1600) */
 
 static void add_line(struct suspects_data *d, size_t *cap, size_t row, size_t off, size_t len)
 {
@@ -94,7 +94,7 @@ static void build_lines(struct view *v, int cols)
 				width = 10;
 			fit = text_fit(v->b, t + off, n - off, width);
 			if (!fit)
-				fit = 1;	/* a character wider than the line */
+				fit = 1; /* a character wider than the line */
 			cut = fit;
 			if (off + fit < n) {
 				while (cut > 0 && t[off + cut] != ' ')
@@ -204,8 +204,8 @@ static const struct view_ops suspects_ops = {
 };
 
 /* The rows of one suspect. */
-static void describe(struct browser *b, struct suspects_data *d, size_t k,
-		     const struct suspect *s, const struct suspect_words *w)
+static void describe(struct browser *b, struct suspects_data *d, size_t k, const struct suspect *s,
+		     const struct suspect_words *w)
 {
 	const struct heap *h = b->h;
 	char sum[256], size[32], name[300];
@@ -282,8 +282,10 @@ struct view *view_suspects_new(struct browser *b)
 	if (!n) {
 		struct srow *r = add(d, HEAP_NONE, ROW_DIM, 1, ROW_TEXT);
 
-		snprintf(r->text, ROW_TEXT, "no object retains more than %.0f%% of the heap: "
-			 "no single place holds most of it", (double)SUSPECTS_DEFAULT_PCT);
+		snprintf(r->text, ROW_TEXT,
+			 "no object retains more than %.0f%% of the heap: "
+			 "no single place holds most of it",
+			 (double)SUSPECTS_DEFAULT_PCT);
 	} else if (n > SUSPECTS_SHOWN) {
 		struct srow *r = add(d, HEAP_NONE, ROW_DIM, 1, ROW_TEXT);
 

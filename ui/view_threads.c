@@ -11,7 +11,7 @@
 
 struct trow {
 	uint32_t thread;
-	uint32_t frame;		/* frames[] index, HEAP_NONE for the thread's row */
+	uint32_t frame; /* frames[] index, HEAP_NONE for the thread's row */
 };
 
 struct threads_data {
@@ -38,9 +38,9 @@ static void threads_row(struct view *v, size_t i, char *buf, size_t len, int *at
 	if (d->rows[i].frame == HEAP_NONE) {
 		const char *name = heap_str(h, t->name, NULL);
 
-		snprintf(buf, len, "thread %d%s%s%s%s, %u frame%s", t->tid, *name ? " " : "",
-			 name, t->flags & 1 ? " (main)" : "",
-			 t->flags & 2 ? " holds the GIL" : "", t->nframes, t->nframes == 1 ? "" : "s");
+		snprintf(buf, len, "thread %d%s%s%s%s, %u frame%s", t->tid, *name ? " " : "", name,
+			 t->flags & 1 ? " (main)" : "", t->flags & 2 ? " holds the GIL" : "",
+			 t->nframes, t->nframes == 1 ? "" : "s");
 		*attr = ROW_HEADING;
 	} else {
 		const struct heap_frame *f = &h->frames[d->rows[i].frame];
@@ -62,9 +62,10 @@ static unsigned threads_enter(struct view *v, size_t i)
 	char label[700];
 
 	if (d->rows[i].frame != HEAP_NONE)
-		return browser_push(v->b,
-				    view_locals_new(v->b, heap_str(h, h->frames[d->rows[i].frame]
-								   .root_label, NULL)));
+		return browser_push(
+			v->b,
+			view_locals_new(v->b,
+					heap_str(h, h->frames[d->rows[i].frame].root_label, NULL)));
 	/* a thread's own roots carry the label the walk gives them */
 	snprintf(label, sizeof(label), "thread %d%s%s", t->tid,
 		 *heap_str(h, t->name, NULL) ? " " : "", heap_str(h, t->name, NULL));

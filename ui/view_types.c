@@ -21,19 +21,15 @@ enum types_sort {
 };
 
 static const char *const sort_names[] = {
-	[BY_SIZE] = "size",
-	[BY_RETAINED] = "retained",
-	[BY_COUNT] = "count",
-	[BY_NAME] = "name",
-	[BY_GROWTH_COUNT] = "+count",
-	[BY_GROWTH_SIZE] = "+size",
+	[BY_SIZE] = "size", [BY_RETAINED] = "retained",	  [BY_COUNT] = "count",
+	[BY_NAME] = "name", [BY_GROWTH_COUNT] = "+count", [BY_GROWTH_SIZE] = "+size",
 };
 
 struct types_data {
 	struct type_stat *all;
 	size_t nall;
-	uint32_t *ids;		/* 0..nall-1: the filter's items, all[] indexes */
-	struct ui_filter f;	/* rows: indexes into all[] that pass it */
+	uint32_t *ids;	    /* 0..nall-1: the filter's items, all[] indexes */
+	struct ui_filter f; /* rows: indexes into all[] that pass it */
 	uint64_t total_size;
 	int sort, reverse;
 };
@@ -47,7 +43,7 @@ struct types_sort_ctx {
 
 static int cmp_u64(uint64_t a, uint64_t b)
 {
-	return a < b ? 1 : a > b ? -1 : 0;	/* biggest first */
+	return a < b ? 1 : a > b ? -1 : 0; /* biggest first */
 }
 
 static int cmp_i64(int64_t a, int64_t b)

@@ -10,7 +10,7 @@
 struct name_table {
 	const char **s;
 	size_t *len;
-	uint32_t *slots;	/* id + 1 */
+	uint32_t *slots; /* id + 1 */
 	size_t mask, n;
 };
 

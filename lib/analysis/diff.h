@@ -25,19 +25,19 @@ enum diff_order {
 };
 
 enum diff_flags {
-	DIFF_NEW_OBJECTS = 1 << 0,	/* find the objects new in the second graph */
+	DIFF_NEW_OBJECTS = 1 << 0, /* find the objects new in the second graph */
 };
 
 struct diff_type {
-	const char *name;	/* in one of the graphs' string blobs */
-	uint32_t old_type;	/* a types[] index in each graph, HEAP_NONE if none */
+	const char *name;  /* in one of the graphs' string blobs */
+	uint32_t old_type; /* a types[] index in each graph, HEAP_NONE if none */
 	uint32_t new_type;
 	uint64_t old_count, new_count;
 	uint64_t old_size, new_size;
-	int64_t dcount, dsize;	/* new - old */
-	uint64_t nnew;		/* objects new in the second graph */
+	int64_t dcount, dsize; /* new - old */
+	uint64_t nnew;	       /* objects new in the second graph */
 	uint64_t nnew_size;
-	size_t first_new;	/* its new objects: new_objs[first_new .. + nnew) */
+	size_t first_new; /* its new objects: new_objs[first_new .. + nnew) */
 };
 
 struct heap_diff {

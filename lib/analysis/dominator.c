@@ -116,7 +116,7 @@ static int predecessors(const struct heap *h, struct dom_work *w, struct hs_erro
 		total += c;
 	}
 	if (total > UINT32_MAX) {
-too_many:
+	too_many:
 		free(rs);
 		return hs_error_set(err, HS_ENOMEM, "too many references for the dominator tree");
 	}

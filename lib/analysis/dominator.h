@@ -46,14 +46,13 @@ int dominator_build(struct heap *h, struct hs_error *err);
  */
 struct dominator_tree {
 	size_t nobj;
-	uint32_t *start;	/* nobj + 2 offsets */
-	uint32_t *kids;		/* one per reachable object */
+	uint32_t *start; /* nobj + 2 offsets */
+	uint32_t *kids;	 /* one per reachable object */
 };
 
 /* Build t from h.  0, or -1 with err (HS_ENOMEM, or HS_EINTERNAL when
  * the dominators were not computed). */
-int dominator_tree_build(const struct heap *h, struct dominator_tree *t,
-			 struct hs_error *err);
+int dominator_tree_build(const struct heap *h, struct dominator_tree *t, struct hs_error *err);
 void dominator_tree_release(struct dominator_tree *t);
 
 /*

@@ -183,7 +183,7 @@ int garbage_finalizer_types(const struct heap *h, uint8_t *fin, struct hs_error 
 
 	memset(fin, 0, h->ntype);
 	if (n_del == HEAP_NONE || n_dict == HEAP_NONE)
-		return 0;	/* no __del__ key anywhere */
+		return 0; /* no __del__ key anywhere */
 	memo = calloc(h->nobj ? h->nobj : 1, 1);
 	if (!memo)
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
@@ -286,9 +286,9 @@ static void uf_union(uint32_t *parent, uint32_t *rank, uint32_t a, uint32_t b)
  * in index order), keeping only the groups keep[] says (NULL: all).
  * Fills *groups (sorted biggest first) and *members.
  */
-static int make_groups(const struct heap *h, struct garbage *g, const uint32_t *key,
-		       size_t nkeys, const uint8_t *keep, const uint8_t *fin,
-		       struct garbage_group **groups, size_t *ngroups, uint32_t **members)
+static int make_groups(const struct heap *h, struct garbage *g, const uint32_t *key, size_t nkeys,
+		       const uint8_t *keep, const uint8_t *fin, struct garbage_group **groups,
+		       size_t *ngroups, uint32_t **members)
 {
 	uint32_t *start = calloc(nkeys + 1, sizeof(*start)), *fill;
 	uint32_t *gi = malloc((nkeys ? nkeys : 1) * sizeof(*gi));
@@ -320,7 +320,7 @@ static int make_groups(const struct heap *h, struct garbage *g, const uint32_t *
 			gr[gi[k]].first = start[k];
 			gr[gi[k]].ncycles = 1;
 		}
-	fill = start;	/* start[k] becomes the cursor of key k */
+	fill = start; /* start[k] becomes the cursor of key k */
 	for (i = 0; i < g->nobj; i++) {
 		uint32_t o = g->objs[i];
 		struct garbage_group *p;
@@ -424,7 +424,8 @@ int garbage_find(const struct heap *h, struct garbage *g, struct hs_error *err)
 		for (e = h->edge_start[o]; e < h->edge_start[o + 1]; e++) {
 			uint32_t d = h->edge_dst[e];
 
-			if (d < h->nobj && gid[d] != HEAP_NONE && garbage_edge_holds(h->edge_name[e]))
+			if (d < h->nobj && gid[d] != HEAP_NONE &&
+			    garbage_edge_holds(h->edge_name[e]))
 				uf_union(parent, rank, (uint32_t)k, gid[d]);
 		}
 	}
@@ -437,7 +438,7 @@ int garbage_find(const struct heap *h, struct garbage *g, struct hs_error *err)
 	for (k = 0; k < g->nislands; k++)
 		g->islands[k].ncycles = 0;
 	for (k = 0; k < g->nobj; k++)
-		parent[k] = HEAP_NONE;	/* now: island of a root id */
+		parent[k] = HEAP_NONE; /* now: island of a root id */
 	for (k = 0; k < g->nislands; k++)
 		parent[key[gid[g->island_members[g->islands[k].first]]]] = (uint32_t)k;
 	for (k = 0; k < g->ncycles; k++) {

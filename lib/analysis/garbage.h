@@ -35,24 +35,24 @@
 /* One cycle or island: its objects are members[first .. first + n). */
 struct garbage_group {
 	uint32_t first;
-	uint32_t n;		/* objects */
-	uint32_t ngc;		/* of them tracked by the collector */
-	uint32_t nfinal;	/* of them with a finalizer */
-	uint32_t ncycles;	/* islands: cycles inside; cycles: 1 */
+	uint32_t n;	  /* objects */
+	uint32_t ngc;	  /* of them tracked by the collector */
+	uint32_t nfinal;  /* of them with a finalizer */
+	uint32_t ncycles; /* islands: cycles inside; cycles: 1 */
 	uint32_t pad;
-	uint64_t size;		/* bytes, as sys.getsizeof */
+	uint64_t size; /* bytes, as sys.getsizeof */
 };
 
 struct garbage {
-	size_t nobj;		/* garbage objects */
-	uint64_t ngc;		/* of them GC-tracked */
-	uint64_t nfinal;	/* of them with a finalizer */
+	size_t nobj;	 /* garbage objects */
+	uint64_t ngc;	 /* of them GC-tracked */
+	uint64_t nfinal; /* of them with a finalizer */
 	uint64_t size;
-	uint32_t *objs;		/* every garbage object, by index */
+	uint32_t *objs; /* every garbage object, by index */
 	struct garbage_group *cycles, *islands;
 	size_t ncycles, nislands;
-	uint32_t *cycle_members;	/* sum of the cycles' n */
-	uint32_t *island_members;	/* nobj entries */
+	uint32_t *cycle_members;  /* sum of the cycles' n */
+	uint32_t *island_members; /* nobj entries */
 	/* gc.garbage: roots of kind HR_GC_GARBAGE, each the list itself */
 	uint32_t *gc_lists;
 	size_t ngc_lists;

@@ -21,10 +21,12 @@ static int cmp_stat(const void *a, const void *b, void *arg)
 	const struct sort_ctx *c = arg;
 	const struct heap *sort_heap = c->h;
 	enum hist_order sort_by = c->by;
-	uint64_t kx = sort_by == HIST_BY_SIZE ? x->size : sort_by == HIST_BY_RETAINED ? x->retained
-										    : x->count;
-	uint64_t ky = sort_by == HIST_BY_SIZE ? y->size : sort_by == HIST_BY_RETAINED ? y->retained
-										    : y->count;
+	uint64_t kx = sort_by == HIST_BY_SIZE	    ? x->size
+		      : sort_by == HIST_BY_RETAINED ? x->retained
+						    : x->count;
+	uint64_t ky = sort_by == HIST_BY_SIZE	    ? y->size
+		      : sort_by == HIST_BY_RETAINED ? y->retained
+						    : y->count;
 
 	if (kx != ky)
 		return kx < ky ? 1 : -1;
@@ -32,8 +34,8 @@ static int cmp_stat(const void *a, const void *b, void *arg)
 		      heap_str(sort_heap, sort_heap->types[y->type].name, NULL));
 }
 
-int query_histogram(const struct heap *h, enum hist_order by, struct type_stat **out,
-		    size_t *n, uint64_t *count, uint64_t *size, struct hs_error *err)
+int query_histogram(const struct heap *h, enum hist_order by, struct type_stat **out, size_t *n,
+		    uint64_t *count, uint64_t *size, struct hs_error *err)
 {
 	struct type_stat *s;
 	uint64_t *ret = NULL;
@@ -106,7 +108,7 @@ static int bfs(const struct heap *h, uint32_t target, int explicit_only, int sca
 		if (parent[o] != HEAP_NONE)
 			continue;
 		parent[o] = o;		/* a root is its own parent */
-		pedge[o] = (uint32_t)i;	/* ... and remembers which root */
+		pedge[o] = (uint32_t)i; /* ... and remembers which root */
 		queue[tail++] = o;
 	}
 	while (head < tail) {
@@ -127,8 +129,8 @@ static int bfs(const struct heap *h, uint32_t target, int explicit_only, int sca
 	return 0;
 }
 
-int query_path(const struct heap *h, uint32_t target, uint32_t **path, uint32_t **edges,
-	       size_t *n, uint32_t *root, struct hs_error *err)
+int query_path(const struct heap *h, uint32_t target, uint32_t **path, uint32_t **edges, size_t *n,
+	       uint32_t *root, struct hs_error *err)
 {
 	uint32_t *parent = malloc((h->nobj + 1) * sizeof(*parent));
 	uint32_t *pedge = malloc((h->nobj + 1) * sizeof(*pedge));
@@ -179,9 +181,9 @@ oom:
 }
 
 enum type_match {
-	TM_EXACT,	/* the full name */
-	TM_END,		/* a dotted end of it */
-	TM_END_NOCASE,	/* a dotted end, ignoring case */
+	TM_EXACT,      /* the full name */
+	TM_END,	       /* a dotted end of it */
+	TM_END_NOCASE, /* a dotted end, ignoring case */
 	TM_NONE,
 };
 
@@ -221,7 +223,7 @@ size_t query_types_named(const struct heap *h, const char *name, uint8_t *match)
 	return n;
 }
 
-#define NEAR_MAX_LEN 64		/* names compared: longer ones are not near */
+#define NEAR_MAX_LEN 64 /* names compared: longer ones are not near */
 
 /* Edit distance of a and b ignoring case (insertions, deletions,
  * substitutions, transpositions), both at most NEAR_MAX_LEN long. */
@@ -303,7 +305,8 @@ size_t query_types_near(const struct heap *h, const char *name, uint32_t *out, s
 		/* nearest first, then by name */
 		for (k = 0; k < n; k++)
 			if (s < score[k] ||
-			    (s == score[k] && strcmp(tn, heap_str(h, h->types[out[k]].name, NULL)) < 0))
+			    (s == score[k] &&
+			     strcmp(tn, heap_str(h, h->types[out[k]].name, NULL)) < 0))
 				break;
 		if (k == max)
 			continue;

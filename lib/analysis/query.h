@@ -10,7 +10,7 @@
 #include "heap/heap.h"
 
 struct type_stat {
-	uint32_t type;		/* index into h->types */
+	uint32_t type; /* index into h->types */
 	uint64_t count;
 	uint64_t size;
 	uint64_t max;
@@ -23,15 +23,15 @@ struct type_stat {
 enum hist_order {
 	HIST_BY_COUNT,
 	HIST_BY_SIZE,
-	HIST_BY_RETAINED,	/* needs HEAP_NEED_DOMINATORS prepared */
+	HIST_BY_RETAINED, /* needs HEAP_NEED_DOMINATORS prepared */
 };
 
 /* Objects per type, sorted (ties by name).  *out is malloc'ed (caller
  * frees), *n its length; totals in *count and *size.  Each retained is
  * filled when h->idom is there (it costs a walk of the dominator tree);
  * HIST_BY_RETAINED without it fails with HS_EINTERNAL.  -1 on OOM. */
-int query_histogram(const struct heap *h, enum hist_order by, struct type_stat **out,
-		    size_t *n, uint64_t *count, uint64_t *size, struct hs_error *err);
+int query_histogram(const struct heap *h, enum hist_order by, struct type_stat **out, size_t *n,
+		    uint64_t *count, uint64_t *size, struct hs_error *err);
 
 /*
  * The shortest chain of references from a root to object target.  Weak
@@ -43,8 +43,8 @@ int query_histogram(const struct heap *h, enum hist_order by, struct type_stat *
  * roots[] index the chain starts at.  Returns 1 found, 0 unreachable,
  * -1 on OOM.  Caller frees *path and *edges.
  */
-int query_path(const struct heap *h, uint32_t target, uint32_t **path, uint32_t **edges,
-	       size_t *n, uint32_t *root, struct hs_error *err);
+int query_path(const struct heap *h, uint32_t target, uint32_t **path, uint32_t **edges, size_t *n,
+	       uint32_t *root, struct hs_error *err);
 
 /*
  * The types a user means by NAME, in the first of these ways that finds

@@ -37,7 +37,7 @@ struct suspect {
 	uint32_t elem_type;	/* types[] index of the children's dominant type
 				 * (by retained bytes), HEAP_NONE if none */
 	uint64_t elem_count;	/* children of point of that type */
-	uint64_t elem_retained;	/* what they retain together */
+	uint64_t elem_retained; /* what they retain together */
 };
 
 /*
@@ -49,18 +49,17 @@ struct suspect {
  * when none) sorted by the points' retained size, largest first, *n its
  * length.  0, or -1 with err.
  */
-int suspects_find(const struct heap *h, double threshold, uint64_t total,
-		  struct suspect **out, size_t *n, struct hs_error *err);
-
+int suspects_find(const struct heap *h, double threshold, uint64_t total, struct suspect **out,
+		  size_t *n, struct hs_error *err);
 
 /* ---- in words (suspects_words.c) ---- */
 
 /* What naming a suspect needs, built once per graph: the modules and
  * their namespace dicts. */
 struct suspect_names {
-	uint64_t *v;		/* dict << 32 | module, sorted */
+	uint64_t *v; /* dict << 32 | module, sorted */
 	size_t n;
-	uint8_t *is_module;	/* per type */
+	uint8_t *is_module; /* per type */
 };
 
 int suspect_names_build(const struct heap *h, struct suspect_names *m, struct hs_error *err);
@@ -68,19 +67,19 @@ void suspect_names_release(struct suspect_names *m);
 
 /* Where a suspect is, in words, from the path a root leads to it by. */
 struct suspect_words {
-	char module[256];	/* module name, "" if the path has none */
-	char expr[512];		/* "pool._pending" after the module, or after the
-				 * root, up to the first reference with no name */
-	char text[1024];	/* "module app attribute `pool._pending`" */
-	char subject[300];	/* the point itself when it is a module or its
-				 * namespace: "the namespace of module app" */
-	uint32_t via;		/* the object text names when the way on to the
-				 * point starts with a reference that has no
-				 * name (a conservative scan's): the point is
-				 * inside it; HEAP_NONE when every reference
-				 * after the module (or root) has a name */
-	char sentence[1600];	/* "list at module app attribute ... holds ..." */
-	double pct;		/* retained share of total, percent */
+	char module[256];    /* module name, "" if the path has none */
+	char expr[512];	     /* "pool._pending" after the module, or after the
+			      * root, up to the first reference with no name */
+	char text[1024];     /* "module app attribute `pool._pending`" */
+	char subject[300];   /* the point itself when it is a module or its
+			      * namespace: "the namespace of module app" */
+	uint32_t via;	     /* the object text names when the way on to the
+			      * point starts with a reference that has no
+			      * name (a conservative scan's): the point is
+			      * inside it; HEAP_NONE when every reference
+			      * after the module (or root) has a name */
+	char sentence[1600]; /* "list at module app attribute ... holds ..." */
+	double pct;	     /* retained share of total, percent */
 	/* the path (query_path): found, path[npath], edges[npath - 1], root */
 	int found;
 	uint32_t *path, *edges;

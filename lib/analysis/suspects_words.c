@@ -253,7 +253,6 @@ static void sentence(const struct heap *h, const struct suspect *s, const struct
 		snprintf(buf, len, "%s retains %s, %.0f%% of the heap", what, ret, pct);
 }
 
-
 int suspect_explain(const struct heap *h, const struct suspect_names *names,
 		    const struct suspect *s, uint64_t total, struct suspect_words *w,
 		    struct hs_error *err)

@@ -16,8 +16,7 @@ static const char *const code_names[] = {
 #undef HS_X
 };
 
-static void vset(struct hs_error *err, enum hs_code code, int e,
-		 const char *fmt, va_list ap)
+static void vset(struct hs_error *err, enum hs_code code, int e, const char *fmt, va_list ap)
 {
 	size_t n;
 

@@ -49,9 +49,9 @@ enum hs_code {
 
 struct hs_error {
 	enum hs_code code;
-	int sys_errno;		/* errno at the failure, 0 if none */
-	char msg[512];		/* one line: what went wrong */
-	char hint[512];		/* one line: what the user can do, may be empty */
+	int sys_errno;	/* errno at the failure, 0 if none */
+	char msg[512];	/* one line: what went wrong */
+	char hint[512]; /* one line: what the user can do, may be empty */
 };
 
 /* clang-format off */

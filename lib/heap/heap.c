@@ -53,9 +53,9 @@ void heap_init(struct heap *h)
 
 void heap_release(struct heap *h)
 {
-	struct heap_vec *v[] = { &h->vobj, &h->vflags, &h->vstart, &h->vdst, &h->vname,
-				 &h->vtype, &h->vnames, &h->vroot, &h->vbig, &h->vthread,
-				 &h->vframe, &h->vstr };
+	struct heap_vec *v[] = { &h->vobj,  &h->vflags,	 &h->vstart, &h->vdst,
+				 &h->vname, &h->vtype,	 &h->vnames, &h->vroot,
+				 &h->vbig,  &h->vthread, &h->vframe, &h->vstr };
 	size_t i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
@@ -118,16 +118,15 @@ uint32_t heap_lookup(const struct heap *h, uint64_t addr)
 	size_t k;
 
 	if (!h->addr_slots)
-		return HEAP_NONE;	/* heap_build_index not called */
-	for (k = addr_hash(addr) & h->addr_mask; h->addr_slots[k];
-	     k = (k + 1) & h->addr_mask)
+		return HEAP_NONE; /* heap_build_index not called */
+	for (k = addr_hash(addr) & h->addr_mask; h->addr_slots[k]; k = (k + 1) & h->addr_mask)
 		if (o[h->addr_slots[k] - 1].addr == addr)
 			return h->addr_slots[k] - 1;
 	return HEAP_NONE;
 }
 
-uint32_t heap_add_obj(struct heap *h, uint64_t addr, uint32_t type, uint64_t size,
-		      int64_t refcnt, unsigned flags, struct hs_error *err)
+uint32_t heap_add_obj(struct heap *h, uint64_t addr, uint32_t type, uint64_t size, int64_t refcnt,
+		      unsigned flags, struct hs_error *err)
 {
 	struct heap_obj *o;
 	uint8_t *f;
@@ -352,8 +351,8 @@ uint32_t heap_add_type(struct heap *h, uint64_t addr, uint32_t name)
 	return (uint32_t)h->ntype - 1;
 }
 
-int heap_add_root(struct heap *h, uint32_t obj, enum heap_root_kind kind,
-		  uint32_t label, uint32_t name, struct hs_error *err)
+int heap_add_root(struct heap *h, uint32_t obj, enum heap_root_kind kind, uint32_t label,
+		  uint32_t name, struct hs_error *err)
 {
 	struct heap_root *r = vec_grow(&h->vroot, 1);
 
@@ -631,8 +630,8 @@ static const char *field_value(const struct heap *h, uint32_t i, const char *fie
 		uint32_t n = h->edge_name[e], d = h->edge_dst[e];
 
 		if (HEAP_NAME_KIND(n) == HN_FIELD && HEAP_PAYLOAD(n) < h->nname &&
-		    !strcmp(heap_str(h, h->names[HEAP_PAYLOAD(n)], NULL), field) &&
-		    d < h->nobj && h->obj[d].value != HEAP_NONE)
+		    !strcmp(heap_str(h, h->names[HEAP_PAYLOAD(n)], NULL), field) && d < h->nobj &&
+		    h->obj[d].value != HEAP_NONE)
 			return heap_str(h, h->obj[d].value, NULL);
 	}
 	return NULL;
@@ -655,7 +654,7 @@ static void put_escaped(char *buf, size_t len, const char *s, size_t n, char quo
 	size_t o = strlen(buf), i;
 
 	if (o + 1 >= len)
-		return;		/* full: buf stays as it is */
+		return; /* full: buf stays as it is */
 	for (i = 0; i < n && o + 5 < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
@@ -715,8 +714,7 @@ void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len)
 	else if (!strcmp(tn, "list") || !strcmp(tn, "tuple") || !strcmp(tn, "set") ||
 		 !strcmp(tn, "frozenset") || !strcmp(tn, "deque"))
 		snprintf(buf, len, "%s of %zu", tn,
-			 h->edge_start[i + 1] - h->edge_start[i] -
-			 (count_edges(h, i, HN_FIELD)));
+			 h->edge_start[i + 1] - h->edge_start[i] - (count_edges(h, i, HN_FIELD)));
 	else if (!strcmp(tn, "cell") && (t = field_obj(h, i, "cell_contents")) != HEAP_NONE)
 		snprintf(buf, len, "<cell: %s object at 0x%llx>", heap_type_name(h, t),
 			 (unsigned long long)h->obj[t].addr);
@@ -726,11 +724,12 @@ void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len)
 	else if (!strcmp(tn, "method") && (t = field_obj(h, i, "__func__")) != HEAP_NONE &&
 		 ((v = field_value(h, t, "__qualname__")) || (v = field_value(h, t, "__name__"))))
 		snprintf(buf, len, "<bound method %s>", v);
-	else if (!strcmp(tn, "type") && ((v = field_value(h, i, "__qualname__")) ||
-					  (v = field_value(h, i, "__name__"))))
+	else if (!strcmp(tn, "type") &&
+		 ((v = field_value(h, i, "__qualname__")) || (v = field_value(h, i, "__name__"))))
 		snprintf(buf, len, "<class '%s'>", v);
-	else if ((v = field_value(h, i, "__qualname__")) || (v = field_value(h, i, "co_qualname")) ||
-		 (v = field_value(h, i, "__name__")) || (v = field_value(h, i, "co_name")))
+	else if ((v = field_value(h, i, "__qualname__")) ||
+		 (v = field_value(h, i, "co_qualname")) || (v = field_value(h, i, "__name__")) ||
+		 (v = field_value(h, i, "co_name")))
 		snprintf(buf, len, "<%s %s>", tn, v);
 	else
 		snprintf(buf, len, "<%s at 0x%llx>", tn, (unsigned long long)h->obj[i].addr);

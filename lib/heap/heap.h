@@ -66,77 +66,77 @@ static inline size_t heap_hash64(uint64_t x)
 #define HEAP_MAX_EDGES (UINT32_MAX - 1)
 
 enum heap_obj_flags {
-	HO_GC = 1 << 0,		/* tracked by the collector (on a GC list) */
-	HO_IMMORTAL = 1 << 1,	/* 3.12+ immortal refcount */
-	HO_ROOT = 1 << 2,	/* a root: see roots[] for why */
-	HO_OUTSIDE = 1 << 3,	/* refcount exceeds the references found */
-	HO_SIZE_EST = 1 << 4,	/* size is an estimate (opaque C type) */
-	HO_SCANNED = 1 << 5,	/* referents from a conservative scan */
-	HO_TRUNC = 1 << 6,	/* value text truncated */
-	HO_BROKEN = 1 << 7,	/* could not be decoded whole (inconsistent) */
+	HO_GC = 1 << 0,	      /* tracked by the collector (on a GC list) */
+	HO_IMMORTAL = 1 << 1, /* 3.12+ immortal refcount */
+	HO_ROOT = 1 << 2,     /* a root: see roots[] for why */
+	HO_OUTSIDE = 1 << 3,  /* refcount exceeds the references found */
+	HO_SIZE_EST = 1 << 4, /* size is an estimate (opaque C type) */
+	HO_SCANNED = 1 << 5,  /* referents from a conservative scan */
+	HO_TRUNC = 1 << 6,    /* value text truncated */
+	HO_BROKEN = 1 << 7,   /* could not be decoded whole (inconsistent) */
 };
 
 /* An edge's name: 2 bits of edge kind, 3 bits of name kind, 27 bits of
  * payload (an index into names[] or an integer). */
 enum heap_edge_kind {
 	HE_STRONG = 0,
-	HE_WEAK = 1,		/* a weak reference: not kept alive by it */
-	HE_SCANNED = 2,		/* found by a conservative scan */
-	HE_BORROWED = 3,	/* holds the object, but is not counted in its
-				 * refcount (a frame's f_globals, a borrowed or
-				 * deferred stack slot): kept alive all the same */
+	HE_WEAK = 1,	 /* a weak reference: not kept alive by it */
+	HE_SCANNED = 2,	 /* found by a conservative scan */
+	HE_BORROWED = 3, /* holds the object, but is not counted in its
+			  * refcount (a frame's f_globals, a borrowed or
+			  * deferred stack slot): kept alive all the same */
 };
 
 enum heap_name_kind {
 	HN_NONE = 0,
-	HN_FIELD = 1,		/* "__dict__", "f_back": names[] text as is */
-	HN_ATTR = 2,		/* ".text" */
-	HN_INDEX = 3,		/* "[n]" */
-	HN_VALUE = 4,		/* "[text]": dict value; text is the key's repr */
-	HN_KEY = 5,		/* "key text": dict key */
-	HN_LOCAL = 6,		/* "text": a frame's local variable */
+	HN_FIELD = 1, /* "__dict__", "f_back": names[] text as is */
+	HN_ATTR = 2,  /* ".text" */
+	HN_INDEX = 3, /* "[n]" */
+	HN_VALUE = 4, /* "[text]": dict value; text is the key's repr */
+	HN_KEY = 5,   /* "key text": dict key */
+	HN_LOCAL = 6, /* "text": a frame's local variable */
 };
 
 #define HEAP_PAYLOAD_MAX ((1u << 27) - 1)
 #define HEAP_EDGE(ek, nk, payload) \
-	((uint32_t)(ek) << 30 | (uint32_t)(nk) << 27 | ((uint32_t)(payload) & HEAP_PAYLOAD_MAX))
+	((uint32_t)(ek) << 30 | (uint32_t)(nk) << 27 | ((uint32_t)(payload)&HEAP_PAYLOAD_MAX))
 #define HEAP_EDGE_KIND(e) ((e) >> 30)
 #define HEAP_NAME_KIND(e) (((e) >> 27) & 7)
-#define HEAP_PAYLOAD(e) ((e) & HEAP_PAYLOAD_MAX)
+#define HEAP_PAYLOAD(e) ((e)&HEAP_PAYLOAD_MAX)
 
 struct heap_obj {
 	uint64_t addr;
-	uint32_t size;		/* sys.getsizeof; HEAP_BIG_SIZE: see big */
-	uint32_t type;		/* index into types[] */
-	uint32_t refcnt;	/* ob_refcnt, saturated */
-	uint32_t value;		/* string offset of the value text, or HEAP_NONE */
+	uint32_t size;	 /* sys.getsizeof; HEAP_BIG_SIZE: see big */
+	uint32_t type;	 /* index into types[] */
+	uint32_t refcnt; /* ob_refcnt, saturated */
+	uint32_t value;	 /* string offset of the value text, or HEAP_NONE */
 };
 
 struct heap_type {
-	uint64_t addr;		/* the type object in the target */
-	uint32_t name;		/* string: "dict", "app.models.User" */
-	uint32_t obj;		/* its object index, HEAP_NONE if not walked */
+	uint64_t addr; /* the type object in the target */
+	uint32_t name; /* string: "dict", "app.models.User" */
+	uint32_t obj;  /* its object index, HEAP_NONE if not walked */
 };
 
 /* Why an object is a root. */
 enum heap_root_kind {
-	HR_MODULES = 1,		/* sys.modules */
-	HR_SYSDICT,		/* the sys module's dict */
-	HR_BUILTINS,		/* the builtins dict */
-	HR_THREAD,		/* a thread state's dict, exception, context */
-	HR_FRAME,		/* a local or stack slot of a running frame */
-	HR_STATIC_TYPE,		/* a type object defined in C */
-	HR_INTERNED,		/* an interned string */
-	HR_IMMORTAL,		/* an immortal object (3.12+) */
-	HR_OUTSIDE,		/* held from outside the graph (C code, statics) */
-	HR_GC_GARBAGE,		/* the collector's gc.garbage list */
+	HR_MODULES = 1, /* sys.modules */
+	HR_SYSDICT,	/* the sys module's dict */
+	HR_BUILTINS,	/* the builtins dict */
+	HR_THREAD,	/* a thread state's dict, exception, context */
+	HR_FRAME,	/* a local or stack slot of a running frame */
+	HR_STATIC_TYPE, /* a type object defined in C */
+	HR_INTERNED,	/* an interned string */
+	HR_IMMORTAL,	/* an immortal object (3.12+) */
+	HR_OUTSIDE,	/* held from outside the graph (C code, statics) */
+	HR_GC_GARBAGE,	/* the collector's gc.garbage list */
 };
 
 struct heap_root {
 	uint32_t obj;
-	uint32_t kind;		/* enum heap_root_kind */
-	uint32_t label;		/* string: "thread 1234 frame main (app.py:10)" */
-	uint32_t name;		/* edge name (HEAP_EDGE) from the root, or 0 */
+	uint32_t kind;	/* enum heap_root_kind */
+	uint32_t label; /* string: "thread 1234 frame main (app.py:10)" */
+	uint32_t name;	/* edge name (HEAP_EDGE) from the root, or 0 */
 };
 
 struct heap_big {
@@ -146,18 +146,18 @@ struct heap_big {
 };
 
 struct heap_frame {
-	uint32_t function;	/* string: qualname */
-	uint32_t file;		/* string */
-	int32_t line;		/* -1 unknown */
-	uint32_t root_label;	/* string: label its locals carry in roots[] */
+	uint32_t function;   /* string: qualname */
+	uint32_t file;	     /* string */
+	int32_t line;	     /* -1 unknown */
+	uint32_t root_label; /* string: label its locals carry in roots[] */
 };
 
 struct heap_thread {
 	uint64_t thread_id;
 	int32_t tid;
-	uint32_t name;		/* string: threading name or "" */
-	uint32_t flags;		/* 1 main, 2 holds the GIL */
-	uint32_t first_frame;	/* index into frames[] (innermost first) */
+	uint32_t name;	      /* string: threading name or "" */
+	uint32_t flags;	      /* 1 main, 2 holds the GIL */
+	uint32_t first_frame; /* index into frames[] (innermost first) */
 	uint32_t nframes;
 	uint32_t pad;
 };
@@ -165,25 +165,25 @@ struct heap_thread {
 /* What the capture was: everything a reader needs besides the graph. */
 struct heap_meta {
 	int64_t pid;
-	int64_t capture_time;	/* seconds since the epoch */
-	uint64_t pause_ns;	/* how long the target was frozen */
-	uint64_t walk_ns;	/* walk time */
-	uint64_t copied_bytes;	/* memory copied while frozen */
+	int64_t capture_time;  /* seconds since the epoch */
+	uint64_t pause_ns;     /* how long the target was frozen */
+	uint64_t walk_ns;      /* walk time */
+	uint64_t copied_bytes; /* memory copied while frozen */
 	uint32_t py_major, py_minor, py_micro;
-	uint32_t mode;		/* enum heap_capture_mode */
-	uint32_t warnings;	/* inconsistencies met during the walk */
-	uint32_t cmdline;	/* string */
-	uint32_t exe;		/* string */
-	uint32_t version;	/* string "3.11.7" */
-	uint32_t warning;	/* string: the first warning, or "" */
-	uint32_t copy_us;	/* of the pause, microseconds spent copying */
+	uint32_t mode;	   /* enum heap_capture_mode */
+	uint32_t warnings; /* inconsistencies met during the walk */
+	uint32_t cmdline;  /* string */
+	uint32_t exe;	   /* string */
+	uint32_t version;  /* string "3.11.7" */
+	uint32_t warning;  /* string: the first warning, or "" */
+	uint32_t copy_us;  /* of the pause, microseconds spent copying */
 };
 
 enum heap_capture_mode {
-	HC_COPY = 0,		/* frozen, copied, walked after resuming */
-	HC_FROZEN = 1,		/* walked while frozen (over the copy budget) */
-	HC_LIVE = 2,		/* --no-stop: copied (or, past the budget, read)
-				 * while it ran; may be inconsistent */
+	HC_COPY = 0,   /* frozen, copied, walked after resuming */
+	HC_FROZEN = 1, /* walked while frozen (over the copy budget) */
+	HC_LIVE = 2,   /* --no-stop: copied (or, past the budget, read)
+			* while it ran; may be inconsistent */
 };
 
 /* A growable array, for building. */
@@ -198,7 +198,7 @@ struct heap {
 	struct heap_obj *obj;
 	uint8_t *flags;
 	uint32_t *edge_start, *edge_dst, *edge_name;
-	uint32_t *rev_start, *rev_src, *rev_edge;	/* rev_edge: index of the edge */
+	uint32_t *rev_start, *rev_src, *rev_edge; /* rev_edge: index of the edge */
 	struct heap_type *types;
 	uint32_t *names;
 	struct heap_root *roots;
@@ -209,17 +209,17 @@ struct heap {
 	struct heap_meta meta;
 
 	/* building (heap_add_*), unused once loaded */
-	struct heap_vec vobj, vflags, vstart, vdst, vname, vtype, vnames, vroot,
-		vbig, vthread, vframe, vstr;
-	uint32_t *addr_slots;	/* address -> object index + 1 */
+	struct heap_vec vobj, vflags, vstart, vdst, vname, vtype, vnames, vroot, vbig, vthread,
+		vframe, vstr;
+	uint32_t *addr_slots; /* address -> object index + 1 */
 	size_t addr_mask;
-	uint32_t *str_slots;	/* interned strings: offset + 1 */
+	uint32_t *str_slots; /* interned strings: offset + 1 */
 	size_t str_mask, nstr_interned;
-	uint32_t *name_slots;	/* edge names: names[] index + 1 */
+	uint32_t *name_slots; /* edge names: names[] index + 1 */
 	size_t name_mask;
-	void *mapping;		/* a loaded snapshot: the mmap'ed file */
+	void *mapping; /* a loaded snapshot: the mmap'ed file */
 	size_t mapping_len;
-	uint64_t *type_objs;	/* object << 32 | type, sorted (heap_type_of_obj) */
+	uint64_t *type_objs; /* object << 32 | type, sorted (heap_type_of_obj) */
 	size_t ntype_objs;
 	/* HEAP_NEED_DOMINATORS: see the invariants at the top */
 	uint32_t *idom;
@@ -240,8 +240,8 @@ uint32_t heap_lookup(const struct heap *h, uint64_t addr);
 /* Add an object (the caller knows its address is new: nothing here
  * indexes it); returns its index, or HEAP_NONE when out of memory or over
  * HEAP_MAX_OBJECTS (err set). */
-uint32_t heap_add_obj(struct heap *h, uint64_t addr, uint32_t type, uint64_t size,
-		      int64_t refcnt, unsigned flags, struct hs_error *err);
+uint32_t heap_add_obj(struct heap *h, uint64_t addr, uint32_t type, uint64_t size, int64_t refcnt,
+		      unsigned flags, struct hs_error *err);
 /* Set the size of object i; objects must be sized in index order. */
 int heap_set_size(struct heap *h, uint32_t i, uint64_t size, struct hs_error *err);
 /* Begin the edges of object i: objects' edges are added in index order. */
@@ -254,8 +254,8 @@ uint32_t heap_add_string(struct heap *h, const char *s, size_t len);
 /* An edge name: index into names[] for text, interned. HEAP_NONE on OOM. */
 uint32_t heap_name(struct heap *h, const char *s, size_t len);
 uint32_t heap_add_type(struct heap *h, uint64_t addr, uint32_t name);
-int heap_add_root(struct heap *h, uint32_t obj, enum heap_root_kind kind,
-		  uint32_t label, uint32_t name, struct hs_error *err);
+int heap_add_root(struct heap *h, uint32_t obj, enum heap_root_kind kind, uint32_t label,
+		  uint32_t name, struct hs_error *err);
 int heap_add_thread(struct heap *h, const struct heap_thread *t, struct hs_error *err);
 int heap_add_frame(struct heap *h, const struct heap_frame *f, struct hs_error *err);
 /* Close the edge lists and expose the arrays. */
@@ -264,9 +264,9 @@ int heap_finish(struct heap *h, struct hs_error *err);
 /* What only some readers need is built on demand (it costs time and
  * memory in proportion to the graph): */
 enum heap_need {
-	HEAP_NEED_REVERSE = 1 << 0,	/* rev_start, rev_src, rev_edge */
-	HEAP_NEED_INDEX = 1 << 1,	/* heap_lookup */
-	HEAP_NEED_DOMINATORS = 1 << 2,	/* idom, retained, reach (dominator.h) */
+	HEAP_NEED_REVERSE = 1 << 0,    /* rev_start, rev_src, rev_edge */
+	HEAP_NEED_INDEX = 1 << 1,      /* heap_lookup */
+	HEAP_NEED_DOMINATORS = 1 << 2, /* idom, retained, reach (dominator.h) */
 };
 /* Build what need asks for and is not there yet.  0, or -1 with err. */
 int heap_prepare(struct heap *h, unsigned need, struct hs_error *err);

@@ -18,7 +18,7 @@
 #include "snapshot.h"
 #include "target/fatal.h"
 
-#define MAGIC "HEAPSCP"		/* 8 bytes with its NUL */
+#define MAGIC "HEAPSCP" /* 8 bytes with its NUL */
 #define HEADER_SIZE 128
 #define SECTION_SIZE 24
 
@@ -211,7 +211,6 @@ static int rename_noreplace(const char *from, const char *to)
 	return 0;
 }
 
-
 /*
  * Sync and close out->fd, then rename the temporary file over out->path
  * (without SNAP_FORCE never over a file that appeared meanwhile).  failed
@@ -232,9 +231,8 @@ static int install(struct snapshot_out *out, int failed, int e, struct hs_error 
 		e = errno;
 	}
 	/* without --force, a file that appeared during the capture stays */
-	if (!failed &&
-	    (out->flags & SNAP_FORCE ? rename(out->tmp, out->path)
-				      : rename_noreplace(out->tmp, out->path))) {
+	if (!failed && (out->flags & SNAP_FORCE ? rename(out->tmp, out->path)
+						: rename_noreplace(out->tmp, out->path))) {
 		failed = 1;
 		e = errno;
 	}
@@ -252,8 +250,7 @@ static int install(struct snapshot_out *out, int failed, int e, struct hs_error 
 	return hs_error_errno(err, HS_EFILE, e ? e : EIO, "cannot write %s", out->path);
 }
 
-int snapshot_begin(struct snapshot_out *out, const char *path, unsigned flags,
-		   struct hs_error *err)
+int snapshot_begin(struct snapshot_out *out, const char *path, unsigned flags, struct hs_error *err)
 {
 	struct stat sb;
 	char dir[PATH_MAX];
@@ -265,12 +262,16 @@ int snapshot_begin(struct snapshot_out *out, const char *path, unsigned flags,
 		return hs_error_set(err, HS_EFILE, "path too long: %s", path);
 	if (!lstat(path, &sb)) {
 		if (S_ISLNK(sb.st_mode))
-			return hs_error_set(err, HS_EFILE, "%s is a symbolic link: not writing "
-					    "through it", path);
+			return hs_error_set(err, HS_EFILE,
+					    "%s is a symbolic link: not writing "
+					    "through it",
+					    path);
 		/* --force replaces a file, never a device, a pipe or a folder */
 		if (!S_ISREG(sb.st_mode))
-			return hs_error_set(err, HS_EFILE, "%s is not a regular file: not "
-					    "replacing it", path);
+			return hs_error_set(err, HS_EFILE,
+					    "%s is not a regular file: not "
+					    "replacing it",
+					    path);
 		if (!(flags & SNAP_FORCE)) {
 			hs_error_set(err, HS_EFILE, "%s already exists", path);
 			hs_error_hint(err, "choose another name, or pass --force to replace it");
@@ -281,9 +282,10 @@ int snapshot_begin(struct snapshot_out *out, const char *path, unsigned flags,
 	if (snprintf(out->tmp, sizeof(out->tmp), "%s/.heapscope-XXXXXX", dirname(dir)) >=
 	    (int)sizeof(out->tmp))
 		return hs_error_set(err, HS_EFILE, "path too long: %s", path);
-	out->fd = mkostemp(out->tmp, O_CLOEXEC);	/* mode 0600 */
+	out->fd = mkostemp(out->tmp, O_CLOEXEC); /* mode 0600 */
 	if (out->fd < 0)
-		return hs_error_errno(err, HS_EFILE, errno, "cannot create a file next to %s", path);
+		return hs_error_errno(err, HS_EFILE, errno, "cannot create a file next to %s",
+				      path);
 	/* killed while capturing or writing: leave nothing behind */
 	fatal_cleanup_path(out->tmp);
 	return 0;
@@ -302,18 +304,12 @@ void snapshot_abort(struct snapshot_out *out)
 int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_error *err)
 {
 	const void *data[S_COUNT] = {
-		[S_META] = &h->meta,
-		[S_OBJ] = h->obj,
-		[S_FLAGS] = h->flags,
-		[S_EDGE_START] = h->edge_start,
-		[S_EDGE_DST] = h->edge_dst,
-		[S_EDGE_NAME] = h->edge_name,
-		[S_TYPES] = h->types,
-		[S_NAMES] = h->names,
-		[S_ROOTS] = h->roots,
-		[S_BIG] = h->big,
-		[S_THREADS] = h->threads,
-		[S_FRAMES] = h->frames,
+		[S_META] = &h->meta,	    [S_OBJ] = h->obj,
+		[S_FLAGS] = h->flags,	    [S_EDGE_START] = h->edge_start,
+		[S_EDGE_DST] = h->edge_dst, [S_EDGE_NAME] = h->edge_name,
+		[S_TYPES] = h->types,	    [S_NAMES] = h->names,
+		[S_ROOTS] = h->roots,	    [S_BIG] = h->big,
+		[S_THREADS] = h->threads,   [S_FRAMES] = h->frames,
 		[S_STRINGS] = h->strings,
 	};
 	const uint64_t count[S_COUNT] = {
@@ -351,8 +347,9 @@ int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_er
 	w->fd = fd;
 	w->sum = 0x6865617073636f70ull;
 	for (i = 1; i < S_COUNT; i++) {
-		sec[i - 1] = (struct section){ .id = (uint32_t)i, .elem = elem_size[i],
-					       .offset = off, .count = count[i] };
+		sec[i - 1] = (struct section){
+			.id = (uint32_t)i, .elem = elem_size[i], .offset = off, .count = count[i]
+		};
 		off += padded(count[i] * elem_size[i]);
 	}
 	memset(&hdr, 0, sizeof(hdr));
@@ -397,8 +394,7 @@ int snapshot_publish(struct snapshot_out *out, struct hs_error *err)
 	return install(out, 0, 0, err);
 }
 
-int snapshot_write(const struct heap *h, const char *path, unsigned flags,
-		   struct hs_error *err)
+int snapshot_write(const struct heap *h, const char *path, unsigned flags, struct hs_error *err)
 {
 	struct snapshot_out out;
 
@@ -426,7 +422,7 @@ static int bad(struct hs_error *err, const char *path, const char *what)
 {
 	hs_error_set(err, HS_EFILE, "%s: %s", path, what);
 	hs_error_hint(err, "the file is damaged or not a heapscope snapshot; take a new one "
-		      "with 'heapscope snapshot PID'");
+			   "with 'heapscope snapshot PID'");
 	return -1;
 }
 
@@ -502,8 +498,9 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 		int ours = read(fd, magic, 8) == 8 && !memcmp(magic, MAGIC, 8);
 
 		close(fd);
-		return bad(err, path, ours ? "truncated (shorter than its header)"
-					   : "not a heapscope snapshot");
+		return bad(err, path,
+			   ours ? "truncated (shorter than its header)"
+				: "not a heapscope snapshot");
 	}
 	base = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	e = errno;
@@ -518,8 +515,9 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 	if (hdr.version != SNAPSHOT_VERSION) {
 		char m[96];
 
-		snprintf(m, sizeof(m), "snapshot format version %u; this heapscope reads version %u",
-			 hdr.version, SNAPSHOT_VERSION);
+		snprintf(m, sizeof(m),
+			 "snapshot format version %u; this heapscope reads version %u", hdr.version,
+			 SNAPSHOT_VERSION);
 		return bad(err, path, m);
 	}
 	/* the checksum does not cover the header: what it does not check

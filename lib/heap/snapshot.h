@@ -27,7 +27,7 @@
 #define SNAPSHOT_VERSION 1
 
 enum snapshot_flags {
-	SNAP_FORCE = 1 << 0,	/* replace an existing file */
+	SNAP_FORCE = 1 << 0, /* replace an existing file */
 };
 
 #include <limits.h>
@@ -56,8 +56,7 @@ int snapshot_publish(struct snapshot_out *out, struct hs_error *err);
 /* Give up: remove the temporary file. */
 void snapshot_abort(struct snapshot_out *out);
 /* begin + commit.  0, or -1 with err (HS_EFILE). */
-int snapshot_write(const struct heap *h, const char *path, unsigned flags,
-		   struct hs_error *err);
+int snapshot_write(const struct heap *h, const char *path, unsigned flags, struct hs_error *err);
 /* Load path into h (which must be heap_init'ed and empty). */
 int snapshot_load(struct heap *h, const char *path, struct hs_error *err);
 /* Make the header of a snapshot's bytes in memory (len of them) agree

@@ -125,8 +125,8 @@ static Elf_Data *sym_table(struct elf_file *f, Elf64_Word type, GElf_Shdr *sh, s
 	return data;
 }
 
-static int lookup_in(struct elf_file *f, Elf64_Word type, const char *name,
-		     uint64_t *value, uint64_t *size)
+static int lookup_in(struct elf_file *f, Elf64_Word type, const char *name, uint64_t *value,
+		     uint64_t *size)
 {
 	GElf_Shdr sh;
 	GElf_Sym sym;
@@ -135,8 +135,7 @@ static int lookup_in(struct elf_file *f, Elf64_Word type, const char *name,
 	const char *s;
 
 	for (i = 0; data && i < n; i++) {
-		if (!gelf_getsym(data, (int)i, &sym) || !sym.st_name ||
-		    sym.st_shndx == SHN_UNDEF)
+		if (!gelf_getsym(data, (int)i, &sym) || !sym.st_name || sym.st_shndx == SHN_UNDEF)
 			continue;
 		s = elf_strptr(f->elf, sh.sh_link, sym.st_name);
 		if (s && !strcmp(s, name)) {
@@ -149,8 +148,8 @@ static int lookup_in(struct elf_file *f, Elf64_Word type, const char *name,
 	return -1;
 }
 
-static int symbol_at_in(struct elf_file *f, Elf64_Word type, uint64_t addr,
-			char *name, size_t len, uint64_t *off)
+static int symbol_at_in(struct elf_file *f, Elf64_Word type, uint64_t addr, char *name, size_t len,
+			uint64_t *off)
 {
 	GElf_Shdr sh;
 	GElf_Sym sym;
@@ -173,16 +172,14 @@ static int symbol_at_in(struct elf_file *f, Elf64_Word type, uint64_t addr,
 	return -1;
 }
 
-int elf_file_symbol_at(struct elf_file *f, uint64_t addr, char *name, size_t len,
-		       uint64_t *off)
+int elf_file_symbol_at(struct elf_file *f, uint64_t addr, char *name, size_t len, uint64_t *off)
 {
 	if (!symbol_at_in(f, SHT_SYMTAB, addr, name, len, off))
 		return 0;
 	return symbol_at_in(f, SHT_DYNSYM, addr, name, len, off);
 }
 
-int elf_file_symbol(struct elf_file *f, const char *name, uint64_t *value,
-		    uint64_t *size)
+int elf_file_symbol(struct elf_file *f, const char *name, uint64_t *value, uint64_t *size)
 {
 	if (!lookup_in(f, SHT_DYNSYM, name, value, size))
 		return 0;
@@ -233,8 +230,8 @@ int elf_file_build_id(struct elf_file *f, char *hex, size_t len)
 	return 0;
 }
 
-int elf_file_section_data(struct elf_file *f, const char *name,
-			  const unsigned char **data, size_t *size)
+int elf_file_section_data(struct elf_file *f, const char *name, const unsigned char **data,
+			  size_t *size)
 {
 	GElf_Shdr sh;
 	Elf_Scn *scn = find_section(f, name, &sh);
@@ -264,7 +261,7 @@ int elf_file_debuglink(struct elf_file *f, char *name, size_t len, uint32_t *crc
 	 * would have us open files outside the debug directories */
 	if (memchr(d, '/', nl) || !strcmp((const char *)d, ".") || !strcmp((const char *)d, ".."))
 		return -1;
-	off = (nl + 4) & ~(size_t)3;	/* name, NUL, pad to 4 */
+	off = (nl + 4) & ~(size_t)3; /* name, NUL, pad to 4 */
 	if (off + 4 > n)
 		return -1;
 	memcpy(name, d, nl);
@@ -273,8 +270,7 @@ int elf_file_debuglink(struct elf_file *f, char *name, size_t len, uint32_t *crc
 	return 0;
 }
 
-int elf_file_section(struct elf_file *f, const char *name, uint64_t *addr,
-		     uint64_t *size)
+int elf_file_section(struct elf_file *f, const char *name, uint64_t *addr, uint64_t *size)
 {
 	GElf_Shdr sh;
 
@@ -325,8 +321,7 @@ int elf_file_has_dwarf(struct elf_file *f)
 {
 	GElf_Shdr sh;
 
-	return find_section(f, ".debug_info", &sh) && sh.sh_type != SHT_NOBITS &&
-	       sh.sh_size > 0;
+	return find_section(f, ".debug_info", &sh) && sh.sh_type != SHT_NOBITS && sh.sh_size > 0;
 }
 
 int elf_file_has_symtab(struct elf_file *f)
@@ -380,8 +375,7 @@ static int file_crc(const char *path, uint32_t *crc)
 
 /* Accept path as f's debug file: it carries DWARF and matches f by
  * build-id (when f has one) or by CRC (when want_crc). */
-static int accept_debug(const char *path, const char *want_id, int want_crc,
-			uint32_t crc)
+static int accept_debug(const char *path, const char *want_id, int want_crc, uint32_t crc)
 {
 	struct elf_file *d;
 	struct hs_error err = HS_ERROR_INIT;
@@ -400,8 +394,8 @@ static int accept_debug(const char *path, const char *want_id, int want_crc,
 	return ok;
 }
 
-int elf_find_debug_file(struct elf_file *f, const char *root,
-			const char *const *debug_dirs, char *out, size_t outlen)
+int elf_find_debug_file(struct elf_file *f, const char *root, const char *const *debug_dirs,
+			char *out, size_t outlen)
 {
 	const char *prefixes[2] = { root ? root : "", "" };
 	char id[2 * MAX_BUILD_ID + 1] = "", link[256], dir[4096];
@@ -423,8 +417,8 @@ int elf_find_debug_file(struct elf_file *f, const char *root,
 			break;
 		if (id[0] && strlen(id) > 2) {
 			for (dd = debug_dirs; dd && *dd; dd++) {
-				snprintf(out, outlen, "%s%s/.build-id/%.2s/%s.debug",
-					 prefixes[p], *dd, id, id + 2);
+				snprintf(out, outlen, "%s%s/.build-id/%.2s/%s.debug", prefixes[p],
+					 *dd, id, id + 2);
 				if (accept_debug(out, id, 0, 0))
 					return 0;
 			}

@@ -96,8 +96,7 @@ int layout_source_by_name(const char *name)
 	return -1;
 }
 
-void layout_group_sources(const struct layout *l, enum layout_group g,
-			  char *buf, size_t len)
+void layout_group_sources(const struct layout *l, enum layout_group g, char *buf, size_t len)
 {
 	int seen[LS_COUNT] = { 0 };
 	int i, s, first = 1;
@@ -111,8 +110,7 @@ void layout_group_sources(const struct layout *l, enum layout_group g,
 	for (s = LS_COUNT - 1; s > LS_NONE && n < len; s--) {
 		if (!seen[s])
 			continue;
-		n += snprintf(buf + n, len - n, "%s%s", first ? "" : "+",
-			      layout_source_names[s]);
+		n += snprintf(buf + n, len - n, "%s%s", first ? "" : "+", layout_source_names[s]);
 		first = 0;
 	}
 	if (first)

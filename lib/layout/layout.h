@@ -56,9 +56,9 @@ enum layout_source {
 
 struct layout_field_info {
 	enum layout_group group;
-	const char *name;	/* e.g. "tstate_next" */
-	const char *structs;	/* "PyThreadState|_ts" */
-	const char *members;	/* "next" or "#size" */
+	const char *name;    /* e.g. "tstate_next" */
+	const char *structs; /* "PyThreadState|_ts" */
+	const char *members; /* "next" or "#size" */
 };
 
 extern const struct layout_field_info layout_field_info[LF_COUNT];
@@ -68,8 +68,8 @@ extern const char *const layout_source_names[LS_COUNT];
 /* A generated per-minor-version table (offsets/py3*.c). */
 struct layout_table {
 	int major, minor;
-	int free_threaded;	/* a 3.13t+ build's (every object offset moves) */
-	const char *reference;	/* the build it was generated from */
+	int free_threaded;     /* a 3.13t+ build's (every object offset moves) */
+	const char *reference; /* the build it was generated from */
 	int64_t v[LF_COUNT];
 };
 
@@ -95,7 +95,7 @@ extern const char layout_patches_checked[];
 
 struct layout {
 	int64_t v[LF_COUNT];
-	uint8_t src[LF_COUNT];		/* enum layout_source */
+	uint8_t src[LF_COUNT]; /* enum layout_source */
 	int major, minor;
 };
 
@@ -119,7 +119,6 @@ int layout_field_by_name(const char *name);
 int layout_source_by_name(const char *name);
 /* Summarise the sources of a group as text ("dwarf", "debug-offsets+table",
  * "none") into buf. */
-void layout_group_sources(const struct layout *l, enum layout_group g,
-			  char *buf, size_t len);
+void layout_group_sources(const struct layout *l, enum layout_group g, char *buf, size_t len);
 
 #endif

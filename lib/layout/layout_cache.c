@@ -62,12 +62,11 @@ int layout_cache_load(const char *dir, const char *build_id, int64_t *v)
 	while (fgets(line, sizeof(line), f) && seen <= LF_COUNT) {
 		int fld;
 
-		if (sscanf(line, "%127s %lld", name, &val) != 2 || val < -1 ||
-		    val > (1LL << 32))
+		if (sscanf(line, "%127s %lld", name, &val) != 2 || val < -1 || val > (1LL << 32))
 			goto miss;
 		fld = layout_field_by_name(name);
 		if (fld < 0)
-			goto miss;	/* written by another version of us */
+			goto miss; /* written by another version of us */
 		v[fld] = val;
 		seen++;
 	}

@@ -20,9 +20,9 @@ struct word_field {
 };
 
 struct do_map {
-	uint64_t minor_hex;		/* version >> 16: 0x030d */
-	int nwords;			/* words of the struct, cookie included */
-	int gil_state, gil_locked, gil_holder;	/* interpreter-relative words */
+	uint64_t minor_hex;		       /* version >> 16: 0x030d */
+	int nwords;			       /* words of the struct, cookie included */
+	int gil_state, gil_locked, gil_holder; /* interpreter-relative words */
 	const struct word_field *map;
 	size_t n;
 };
@@ -176,14 +176,17 @@ static const struct word_field map_314[] = {
 	{ 86, LF_gen_frame_state },
 };
 
-#define MAP(v, words, g, l, h, m) { v, words, g, l, h, m, sizeof(m) / sizeof(m[0]) }
+#define MAP(v, words, g, l, h, m) \
+	{ \
+		v, words, g, l, h, m, sizeof(m) / sizeof(m[0]) \
+	}
 static const struct do_map maps[] = {
 	MAP(0x030d, 73, 15, 17, 18, map_313),
 	MAP(0x030e, 95, 16, 18, 19, map_314),
 };
 
-int layout_debugoffsets_read(struct target *t, uint64_t runtime_addr,
-			     struct debug_offsets *d, struct hs_error *err)
+int layout_debugoffsets_read(struct target *t, uint64_t runtime_addr, struct debug_offsets *d,
+			     struct hs_error *err)
 {
 	uint64_t w[DO_MAX_WORDS];
 	const struct do_map *m = NULL;
@@ -207,7 +210,7 @@ int layout_debugoffsets_read(struct target *t, uint64_t runtime_addr,
 		return -1;
 	for (i = 3; i < (size_t)m->nwords; i++)
 		if (w[i] >= DO_MAX_OFFSET)
-			return 0;	/* not a table we can trust */
+			return 0; /* not a table we can trust */
 	for (i = 0; i < m->n; i++)
 		d->v[m->map[i].field] = (int64_t)w[m->map[i].word];
 	/* The GIL fields are given relative to the interpreter; the layout

@@ -20,21 +20,21 @@
 #include "base/openfile.h"
 
 #define MAX_NAMES 256
-#define MAX_DEPTH 8		/* typedef chains, nested anonymous members */
-#define MAX_MEMBERS 4096	/* members scanned in one struct */
-#define MAX_STEPS 4000000	/* members scanned in all (a real libpython: ~100k) */
-#define MAX_OFFSET (1 << 24)	/* no CPython structure is this big */
+#define MAX_DEPTH 8	     /* typedef chains, nested anonymous members */
+#define MAX_MEMBERS 4096     /* members scanned in one struct */
+#define MAX_STEPS 4000000    /* members scanned in all (a real libpython: ~100k) */
+#define MAX_OFFSET (1 << 24) /* no CPython structure is this big */
 
 struct wanted {
 	const char *name;
 	size_t len;
-	Dwarf_Off off;		/* complete struct/union DIE, 0 if not found */
+	Dwarf_Off off; /* complete struct/union DIE, 0 if not found */
 };
 
 struct resolver {
 	Dwarf_Debug dbg;
-	long steps;		/* members left to look at (a crafted file's
-				 * anonymous members can nest its own type) */
+	long steps; /* members left to look at (a crafted file's
+		     * anonymous members can nest its own type) */
 	struct wanted names[MAX_NAMES];
 	int nnames;
 };
@@ -76,8 +76,7 @@ static Dwarf_Die complete_type(struct resolver *r, Dwarf_Off off)
 		if (dwarf_tag(die, &tag, &e) != DW_DLV_OK)
 			break;
 		if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type) {
-			if (dwarf_hasattr(die, DW_AT_declaration, &decl, &e) == DW_DLV_OK &&
-			    decl)
+			if (dwarf_hasattr(die, DW_AT_declaration, &decl, &e) == DW_DLV_OK && decl)
 				break;
 			if (dwarf_bytesize(die, &size, &e) != DW_DLV_OK)
 				break;
@@ -120,8 +119,8 @@ static int member_offset(Dwarf_Die m, int64_t *out)
 			goto out;
 		p = expr;
 		n = len;
-	} else if (form == DW_FORM_block1 || form == DW_FORM_block2 ||
-		   form == DW_FORM_block4 || form == DW_FORM_block) {
+	} else if (form == DW_FORM_block1 || form == DW_FORM_block2 || form == DW_FORM_block4 ||
+		   form == DW_FORM_block) {
 		if (dwarf_formblock(a, &blk, &e) != DW_DLV_OK)
 			goto out;
 		p = blk->bl_data;
@@ -156,8 +155,8 @@ out:
  * from the start of st and *mdie its DIE (caller frees).  Anonymous
  * struct/union members are searched through.
  */
-static int find_member(struct resolver *r, Dwarf_Die st, const char *name, size_t len,
-		       int depth, int64_t *off, Dwarf_Die *mdie)
+static int find_member(struct resolver *r, Dwarf_Die st, const char *name, size_t len, int depth,
+		       int64_t *off, Dwarf_Die *mdie)
 {
 	Dwarf_Die child = NULL, next;
 	Dwarf_Error e = NULL;
@@ -186,8 +185,8 @@ static int find_member(struct resolver *r, Dwarf_Die st, const char *name, size_
 
 				if (!type_ref(r, child, &toff) &&
 				    (anon = complete_type(r, toff)) != NULL) {
-					found = find_member(r, anon, name, len, depth + 1,
-							    &inner, mdie);
+					found = find_member(r, anon, name, len, depth + 1, &inner,
+							    mdie);
 					free_die(anon);
 					if (!found) {
 						*off = moff + inner;
@@ -207,8 +206,8 @@ static int find_member(struct resolver *r, Dwarf_Die st, const char *name, size_
 }
 
 /* Resolve a dotted member path or "#size" in the struct at off. */
-static int resolve_path(struct resolver *r, Dwarf_Off off, const char *path,
-			size_t plen, int64_t *out)
+static int resolve_path(struct resolver *r, Dwarf_Off off, const char *path, size_t plen,
+			int64_t *out)
 {
 	Dwarf_Die st = complete_type(r, off), m = NULL;
 	Dwarf_Error e = NULL;
@@ -324,8 +323,7 @@ static void index_die(struct resolver *r, Dwarf_Die die)
 	int i;
 
 	if (dwarf_tag(die, &tag, &e) != DW_DLV_OK ||
-	    (tag != DW_TAG_structure_type && tag != DW_TAG_union_type &&
-	     tag != DW_TAG_typedef))
+	    (tag != DW_TAG_structure_type && tag != DW_TAG_union_type && tag != DW_TAG_typedef))
 		return;
 	if (dwarf_diename(die, &name, &e) != DW_DLV_OK)
 		return;
@@ -351,8 +349,8 @@ static void scan(struct resolver *r)
 	Dwarf_Error e = NULL;
 	int cus = 0;
 
-	while (dwarf_next_cu_header_d(r->dbg, 1, &hlen, &ver, &abbr, &asz, &lsz, &esz,
-				      &sig, &typeoff, &next_cu, &cutype, &e) == DW_DLV_OK) {
+	while (dwarf_next_cu_header_d(r->dbg, 1, &hlen, &ver, &abbr, &asz, &lsz, &esz, &sig,
+				      &typeoff, &next_cu, &cutype, &e) == DW_DLV_OK) {
 		Dwarf_Die cu = NULL, child = NULL, next;
 
 		cus++;

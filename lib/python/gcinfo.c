@@ -9,7 +9,7 @@
 
 struct ft_count {
 	struct pyproc *p;
-	uint64_t off[4];	/* from a block to its object, by heap tag */
+	uint64_t off[4]; /* from a block to its object, by heap tag */
 	long tracked, frozen;
 };
 
@@ -90,8 +90,7 @@ static long count_list(struct pyproc *p, uint64_t head)
 	}
 }
 
-int gcinfo_read(struct pyproc *p, uint64_t interp, struct gc_info *g,
-		struct hs_error *err)
+int gcinfo_read(struct pyproc *p, uint64_t interp, struct gc_info *g, struct hs_error *err)
 {
 	const struct layout *l = &p->layout;
 	uint64_t st = gcinfo_state_addr(p, interp);
@@ -123,16 +122,17 @@ int gcinfo_read(struct pyproc *p, uint64_t interp, struct gc_info *g,
 		/* during a collection the lists are being rewritten; a
 		 * free-threaded collector keeps no lists (its objects are in
 		 * mimalloc's heaps) */
-		g->gen[i].objects = g->collecting || p->free_threaded ? -1 :
-			count_list(p, gen + LAY(l, gcgen_head));
+		g->gen[i].objects = g->collecting || p->free_threaded
+					    ? -1
+					    : count_list(p, gen + LAY(l, gcgen_head));
 		if (g->gen[i].objects < 0 && !g->warning[0] && !p->free_threaded)
 			snprintf(g->warning, sizeof(g->warning), "%s",
-				 g->collecting ? "a collection is running: lists not counted" :
-				 "a generation list could not be followed");
+				 g->collecting ? "a collection is running: lists not counted"
+					       : "a generation list could not be followed");
 	}
 	if (LAY_HAS(l, gcstate_permanent_generation) && !g->collecting && !p->free_threaded)
 		g->permanent = count_list(p, st + LAY(l, gcstate_permanent_generation) +
-					  LAY(l, gcgen_head));
+						     LAY(l, gcgen_head));
 	if (p->free_threaded && !g->collecting)
 		ft_objects(p, interp, g);
 	return 0;

@@ -15,20 +15,19 @@
 
 struct gc_gen_info {
 	int count, threshold;
-	long objects;		/* objects on the list, -1 if unreadable */
+	long objects; /* objects on the list, -1 if unreadable */
 };
 
 struct gc_info {
-	uint64_t state;		/* address of struct _gc_runtime_state */
+	uint64_t state; /* address of struct _gc_runtime_state */
 	int enabled, collecting;
 	struct gc_gen_info gen[3];
-	long permanent;		/* -1 if unreadable */
-	char warning[160];	/* a list that could not be followed, or "" */
+	long permanent;	   /* -1 if unreadable */
+	char warning[160]; /* a list that could not be followed, or "" */
 };
 
 /* 0, or -1 with err set when the state itself cannot be read. */
-int gcinfo_read(struct pyproc *p, uint64_t interp, struct gc_info *g,
-		struct hs_error *err);
+int gcinfo_read(struct pyproc *p, uint64_t interp, struct gc_info *g, struct hs_error *err);
 
 /* 1 if a collection is running in interp (its flag only; 0 if unknown). */
 int gcinfo_collecting(struct pyproc *p, uint64_t interp);

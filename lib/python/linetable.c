@@ -99,7 +99,7 @@ static int line311(const uint8_t *t, size_t n, int line, int addr)
 		size_t j = i + 1;
 
 		if (!(b & 128))
-			return -1;	/* not at an entry: corrupt table */
+			return -1; /* not at an entry: corrupt table */
 		if (code == 13 || code == 14)
 			line += svarint(t, n, &j);
 		else if (code >= 10 && code <= 12)
@@ -116,8 +116,8 @@ static int line311(const uint8_t *t, size_t n, int line, int addr)
 	return -1;
 }
 
-int linetable_line(enum linetable_format fmt, const uint8_t *tab, size_t n,
-		   int firstlineno, int addr)
+int linetable_line(enum linetable_format fmt, const uint8_t *tab, size_t n, int firstlineno,
+		   int addr)
 {
 	if (addr < 0)
 		return firstlineno;

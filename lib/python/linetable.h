@@ -11,9 +11,9 @@
 #include <stdint.h>
 
 enum linetable_format {
-	LINETABLE_LNOTAB,	/* 3.8, 3.9: co_lnotab */
-	LINETABLE_310,		/* 3.10: co_linetable, (bytes, line) pairs */
-	LINETABLE_311,		/* 3.11+: co_linetable, location entries */
+	LINETABLE_LNOTAB, /* 3.8, 3.9: co_lnotab */
+	LINETABLE_310,	  /* 3.10: co_linetable, (bytes, line) pairs */
+	LINETABLE_311,	  /* 3.11+: co_linetable, location entries */
 };
 
 /* The format a CPython 3.minor uses. */
@@ -25,7 +25,7 @@ enum linetable_format linetable_format_for(int minor);
  * firstlineno, as CPython's PyCode_Addr2Line does.  Returns -1 when the
  * instruction has no line.
  */
-int linetable_line(enum linetable_format fmt, const uint8_t *tab, size_t n,
-		   int firstlineno, int addr);
+int linetable_line(enum linetable_format fmt, const uint8_t *tab, size_t n, int firstlineno,
+		   int addr);
 
 #endif

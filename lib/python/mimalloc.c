@@ -16,15 +16,15 @@
 
 /* A page's capacity is a uint16_t (types.h:318): one bit per block. */
 #define MAX_CAPACITY 65536
-#define MAX_PAGE_STRUCT 256	/* sizeof(mi_page_t) is 96 (112 in Py_DEBUG) */
-#define FREELIST_ENTRY 16	/* struct _Py_freelist: {void *; Py_ssize_t} */
-#define MAX_FREELISTS 64	/* 3.14 has 39 */
+#define MAX_PAGE_STRUCT 256 /* sizeof(mi_page_t) is 96 (112 in Py_DEBUG) */
+#define FREELIST_ENTRY 16   /* struct _Py_freelist: {void *; Py_ssize_t} */
+#define MAX_FREELISTS 64    /* 3.14 has 39 */
 
 /* ---- a set of addresses (open addressing; 0 is never stored) ---------- */
 
 struct addrset {
 	uint64_t *slot;
-	size_t cap, n;		/* cap: a power of two, or 0 */
+	size_t cap, n; /* cap: a power of two, or 0 */
 };
 
 static size_t addrset_hash(uint64_t a, size_t cap)
@@ -90,18 +90,18 @@ struct mw {
 	const struct layout *l;
 	struct mimalloc_stats *st;
 	struct hs_error *err;
-	int fatal;		/* err set: the walk ends */
-	int stopped;		/* the callback said stop */
+	int fatal;   /* err set: the walk ends */
+	int stopped; /* the callback said stop */
 	unsigned tag_mask;
 	mimalloc_block_fn fn;
 	void *ctx;
-	struct addrset pages;	/* every page met, so each is walked once */
-	struct addrset seen;	/* thread states, segments, or one freelist */
-	uint64_t *bits;		/* one page's free blocks, MAX_CAPACITY bits */
-	unsigned char *slices;	/* one segment's slice array */
-	uint64_t *delayed;	/* one heap's thread_delayed_free, sorted */
+	struct addrset pages;  /* every page met, so each is walked once */
+	struct addrset seen;   /* thread states, segments, or one freelist */
+	uint64_t *bits;	       /* one page's free blocks, MAX_CAPACITY bits */
+	unsigned char *slices; /* one segment's slice array */
+	uint64_t *delayed;     /* one heap's thread_delayed_free, sorted */
 	size_t ndelayed, delayed_cap, delayed_matched;
-	uint64_t seg;		/* segment whose header is cached, or 0 */
+	uint64_t seg; /* segment whose header is cached, or 0 */
 	uint64_t seg_entries;
 	uint32_t seg_kind;
 	int seg_ok;
@@ -209,16 +209,22 @@ static int check_layout(struct pyproc *p, struct hs_error *err)
 	int64_t ps = LAY(l, mipage_size);
 
 	if (!p->free_threaded)
-		return hs_error_set(err, HS_EUNSUPPORTED, "Python %s is not a free-threaded build: "
-				    "its objects are not found through mimalloc", p->version);
+		return hs_error_set(err, HS_EUNSUPPORTED,
+				    "Python %s is not a free-threaded build: "
+				    "its objects are not found through mimalloc",
+				    p->version);
 	if (p->build & PYBUILD_DEBUG)
-		return hs_error_set(err, HS_EUNSUPPORTED, "the mimalloc heaps of a Py_DEBUG "
+		return hs_error_set(err, HS_EUNSUPPORTED,
+				    "the mimalloc heaps of a Py_DEBUG "
 				    "free-threaded Python (%s) encode their free lists: not "
-				    "supported", p->version);
+				    "supported",
+				    p->version);
 #define CHECK(f) \
 	if (!LAY_HAS(l, f)) \
-		return hs_error_set(err, HS_ELAYOUT, "the mimalloc layout of Python %s " \
-				    "lacks %s", p->version, #f);
+		return hs_error_set(err, HS_ELAYOUT, \
+				    "the mimalloc layout of Python %s " \
+				    "lacks %s", \
+				    p->version, #f);
 	NEEDED_FIELDS(CHECK)
 #undef CHECK
 	/* every page field read from a copy of mi_page_t must lie in it */
@@ -229,9 +235,10 @@ static int check_layout(struct pyproc *p, struct hs_error *err)
 	    LAY(l, mipage_reserved) + 2 > ps || LAY(l, mipage_slice_count) + 4 > ps ||
 	    LAY(l, mipage_slice_offset) + 5 > ps || LAY(l, mipageq_size) < 8 ||
 	    LAY(l, mipageq_first) + 8 > LAY(l, mipageq_size) || LAY(l, miheap_size) <= 0)
-		return hs_error_set(err, HS_ELAYOUT, "the mimalloc layout of Python %s is "
-				    "implausible (mi_page_t of %lld bytes)", p->version,
-				    (long long)ps);
+		return hs_error_set(err, HS_ELAYOUT,
+				    "the mimalloc layout of Python %s is "
+				    "implausible (mi_page_t of %lld bytes)",
+				    p->version, (long long)ps);
 	return 0;
 }
 
@@ -346,8 +353,8 @@ static int mark_free(struct mw *w, const struct page *pg, uint64_t b, const char
 	if (w->bits[idx / 64] & (1ULL << (idx % 64))) {
 		/* a cycle, or a block on two lists */
 		w->st->lists_cut++;
-		warn(w, "page %#llx: %s entry %#llx met twice", (unsigned long long)pg->addr,
-		     list, (unsigned long long)b);
+		warn(w, "page %#llx: %s entry %#llx met twice", (unsigned long long)pg->addr, list,
+		     (unsigned long long)b);
 		return -1;
 	}
 	w->bits[idx / 64] |= 1ULL << (idx % 64);
@@ -366,7 +373,8 @@ static uint64_t follow_list(struct mw *w, const struct page *pg, uint64_t head, 
 		n++;
 		if (rd64(w, cur, &cur)) {
 			w->st->lists_cut++;
-			warn(w, "page %#llx: %s list unreadable", (unsigned long long)pg->addr, list);
+			warn(w, "page %#llx: %s list unreadable", (unsigned long long)pg->addr,
+			     list);
 			break;
 		}
 	}
@@ -437,10 +445,11 @@ static void walk_page(struct mw *w, uint64_t addr, const unsigned char *raw, int
 	 * cross-thread ones only when collected */
 	if ((uint64_t)pg.capacity != pg.used + nfree + nlocal || pg.used < nx + nd) {
 		st->pages_inconsistent++;
-		warn(w, "page %#llx: capacity %u, used %u, free %llu + local %llu, "
-		     "xthread %llu, delayed %llu do not add up", (unsigned long long)addr,
-		     pg.capacity, pg.used, (unsigned long long)nfree, (unsigned long long)nlocal,
-		     (unsigned long long)nx, (unsigned long long)nd);
+		warn(w,
+		     "page %#llx: capacity %u, used %u, free %llu + local %llu, "
+		     "xthread %llu, delayed %llu do not add up",
+		     (unsigned long long)addr, pg.capacity, pg.used, (unsigned long long)nfree,
+		     (unsigned long long)nlocal, (unsigned long long)nx, (unsigned long long)nd);
 	}
 	for (i = 0; i < pg.capacity && !w->stopped; i++) {
 		if (w->bits[i / 64] & (1ULL << (i % 64)))
@@ -481,8 +490,11 @@ static int collect_delayed(struct mw *w, uint64_t heap)
 	while (cur) {
 		if (cur == mark || w->ndelayed >= MIMALLOC_MAX_DELAYED || (cur & 7)) {
 			w->st->lists_cut++;
-			warn(w, "heap %#llx: thread_delayed_free cut (%s)", (unsigned long long)heap,
-			     cur == mark ? "a cycle" : cur & 7 ? "a misaligned block" : "too long");
+			warn(w, "heap %#llx: thread_delayed_free cut (%s)",
+			     (unsigned long long)heap,
+			     cur == mark ? "a cycle"
+			     : cur & 7	 ? "a misaligned block"
+					 : "too long");
 			break;
 		}
 		if (w->ndelayed == w->delayed_cap) {
@@ -505,7 +517,8 @@ static int collect_delayed(struct mw *w, uint64_t heap)
 			if (w->fatal)
 				return -1;
 			w->st->lists_cut++;
-			warn(w, "heap %#llx: thread_delayed_free unreadable", (unsigned long long)heap);
+			warn(w, "heap %#llx: thread_delayed_free unreadable",
+			     (unsigned long long)heap);
 			break;
 		}
 	}
@@ -523,7 +536,8 @@ static void walk_heap(struct mw *w, uint64_t mts, uint64_t thread_id, int tag)
 	int q;
 
 	if (qsize * MIMALLOC_QUEUES > sizeof(queues) ||
-	    rd(w, heap + LAY(l, miheap_tag), &htag, 1) || rd64(w, heap + LAY(l, miheap_tld), &htld) ||
+	    rd(w, heap + LAY(l, miheap_tag), &htag, 1) ||
+	    rd64(w, heap + LAY(l, miheap_tld), &htld) ||
 	    rd64(w, heap + LAY(l, miheap_thread_id), &htid) ||
 	    rd(w, heap + LAY(l, miheap_pages), queues, qsize * MIMALLOC_QUEUES)) {
 		w->st->heaps_skipped++;
@@ -533,9 +547,11 @@ static void walk_heap(struct mw *w, uint64_t mts, uint64_t thread_id, int tag)
 	/* pystate.c:3160-3209 (tstate_mimalloc_bind) */
 	if (htag != tag || htld != mts + LAY(l, mts_tld) || htid != thread_id) {
 		w->st->heaps_skipped++;
-		warn(w, "heap %d at %#llx skipped: tag %d, tld %#llx, thread %#llx are not its "
-		     "thread state's", tag, (unsigned long long)heap, htag,
-		     (unsigned long long)htld, (unsigned long long)htid);
+		warn(w,
+		     "heap %d at %#llx skipped: tag %d, tld %#llx, thread %#llx are not its "
+		     "thread state's",
+		     tag, (unsigned long long)heap, htag, (unsigned long long)htld,
+		     (unsigned long long)htid);
 		return;
 	}
 	w->st->heaps++;
@@ -554,8 +570,8 @@ static void walk_heap(struct mw *w, uint64_t mts, uint64_t thread_id, int tag)
 			}
 			if (seen || w->pages.n > MIMALLOC_MAX_PAGES) {
 				w->st->lists_cut++;
-				warn(w, "heap %d at %#llx: page queue %d cut at page %#llx (%s)", tag,
-				     (unsigned long long)heap, q, (unsigned long long)page,
+				warn(w, "heap %d at %#llx: page queue %d cut at page %#llx (%s)",
+				     tag, (unsigned long long)heap, q, (unsigned long long)page,
 				     seen ? "met before" : "too many pages");
 				break;
 			}
@@ -591,8 +607,7 @@ static void walk_segment(struct mw *w, uint64_t seg)
 	uint64_t psize = (uint64_t)LAY(l, mipage_size), first = seg + LAY(l, misegment_slices);
 	uint64_t i;
 
-	if (segment_header(w, seg) ||
-	    rd(w, first, w->slices, (size_t)(w->seg_entries * psize))) {
+	if (segment_header(w, seg) || rd(w, first, w->slices, (size_t)(w->seg_entries * psize))) {
 		w->st->segments_skipped++;
 		warn(w, "abandoned segment %#llx unreadable or implausible",
 		     (unsigned long long)seg);
@@ -686,8 +701,10 @@ static uint64_t next_tstate(struct mw *w, uint64_t interp, uint64_t ts)
 	if (!ts) {
 		if (rd64(w, interp + LAY(w->l, interp_threads_head), &next)) {
 			if (!w->fatal)
-				hs_error_set(w->err, HS_EREAD, "the thread states of interpreter "
-					     "%#llx cannot be read", (unsigned long long)interp);
+				hs_error_set(w->err, HS_EREAD,
+					     "the thread states of interpreter "
+					     "%#llx cannot be read",
+					     (unsigned long long)interp);
 			w->fatal = 1;
 			return 0;
 		}
@@ -740,9 +757,8 @@ static int walk_result(struct mw *w)
 	return w->stopped ? 1 : 0;
 }
 
-int mimalloc_blocks(struct pyproc *p, uint64_t interp, unsigned tag_mask,
-		    mimalloc_block_fn fn, void *ctx, struct mimalloc_stats *st,
-		    struct hs_error *err)
+int mimalloc_blocks(struct pyproc *p, uint64_t interp, unsigned tag_mask, mimalloc_block_fn fn,
+		    void *ctx, struct mimalloc_stats *st, struct hs_error *err)
 {
 	const struct layout *l = &p->layout;
 	struct mimalloc_stats own;
@@ -780,9 +796,10 @@ int mimalloc_blocks(struct pyproc *p, uint64_t interp, unsigned tag_mask,
 		    !rd64(&w, mts + LAY(l, mts_tld) + LAY(l, mitld_segments_abandoned), &pool)) {
 			pool_seen = 1;
 			if (pool != interp + LAY(l, interp_mimalloc_pool))
-				warn(&w, "thread state %#llx: its abandoned pool %#llx is not "
-				     "its interpreter's", (unsigned long long)ts,
-				     (unsigned long long)pool);
+				warn(&w,
+				     "thread state %#llx: its abandoned pool %#llx is not "
+				     "its interpreter's",
+				     (unsigned long long)ts, (unsigned long long)pool);
 		}
 		for (tag = 0; tag < MIMALLOC_TAGS && !done(&w); tag++)
 			if (w.tag_mask & (1u << tag))
@@ -798,8 +815,8 @@ out:
 
 /* ---- CPython's freelists ------------------------------------------------- */
 
-int mimalloc_freelist_blocks(struct pyproc *p, uint64_t interp, mimalloc_freelist_fn fn,
-			     void *ctx, struct mimalloc_stats *st, struct hs_error *err)
+int mimalloc_freelist_blocks(struct pyproc *p, uint64_t interp, mimalloc_freelist_fn fn, void *ctx,
+			     struct mimalloc_stats *st, struct hs_error *err)
 {
 	const struct layout *l = &p->layout;
 	struct mimalloc_stats own;
@@ -824,15 +841,18 @@ int mimalloc_freelist_blocks(struct pyproc *p, uint64_t interp, mimalloc_freelis
 
 		if (rd(&w, ts + LAY(l, tstateimpl_freelists), lists, nlists * FREELIST_ENTRY)) {
 			w.st->lists_cut++;
-			warn(&w, "thread state %#llx: freelists unreadable", (unsigned long long)ts);
+			warn(&w, "thread state %#llx: freelists unreadable",
+			     (unsigned long long)ts);
 			continue;
 		}
 		for (i = 0; i < nlists && !done(&w); i++) {
 			/* pycore_freelist_state.h:33-42: size -1 when disabled */
 			uint64_t cur = get64(lists, (int64_t)(i * FREELIST_ENTRY));
 			int64_t size = (int64_t)get64(lists, (int64_t)(i * FREELIST_ENTRY + 8));
-			int64_t n = 0, bound = size < 0 ? 0 :
-					       size > MIMALLOC_FREELIST_MAX ? MIMALLOC_FREELIST_MAX : size;
+			int64_t n = 0, bound = size < 0 ? 0
+					       : size > MIMALLOC_FREELIST_MAX
+						       ? MIMALLOC_FREELIST_MAX
+						       : size;
 			int seen;
 
 			addrset_clear(&chain);
@@ -870,9 +890,10 @@ int mimalloc_freelist_blocks(struct pyproc *p, uint64_t interp, mimalloc_freelis
 				}
 			}
 			if (!done(&w) && !cur && n != size && size >= 0)
-				warn(&w, "thread state %#llx: freelist %zu holds %lld entries, its "
-				     "size says %lld", (unsigned long long)ts, i, (long long)n,
-				     (long long)size);
+				warn(&w,
+				     "thread state %#llx: freelist %zu holds %lld entries, its "
+				     "size says %lld",
+				     (unsigned long long)ts, i, (long long)n, (long long)size);
 		}
 	}
 	addrset_release(&chain);
@@ -890,10 +911,11 @@ int mimalloc_debug_allocator(struct pyproc *p, struct hs_error *err)
 	/* _PyRuntime.allocators.is_debug_enabled: an int (DWARF of 3.14.7t),
 	 * obmalloc.c:809-812 */
 	if (!LAY_HAS(&p->layout, runtime_allocators_debug))
-		return hs_error_set(err, HS_ELAYOUT, "Python %s: where the debug allocator's "
-				    "flag lives is unknown", p->version);
-	if (target_read_u32(p->t, p->runtime + LAY(&p->layout, runtime_allocators_debug), &on,
-			    err))
+		return hs_error_set(err, HS_ELAYOUT,
+				    "Python %s: where the debug allocator's "
+				    "flag lives is unknown",
+				    p->version);
+	if (target_read_u32(p->t, p->runtime + LAY(&p->layout, runtime_allocators_debug), &on, err))
 		return -1;
 	return on != 0;
 }

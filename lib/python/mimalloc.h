@@ -66,46 +66,46 @@
 
 /* Heap tags: pycore_mimalloc.h:12-18 (_Py_mimalloc_heap_id). */
 enum mimalloc_tag {
-	MIMALLOC_TAG_MEM = 0,		/* PyMem_Malloc */
-	MIMALLOC_TAG_OBJECT = 1,	/* non-GC objects */
-	MIMALLOC_TAG_GC = 2,		/* GC objects, object at the block */
-	MIMALLOC_TAG_GC_PRE = 3,	/* GC objects after a 16-byte pre-header */
+	MIMALLOC_TAG_MEM = 0,	 /* PyMem_Malloc */
+	MIMALLOC_TAG_OBJECT = 1, /* non-GC objects */
+	MIMALLOC_TAG_GC = 2,	 /* GC objects, object at the block */
+	MIMALLOC_TAG_GC_PRE = 3, /* GC objects after a 16-byte pre-header */
 	MIMALLOC_TAGS = 4
 };
 #define MIMALLOC_TAG_ALL ((1u << MIMALLOC_TAGS) - 1)
 
 /* Bounds on what the target claims (each a count of things a real
  * process cannot exceed by far). */
-#define MIMALLOC_MAX_PAGES (1UL << 22)		/* pages in one walk: 256 GiB of small pages */
-#define MIMALLOC_MAX_SEGMENTS (1UL << 16)	/* abandoned segments: 2 TiB */
-#define MIMALLOC_MAX_DELAYED (1UL << 22)	/* one heap's thread_delayed_free */
-#define MIMALLOC_FREELIST_MAX 4096		/* one CPython freelist (largest limit: 2000) */
-#define MIMALLOC_FREELISTS_MAX (1UL << 20)	/* all CPython freelists of one walk */
+#define MIMALLOC_MAX_PAGES (1UL << 22)	   /* pages in one walk: 256 GiB of small pages */
+#define MIMALLOC_MAX_SEGMENTS (1UL << 16)  /* abandoned segments: 2 TiB */
+#define MIMALLOC_MAX_DELAYED (1UL << 22)   /* one heap's thread_delayed_free */
+#define MIMALLOC_FREELIST_MAX 4096	   /* one CPython freelist (largest limit: 2000) */
+#define MIMALLOC_FREELISTS_MAX (1UL << 20) /* all CPython freelists of one walk */
 
 struct mimalloc_stats {
-	uint64_t threads;		/* thread states whose heaps were read */
-	uint64_t heaps;			/* heaps walked */
-	uint64_t heaps_skipped;		/* failed the tag/tld/thread_id checks */
-	uint64_t pages;			/* pages with blocks in use, walked */
-	uint64_t pages_empty;		/* used == 0: nothing in use */
-	uint64_t pages_skipped;		/* unreadable or implausible */
-	uint64_t pages_inconsistent;	/* counts did not add up */
-	uint64_t abandoned_segments;	/* segments walked in the abandoned pool */
-	uint64_t abandoned_pages;	/* of pages, those found there */
-	uint64_t segments_skipped;	/* misaligned, unreadable or implausible */
-	uint64_t live_blocks;		/* reported as live */
+	uint64_t threads;	     /* thread states whose heaps were read */
+	uint64_t heaps;		     /* heaps walked */
+	uint64_t heaps_skipped;	     /* failed the tag/tld/thread_id checks */
+	uint64_t pages;		     /* pages with blocks in use, walked */
+	uint64_t pages_empty;	     /* used == 0: nothing in use */
+	uint64_t pages_skipped;	     /* unreadable or implausible */
+	uint64_t pages_inconsistent; /* counts did not add up */
+	uint64_t abandoned_segments; /* segments walked in the abandoned pool */
+	uint64_t abandoned_pages;    /* of pages, those found there */
+	uint64_t segments_skipped;   /* misaligned, unreadable or implausible */
+	uint64_t live_blocks;	     /* reported as live */
 	uint64_t live_by_tag[MIMALLOC_TAGS];
-	uint64_t free_blocks;		/* on any of the four free lists */
-	uint64_t xthread_blocks;	/* of those, on xthread_free */
-	uint64_t delayed_blocks;	/* of those, on thread_delayed_free */
-	uint64_t entries_skipped;	/* list entries off their page, misaligned,
-					 * twice on lists, or delayed blocks of
-					 * no page of their heap */
-	uint64_t lists_cut;		/* lists ended at a bound, a cycle or a
-					 * failed read */
-	uint64_t freelist_blocks;	/* CPython freelist entries reported */
-	uint64_t warnings;		/* all of the above that is not normal */
-	char warning[256];		/* the first warning, or "" */
+	uint64_t free_blocks;	  /* on any of the four free lists */
+	uint64_t xthread_blocks;  /* of those, on xthread_free */
+	uint64_t delayed_blocks;  /* of those, on thread_delayed_free */
+	uint64_t entries_skipped; /* list entries off their page, misaligned,
+				   * twice on lists, or delayed blocks of
+				   * no page of their heap */
+	uint64_t lists_cut;	  /* lists ended at a bound, a cycle or a
+				   * failed read */
+	uint64_t freelist_blocks; /* CPython freelist entries reported */
+	uint64_t warnings;	  /* all of the above that is not normal */
+	char warning[256];	  /* the first warning, or "" */
 };
 
 /* Called for each live block: its address, its size (mimalloc's block
@@ -125,9 +125,8 @@ typedef int (*mimalloc_block_fn)(void *ctx, uint64_t block, uint64_t bsize, int 
  * list cannot be read, when the target is gone (HS_EGONE) or on HS_ENOMEM.
  * st (may be NULL) is zeroed first and filled even on failure.
  */
-int mimalloc_blocks(struct pyproc *p, uint64_t interp, unsigned tag_mask,
-		    mimalloc_block_fn fn, void *ctx, struct mimalloc_stats *st,
-		    struct hs_error *err);
+int mimalloc_blocks(struct pyproc *p, uint64_t interp, unsigned tag_mask, mimalloc_block_fn fn,
+		    void *ctx, struct mimalloc_stats *st, struct hs_error *err);
 
 /* Called for each entry of one of CPython's per-thread freelists: the
  * address on the list (the object's, i.e. block + the object offset of
@@ -148,8 +147,8 @@ typedef int (*mimalloc_freelist_fn)(void *ctx, uint64_t addr, int list);
  * Returns 0, 1 when fn stopped, or -1 with err as mimalloc_blocks.  st
  * (may be NULL) is zeroed first; freelist_blocks counts the entries.
  */
-int mimalloc_freelist_blocks(struct pyproc *p, uint64_t interp, mimalloc_freelist_fn fn,
-			     void *ctx, struct mimalloc_stats *st, struct hs_error *err);
+int mimalloc_freelist_blocks(struct pyproc *p, uint64_t interp, mimalloc_freelist_fn fn, void *ctx,
+			     struct mimalloc_stats *st, struct hs_error *err);
 
 /*
  * 1 if the debug allocator (PYTHONMALLOC=debug) is on: then every block

@@ -18,14 +18,13 @@
 #define MAX_LOG2_SIZE 40
 
 struct keys {
-	uint64_t entries;	/* address of entry 0 */
-	uint64_t n;		/* dk_nentries */
-	unsigned esize;		/* entry size */
-	unsigned koff, voff;	/* key and value offsets within an entry */
+	uint64_t entries;    /* address of entry 0 */
+	uint64_t n;	     /* dk_nentries */
+	unsigned esize;	     /* entry size */
+	unsigned koff, voff; /* key and value offsets within an entry */
 };
 
-static int read_keys(struct pyproc *p, uint64_t k, struct keys *out,
-		     struct hs_error *err)
+static int read_keys(struct pyproc *p, uint64_t k, struct keys *out, struct hs_error *err)
 {
 	const struct layout *l = &p->layout;
 	int64_t nentries;
@@ -52,7 +51,7 @@ static int read_keys(struct pyproc *p, uint64_t k, struct keys *out,
 		out->koff = (unsigned)LAY(l, dictentry_key);
 		out->voff = (unsigned)LAY(l, dictentry_value);
 	} else {
-		uint8_t b[3];	/* log2_size, log2_index_bytes, kind */
+		uint8_t b[3]; /* log2_size, log2_index_bytes, kind */
 
 		if (target_read(p->t, k + LAY(l, dictkeys_log2_size), b, 3, err))
 			return -1;
@@ -76,8 +75,8 @@ static int read_keys(struct pyproc *p, uint64_t k, struct keys *out,
 
 /* Walk keys k; values from the entries, or from the values array when
  * values is non-zero (split table). */
-static int walk(struct pyproc *p, uint64_t k, uint64_t values, pydict_cb cb,
-		void *ctx, struct hs_error *err)
+static int walk(struct pyproc *p, uint64_t k, uint64_t values, pydict_cb cb, void *ctx,
+		struct hs_error *err)
 {
 	struct keys ks = { 0 };
 	uint64_t i, e[3];
@@ -112,14 +111,13 @@ static uint64_t values_start(struct pyproc *p, uint64_t values)
 	return values + (off > 0 ? (uint64_t)off : 0);
 }
 
-int pydict_keys_walk(struct pyproc *p, uint64_t keys, uint64_t values, pydict_cb cb,
-		     void *ctx, struct hs_error *err)
+int pydict_keys_walk(struct pyproc *p, uint64_t keys, uint64_t values, pydict_cb cb, void *ctx,
+		     struct hs_error *err)
 {
 	return walk(p, keys, values ? values_start(p, values) : 0, cb, ctx, err);
 }
 
-int pydict_items(struct pyproc *p, uint64_t dict, pydict_cb cb, void *ctx,
-		 struct hs_error *err)
+int pydict_items(struct pyproc *p, uint64_t dict, pydict_cb cb, void *ctx, struct hs_error *err)
 {
 	const struct layout *l = &p->layout;
 	uint64_t keys, values;
@@ -151,8 +149,8 @@ static int find_cb(void *ctx, uint64_t key, uint64_t value)
 	return 1;
 }
 
-int pydict_get_str(struct pyproc *p, uint64_t dict, const char *key,
-		   uint64_t *value, struct hs_error *err)
+int pydict_get_str(struct pyproc *p, uint64_t dict, const char *key, uint64_t *value,
+		   struct hs_error *err)
 {
 	struct find f = { .p = p, .key = key };
 
@@ -162,8 +160,8 @@ int pydict_get_str(struct pyproc *p, uint64_t dict, const char *key,
 	return 0;
 }
 
-int pyobj_getattr(struct pyproc *p, uint64_t obj, const char *name,
-		  uint64_t *value, struct hs_error *err)
+int pyobj_getattr(struct pyproc *p, uint64_t obj, const char *name, uint64_t *value,
+		  struct hs_error *err)
 {
 	const struct layout *l = &p->layout;
 	struct find f = { .p = p, .key = name };

@@ -12,7 +12,7 @@
 #include "pyobj.h"
 
 /* Longest str or bytes we decode in one go: display needs far less. */
-#define PYOBJ_MAX_LEN (1ull << 36)	/* a sanity bound; reads stop at the buffer */
+#define PYOBJ_MAX_LEN (1ull << 36) /* a sanity bound; reads stop at the buffer */
 
 void pyobj_str_state(const struct pyproc *p, uint32_t state, struct str_state *s)
 {
@@ -36,8 +36,7 @@ int pyobj_type(struct pyproc *p, uint64_t obj, uint64_t *type, struct hs_error *
 	return target_read_u64(p->t, obj + LAY(&p->layout, object_type), type, err);
 }
 
-int pyobj_type_name(struct pyproc *p, uint64_t type, char *buf, size_t len,
-		    struct hs_error *err)
+int pyobj_type_name(struct pyproc *p, uint64_t type, char *buf, size_t len, struct hs_error *err)
 {
 	uint64_t name;
 
@@ -81,8 +80,7 @@ static size_t put_utf8(char *out, size_t room, uint32_t c)
 	return 4;
 }
 
-int pyobj_str(struct pyproc *p, uint64_t obj, char *buf, size_t len,
-	      struct hs_error *err)
+int pyobj_str(struct pyproc *p, uint64_t obj, char *buf, size_t len, struct hs_error *err)
 {
 	const struct layout *l = &p->layout;
 	uint32_t state;
@@ -154,8 +152,8 @@ int pyobj_str(struct pyproc *p, uint64_t obj, char *buf, size_t len,
 	return (int)w;
 }
 
-int pyobj_bytes(struct pyproc *p, uint64_t obj, unsigned char **data, size_t *n,
-		size_t max, struct hs_error *err)
+int pyobj_bytes(struct pyproc *p, uint64_t obj, unsigned char **data, size_t *n, size_t max,
+		struct hs_error *err)
 {
 	const struct layout *l = &p->layout;
 	int64_t size;
@@ -181,8 +179,7 @@ int pyobj_bytes(struct pyproc *p, uint64_t obj, unsigned char **data, size_t *n,
 	return 0;
 }
 
-int pyobj_long(struct pyproc *p, uint64_t obj, uint64_t *v, int *neg,
-	       struct hs_error *err)
+int pyobj_long(struct pyproc *p, uint64_t obj, uint64_t *v, int *neg, struct hs_error *err)
 {
 	const struct layout *l = &p->layout;
 	uint32_t d[3] = { 0 };

@@ -14,17 +14,15 @@
 /* Address of the object's type, 0/-1 on failure. */
 int pyobj_type(struct pyproc *p, uint64_t obj, uint64_t *type, struct hs_error *err);
 /* tp_name of a type into buf (truncated, terminated). */
-int pyobj_type_name(struct pyproc *p, uint64_t type, char *buf, size_t len,
-		    struct hs_error *err);
+int pyobj_type_name(struct pyproc *p, uint64_t type, char *buf, size_t len, struct hs_error *err);
 /* A str object as UTF-8 into buf (truncated at len-1 bytes on a character
  * boundary, terminated).  Handles compact ASCII, compact 1/2/4-byte kinds
  * and legacy strings, for 3.8-3.13.  Returns the number of bytes written. */
-int pyobj_str(struct pyproc *p, uint64_t obj, char *buf, size_t len,
-	      struct hs_error *err);
+int pyobj_str(struct pyproc *p, uint64_t obj, char *buf, size_t len, struct hs_error *err);
 /* A bytes object: its length into *n and up to max bytes into a malloc'd
  * *data (caller frees).  Objects longer than max are an error. */
-int pyobj_bytes(struct pyproc *p, uint64_t obj, unsigned char **data,
-		size_t *n, size_t max, struct hs_error *err);
+int pyobj_bytes(struct pyproc *p, uint64_t obj, unsigned char **data, size_t *n, size_t max,
+		struct hs_error *err);
 
 /*
  * PyASCIIObject.state, decoded.  GIL builds: interned bits 0-1, kind
@@ -33,15 +31,14 @@ int pyobj_bytes(struct pyproc *p, uint64_t obj, unsigned char **data,
  * compact 11, ascii 12.
  */
 struct str_state {
-	unsigned interned;	/* 0 no, 1 mortal, 2 immortal, 3 static */
-	unsigned kind;		/* bytes a character: 1, 2, 4 (0: not ready) */
+	unsigned interned; /* 0 no, 1 mortal, 2 immortal, 3 static */
+	unsigned kind;	   /* bytes a character: 1, 2, 4 (0: not ready) */
 	unsigned compact, ascii;
 };
 void pyobj_str_state(const struct pyproc *p, uint32_t state, struct str_state *s);
 
 /* An int object that fits 64 bits (sign in *neg). */
-int pyobj_long(struct pyproc *p, uint64_t obj, uint64_t *v, int *neg,
-	       struct hs_error *err);
+int pyobj_long(struct pyproc *p, uint64_t obj, uint64_t *v, int *neg, struct hs_error *err);
 /* 1 if obj is a str equal to s (compares at most len(s)+1 characters). */
 int pyobj_str_equals(struct pyproc *p, uint64_t obj, const char *s);
 
@@ -53,18 +50,17 @@ int pyobj_str_equals(struct pyproc *p, uint64_t obj, const char *s);
  */
 #define PYDICT_MAX_ENTRIES (1L << 26)
 typedef int (*pydict_cb)(void *ctx, uint64_t key, uint64_t value);
-int pydict_items(struct pyproc *p, uint64_t dict, pydict_cb cb, void *ctx,
-		 struct hs_error *err);
+int pydict_items(struct pyproc *p, uint64_t dict, pydict_cb cb, void *ctx, struct hs_error *err);
 /* Walk a keys object directly: values from its entries, or from a split
  * values block (as ma_values or an instance's managed values point to). */
-int pydict_keys_walk(struct pyproc *p, uint64_t keys, uint64_t values, pydict_cb cb,
-		     void *ctx, struct hs_error *err);
+int pydict_keys_walk(struct pyproc *p, uint64_t keys, uint64_t values, pydict_cb cb, void *ctx,
+		     struct hs_error *err);
 /* Value of str key in a dict, 0 if absent. */
-int pydict_get_str(struct pyproc *p, uint64_t dict, const char *key,
-		   uint64_t *value, struct hs_error *err);
+int pydict_get_str(struct pyproc *p, uint64_t dict, const char *key, uint64_t *value,
+		   struct hs_error *err);
 /* Attribute name of an instance, from its __dict__ or its managed or
  * inline values (3.11+); 0 if absent. */
-int pyobj_getattr(struct pyproc *p, uint64_t obj, const char *name,
-		  uint64_t *value, struct hs_error *err);
+int pyobj_getattr(struct pyproc *p, uint64_t obj, const char *name, uint64_t *value,
+		  struct hs_error *err);
 
 #endif

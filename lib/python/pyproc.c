@@ -20,8 +20,8 @@ static const char *const default_debug_dirs[] = { "/usr/lib/debug", NULL };
 
 /* Open a file of the target through /proc/PID/root, so that a target in a
  * container is read from its own filesystem; fall back to our own. */
-static int open_target_file(struct pyproc *p, const char *path,
-			    struct elf_file **out, struct hs_error *err)
+static int open_target_file(struct pyproc *p, const char *path, struct elf_file **out,
+			    struct hs_error *err)
 {
 	char buf[PATH_MAX + 32];
 	struct hs_error e2 = HS_ERROR_INIT;
@@ -63,8 +63,8 @@ static int version_from_name(const char *path, int *major, int *minor)
  * longer string (".../versions/3.8.18"), so any such string end counts.
  * When the minor version is known (from the library name) it must agree.
  */
-static int version_from_rodata(struct elf_file *f, int want_minor,
-			       int *major, int *minor, int *micro)
+static int version_from_rodata(struct elf_file *f, int want_minor, int *major, int *minor,
+			       int *micro)
 {
 	const unsigned char *d;
 	size_t n, i, j;
@@ -75,16 +75,16 @@ static int version_from_rodata(struct elf_file *f, int want_minor,
 		char s[24];
 		int ma, mi, mc, k = 0;
 
-		if ((d[i] != '2' && d[i] != '3') || d[i + 1] != '.' ||
-		    isdigit(d[i - 1]) || d[i - 1] == '.')
+		if ((d[i] != '2' && d[i] != '3') || d[i + 1] != '.' || isdigit(d[i - 1]) ||
+		    d[i - 1] == '.')
 			continue;
 		for (j = i; j < n && j - i < sizeof(s) - 1 && d[j]; j++)
 			s[j - i] = (char)d[j];
 		if (j >= n || d[j])
-			continue;	/* too long, or not at a string end */
+			continue; /* too long, or not at a string end */
 		s[j - i] = '\0';
-		if (sscanf(s, "%d.%d.%d%n", &ma, &mi, &mc, &k) == 3 &&
-		    mi >= 0 && mi < 100 && mc >= 0 && mc < 100 &&
+		if (sscanf(s, "%d.%d.%d%n", &ma, &mi, &mc, &k) == 3 && mi >= 0 && mi < 100 &&
+		    mc >= 0 && mc < 100 &&
 		    (s[k] == '\0' || s[k] == '+' || isalpha((unsigned char)s[k])) &&
 		    (want_minor < 0 || mi == want_minor)) {
 			*major = ma;
@@ -96,8 +96,7 @@ static int version_from_rodata(struct elf_file *f, int want_minor,
 	return -1;
 }
 
-static int symbol_addr(struct pyproc *p, struct elf_file *f, const char *name,
-		       uint64_t *addr)
+static int symbol_addr(struct pyproc *p, struct elf_file *f, const char *name, uint64_t *addr)
 {
 	uint64_t v, sz;
 
@@ -116,12 +115,14 @@ static int unsupported(struct hs_error *err, int major, int minor, int micro)
 	else
 		snprintf(v, sizeof(v), "%d.%d", major, minor);
 	hs_error_set(err, HS_EUNSUPPORTED,
-		     "Python %s is not supported (heapscope reads CPython 3.%d to 3.%d)",
-		     v, MIN_MINOR, MAX_MINOR);
+		     "Python %s is not supported (heapscope reads CPython 3.%d to 3.%d)", v,
+		     MIN_MINOR, MAX_MINOR);
 	/* ahead of us is not the user's to fix */
 	if (major > 3 || (major == 3 && minor > MAX_MINOR))
-		hs_error_hint(err, "Python %s is newer than this heapscope: a later heapscope "
-			      "may read it", v);
+		hs_error_hint(err,
+			      "Python %s is newer than this heapscope: a later heapscope "
+			      "may read it",
+			      v);
 	else
 		hs_error_hint(err, "upgrade the target's Python, or use a tool made for %s", v);
 	return -1;
@@ -129,8 +130,8 @@ static int unsupported(struct hs_error *err, int major, int minor, int micro)
 
 /* Locate the module holding _PyRuntime; tell "not Python" from "a Python
  * we do not read" when there is none. */
-static int find_module(struct pyproc *p, const struct maps *m,
-		       struct elf_file **out, struct hs_error *err)
+static int find_module(struct pyproc *p, const struct maps *m, struct elf_file **out,
+		       struct hs_error *err)
 {
 	const char *cands[64];
 	size_t i, j, nc = 0;
@@ -178,7 +179,8 @@ static int find_module(struct pyproc *p, const struct maps *m,
 		if (major == 0)
 			return hs_error_set(err, HS_EUNSUPPORTED,
 					    "process %d runs a Python heapscope cannot read "
-					    "(no _PyRuntime: 3.6 or older)", (int)p->pid);
+					    "(no _PyRuntime: 3.6 or older)",
+					    (int)p->pid);
 		return unsupported(err, major, minor, micro);
 	}
 	snprintf(comm, sizeof(comm), "/proc/%d/comm", (int)p->pid);
@@ -191,21 +193,21 @@ static int find_module(struct pyproc *p, const struct maps *m,
 	}
 	hs_error_set(err, HS_ENOTPYTHON,
 		     "process %d (%s) is not a Python process: no libpython and no "
-		     "_PyRuntime in %s", (int)p->pid, comm, p->exe);
+		     "_PyRuntime in %s",
+		     (int)p->pid, comm, p->exe);
 	hs_error_hint(err, "give the pid of the python process itself, not of a shell or wrapper");
 	return -1;
 }
 
-static int find_version(struct pyproc *p, struct elf_file *f,
-			const struct debug_offsets *dbg, int have_dbg,
-			struct hs_error *err)
+static int find_version(struct pyproc *p, struct elf_file *f, const struct debug_offsets *dbg,
+			int have_dbg, struct hs_error *err)
 {
 	uint64_t addr;
 	uint32_t hex;
 	int ma = -1, mi = -1, mc = -1;
 
-	if (!symbol_addr(p, f, "Py_Version", &addr) &&
-	    !target_read_u32(p->t, addr, &hex, NULL) && (hex >> 24) == 3) {
+	if (!symbol_addr(p, f, "Py_Version", &addr) && !target_read_u32(p->t, addr, &hex, NULL) &&
+	    (hex >> 24) == 3) {
 		p->version_hex = hex;
 	} else if (have_dbg) {
 		p->version_hex = (uint32_t)dbg->version;
@@ -221,8 +223,8 @@ static int find_version(struct pyproc *p, struct elf_file *f,
 			mc = -1;
 	}
 	if (ma < 0)
-		return hs_error_set(err, HS_ENOTPYTHON,
-				    "cannot tell the Python version of %s", p->module);
+		return hs_error_set(err, HS_ENOTPYTHON, "cannot tell the Python version of %s",
+				    p->module);
 	p->major = ma;
 	p->minor = mi;
 	p->micro = mc;
@@ -243,8 +245,8 @@ static const char *cache_dir(const struct pyproc_options *opt, char *buf, size_t
 }
 
 /* DWARF of the module: in the file itself or in a separate debug file. */
-static int find_dwarf(struct pyproc *p, struct elf_file *f,
-		      const struct pyproc_options *opt, char *path, size_t len)
+static int find_dwarf(struct pyproc *p, struct elf_file *f, const struct pyproc_options *opt,
+		      char *path, size_t len)
 {
 	const char *const *dirs = opt->debug_dirs ? opt->debug_dirs : default_debug_dirs;
 	char root[64];
@@ -269,9 +271,8 @@ static void set_debug_file(struct pyproc *p, const char *path)
 	snprintf(p->debug_file, sizeof(p->debug_file), "%s", path);
 }
 
-static int fill_dwarf(struct pyproc *p, struct elf_file *f,
-		      const struct pyproc_options *opt, int64_t *v,
-		      struct hs_error *err)
+static int fill_dwarf(struct pyproc *p, struct elf_file *f, const struct pyproc_options *opt,
+		      int64_t *v, struct hs_error *err)
 {
 	char path[PATH_MAX], cdir[PATH_MAX];
 	const char *dir = NULL;
@@ -305,7 +306,8 @@ static int no_layout(struct pyproc *p, struct hs_error *err, const char *what)
 {
 	hs_error_set(err, HS_ELAYOUT, "%s", what);
 	if (p->build & PYBUILD_STRIPPED)
-		hs_error_hint(err, "install the interpreter's debug symbols (Debian: "
+		hs_error_hint(err,
+			      "install the interpreter's debug symbols (Debian: "
 			      "apt-get install python3.%d-dbg) or try --layout=auto",
 			      p->minor);
 	else
@@ -331,22 +333,21 @@ static void check_agree(struct pyproc *p, const int64_t *dbg, char *mismatch, si
 		if (p->layout.src[i] == LS_DWARF && !warned++)
 			snprintf(p->warning, sizeof(p->warning),
 				 "DWARF and _Py_DebugOffsets disagree on %s (%lld vs %lld); "
-				 "using _Py_DebugOffsets", layout_field_info[i].name,
-				 (long long)p->layout.v[i], (long long)dbg[i]);
+				 "using _Py_DebugOffsets",
+				 layout_field_info[i].name, (long long)p->layout.v[i],
+				 (long long)dbg[i]);
 		if (p->layout.src[i] == LS_TABLE && !mismatch[0])
 			snprintf(mismatch, len, "%s is %lld, the table for %d.%d says %lld",
-				 layout_field_info[i].name, (long long)dbg[i], p->major,
-				 p->minor, (long long)p->layout.v[i]);
+				 layout_field_info[i].name, (long long)dbg[i], p->major, p->minor,
+				 (long long)p->layout.v[i]);
 	}
 }
 
-static int fill_layout(struct pyproc *p, struct elf_file *f,
-		       const struct pyproc_options *opt,
-		       const struct debug_offsets *dbg, int have_dbg,
-		       char *mismatch, size_t mlen, struct hs_error *err)
+static int fill_layout(struct pyproc *p, struct elf_file *f, const struct pyproc_options *opt,
+		       const struct debug_offsets *dbg, int have_dbg, char *mismatch, size_t mlen,
+		       struct hs_error *err)
 {
-	const struct layout_table *tab = layout_table_find(p->major, p->minor,
-							   p->free_threaded);
+	const struct layout_table *tab = layout_table_find(p->major, p->minor, p->free_threaded);
 	int src = opt->layout_source;
 	int64_t *v, *tv;
 	int ret = -1;
@@ -396,7 +397,8 @@ static int fill_layout(struct pyproc *p, struct elf_file *f,
 		if (!fill_dwarf(p, f, opt, v, &e2))
 			layout_overlay(&p->layout, v, LS_DWARF);
 		else if (!tab && !have_dbg) {
-			no_layout(p, err, "no layout for this interpreter: no DWARF and "
+			no_layout(p, err,
+				  "no layout for this interpreter: no DWARF and "
 				  "no built-in table");
 			goto out;
 		}
@@ -424,8 +426,8 @@ out:
 	return ret;
 }
 
-int pyproc_read_ptr(struct pyproc *p, uint64_t base, enum layout_field fld,
-		    uint64_t *v, struct hs_error *err)
+int pyproc_read_ptr(struct pyproc *p, uint64_t base, enum layout_field fld, uint64_t *v,
+		    struct hs_error *err)
 {
 	int64_t off = p->layout.v[fld];
 
@@ -440,20 +442,17 @@ int pyproc_first_interp(struct pyproc *p, uint64_t *interp, struct hs_error *err
 	return pyproc_read_ptr(p, p->runtime, LF_runtime_interpreters_head, interp, err);
 }
 
-int pyproc_next_interp(struct pyproc *p, uint64_t interp, uint64_t *next,
-		       struct hs_error *err)
+int pyproc_next_interp(struct pyproc *p, uint64_t interp, uint64_t *next, struct hs_error *err)
 {
 	return pyproc_read_ptr(p, interp, LF_interp_next, next, err);
 }
 
-int pyproc_first_tstate(struct pyproc *p, uint64_t interp, uint64_t *tstate,
-			struct hs_error *err)
+int pyproc_first_tstate(struct pyproc *p, uint64_t interp, uint64_t *tstate, struct hs_error *err)
 {
 	return pyproc_read_ptr(p, interp, LF_interp_threads_head, tstate, err);
 }
 
-int pyproc_next_tstate(struct pyproc *p, uint64_t tstate, uint64_t *next,
-		       struct hs_error *err)
+int pyproc_next_tstate(struct pyproc *p, uint64_t tstate, uint64_t *next, struct hs_error *err)
 {
 	return pyproc_read_ptr(p, tstate, LF_tstate_next, next, err);
 }
@@ -473,15 +472,17 @@ static int validate(struct pyproc *p, struct hs_error *err)
 	if (!LAY_HAS(l, object_type) || !LAY_HAS(l, type_name) ||
 	    !LAY_HAS(l, runtime_interpreters_head) || !LAY_HAS(l, interp_threads_head) ||
 	    !LAY_HAS(l, tstate_interp) || !LAY_HAS(l, tstate_next))
-		return no_layout(p, err, "the layout lacks the fields needed to find "
+		return no_layout(p, err,
+				 "the layout lacks the fields needed to find "
 				 "the interpreter");
 	if (p->type_type) {
 		if (target_read_u64(p->t, p->type_type + LAY(l, object_type), &ty, err) ||
 		    target_read_u64(p->t, p->type_type + LAY(l, type_name), &name, err))
 			return -1;
-		if (ty != p->type_type || target_read_cstr(p->t, name, buf, sizeof(buf), NULL) < 0 ||
-		    strcmp(buf, "type"))
-			return no_layout(p, err, "the object layout does not fit this "
+		if (ty != p->type_type ||
+		    target_read_cstr(p->t, name, buf, sizeof(buf), NULL) < 0 || strcmp(buf, "type"))
+			return no_layout(p, err,
+					 "the object layout does not fit this "
 					 "interpreter (PyType_Type check failed)");
 	}
 	if (pyproc_first_interp(p, &p->interp, err))
@@ -489,7 +490,8 @@ static int validate(struct pyproc *p, struct hs_error *err)
 	if (!p->interp) {
 		hs_error_set(err, HS_ENOTPYTHON,
 			     "the Python interpreter in process %d is not initialized "
-			     "(starting up or shutting down)", (int)p->pid);
+			     "(starting up or shutting down)",
+			     (int)p->pid);
 		hs_error_hint(err, "try again in a moment");
 		return -1;
 	}
@@ -499,7 +501,8 @@ static int validate(struct pyproc *p, struct hs_error *err)
 		if (pyproc_read_ptr(p, ts, LF_tstate_interp, &back, err))
 			return -1;
 		if (back != p->interp)
-			return no_layout(p, err, "the interpreter layout does not fit this "
+			return no_layout(p, err,
+					 "the interpreter layout does not fit this "
 					 "build (thread state does not point back to its "
 					 "interpreter)");
 	}
@@ -512,7 +515,7 @@ static int validate(struct pyproc *p, struct hs_error *err)
 	return 0;
 }
 
-#define MAX_STATIC_INDEX 256	/* managed static types in one interpreter */
+#define MAX_STATIC_INDEX 256 /* managed static types in one interpreter */
 #define SCAN_CHUNK 65536
 
 /* 1 if the static type state array at interp+off holds type's entry at
@@ -522,8 +525,10 @@ static int static_entry_at(struct pyproc *p, uint64_t off, uint64_t type, uint64
 	const struct layout *l = &p->layout;
 	uint64_t v;
 
-	return !target_read_u64(p->t, p->interp + off + (idx - 1) * (uint64_t)LAY(l,
-				static_type_state_size), &v, NULL) && v == type;
+	return !target_read_u64(
+		       p->t, p->interp + off + (idx - 1) * (uint64_t)LAY(l, static_type_state_size),
+		       &v, NULL) &&
+	       v == type;
 }
 
 /*
@@ -546,8 +551,8 @@ static int find_static_types(struct pyproc *p)
 	if (!p->object_type || !LAY_HAS(l, static_type_state_size) ||
 	    !LAY_HAS(l, type_subclasses) || !LAY_HAS(l, interp_size) ||
 	    target_read_u64(p->t, p->object_type + LAY(l, type_subclasses), &io, NULL) ||
-	    target_read_u64(p->t, p->type_type + LAY(l, type_subclasses), &it, NULL) ||
-	    io < 1 || io > MAX_STATIC_INDEX || it < 1 || it > MAX_STATIC_INDEX)
+	    target_read_u64(p->t, p->type_type + LAY(l, type_subclasses), &it, NULL) || io < 1 ||
+	    io > MAX_STATIC_INDEX || it < 1 || it > MAX_STATIC_INDEX)
 		goto none;
 	if (old >= 0 && static_entry_at(p, (uint64_t)old, p->object_type, io) &&
 	    static_entry_at(p, (uint64_t)old, p->type_type, it))
@@ -583,8 +588,8 @@ none:
 	return -1;
 }
 
-int pyproc_open(struct pyproc *p, struct target *t,
-		const struct pyproc_options *opt, struct hs_error *err)
+int pyproc_open(struct pyproc *p, struct target *t, const struct pyproc_options *opt,
+		struct hs_error *err)
 {
 	static const struct pyproc_options defaults;
 	struct debug_offsets *dbg = NULL;
@@ -623,8 +628,8 @@ int pyproc_open(struct pyproc *p, struct target *t,
 	}
 	base = maps_file_base(&m, p->module);
 	if (!base) {
-		hs_error_set(err, HS_ENOTPYTHON, "%s is not mapped in process %d",
-			     p->module, (int)p->pid);
+		hs_error_set(err, HS_ENOTPYTHON, "%s is not mapped in process %d", p->module,
+			     (int)p->pid);
 		goto out_elf;
 	}
 	p->load_bias = base - elf_file_load_vaddr(f);
@@ -666,7 +671,8 @@ int pyproc_open(struct pyproc *p, struct target *t,
 	if (p->free_threaded && (p->build & PYBUILD_DEBUG)) {
 		hs_error_set(err, HS_EUNSUPPORTED,
 			     "free-threaded debug builds (Python %s with Py_DEBUG) are not "
-			     "supported", p->version);
+			     "supported",
+			     p->version);
 		goto out_dbg;
 	}
 	if (fill_layout(p, f, opt, dbg, have_dbg, mismatch, sizeof(mismatch), err))
@@ -676,7 +682,8 @@ int pyproc_open(struct pyproc *p, struct target *t,
 		if (p->layout.src[LF_object_type] != LS_DWARF) {
 			hs_error_set(err, HS_EUNSUPPORTED,
 				     "Python %s built with Py_TRACE_REFS needs its DWARF "
-				     "debug information", p->version);
+				     "debug information",
+				     p->version);
 			goto out_dbg;
 		}
 	}
@@ -685,11 +692,12 @@ int pyproc_open(struct pyproc *p, struct target *t,
 	/* a table made for another patch release: refuse rather than walk
 	 * with offsets that _Py_DebugOffsets just showed to be wrong */
 	if (find_static_types(p) && mismatch[0]) {
-		hs_error_set(err, HS_EUNSUPPORTED, "the layout of Python %s differs from "
+		hs_error_set(err, HS_EUNSUPPORTED,
+			     "the layout of Python %s differs from "
 			     "heapscope's (%s) and its static types cannot be found",
 			     p->version, mismatch);
 		hs_error_hint(err, "install the interpreter's debug symbols so that heapscope "
-			      "reads its layout from DWARF");
+				   "reads its layout from DWARF");
 		goto out_dbg;
 	}
 	ret = 0;

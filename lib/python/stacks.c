@@ -18,7 +18,7 @@
 #include "stacks.h"
 #include "syscall.h"
 
-#define CODE_CACHE_SLOTS 512	/* power of two */
+#define CODE_CACHE_SLOTS 512 /* power of two */
 #define MAX_LINETABLE (1u << 20)
 /* frames visited per thread, shims included, and the set that holds them
  * (a power of two, at most half full) */
@@ -31,12 +31,12 @@
 #define OWNER_SHIM 3
 
 struct code_info {
-	uint64_t code;		/* 0: empty slot */
+	uint64_t code; /* 0: empty slot */
 	int firstlineno;
 	char name[256], qualname[256], file[512];
 	uint8_t *table;
 	size_t ntable;
-	int64_t nbytes;		/* 3.11+: bytes of co_code_adaptive, -1 unknown */
+	int64_t nbytes; /* 3.11+: bytes of co_code_adaptive, -1 unknown */
 	int ok;
 };
 
@@ -49,10 +49,10 @@ struct seen_slot {
 
 struct walker {
 	struct pyproc *p;
-	struct code_info *cache;	/* CODE_CACHE_SLOTS entries */
-	struct seen_slot *seen;		/* SEEN_SLOTS entries */
+	struct code_info *cache; /* CODE_CACHE_SLOTS entries */
+	struct seen_slot *seen;	 /* SEEN_SLOTS entries */
 	uint32_t stamp;
-	uint64_t code_type;		/* PyCode_Type, learnt if not a symbol */
+	uint64_t code_type; /* PyCode_Type, learnt if not a symbol */
 	enum linetable_format fmt;
 };
 
@@ -105,8 +105,8 @@ static struct code_info *code_lookup(struct walker *w, uint64_t code)
  * instruction is where the thread really is, so heapscope uses it on
  * every version.  Returns -1 only when out of memory.
  */
-static int add_frame(struct walker *w, struct stack_thread *th, size_t *cap,
-		     uint64_t frame, uint64_t code, int64_t addr, int entry)
+static int add_frame(struct walker *w, struct stack_thread *th, size_t *cap, uint64_t frame,
+		     uint64_t code, int64_t addr, int entry)
 {
 	struct code_info *c = code_lookup(w, code);
 	struct stack_frame *f;
@@ -178,8 +178,8 @@ static int seen_before(struct walker *w, uint64_t addr)
 static void warn(struct stack_thread *th, const char *what, uint64_t addr)
 {
 	if (!th->warning[0])
-		snprintf(th->warning, sizeof(th->warning), "%s at 0x%llx: stack cut short",
-			 what, (unsigned long long)addr);
+		snprintf(th->warning, sizeof(th->warning), "%s at 0x%llx: stack cut short", what,
+			 (unsigned long long)addr);
 }
 
 static void warn_long(struct stack_thread *th)
@@ -219,7 +219,8 @@ static int walk_frame_objects(struct walker *w, uint64_t tstate, struct stack_th
 			break;
 		}
 		/* 3.10 counts f_lasti in code units, 3.8/3.9 in bytes */
-		if (add_frame(w, th, &cap, fr, code, p->minor >= 10 ? 2 * (int64_t)lasti : lasti, 1))
+		if (add_frame(w, th, &cap, fr, code, p->minor >= 10 ? 2 * (int64_t)lasti : lasti,
+			      1))
 			return -1;
 		if (target_read_u64(p->t, fr + LAY(l, frameobj_back), &fr, NULL)) {
 			warn(th, "unreadable frame", fr);
@@ -247,7 +248,7 @@ static int is_code(struct walker *w, uint64_t code)
 	return 1;
 }
 
-#define MAX_TLBC 4096	/* thread-local bytecode copies of one code object */
+#define MAX_TLBC 4096 /* thread-local bytecode copies of one code object */
 
 /*
  * Where the bytecode a frame runs starts: co_code_adaptive, or in
@@ -336,7 +337,7 @@ static int walk_interp_frames(struct walker *w, uint64_t tstate, struct stack_th
 		if (add_frame(w, th, &cap, fr, code, (int64_t)(instr - bytecode(w, fr, code)),
 			      is_entry))
 			return -1;
-next:
+	next:
 		if (target_read_u64(p->t, fr + LAY(l, iframe_previous), &fr, NULL)) {
 			warn(th, "unreadable frame", fr);
 			break;
@@ -422,16 +423,16 @@ static void thread_syscall(pid_t pid, pid_t tid, char *buf, size_t len)
 /* Native tid of a thread: from the thread state (3.11+), else the thread
  * whose fs_base (glibc's struct pthread, which pthread_self() returns)
  * equals the thread id. */
-static pid_t native_tid(struct pyproc *p, uint64_t tstate, uint64_t thread_id,
-			uint64_t *fsbase, size_t nfs)
+static pid_t native_tid(struct pyproc *p, uint64_t tstate, uint64_t thread_id, uint64_t *fsbase,
+			size_t nfs)
 {
 	const struct layout *l = &p->layout;
 	uint64_t v;
 	size_t i;
 
 	if (LAY_HAS(l, tstate_native_thread_id) &&
-	    !target_read_u64(p->t, tstate + LAY(l, tstate_native_thread_id), &v, NULL) &&
-	    v > 0 && v < (1u << 30))
+	    !target_read_u64(p->t, tstate + LAY(l, tstate_native_thread_id), &v, NULL) && v > 0 &&
+	    v < (1u << 30))
 		return (pid_t)v;
 	for (i = 0; i < nfs; i++)
 		if (fsbase[i] && fsbase[i] == thread_id)
@@ -480,10 +481,9 @@ static void python_names(struct pyproc *p, uint64_t interp, struct stacks *s)
 
 	if (!LAY_HAS(&p->layout, interp_modules) ||
 	    target_read_u64(p->t, interp + LAY(&p->layout, interp_modules), &modules, NULL) ||
-	    !modules || pydict_get_str(p, modules, "threading", &threading, NULL) ||
-	    !threading ||
-	    target_read_u64(p->t, threading + LAY(&p->layout, module_dict), &md, NULL) ||
-	    !md || pydict_get_str(p, md, "_active", &active, NULL) || !active)
+	    !modules || pydict_get_str(p, modules, "threading", &threading, NULL) || !threading ||
+	    target_read_u64(p->t, threading + LAY(&p->layout, module_dict), &md, NULL) || !md ||
+	    pydict_get_str(p, md, "_active", &active, NULL) || !active)
 		return;
 	pydict_items(p, active, name_cb, &n, NULL);
 }
@@ -492,8 +492,8 @@ static void python_names(struct pyproc *p, uint64_t interp, struct stacks *s)
 static void list_warning(struct stacks *s, size_t first, const char *what)
 {
 	if (s->nthreads > first && !s->threads[s->nthreads - 1].warning[0])
-		snprintf(s->threads[s->nthreads - 1].warning,
-			 sizeof(s->threads[0].warning), "%s", what);
+		snprintf(s->threads[s->nthreads - 1].warning, sizeof(s->threads[0].warning), "%s",
+			 what);
 }
 
 /*
@@ -535,7 +535,8 @@ static struct stack_thread *new_thread(struct stacks *s, size_t *cap)
 int stacks_read(struct pyproc *p, struct stacks *s, struct hs_error *err)
 {
 	const struct layout *l = &p->layout;
-	struct walker w = { .p = p, .fmt = linetable_format_for(p->minor),
+	struct walker w = { .p = p,
+			    .fmt = linetable_format_for(p->minor),
 			    .code_type = p->code_type };
 	uint64_t interp, ts, main_thread = 0, *fsbase = NULL;
 	uint64_t interps[PYPROC_MAX_INTERPS];
@@ -564,8 +565,7 @@ int stacks_read(struct pyproc *p, struct stacks *s, struct hs_error *err)
 		}
 	}
 	if (LAY_HAS(l, runtime_main_thread) &&
-	    target_read_u64(p->t, p->runtime + LAY(l, runtime_main_thread), &main_thread,
-			    NULL))
+	    target_read_u64(p->t, p->runtime + LAY(l, runtime_main_thread), &main_thread, NULL))
 		main_thread = 0;
 
 	if (pyproc_first_interp(p, &interp, err))
@@ -578,8 +578,9 @@ int stacks_read(struct pyproc *p, struct stacks *s, struct hs_error *err)
 		for (i = 0; i < ninterp && interps[i] != interp; i++)
 			;
 		if (i < ninterp || ninterp == PYPROC_MAX_INTERPS) {
-			list_warning(s, 0, i < ninterp ? "the interpreter list loops back"
-					   : "too many interpreters: the rest not shown");
+			list_warning(s, 0,
+				     i < ninterp ? "the interpreter list loops back"
+						 : "too many interpreters: the rest not shown");
 			break;
 		}
 		interps[ninterp++] = interp;
@@ -609,7 +610,8 @@ int stacks_read(struct pyproc *p, struct stacks *s, struct hs_error *err)
 			if (LAY_HAS(l, tstate_interp) &&
 			    (target_read_u64(p->t, ts + LAY(l, tstate_interp), &back, NULL) ||
 			     back != interp)) {
-				list_warning(s, first, "a thread state does not belong to its "
+				list_warning(s, first,
+					     "a thread state does not belong to its "
 					     "interpreter: the rest of the list not shown");
 				break;
 			}

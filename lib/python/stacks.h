@@ -24,30 +24,30 @@ enum frame_kind {
 
 struct stack_frame {
 	enum frame_kind kind;
-	char function[256];	/* co_name, or native symbol ("??" unknown) */
-	char qualname[256];	/* co_qualname (3.11+), else = function */
-	char file[512];		/* co_filename, or native module path */
-	int line;		/* -1 unknown */
-	uint64_t addr;		/* code object, or native pc */
-	uint64_t offset;	/* native: pc - symbol start */
-	uint64_t frame;		/* python: the frame object (3.8-3.10) or
-				 * _PyInterpreterFrame (3.11+) */
-	int entry;		/* python: first frame run by its C eval call */
+	char function[256]; /* co_name, or native symbol ("??" unknown) */
+	char qualname[256]; /* co_qualname (3.11+), else = function */
+	char file[512];	    /* co_filename, or native module path */
+	int line;	    /* -1 unknown */
+	uint64_t addr;	    /* code object, or native pc */
+	uint64_t offset;    /* native: pc - symbol start */
+	uint64_t frame;	    /* python: the frame object (3.8-3.10) or
+			     * _PyInterpreterFrame (3.11+) */
+	int entry;	    /* python: first frame run by its C eval call */
 };
 
 struct stack_thread {
 	uint64_t tstate;
-	uint64_t thread_id;	/* threading.get_ident() */
-	pid_t tid;		/* native id, 0 if unknown */
-	char name[64];		/* threading name ("MainThread"), "" if unknown */
-	char os_name[64];	/* OS thread name (/proc/PID/task/TID/comm) */
-	int gil;		/* 1 holds the GIL, 0 not, -1 unknown */
-	char syscall[24];	/* system call it waits in ("futex"), "" if
-				 * running or unknown */
-	int main;		/* the main thread of the interpreter */
+	uint64_t thread_id; /* threading.get_ident() */
+	pid_t tid;	    /* native id, 0 if unknown */
+	char name[64];	    /* threading name ("MainThread"), "" if unknown */
+	char os_name[64];   /* OS thread name (/proc/PID/task/TID/comm) */
+	int gil;	    /* 1 holds the GIL, 0 not, -1 unknown */
+	char syscall[24];   /* system call it waits in ("futex"), "" if
+			     * running or unknown */
+	int main;	    /* the main thread of the interpreter */
 	struct stack_frame *frames;
 	size_t nframes;
-	char warning[160];	/* why the stack may be incomplete, or "" */
+	char warning[160]; /* why the stack may be incomplete, or "" */
 };
 
 struct stacks {

@@ -31,9 +31,9 @@ struct native {
 
 /* A mapped file with its symbols, opened once per unwind_merge call. */
 struct module {
-	const char *path;	/* as /proc/PID/maps names it */
-	struct elf_file *elf;	/* NULL if it could not be opened */
-	struct elf_file *dbg;	/* separate debug file (full .symtab), or NULL */
+	const char *path;     /* as /proc/PID/maps names it */
+	struct elf_file *elf; /* NULL if it could not be opened */
+	struct elf_file *dbg; /* separate debug file (full .symtab), or NULL */
 	uint64_t bias;
 };
 
@@ -66,8 +66,9 @@ static struct module *module_for(struct symbolizer *sz, const char *path)
 	/* stripped files name only exported functions; their debug file
 	 * (found by build-id, e.g. python3.11-dbg's) names them all */
 	if (!elf_file_has_symtab(mod->elf) &&
-	    !elf_find_debug_file(mod->elf, "", sz->p->debug_dirs ? sz->p->debug_dirs :
-				 default_debug_dirs, dbg, sizeof(dbg)))
+	    !elf_find_debug_file(mod->elf, "",
+				 sz->p->debug_dirs ? sz->p->debug_dirs : default_debug_dirs, dbg,
+				 sizeof(dbg)))
 		elf_file_open(&mod->dbg, dbg, &e);
 	return mod;
 }
@@ -85,8 +86,8 @@ static void symbolize(struct symbolizer *sz, struct native *nv, int caller)
 	nv->file = e && e->path[0] ? e->path : "??";
 	if (!e || e->path[0] != '/' || !(mod = module_for(sz, e->path)) || !mod->elf)
 		return;
-	if ((mod->dbg && !elf_file_symbol_at(mod->dbg, at - mod->bias, nv->name,
-					     sizeof(nv->name), &off)) ||
+	if ((mod->dbg &&
+	     !elf_file_symbol_at(mod->dbg, at - mod->bias, nv->name, sizeof(nv->name), &off)) ||
 	    !elf_file_symbol_at(mod->elf, at - mod->bias, nv->name, sizeof(nv->name), &off))
 		nv->off = off + (caller ? 1 : 0);
 }
@@ -128,7 +129,8 @@ static int merge(struct stack_thread *th, const struct native *nv, int n)
 		k = th->nframes;
 		for (i = 0; i < n; i++)
 			set_native(&out[k++], &nv[i]);
-		snprintf(th->warning, sizeof(th->warning), "native frames could not be "
+		snprintf(th->warning, sizeof(th->warning),
+			 "native frames could not be "
 			 "matched with Python frames: no symbol for the eval loop");
 	} else {
 		for (i = 0; i < n; i++) {
@@ -154,8 +156,8 @@ static int merge(struct stack_thread *th, const struct native *nv, int n)
 
 struct native_stacks {
 	size_t nthreads;
-	int *n;			/* frames per thread, -1: could not unwind */
-	struct native *v;	/* MAX_NATIVE per thread */
+	int *n;		  /* frames per thread, -1: could not unwind */
+	struct native *v; /* MAX_NATIVE per thread */
 };
 
 void unwind_free(struct native_stacks *ns)
@@ -214,8 +216,7 @@ int unwind_read(struct pyproc *p, const struct stacks *s, struct native_stacks *
 	return 0;
 }
 
-int unwind_merge(struct pyproc *p, struct stacks *s, struct native_stacks *ns,
-		 struct hs_error *err)
+int unwind_merge(struct pyproc *p, struct stacks *s, struct native_stacks *ns, struct hs_error *err)
 {
 	struct symbolizer *sz;
 	struct maps m;

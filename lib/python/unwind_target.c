@@ -33,39 +33,39 @@ extern int unwind_search_table(unw_addr_space_t as, unw_word_t ip, unw_dyn_info_
 			       unw_proc_info_t *pi, int need_unwind_info, void *arg);
 
 #define MAX_FILES 128
-#define MAX_LOADS 16		/* PT_LOAD segments kept per file */
-#define MAX_PHDRS 256		/* program headers looked at per file */
+#define MAX_LOADS 16  /* PT_LOAD segments kept per file */
+#define MAX_PHDRS 256 /* program headers looked at per file */
 
 /* Pointer encodings of .eh_frame_hdr (DW_EH_PE_*, LSB 4.1). */
-#define PE_OMIT		0xff
-#define PE_FORMAT	0x0f
-#define PE_APPL		0x70
-#define PE_INDIRECT	0x80
-#define PE_ABSPTR	0x00
-#define PE_ULEB128	0x01
-#define PE_UDATA2	0x02
-#define PE_UDATA4	0x03
-#define PE_UDATA8	0x04
-#define PE_SLEB128	0x09
-#define PE_SDATA2	0x0a
-#define PE_SDATA4	0x0b
-#define PE_SDATA8	0x0c
-#define PE_DATAREL	0x30
-#define EH_HDR_VERSION	1
+#define PE_OMIT 0xff
+#define PE_FORMAT 0x0f
+#define PE_APPL 0x70
+#define PE_INDIRECT 0x80
+#define PE_ABSPTR 0x00
+#define PE_ULEB128 0x01
+#define PE_UDATA2 0x02
+#define PE_UDATA4 0x03
+#define PE_UDATA8 0x04
+#define PE_SLEB128 0x09
+#define PE_SDATA2 0x0a
+#define PE_SDATA4 0x0b
+#define PE_SDATA8 0x0c
+#define PE_DATAREL 0x30
+#define EH_HDR_VERSION 1
 /* The only table encoding the binary search knows: 4-byte offsets from
  * the start of .eh_frame_hdr, two per entry. */
-#define EH_TABLE_ENC	(PE_DATAREL | PE_SDATA4)
-#define EH_ENTRY_SIZE	8u
+#define EH_TABLE_ENC (PE_DATAREL | PE_SDATA4)
+#define EH_ENTRY_SIZE 8u
 
 /* A mapped ELF file and the program headers the lookup needs. */
 struct file {
-	const char *path;	/* as the mappings name it (m's storage) */
-	int tried;		/* opened (or failed to) */
-	int has_eh;		/* a PT_GNU_EH_FRAME segment */
+	const char *path; /* as the mappings name it (m's storage) */
+	int tried;	  /* opened (or failed to) */
+	int has_eh;	  /* a PT_GNU_EH_FRAME segment */
 	struct elf_segment eh;
 	struct elf_segment load[MAX_LOADS];
 	int nload;
-	uint64_t lo, hi;	/* PT_LOAD extent, unrelocated */
+	uint64_t lo, hi; /* PT_LOAD extent, unrelocated */
 };
 
 struct unwind_target {
@@ -74,10 +74,10 @@ struct unwind_target {
 	const char *root;
 	struct file files[MAX_FILES];
 	int nfiles;
-	struct target_regs regs;	/* of the thread being unwound */
-	unw_dyn_info_t di;		/* the table described last */
-	unw_addr_space_t as;		/* one for all threads: they share
-					 * their code, and so its cache */
+	struct target_regs regs; /* of the thread being unwound */
+	unw_dyn_info_t di;	 /* the table described last */
+	unw_addr_space_t as;	 /* one for all threads: they share
+				  * their code, and so its cache */
 };
 
 /* Read a file's program headers once; its ELF is not kept open. */
@@ -133,8 +133,7 @@ static struct file *file_for(struct unwind_target *u, const char *path)
  * segment holding ip's file offset says which address of the file ip
  * is.  0 and *bias (target address minus file address), or -1.
  */
-static int load_bias(const struct file *f, const struct map_entry *e, uint64_t ip,
-		     uint64_t *bias)
+static int load_bias(const struct file *f, const struct map_entry *e, uint64_t ip, uint64_t *bias)
 {
 	uint64_t off = ip - e->start + e->offset;
 	int i;
@@ -288,8 +287,7 @@ static int get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *addr, void *a
 	return -UNW_ENOINFO;
 }
 
-static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write,
-		      void *arg)
+static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write, void *arg)
 {
 	struct unwind_target *u = arg;
 
@@ -299,8 +297,7 @@ static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int
 	return 0;
 }
 
-static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, int write,
-		      void *arg)
+static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, int write, void *arg)
 {
 	struct unwind_target *u = arg;
 
@@ -395,8 +392,7 @@ int unwind_target_thread(struct unwind_target *u, pid_t tid, uint64_t *pcs, int 
 	unw_cursor_t c;
 	int n = 0, step;
 
-	if (max <= 0 || target_regs(u->t, tid, &u->regs, NULL) ||
-	    unw_init_remote(&c, u->as, u) < 0)
+	if (max <= 0 || target_regs(u->t, tid, &u->regs, NULL) || unw_init_remote(&c, u->as, u) < 0)
 		return -1;
 	do {
 		unw_word_t ip;

@@ -12,11 +12,11 @@
 #include <string.h>
 #include "block_cache.h"
 
-#define CHUNK_BLOCKS	256u	/* 1 MiB of storage per allocation */
+#define CHUNK_BLOCKS 256u /* 1 MiB of storage per allocation */
 
 struct block_slot {
-	uint64_t key;		/* block address | 1; 0 = empty */
-	uint32_t idx;		/* index of the block in the storage */
+	uint64_t key; /* block address | 1; 0 = empty */
+	uint32_t idx; /* index of the block in the storage */
 };
 
 void block_cache_init(struct block_cache *c, size_t max_bytes)
@@ -125,8 +125,8 @@ disable:
 }
 
 /* Exact read of one range, for what the cache cannot hold. */
-static int read_exact(uint64_t addr, void *buf, size_t len, target_fill_fn fill,
-		      void *ctx, uint64_t *bad)
+static int read_exact(uint64_t addr, void *buf, size_t len, target_fill_fn fill, void *ctx,
+		      uint64_t *bad)
 {
 	struct iovec l = { .iov_base = buf, .iov_len = len };
 	struct iovec r = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
@@ -138,8 +138,8 @@ static int read_exact(uint64_t addr, void *buf, size_t len, target_fill_fn fill,
 	return got < 0 ? (int)got : -EFAULT;
 }
 
-int block_cache_read(struct block_cache *c, uint64_t addr, void *buf,
-		     size_t len, target_fill_fn fill, void *ctx, uint64_t *bad)
+int block_cache_read(struct block_cache *c, uint64_t addr, void *buf, size_t len,
+		     target_fill_fn fill, void *ctx, uint64_t *bad)
 {
 	unsigned char *out = buf;
 	uint64_t pos = addr, end = addr + len;
@@ -175,8 +175,8 @@ int block_cache_read(struct block_cache *c, uint64_t addr, void *buf,
 		}
 		first = cache_reserve(c, n);
 		if (first < 0)
-			return read_exact(pos, out + (pos - addr), (size_t)(end - pos),
-					  fill, ctx, bad);
+			return read_exact(pos, out + (pos - addr), (size_t)(end - pos), fill, ctx,
+					  bad);
 		c->misses += n;
 		for (i = 0; i < n; i++) {
 			l[i].iov_base = block_data(c, (uint32_t)(first + i));

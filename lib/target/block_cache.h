@@ -24,14 +24,14 @@
 #include <sys/uio.h>
 
 /* One page: a block is then either wholly readable or not at all. */
-#define TARGET_BLOCK_SIZE	4096u
+#define TARGET_BLOCK_SIZE 4096u
 /* Default cap of the block cache. */
-#define TARGET_CACHE_MAX	(64u << 20)
+#define TARGET_CACHE_MAX (64u << 20)
 /* Reads larger than this bypass the cache: they are bulk copies that
  * would only evict what the small reads of a walk keep coming back to. */
-#define TARGET_CACHE_BYPASS	(64u << 10)
+#define TARGET_CACHE_BYPASS (64u << 10)
 /* Blocks fetched with one call of the fill function (well under IOV_MAX). */
-#define TARGET_CACHE_BATCH	64u
+#define TARGET_CACHE_BATCH 64u
 
 /*
  * Reads n remote ranges into n local buffers of the same lengths, in
@@ -40,17 +40,17 @@
  * a single byte could be read and the reason is more than a bad address
  * (-ESRCH: the process is gone).
  */
-typedef ssize_t (*target_fill_fn)(void *ctx, const struct iovec *local,
-				  const struct iovec *remote, size_t n);
+typedef ssize_t (*target_fill_fn)(void *ctx, const struct iovec *local, const struct iovec *remote,
+				  size_t n);
 
 struct block_cache {
-	struct block_slot *slots;	/* open addressing, nslots a power of 2 */
+	struct block_slot *slots; /* open addressing, nslots a power of 2 */
 	size_t nslots;
-	unsigned char **chunks;		/* block storage, allocated on demand */
+	unsigned char **chunks; /* block storage, allocated on demand */
 	size_t nchunks;
 	size_t nblocks, maxblocks;
 	uint64_t hits, misses, flushes;
-	int disabled;			/* allocation failed: read uncached */
+	int disabled; /* allocation failed: read uncached */
 };
 
 /* Prepare an empty cache of at most max_bytes (at least one batch of
@@ -65,7 +65,7 @@ void block_cache_release(struct block_cache *c);
  * *bad set to the first address that could not be read (-EFAULT for an
  * unreadable address, -ESRCH when the process is gone).
  */
-int block_cache_read(struct block_cache *c, uint64_t addr, void *buf,
-		     size_t len, target_fill_fn fill, void *ctx, uint64_t *bad);
+int block_cache_read(struct block_cache *c, uint64_t addr, void *buf, size_t len,
+		     target_fill_fn fill, void *ctx, uint64_t *bad);
 
 #endif

@@ -128,8 +128,7 @@ void fatal_install(void)
 		struct sigaction old;
 
 		/* a signal ignored by whoever started us (nohup) stays ignored */
-		if (sigaction(fatal_signals[i], NULL, &old) == 0 &&
-		    old.sa_handler == SIG_IGN)
+		if (sigaction(fatal_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
 			continue;
 		sigaction(fatal_signals[i], &sa, NULL);
 	}

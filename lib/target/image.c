@@ -13,7 +13,7 @@
 #include "image.h"
 #include "maps.h"
 
-#define CHUNK (64u << 20)	/* bytes per process_vm_readv */
+#define CHUNK (64u << 20) /* bytes per process_vm_readv */
 
 uint64_t image_default_budget(void)
 {
@@ -42,12 +42,12 @@ void image_plan_release(struct image_plan *pl)
 	memset(pl, 0, sizeof(*pl));
 }
 
-#define PAYLOAD_MIN (1u << 20)	/* smaller mappings and chunks are copied whole */
-#define CHUNK_MIN (128u << 10)	/* glibc's smallest mmap threshold */
-#define MAX_CHUNKS 65536		/* chunks looked at in one mapping */
-#define REGIONS_PER_MAPPING 16	/* room planned per mapping */
+#define PAYLOAD_MIN (1u << 20) /* smaller mappings and chunks are copied whole */
+#define CHUNK_MIN (128u << 10) /* glibc's smallest mmap threshold */
+#define MAX_CHUNKS 65536       /* chunks looked at in one mapping */
+#define REGIONS_PER_MAPPING 16 /* room planned per mapping */
 #define GLIBC_IS_MMAPPED 2ull
-#define MAX_FILES 1024		/* files opened: past them, mappings are copied */
+#define MAX_FILES 1024 /* files opened: past them, mappings are copied */
 
 /* Room for n more regions.  0, or -1 out of memory. */
 static int plan_room(struct image_plan *pl, size_t n)
@@ -115,8 +115,8 @@ static int prefault_run(void *ctx, uint64_t s, uint64_t e)
  * copied whole.  At most REGIONS_PER_MAPPING regions are added (the
  * array has room for them).
  */
-static void plan_mapping(pid_t pid, const struct map_entry *e, const uint64_t *types,
-			 size_t ntypes, struct image_plan *pl)
+static void plan_mapping(pid_t pid, const struct map_entry *e, const uint64_t *types, size_t ntypes,
+			 struct image_plan *pl)
 {
 	uint64_t at = e->start, whole = e->start;
 	size_t i, chunks = 0, max = pl->n + REGIONS_PER_MAPPING;
@@ -164,8 +164,7 @@ struct opened {
  * file's bytes: read-only, and shared or never written to.  1 if it is
  * now read from the file, 0 if it must be copied, -1 out of memory.
  */
-static int from_file(pid_t pid, const struct map_entry *e, struct image_plan *pl,
-		     struct opened *o)
+static int from_file(pid_t pid, const struct map_entry *e, struct image_plan *pl, struct opened *o)
 {
 	struct hs_error err = HS_ERROR_INIT;
 	size_t i;
@@ -227,7 +226,10 @@ int image_plan(pid_t pid, uint64_t budget, const uint64_t *payload_types, size_t
 		if (!wanted(e))
 			continue;
 		pl->seen[pl->nseen++] = (struct image_seen){
-			.start = e->start, .end = e->end, .inode = e->inode, .prot = e->prot,
+			.start = e->start,
+			.end = e->end,
+			.inode = e->inode,
+			.prot = e->prot,
 		};
 		f = from_file(pid, e, pl, o);
 		if (f < 0 || plan_room(pl, REGIONS_PER_MAPPING))
@@ -244,9 +246,8 @@ int image_plan(pid_t pid, uint64_t budget, const uint64_t *payload_types, size_t
 	for (i = 0; i < pl->n; i++) {
 		struct image_region *r = &pl->r[i];
 
-		if (r->sparse && (pagemap < 0 ||
-				  maps_populated(pagemap, r->addr, r->addr + r->len, count_run,
-						 &r->populated)))
+		if (r->sparse && (pagemap < 0 || maps_populated(pagemap, r->addr, r->addr + r->len,
+								count_run, &r->populated)))
 			r->sparse = 0;
 		pl->total += r->sparse ? r->populated : r->len;
 	}
@@ -258,7 +259,8 @@ int image_plan(pid_t pid, uint64_t budget, const uint64_t *payload_types, size_t
 		struct image_region *r = &pl->r[i];
 		void *b = mmap(NULL, r->len, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
-			       (r->sparse ? 0 : MAP_POPULATE), -1, 0);
+				       (r->sparse ? 0 : MAP_POPULATE),
+			       -1, 0);
 
 		if (b == MAP_FAILED) {
 			int e = errno;
@@ -304,8 +306,9 @@ static int add_late(struct image_plan *pl, uint64_t start, uint64_t end, int spa
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (b == MAP_FAILED)
 		return -1;
-	pl->r[pl->n++] = (struct image_region){ .addr = start, .len = end - start, .buf = b,
-						.sparse = sparse };
+	pl->r[pl->n++] = (struct image_region){
+		.addr = start, .len = end - start, .buf = b, .sparse = sparse
+	};
 	pl->late += end - start;
 	return 0;
 }

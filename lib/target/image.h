@@ -35,10 +35,10 @@
 struct image_region {
 	uint64_t addr;
 	size_t len;
-	void *buf;		/* mmap'ed, pre-faulted; NULL once adopted */
-	int sparse;		/* anonymous memory: only its populated pages are
-				 * copied (the rest reads as zeros, as there) */
-	uint64_t populated;	/* bytes of it populated when planned */
+	void *buf;	    /* mmap'ed, pre-faulted; NULL once adopted */
+	int sparse;	    /* anonymous memory: only its populated pages are
+			     * copied (the rest reads as zeros, as there) */
+	uint64_t populated; /* bytes of it populated when planned */
 };
 
 /* A mapping as the plan saw it. */
@@ -50,14 +50,14 @@ struct image_seen {
 struct image_plan {
 	struct image_region *r;
 	size_t n, cap;
-	uint64_t total;		/* bytes planned */
-	uint64_t skipped;	/* bytes of large str/bytes payloads left out */
-	struct image_seen *seen;	/* every readable mapping, by address */
+	uint64_t total;		 /* bytes planned */
+	uint64_t skipped;	 /* bytes of large str/bytes payloads left out */
+	struct image_seen *seen; /* every readable mapping, by address */
 	size_t nseen;
-	struct target *files;	/* the mappings read from their files */
-	uint64_t from_files;	/* their bytes */
-	uint64_t late;		/* bytes of mappings born since, copied frozen */
-	uint64_t missed;	/* bytes of those past the budget: not copied */
+	struct target *files; /* the mappings read from their files */
+	uint64_t from_files;  /* their bytes */
+	uint64_t late;	      /* bytes of mappings born since, copied frozen */
+	uint64_t missed;      /* bytes of those past the budget: not copied */
 	uint64_t budget;
 };
 

@@ -74,8 +74,8 @@ int maps_read(struct maps *m, pid_t pid, struct hs_error *err)
 	memset(m, 0, sizeof(*m));
 	f = open_maps(pid, fn, sizeof(fn));
 	if (!f)
-		return hs_error_errno(err, errno == ENOENT ? HS_ENOPROC : HS_EFILE,
-				      errno, "cannot read %s", fn);
+		return hs_error_errno(err, errno == ENOENT ? HS_ENOPROC : HS_EFILE, errno,
+				      "cannot read %s", fn);
 	m->v = malloc(cap * sizeof(*m->v));
 	m->paths = malloc(pcap);
 	if (!m->v || !m->paths)
@@ -86,7 +86,8 @@ int maps_read(struct maps *m, pid_t pid, struct hs_error *err)
 
 		pos = 0;
 		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n",
-			   &start, &end, perms, &off, &major, &minor, &inode, &pos) < 7 || !pos)
+			   &start, &end, perms, &off, &major, &minor, &inode, &pos) < 7 ||
+		    !pos)
 			continue;
 		path = line + pos;
 		len = strcspn(path, "\n");
@@ -111,11 +112,11 @@ int maps_read(struct maps *m, pid_t pid, struct hs_error *err)
 		}
 		memcpy(m->paths + plen, path, len + 1);
 		m->v[m->n] = (struct map_entry){
-			.start = start, .end = end, .offset = off,
-			.prot = (perms[0] == 'r' ? MAP_R : 0) |
-				(perms[1] == 'w' ? MAP_W : 0) |
-				(perms[2] == 'x' ? MAP_X : 0) |
-				(perms[3] == 's' ? MAP_S : 0),
+			.start = start,
+			.end = end,
+			.offset = off,
+			.prot = (perms[0] == 'r' ? MAP_R : 0) | (perms[1] == 'w' ? MAP_W : 0) |
+				(perms[2] == 'x' ? MAP_X : 0) | (perms[3] == 's' ? MAP_S : 0),
 			.dev = inode ? makedev(major, minor) : 0,
 			.inode = inode,
 			/* an offset for now: paths may still move on realloc */
@@ -130,8 +131,10 @@ int maps_read(struct maps *m, pid_t pid, struct hs_error *err)
 	/* a process whose memory is gone is exiting (or a zombie) */
 	if (!m->n) {
 		maps_release(m);
-		return hs_error_set(err, HS_EGONE, "target exited: process %d has no memory "
-				    "mappings left", (int)pid);
+		return hs_error_set(err, HS_EGONE,
+				    "target exited: process %d has no memory "
+				    "mappings left",
+				    (int)pid);
 	}
 	return 0;
 nomem:
@@ -181,7 +184,8 @@ static int same_first_page(pid_t pid, const struct map_entry *e, int fd)
 	unsigned char a[4096], b[4096];
 	struct iovec local = { a, sizeof(a) };
 	struct iovec remote = { (void *)(uintptr_t)e->start, sizeof(a) };
-	ssize_t n = e->end - e->start < sizeof(a) ? (ssize_t)(e->end - e->start) : (ssize_t)sizeof(a);
+	ssize_t n =
+		e->end - e->start < sizeof(a) ? (ssize_t)(e->end - e->start) : (ssize_t)sizeof(a);
 
 	local.iov_len = remote.iov_len = (size_t)n;
 	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == n &&
@@ -221,8 +225,8 @@ int maps_open_file(pid_t pid, const struct map_entry *e)
 
 #define PM_PRESENT (1ull << 63)
 #define PM_SWAPPED (1ull << 62)
-#define PM_FILE (1ull << 61)	/* a file page or shared anonymous memory */
-#define PM_CHUNK 512		/* entries read at once */
+#define PM_FILE (1ull << 61) /* a file page or shared anonymous memory */
+#define PM_CHUNK 512	     /* entries read at once */
 
 int maps_pagemap_open(pid_t pid)
 {

@@ -20,21 +20,21 @@ enum map_prot {
 	MAP_R = 1 << 0,
 	MAP_W = 1 << 1,
 	MAP_X = 1 << 2,
-	MAP_S = 1 << 3,		/* shared ("s"), else private */
+	MAP_S = 1 << 3, /* shared ("s"), else private */
 };
 
 struct map_entry {
 	uint64_t start, end, offset;
-	unsigned prot;		/* enum map_prot */
-	uint64_t dev;		/* makedev(major, minor) of the file, 0 if none */
-	uint64_t inode;		/* of the file, 0 for anonymous memory */
-	char *path;		/* "" for anonymous; "[heap]", "[stack]" ... */
+	unsigned prot;	/* enum map_prot */
+	uint64_t dev;	/* makedev(major, minor) of the file, 0 if none */
+	uint64_t inode; /* of the file, 0 for anonymous memory */
+	char *path;	/* "" for anonymous; "[heap]", "[stack]" ... */
 };
 
 struct maps {
 	struct map_entry *v;
 	size_t n;
-	char *paths;		/* storage of every path, NUL-separated */
+	char *paths; /* storage of every path, NUL-separated */
 };
 
 /* Read /proc/PID/maps.  HS_ENOPROC if the process is gone, HS_ENOMEM. */

@@ -10,10 +10,9 @@
 
 /* x86_64 user space ends below 2^47; anything above cannot be a valid
  * target address (and would turn negative as a /proc/PID/mem offset). */
-#define TARGET_ADDR_MAX		(1ull << 56)
+#define TARGET_ADDR_MAX (1ull << 56)
 
-int target_read(struct target *t, uint64_t addr, void *buf, size_t len,
-		struct hs_error *err)
+int target_read(struct target *t, uint64_t addr, void *buf, size_t len, struct hs_error *err)
 {
 	if (!len)
 		return 0;
@@ -23,19 +22,17 @@ int target_read(struct target *t, uint64_t addr, void *buf, size_t len,
 	 * before any backend computes with it */
 	if (addr >= TARGET_ADDR_MAX || len > TARGET_ADDR_MAX - addr)
 		return hs_error_set(err, HS_EREAD,
-				    "cannot read %zu bytes at 0x%llx: not a user address",
-				    len, (unsigned long long)addr);
+				    "cannot read %zu bytes at 0x%llx: not a user address", len,
+				    (unsigned long long)addr);
 	return t->ops->read(t, addr, buf, len, err);
 }
 
-int target_read_u64(struct target *t, uint64_t addr, uint64_t *v,
-		    struct hs_error *err)
+int target_read_u64(struct target *t, uint64_t addr, uint64_t *v, struct hs_error *err)
 {
 	return target_read(t, addr, v, sizeof(*v), err);
 }
 
-int target_read_u32(struct target *t, uint64_t addr, uint32_t *v,
-		    struct hs_error *err)
+int target_read_u32(struct target *t, uint64_t addr, uint32_t *v, struct hs_error *err)
 {
 	return target_read(t, addr, v, sizeof(*v), err);
 }
@@ -45,8 +42,7 @@ int target_read_u32(struct target *t, uint64_t addr, uint32_t *v,
  * must not fail because the bytes after it are unmapped, so no read
  * crosses a page boundary before a NUL has been looked for.
  */
-int target_read_cstr(struct target *t, uint64_t addr, char *buf, size_t len,
-		     struct hs_error *err)
+int target_read_cstr(struct target *t, uint64_t addr, char *buf, size_t len, struct hs_error *err)
 {
 	size_t got = 0, want, n;
 	char *nul;
@@ -75,14 +71,12 @@ int target_read_cstr(struct target *t, uint64_t addr, char *buf, size_t len,
 	return (int)got;
 }
 
-int target_regs(struct target *t, pid_t tid, struct target_regs *regs,
-		struct hs_error *err)
+int target_regs(struct target *t, pid_t tid, struct target_regs *regs, struct hs_error *err)
 {
 	if (!t || !regs)
 		return hs_error_set(err, HS_EINTERNAL, "target_regs: no target");
 	if (!t->ops->regs)
-		return hs_error_set(err, HS_EUNSUPPORTED,
-				    "this target has no registers");
+		return hs_error_set(err, HS_EUNSUPPORTED, "this target has no registers");
 	return t->ops->regs(t, tid, regs, err);
 }
 

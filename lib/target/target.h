@@ -35,9 +35,23 @@ struct target;
 /* The general registers of x86_64, numbered as DWARF numbers them (and
  * libunwind's UNW_X86_64_*): an unwinder indexes gpr[] by that number. */
 enum target_gpr {
-	TARGET_RAX, TARGET_RDX, TARGET_RCX, TARGET_RBX, TARGET_RSI, TARGET_RDI,
-	TARGET_RBP, TARGET_RSP, TARGET_R8, TARGET_R9, TARGET_R10, TARGET_R11,
-	TARGET_R12, TARGET_R13, TARGET_R14, TARGET_R15, TARGET_RIP,
+	TARGET_RAX,
+	TARGET_RDX,
+	TARGET_RCX,
+	TARGET_RBX,
+	TARGET_RSI,
+	TARGET_RDI,
+	TARGET_RBP,
+	TARGET_RSP,
+	TARGET_R8,
+	TARGET_R9,
+	TARGET_R10,
+	TARGET_R11,
+	TARGET_R12,
+	TARGET_R13,
+	TARGET_R14,
+	TARGET_R15,
+	TARGET_RIP,
 	TARGET_NGPR
 };
 
@@ -51,11 +65,9 @@ struct target_regs {
 struct target_ops {
 	/* Read exactly len bytes at addr.  0, or -1 with err set:
 	 * HS_EGONE if the process is gone, HS_EREAD for a bad address. */
-	int (*read)(struct target *t, uint64_t addr, void *buf, size_t len,
-		    struct hs_error *err);
+	int (*read)(struct target *t, uint64_t addr, void *buf, size_t len, struct hs_error *err);
 	/* Registers of thread tid; NULL where there are none (images). */
-	int (*regs)(struct target *t, pid_t tid, struct target_regs *regs,
-		    struct hs_error *err);
+	int (*regs)(struct target *t, pid_t tid, struct target_regs *regs, struct hs_error *err);
 	/* Let a frozen target run again (idempotent); NULL for targets
 	 * that never run (images, mapped files, core files). */
 	void (*resume)(struct target *t);
@@ -64,23 +76,23 @@ struct target_ops {
 };
 
 enum target_flags {
-	TARGET_NO_STOP = 1 << 0,	/* read live, never freeze */
-	TARGET_CACHE_LIVE = 1 << 1,	/* cache reads even while it runs (they may
-					 * be stale: for walks that accept that) */
+	TARGET_NO_STOP = 1 << 0,    /* read live, never freeze */
+	TARGET_CACHE_LIVE = 1 << 1, /* cache reads even while it runs (they may
+				     * be stale: for walks that accept that) */
 };
 
 struct target {
 	const struct target_ops *ops;
 	pid_t pid;
 	unsigned flags;
-	int frozen;		/* every thread is in a ptrace stop */
-	pid_t *tids;		/* threads found at attach, main thread first */
+	int frozen;  /* every thread is in a ptrace stop */
+	pid_t *tids; /* threads found at attach, main thread first */
 	size_t ntids;
-	uint64_t pause_ns;	/* time frozen: first interrupt to last detach */
-	uint64_t lost_reads;	/* reads that failed for another reason than a
-				 * bad address: the process gone, a file
-				 * unreadable (through a fallback too) */
-	void *priv;		/* backend state (fds, block cache, ...) */
+	uint64_t pause_ns;   /* time frozen: first interrupt to last detach */
+	uint64_t lost_reads; /* reads that failed for another reason than a
+			      * bad address: the process gone, a file
+			      * unreadable (through a fallback too) */
+	void *priv;	     /* backend state (fds, block cache, ...) */
 };
 
 /* Attach to a live process.  On success *out owns the target (free with
@@ -89,25 +101,19 @@ struct target {
  * CAP_SYS_PTRACE, another tracer with its pid and name - and the hint what
  * to do), HS_EGONE (exited during attach).  Nothing is left attached on
  * failure. */
-int target_attach(struct target **out, pid_t pid, unsigned flags,
-		  struct hs_error *err);
+int target_attach(struct target **out, pid_t pid, unsigned flags, struct hs_error *err);
 
 /* Read through the backend (cached while frozen). */
-int target_read(struct target *t, uint64_t addr, void *buf, size_t len,
-		struct hs_error *err);
-int target_read_u64(struct target *t, uint64_t addr, uint64_t *v,
-		    struct hs_error *err);
-int target_read_u32(struct target *t, uint64_t addr, uint32_t *v,
-		    struct hs_error *err);
+int target_read(struct target *t, uint64_t addr, void *buf, size_t len, struct hs_error *err);
+int target_read_u64(struct target *t, uint64_t addr, uint64_t *v, struct hs_error *err);
+int target_read_u32(struct target *t, uint64_t addr, uint32_t *v, struct hs_error *err);
 /* Read a NUL-terminated string of at most len-1 bytes into buf (always
  * terminated).  Stops at page ends safely.  Returns the length or -1. */
-int target_read_cstr(struct target *t, uint64_t addr, char *buf, size_t len,
-		     struct hs_error *err);
+int target_read_cstr(struct target *t, uint64_t addr, char *buf, size_t len, struct hs_error *err);
 /* Registers of thread tid (one of t->tids).  0, or -1 with err:
  * HS_EUNSUPPORTED for a target without registers (an image), HS_EINTERNAL
  * for a live thread not stopped, HS_EGONE / HS_EREAD if it is gone. */
-int target_regs(struct target *t, pid_t tid, struct target_regs *regs,
-		struct hs_error *err);
+int target_regs(struct target *t, pid_t tid, struct target_regs *regs, struct hs_error *err);
 
 /* Let the target run again (a live one: detach every thread).
  * Idempotent; does nothing for a target that cannot run, or NULL. */
@@ -155,8 +161,8 @@ struct target *target_files_new(void);
 int target_files_add_file(struct target *t, int fd, struct hs_error *err);
 /* Map [start, end) (page-aligned, not overlapping another mapping) to
  * file number file at offset.  0, or -1 with err. */
-int target_files_add_map(struct target *t, uint64_t start, uint64_t end, uint64_t offset,
-			 int file, struct hs_error *err);
+int target_files_add_map(struct target *t, uint64_t start, uint64_t end, uint64_t offset, int file,
+			 struct hs_error *err);
 /* 1 if t is a files target mapping addr. */
 int target_files_has(struct target *t, uint64_t addr);
 

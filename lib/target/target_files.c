@@ -30,9 +30,9 @@ struct fmap {
 struct files {
 	int *fd;
 	size_t nfd, capfd;
-	struct fmap *m;		/* sorted by start, not overlapping */
+	struct fmap *m; /* sorted by start, not overlapping */
 	size_t nm, capm;
-	uint64_t page_addr;	/* the page kept: its address, 1 when none */
+	uint64_t page_addr; /* the page kept: its address, 1 when none */
 	unsigned char page[PAGE];
 };
 
@@ -56,8 +56,7 @@ static const struct fmap *find_map(const struct files *f, uint64_t addr)
 /* Fill f->page with the page at addr (in map m).  0, or -1 with err:
  * HS_EREAD past the end of the file, HS_EFILE (counted as lost) when
  * the file cannot be read. */
-static int load_page(struct target *t, const struct fmap *m, uint64_t addr,
-		     struct hs_error *err)
+static int load_page(struct target *t, const struct fmap *m, uint64_t addr, struct hs_error *err)
 {
 	struct files *f = t->priv;
 	uint64_t pa = addr & ~(uint64_t)(PAGE - 1);
@@ -74,15 +73,15 @@ static int load_page(struct target *t, const struct fmap *m, uint64_t addr,
 				      (unsigned long long)pa);
 	}
 	if (!got)
-		return hs_error_set(err, HS_EREAD, "0x%llx is past the end of the file mapped there",
+		return hs_error_set(err, HS_EREAD,
+				    "0x%llx is past the end of the file mapped there",
 				    (unsigned long long)addr);
 	memset(f->page + got, 0, PAGE - (size_t)got);
 	f->page_addr = pa;
 	return 0;
 }
 
-static int files_read(struct target *t, uint64_t addr, void *buf, size_t len,
-		      struct hs_error *err)
+static int files_read(struct target *t, uint64_t addr, void *buf, size_t len, struct hs_error *err)
 {
 	struct files *f = t->priv;
 	unsigned char *out = buf;
@@ -93,7 +92,8 @@ static int files_read(struct target *t, uint64_t addr, void *buf, size_t len,
 		size_t in, n;
 
 		if (!m)
-			return hs_error_set(err, HS_EREAD, "cannot read 0x%llx: no file is mapped there",
+			return hs_error_set(err, HS_EREAD,
+					    "cannot read 0x%llx: no file is mapped there",
 					    (unsigned long long)addr);
 		if (load_page(t, m, addr, err))
 			return -1;
@@ -165,14 +165,14 @@ int target_files_add_file(struct target *t, int fd, struct hs_error *err)
 	return (int)f->nfd++;
 }
 
-int target_files_add_map(struct target *t, uint64_t start, uint64_t end, uint64_t offset,
-			 int file, struct hs_error *err)
+int target_files_add_map(struct target *t, uint64_t start, uint64_t end, uint64_t offset, int file,
+			 struct hs_error *err)
 {
 	struct files *f = t->priv;
 	size_t at = f->nm;
 
-	if (file < 0 || (size_t)file >= f->nfd || start >= end || start % PAGE ||
-	    offset % PAGE || offset + (end - start) < offset)
+	if (file < 0 || (size_t)file >= f->nfd || start >= end || start % PAGE || offset % PAGE ||
+	    offset + (end - start) < offset)
 		return hs_error_set(err, HS_EINTERNAL, "a bad file mapping at 0x%llx",
 				    (unsigned long long)start);
 	/* callers add in address order: find the place from the end */
@@ -193,8 +193,9 @@ int target_files_add_map(struct target *t, uint64_t start, uint64_t end, uint64_
 		f->capm = cap;
 	}
 	memmove(&f->m[at + 1], &f->m[at], (f->nm - at) * sizeof(f->m[0]));
-	f->m[at] = (struct fmap){ .start = start, .end = end, .offset = offset,
-				  .file = (uint32_t)file };
+	f->m[at] = (struct fmap){
+		.start = start, .end = end, .offset = offset, .file = (uint32_t)file
+	};
 	f->nm++;
 	return 0;
 }

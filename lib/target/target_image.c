@@ -18,7 +18,7 @@ struct region {
 	uint64_t addr;
 	size_t len;
 	unsigned char *data;
-	int mapped;		/* data is an mmap of len bytes (else malloc) */
+	int mapped; /* data is an mmap of len bytes (else malloc) */
 };
 
 struct image {
@@ -56,8 +56,7 @@ static struct region *find_region(struct image *im, uint64_t addr)
 	return r;
 }
 
-static int image_read(struct target *t, uint64_t addr, void *buf, size_t len,
-		      struct hs_error *err)
+static int image_read(struct target *t, uint64_t addr, void *buf, size_t len, struct hs_error *err)
 {
 	struct image *im = t->priv;
 	struct region *r = find_region(im, addr);
@@ -74,8 +73,8 @@ static int image_read(struct target *t, uint64_t addr, void *buf, size_t len,
 			t->lost_reads++;
 		return ret;
 	}
-	return hs_error_set(err, HS_EREAD, "cannot read %zu bytes at 0x%llx: not in the image",
-			    len, (unsigned long long)addr);
+	return hs_error_set(err, HS_EREAD, "cannot read %zu bytes at 0x%llx: not in the image", len,
+			    (unsigned long long)addr);
 }
 
 static void image_close(struct target *t)

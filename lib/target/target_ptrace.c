@@ -43,41 +43,41 @@
 
 /* Rounds of "list /proc/PID/task, seize what is new" before giving up on
  * a process that keeps spawning threads faster than we stop them. */
-#define MAX_SCAN_ROUNDS		64
+#define MAX_SCAN_ROUNDS 64
 /* How long one thread may take to stop.  A thread in uninterruptible
  * sleep (state D) stops only when it wakes. */
-#define STOP_TIMEOUT_NS		(10ull * 1000000000ull)
+#define STOP_TIMEOUT_NS (10ull * 1000000000ull)
 /* After a failure, how long to wait for stops still due before detaching. */
-#define CLEANUP_TIMEOUT_NS	(200ull * 1000000ull)
+#define CLEANUP_TIMEOUT_NS (200ull * 1000000ull)
 /* Retries of a read that keeps returning short but making progress. */
-#define MAX_READ_ROUNDS		64
+#define MAX_READ_ROUNDS 64
 /* Bound on the registry walk in the signal handler. */
-#define MAX_LIVE_TARGETS	1024
+#define MAX_LIVE_TARGETS 1024
 
 enum thread_state {
-	TH_SEIZED,	/* seized and interrupted, stop not yet seen */
-	TH_STOPPED,	/* in a ptrace stop: may be read, must be detached */
-	TH_GONE,	/* exited (reaped, or a zombie we gave up on) */
+	TH_SEIZED,  /* seized and interrupted, stop not yet seen */
+	TH_STOPPED, /* in a ptrace stop: may be read, must be detached */
+	TH_GONE,    /* exited (reaped, or a zombie we gave up on) */
 	TH_DETACHED,
 };
 
 struct live_thread {
 	pid_t tid;
-	int state;		/* enum thread_state */
-	int sig;		/* signal to hand back on detach, 0 if none */
+	int state; /* enum thread_state */
+	int sig;   /* signal to hand back on detach, 0 if none */
 };
 
 struct live {
-	struct live *next;	/* registry of attached targets */
+	struct live *next; /* registry of attached targets */
 	int registered;
 	pid_t pid;
-	int our_child;		/* the target is our child (heapscope demo) */
+	int our_child; /* the target is our child (heapscope demo) */
 	struct live_thread *th;
 	size_t nth, cap;
-	pid_t read_pid;		/* the thread process_vm_readv names */
-	int mem_fd;		/* /proc/PID/mem, opened on first need */
-	int no_vm_readv;	/* process_vm_readv unavailable: use mem_fd */
-	uint64_t t0;		/* CLOCK_MONOTONIC of the first interrupt */
+	pid_t read_pid;	 /* the thread process_vm_readv names */
+	int mem_fd;	 /* /proc/PID/mem, opened on first need */
+	int no_vm_readv; /* process_vm_readv unavailable: use mem_fd */
+	uint64_t t0;	 /* CLOCK_MONOTONIC of the first interrupt */
 	struct block_cache cache;
 };
 
@@ -134,8 +134,7 @@ static void detach_all_async(void)
 			if (l->th[i].state != TH_STOPPED)
 				continue;
 			/* raw syscall semantics suffice: errors are ignored */
-			if (!ptrace(PTRACE_DETACH, l->th[i].tid, NULL,
-				    (void *)(long)l->th[i].sig))
+			if (!ptrace(PTRACE_DETACH, l->th[i].tid, NULL, (void *)(long)l->th[i].sig))
 				l->th[i].state = TH_DETACHED;
 		}
 	}
@@ -186,14 +185,14 @@ static pid_t thread_wait(struct live *l, pid_t tid, int *status)
 		siginfo_t si;
 
 		memset(&si, 0, sizeof(si));
-		if (waitid(P_PID, (id_t)tid, &si,
-			   WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) < 0)
+		if (waitid(P_PID, (id_t)tid, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) <
+		    0)
 			return -1;
 		if (!si.si_pid)
 			return 0;
 		if (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED ||
 		    si.si_code == CLD_DUMPED) {
-			*status = 0;	/* WIFEXITED */
+			*status = 0; /* WIFEXITED */
 			return tid;
 		}
 	}
@@ -274,11 +273,12 @@ static int wait_stops(struct target *t, struct live *l, const sigset_t *unblocke
 		if (th->state != TH_SEIZED)
 			continue;
 		st = proc_state(t->pid, th->tid);
-		hs_error_set(err, HS_EINTERNAL, "thread %d of process %d did not stop "
-			     "within %.1f s (state %c)", (int)th->tid, (int)t->pid,
-			     timeout_ns / 1e9, st ? st : '?');
+		hs_error_set(err, HS_EINTERNAL,
+			     "thread %d of process %d did not stop "
+			     "within %.1f s (state %c)",
+			     (int)th->tid, (int)t->pid, timeout_ns / 1e9, st ? st : '?');
 		hs_error_hint(err, "a thread in state D waits for the kernel (disk, "
-			      "network file system); try again later");
+				   "network file system); try again later");
 		break;
 	}
 	return -1;
@@ -304,14 +304,14 @@ static void reap_gone(struct live *l, pid_t pid)
 			if (th->state != TH_GONE || !th->tid)
 				continue;
 			if (l->our_child && th->tid == pid) {
-				th->tid = 0;	/* our caller's to collect */
+				th->tid = 0; /* our caller's to collect */
 				continue;
 			}
 			r = waitpid(th->tid, &status, __WALL | WNOHANG);
 			if (r == th->tid || (r < 0 && errno != EINTR))
-				th->tid = 0;	/* reaped, or not ours */
+				th->tid = 0; /* reaped, or not ours */
 			else if (th->tid == pid && !proc_state_gone(proc_state(pid, pid)))
-				th->tid = 0;	/* leader alive after all */
+				th->tid = 0; /* leader alive after all */
 			else
 				left++;
 		}
@@ -404,8 +404,7 @@ static ssize_t mem_fill(struct target *t, struct live *l, const struct iovec *lo
  * only mean that the main thread has exited (pthread_exit) while the
  * others run on: any live thread names the same address space.
  */
-static ssize_t live_fill(void *ctx, const struct iovec *local,
-			 const struct iovec *remote, size_t n)
+static ssize_t live_fill(void *ctx, const struct iovec *local, const struct iovec *remote, size_t n)
 {
 	struct target *t = ctx;
 	struct live *l = t->priv;
@@ -446,8 +445,8 @@ static ssize_t live_fill(void *ctx, const struct iovec *local,
 	return mem_fill(t, l, local, remote, n);
 }
 
-static int read_error(struct target *t, uint64_t addr, size_t len, uint64_t bad,
-		      int e, struct hs_error *err)
+static int read_error(struct target *t, uint64_t addr, size_t len, uint64_t bad, int e,
+		      struct hs_error *err)
 {
 	if (e != -EFAULT && e != -EIO)
 		t->lost_reads++;
@@ -459,16 +458,16 @@ static int read_error(struct target *t, uint64_t addr, size_t len, uint64_t bad,
 	if (e == -EPERM || e == -EACCES)
 		return ptrace_diagnose(t->pid, t->pid, -e, "reading the memory", err);
 	if (bad > addr && bad < addr + len)
-		return hs_error_errno(err, HS_EREAD, -e, "cannot read %zu bytes at 0x%llx "
-				      "(unreadable from 0x%llx)", len,
-				      (unsigned long long)addr, (unsigned long long)bad);
+		return hs_error_errno(err, HS_EREAD, -e,
+				      "cannot read %zu bytes at 0x%llx "
+				      "(unreadable from 0x%llx)",
+				      len, (unsigned long long)addr, (unsigned long long)bad);
 	return hs_error_errno(err, HS_EREAD, -e, "cannot read %zu bytes at 0x%llx", len,
 			      (unsigned long long)addr);
 }
 
 /* Uncached exact read: loops while a short read still makes progress. */
-static int read_live(struct target *t, uint64_t addr, void *buf, size_t len,
-		     uint64_t *bad)
+static int read_live(struct target *t, uint64_t addr, void *buf, size_t len, uint64_t *bad)
 {
 	size_t done = 0;
 	int rounds = 0;
@@ -489,8 +488,7 @@ static int read_live(struct target *t, uint64_t addr, void *buf, size_t len,
 	return done == len ? 0 : -EFAULT;
 }
 
-static int live_read(struct target *t, uint64_t addr, void *buf, size_t len,
-		     struct hs_error *err)
+static int live_read(struct target *t, uint64_t addr, void *buf, size_t len, struct hs_error *err)
 {
 	struct live *l = t->priv;
 	uint64_t bad = addr;
@@ -511,8 +509,7 @@ static int live_read(struct target *t, uint64_t addr, void *buf, size_t len,
 
 /* ---- registers -------------------------------------------------------------- */
 
-static int live_regs(struct target *t, pid_t tid, struct target_regs *regs,
-		     struct hs_error *err)
+static int live_regs(struct target *t, pid_t tid, struct target_regs *regs, struct hs_error *err)
 {
 	struct live *l = t->priv;
 	struct live_thread *th = thread_find(l, tid);
@@ -520,7 +517,8 @@ static int live_regs(struct target *t, pid_t tid, struct target_regs *regs,
 	struct user_regs_struct r;
 
 	if (!t->frozen || !th || th->state != TH_STOPPED)
-		return hs_error_set(err, HS_EINTERNAL, "thread %d of process %d is not "
+		return hs_error_set(err, HS_EINTERNAL,
+				    "thread %d of process %d is not "
 				    "stopped: registers are read only while frozen",
 				    (int)tid, (int)t->pid);
 	if (ptrace(PTRACE_GETREGS, tid, NULL, &r)) {
@@ -530,8 +528,10 @@ static int live_regs(struct target *t, pid_t tid, struct target_regs *regs,
 			return hs_error_set(err, proc_threads_gone(t->pid) ? HS_EGONE : HS_EREAD,
 					    "target exited: thread %d of process %d is gone",
 					    (int)tid, (int)t->pid);
-		return hs_error_errno(err, HS_EREAD, e, "cannot read the registers of "
-				      "thread %d", (int)tid);
+		return hs_error_errno(err, HS_EREAD, e,
+				      "cannot read the registers of "
+				      "thread %d",
+				      (int)tid);
 	}
 	regs->ip = r.rip;
 	regs->sp = r.rsp;
@@ -608,8 +608,8 @@ static const struct target_ops live_ops = {
  * seized.  Threads that exit under us are skipped; a refusal that is not
  * an exit is diagnosed.
  */
-static int seize_new(struct target *t, struct live *l, const pid_t *tids, size_t n,
-		     size_t *nnew, struct hs_error *err)
+static int seize_new(struct target *t, struct live *l, const pid_t *tids, size_t n, size_t *nnew,
+		     struct hs_error *err)
 {
 	pid_t *known;
 	size_t i, nk = 0;
@@ -634,13 +634,13 @@ static int seize_new(struct target *t, struct live *l, const pid_t *tids, size_t
 			e = errno;
 			/* ESRCH: gone; EPERM on an exiting thread (a zombie
 			 * cannot be traced): gone too */
-			if (e == ESRCH || (e == EPERM &&
-					   proc_state_gone(proc_state(t->pid, tids[i]))))
+			if (e == ESRCH ||
+			    (e == EPERM && proc_state_gone(proc_state(t->pid, tids[i]))))
 				continue;
 			free(known);
 			if (e == EPERM)
-				return ptrace_diagnose(t->pid, tids[i], e,
-						       "ptrace(PTRACE_SEIZE)", err);
+				return ptrace_diagnose(t->pid, tids[i], e, "ptrace(PTRACE_SEIZE)",
+						       err);
 			return hs_error_errno(err, HS_EINTERNAL, e, "ptrace(PTRACE_SEIZE, %d)",
 					      (int)tids[i]);
 		}
@@ -670,18 +670,21 @@ static int freeze(struct target *t, struct live *l, struct hs_error *err)
 
 	/* before any thread is ours: a fatal signal lets go of them all */
 	if (fatal_add_hook(detach_all_async))
-		return hs_error_set(err, HS_EINTERNAL, "no room for the fatal-signal hook "
+		return hs_error_set(err, HS_EINTERNAL,
+				    "no room for the fatal-signal hook "
 				    "that detaches the target");
 	fatal_block(&old);
 	registry_add(l);
 	for (round = 0; round < MAX_SCAN_ROUNDS; round++) {
 		n = proc_tasks(t->pid, &tids);
 		if (n == -ENOENT || n == -ESRCH || n == 0)
-			break;	/* gone: decided below */
+			break; /* gone: decided below */
 		if (n < 0) {
 			if (n == -E2BIG)
-				hs_error_set(err, HS_EINTERNAL, "process %d has more than %d "
-					     "threads", (int)t->pid, PROC_MAX_THREADS);
+				hs_error_set(err, HS_EINTERNAL,
+					     "process %d has more than %d "
+					     "threads",
+					     (int)t->pid, PROC_MAX_THREADS);
 			else
 				hs_error_errno(err, n == -ENOMEM ? HS_ENOMEM : HS_EINTERNAL,
 					       (int)-n, "cannot list /proc/%d/task", (int)t->pid);
@@ -701,8 +704,10 @@ static int freeze(struct target *t, struct live *l, struct hs_error *err)
 	free(tids);
 	tids = NULL;
 	if (round == MAX_SCAN_ROUNDS) {
-		hs_error_set(err, HS_EINTERNAL, "process %d keeps starting threads: not "
-			     "all stopped after %d rounds", (int)t->pid, MAX_SCAN_ROUNDS);
+		hs_error_set(err, HS_EINTERNAL,
+			     "process %d keeps starting threads: not "
+			     "all stopped after %d rounds",
+			     (int)t->pid, MAX_SCAN_ROUNDS);
 		goto fail;
 	}
 	for (i = 0; i < l->nth; i++)
@@ -743,8 +748,7 @@ out:
 	return ret;
 }
 
-int target_attach(struct target **out, pid_t pid, unsigned flags,
-		  struct hs_error *err)
+int target_attach(struct target **out, pid_t pid, unsigned flags, struct hs_error *err)
 {
 	struct target *t;
 	struct live *l;
@@ -768,9 +772,12 @@ int target_attach(struct target **out, pid_t pid, unsigned flags,
 		return hs_error_set(err, HS_EUSAGE, "process %d is heapscope itself", (int)pid);
 	/* kernel threads have no memory of their own to read */
 	if (pid == 2 || proc_status_pid(pid, "PPid") == 2 || proc_status_pid(pid, "Kthread") == 1) {
-		hs_error_set(err, HS_ENOTPYTHON, "process %d is a kernel thread, not a Python "
-			     "process", (int)pid);
-		hs_error_hint(err, "give the pid of a Python process: ps -eo pid,comm | grep python");
+		hs_error_set(err, HS_ENOTPYTHON,
+			     "process %d is a kernel thread, not a Python "
+			     "process",
+			     (int)pid);
+		hs_error_hint(err,
+			      "give the pid of a Python process: ps -eo pid,comm | grep python");
 		return -1;
 	}
 	if (proc_state_gone(st) && proc_threads_gone(pid)) {
@@ -801,8 +808,7 @@ int target_attach(struct target **out, pid_t pid, unsigned flags,
 
 		n = proc_tasks(pid, &t->tids);
 		if (n <= 0) {
-			hs_error_set(err, HS_EGONE, "target exited: process %d is gone",
-				     (int)pid);
+			hs_error_set(err, HS_EGONE, "target exited: process %d is gone", (int)pid);
 			goto fail;
 		}
 		t->ntids = (size_t)n;

@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include "target_ptrace_diag.h"
 
-#define CAP_SYS_PTRACE_BIT	19
+#define CAP_SYS_PTRACE_BIT 19
 
 /* Capability names by bit (linux/capability.h), for messages. */
 /* clang-format off */
@@ -178,12 +178,11 @@ static int same_ns(pid_t pid, const char *ns)
 	snprintf(a, sizeof(a), "/proc/self/ns/%s", ns);
 	snprintf(b, sizeof(b), "/proc/%d/ns/%s", (int)pid, ns);
 	if (stat(a, &sa) || stat(b, &sb))
-		return 1;	/* cannot tell: assume the simple case */
+		return 1; /* cannot tell: assume the simple case */
 	return sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
 }
 
-int ptrace_diagnose(pid_t pid, pid_t tid, int e, const char *what,
-		    struct hs_error *err)
+int ptrace_diagnose(pid_t pid, pid_t tid, int e, const char *what, struct hs_error *err)
 {
 	char self[2048], target[2048], name[64], u1[128], u2[128];
 	unsigned long tuid[3], tgid[3];
@@ -198,8 +197,10 @@ int ptrace_diagnose(pid_t pid, pid_t tid, int e, const char *what,
 	/* 1. another tracer: by far the most common refusal for root */
 	tracer = have_target ? status_long(target, "TracerPid", 0) : 0;
 	if (tracer > 0 && tracer == getpid()) {
-		hs_error_set(err, HS_EPERM, "process %d is already attached by this "
-			     "heapscope", (int)pid);
+		hs_error_set(err, HS_EPERM,
+			     "process %d is already attached by this "
+			     "heapscope",
+			     (int)pid);
 		return -1;
 	}
 	if (tracer > 0) {
@@ -211,8 +212,10 @@ int ptrace_diagnose(pid_t pid, pid_t tid, int e, const char *what,
 		else
 			hs_error_set(err, HS_EPERM, "process %d is already traced by %ld (%s)",
 				     (int)pid, tracer, name);
-		hs_error_hint(err, "a process can have one tracer only: detach %s "
-			      "(process %ld) first, or wait until it is done", name, tracer);
+		hs_error_hint(err,
+			      "a process can have one tracer only: detach %s "
+			      "(process %ld) first, or wait until it is done",
+			      name, tracer);
 		return -1;
 	}
 	if (e != EPERM && e != EACCES) {
@@ -234,9 +237,12 @@ int ptrace_diagnose(pid_t pid, pid_t tid, int e, const char *what,
 
 	/* 3. yama 3 beats everything, even root */
 	if (scope >= 3) {
-		hs_error_set(err, HS_EPERM, "ptrace is disabled on this system "
-			     "(kernel.yama.ptrace_scope = %d)", scope);
-		hs_error_hint(err, "nothing can attach until the next boot; set "
+		hs_error_set(err, HS_EPERM,
+			     "ptrace is disabled on this system "
+			     "(kernel.yama.ptrace_scope = %d)",
+			     scope);
+		hs_error_hint(err,
+			      "nothing can attach until the next boot; set "
 			      "kernel.yama.ptrace_scope to 0 or 1 in /etc/sysctl.d and reboot");
 		return -1;
 	}
@@ -244,7 +250,8 @@ int ptrace_diagnose(pid_t pid, pid_t tid, int e, const char *what,
 	if (!has_cap) {
 		/* 4. yama 2: only CAP_SYS_PTRACE may trace */
 		if (scope == 2) {
-			hs_error_set(err, HS_EPERM, "ptrace is restricted to administrators "
+			hs_error_set(err, HS_EPERM,
+				     "ptrace is restricted to administrators "
 				     "(kernel.yama.ptrace_scope = 2) and heapscope lacks "
 				     "CAP_SYS_PTRACE");
 			hs_error_hint(err, "%s", no_cap_hint());
@@ -256,20 +263,22 @@ int ptrace_diagnose(pid_t pid, pid_t tid, int e, const char *what,
 			unsigned long me = (unsigned long)getuid();
 			unsigned long mg = (unsigned long)getgid();
 
-			if (tuid[0] != tuid[1] || tuid[0] != tuid[2] ||
-			    tgid[0] != tgid[1] || tgid[0] != tgid[2]) {
-				hs_error_set(err, HS_EPERM, "process %d runs a setuid or setgid "
+			if (tuid[0] != tuid[1] || tuid[0] != tuid[2] || tgid[0] != tgid[1] ||
+			    tgid[0] != tgid[2]) {
+				hs_error_set(err, HS_EPERM,
+					     "process %d runs a setuid or setgid "
 					     "program (uid %lu, effective uid %lu, gid %lu, "
-					     "effective gid %lu)", (int)pid, tuid[0], tuid[1],
-					     tgid[0], tgid[1]);
+					     "effective gid %lu)",
+					     (int)pid, tuid[0], tuid[1], tgid[0], tgid[1]);
 				hs_error_hint(err, "only root (CAP_SYS_PTRACE) may trace it: "
-					      "run heapscope as root");
+						   "run heapscope as root");
 				return -1;
 			}
 			if ((tuid[0] != me || tgid[0] != mg) && geteuid() == 0) {
 				/* root in a container without the capability */
 				user_name(tuid[0], u1, sizeof(u1));
-				hs_error_set(err, HS_EPERM, "process %d belongs to %s: tracing "
+				hs_error_set(err, HS_EPERM,
+					     "process %d belongs to %s: tracing "
 					     "another user's process needs CAP_SYS_PTRACE",
 					     (int)pid, u1);
 				hs_error_hint(err, "%s", no_cap_hint());
@@ -278,22 +287,26 @@ int ptrace_diagnose(pid_t pid, pid_t tid, int e, const char *what,
 			if (tuid[0] != me || tgid[0] != mg) {
 				user_name(tuid[0], u1, sizeof(u1));
 				user_name(me, u2, sizeof(u2));
-				hs_error_set(err, HS_EPERM, "process %d belongs to %s%s; heapscope "
-					     "runs as %s", (int)pid, u1,
+				hs_error_set(err, HS_EPERM,
+					     "process %d belongs to %s%s; heapscope "
+					     "runs as %s",
+					     (int)pid, u1,
 					     tuid[0] == me ? " with another group" : "", u2);
 				hs_error_hint(err, "run heapscope as the same user "
-					      "(sudo -u USER heapscope ...) or as root");
+						   "(sudo -u USER heapscope ...) or as root");
 				return -1;
 			}
 			/* 6. same user, but the kernel made /proc/PID root's: the
 			 * target is not dumpable */
 			snprintf(u1, sizeof(u1), "/proc/%d", (int)pid);
 			if (!stat(u1, &st) && st.st_uid != tuid[1]) {
-				hs_error_set(err, HS_EPERM, "process %d is not dumpable (it "
+				hs_error_set(err, HS_EPERM,
+					     "process %d is not dumpable (it "
 					     "changed credentials, or called "
-					     "prctl(PR_SET_DUMPABLE, 0))", (int)pid);
+					     "prctl(PR_SET_DUMPABLE, 0))",
+					     (int)pid);
 				hs_error_hint(err, "only root (CAP_SYS_PTRACE) may trace it: "
-					      "run heapscope as root");
+						   "run heapscope as root");
 				return -1;
 			}
 		}
@@ -301,47 +314,59 @@ int ptrace_diagnose(pid_t pid, pid_t tid, int e, const char *what,
 		caps_target = have_target ? status_hex(target, "CapPrm") : 0;
 		if (have_self && (caps_target & ~status_hex(self, "CapPrm"))) {
 			cap_list(caps_target & ~status_hex(self, "CapPrm"), u1, sizeof(u1));
-			hs_error_set(err, HS_EPERM, "process %d has capabilities heapscope "
-				     "lacks (%s)", (int)pid, u1);
+			hs_error_set(err, HS_EPERM,
+				     "process %d has capabilities heapscope "
+				     "lacks (%s)",
+				     (int)pid, u1);
 			hs_error_hint(err, "%s", no_cap_hint());
 			return -1;
 		}
 		/* 8. yama 1: only ancestors (or a PR_SET_PTRACER exception) */
 		if (scope == 1) {
-			hs_error_set(err, HS_EPERM, "kernel.yama.ptrace_scope = 1 lets a "
+			hs_error_set(err, HS_EPERM,
+				     "kernel.yama.ptrace_scope = 1 lets a "
 				     "process trace only its own descendants, and process %d "
-				     "is not one of heapscope's", (int)pid);
+				     "is not one of heapscope's",
+				     (int)pid);
 			hs_error_hint(err, "run heapscope as root (sudo), or allow ptrace "
-				      "for now with 'sudo sysctl kernel.yama.ptrace_scope=0'");
+					   "for now with 'sudo sysctl kernel.yama.ptrace_scope=0'");
 			return -1;
 		}
 	}
 
 	/* 9. CAP_SYS_PTRACE counts only in the target's user namespace */
 	if (!same_ns(pid, "user")) {
-		hs_error_set(err, HS_EPERM, "process %d is in another user namespace, "
-			     "where heapscope has no privilege", (int)pid);
-		hs_error_hint(err, "run heapscope inside the target's namespace or "
-			      "container (nsenter -t %d -U -p ..., docker exec)", (int)pid);
+		hs_error_set(err, HS_EPERM,
+			     "process %d is in another user namespace, "
+			     "where heapscope has no privilege",
+			     (int)pid);
+		hs_error_hint(err,
+			      "run heapscope inside the target's namespace or "
+			      "container (nsenter -t %d -U -p ..., docker exec)",
+			      (int)pid);
 		return -1;
 	}
 	if (!has_cap && geteuid() == 0) {
-		hs_error_set(err, HS_EPERM, "%s for process %d was refused: heapscope "
-			     "runs as root but without CAP_SYS_PTRACE", what, (int)pid);
+		hs_error_set(err, HS_EPERM,
+			     "%s for process %d was refused: heapscope "
+			     "runs as root but without CAP_SYS_PTRACE",
+			     what, (int)pid);
 		hs_error_hint(err, "%s", no_cap_hint());
 		return -1;
 	}
 	/* 10. a seccomp filter (container default profiles) returns EPERM */
 	if (have_self && status_long(self, "Seccomp", 0) == 2) {
-		hs_error_set(err, HS_EPERM, "%s for process %d was refused; heapscope runs "
-			     "under a seccomp filter, which may forbid ptrace", what, (int)pid);
+		hs_error_set(err, HS_EPERM,
+			     "%s for process %d was refused; heapscope runs "
+			     "under a seccomp filter, which may forbid ptrace",
+			     what, (int)pid);
 		hs_error_hint(err, "in a container, run it with --cap-add=SYS_PTRACE "
-			      "(or --security-opt seccomp=unconfined)");
+				   "(or --security-opt seccomp=unconfined)");
 		return -1;
 	}
 	/* 11. what remains: a security module (AppArmor, SELinux) */
 	hs_error_errno(err, HS_EPERM, e, "%s for process %d was refused", what, (int)pid);
 	hs_error_hint(err, "a security module (AppArmor, SELinux) may forbid ptrace "
-		      "here; look for a denial in the audit log (dmesg, journalctl -k)");
+			   "here; look for a denial in the audit log (dmesg, journalctl -k)");
 	return -1;
 }

@@ -18,7 +18,6 @@
  * CAP_SYS_PTRACE, another user, undumpable target, seccomp ...) and a
  * hint.  Returns -1.
  */
-int ptrace_diagnose(pid_t pid, pid_t tid, int e, const char *what,
-		    struct hs_error *err);
+int ptrace_diagnose(pid_t pid, pid_t tid, int e, const char *what, struct hs_error *err);
 
 #endif

@@ -41,7 +41,7 @@ static void fill_meta(struct heap *h, pid_t pid, const struct pyproc *p)
  * takes seconds */
 #define GC_POLL_US 200
 #define GC_WAIT_TOTAL_NS 5000000000ll
-#define GC_WAIT_STOPS 50	/* a collection that starts again each time */
+#define GC_WAIT_STOPS 50 /* a collection that starts again each time */
 
 static int64_t now_ns(void)
 {
@@ -95,11 +95,13 @@ static int freeze(pid_t pid, struct pyproc *py, struct target *live, struct targ
 		/* a collection that starts again each time between the
 		 * flag's drop and the freeze ends the wait too */
 		if (busy || now_ns() >= deadline || tries == GC_WAIT_STOPS) {
-			hs_error_set(err, HS_EBUSY, "process %d was inside a garbage collection "
-				     "for the %.1f s heapscope waited (stopped %d time%s)", (int)pid,
-				     (now_ns() - start) / 1e9, tries, tries == 1 ? "" : "s");
+			hs_error_set(err, HS_EBUSY,
+				     "process %d was inside a garbage collection "
+				     "for the %.1f s heapscope waited (stopped %d time%s)",
+				     (int)pid, (now_ns() - start) / 1e9, tries,
+				     tries == 1 ? "" : "s");
 			hs_error_hint(err, "try again; with --no-stop heapscope walks it anyway, "
-				      "at the risk of an inconsistent result");
+					   "at the risk of an inconsistent result");
 			return -1;
 		}
 	}
@@ -117,9 +119,9 @@ uint64_t capture_frozen_walk_ns(uint64_t bytes)
  * go once it has been frozen for max_pause_ns. */
 struct pause_guard {
 	const struct capture_options *o;
-	struct walk_options *wo;	/* the walk's: says when it was let go */
+	struct walk_options *wo; /* the walk's: says when it was let go */
 	struct target *frozen;
-	int64_t deadline;	/* 0: none */
+	int64_t deadline; /* 0: none */
 	int released;
 };
 
@@ -139,8 +141,7 @@ static void guard_progress(void *ctx, size_t done, size_t found)
 		g->o->walk.progress(g->o->walk.progress_ctx, done, found);
 }
 
-int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
-		 struct hs_error *err)
+int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, struct hs_error *err)
 {
 	struct target *live = NULL, *frozen = NULL, *image = NULL;
 	struct image_plan plan = { 0 };
@@ -224,8 +225,8 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
 		goto out;
 	dead_in_copy = proc_exited(pid);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	h->meta.copy_us = (uint32_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
-				     (t1.tv_nsec - t0.tv_nsec) / 1000);
+	h->meta.copy_us =
+		(uint32_t)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
 	target_resume(frozen);
 	h->meta.pause_ns = paused + frozen->pause_ns;
 	h->meta.copied_bytes = copied;

@@ -23,9 +23,9 @@
 #include "walk.h"
 
 enum capture_phase {
-	CAPTURE_COPYING,	/* bytes: what is copied */
-	CAPTURE_FROZEN_WALK,	/* before freezing, bytes: what will be walked
-				 * frozen, being over the copy budget */
+	CAPTURE_COPYING,     /* bytes: what is copied */
+	CAPTURE_FROZEN_WALK, /* before freezing, bytes: what will be walked
+			      * frozen, being over the copy budget */
 	CAPTURE_WALKING,
 };
 
@@ -36,9 +36,9 @@ uint64_t capture_frozen_walk_ns(uint64_t bytes);
 
 struct capture_options {
 	int no_stop;
-	uint64_t max_copy;		/* bytes; 0: image_default_budget() */
-	uint64_t max_pause_ns;		/* a frozen walk lets the process go after
-					 * this long; 0: never */
+	uint64_t max_copy;     /* bytes; 0: image_default_budget() */
+	uint64_t max_pause_ns; /* a frozen walk lets the process go after
+				* this long; 0: never */
 	struct pyproc_options py;
 	struct walk_options walk;
 	/* called after attaching, with the interpreter found (may be NULL) */
@@ -50,7 +50,6 @@ struct capture_options {
 
 /* Capture pid into h (heap_init'ed by the caller).  0, or -1 with err:
  * the errors of target_attach and pyproc_open, HS_ENOMEM, HS_EGONE. */
-int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h,
-		 struct hs_error *err);
+int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, struct hs_error *err);
 
 #endif

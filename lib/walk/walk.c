@@ -15,9 +15,9 @@
 #include "python/pyobj.h"
 #include "walk_internal.h"
 
-#define MAX_REFCNT (1ll << 40)	/* beyond: not a live object's count */
-#define PROGRESS_EVERY 65536	/* references followed (a power of 2) */
-#define PREFETCH_AHEAD 16	/* objects */
+#define MAX_REFCNT (1ll << 40) /* beyond: not a live object's count */
+#define PROGRESS_EVERY 65536   /* references followed (a power of 2) */
+#define PREFETCH_AHEAD 16      /* objects */
 
 void walk_warn(struct walker *w, const char *fmt, ...)
 {
@@ -36,8 +36,7 @@ int walk_read_slow(struct walker *w, uint64_t a, void *buf, size_t len)
 	size_t n;
 	unsigned char *data;
 
-	if (w->image && !target_image_region(w->t, a, &lo, &n, &data) &&
-	    len <= n - (a - lo)) {
+	if (w->image && !target_image_region(w->t, a, &lo, &n, &data) && len <= n - (a - lo)) {
 		w->rlo = lo;
 		w->rlen = n;
 		w->rdata = data;
@@ -106,8 +105,7 @@ static int tag_check(struct walker *w, uint64_t word, uint64_t addr, uint32_t *i
 {
 	if ((word & SEEN_MASK) != SEEN_TAG)
 		return 0;
-	if (((word >> 32) & 0xffff) != (heap_hash64(addr) & 0xffff) ||
-	    (uint32_t)word >= w->h->nobj)
+	if (((word >> 32) & 0xffff) != (heap_hash64(addr) & 0xffff) || (uint32_t)word >= w->h->nobj)
 		return -1;
 	*idx = (uint32_t)word;
 	return 1;
@@ -175,9 +173,9 @@ static void progress(struct walker *w, size_t done)
 #define GC_BITS_TRACKED 0x01
 #define GC_BITS_DEFERRED 0x40
 #define GC_BITS_UNUSED 0x80
-#define OB_FLAGS_KNOWN 0x5		/* statically allocated 4, immortal 1 */
-#define MUTEX_BITS 0x3			/* PyMutex: locked 1, has parked 2 */
-#define MAX_FT_COUNT (1ll << 31)	/* beyond: not a live object's count */
+#define OB_FLAGS_KNOWN 0x5	 /* statically allocated 4, immortal 1 */
+#define MUTEX_BITS 0x3		 /* PyMutex: locked 1, has parked 2 */
+#define MAX_FT_COUNT (1ll << 31) /* beyond: not a live object's count */
 
 /* The byte at off of an object header read into hdr (words). */
 static uint64_t hdr_bytes(const uint64_t *hdr, int64_t off, size_t n)
@@ -200,8 +198,7 @@ static uint64_t hdr_bytes(const uint64_t *hdr, int64_t off, size_t n)
  *     count (ob_ref_shared >> 2, flags in its low bits), less the bias of
  *     a deferred object (the per-thread counts come later: thread_counts).
  */
-static int header_count(struct walker *w, const uint64_t *hdr, int64_t *refcnt,
-			unsigned *flags)
+static int header_count(struct walker *w, const uint64_t *hdr, int64_t *refcnt, unsigned *flags)
 {
 	const struct layout *l = w->l;
 	int64_t c = (int64_t)hdr[0];
@@ -427,8 +424,10 @@ static void seed_gc_list(struct walker *w, uint64_t head, const char *what)
 		if (rd64(w, g + LAY(l, gchead_prev), &g))
 			break;
 	}
-	walk_warn(w, "the %s list is broken after %ld objects (changing under us?); "
-		  "%ld more taken from its end", what, n - 1, m);
+	walk_warn(w,
+		  "the %s list is broken after %ld objects (changing under us?); "
+		  "%ld more taken from its end",
+		  what, n - 1, m);
 }
 
 static void seed_gc(struct walker *w, uint64_t interp, uint64_t *seen, size_t *nseen)
@@ -443,21 +442,23 @@ static void seed_gc(struct walker *w, uint64_t interp, uint64_t *seen, size_t *n
 		return;
 	for (i = 0; i < *nseen; i++)
 		if (seen[i] == gcs)
-			return;	/* 3.8: one state for all interpreters */
+			return; /* 3.8: one state for all interpreters */
 	seen[(*nseen)++] = gcs;
 	if (LAY_HAS(l, gcstate_collecting) &&
-	    !wread(w, gcs + LAY(l, gcstate_collecting), &collecting, 4) &&
-	    collecting)
+	    !wread(w, gcs + LAY(l, gcstate_collecting), &collecting, 4) && collecting)
 		walk_warn(w, "a garbage collection was running: its lists may be half rewritten");
 	for (i = 0; i < 3 && LAY_HAS(l, gcstate_generations); i++) {
 		snprintf(what, sizeof(what), "generation %zu", i);
-		seed_gc_list(w, gcs + (uint64_t)LAY(l, gcstate_generations) +
-					i * (uint64_t)LAY(l, gcgen_size) + (uint64_t)LAY(l, gcgen_head),
+		seed_gc_list(w,
+			     gcs + (uint64_t)LAY(l, gcstate_generations) +
+				     i * (uint64_t)LAY(l, gcgen_size) +
+				     (uint64_t)LAY(l, gcgen_head),
 			     what);
 	}
 	if (LAY_HAS(l, gcstate_permanent_generation))
-		seed_gc_list(w, gcs + (uint64_t)LAY(l, gcstate_permanent_generation) +
-					(uint64_t)LAY(l, gcgen_head),
+		seed_gc_list(w,
+			     gcs + (uint64_t)LAY(l, gcstate_permanent_generation) +
+				     (uint64_t)LAY(l, gcgen_head),
 			     "permanent generation");
 }
 
@@ -715,8 +716,8 @@ static int outside_roots(struct walker *w)
 	lab_static = intern_text(h, "static type");
 	for (i = 0; i < h->ntype; i++) {
 		uint32_t o = h->types[i].obj;
-		if (o != HEAP_NONE && !(field64(w, h->types[i].addr, LAY(w->l, type_flags)) &
-					 TPF_HEAPTYPE) &&
+		if (o != HEAP_NONE &&
+		    !(field64(w, h->types[i].addr, LAY(w->l, type_flags)) & TPF_HEAPTYPE) &&
 		    !(h->flags[o] & HO_ROOT) &&
 		    heap_add_root(h, o, HR_STATIC_TYPE, lab_static, 0, w->err))
 			goto fail;
@@ -850,8 +851,10 @@ int walk_heap(struct pyproc *p, const struct stacks *st, struct heap *h,
 	 * object, a name or a reference missing */
 	lost = p->t->lost_reads - lost;
 	if (lost) {
-		walk_warn(&w, "%llu read%s of the process's memory failed (it exited, or a file "
-			  "it maps could not be read)", (unsigned long long)lost, lost == 1 ? "" : "s");
+		walk_warn(&w,
+			  "%llu read%s of the process's memory failed (it exited, or a file "
+			  "it maps could not be read)",
+			  (unsigned long long)lost, lost == 1 ? "" : "s");
 		w.warnings += lost - 1;
 	}
 	if (o && o->warning)

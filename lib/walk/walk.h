@@ -25,7 +25,7 @@
 #include "python/stacks.h"
 
 struct walk_options {
-	size_t max_value;	/* bytes of a str/bytes value kept (0: 1024) */
+	size_t max_value; /* bytes of a str/bytes value kept (0: 1024) */
 	/* called now and then: objects done, objects found */
 	void (*progress)(void *ctx, size_t done, size_t found);
 	void *progress_ctx;

@@ -22,10 +22,10 @@
 #include "python/mimalloc.h"
 #include "walk_internal.h"
 
-#define MAX_THREAD_REFS (1u << 22)	/* unique ids in one interpreter */
-#define MAX_THREADS 65536		/* thread states of one interpreter */
-#define MAX_QUEUE_CHUNKS 65536		/* chunks of one biased-refcount queue */
-#define QUEUE_CHUNK_OBJS 254		/* _PyObjectStackChunk.objs */
+#define MAX_THREAD_REFS (1u << 22) /* unique ids in one interpreter */
+#define MAX_THREADS 65536	   /* thread states of one interpreter */
+#define MAX_QUEUE_CHUNKS 65536	   /* chunks of one biased-refcount queue */
+#define QUEUE_CHUNK_OBJS 254	   /* _PyObjectStackChunk.objs */
 #define MAX_CSTACK_REFS 65536
 
 /* The per-thread counts of every thread state of interp, added up. */
@@ -95,7 +95,8 @@ static int freelist_add(void *ctx, uint64_t block, int list)
 		for (i = 0; w->free_set && i <= w->free_mask; i++) {
 			if (!w->free_set[i])
 				continue;
-			for (k = heap_hash64(w->free_set[i]) & (nslots - 1); s[k]; k = (k + 1) & (nslots - 1))
+			for (k = heap_hash64(w->free_set[i]) & (nslots - 1); s[k];
+			     k = (k + 1) & (nslots - 1))
 				;
 			s[k] = w->free_set[i];
 		}
@@ -176,8 +177,9 @@ void walk_ft_seed(struct walker *w, uint64_t interp)
 	struct hs_error err = HS_ERROR_INIT;
 
 	/* the object heap and both GC heaps (with and without pre-header) */
-	if (mimalloc_blocks(w->p, interp, 1u << 1 | 1u << 2 | 1u << 3, seed_block, w, &st,
-			    &err) < 0 && !w->oom)
+	if (mimalloc_blocks(w->p, interp, 1u << 1 | 1u << 2 | 1u << 3, seed_block, w, &st, &err) <
+		    0 &&
+	    !w->oom)
 		walk_warn(w, "mimalloc's heaps could not be walked: %s", err.msg);
 	if (st.warning[0])
 		walk_warn(w, "%s", st.warning);
@@ -228,8 +230,9 @@ void walk_ft_thread_roots(struct walker *w, uint64_t tstate)
 		/* a stack reference: bit 0 a deferred one, 3 a tagged int */
 		if ((v & 3) == 3 || !(v & ~1ull))
 			continue;
-		walk_emit(w, v & ~1ull, HEAP_EDGE(v & 1 ? HE_BORROWED : HE_STRONG, HN_FIELD,
-						   walk_field(w, "C stack reference")));
+		walk_emit(w, v & ~1ull,
+			  HEAP_EDGE(v & 1 ? HE_BORROWED : HE_STRONG, HN_FIELD,
+				    walk_field(w, "C stack reference")));
 	}
 }
 

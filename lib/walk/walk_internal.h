@@ -87,7 +87,7 @@ enum walk_kind {
 
 struct slot {
 	int64_t off;
-	uint32_t name;		/* heap name index */
+	uint32_t name; /* heap name index */
 };
 
 /* What the walk knows of one type object. */
@@ -95,16 +95,16 @@ struct tinfo {
 	uint64_t addr;
 	uint64_t flags;
 	int64_t basicsize, itemsize, dictoffset;
-	uint64_t cached_keys;	/* heap types: ht_cached_keys */
-	uint32_t htype;		/* heap type index */
+	uint64_t cached_keys; /* heap types: ht_cached_keys */
+	uint32_t htype;	      /* heap type index */
 	uint32_t nslots;
-	struct slot *slots;	/* __slots__ and T_OBJECT members along the MRO */
-	uint64_t attr_keys;	/* the cached keys attr_names was read from */
-	uint32_t *attr_names;	/* their key names, entry by entry (3.11+) */
+	struct slot *slots;   /* __slots__ and T_OBJECT members along the MRO */
+	uint64_t attr_keys;   /* the cached keys attr_names was read from */
+	uint32_t *attr_names; /* their key names, entry by entry (3.11+) */
 	int64_t nattr;
-	uint8_t kind;		/* enum walk_kind */
-	uint8_t valid;		/* a type object we trust */
-	uint8_t is_type_type;	/* exactly PyType_Type */
+	uint8_t kind;	      /* enum walk_kind */
+	uint8_t valid;	      /* a type object we trust */
+	uint8_t is_type_type; /* exactly PyType_Type */
 	uint8_t members_done;
 };
 
@@ -115,56 +115,55 @@ struct walker {
 	struct heap *h;
 	const struct walk_options *o;
 
-	struct tinfo *ti;	/* all types seen, valid or not */
+	struct tinfo *ti; /* all types seen, valid or not */
 	size_t nti, capti;
-	uint32_t *ti_slots;	/* type address -> ti index + 1 */
-	size_t last_ti;		/* the valid type found last, index + 1 */
+	uint32_t *ti_slots; /* type address -> ti index + 1 */
+	size_t last_ti;	    /* the valid type found last, index + 1 */
 	size_t ti_mask;
 
-	int image;		/* p->t is our copy: objects are tagged in place */
-	uint64_t rlo;		/* the region of the copy last read */
+	int image;    /* p->t is our copy: objects are tagged in place */
+	uint64_t rlo; /* the region of the copy last read */
 	size_t rlen;
 	unsigned char *rdata;
-	uint32_t *ht2ti;	/* heap type index -> ti index + 1 */
+	uint32_t *ht2ti; /* heap type index -> ti index + 1 */
 	size_t nht2ti;
-	uint64_t *seen_addr;	/* objects not tagged: address -> index */
+	uint64_t *seen_addr; /* objects not tagged: address -> index */
 	uint32_t *seen_idx;
 	size_t seen_mask, nseen;
 	int seen_slots;
 
-	uint32_t *key_slots;	/* dict key object -> name index + 1 (hash by addr) */
+	uint32_t *key_slots; /* dict key object -> name index + 1 (hash by addr) */
 	uint64_t *key_addr;
 	size_t key_mask, nkeys;
 
 	/* where referents go: edges of cur, or roots */
 	uint32_t cur;
-	uint64_t ticks;		/* references followed, for progress */
+	uint64_t ticks; /* references followed, for progress */
 	int root_mode;
 	uint32_t root_kind, root_label;
 
-	size_t hdr_len;		/* bytes of an object header read (to ob_type) */
-	int64_t *thread_refs;	/* free-threaded: per-thread counts by unique id */
+	size_t hdr_len;	      /* bytes of an object header read (to ob_type) */
+	int64_t *thread_refs; /* free-threaded: per-thread counts by unique id */
 	size_t nthread_refs;
-	uint64_t *free_set;	/* free-threaded: objects on CPython's freelists */
+	uint64_t *free_set; /* free-threaded: objects on CPython's freelists */
 	size_t free_mask, nfree;
-	uint64_t ft_offset[4];	/* from a block of each heap tag to its object */
+	uint64_t ft_offset[4]; /* from a block of each heap tag to its object */
 
-	uint64_t set_dummy;	/* _PySet_Dummy, 0 unknown */
+	uint64_t set_dummy; /* _PySet_Dummy, 0 unknown */
 	uint64_t interp;
 	size_t warnings;
 	char warning[256];
-	char *buf;		/* scratch for value text */
+	char *buf; /* scratch for value text */
 	size_t buflen;
 	int oom;
-	int depth;		/* walk_type recursion through metatypes */
+	int depth; /* walk_type recursion through metatypes */
 	struct hs_error *err;
-	const char *fkeys[FIELD_CACHE];	/* fixed field names by address */
+	const char *fkeys[FIELD_CACHE]; /* fixed field names by address */
 	uint32_t fvals[FIELD_CACHE];
 };
 
 /* walk.c */
-void walk_warn(struct walker *w, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void walk_warn(struct walker *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The object at addr (validated; added and queued if new), or HEAP_NONE. */
 uint32_t walk_obj(struct walker *w, uint64_t addr);
 /* A referent of the current object (or a root in root mode). */

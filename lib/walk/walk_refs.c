@@ -14,14 +14,14 @@
 #include "python/pyobj.h"
 #include "walk_internal.h"
 
-#define CHUNK 512		/* words read at once from item arrays */
+#define CHUNK 512 /* words read at once from item arrays */
 #define MAX_ITEMS (1ll << 31)
-#define MAX_SCAN 4096		/* bytes of an opaque object scanned */
-#define MAX_STATE_SCAN (1 << 20)	/* bytes of a module's state scanned */
+#define MAX_SCAN 4096		 /* bytes of an opaque object scanned */
+#define MAX_STATE_SCAN (1 << 20) /* bytes of a module's state scanned */
 #define METH_METHOD 0x0200
 #define STATIC_BUILTIN (1ull << 1)
 #define MAX_STATIC_TYPES 1024
-#define BLOCK_WORDS 128		/* a deque block (66 words) fits */
+#define BLOCK_WORDS 128 /* a deque block (66 words) fits */
 
 static uint32_t field_name(struct walker *w, const char *name)
 {
@@ -47,8 +47,8 @@ static void emit_items(struct walker *w, uint64_t items, int64_t n)
 	int64_t i, j;
 
 	if (n < 0 || n > MAX_ITEMS) {
-		walk_warn(w, "a container at 0x%llx claims %lld items",
-			  (unsigned long long)items, (long long)n);
+		walk_warn(w, "a container at 0x%llx claims %lld items", (unsigned long long)items,
+			  (long long)n);
 		return;
 	}
 	for (i = 0; i < n; i += CHUNK) {
@@ -65,7 +65,8 @@ static void emit_items(struct walker *w, uint64_t items, int64_t n)
 			if (buf[j])
 				walk_emit(w, buf[j],
 					  HEAP_EDGE(HE_STRONG, HN_INDEX,
-						    i + j > HEAP_PAYLOAD_MAX ? HEAP_PAYLOAD_MAX : i + j));
+						    i + j > HEAP_PAYLOAD_MAX ? HEAP_PAYLOAD_MAX
+									     : i + j));
 	}
 }
 
@@ -109,7 +110,8 @@ static void dict_refs(struct walker *w, uint64_t obj)
 static void set_refs(struct walker *w, uint64_t obj)
 {
 	const struct layout *l = w->l;
-	uint64_t table = field64(w, obj, LAY(l, set_table)), mask = field64(w, obj, LAY(l, set_mask));
+	uint64_t table = field64(w, obj, LAY(l, set_table)),
+		 mask = field64(w, obj, LAY(l, set_mask));
 	int64_t es = LAY(l, setentry_size), i;
 	uint64_t e[2];
 
@@ -139,7 +141,8 @@ static uint64_t static_type_dict(struct walker *w, uint64_t type, uint64_t flags
 {
 	const struct layout *l = w->l;
 	static const enum layout_field arrays[] = {
-		LF_interp_types_builtins, LF_interp_types_for_extensions,
+		LF_interp_types_builtins,
+		LF_interp_types_for_extensions,
 	};
 	uint64_t idx;
 	size_t i;
@@ -287,16 +290,15 @@ static void frame_refs_old(struct walker *w, uint64_t obj)
 	if (LAY_HAS(l, frameobj_stacktop))
 		top = field64(w, obj, LAY(l, frameobj_stacktop));
 	else if (LAY_HAS(l, frameobj_stackdepth) &&
-		 !wread(w, obj + LAY(l, frameobj_stackdepth), &depth, 4) &&
-		 depth > 0)
+		 !wread(w, obj + LAY(l, frameobj_stackdepth), &depth, 4) && depth > 0)
 		top = vs + 8 * (uint64_t)depth;
 	if (vs && top > vs && top - vs <= 8 * (1 << 16))
 		for (; vs < top; vs += 8) {
 			uint64_t v = field64(w, vs, 0);
 
 			if (v)
-				walk_emit(w, v, HEAP_EDGE(HE_STRONG, HN_LOCAL,
-							  walk_field(w, "(stack)")));
+				walk_emit(w, v,
+					  HEAP_EDGE(HE_STRONG, HN_LOCAL, walk_field(w, "(stack)")));
 		}
 }
 
@@ -369,8 +371,9 @@ void walk_iframe(struct walker *w, uint64_t fr)
 
 		if (!v)
 			continue;
-		walk_emit(w, v, i < nlp ? local_name(w, names, i, kind)
-					: HEAP_EDGE(kind, HN_LOCAL, walk_field(w, "(stack)")));
+		walk_emit(w, v,
+			  i < nlp ? local_name(w, names, i, kind)
+				  : HEAP_EDGE(kind, HN_LOCAL, walk_field(w, "(stack)")));
 	}
 }
 
@@ -447,7 +450,8 @@ static void deque_refs(struct walker *w, uint64_t obj)
 	const struct layout *l = w->l;
 	uint64_t b = field64(w, obj, LAY(l, deque_leftblock)), blk[BLOCK_WORDS];
 	int64_t n = ob_size(w, obj), idx = (int64_t)field64(w, obj, LAY(l, deque_leftindex)), i;
-	int64_t len = LAY(l, block_size), data = LAY(l, block_data), right = LAY(l, block_rightlink);
+	int64_t len = LAY(l, block_size), data = LAY(l, block_data),
+		right = LAY(l, block_rightlink);
 	int64_t per = (len - 16) / 8;
 
 	if (len <= 0 || len > (int64_t)sizeof(blk) || data != 8 || right != len - 8 || per < 1)
@@ -531,8 +535,8 @@ static int attr_names_load(struct walker *w, struct tinfo *ti)
 	ti->nattr = -1;
 	if (!keys || esize != 16 || !LAY_HAS(l, dictkeys_log2_index_bytes) ||
 	    wread(w, keys + LAY(l, dictkeys_nentries), &n, 8) ||
-	    wread(w, keys + LAY(l, dictkeys_log2_index_bytes), &log2_index, 1) ||
-	    n < 0 || n > MAX_ATTRS || log2_index > 32)
+	    wread(w, keys + LAY(l, dictkeys_log2_index_bytes), &log2_index, 1) || n < 0 ||
+	    n > MAX_ATTRS || log2_index > 32)
 		return -1;
 	names = calloc(n ? (size_t)n : 1, sizeof(*names));
 	if (!names)
@@ -570,8 +574,8 @@ static void named_values(struct walker *w, uint64_t values, const struct tinfo *
 			return;
 		for (j = 0; j < m; j++)
 			if (v[j] && ti->attr_names[i + j] != HEAP_NONE)
-				walk_emit(w, v[j], HEAP_EDGE(HE_STRONG, HN_ATTR,
-							     ti->attr_names[i + j]));
+				walk_emit(w, v[j],
+					  HEAP_EDGE(HE_STRONG, HN_ATTR, ti->attr_names[i + j]));
 	}
 }
 
@@ -593,8 +597,7 @@ static void managed_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
 	} else {
 		dict = field64(w, obj - w->p->managed_dict, 0);
 		if (ti->flags & TPF_INLINE_VALUES &&
-		    !wread(w, obj + (uint64_t)ti->basicsize + 3, &valid, 1) &&
-		    valid)
+		    !wread(w, obj + (uint64_t)ti->basicsize + 3, &valid, 1) && valid)
 			values = obj + (uint64_t)ti->basicsize;
 	}
 	if (dict)
@@ -613,7 +616,8 @@ static void managed_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
 static void module_state_refs(struct walker *w, uint64_t obj)
 {
 	const struct layout *l = w->l;
-	uint64_t def = field64(w, obj, LAY(l, module_def)), st = field64(w, obj, LAY(l, module_state));
+	uint64_t def = field64(w, obj, LAY(l, module_def)),
+		 st = field64(w, obj, LAY(l, module_state));
 	uint64_t buf[MAX_SCAN / 8];
 	int64_t size, off, k;
 
@@ -674,14 +678,17 @@ static void scan_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
  * until a NULL name.  A field the build lacks (-1) is skipped.
  */
 struct field_ref {
-	uint16_t field;		/* enum layout_field */
+	uint16_t field; /* enum layout_field */
 	uint8_t add;
 	const char *name;
 };
 
 #define FIELD_REFS_MAX 14
-#define DESCR_FIELDS { LF_descr_type, 0, "__objclass__" }, { LF_descr_name, 0, "__name__" }, \
-	{ LF_descr_qualname, 0, "__qualname__" }
+#define DESCR_FIELDS \
+	{ LF_descr_type, 0, "__objclass__" }, { LF_descr_name, 0, "__name__" }, \
+	{ \
+		LF_descr_qualname, 0, "__qualname__" \
+	}
 
 static const struct field_ref field_refs[K_COUNT][FIELD_REFS_MAX] = {
 	[K_FUNCTION] = {
@@ -794,7 +801,8 @@ void walk_refs(struct walker *w, uint64_t obj, struct tinfo *tip)
 		uint64_t v = field64(w, obj, LAY(l, weakref_object));
 
 		if (v)
-			walk_emit(w, v, HEAP_EDGE(HE_WEAK, HN_FIELD, walk_field(w, "__referent__")));
+			walk_emit(w, v,
+				  HEAP_EDGE(HE_WEAK, HN_FIELD, walk_field(w, "__referent__")));
 		emit_field(w, obj, LAY(l, weakref_callback), "__callback__");
 		break;
 	}

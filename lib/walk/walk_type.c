@@ -58,7 +58,8 @@ static struct tinfo *ti_new(struct walker *w, uint64_t addr)
 		if (!s)
 			return NULL;
 		for (i = 0; i < w->nti; i++) {
-			for (k = ti_hash(w->ti[i].addr) & (nslots - 1); s[k]; k = (k + 1) & (nslots - 1))
+			for (k = ti_hash(w->ti[i].addr) & (nslots - 1); s[k];
+			     k = (k + 1) & (nslots - 1))
 				;
 			s[k] = (uint32_t)i + 1;
 		}
@@ -118,7 +119,7 @@ static int find_kind(struct walker *w, uint64_t t)
 		    target_read_cstr(w->t, np, name, sizeof(name), NULL) > 0 && strchr(name, '.')) {
 			if (kind_by_name(name) != K_OTHER)
 				return kind_by_name(name);
-			opaque = 1;	/* an extension's own layout */
+			opaque = 1; /* an extension's own layout */
 		}
 		if (!(flags & TPF_HEAPTYPE)) {
 			enum walk_kind k;
@@ -157,7 +158,8 @@ static uint32_t type_name(struct walker *w, uint64_t t, uint64_t flags)
 			char full[400];
 
 			n = snprintf(full, sizeof(full), "%s.%s", mod, name);
-			return heap_intern(w->h, full, (size_t)n < sizeof(full) ? (size_t)n : sizeof(full) - 1);
+			return heap_intern(w->h, full,
+					   (size_t)n < sizeof(full) ? (size_t)n : sizeof(full) - 1);
 		}
 		if (n >= 0)
 			return heap_intern(w->h, name, (size_t)n);
@@ -206,7 +208,7 @@ struct tinfo *walk_type(struct walker *w, uint64_t type)
 		w->depth++;
 		meta = walk_type(w, mt);
 		w->depth--;
-		ti = &w->ti[idx];	/* the table may have moved */
+		ti = &w->ti[idx]; /* the table may have moved */
 		mflags = meta ? meta->flags : 0;
 		if (!meta || !(mflags & TPF_TYPE_SUBCLASS))
 			return NULL;
@@ -229,8 +231,10 @@ struct tinfo *walk_type(struct walker *w, uint64_t type)
 	/* a type is known by its name: without it, what its objects are
 	 * (and their sizes and referents) would be guesses */
 	if (name == NAME_UNREADABLE) {
-		walk_warn(w, "the name of the type at 0x%llx cannot be read: its objects are "
-			  "left out", (unsigned long long)type);
+		walk_warn(w,
+			  "the name of the type at 0x%llx cannot be read: its objects are "
+			  "left out",
+			  (unsigned long long)type);
 		return NULL;
 	}
 	ti->kind = (uint8_t)kind;
@@ -259,8 +263,7 @@ struct tinfo *walk_type(struct walker *w, uint64_t type)
 	return ti;
 }
 
-static int add_slot(struct walker *w, struct tinfo *ti, size_t *cap, int64_t off,
-		    uint64_t name_ptr)
+static int add_slot(struct walker *w, struct tinfo *ti, size_t *cap, int64_t off, uint64_t name_ptr)
 {
 	char name[128];
 	int n;
@@ -291,8 +294,7 @@ static int add_slot(struct walker *w, struct tinfo *ti, size_t *cap, int64_t off
 
 /* Read a PyMemberDef array of at most n entries (n < 0: until a NULL
  * name) and keep its object members. */
-static int add_members(struct walker *w, struct tinfo *ti, size_t *cap, uint64_t defs,
-		       long n)
+static int add_members(struct walker *w, struct tinfo *ti, size_t *cap, uint64_t defs, long n)
 {
 	const struct layout *l = w->l;
 	int64_t esize = LAY(l, memberdef_size);

@@ -15,8 +15,8 @@
 #include "python/pyobj.h"
 #include "walk_internal.h"
 
-#define MAX_INT_DIGITS 4096	/* 30-bit digits shown as decimal (~37,000 places) */
-#define KEY_TEXT 120		/* bytes of a dict key kept in an edge name */
+#define MAX_INT_DIGITS 4096 /* 30-bit digits shown as decimal (~37,000 places) */
+#define KEY_TEXT 120	    /* bytes of a dict key kept in an edge name */
 
 static int64_t ob_size(struct walker *w, uint64_t obj)
 {
@@ -67,12 +67,11 @@ static uint64_t keys_size(struct walker *w, uint64_t keys)
 	} else {
 		uint8_t b[3];
 
-		if (wread(w, keys + LAY(l, dictkeys_log2_size), b, 3) || b[0] > 40 ||
-		    b[1] > 43)
+		if (wread(w, keys + LAY(l, dictkeys_log2_size), b, 3) || b[0] > 40 || b[1] > 43)
 			return 0;
 		return (uint64_t)LAY(l, dictkeys_size) + (1ull << b[1]) +
-		       usable(1ull << b[0]) *
-			       (uint64_t)(b[2] == 0 ? LAY(l, dictentry_size) : LAY(l, dictuentry_size));
+		       usable(1ull << b[0]) * (uint64_t)(b[2] == 0 ? LAY(l, dictentry_size)
+								   : LAY(l, dictuentry_size));
 	}
 }
 
@@ -133,8 +132,9 @@ static uint64_t str_size(struct walker *w, uint64_t obj)
 	if (LAY_HAS(l, ascii_wstr)) {
 		wstr = field64(w, obj, LAY(l, ascii_wstr));
 		if (wstr && (!kind || wstr != data)) {
-			uint64_t wlen = compact && ascii ? len
-					: field64(w, obj, LAY(l, compact_wstr_length));
+			uint64_t wlen = compact && ascii
+						? len
+						: field64(w, obj, LAY(l, compact_wstr_length));
 
 			if (wlen < (1ull << 40))
 				size += (wlen + 1) * 4;
@@ -216,7 +216,9 @@ static int64_t frame_words(struct walker *w, uint64_t code)
 		return code_int(w, code, LAY(l, code_framesize), &a) ? -1 : a;
 	if (w->p->minor == 11)
 		return code_int(w, code, LAY(l, code_nlocalsplus), &a) ||
-		       code_int(w, code, LAY(l, code_stacksize), &b) ? -1 : a + b;
+				       code_int(w, code, LAY(l, code_stacksize), &b)
+			       ? -1
+			       : a + b;
 	if (code_int(w, code, LAY(l, code_stacksize), &a) ||
 	    code_int(w, code, LAY(l, code_nlocals), &b))
 		return -1;
@@ -303,17 +305,17 @@ static uint64_t list_capacity(struct walker *w, uint64_t obj)
 static uint64_t preheader(struct walker *w, uint64_t obj, const struct tinfo *ti)
 {
 	uint64_t gc = LAY_HAS(w->l, gchead_size) && !w->p->free_threaded
-			      ? (uint64_t)LAY(w->l, gchead_size) : 0;
-	int heap_obj = ti->kind == K_TYPE &&
-		       field64(w, obj, LAY(w->l, type_flags)) & TPF_HEAPTYPE;
+			      ? (uint64_t)LAY(w->l, gchead_size)
+			      : 0;
+	int heap_obj = ti->kind == K_TYPE && field64(w, obj, LAY(w->l, type_flags)) & TPF_HEAPTYPE;
 
 	if (w->p->minor <= 10)
 		return ti->flags & TPF_HAVE_GC && (ti->kind != K_TYPE || heap_obj) ? gc : 0;
 	if (w->p->minor >= 13 && ti->is_type_type && !heap_obj)
 		return 0;
 	return (ti->flags & TPF_HAVE_GC ? gc : 0) +
-	       (ti->flags & (TPF_MANAGED_DICT | (w->p->minor >= 12 ? TPF_MANAGED_WEAKREF : 0))
-			? 16 : 0);
+	       (ti->flags & (TPF_MANAGED_DICT | (w->p->minor >= 12 ? TPF_MANAGED_WEAKREF : 0)) ? 16
+											       : 0);
 }
 
 uint64_t walk_size(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *flags)
@@ -482,8 +484,9 @@ static int int_text(struct walker *w, uint64_t obj, char *buf, size_t len)
 	if (nd < 0)
 		return -1;
 	if (nd > MAX_INT_DIGITS)
-		return nd > (INT64_MAX >> 8) ? -1 :
-			snprintf(buf, len, "<int of %lld bits>", (long long)nd * 30);
+		return nd > (INT64_MAX >> 8)
+			       ? -1
+			       : snprintf(buf, len, "<int of %lld bits>", (long long)nd * 30);
 	if (nd == 0)
 		return snprintf(buf, len, "0");
 	if (nd <= 2) {
@@ -557,7 +560,7 @@ uint32_t walk_value(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *
 
 	switch ((enum walk_kind)ti->kind) {
 	case K_STR:
-		n = pyobj_str(w->p, obj, w->buf, w->buflen + 1, NULL);	/* buflen bytes and a NUL */
+		n = pyobj_str(w->p, obj, w->buf, w->buflen + 1, NULL); /* buflen bytes and a NUL */
 		if (n < 0) {
 			*flags |= HO_BROKEN;
 			return HEAP_NONE;
@@ -666,7 +669,8 @@ uint32_t walk_key_name(struct walker *w, uint64_t key)
 		for (i = 0; w->key_slots && i <= w->key_mask; i++) {
 			if (!w->key_slots[i])
 				continue;
-			for (k = key_hash(w->key_addr[i]) & (nslots - 1); s[k]; k = (k + 1) & (nslots - 1))
+			for (k = key_hash(w->key_addr[i]) & (nslots - 1); s[k];
+			     k = (k + 1) & (nslots - 1))
 				;
 			s[k] = w->key_slots[i];
 			a[k] = w->key_addr[i];

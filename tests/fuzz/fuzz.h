@@ -29,15 +29,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 extern const char fuzz_name[];
 
 /* A check that must hold whatever the input: abort when it does not. */
-#define FUZZ_CHECK(cond, ...)                                                                      \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fuzz_quiet(0);                                                             \
-			fprintf(stderr, "fuzz check failed at %s:%d: ", __FILE__, __LINE__);       \
-			fprintf(stderr, __VA_ARGS__);                                              \
-			fputc('\n', stderr);                                                       \
-			abort();                                                                   \
-		}                                                                                  \
+#define FUZZ_CHECK(cond, ...) \
+	do { \
+		if (!(cond)) { \
+			fuzz_quiet(0); \
+			fprintf(stderr, "fuzz check failed at %s:%d: ", __FILE__, __LINE__); \
+			fprintf(stderr, __VA_ARGS__); \
+			fputc('\n', stderr); \
+			abort(); \
+		} \
 	} while (0)
 
 /* A private scratch folder for the files a harness writes, on tmpfs

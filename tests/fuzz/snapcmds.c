@@ -40,8 +40,7 @@ static int run_one(const char *const *args, char *err, size_t len)
 	return rc;
 }
 
-void snapcmds_run(const char *path, const char *out, snapcmds_check check, void *ctx,
-		  int *loads)
+void snapcmds_run(const char *path, const char *out, snapcmds_check check, void *ctx, int *loads)
 {
 	struct hs_error err = HS_ERROR_INIT;
 	struct heap h;

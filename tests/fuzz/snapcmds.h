@@ -15,13 +15,11 @@
 
 /* Called after each command with its arguments, exit status and what it
  * wrote on stderr (NUL-terminated, truncated to fit). */
-typedef void (*snapcmds_check)(void *ctx, const char *const *argv, int status,
-			       const char *err);
+typedef void (*snapcmds_check)(void *ctx, const char *const *argv, int status, const char *err);
 
 /* Run every command on the snapshot at path; exports that write a file
  * write it to out (removed after).  loads: whether path loads, which
  * also gives the addresses and type the commands are pointed at. */
-void snapcmds_run(const char *path, const char *out, snapcmds_check check, void *ctx,
-		  int *loads);
+void snapcmds_run(const char *path, const char *out, snapcmds_check check, void *ctx, int *loads);
 
 #endif
