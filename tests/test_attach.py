@@ -415,8 +415,8 @@ ONCE = (case_no_cap, case_yama)
 
 
 def chosen_interpreters():
-    """Debian's python3.11 (with its debug file if there) and the newest
-    pyenv build present."""
+    """Debian's python3.11 (with its debug file if there), the newest
+    pyenv build present, and the 3.14 builds (GIL and free-threaded)."""
     allp = hstest.interpreters()
     res = []
     deb = [i for i in allp if i.name.startswith("debian-3.11") and
@@ -426,6 +426,9 @@ def chosen_interpreters():
     pyenv = [i for i in allp if i.name.startswith("pyenv-")]
     pyenv_ok = [i for i in pyenv if i.available()]
     res.append(pyenv_ok[-1] if pyenv_ok else pyenv[-1])
+    # 3.14, and 3.14t, whose threads run truly in parallel while freezing
+    res += [i for i in allp if i.name.startswith("cpython-") and i.minor == 14 and
+            not i.stripped and not i.name.endswith("d")]
     return res
 
 

@@ -44,11 +44,16 @@ LABEL_CHARS = 48        # dot labels too
 
 
 def pick_interps():
-    """A pyenv 3.12 and Debian's 3.11, as far as they are here."""
+    """A pyenv 3.12, Debian's 3.11, and the 3.14 builds (GIL and
+    free-threaded: another heap walk), as far as they are here."""
     res = []
     avail = [i for i in hstest.interpreters() if i.available()]
     for prefix in ("pyenv-3.12", "debian-3.11+dbg"):
         res += [i for i in avail if i.name.startswith(prefix)][:1]
+    for i in avail:
+        if i.name.startswith("cpython-") and i.minor == 14 and not i.stripped and \
+                not i.name.endswith("d"):
+            res.append(i)
     if not any(i.name.startswith("debian") for i in res):
         res += [i for i in avail if i.name == "debian-3.11-nodebug"][:1]
     return res or avail[:1]
