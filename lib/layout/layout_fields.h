@@ -30,6 +30,7 @@
 	G(SCALAR, "str/int/bytes/float") \
 	G(FUNC, "function/method/module") \
 	G(GEN, "generator") \
+	G(LOCK, "locks") \
 	G(FT, "free-threaded")
 /* clang-format on */
 
@@ -345,6 +346,15 @@
 	LF(GEN, gen_origin_or_finalizer, "PyGenObject", "gi_origin_or_finalizer") \
 	LF(GEN, gen_frame_state, "PyGenObject", "gi_frame_state") \
 	LF(GEN, gen_iframe, "PyGenObject", "gi_iframe") \
+	/* _thread.lock and _thread.RLock (Modules/_threadmodule.c): \
+	 * a locked byte, an owner thread and a count up to 3.13; a \
+	 * PyMutex, and an _PyRecursiveMutex {mutex, thread, level} \
+	 * from 3.14 */ \
+	LF(LOCK, lock_locked, "lockobject", "locked") \
+	LF(LOCK, lock_mutex, "lockobject", "lock") \
+	LF(LOCK, rlock_owner, "rlockobject", "rlock_owner|lock.thread") \
+	LF(LOCK, rlock_count, "rlockobject", "rlock_count|lock.level") \
+	LF(LOCK, rlock_mutex, "rlockobject", "lock.mutex") \
 	/* free-threaded builds (3.13t+): the object header's split \
 	 * refcount, per-thread state, mimalloc's heaps (CPYTHON-3.14.md \
 	 * Part B) */ \

@@ -803,7 +803,9 @@ static int add_threads(struct walker *w, const struct stacks *st)
 int walk_heap(struct pyproc *p, const struct stacks *st, struct heap *h,
 	      const struct walk_options *o, struct hs_error *err)
 {
-	struct walker w = { .p = p, .t = p->t, .l = &p->layout, .h = h, .o = o, .err = err };
+	struct walker w = {
+		.p = p, .t = p->t, .l = &p->layout, .h = h, .o = o, .st = st, .err = err
+	};
 	uint64_t interp, gcs[PYPROC_MAX_INTERPS], garbages[PYPROC_MAX_INTERPS];
 	size_t ngcs = 0, ngarbages = 0, ninterp = 0, i;
 	struct timespec t0, t1;

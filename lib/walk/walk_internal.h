@@ -70,7 +70,9 @@
 	X(K_PROPERTY, "property") \
 	X(K_EXC, "BaseException") \
 	X(K_TRACEBACK, "traceback") \
-	X(K_DEQUE, "collections.deque")
+	X(K_DEQUE, "collections.deque") \
+	X(K_LOCK, "_thread.lock") \
+	X(K_RLOCK, "_thread.RLock")
 /* clang-format on */
 
 /* clang-format off */
@@ -114,6 +116,7 @@ struct walker {
 	const struct layout *l;
 	struct heap *h;
 	const struct walk_options *o;
+	const struct stacks *st; /* the threads, by ident (lock owners) */
 
 	struct tinfo *ti; /* all types seen, valid or not */
 	size_t nti, capti;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "python/pyobj.h"
+#include "python/stacks.h"
 #include "walk_internal.h"
 
 #define MAX_INT_DIGITS 4096 /* 30-bit digits shown as decimal (~37,000 places) */
@@ -550,6 +551,84 @@ static uint64_t utf8_chars(const char *s, size_t n)
 	return c;
 }
 
+/* ---- locks ---- */
+
+#define MUTEX_LOCKED 1 /* PyMutex bits (pycore_lock.h) */
+#define MUTEX_PARKED 2 /* a thread sleeps waiting for it */
+
+/* A _thread.lock: "locked" or "unlocked", from its locked byte (3.8 to
+ * 3.13) or its PyMutex (3.14+, which also says when threads wait). */
+static uint32_t lock_value(struct walker *w, uint64_t obj)
+{
+	const struct layout *l = w->l;
+	const char *text;
+	uint8_t b;
+
+	if (LAY_HAS(l, lock_mutex)) {
+		if (wread(w, obj + LAY(l, lock_mutex), &b, 1))
+			return HEAP_NONE;
+		text = !(b & MUTEX_LOCKED) ? "unlocked"
+		       : b & MUTEX_PARKED  ? "locked, threads wait for it"
+					   : "locked";
+	} else if (LAY_HAS(l, lock_locked)) {
+		if (wread(w, obj + LAY(l, lock_locked), &b, 1))
+			return HEAP_NONE;
+		text = b ? "locked" : "unlocked";
+	} else {
+		return HEAP_NONE;
+	}
+	return heap_intern(w->h, text, strlen(text));
+}
+
+/* A _thread.RLock: "unlocked", or "locked by thread NAME (native id
+ * N), count C" with its owner found among the threads by its ident
+ * (threading.get_ident()), as repr(rlock) tells owner and count: an
+ * owner and a count up to 3.13, an _PyRecursiveMutex from 3.14. */
+static uint32_t rlock_value(struct walker *w, uint64_t obj)
+{
+	const struct layout *l = w->l;
+	uint64_t owner, count;
+	const char *wait = "";
+	char text[160];
+	size_t i;
+	int n;
+
+	if (!LAY_HAS(l, rlock_owner) || !LAY_HAS(l, rlock_count) ||
+	    wread(w, obj + LAY(l, rlock_owner), &owner, 8) ||
+	    wread(w, obj + LAY(l, rlock_count), &count, 8))
+		return HEAP_NONE;
+	if (LAY_HAS(l, rlock_mutex)) {
+		/* 3.14+: the mutex says locked; level counts the acquisitions
+		 * after the first */
+		uint8_t b;
+
+		if (wread(w, obj + LAY(l, rlock_mutex), &b, 1))
+			return HEAP_NONE;
+		if (b & MUTEX_PARKED)
+			wait = ", threads wait for it";
+		count = b & MUTEX_LOCKED ? count + 1 : 0;
+	}
+	if (!count)
+		return heap_intern(w->h, "unlocked", 8);
+	for (i = 0; w->st && i < w->st->nthreads; i++)
+		if (w->st->threads[i].thread_id == owner)
+			break;
+	if (w->st && i < w->st->nthreads) {
+		const struct stack_thread *th = &w->st->threads[i];
+
+		n = snprintf(text, sizeof(text),
+			     "locked by thread %s%s(native id %d), count %llu%s", th->name,
+			     th->name[0] ? " " : "", (int)th->tid, (unsigned long long)count, wait);
+	} else {
+		n = snprintf(text, sizeof(text),
+			     "locked by thread ident %llu (not running now), count %llu%s",
+			     (unsigned long long)owner, (unsigned long long)count, wait);
+	}
+	if (n < 0)
+		return HEAP_NONE;
+	return heap_add_string(w->h, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
+}
+
 uint32_t walk_value(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *flags)
 {
 	const struct layout *l = w->l;
@@ -592,6 +671,10 @@ uint32_t walk_value(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *
 		return heap_add_string(w->h, num, (size_t)n);
 	case K_NONE:
 		return heap_intern(w->h, "None", 4);
+	case K_LOCK:
+		return lock_value(w, obj);
+	case K_RLOCK:
+		return rlock_value(w, obj);
 	default:
 		return HEAP_NONE;
 	}
