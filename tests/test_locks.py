@@ -9,7 +9,8 @@ same: "locked"/"unlocked", and for an RLock the owner by its thread name
 and native id (the fixture's threading names and get_native_id()), or
 by ident when that thread no longer runs.  From 3.14, where a lock is a
 PyMutex that marks a parked waiter, the two locks a thread waits for
-also say so.
+also say so.  And builtin functions and methods (a lock's acquire
+among them) are named as their repr() names them.
 """
 import os
 import re
@@ -73,6 +74,12 @@ def check(interp):
                                                want),
                       "heapscope: %s %r; interpreter: %s" %
                       (o.get("type") if o else "no such object", got, lock["repr"]))
+        # builtin functions and methods are named as their repr() names them
+        for fname, f in sorted(fx.info["builtins"].items()):
+            got, p = hstest.run_json(["show", snap, "%#x" % f["address"]], env=interp.env)
+            summary = got.get("summary") if got else None
+            hstest.ok(summary == f["repr"], "%s: builtin %s is %s" % (name, fname, f["repr"]),
+                      "heapscope: %r %s" % (summary, p.stderr))
         # show, in text: the owner of the RLock held by another thread
         lock = locks["rlock_other_thread"]
         want = expected(interp, "rlock_other_thread", lock, threads)

@@ -687,6 +687,18 @@ void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len)
 	uint32_t t;
 
 	buf[0] = '\0';
+	if (h->obj[i].value != HEAP_NONE &&
+	    (!strcmp(tn, "builtin_function_or_method") || !strcmp(tn, "builtin_method"))) {
+		/* its value is its name; the rest as its repr says it */
+		v = heap_str(h, h->obj[i].value, &n);
+		t = field_obj(h, i, "__self__");
+		if (t == HEAP_NONE || !strcmp(heap_type_name(h, t), "module"))
+			snprintf(buf, len, "<built-in function %.*s>", (int)n, v);
+		else
+			snprintf(buf, len, "<built-in method %.*s of %s object at 0x%llx>", (int)n,
+				 v, heap_type_name(h, t), (unsigned long long)h->obj[t].addr);
+		return;
+	}
 	if (h->obj[i].value != HEAP_NONE) {
 		v = heap_str(h, h->obj[i].value, &n);
 		if (!strcmp(tn, "str")) {

@@ -629,6 +629,23 @@ static uint32_t rlock_value(struct walker *w, uint64_t obj)
 	return heap_add_string(w->h, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
 }
 
+/* A builtin function's or method's name: its PyMethodDef's ml_name (the
+ * first field, in the stable ABI), which heap_summary makes
+ * "<built-in method NAME of TYPE object at 0x...>" as its repr does. */
+static uint32_t cfunc_name(struct walker *w, uint64_t obj)
+{
+	uint64_t ml = field64(w, obj, LAY(w->l, cfunc_ml)), np;
+	char name[128];
+	int n;
+
+	if (!ml || wread(w, ml, &np, 8) || !np)
+		return HEAP_NONE;
+	n = target_read_cstr(w->t, np, name, sizeof(name), NULL);
+	if (n <= 0)
+		return HEAP_NONE;
+	return heap_intern(w->h, name, (size_t)n);
+}
+
 uint32_t walk_value(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *flags)
 {
 	const struct layout *l = w->l;
@@ -671,6 +688,8 @@ uint32_t walk_value(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *
 		return heap_add_string(w->h, num, (size_t)n);
 	case K_NONE:
 		return heap_intern(w->h, "None", 4);
+	case K_CFUNCTION:
+		return cfunc_name(w, obj);
 	case K_LOCK:
 		return lock_value(w, obj);
 	case K_RLOCK:
