@@ -12,14 +12,17 @@
 #include "json.h"
 #include "python/stacks.h"
 #include "python/unwind.h"
+#include "python/waits.h"
 
 static const char usage[] =
 	"usage: heapscope stacks [--native] [--json] [--layout=SOURCE] [--debug-dir=DIR] PID|FILE\n"
 	"\n"
 	"Print the Python stack of every thread of process PID, innermost frame\n"
 	"first: function, file and line; the thread's id and name, whether it holds\n"
-	"the GIL, and the system call it waits in.  The target is frozen only while\n"
-	"its stacks are read.  From a snapshot FILE: the stacks it was taken with.\n"
+	"the GIL, and the system call it waits in; for a thread blocked on a lock,\n"
+	"the lock and who holds it, and every deadlock first.  The target is frozen\n"
+	"only while its stacks are read.  From a snapshot FILE: the stacks it was\n"
+	"taken with.\n"
 	"\n"
 	"  --native           merge each thread's native (C) frames with its Python\n"
 	"                     frames (libunwind)\n"
@@ -44,11 +47,71 @@ struct stacks_origin {
 	const char *snapshot; /* the file they were read from, or NULL */
 };
 
+#define MAX_CYCLE 64 /* threads named in one deadlock */
+
+static const char *lock_kind(const struct lock_wait *w)
+{
+	return w->rlock ? "_thread.RLock" : "_thread.lock";
+}
+
+/* Each deadlock once (from its first thread), in words. */
+static void print_deadlocks(FILE *f, const struct stacks *st)
+{
+	size_t cyc[MAX_CYCLE], i, k, n, m;
+
+	for (i = 0; i < st->nthreads; i++) {
+		n = waits_cycle(st, i, cyc, MAX_CYCLE);
+		for (m = 1; m < n && cyc[m] > i; m++)
+			;
+		if (!n || m < n)
+			continue;
+		fprintf(f, "\ndeadlock:");
+		for (k = 0; k < n; k++) {
+			const struct stack_thread *a = &st->threads[cyc[k]];
+			const struct stack_thread *b = &st->threads[a->wait.holder];
+
+			fprintf(f,
+				"%s thread \"%s\" (native id %d) waits for %s 0x%llx held by thread "
+				"\"%s\"%s%s",
+				k ? ";" : "", a->name[0] ? a->name : "?", (int)a->tid,
+				lock_kind(&a->wait), (unsigned long long)a->wait.lock,
+				b->name[0] ? b->name : "?", a->wait.holder_at[0] ? " at " : "",
+				a->wait.holder_at);
+		}
+		fprintf(f, "\n");
+	}
+}
+
+/* What a thread blocked on a lock waits for, and who holds it. */
+static void print_wait(FILE *f, const struct stacks *st, const struct stack_thread *th)
+{
+	const struct lock_wait *w = &th->wait;
+
+	if (!w->lock)
+		return;
+	fprintf(f, "    waits for %s 0x%llx", lock_kind(w), (unsigned long long)w->lock);
+	if (w->rlock)
+		fprintf(f, " (count %llu)", (unsigned long long)w->count);
+	if (w->via[0])
+		fprintf(f, " in %s", w->via);
+	fprintf(f, "\n");
+	if (w->holder >= 0) {
+		const struct stack_thread *h = &st->threads[w->holder];
+
+		fprintf(f, "      held by thread %d \"%s\"%s%s: %s\n", (int)h->tid,
+			h->name[0] ? h->name : "?", w->holder_at[0] ? " at " : "", w->holder_at,
+			w->how);
+	} else {
+		fprintf(f, "      %s\n", w->how);
+	}
+}
+
 static void print_text(FILE *f, const struct stacks_origin *s, const struct stacks *st)
 {
 	size_t i, k;
 
 	fprintf(f, "Process %d: Python %s\n", (int)s->pid, s->version);
+	print_deadlocks(f, st);
 	for (i = 0; i < st->nthreads; i++) {
 		const struct stack_thread *th = &st->threads[i];
 
@@ -58,6 +121,7 @@ static void print_text(FILE *f, const struct stacks_origin *s, const struct stac
 			th->gil == 1 ? ", holds the GIL" : "",
 			th->syscall[0] ? ", waiting in " : "", th->syscall,
 			th->nframes ? "" : ", no Python frames");
+		print_wait(f, st, th);
 		for (k = 0; k < th->nframes; k++) {
 			const struct stack_frame *fr = &th->frames[k];
 
@@ -89,6 +153,78 @@ static void print_text(FILE *f, const struct stacks_origin *s, const struct stac
 		fprintf(f, "\npaused the target for %.3f ms\n", s->pause_ns / 1e6);
 }
 
+static void json_thread_ref(struct json *j, const struct stack_thread *th)
+{
+	json_begin_obj(j);
+	json_key(j, "native_id");
+	json_int(j, th->tid);
+	json_key(j, "name");
+	if (th->name[0])
+		json_str(j, th->name);
+	else
+		json_null(j);
+	json_end_obj(j);
+}
+
+static void json_wait(struct json *j, const struct stacks *st, const struct stack_thread *th)
+{
+	const struct lock_wait *w = &th->wait;
+
+	if (!w->lock) {
+		json_null(j);
+		return;
+	}
+	json_begin_obj(j);
+	json_key(j, "address");
+	json_hex(j, w->lock);
+	json_key(j, "type");
+	json_str(j, lock_kind(w));
+	if (w->rlock) {
+		json_key(j, "count");
+		json_uint(j, w->count);
+		json_key(j, "owner_ident");
+		json_uint(j, w->owner);
+	}
+	json_key(j, "via");
+	if (w->via[0])
+		json_str(j, w->via);
+	else
+		json_null(j);
+	json_key(j, "holder");
+	if (w->holder >= 0)
+		json_thread_ref(j, &st->threads[w->holder]);
+	else
+		json_null(j);
+	json_key(j, "held_at");
+	if (w->holder_at[0])
+		json_str(j, w->holder_at);
+	else
+		json_null(j);
+	json_key(j, "how");
+	json_str(j, w->how);
+	json_end_obj(j);
+}
+
+/* Every deadlock once: its threads in wait order. */
+static void json_deadlocks(struct json *j, const struct stacks *st)
+{
+	size_t cyc[MAX_CYCLE], i, k, n, m;
+
+	json_begin_arr(j);
+	for (i = 0; i < st->nthreads; i++) {
+		n = waits_cycle(st, i, cyc, MAX_CYCLE);
+		for (m = 1; m < n && cyc[m] > i; m++)
+			;
+		if (!n || m < n)
+			continue;
+		json_begin_arr(j);
+		for (k = 0; k < n; k++)
+			json_thread_ref(j, &st->threads[cyc[k]]);
+		json_end_arr(j);
+	}
+	json_end_arr(j);
+}
+
 static void print_json(const struct stacks_origin *s, const struct stacks *st)
 {
 	struct json j;
@@ -106,6 +242,8 @@ static void print_json(const struct stacks_origin *s, const struct stacks *st)
 		json_key(&j, "snapshot");
 		json_str(&j, s->snapshot);
 	}
+	json_key(&j, "deadlocks");
+	json_deadlocks(&j, st);
 	json_key(&j, "threads");
 	json_begin_arr(&j);
 	for (i = 0; i < st->nthreads; i++) {
@@ -135,6 +273,8 @@ static void print_json(const struct stacks_origin *s, const struct stacks *st)
 			json_str(&j, th->syscall);
 		else
 			json_null(&j);
+		json_key(&j, "waits_for");
+		json_wait(&j, st, th);
 		json_key(&j, "frames");
 		json_begin_arr(&j);
 		for (k = 0; k < th->nframes; k++) {
@@ -267,6 +407,10 @@ int stacks_run(struct session *s, const struct cmd_opts *o)
 	memset(&st, 0, sizeof(st));
 	if (stacks_read(&s->py, &st, &err))
 		return cmd_fail(&err);
+	if (waits_read(&s->py, &st, &err)) {
+		stacks_release(&st);
+		return cmd_fail(&err);
+	}
 	if (o->native && unwind_read(&s->py, &st, &ns, &err)) {
 		stacks_release(&st);
 		return cmd_fail(&err);

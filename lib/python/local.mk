@@ -16,7 +16,9 @@ lib_libheapscope_a_SOURCES += \
 	lib/python/unwind_target.c \
 	lib/python/unwind_target.h \
 	lib/python/syscall.c \
-	lib/python/syscall.h
+	lib/python/syscall.h \
+	lib/python/waits.c \
+	lib/python/waits.h
 lib_libheapscope_a_SOURCES += \
 	lib/python/mimalloc.c \
 	lib/python/mimalloc.h

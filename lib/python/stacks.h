@@ -35,6 +35,23 @@ struct stack_frame {
 	int entry;	    /* python: first frame run by its C eval call */
 };
 
+/* A lock a thread blocked in futex(2) is acquiring, and its holder
+ * (waits.c); lock 0: none found. */
+struct lock_wait {
+	uint64_t lock;	     /* the _thread.lock or _thread.RLock */
+	int rlock;	     /* an RLock */
+	uint64_t owner;	     /* RLock: its owner's ident (0 none) */
+	uint64_t count;	     /* RLock: times its owner acquired it */
+	size_t frame;	     /* the waiting frame (index among the Python
+			      * frames, before --native merges others) */
+	char via[160];	     /* the library call waiting on it above
+			      * ("Queue.get on Queue 0x..."), or "" */
+	long holder;	     /* index of the holding thread, -1 unknown */
+	char holder_at[320]; /* its frame keeping the lock ("f (file:line)"),
+			      * or "" */
+	char how[128];	     /* how the holder is known, or why not */
+};
+
 struct stack_thread {
 	uint64_t tstate;
 	uint64_t thread_id; /* threading.get_ident() */
@@ -48,6 +65,7 @@ struct stack_thread {
 	struct stack_frame *frames;
 	size_t nframes;
 	char warning[160]; /* why the stack may be incomplete, or "" */
+	struct lock_wait wait;
 };
 
 struct stacks {

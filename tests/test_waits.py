@@ -1,0 +1,79 @@
+"""test_waits - stacks says what each blocked thread waits for, who holds
+it, and every deadlock.
+
+On every interpreter, fixtures/deadlock.py builds a two-thread deadlock
+over a Lock and an RLock, a three-thread one over two Locks and an RLock
+(each thread holding its first lock in a with statement), a thread
+waiting on a Condition, one on an empty Queue, and one waiting for a
+Lock the main thread acquired without a with statement.  The fixture
+records the truth by construction (which thread entered which with
+statement, checked inside with RLock._is_owned() and Lock.locked()).
+heapscope stacks --json must name, for every one of those threads, the
+lock it waits for (its id), the thread that holds it (none for the bare
+Lock and the Condition's waiter lock), the library call it waits in
+(Condition.wait, Queue.get), and exactly the two deadlocks; the text
+output says each deadlock in a line of its own.
+"""
+import subprocess
+
+import hstest
+
+
+def check(interp):
+    name = interp.name
+    try:
+        fx = hstest.Fixture(interp.exe, "deadlock.py", timeout=90)
+    except RuntimeError as e:
+        hstest.ok(False, "%s: fixture starts" % name, str(e))
+        return
+    try:
+        truth = fx.info["threads"]
+        hstest.ok(not fx.info["checks"], "%s: the fixture's own checks hold" % name,
+                  fx.info["checks"])
+        got, p = hstest.run_json(["stacks", str(fx.pid)], env=interp.env)
+        if not hstest.ok(got is not None and p.returncode == 0, "%s: stacks --json" % name,
+                         p.stderr):
+            return
+        by_tid = {t["native_id"]: t for t in got["threads"]}
+        tid_of = {n: t["native_id"] for n, t in truth.items()}
+        for tname, t in sorted(truth.items()):
+            th = by_tid.get(t["native_id"])
+            w = th.get("waits_for") if th else None
+            if t["lock"] is not None:
+                what = "waits for lock %#x" % t["lock"]
+                good = w is not None and int(w["address"], 16) == t["lock"]
+            else:
+                what = "waits for a lock"
+                good = w is not None
+            if t["holder"]:
+                what += ", held by %s" % t["holder"]
+                good = good and w["holder"] is not None and \
+                    w["holder"]["native_id"] == tid_of[t["holder"]]
+            else:
+                what += ", holder unknown"
+                good = good and w["holder"] is None and "holder unknown" in w["how"]
+            if t["via"]:
+                what += ", in %s" % t["via"]
+                good = good and (w.get("via") or "").startswith(t["via"] + " on ")
+            hstest.ok(good, "%s: %s %s" % (name, tname, what), th)
+        want = sorted(sorted(tid_of[n] for n in d) for d in fx.info["deadlocks"])
+        have = sorted(sorted(t["native_id"] for t in d) for d in got["deadlocks"])
+        hstest.ok(have == want, "%s: exactly the two deadlocks" % name,
+                  "heapscope %s, fixture %s" % (have, want))
+        p = hstest.run(["stacks", str(fx.pid)], env=interp.env)
+        lines = [ln for ln in p.stdout.splitlines() if ln.startswith("deadlock: ")]
+        hstest.ok(p.returncode == 0 and len(lines) == 2 and
+                  all(all('"%s"' % n in ln for n in d) and ln.count(" waits for ") == len(d)
+                      for d, ln in zip(sorted(fx.info["deadlocks"], key=len),
+                                       sorted(lines, key=len))),
+                  "%s: the text says each deadlock in a line" % name, p.stdout)
+        hstest.ok(fx.alive() and fx.state() not in ("T", "t") and fx.tracer() == 0,
+                  "%s: target running, untraced" % name)
+    except (OSError, ValueError, KeyError, TypeError, subprocess.SubprocessError) as e:
+        hstest.ok(False, "%s: waits" % name, repr(e))
+    finally:
+        fx.stop()
+
+
+if __name__ == "__main__":
+    hstest.for_each_interpreter(check, "what blocked threads wait for")
