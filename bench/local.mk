@@ -3,3 +3,4 @@ EXTRA_DIST += bench/heap_vs_inprocess.py
 EXTRA_DIST += bench/diff.py
 EXTRA_DIST += bench/dominators.py
 EXTRA_DIST += bench/benchlib.py
+EXTRA_DIST += bench/waits.sh

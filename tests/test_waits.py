@@ -58,7 +58,7 @@ def check(interp):
             hstest.ok(good, "%s: %s %s" % (name, tname, what), th)
         want = sorted(sorted(tid_of[n] for n in d) for d in fx.info["deadlocks"])
         have = sorted(sorted(t["native_id"] for t in d) for d in got["deadlocks"])
-        hstest.ok(have == want, "%s: exactly the two deadlocks" % name,
+        hstest.ok(have == want, "%s: exactly the deadlocks the fixture made" % name,
                   "heapscope %s, fixture %s" % (have, want))
         p = hstest.run(["stacks", str(fx.pid)], env=interp.env)
         lines = [ln for ln in p.stdout.splitlines() if ln.startswith("deadlock: ")]
