@@ -10,6 +10,7 @@
 #include "heap/heap.h"
 #include "heap/snapshot.h"
 #include "json.h"
+#include "python/source.h"
 #include "python/stacks.h"
 #include "python/unwind.h"
 #include "python/waits.h"
@@ -45,7 +46,10 @@ struct stacks_origin {
 	uint64_t pause_ns;
 	const char *warning;  /* or "" */
 	const char *snapshot; /* the file they were read from, or NULL */
+	struct sources *src;  /* the source lines, or NULL */
 };
+
+#define SOURCE_TEXT 512 /* a source line shown */
 
 #define MAX_CYCLE 64 /* threads named in one deadlock */
 
@@ -106,6 +110,17 @@ static void print_wait(FILE *f, const struct stacks *st, const struct stack_thre
 	}
 }
 
+/* A Python frame's source line, under it. */
+static void print_source(FILE *f, const struct stacks_origin *s, const struct stack_frame *fr)
+{
+	char text[SOURCE_TEXT];
+	int changed;
+
+	if (s->src && !sources_line(s->src, fr->file, fr->line, text, sizeof(text), &changed))
+		fprintf(f, "        %s%s\n", text,
+			changed ? "    [the file changed since the process started]" : "");
+}
+
 static void print_text(FILE *f, const struct stacks_origin *s, const struct stacks *st)
 {
 	size_t i, k;
@@ -142,6 +157,7 @@ static void print_text(FILE *f, const struct stacks_origin *s, const struct stac
 			else
 				fprintf(f, "    %s (%s)\n",
 					fr->qualname[0] ? fr->qualname : fr->function, fr->file);
+			print_source(f, s, fr);
 		}
 		if (th->warning[0])
 			fprintf(f, "    warning: %s\n", th->warning);
@@ -151,6 +167,23 @@ static void print_text(FILE *f, const struct stacks_origin *s, const struct stac
 			s->pause_ns / 1e6);
 	else
 		fprintf(f, "\npaused the target for %.3f ms\n", s->pause_ns / 1e6);
+}
+
+/* "source": the frame's line, and whether its file changed since the
+ * process started. */
+static void json_source(struct json *j, const struct stacks_origin *s, const struct stack_frame *fr)
+{
+	char text[SOURCE_TEXT];
+	int changed = 0, ok;
+
+	ok = s->src && !sources_line(s->src, fr->file, fr->line, text, sizeof(text), &changed);
+	json_key(j, "source");
+	if (ok)
+		json_str(j, text);
+	else
+		json_null(j);
+	json_key(j, "source_changed");
+	json_bool(j, changed);
 }
 
 static void json_thread_ref(struct json *j, const struct stack_thread *th)
@@ -299,6 +332,7 @@ static void print_json(const struct stacks_origin *s, const struct stacks *st)
 				json_str(&j, fr->file);
 				json_key(&j, "line");
 				json_int(&j, fr->line);
+				json_source(&j, s, fr);
 			}
 			json_end_obj(&j);
 		}
@@ -318,17 +352,23 @@ static void print_json(const struct stacks_origin *s, const struct stacks *st)
 	json_end(&j);
 }
 
+/* Print the stacks of a live process, with its source lines (read once
+ * it runs again). */
 void stacks_print(const struct session *s, const struct cmd_opts *o, const struct stacks *st)
 {
+	struct sources src;
 	struct stacks_origin og = { .pid = s->py.pid,
 				    .version = s->py.version,
 				    .pause_ns = s->t->pause_ns,
-				    .warning = s->py.warning };
+				    .warning = s->py.warning,
+				    .src = &src };
 
+	sources_init(&src, s->py.pid);
 	if (o->json)
 		print_json(&og, st);
 	else
 		print_text(stdout, &og, st);
+	sources_release(&src);
 }
 
 /* The threads a snapshot keeps, as stacks (Python frames only). */

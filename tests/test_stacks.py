@@ -9,8 +9,15 @@ line, function, and qualified name from 3.11), with the right native
 thread ids, threading names, the main thread, the GIL holder and the
 system call each thread waits in; every layout source that
 exists for the build must give the same answer, and one that does not
-exist must be refused.
+exist must be refused.  Each frame's source line is the file's line
+there (as linecache reads it); a file changed after the process started
+is said to be.
 """
+import linecache
+import os
+import shutil
+import subprocess
+import tempfile
 import time
 
 import hstest
@@ -95,6 +102,18 @@ def check_interp(interp):
             time.sleep(0.1)
         hstest.ok(not diffs, "%s: stacks equal the threads' own tracebacks" % name, diffs)
 
+        bad = []
+        for t in (got or {}).get("threads", []):
+            for fr in t["frames"]:
+                if fr["kind"] != "python":
+                    continue
+                want = linecache.getline(fr["file"], fr["line"]).strip() or None
+                if fr.get("source") != want or fr.get("source_changed"):
+                    bad.append("%s:%d: %r, the file says %r" % (fr["file"], fr["line"],
+                                                                  fr.get("source"), want))
+        hstest.ok(got is not None and not bad,
+                  "%s: each frame's source line is the file's" % name, bad[:5])
+
         info, p = hstest.run_json(["info", str(fx.pid)], env=interp.env)
         src = (info or {}).get("layout", {}).get("thread", "")
         hstest.ok(interp.layout in src.split("+"),
@@ -127,4 +146,57 @@ def check_interp(interp):
                   "%s: fixture still running and untraced" % name)
 
 
-hstest.for_each_interpreter(check_interp, "stacks")
+CHANGING = """import json, sys
+def wait_here():
+    print(json.dumps({}), flush=True)
+    sys.stdin.read()
+wait_here()
+"""
+
+
+def changed_source(interp):
+    """A script whose file is modified while it runs: its frames' lines
+    are said to come from a file that changed."""
+    name = interp.name
+    tmp = tempfile.mkdtemp(prefix="hs-src-")
+    path = os.path.join(tmp, "changing.py")
+    with open(path, "w") as f:
+        f.write(CHANGING)
+    past = time.time() - 60
+    os.utime(path, (past, past))
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env.pop("PYTHONPATH", None)
+    proc = subprocess.Popen([interp.exe, "-u", path], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, env=env, text=True)
+    try:
+        proc.stdout.readline()
+        hstest.wait_syscall(proc.pid, 0)
+
+        def frame():
+            got, p = hstest.run_json(["stacks", str(proc.pid)], env=interp.env)
+            for t in (got or {}).get("threads", []):
+                for fr in t["frames"]:
+                    if fr.get("function") == "wait_here":
+                        return fr
+            return None
+        before = frame()
+        future = time.time() + 5
+        os.utime(path, (future, future))
+        after = frame()
+        hstest.ok(before is not None and before["source"] == "sys.stdin.read()" and
+                  not before["source_changed"] and after is not None and
+                  after["source"] == "sys.stdin.read()" and after["source_changed"],
+                  "%s: a source file modified after the start is said to be" % name,
+                  [before, after])
+    finally:
+        proc.kill()
+        proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check(interp):
+    check_interp(interp)
+    changed_source(interp)
+
+
+hstest.for_each_interpreter(check, "stacks")

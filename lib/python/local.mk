@@ -17,6 +17,8 @@ lib_libheapscope_a_SOURCES += \
 	lib/python/unwind_target.h \
 	lib/python/syscall.c \
 	lib/python/syscall.h \
+	lib/python/source.c \
+	lib/python/source.h \
 	lib/python/waits.c \
 	lib/python/waits.h
 lib_libheapscope_a_SOURCES += \

@@ -197,3 +197,51 @@ int proc_blame_exit(pid_t pid, struct hs_error *err)
 		     (int)pid);
 	return 1;
 }
+
+/* The boot time, from /proc/stat's btime line; -1 unknown. */
+static long long boot_time(void)
+{
+	char buf[8192], *p;
+	ssize_t n;
+	int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "\nbtime ");
+	return p ? strtoll(p + 7, NULL, 10) : -1;
+}
+
+long long proc_start_time(pid_t pid)
+{
+	char fn[64], buf[1024], *p;
+	unsigned long long ticks;
+	long long boot = boot_time();
+	long hz = sysconf(_SC_CLK_TCK);
+	ssize_t n;
+	int fd, field;
+
+	snprintf(fn, sizeof(fn), "/proc/%d/stat", (int)pid);
+	fd = open(fn, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || boot < 0 || hz <= 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* starttime is field 22; fields 3 on follow the last ')' */
+	p = strrchr(buf, ')');
+	for (field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &ticks) != 1)
+		return -1;
+	return boot + (long long)(ticks / (unsigned long long)hz);
+}

@@ -53,4 +53,8 @@ int proc_exited(pid_t pid);
  * else, err says it exited instead.  Returns 1 if it did. */
 int proc_blame_exit(pid_t pid, struct hs_error *err);
 
+/* When the process started, in seconds since the epoch (from its stat
+ * starttime and the boot time); -1 unknown. */
+long long proc_start_time(pid_t pid);
+
 #endif
