@@ -7,6 +7,8 @@
  * between <=3.11 (wstr fields) and 3.12+, so they come from the layout.
  */
 #include "config.h"
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "pyobj.h"
@@ -229,4 +231,54 @@ int pyobj_str_equals(struct pyproc *p, uint64_t obj, const char *s)
 	if (pyobj_str(p, obj, buf, n + 2, NULL) < 0)
 		return 0;
 	return !strcmp(buf, s);
+}
+
+/* Python's repr of a float: the shortest digits that read back, fixed
+ * notation for exponents -4..15. */
+int pyobj_float_repr(double v, char *buf, size_t len)
+{
+	char tmp[40], digits[24];
+	int prec, exp, nd = 0, i, o = 0;
+	const char *p;
+
+	if (isnan(v))
+		return snprintf(buf, len, "nan");
+	if (isinf(v))
+		return snprintf(buf, len, v < 0 ? "-inf" : "inf");
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	p = tmp;
+	if (*p == '-') {
+		o += snprintf(buf + o, len - (size_t)o, "-");
+		p++;
+	}
+	for (; *p && *p != 'e'; p++)
+		if (*p >= '0' && *p <= '9' && nd < 20)
+			digits[nd++] = *p;
+	exp = *p == 'e' ? atoi(p + 1) : 0;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	digits[nd] = '\0';
+	if (exp < -4 || exp >= 16) {
+		o += snprintf(buf + o, len - (size_t)o, "%c", digits[0]);
+		if (nd > 1)
+			o += snprintf(buf + o, len - (size_t)o, ".%s", digits + 1);
+		return o + snprintf(buf + o, len - (size_t)o, "e%c%02d", exp < 0 ? '-' : '+',
+				    exp < 0 ? -exp : exp);
+	}
+	if (exp < 0) {
+		o += snprintf(buf + o, len - (size_t)o, "0.");
+		for (i = 0; i < -exp - 1; i++)
+			o += snprintf(buf + o, len - (size_t)o, "0");
+		return o + snprintf(buf + o, len - (size_t)o, "%s", digits);
+	}
+	for (i = 0; i <= exp; i++)
+		o += snprintf(buf + o, len - (size_t)o, "%c", i < nd ? digits[i] : '0');
+	o += snprintf(buf + o, len - (size_t)o, ".");
+	if (nd > exp + 1)
+		return o + snprintf(buf + o, len - (size_t)o, "%s", digits + exp + 1);
+	return o + snprintf(buf + o, len - (size_t)o, "0");
 }

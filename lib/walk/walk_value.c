@@ -405,56 +405,6 @@ uint64_t walk_size(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *f
 
 /* ---- values ---- */
 
-/* Python's repr of a float: the shortest digits that read back, fixed
- * notation for exponents -4..15. */
-static int float_repr(double v, char *buf, size_t len)
-{
-	char tmp[40], digits[24];
-	int prec, exp, nd = 0, i, o = 0;
-	const char *p;
-
-	if (isnan(v))
-		return snprintf(buf, len, "nan");
-	if (isinf(v))
-		return snprintf(buf, len, v < 0 ? "-inf" : "inf");
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, v);
-		if (strtod(tmp, NULL) == v)
-			break;
-	}
-	p = tmp;
-	if (*p == '-') {
-		o += snprintf(buf + o, len - (size_t)o, "-");
-		p++;
-	}
-	for (; *p && *p != 'e'; p++)
-		if (*p >= '0' && *p <= '9' && nd < 20)
-			digits[nd++] = *p;
-	exp = *p == 'e' ? atoi(p + 1) : 0;
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	digits[nd] = '\0';
-	if (exp < -4 || exp >= 16) {
-		o += snprintf(buf + o, len - (size_t)o, "%c", digits[0]);
-		if (nd > 1)
-			o += snprintf(buf + o, len - (size_t)o, ".%s", digits + 1);
-		return o + snprintf(buf + o, len - (size_t)o, "e%c%02d", exp < 0 ? '-' : '+',
-				    exp < 0 ? -exp : exp);
-	}
-	if (exp < 0) {
-		o += snprintf(buf + o, len - (size_t)o, "0.");
-		for (i = 0; i < -exp - 1; i++)
-			o += snprintf(buf + o, len - (size_t)o, "0");
-		return o + snprintf(buf + o, len - (size_t)o, "%s", digits);
-	}
-	for (i = 0; i <= exp; i++)
-		o += snprintf(buf + o, len - (size_t)o, "%c", i < nd ? digits[i] : '0');
-	o += snprintf(buf + o, len - (size_t)o, ".");
-	if (nd > exp + 1)
-		return o + snprintf(buf + o, len - (size_t)o, "%s", digits + exp + 1);
-	return o + snprintf(buf + o, len - (size_t)o, "0");
-}
-
 /* v as decimal (with a minus sign if neg) into buf; returns the length. */
 static int u64_text(char *buf, size_t len, uint64_t v, int neg)
 {
@@ -684,7 +634,7 @@ uint32_t walk_value(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *
 	case K_FLOAT:
 		if (wread(w, obj + LAY(l, float_fval), &f, 8))
 			return HEAP_NONE;
-		n = float_repr(f, num, sizeof(num));
+		n = pyobj_float_repr(f, num, sizeof(num));
 		return heap_add_string(w->h, num, (size_t)n);
 	case K_NONE:
 		return heap_intern(w->h, "None", 4);
