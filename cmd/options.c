@@ -197,6 +197,8 @@ static const struct cmd_option options[] = {
 	{ .name = "help", .letter = 'h', .parse = parse_flag, .off = OFF(help) },
 	{ .name = "native", .letter = 'n', .takers = OPT_NATIVE,
 	  .parse = parse_flag, .off = OFF(native) },
+	{ .name = "locals", .letter = 'l', .takers = OPT_LOCALS,
+	  .parse = parse_flag, .off = OFF(locals) },
 	{ .letter = 'n', .takers = OPT_QUERY,
 	  .parse = parse_long, .off = OFF(limit), .min = 0, .max = INT_MAX,
 	  .bad = "-n wants a number of rows from 0 to " ROWS_MAX_TEXT ", not '%s'" },

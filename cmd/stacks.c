@@ -10,13 +10,15 @@
 #include "heap/heap.h"
 #include "heap/snapshot.h"
 #include "json.h"
+#include "python/locals.h"
 #include "python/source.h"
 #include "python/stacks.h"
 #include "python/unwind.h"
 #include "python/waits.h"
 
 static const char usage[] =
-	"usage: heapscope stacks [--native] [--json] [--layout=SOURCE] [--debug-dir=DIR] PID|FILE\n"
+	"usage: heapscope stacks [--native] [--locals] [--json] [--layout=SOURCE]\n"
+	"                        [--debug-dir=DIR] PID|FILE\n"
 	"\n"
 	"Print the Python stack of every thread of process PID, innermost frame\n"
 	"first: function, file and line; the thread's id and name, whether it holds\n"
@@ -27,6 +29,8 @@ static const char usage[] =
 	"\n"
 	"  --native           merge each thread's native (C) frames with its Python\n"
 	"                     frames (libunwind)\n"
+	"  -l, --locals       each Python frame's arguments and local variables,\n"
+	"                     with short values (read while the target is frozen)\n"
 	"  --json             one JSON object on stdout\n"
 	"  --layout=SOURCE    auto, debug-offsets, dwarf or table\n"
 	"  --debug-dir=DIR    directory of separate debug files (default /usr/lib/debug)\n"
@@ -121,6 +125,26 @@ static void print_source(FILE *f, const struct stacks_origin *s, const struct st
 			changed ? "    [the file changed since the process started]" : "");
 }
 
+/* --locals: a frame's arguments, then its other variables. */
+static void print_vars(FILE *f, const struct stack_frame *fr)
+{
+	size_t i;
+	int pass;
+
+	for (pass = 1; pass >= 0; pass--) {
+		int first = 1;
+
+		for (i = 0; i < fr->nvars; i++) {
+			if (fr->vars[i].arg != pass)
+				continue;
+			if (first)
+				fprintf(f, "        %s:\n", pass ? "Arguments" : "Locals");
+			first = 0;
+			fprintf(f, "            %s = %s\n", fr->vars[i].name, fr->vars[i].value);
+		}
+	}
+}
+
 static void print_text(FILE *f, const struct stacks_origin *s, const struct stacks *st)
 {
 	size_t i, k;
@@ -158,6 +182,7 @@ static void print_text(FILE *f, const struct stacks_origin *s, const struct stac
 				fprintf(f, "    %s (%s)\n",
 					fr->qualname[0] ? fr->qualname : fr->function, fr->file);
 			print_source(f, s, fr);
+			print_vars(f, fr);
 		}
 		if (th->warning[0])
 			fprintf(f, "    warning: %s\n", th->warning);
@@ -184,6 +209,27 @@ static void json_source(struct json *j, const struct stacks_origin *s, const str
 		json_null(j);
 	json_key(j, "source_changed");
 	json_bool(j, changed);
+}
+
+static void json_vars(struct json *j, const struct stack_frame *fr)
+{
+	size_t i;
+
+	json_key(j, "locals");
+	json_begin_arr(j);
+	for (i = 0; i < fr->nvars; i++) {
+		json_begin_obj(j);
+		json_key(j, "name");
+		json_str(j, fr->vars[i].name);
+		json_key(j, "value");
+		json_str(j, fr->vars[i].value);
+		json_key(j, "address");
+		json_hex(j, fr->vars[i].addr);
+		json_key(j, "arg");
+		json_bool(j, fr->vars[i].arg);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
 }
 
 static void json_thread_ref(struct json *j, const struct stack_thread *th)
@@ -333,6 +379,8 @@ static void print_json(const struct stacks_origin *s, const struct stacks *st)
 				json_key(&j, "line");
 				json_int(&j, fr->line);
 				json_source(&j, s, fr);
+				if (fr->vars)
+					json_vars(&j, fr);
 			}
 			json_end_obj(&j);
 		}
@@ -437,6 +485,22 @@ out:
 	return ret;
 }
 
+/* --locals: every Python frame's variables, while frozen.  A frame
+ * whose code cannot be read (or no memory for its variables) shows
+ * none. */
+static void read_vars(struct session *s, struct stacks *st)
+{
+	size_t i, k;
+
+	for (i = 0; i < st->nthreads; i++)
+		for (k = 0; k < st->threads[i].nframes; k++) {
+			struct stack_frame *fr = &st->threads[i].frames[k];
+
+			if (fr->kind == FRAME_PYTHON)
+				frame_vars(&s->py, fr, &fr->vars, &fr->nvars);
+		}
+}
+
 /* Read (and with --native unwind) while frozen, resume, then print. */
 int stacks_run(struct session *s, const struct cmd_opts *o)
 {
@@ -451,6 +515,8 @@ int stacks_run(struct session *s, const struct cmd_opts *o)
 		stacks_release(&st);
 		return cmd_fail(&err);
 	}
+	if (o->locals)
+		read_vars(s, &st);
 	if (o->native && unwind_read(&s->py, &st, &ns, &err)) {
 		stacks_release(&st);
 		return cmd_fail(&err);
@@ -480,9 +546,10 @@ static int stacks_main(const struct command *c, int argc, char **argv)
 	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
 	if (!source_is_pid(o.source, &o.pid)) {
-		if (o.native)
-			return cmd_usage_error(c, "stacks: --native needs a running process, "
-						  "not a snapshot");
+		if (o.native || o.locals)
+			return cmd_usage_error(c,
+					       "stacks: %s needs a running process, not a snapshot",
+					       o.native ? "--native" : "--locals");
 		return from_snapshot(&o);
 	}
 	if (cmd_source_pid(c, &o, &st))
@@ -498,7 +565,7 @@ static int stacks_main(const struct command *c, int argc, char **argv)
 const struct command command_stacks = {
 	.name = "stacks",
 	.run = stacks_main,
-	.opts = OPT_SOURCE | OPT_NATIVE,
+	.opts = OPT_SOURCE | OPT_NATIVE | OPT_LOCALS,
 	.summary = "Python stack of every thread (--native: with C frames)",
 	.usage = usage,
 };

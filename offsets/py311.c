@@ -88,6 +88,7 @@ const struct layout_table layout_table_py311 = {
 		[LF_iframe_localsplus] = 72,
 		[LF_code_size] = 192,
 		[LF_code_argcount] = 56,
+		[LF_code_kwonlyargcount] = 64,
 		[LF_code_nlocals] = 80,
 		[LF_code_flags] = 48,
 		[LF_code_stacksize] = 68,

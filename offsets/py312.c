@@ -88,6 +88,7 @@ const struct layout_table layout_table_py312 = {
 		[LF_iframe_localsplus] = 72,
 		[LF_code_size] = 200,
 		[LF_code_argcount] = 52,
+		[LF_code_kwonlyargcount] = 60,
 		[LF_code_nlocals] = 80,
 		[LF_code_flags] = 48,
 		[LF_code_stacksize] = 64,

@@ -88,6 +88,7 @@ const struct layout_table layout_table_py314 = {
 		[LF_iframe_localsplus] = 80,
 		[LF_code_size] = 216,
 		[LF_code_argcount] = 52,
+		[LF_code_kwonlyargcount] = 60,
 		[LF_code_nlocals] = 80,
 		[LF_code_flags] = 48,
 		[LF_code_stacksize] = 64,

@@ -89,6 +89,7 @@ const struct layout_table layout_table_py314t = {
 		[LF_iframe_localsplus] = 80,
 		[LF_code_size] = 240,
 		[LF_code_argcount] = 68,
+		[LF_code_kwonlyargcount] = 76,
 		[LF_code_nlocals] = 96,
 		[LF_code_flags] = 64,
 		[LF_code_stacksize] = 80,

@@ -88,6 +88,7 @@ const struct layout_table layout_table_py38 = {
 		[LF_iframe_localsplus] = -1,
 		[LF_code_size] = 176,
 		[LF_code_argcount] = 16,
+		[LF_code_kwonlyargcount] = 24,
 		[LF_code_nlocals] = 28,
 		[LF_code_flags] = 36,
 		[LF_code_stacksize] = 32,

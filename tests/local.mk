@@ -68,6 +68,7 @@ HS_PY_TESTS = \
 	tests/test_walk_stdlib.py \
 	tests/test_locks.py \
 	tests/test_waits.py \
+	tests/test_locals.py \
 	tests/test_subinterp.py \
 	tests/test_heap_cli.py \
 	tests/test_browser.py \

@@ -120,6 +120,7 @@
 	/* PyCodeObject */ \
 	LF(CODE, code_size, "PyCodeObject", "#size") \
 	LF(CODE, code_argcount, "PyCodeObject", "co_argcount") \
+	LF(CODE, code_kwonlyargcount, "PyCodeObject", "co_kwonlyargcount") \
 	LF(CODE, code_nlocals, "PyCodeObject", "co_nlocals") \
 	LF(CODE, code_flags, "PyCodeObject", "co_flags") \
 	LF(CODE, code_stacksize, "PyCodeObject", "co_stacksize") \

@@ -9,6 +9,8 @@ lib_libheapscope_a_SOURCES += \
 	lib/python/gcinfo.h \
 	lib/python/linetable.c \
 	lib/python/linetable.h \
+	lib/python/locals.c \
+	lib/python/locals.h \
 	lib/python/stacks.c \
 	lib/python/stacks.h \
 	lib/python/unwind.c \

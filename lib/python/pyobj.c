@@ -209,6 +209,10 @@ int pyobj_long(struct pyproc *p, uint64_t obj, uint64_t *v, int *neg, struct hs_
 				    (unsigned long long)obj);
 	if (n && target_read(p->t, obj + LAY(l, long_digit), d, 4 * n, err))
 		return -1;
+	/* three digits are 90 bits: the top one may add 4 to the 60 below */
+	if (n == 3 && (d[2] & 0x3fffffff) >= 16)
+		return hs_error_set(err, HS_EREAD, "int at 0x%llx does not fit 64 bits",
+				    (unsigned long long)obj);
 	for (i = (int)n - 1; i >= 0; i--)
 		x = (x << 30) | (d[i] & 0x3fffffff);
 	*v = x;
@@ -281,4 +285,110 @@ int pyobj_float_repr(double v, char *buf, size_t len)
 	if (nd > exp + 1)
 		return o + snprintf(buf + o, len - (size_t)o, "%s", digits + exp + 1);
 	return o + snprintf(buf + o, len - (size_t)o, "0");
+}
+
+/* ---- short reprs ---- */
+
+#define REPR_TEXT 160 /* bytes of a str or bytes value shown */
+
+/* Append c to buf at *o (keeping room for the end). */
+static void put(char *buf, size_t len, size_t *o, const char *s, size_t n)
+{
+	if (*o + n + 1 > len)
+		n = *o + 1 < len ? len - *o - 1 : 0;
+	memcpy(buf + *o, s, n);
+	*o += n;
+	buf[*o] = '\0';
+}
+
+/* s[0, n) quoted and escaped as repr() does a str (bytes: as bytes,
+ * where every byte past ASCII is escaped too), "..." after the quote
+ * when cut. */
+static void quote(const char *s, size_t n, int bytes, int cut, char *buf, size_t len)
+{
+	char q = memchr(s, '\'', n) && !memchr(s, '"', n) ? '"' : '\'';
+	char esc[8];
+	size_t o = 0, i;
+
+	buf[0] = '\0';
+	if (bytes)
+		put(buf, len, &o, "b", 1);
+	put(buf, len, &o, &q, 1);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\\' || c == (unsigned char)q)
+			snprintf(esc, sizeof(esc), "\\%c", c);
+		else if (c == '\n')
+			snprintf(esc, sizeof(esc), "\\n");
+		else if (c == '\r')
+			snprintf(esc, sizeof(esc), "\\r");
+		else if (c == '\t')
+			snprintf(esc, sizeof(esc), "\\t");
+		else if (c < 0x20 || c == 0x7f || (bytes && c >= 0x80))
+			snprintf(esc, sizeof(esc), "\\x%02x", c);
+		else if (!bytes && c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+			 (unsigned char)s[i + 1] <= 0x9f)
+			/* U+0080-U+009F, C1 controls: escaped */
+			snprintf(esc, sizeof(esc), "\\x%02x", (unsigned char)s[++i]);
+		else
+			snprintf(esc, sizeof(esc), "%c", c);
+		put(buf, len, &o, esc, strlen(esc));
+	}
+	put(buf, len, &o, &q, 1);
+	if (cut)
+		put(buf, len, &o, "...", 3);
+}
+
+int pyobj_repr(struct pyproc *p, uint64_t obj, char *buf, size_t len)
+{
+	const struct layout *l = &p->layout;
+	char tn[64], text[REPR_TEXT + 8];
+	uint64_t type, v;
+	int64_t size;
+	int neg, n;
+	double f;
+
+	if (!len)
+		return -1;
+	buf[0] = '\0';
+	if (!obj || pyobj_type(p, obj, &type, NULL) ||
+	    pyobj_type_name(p, type, tn, sizeof(tn), NULL))
+		return -1;
+	if (!strcmp(tn, "NoneType"))
+		return snprintf(buf, len, "None");
+	if (!strcmp(tn, "bool") && !pyobj_long(p, obj, &v, &neg, NULL))
+		return snprintf(buf, len, v ? "True" : "False");
+	if (!strcmp(tn, "int") && !pyobj_long(p, obj, &v, &neg, NULL))
+		return snprintf(buf, len, "%s%llu", neg ? "-" : "", (unsigned long long)v);
+	if (!strcmp(tn, "float") && !target_read(p->t, obj + LAY(l, float_fval), &f, 8, NULL))
+		return pyobj_float_repr(f, buf, len);
+	if (!strcmp(tn, "str") && (n = pyobj_str(p, obj, text, REPR_TEXT + 1, NULL)) >= 0) {
+		uint64_t chars = 0, total = 0;
+		int i;
+
+		for (i = 0; i < n; i++)
+			chars += ((unsigned char)text[i] & 0xc0) != 0x80;
+		target_read_u64(p->t, obj + LAY(l, ascii_length), &total, NULL);
+		quote(text, (size_t)n, 0, chars < total, buf, len);
+		return (int)strlen(buf);
+	}
+	if (!strcmp(tn, "bytes") &&
+	    !target_read(p->t, obj + LAY(l, varobject_ob_size), &size, 8, NULL) && size >= 0) {
+		size_t take = size > REPR_TEXT ? REPR_TEXT : (size_t)size;
+
+		if (!target_read(p->t, obj + LAY(l, bytes_sval), text, take, NULL)) {
+			quote(text, take, 1, (size_t)size > take, buf, len);
+			return (int)strlen(buf);
+		}
+	}
+	if ((!strcmp(tn, "list") || !strcmp(tn, "tuple")) &&
+	    !target_read(p->t, obj + LAY(l, varobject_ob_size), &size, 8, NULL))
+		return snprintf(buf, len, "%s of %lld", tn, (long long)size);
+	if (!strcmp(tn, "dict") && !target_read(p->t, obj + LAY(l, dict_used), &size, 8, NULL))
+		return snprintf(buf, len, "{%lld items}", (long long)size);
+	if ((!strcmp(tn, "set") || !strcmp(tn, "frozenset")) &&
+	    !target_read(p->t, obj + LAY(l, set_used), &size, 8, NULL))
+		return snprintf(buf, len, "%s of %lld", tn, (long long)size);
+	return snprintf(buf, len, "<%s at 0x%llx>", tn, (unsigned long long)obj);
 }

@@ -40,6 +40,12 @@ void pyobj_str_state(const struct pyproc *p, uint32_t state, struct str_state *s
 /* Python's repr of a float v into buf: the shortest digits that read
  * back, fixed notation for exponents -4..15; its length. */
 int pyobj_float_repr(double v, char *buf, size_t len);
+/* A short repr of any object into buf: repr()'s text for None, bool,
+ * int (up to 64 bits), float, str and bytes (their first 160 bytes,
+ * "..." after the quote when cut); "list of N", "tuple of N", "{N
+ * items}", "set of N" for containers, "<TYPE at 0x...>" for the rest.
+ * Its length, or -1 when obj is unreadable. */
+int pyobj_repr(struct pyproc *p, uint64_t obj, char *buf, size_t len);
 /* An int object that fits 64 bits (sign in *neg). */
 int pyobj_long(struct pyproc *p, uint64_t obj, uint64_t *v, int *neg, struct hs_error *err);
 /* 1 if obj is a str equal to s (compares at most len(s)+1 characters). */

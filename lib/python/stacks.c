@@ -666,10 +666,13 @@ out:
 
 void stacks_release(struct stacks *s)
 {
-	size_t i;
+	size_t i, k;
 
-	for (i = 0; i < s->nthreads; i++)
+	for (i = 0; i < s->nthreads; i++) {
+		for (k = 0; k < s->threads[i].nframes; k++)
+			free(s->threads[i].frames[k].vars);
 		free(s->threads[i].frames);
+	}
 	free(s->threads);
 	memset(s, 0, sizeof(*s));
 }

@@ -17,6 +17,8 @@
 
 #define STACKS_MAX_FRAMES 4096
 
+struct frame_var;
+
 enum frame_kind {
 	FRAME_PYTHON,
 	FRAME_NATIVE,
@@ -24,15 +26,18 @@ enum frame_kind {
 
 struct stack_frame {
 	enum frame_kind kind;
-	char function[256]; /* co_name, or native symbol ("??" unknown) */
-	char qualname[256]; /* co_qualname (3.11+), else = function */
-	char file[512];	    /* co_filename, or native module path */
-	int line;	    /* -1 unknown */
-	uint64_t addr;	    /* code object, or native pc */
-	uint64_t offset;    /* native: pc - symbol start */
-	uint64_t frame;	    /* python: the frame object (3.8-3.10) or
-			     * _PyInterpreterFrame (3.11+) */
-	int entry;	    /* python: first frame run by its C eval call */
+	char function[256];	/* co_name, or native symbol ("??" unknown) */
+	char qualname[256];	/* co_qualname (3.11+), else = function */
+	char file[512];		/* co_filename, or native module path */
+	int line;		/* -1 unknown */
+	uint64_t addr;		/* code object, or native pc */
+	uint64_t offset;	/* native: pc - symbol start */
+	uint64_t frame;		/* python: the frame object (3.8-3.10) or
+				 * _PyInterpreterFrame (3.11+) */
+	int entry;		/* python: first frame run by its C eval call */
+	struct frame_var *vars; /* python, with --locals: its variables
+				 * (locals.h), owned; NULL when not read */
+	size_t nvars;
 };
 
 /* A lock a thread blocked in futex(2) is acquiring, and its holder
