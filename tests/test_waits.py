@@ -12,11 +12,61 @@ heapscope stacks --json must name, for every one of those threads, the
 lock it waits for (its id), the thread that holds it (none for the bare
 Lock and the Condition's waiter lock), the library call it waits in
 (Condition.wait, Queue.get), and exactly the two deadlocks; the text
-output says each deadlock in a line of its own.
+output says each deadlock in a line of its own.  In a snapshot, the
+bound __exit__ of every with statement (kept on the frame's value stack,
+whose depth a running frame does not save before 3.14) is a root of the
+frame holding it, not "held from outside".
 """
+import os
+import shutil
 import subprocess
+import tempfile
 
 import hstest
+
+
+def exits_rooted(interp, fx):
+    """In a snapshot, the bound __exit__ each with statement keeps on its
+    frame's value stack (up to 3.13) is a root of that frame: every lock
+    held by construction has one rooted in its holder's thread, and none
+    is rooted in a thread that neither holds nor enters its lock.  (A
+    with statement being entered keeps its __exit__ on the stack on 3.8
+    to 3.11, in a C variable on 3.12 and 3.13: held from outside.)"""
+    name = interp.name
+    tmp = tempfile.mkdtemp(prefix="hs-waits-")
+    try:
+        snap = os.path.join(tmp, "w.hsnap")
+        p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env, timeout=300)
+        if not hstest.ok(p.returncode == 0, "%s: snapshot" % name, p.stderr):
+            return
+        got, p = hstest.run_json(["objects", "--type", "builtin_function_or_method", "-n",
+                                  "1000000", snap], env=interp.env)
+        exits = [o for o in (got or {}).get("objects", [])
+                 if o["summary"].startswith("<built-in method __exit__ of _thread.")]
+        holder, involved = {}, {}
+        for tname, t in fx.info["threads"].items():
+            if t["lock"] is not None and t["holder"]:
+                h = fx.info["threads"][t["holder"]]["native_id"]
+                holder[t["lock"]] = h
+                involved.setdefault(t["lock"], set()).update((h, t["native_id"]))
+        rooted_in = {}      # lock -> native ids of the frames rooting one of its exits
+        bad = []
+        for o in exits:
+            lock = int(o["summary"].rsplit(" at ", 1)[1].rstrip(">"), 16)
+            sh, _ = hstest.run_json(["show", snap, o["address"]], env=interp.env)
+            tids = {int(r["label"].split()[1]) for r in (sh or {}).get("roots", [])
+                    if r["kind"] == "frame"}
+            rooted_in.setdefault(lock, set()).update(tids)
+            if lock in involved and tids - involved[lock]:
+                bad.append("%s rooted in threads %s" % (o["summary"], sorted(tids)))
+        for lock, h in sorted(holder.items()):
+            if interp.minor < 14 and h not in rooted_in.get(lock, ()):
+                bad.append("lock %#x: no __exit__ rooted in its holder %d (%s)"
+                           % (lock, h, sorted(rooted_in.get(lock, ()))))
+        hstest.ok(not bad, "%s: each with statement's __exit__ is rooted in its frame" % name,
+                  bad)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def check(interp):
@@ -67,6 +117,7 @@ def check(interp):
                       for d, ln in zip(sorted(fx.info["deadlocks"], key=len),
                                        sorted(lines, key=len))),
                   "%s: the text says each deadlock in a line" % name, p.stdout)
+        exits_rooted(interp, fx)
         hstest.ok(fx.alive() and fx.state() not in ("T", "t") and fx.tracer() == 0,
                   "%s: target running, untraced" % name)
     except (OSError, ValueError, KeyError, TypeError, subprocess.SubprocessError) as e:

@@ -588,6 +588,136 @@ static void seed_thread(struct walker *w, const struct stack_thread *th)
 	}
 }
 
+#define MAX_STACK_SLOTS (1 << 16)
+
+/* The slots of frame f's value stack whose depth the frame does not say,
+ * as [*at, *at + 8 * *n); 0 when there are none to scan. */
+static int unsaid_stack(struct walker *w, const struct stack_frame *f, uint64_t *at, size_t *n)
+{
+	const struct layout *l = w->l;
+	int32_t nlp = 0, ss = 0;
+
+	if (f->kind != FRAME_PYTHON || !f->frame || !f->addr || w->p->minor >= 14 ||
+	    wread(w, f->addr + LAY(l, code_stacksize), &ss, 4) || ss <= 0 || ss > MAX_STACK_SLOTS)
+		return 0;
+	if (w->p->minor >= 11) {
+		/* the innermost frame's stacktop is stale; another's says
+		 * its depth when it called a Python function, not a C one:
+		 * all are scanned */
+		if (wread(w, f->addr + LAY(l, code_nlocalsplus), &nlp, 4) || nlp < 0 ||
+		    nlp > MAX_STACK_SLOTS)
+			return 0;
+		*at = f->frame + (uint64_t)LAY(l, iframe_localsplus) + 8 * (uint64_t)nlp;
+	} else {
+		/* a running frame object keeps no f_stacktop */
+		if (LAY_HAS(l, frameobj_stacktop) &&
+		    field64(w, f->frame, LAY(l, frameobj_stacktop)))
+			return 0;
+		*at = field64(w, f->frame, LAY(l, frameobj_valuestack));
+		if (!*at)
+			return 0;
+	}
+	*n = (size_t)ss;
+	return 1;
+}
+
+#define MAX_STACK_CANDS (1u << 20)
+
+struct stack_cand {
+	uint32_t idx;	 /* the object */
+	uint32_t depth;	 /* its slot, from the stack's bottom */
+	uint32_t thread; /* index in the stacks */
+	uint32_t frame;	 /* index in the thread's frames */
+};
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct stack_cand *x = a, *y = b;
+
+	if (x->depth != y->depth)
+		return x->depth < y->depth ? -1 : 1;
+	if (x->thread != y->thread)
+		return x->thread < y->thread ? -1 : 1;
+	return x->frame < y->frame ? -1 : x->frame > y->frame;
+}
+
+/*
+ * What running frames keep on a value stack whose depth they do not
+ * say (3.8-3.10 frame objects, 3.11-3.13 interpreter frames): their
+ * slots up to co_stacksize are scanned, where stale entries can be left.
+ * A slot holding an object the walk found otherwise, that is no root,
+ * and whose reference count leaves a reference unexplained by the graph
+ * (indeg), is taken for that reference: the object becomes a root of
+ * the frame (edge scanned), so that what a with statement keeps there
+ * (its bound __exit__) is not "held from outside".  Lower slots first,
+ * across all frames: the real stack lies below the stale part.  These
+ * slots never add objects: a stale one may point to a freed one.
+ */
+static int stack_roots(struct walker *w, uint32_t *indeg)
+{
+	const struct stacks *st = w->st;
+	uint32_t name = HEAP_EDGE(HE_SCANNED, HN_LOCAL, walk_field(w, "(stack)"));
+	struct stack_cand *c = NULL;
+	size_t nc = 0, cap = 0, i, k, n, j, take;
+	uint64_t slots[256], at;
+	char lab[700];
+	int ret = -1;
+
+	for (i = 0; st && i < st->nthreads; i++) {
+		const struct stack_thread *th = &st->threads[i];
+
+		for (k = 0; k < th->nframes; k++) {
+			if (!unsaid_stack(w, &th->frames[k], &at, &n))
+				continue;
+			for (j = 0; j < n; j += take) {
+				size_t m;
+
+				take = n - j < 256 ? n - j : 256;
+				if (wread(w, at + 8 * j, slots, 8 * take))
+					break;
+				for (m = 0; m < take && nc < MAX_STACK_CANDS; m++) {
+					uint32_t idx = walk_known(w, slots[m]);
+
+					if (idx == HEAP_NONE ||
+					    w->h->flags[idx] & (HO_ROOT | HO_IMMORTAL))
+						continue;
+					if (nc == cap) {
+						size_t ncap = cap ? 2 * cap : 256;
+						struct stack_cand *nv =
+							realloc(c, ncap * sizeof(*nv));
+
+						if (!nv) {
+							hs_error_set(w->err, HS_ENOMEM,
+								     "out of memory");
+							goto out;
+						}
+						c = nv;
+						cap = ncap;
+					}
+					c[nc++] = (struct stack_cand){ idx, (uint32_t)(j + m),
+								       (uint32_t)i, (uint32_t)k };
+				}
+			}
+		}
+	}
+	qsort(c, nc, sizeof(*c), cand_cmp);
+	for (i = 0; i < nc; i++) {
+		uint32_t idx = c[i].idx, label;
+
+		if (w->h->obj[idx].refcnt <= indeg[idx])
+			continue;
+		frame_label(&st->threads[c[i].thread], c[i].frame, lab, sizeof(lab));
+		label = heap_intern(w->h, lab, strlen(lab));
+		if (heap_add_root(w->h, idx, HR_FRAME, label, name, w->err))
+			goto out;
+		indeg[idx]++;
+	}
+	ret = 0;
+out:
+	free(c);
+	return ret;
+}
+
 /* Process objects in index order until none is left. */
 static int closure(struct walker *w)
 {
@@ -708,6 +838,11 @@ static int outside_roots(struct walker *w)
 	for (i = 0; i < h->nroot; i++)
 		if (HEAP_EDGE_KIND(h->roots[i].name) != HE_BORROWED)
 			indeg[h->roots[i].obj]++;
+	if (stack_roots(w, indeg)) {
+		free(indeg);
+		free(inner);
+		return -1;
+	}
 	lab_outside = intern_text(h, "held from outside the heap (C code or statics)");
 	lab_interp = intern_text(h, "held by the interpreter's own state (C)");
 	mark_state_refs(w, inner, w->p->runtime);
