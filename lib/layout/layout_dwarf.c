@@ -7,23 +7,33 @@
  * The pass stops as soon as every field has one of its struct names.
  * Members are then looked up through nested and anonymous structs.
  * Everything in the file is untrusted: recursion and loops are bounded.
+ * libdwarf itself can loop for ever on a damaged file (Debian 12's
+ * 20210528, in dwarf_siblingof_b: found by fuzz-elf), which no bound of
+ * ours can stop: the reading runs in a child process, which sends the
+ * offsets back through a pipe and is killed past its deadline; a crash
+ * in it is an error, not ours.
  */
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <libdwarf.h>
 #include <dwarf.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "layout_dwarf.h"
 #include "base/openfile.h"
 
 #define MAX_NAMES 256
-#define MAX_DEPTH 8	     /* typedef chains, nested anonymous members */
-#define MAX_MEMBERS 4096     /* members scanned in one struct */
-#define MAX_STEPS 4000000    /* members scanned in all (a real libpython: ~100k) */
-#define MAX_OFFSET (1 << 24) /* no CPython structure is this big */
+#define MAX_DEPTH 8		/* typedef chains, nested anonymous members */
+#define MAX_MEMBERS 4096	/* members scanned in one struct */
+#define MAX_STEPS 4000000	/* members scanned in all (a real libpython: ~100k) */
+#define MAX_OFFSET (1 << 24)	/* no CPython structure is this big */
+#define DWARF_DEADLINE_MS 30000 /* a real libpython's: well under 1 s */
 
 struct wanted {
 	const char *name;
@@ -380,7 +390,8 @@ static void scan(struct resolver *r)
 	}
 }
 
-int layout_dwarf_fill(const char *path, int64_t *v, struct hs_error *err)
+/* The reading itself, in this process. */
+int layout_dwarf_fill_unguarded(const char *path, int64_t *v, struct hs_error *err)
 {
 	struct resolver *r;
 	Dwarf_Error e = NULL;
@@ -436,4 +447,120 @@ int layout_dwarf_fill(const char *path, int64_t *v, struct hs_error *err)
 		return hs_error_set(err, HS_ELAYOUT, "no CPython structures in the DWARF of %s",
 				    path);
 	return n;
+}
+
+/* ---- the reading, in a child process ---- */
+
+struct fill_result {
+	int ret;
+	struct hs_error err;
+	int64_t v[LF_COUNT];
+};
+
+/* What the child sends: all of it, or nothing. */
+static void child(const char *path, int fd)
+{
+	static struct fill_result res;
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT,
+				    SIGTERM, SIGINT, SIGHUP, SIGPIPE };
+	const char *p = (const char *)&res;
+	size_t i, done = 0;
+	ssize_t n;
+
+	/* the parent's fatal handlers and cleanups are not ours to run */
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	res.err = (struct hs_error)HS_ERROR_INIT;
+	res.ret = layout_dwarf_fill_unguarded(path, res.v, &res.err);
+	while (done < sizeof(res) && (n = write(fd, p + done, sizeof(res) - done)) > 0)
+		done += (size_t)n;
+	_exit(0);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int layout_dwarf_fill_within(const char *path, int64_t *v, int timeout_ms, struct hs_error *err)
+{
+	struct fill_result *res = malloc(sizeof(*res));
+	int64_t deadline = now_ms() + timeout_ms;
+	size_t got = 0;
+	int fds[2], status, late = 0;
+	pid_t pid;
+	ssize_t n;
+	int f;
+
+	for (f = 0; f < LF_COUNT; f++)
+		v[f] = -1;
+
+	if (!res)
+		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	if (pipe2(fds, O_CLOEXEC)) {
+		free(res);
+		return hs_error_errno(err, HS_ELAYOUT, errno, "cannot read the DWARF of %s", path);
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		free(res);
+		return hs_error_errno(err, HS_ELAYOUT, errno, "cannot read the DWARF of %s", path);
+	}
+	if (!pid) {
+		close(fds[0]);
+		child(path, fds[1]);
+	}
+	close(fds[1]);
+	while (got < sizeof(*res)) {
+		struct pollfd pf = { .fd = fds[0], .events = POLLIN };
+		int64_t left = deadline - now_ms();
+		int r;
+
+		if (left <= 0) {
+			late = 1;
+			break;
+		}
+		r = poll(&pf, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			continue;
+		n = read(fds[0], (char *)res + got, sizeof(*res) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fds[0]);
+	if (got < sizeof(*res))
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (got < sizeof(*res)) {
+		free(res);
+		if (late)
+			return hs_error_set(
+				err, HS_ELAYOUT,
+				"reading the DWARF of %s took over %d s: a damaged file?", path,
+				timeout_ms / 1000);
+		return hs_error_set(err, HS_ELAYOUT, "the DWARF reader failed on %s%s", path,
+				    WIFSIGNALED(status) ? " (it crashed): a damaged file?" : "");
+	}
+	memcpy(v, res->v, sizeof(res->v));
+	if (res->ret < 0)
+		*err = res->err;
+	n = res->ret;
+	free(res);
+	return (int)n;
+}
+
+int layout_dwarf_fill(const char *path, int64_t *v, struct hs_error *err)
+{
+	return layout_dwarf_fill_within(path, v, DWARF_DEADLINE_MS, err);
 }

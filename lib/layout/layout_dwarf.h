@@ -16,5 +16,11 @@
  * its offset or size, the rest -1.  Returns the number of fields resolved,
  * or -1 with err set (HS_ELAYOUT: no DWARF or unreadable). */
 int layout_dwarf_fill(const char *path, int64_t *v, struct hs_error *err);
+/* The same with a deadline in milliseconds (layout_dwarf_fill: 30 s),
+ * past which the reading is abandoned with an error. */
+int layout_dwarf_fill_within(const char *path, int64_t *v, int timeout_ms, struct hs_error *err);
+/* The reading in this process, which a damaged file can hang (inside
+ * libdwarf): for the fuzzer, after layout_dwarf_fill_within came back. */
+int layout_dwarf_fill_unguarded(const char *path, int64_t *v, struct hs_error *err);
 
 #endif
