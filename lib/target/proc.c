@@ -11,27 +11,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "proc.h"
+
+/* A small /proc file in one read, terminated; its length, or -1. */
+static ssize_t read_small(const char *fn, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(fn, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
 
 char proc_state(pid_t pid, pid_t tid)
 {
 	char fn[64], buf[512], *p;
-	ssize_t n;
-	int fd;
 
 	if (pid == tid)
 		snprintf(fn, sizeof(fn), "/proc/%d/stat", (int)pid);
 	else
 		snprintf(fn, sizeof(fn), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-	fd = open(fn, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_small(fn, buf, sizeof(buf)) <= 0)
 		return '\0';
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return '\0';
-	buf[n] = '\0';
 	/* comm may hold spaces and parentheses: the state follows the last ')' */
 	p = strrchr(buf, ')');
 	if (!p || p[1] != ' ' || !p[2])
@@ -142,15 +151,11 @@ ssize_t proc_cmdline(pid_t pid, char *buf, size_t len)
 {
 	char path[64];
 	ssize_t n;
-	int fd, i;
+	int i;
 
 	buf[0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, len - 1);
-	close(fd);
+	n = read_small(path, buf, len);
 	if (n <= 0) {
 		buf[0] = '\0';
 		return -1;
@@ -169,16 +174,9 @@ ssize_t proc_cmdline(pid_t pid, char *buf, size_t len)
 static int memory_gone(pid_t pid)
 {
 	char fn[64], buf[128];
-	ssize_t n;
-	int fd;
 
 	snprintf(fn, sizeof(fn), "/proc/%d/statm", (int)pid);
-	fd = open(fn, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n <= 0 || buf[0] == '0';
+	return read_small(fn, buf, sizeof(buf)) <= 0 || buf[0] == '0';
 }
 
 int proc_exited(pid_t pid)
@@ -198,50 +196,25 @@ int proc_blame_exit(pid_t pid, struct hs_error *err)
 	return 1;
 }
 
-/* The boot time, from /proc/stat's btime line; -1 unknown. */
-static long long boot_time(void)
-{
-	char buf[8192], *p;
-	ssize_t n;
-	int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strstr(buf, "\nbtime ");
-	return p ? strtoll(p + 7, NULL, 10) : -1;
-}
-
 long long proc_start_time(pid_t pid)
 {
 	char fn[64], buf[1024], *p;
 	unsigned long long ticks;
-	long long boot = boot_time();
 	long hz = sysconf(_SC_CLK_TCK);
-	ssize_t n;
-	int fd, field;
+	struct timespec real, boot;
+	int field;
 
 	snprintf(fn, sizeof(fn), "/proc/%d/stat", (int)pid);
-	fd = open(fn, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || boot < 0 || hz <= 0) {
-		if (fd >= 0)
-			close(fd);
+	if (hz <= 0 || read_small(fn, buf, sizeof(buf)) <= 0 ||
+	    clock_gettime(CLOCK_REALTIME, &real) || clock_gettime(CLOCK_BOOTTIME, &boot))
 		return -1;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* starttime is field 22; fields 3 on follow the last ')' */
+	/* starttime (field 22) counts clock ticks since boot; fields 3 on
+	 * follow the last ')' (comm may hold anything) */
 	p = strrchr(buf, ')');
 	for (field = 2; p && field < 22; field++)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p + 1, "%llu", &ticks) != 1)
 		return -1;
-	return boot + (long long)(ticks / (unsigned long long)hz);
+	return (long long)real.tv_sec - (long long)boot.tv_sec +
+	       (long long)(ticks / (unsigned long long)hz);
 }
