@@ -19,6 +19,7 @@ struct cmd_opts {
 	int json;
 	int native;
 	int locals;	    /* stacks --locals */
+	int no_group;	    /* stacks --no-group */
 	int help;	    /* -h: print the usage, nothing else */
 	const char *python; /* demo: interpreter to run */
 	pid_t pid;
@@ -88,7 +89,7 @@ enum cmd_opt_flags {
 	OPT_WATCH = 1 << 10,	 /* --interval, --count */
 	OPT_THRESHOLD = 1 << 11, /* --threshold PCT */
 	OPT_GRAPH = 1 << 12,	 /* --root, --depth, --backrefs, --max-nodes */
-	OPT_LOCALS = 1 << 13,	 /* --locals */
+	OPT_STACKS = 1 << 13,	 /* --locals, --no-group */
 };
 
 /* A capture session: attached target and its interpreter. */

@@ -17,8 +17,8 @@
 #include "python/waits.h"
 
 static const char usage[] =
-	"usage: heapscope stacks [--native] [--locals] [--json] [--layout=SOURCE]\n"
-	"                        [--debug-dir=DIR] PID|FILE\n"
+	"usage: heapscope stacks [--native] [--locals] [--no-group] [--json]\n"
+	"                        [--layout=SOURCE] [--debug-dir=DIR] PID|FILE\n"
 	"\n"
 	"Print the Python stack of every thread of process PID, innermost frame\n"
 	"first: function, file and line; the thread's id and name, whether it holds\n"
@@ -31,6 +31,8 @@ static const char usage[] =
 	"                     frames (libunwind)\n"
 	"  -l, --locals       each Python frame's arguments and local variables,\n"
 	"                     with short values (read while the target is frozen)\n"
+	"  --no-group         print each thread, also those whose stacks are alike\n"
+	"                     (by default printed once, with the list of threads)\n"
 	"  --json             one JSON object on stdout\n"
 	"  --layout=SOURCE    auto, debug-offsets, dwarf or table\n"
 	"  --debug-dir=DIR    directory of separate debug files (default /usr/lib/debug)\n"
@@ -51,6 +53,7 @@ struct stacks_origin {
 	const char *warning;  /* or "" */
 	const char *snapshot; /* the file they were read from, or NULL */
 	struct sources *src;  /* the source lines, or NULL */
+	int group;	      /* threads with alike stacks printed once */
 };
 
 #define SOURCE_TEXT 512 /* a source line shown */
@@ -145,48 +148,100 @@ static void print_vars(FILE *f, const struct stack_frame *fr)
 	}
 }
 
+/* Whether threads a and b print alike: the same frames (kind, function,
+ * file, line; a native frame's address) and system call, and neither
+ * waits for a lock, has a warning or shows variables. */
+static int alike(const struct stack_thread *a, const struct stack_thread *b)
+{
+	size_t k;
+
+	if (a->nframes != b->nframes || strcmp(a->syscall, b->syscall) || a->wait.lock ||
+	    b->wait.lock || a->warning[0] || b->warning[0])
+		return 0;
+	for (k = 0; k < a->nframes; k++) {
+		const struct stack_frame *x = &a->frames[k], *y = &b->frames[k];
+
+		if (x->kind != y->kind || x->line != y->line || x->vars || y->vars ||
+		    strcmp(x->function, y->function) || strcmp(x->file, y->file) ||
+		    (x->kind == FRAME_NATIVE && x->addr != y->addr))
+			return 0;
+	}
+	return 1;
+}
+
+static void thread_line(FILE *f, const char *indent, const struct stack_thread *th)
+{
+	fprintf(f, "%sThread %d \"%s\" (%s) ident 0x%llx%s%s", indent, (int)th->tid,
+		th->name[0] ? th->name : "?", th->os_name[0] ? th->os_name : "?",
+		(unsigned long long)th->thread_id, th->main ? ", main thread" : "",
+		th->gil == 1 ? ", holds the GIL" : "");
+}
+
+static void print_frames(FILE *f, const struct stacks_origin *s, const struct stack_thread *th)
+{
+	size_t k;
+
+	for (k = 0; k < th->nframes; k++) {
+		const struct stack_frame *fr = &th->frames[k];
+
+		if (fr->kind == FRAME_NATIVE && strcmp(fr->function, "??")) {
+			fprintf(f, "    %s+0x%llx (%s) [native]\n", fr->function,
+				(unsigned long long)fr->offset, base_name(fr->file));
+			continue;
+		}
+		if (fr->kind == FRAME_NATIVE) {
+			fprintf(f, "    0x%llx (%s) [native]\n", (unsigned long long)fr->addr,
+				base_name(fr->file));
+			continue;
+		}
+		if (fr->line >= 0)
+			fprintf(f, "    %s (%s, line %d)\n",
+				fr->qualname[0] ? fr->qualname : fr->function, fr->file, fr->line);
+		else
+			fprintf(f, "    %s (%s)\n", fr->qualname[0] ? fr->qualname : fr->function,
+				fr->file);
+		print_source(f, s, fr);
+		print_vars(f, fr);
+	}
+	if (th->warning[0])
+		fprintf(f, "    warning: %s\n", th->warning);
+}
+
 static void print_text(FILE *f, const struct stacks_origin *s, const struct stacks *st)
 {
-	size_t i, k;
+	unsigned char *done = calloc(st->nthreads ? st->nthreads : 1, 1);
+	size_t i, j, n;
 
 	fprintf(f, "Process %d: Python %s\n", (int)s->pid, s->version);
 	print_deadlocks(f, st);
 	for (i = 0; i < st->nthreads; i++) {
 		const struct stack_thread *th = &st->threads[i];
 
-		fprintf(f, "\nThread %d \"%s\" (%s) ident 0x%llx%s%s%s%s%s\n", (int)th->tid,
-			th->name[0] ? th->name : "?", th->os_name[0] ? th->os_name : "?",
-			(unsigned long long)th->thread_id, th->main ? ", main thread" : "",
-			th->gil == 1 ? ", holds the GIL" : "",
-			th->syscall[0] ? ", waiting in " : "", th->syscall,
+		if (done && done[i])
+			continue;
+		for (j = i + 1, n = 1; done && s->group && j < st->nthreads; j++)
+			n += !done[j] && alike(th, &st->threads[j]);
+		if (n > 1) {
+			/* alike threads: listed, then their stack once */
+			fprintf(f, "\n%zu threads with this stack%s%s:\n", n,
+				th->syscall[0] ? ", waiting in " : "", th->syscall);
+			for (j = i; j < st->nthreads; j++)
+				if (j == i || (!done[j] && alike(th, &st->threads[j]))) {
+					done[j] = 1;
+					thread_line(f, "  ", &st->threads[j]);
+					fprintf(f, "\n");
+				}
+			print_frames(f, s, th);
+			continue;
+		}
+		fprintf(f, "\n");
+		thread_line(f, "", th);
+		fprintf(f, "%s%s%s\n", th->syscall[0] ? ", waiting in " : "", th->syscall,
 			th->nframes ? "" : ", no Python frames");
 		print_wait(f, st, th);
-		for (k = 0; k < th->nframes; k++) {
-			const struct stack_frame *fr = &th->frames[k];
-
-			if (fr->kind == FRAME_NATIVE && strcmp(fr->function, "??")) {
-				fprintf(f, "    %s+0x%llx (%s) [native]\n", fr->function,
-					(unsigned long long)fr->offset, base_name(fr->file));
-				continue;
-			}
-			if (fr->kind == FRAME_NATIVE) {
-				fprintf(f, "    0x%llx (%s) [native]\n",
-					(unsigned long long)fr->addr, base_name(fr->file));
-				continue;
-			}
-			if (fr->line >= 0)
-				fprintf(f, "    %s (%s, line %d)\n",
-					fr->qualname[0] ? fr->qualname : fr->function, fr->file,
-					fr->line);
-			else
-				fprintf(f, "    %s (%s)\n",
-					fr->qualname[0] ? fr->qualname : fr->function, fr->file);
-			print_source(f, s, fr);
-			print_vars(f, fr);
-		}
-		if (th->warning[0])
-			fprintf(f, "    warning: %s\n", th->warning);
+		print_frames(f, s, th);
 	}
+	free(done);
 	if (s->snapshot)
 		fprintf(f, "\nfrom snapshot %s (the target was paused %.3f ms)\n", s->snapshot,
 			s->pause_ns / 1e6);
@@ -194,8 +249,6 @@ static void print_text(FILE *f, const struct stacks_origin *s, const struct stac
 		fprintf(f, "\npaused the target for %.3f ms\n", s->pause_ns / 1e6);
 }
 
-/* "source": the frame's line, and whether its file changed since the
- * process started. */
 static void json_source(struct json *j, const struct stacks_origin *s, const struct stack_frame *fr)
 {
 	char text[SOURCE_TEXT];
@@ -409,7 +462,8 @@ void stacks_print(const struct session *s, const struct cmd_opts *o, const struc
 				    .version = s->py.version,
 				    .pause_ns = s->t->pause_ns,
 				    .warning = s->py.warning,
-				    .src = &src };
+				    .src = &src,
+				    .group = !o->no_group };
 
 	sources_init(&src, s->py.pid);
 	if (o->json)
@@ -466,7 +520,8 @@ static int from_snapshot(const struct cmd_opts *o)
 					    .version = version,
 					    .pause_ns = h.meta.pause_ns,
 					    .warning = "",
-					    .snapshot = o->source };
+					    .snapshot = o->source,
+					    .group = !o->no_group };
 
 		snprintf(version, sizeof(version), "%s", heap_str(&h, h.meta.version, NULL));
 		if (o->json)
@@ -565,7 +620,7 @@ static int stacks_main(const struct command *c, int argc, char **argv)
 const struct command command_stacks = {
 	.name = "stacks",
 	.run = stacks_main,
-	.opts = OPT_SOURCE | OPT_NATIVE | OPT_LOCALS,
+	.opts = OPT_SOURCE | OPT_NATIVE | OPT_STACKS,
 	.summary = "Python stack of every thread (--native: with C frames)",
 	.usage = usage,
 };

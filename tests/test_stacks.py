@@ -11,8 +11,9 @@ system call each thread waits in; every layout source that
 exists for the build must give the same answer, and one that does not
 exist must be refused.  Each frame's source line is the file's line
 there (as linecache reads it); a file changed after the process started
-is said to be.
+is said to be; threads with alike stacks print once, under their list.
 """
+import json
 import linecache
 import os
 import shutil
@@ -194,9 +195,68 @@ def changed_source(interp):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+ALIKE = """import json, sys, threading, time
+def worker():
+    time.sleep(1000)
+def other():
+    time.sleep(1000)
+ts = [threading.Thread(target=worker, name="w-%d" % i, daemon=True) for i in range(4)]
+ts.append(threading.Thread(target=other, name="odd", daemon=True))
+for t in ts:
+    t.start()
+print(json.dumps([t.native_id for t in ts]), flush=True)
+sys.stdin.read()
+"""
+
+
+def grouped(interp):
+    """Four threads with the same stack print once, under the list of
+    the four; --no-group prints each."""
+    name = interp.name
+    tmp = tempfile.mkdtemp(prefix="hs-alike-")
+    path = os.path.join(tmp, "alike.py")
+    with open(path, "w") as f:
+        f.write(ALIKE)
+    proc = subprocess.Popen([interp.exe, "-u", path], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        ids = json.loads(proc.stdout.readline())
+        for tid in ids:     # all asleep
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                try:
+                    with open("/proc/%d/task/%d/stat" % (proc.pid, tid)) as f:
+                        if f.read().rsplit(")", 1)[1].split()[0] == "S":
+                            break
+                except OSError:
+                    break
+                time.sleep(0.01)
+        hstest.wait_syscall(proc.pid, 0)
+        p = hstest.run(["stacks", str(proc.pid)], env=interp.env)
+        lines = p.stdout.splitlines()
+        at = next((i for i, ln in enumerate(lines) if ln.startswith("4 threads with this stack")),
+                  None)
+        members = lines[at + 1:at + 5] if at is not None else []
+        listed = sorted(int(ln.split()[1]) for ln in members if ln.startswith("  Thread "))
+        q = hstest.run(["stacks", "--no-group", str(proc.pid)], env=interp.env)
+        hstest.ok(p.returncode == 0 and listed == sorted(ids[:4]) and
+                  lines[at + 5].strip().startswith("worker (") and
+                  p.stdout.count("\nThread ") == 2 and q.returncode == 0 and
+                  q.stdout.count("\nThread ") == 6 and "threads with this stack" not in q.stdout,
+                  "%s: alike threads printed once, under their list; --no-group each" % name,
+                  p.stdout + q.stdout)
+    except (OSError, ValueError, IndexError, TypeError) as e:
+        hstest.ok(False, "%s: alike threads printed once" % name, repr(e))
+    finally:
+        proc.kill()
+        proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def check(interp):
     check_interp(interp)
     changed_source(interp)
+    grouped(interp)
 
 
 hstest.for_each_interpreter(check, "stacks")

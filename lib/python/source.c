@@ -67,7 +67,9 @@ static void load(struct sources *s, struct source_file *f)
 	f->text[got] = '\0';
 	f->len = got;
 	s->bytes += got;
-	f->changed = s->start >= 0 && st.st_mtime > s->start;
+	/* the start is known to the clock tick and rounded down to the
+	 * second: a file written just before it is no change */
+	f->changed = s->start >= 0 && st.st_mtime > s->start + 1;
 }
 
 static struct source_file *lookup(struct sources *s, const char *path)

@@ -215,6 +215,8 @@ long long proc_start_time(pid_t pid)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p + 1, "%llu", &ticks) != 1)
 		return -1;
-	return (long long)real.tv_sec - (long long)boot.tv_sec +
-	       (long long)(ticks / (unsigned long long)hz);
+	/* the boot, in realtime seconds, to the nanosecond; then the start */
+	return (long long)(((double)real.tv_sec - (double)boot.tv_sec) +
+			   ((double)real.tv_nsec - (double)boot.tv_nsec) / 1e9 +
+			   (double)ticks / (double)hz);
 }
