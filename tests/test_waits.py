@@ -15,7 +15,8 @@ Lock and the Condition's waiter lock), the library call it waits in
 output says each deadlock in a line of its own.  In a snapshot, the
 bound __exit__ of every with statement (kept on the frame's value stack,
 whose depth a running frame does not save before 3.14) is a root of the
-frame holding it, not "held from outside".
+frame holding it, not "held from outside"; a Condition and a Queue say
+what the interpreter says they hold.
 """
 import os
 import shutil
@@ -69,6 +70,24 @@ def exits_rooted(interp, fx):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def sync_objects(interp, fx):
+    """A Condition and a Queue summarised by what the interpreter says
+    they hold: waiters, items, getters and putters."""
+    name = interp.name
+    sync = fx.info["sync"]
+    c, q = sync["cond"], sync["queue"]
+    want = {c["address"]: "<Condition: its lock unlocked, %d waiting>" % c["waiting"],
+            q["address"]: "<Queue: %d items, maxsize %d, %d getting, %d putting>"
+            % (q["items"], q["maxsize"], q["getting"], q["putting"])}
+    got = {}
+    for addr in want:
+        sh, p = hstest.run_json(["show", str(fx.pid), "%#x" % addr], env=interp.env)
+        got[addr] = (sh or {}).get("summary")
+    hstest.ok(got == want and c["waiting"] == 1 and q["getting"] == 1,
+              "%s: a Condition and a Queue say their waiters and items" % name,
+              "heapscope %s, interpreter %s" % (got, want))
+
+
 def check(interp):
     name = interp.name
     try:
@@ -118,6 +137,7 @@ def check(interp):
                                        sorted(lines, key=len))),
                   "%s: the text says each deadlock in a line" % name, p.stdout)
         exits_rooted(interp, fx)
+        sync_objects(interp, fx)
         hstest.ok(fx.alive() and fx.state() not in ("T", "t") and fx.tracer() == 0,
                   "%s: target running, untraced" % name)
     except (OSError, ValueError, KeyError, TypeError, subprocess.SubprocessError) as e:

@@ -680,6 +680,107 @@ static void put_str(char *buf, size_t len, const char *s)
 	buf[o] = '\0';
 }
 
+/* Attribute name of object i: an attribute edge (3.11+ inline values),
+ * or the value of key 'name' in its __dict__. */
+static uint32_t attr_obj(const struct heap *h, uint32_t i, const char *name)
+{
+	char key[80];
+	uint32_t e, d = HEAP_NONE;
+	int pass;
+
+	snprintf(key, sizeof(key), "'%s'", name);
+	for (pass = 0; pass < 2; pass++) {
+		uint32_t at = pass ? d : i;
+
+		if (at == HEAP_NONE)
+			break;
+		for (e = h->edge_start[at]; e < h->edge_start[at + 1]; e++) {
+			uint32_t n = h->edge_name[e];
+			const char *t;
+
+			if (HEAP_PAYLOAD(n) >= h->nname || h->edge_dst[e] >= h->nobj)
+				continue;
+			t = heap_str(h, h->names[HEAP_PAYLOAD(n)], NULL);
+			if ((!pass && HEAP_NAME_KIND(n) == HN_ATTR && !strcmp(t, name)) ||
+			    (pass && HEAP_NAME_KIND(n) == HN_VALUE && !strcmp(t, key)))
+				return h->edge_dst[e];
+			if (!pass && HEAP_NAME_KIND(n) == HN_FIELD && !strcmp(t, "__dict__"))
+				d = h->edge_dst[e];
+		}
+	}
+	return HEAP_NONE;
+}
+
+/* The text value of attribute name, or NULL. */
+static const char *attr_value(const struct heap *h, uint32_t i, const char *name)
+{
+	uint32_t a = attr_obj(h, i, name);
+
+	return a != HEAP_NONE && h->obj[a].value != HEAP_NONE ? heap_str(h, h->obj[a].value, NULL)
+							      : NULL;
+}
+
+/* Items of a container (a deque or a list): its edges but the fields. */
+static long items_of(const struct heap *h, uint32_t c)
+{
+	return c == HEAP_NONE ? -1
+			      : (long)(h->edge_start[c + 1] - h->edge_start[c] -
+				       count_edges(h, c, HN_FIELD));
+}
+
+/* Threads waiting on a threading.Condition: its _waiters deque. */
+static long cond_waiters(const struct heap *h, uint32_t cond)
+{
+	return cond == HEAP_NONE ? -1 : items_of(h, attr_obj(h, cond, "_waiters"));
+}
+
+/*
+ * What threading's and queue's synchronisation objects hold, as their
+ * attributes say: a Condition its lock's state and its waiters, a
+ * Semaphore its value, an Event whether it is set, a Queue its items
+ * and the threads waiting to get and to put.  0 when i is none of them.
+ */
+static int sync_summary(const struct heap *h, uint32_t i, const char *tn, char *buf, size_t len)
+{
+	const char *v;
+	uint32_t c;
+
+	if (!strcmp(tn, "threading.Condition")) {
+		c = attr_obj(h, i, "_lock");
+		snprintf(buf, len, "<Condition: its lock %s, %ld waiting>",
+			 c != HEAP_NONE && h->obj[c].value != HEAP_NONE
+				 ? heap_str(h, h->obj[c].value, NULL)
+				 : "?",
+			 cond_waiters(h, i));
+		return 1;
+	}
+	if (!strcmp(tn, "threading.Semaphore") || !strcmp(tn, "threading.BoundedSemaphore")) {
+		v = attr_value(h, i, "_value");
+		snprintf(buf, len, "<%s: value %s, %ld waiting>", tn + 10, v ? v : "?",
+			 cond_waiters(h, attr_obj(h, i, "_cond")));
+		return 1;
+	}
+	if (!strcmp(tn, "threading.Event")) {
+		v = attr_value(h, i, "_flag");
+		snprintf(buf, len, "<Event: %s, %ld waiting>",
+			 !v		      ? "?"
+			 : !strcmp(v, "True") ? "set"
+					      : "not set",
+			 cond_waiters(h, attr_obj(h, i, "_cond")));
+		return 1;
+	}
+	if (!strcmp(tn, "queue.Queue") || !strcmp(tn, "queue.LifoQueue") ||
+	    !strcmp(tn, "queue.PriorityQueue")) {
+		v = attr_value(h, i, "maxsize");
+		snprintf(buf, len, "<%s: %ld items, maxsize %s, %ld getting, %ld putting>", tn + 6,
+			 items_of(h, attr_obj(h, i, "queue")), v ? v : "?",
+			 cond_waiters(h, attr_obj(h, i, "not_empty")),
+			 cond_waiters(h, attr_obj(h, i, "not_full")));
+		return 1;
+	}
+	return 0;
+}
+
 void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len)
 {
 	const char *tn = heap_type_name(h, i), *v;
@@ -721,6 +822,8 @@ void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len)
 		snprintf(buf, len, "<class '%s'>", heap_str(h, h->types[t].name, NULL));
 		return;
 	}
+	if (sync_summary(h, i, tn, buf, len))
+		return;
 	if (!strcmp(tn, "dict"))
 		snprintf(buf, len, "{%zu items}", count_edges(h, i, HN_VALUE));
 	else if (!strcmp(tn, "list") || !strcmp(tn, "tuple") || !strcmp(tn, "set") ||
