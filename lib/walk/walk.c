@@ -700,7 +700,8 @@ static int stack_roots(struct walker *w, uint32_t *indeg)
 			}
 		}
 	}
-	qsort(c, nc, sizeof(*c), cand_cmp);
+	if (nc)
+		qsort(c, nc, sizeof(*c), cand_cmp);
 	for (i = 0; i < nc; i++) {
 		uint32_t idx = c[i].idx, label;
 
