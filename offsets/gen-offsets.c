@@ -2,11 +2,13 @@
  * gen-offsets - write the built-in layout table of one CPython minor
  * version from the DWARF of a reference build.
  *
- *   gen-offsets FILE MAJOR MINOR REFERENCE [t] > offsets/py3X[t].c
+ *   gen-offsets [-m MODULE]... FILE MAJOR MINOR REFERENCE [t] > offsets/py3X[t].c
  *
  * FILE is a libpython, an executable or a separate debug file carrying
- * DWARF; t says it is a free-threaded build's.  Run through "make offsets" (offsets/regen.sh),
- * never by hand- editing the tables.
+ * DWARF; t says it is a free-threaded build's.  Each MODULE is an
+ * extension module of the same build whose structures are not in FILE
+ * (_asyncio): it gives the fields of the asyncio group only.  Run through "make offsets"
+ * (offsets/regen.sh), never by hand- editing the tables.
  */
 #include "config.h"
 #include <stdio.h>
@@ -18,21 +20,35 @@
 int main(int argc, char **argv)
 {
 	struct hs_error err = HS_ERROR_INIT;
-	int64_t v[LF_COUNT];
-	int major, minor, i, ft;
+	int64_t v[LF_COUNT], mv[LF_COUNT];
+	int major, minor, i, ft, a = 1;
 	const char *ref;
 
-	if (argc != 5 && !(argc == 6 && !strcmp(argv[5], "t"))) {
-		fputs("usage: gen-offsets FILE MAJOR MINOR REFERENCE [t]\n", stderr);
+	while (a + 1 < argc && !strcmp(argv[a], "-m"))
+		a += 2;
+	argc -= a - 1;
+	if (argc != 5 && !(argc == 6 && !strcmp(argv[a + 4], "t"))) {
+		fputs("usage: gen-offsets [-m MODULE]... FILE MAJOR MINOR REFERENCE [t]\n", stderr);
 		return 2;
 	}
 	ft = argc == 6;
-	major = atoi(argv[2]);
-	minor = atoi(argv[3]);
-	ref = argv[4];
-	if (layout_dwarf_fill(argv[1], v, &err) < 0) {
+	major = atoi(argv[a + 1]);
+	minor = atoi(argv[a + 2]);
+	ref = argv[a + 3];
+	if (layout_dwarf_fill(argv[a], v, &err) < 0) {
 		fprintf(stderr, "gen-offsets: %s\n", err.msg);
 		return 1;
+	}
+	for (i = 2; i < a; i += 2) {
+		int f;
+
+		if (layout_dwarf_fill(argv[i], mv, &err) < 0) {
+			fprintf(stderr, "gen-offsets: %s\n", err.msg);
+			return 1;
+		}
+		for (f = 0; f < LF_COUNT; f++)
+			if (layout_field_info[f].group == LG_ASYNC && mv[f] >= 0)
+				v[f] = mv[f];
 	}
 	printf("/*\n * Layout of CPython %d.%d%s, generated from the DWARF of\n"
 	       " * %s\n * by offsets/gen-offsets (make offsets).  Do not edit.\n */\n",

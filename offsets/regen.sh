@@ -10,6 +10,13 @@ root=${PYENV_ROOT:-}
 if [ -z "$root" ] && command -v pyenv >/dev/null; then root=$(pyenv root); fi
 [ -n "$root" ] || root=$HOME/.pyenv
 opt=${HS_CPYTHON_DIR:-/opt/cpython}
+# the extension modules beside libpython whose structures heapscope
+# reads (_asyncio), as gen-offsets options
+modules() {
+	for m in "$(dirname "$1")"/python3.*/lib-dynload/_asyncio.*.so; do
+		[ -f "$m" ] && printf -- '-m %s ' "$m"
+	done
+}
 for minor in 8 9 10 11 12 13 14; do
 	# X.Y.Z only: no free-threaded (t), debug (d) or stripped variants
 	lib=$(ls -d "$root"/versions/3.$minor.*/lib/libpython3.$minor.so \
@@ -25,7 +32,7 @@ for minor in 8 9 10 11 12 13 14; do
 	"$root"/*) how="pyenv, DWARF" ;;
 	*) how="$opt, DWARF" ;;
 	esac
-	"$gen" "$lib" 3 "$minor" "CPython $ver ($how)" > "$out/py3$minor.c.tmp"
+	"$gen" $(modules "$lib") "$lib" 3 "$minor" "CPython $ver ($how)" > "$out/py3$minor.c.tmp"
 	mv "$out/py3$minor.c.tmp" "$out/py3$minor.c"
 	echo "regen: $out/py3$minor.c from $lib"
 done
@@ -38,7 +45,7 @@ for minor in 14; do
 		continue
 	fi
 	ver=$(basename "$(dirname "$(dirname "$lib")")")
-	"$gen" "$lib" 3 "$minor" "CPython $ver ($opt, DWARF)" t > "$out/py3${minor}t.c.tmp"
+	"$gen" $(modules "$lib") "$lib" 3 "$minor" "CPython $ver ($opt, DWARF)" t > "$out/py3${minor}t.c.tmp"
 	mv "$out/py3${minor}t.c.tmp" "$out/py3${minor}t.c"
 	echo "regen: $out/py3${minor}t.c from $lib"
 done

@@ -31,6 +31,7 @@
 	G(FUNC, "function/method/module") \
 	G(GEN, "generator") \
 	G(LOCK, "locks") \
+	G(ASYNC, "asyncio") \
 	G(FT, "free-threaded")
 /* clang-format on */
 
@@ -96,6 +97,7 @@
 	LF(FRAME, frameobj_gen, "PyFrameObject|_frame", "f_gen") \
 	LF(FRAME, frameobj_lasti, "PyFrameObject|_frame", "f_lasti") \
 	LF(FRAME, frameobj_lineno, "PyFrameObject|_frame", "f_lineno") \
+	LF(FRAME, frameobj_state, "PyFrameObject|_frame", "f_state") \
 	LF(FRAME, frameobj_localsplus, "PyFrameObject|_frame", "f_localsplus") \
 	LF(FRAME, frameobj_frame, "PyFrameObject|_frame", "f_frame") \
 	LF(FRAME, frameobj_frame_data, "PyFrameObject|_frame", "_f_frame_data") \
@@ -356,6 +358,29 @@
 	LF(LOCK, rlock_owner, "rlockobject", "rlock_owner|lock.thread") \
 	LF(LOCK, rlock_count, "rlockobject", "rlock_count|lock.level") \
 	LF(LOCK, rlock_mutex, "rlockobject", "lock.mutex") \
+	/* _asyncio.Future and _asyncio.Task (Modules/_asynciomodule.c, \
+	 * in the _asyncio extension module: from its DWARF through \
+	 * make offsets, the tables at run time).  A Task starts with \
+	 * the Future's fields (FutureObj_HEAD) */ \
+	LF(ASYNC, future_size, "FutureObj", "#size") \
+	LF(ASYNC, future_loop, "FutureObj", "fut_loop") \
+	LF(ASYNC, future_callback0, "FutureObj", "fut_callback0") \
+	LF(ASYNC, future_context0, "FutureObj", "fut_context0") \
+	LF(ASYNC, future_callbacks, "FutureObj", "fut_callbacks") \
+	LF(ASYNC, future_exception, "FutureObj", "fut_exception") \
+	LF(ASYNC, future_exception_tb, "FutureObj", "fut_exception_tb") \
+	LF(ASYNC, future_result, "FutureObj", "fut_result") \
+	LF(ASYNC, future_source_tb, "FutureObj", "fut_source_tb") \
+	LF(ASYNC, future_cancel_msg, "FutureObj", "fut_cancel_msg") \
+	LF(ASYNC, future_cancelled_exc, "FutureObj", "fut_cancelled_exc|fut_cancelled_error") \
+	LF(ASYNC, future_awaited_by, "FutureObj", "fut_awaited_by") \
+	LF(ASYNC, future_state, "FutureObj", "fut_state") \
+	LF(ASYNC, future_dict, "FutureObj", "dict") \
+	LF(ASYNC, task_size, "TaskObj", "#size") \
+	LF(ASYNC, task_fut_waiter, "TaskObj", "task_fut_waiter") \
+	LF(ASYNC, task_coro, "TaskObj", "task_coro") \
+	LF(ASYNC, task_name, "TaskObj", "task_name") \
+	LF(ASYNC, task_context, "TaskObj", "task_context") \
 	/* free-threaded builds (3.13t+): the object header's split \
 	 * refcount, per-thread state, mimalloc's heaps (CPYTHON-3.14.md \
 	 * Part B) */ \
