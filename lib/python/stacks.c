@@ -98,29 +98,18 @@ static struct code_info *code_lookup(struct walker *w, uint64_t code)
 }
 
 /*
- * Append a Python frame running code at byte offset addr of its bytecode
- * (negative: not started).  The line follows PyCode_Addr2Line on the
- * frame's last instruction.  CPython 3.8/3.9 report f_lineno instead for
- * a frame with a trace function, which is stale once tracing stops; the
- * instruction is where the thread really is, so heapscope uses it on
- * every version.  Returns -1 only when out of memory.
+ * Describe in f a Python frame running code at byte offset addr of its
+ * bytecode (negative: not started).  The line follows PyCode_Addr2Line
+ * on the frame's last instruction.  CPython 3.8/3.9 report f_lineno
+ * instead for a frame with a trace function, which is stale once tracing
+ * stops; the instruction is where the thread really is, so heapscope
+ * uses it on every version.
  */
-static int add_frame(struct walker *w, struct stack_thread *th, size_t *cap, uint64_t frame,
-		     uint64_t code, int64_t addr, int entry)
+static void fill_frame(struct walker *w, struct stack_frame *f, uint64_t frame, uint64_t code,
+		       int64_t addr, int entry)
 {
 	struct code_info *c = code_lookup(w, code);
-	struct stack_frame *f;
 
-	if (th->nframes == *cap) {
-		size_t ncap = *cap ? 2 * *cap : 32;
-		struct stack_frame *nf = realloc(th->frames, ncap * sizeof(*nf));
-
-		if (!nf)
-			return -1;
-		th->frames = nf;
-		*cap = ncap;
-	}
-	f = &th->frames[th->nframes++];
 	memset(f, 0, sizeof(*f));
 	f->kind = FRAME_PYTHON;
 	f->addr = code;
@@ -130,7 +119,7 @@ static int add_frame(struct walker *w, struct stack_thread *th, size_t *cap, uin
 	if (!c->ok) {
 		snprintf(f->function, sizeof(f->function), "??");
 		snprintf(f->file, sizeof(f->file), "??");
-		return 0;
+		return;
 	}
 	snprintf(f->function, sizeof(f->function), "%s", c->name);
 	snprintf(f->qualname, sizeof(f->qualname), "%s", c->qualname);
@@ -138,10 +127,26 @@ static int add_frame(struct walker *w, struct stack_thread *th, size_t *cap, uin
 	/* an instruction pointer outside the code (3.11+) has no line; one
 	 * unit before the start is a frame that has not begun */
 	if (c->nbytes >= 0 && (addr < -2 || addr >= c->nbytes))
-		return 0;
+		return;
 	if (c->table)
 		f->line = linetable_line(w->fmt, c->table, c->ntable, c->firstlineno,
 					 addr > (1L << 30) || addr < 0 ? -1 : (int)addr);
+}
+
+/* Append such a frame to th.  Returns -1 only when out of memory. */
+static int add_frame(struct walker *w, struct stack_thread *th, size_t *cap, uint64_t frame,
+		     uint64_t code, int64_t addr, int entry)
+{
+	if (th->nframes == *cap) {
+		size_t ncap = *cap ? 2 * *cap : 32;
+		struct stack_frame *nf = realloc(th->frames, ncap * sizeof(*nf));
+
+		if (!nf)
+			return -1;
+		th->frames = nf;
+		*cap = ncap;
+	}
+	fill_frame(w, &th->frames[th->nframes++], frame, code, addr, entry);
 	return 0;
 }
 
@@ -347,6 +352,66 @@ static int walk_interp_frames(struct walker *w, uint64_t tstate, struct stack_th
 	if (th->nframes)
 		th->frames[th->nframes - 1].entry = 1;
 	return 0;
+}
+
+struct frame_reader {
+	struct walker w;
+};
+
+struct frame_reader *frame_reader_new(struct pyproc *p)
+{
+	struct frame_reader *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->w.p = p;
+	r->w.fmt = linetable_format_for(p->minor);
+	r->w.code_type = p->code_type;
+	r->w.cache = calloc(CODE_CACHE_SLOTS, sizeof(*r->w.cache));
+	if (!r->w.cache) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+int frame_reader_read(struct frame_reader *r, uint64_t fr, struct stack_frame *f)
+{
+	struct walker *w = &r->w;
+	struct pyproc *p = w->p;
+	const struct layout *l = &p->layout;
+	uint64_t code, instr;
+	int32_t lasti;
+
+	if (!LAY_HAS(l, iframe_code)) {
+		if (target_read_u64(p->t, fr + LAY(l, frameobj_code), &code, NULL) ||
+		    target_read(p->t, fr + LAY(l, frameobj_lasti), &lasti, sizeof(lasti), NULL))
+			return -1;
+		/* 3.10 counts f_lasti in code units, 3.8/3.9 in bytes */
+		fill_frame(w, f, fr, code, p->minor >= 10 ? 2 * (int64_t)lasti : lasti, 1);
+		return 0;
+	}
+	if (target_read_u64(p->t, fr + LAY(l, iframe_code), &code, NULL) ||
+	    target_read_u64(p->t, fr + LAY(l, iframe_instr), &instr, NULL))
+		return -1;
+	if (p->minor >= 14)
+		code &= ~3ull;
+	if (!is_code(w, code))
+		return -1;
+	fill_frame(w, f, fr, code, (int64_t)(instr - bytecode(w, fr, code)), 0);
+	return 0;
+}
+
+void frame_reader_free(struct frame_reader *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	for (i = 0; i < CODE_CACHE_SLOTS; i++)
+		free(r->w.cache[i].table);
+	free(r->w.cache);
+	free(r);
 }
 
 /* The tstate holding the GIL of interp, 0 if none, -1 if unknown. */

@@ -83,4 +83,17 @@ struct stacks {
 int stacks_read(struct pyproc *p, struct stacks *s, struct hs_error *err);
 void stacks_release(struct stacks *s);
 
+/*
+ * One frame at a time, as stacks_read decodes them (for frames no thread
+ * runs: a suspended generator's or coroutine's).  frame is a frame
+ * object up to 3.10, an _PyInterpreterFrame from 3.11.  Code objects
+ * are cached across calls.
+ */
+struct frame_reader;
+struct frame_reader *frame_reader_new(struct pyproc *p); /* NULL: out of memory */
+/* 0 with f filled in (its line -1 when unknown), -1 when the frame or
+ * its code cannot be read. */
+int frame_reader_read(struct frame_reader *r, uint64_t frame, struct stack_frame *f);
+void frame_reader_free(struct frame_reader *r);
+
 #endif

@@ -1010,6 +1010,7 @@ oom:
 out:
 	walk_types_release(&w);
 	walk_ft_release(&w);
+	frame_reader_free(w.frames);
 	free(w.key_slots);
 	free(w.key_addr);
 	free(w.seen_addr);

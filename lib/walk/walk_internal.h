@@ -72,7 +72,9 @@
 	X(K_TRACEBACK, "traceback") \
 	X(K_DEQUE, "collections.deque") \
 	X(K_LOCK, "_thread.lock") \
-	X(K_RLOCK, "_thread.RLock")
+	X(K_RLOCK, "_thread.RLock") \
+	X(K_FUTURE, "_asyncio.Future") \
+	X(K_TASK, "_asyncio.Task")
 /* clang-format on */
 
 /* clang-format off */
@@ -116,7 +118,8 @@ struct walker {
 	const struct layout *l;
 	struct heap *h;
 	const struct walk_options *o;
-	const struct stacks *st; /* the threads, by ident (lock owners) */
+	const struct stacks *st;     /* the threads, by ident (lock owners) */
+	struct frame_reader *frames; /* generators' lines, made when needed */
 
 	struct tinfo *ti; /* all types seen, valid or not */
 	size_t nti, capti;

@@ -443,6 +443,38 @@ static void gen_refs(struct walker *w, uint64_t obj, enum walk_kind k)
 		walk_iframe(w, obj + (uint64_t)LAY(l, gen_iframe));
 }
 
+static void scan_refs(struct walker *w, uint64_t obj, const struct tinfo *ti);
+
+/* _asyncio.Future and _asyncio.Task: their object fields under the
+ * names Python gives them (Future._loop, Task._coro); their __dict__ is
+ * the class's part.  Without their layout, a conservative scan. */
+static void future_refs(struct walker *w, uint64_t obj, struct tinfo *ti)
+{
+	const struct layout *l = w->l;
+
+	if (!LAY_HAS(l, future_loop) || !LAY_HAS(l, task_coro)) {
+		scan_refs(w, obj, ti);
+		return;
+	}
+	emit_field(w, obj, LAY(l, future_loop), "_loop");
+	emit_field(w, obj, LAY(l, future_callback0), "_callback0");
+	emit_field(w, obj, LAY(l, future_context0), "_context0");
+	emit_field(w, obj, LAY(l, future_callbacks), "_callbacks");
+	emit_field(w, obj, LAY(l, future_exception), "_exception");
+	emit_field(w, obj, LAY(l, future_exception_tb), "_exception_tb");
+	emit_field(w, obj, LAY(l, future_result), "_result");
+	emit_field(w, obj, LAY(l, future_source_tb), "_source_traceback");
+	emit_field(w, obj, LAY(l, future_cancel_msg), "_cancel_message");
+	emit_field(w, obj, LAY(l, future_cancelled_exc), "_cancelled_exc");
+	emit_field(w, obj, LAY(l, future_awaited_by), "_awaited_by");
+	if (ti->kind != K_TASK)
+		return;
+	emit_field(w, obj, LAY(l, task_fut_waiter), "_fut_waiter");
+	emit_field(w, obj, LAY(l, task_coro), "_coro");
+	emit_field(w, obj, LAY(l, task_name), "_name");
+	emit_field(w, obj, LAY(l, task_context), "_context");
+}
+
 /* collections.deque: ob_size items in a chain of blocks, starting at
  * leftindex of leftblock. */
 static void deque_refs(struct walker *w, uint64_t obj)
@@ -808,6 +840,10 @@ void walk_refs(struct walker *w, uint64_t obj, struct tinfo *tip)
 	}
 	case K_DEQUE:
 		deque_refs(w, obj);
+		break;
+	case K_FUTURE:
+	case K_TASK:
+		future_refs(w, obj, ti);
 		break;
 	default:
 		break;

@@ -579,6 +579,115 @@ static uint32_t rlock_value(struct walker *w, uint64_t obj)
 	return heap_add_string(w->h, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
 }
 
+/* ---- asyncio ---- */
+
+/* fut_state (Modules/_asynciomodule.c), as the tasks command words it */
+static const char *const future_states[] = { "pending", "cancelled", "done" };
+
+/*
+ * A Future's state; a Task's with its name as repr() shows it
+ * ("pending name='worker-1'").  3.13+ keeps an unnamed task's number
+ * and makes "Task-N" of it when asked.
+ */
+static uint32_t future_value(struct walker *w, uint64_t obj, const struct tinfo *ti)
+{
+	const struct layout *l = w->l;
+	uint64_t np, type;
+	struct tinfo *nti;
+	char text[200], name[128];
+	int32_t state;
+	int n = -1;
+
+	if (!LAY_HAS(l, future_state) || wread(w, obj + LAY(l, future_state), &state, 4) ||
+	    state < 0 || state > 2)
+		return HEAP_NONE;
+	if (ti->kind != K_TASK || !LAY_HAS(l, task_name) ||
+	    !(np = field64(w, obj, LAY(l, task_name))) ||
+	    rd64(w, np + (uint64_t)LAY(l, object_type), &type) || !(nti = walk_type(w, type)))
+		return heap_intern(w->h, future_states[state], strlen(future_states[state]));
+	if (nti->kind == K_STR && pyobj_str(w->p, np, name, sizeof(name), NULL) >= 0)
+		n = snprintf(text, sizeof(text), "%s name='%s'", future_states[state], name);
+	else if (nti->kind == K_INT && int_text(w, np, name, sizeof(name)) > 0)
+		n = snprintf(text, sizeof(text), "%s name='Task-%s'", future_states[state], name);
+	if (n < 0)
+		return heap_intern(w->h, future_states[state], strlen(future_states[state]));
+	return heap_add_string(w->h, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
+}
+
+/* gi_frame_state (3.11+), pycore_frame.h */
+#define GEN_CREATED_311 (-2) /* 3.11, 3.12 */
+#define GEN_CREATED_313 (-3) /* 3.13+ */
+#define GEN_EXECUTING 0
+/* PyFrameObject.f_state (3.10) */
+#define FRAME310_CREATED (-2)
+#define FRAME310_EXECUTING 0
+
+/*
+ * Where a generator, coroutine or async generator is: "suspended at
+ * FILE:LINE", "running at FILE:LINE", "created" (not started) or
+ * "finished", as its gi_frame and gi_running tell.  The line is the
+ * one its frame's f_lineno gives.
+ */
+static uint32_t gen_value(struct walker *w, uint64_t obj)
+{
+	const struct layout *l = w->l;
+	const char *how = "suspended";
+	struct stack_frame f;
+	uint64_t fr;
+	char text[600];
+	int n;
+
+	if (LAY_HAS(l, gen_iframe)) {
+		int8_t state;
+
+		if (!LAY_HAS(l, gen_frame_state) ||
+		    wread(w, obj + LAY(l, gen_frame_state), &state, 1))
+			return HEAP_NONE;
+		if (state == (w->p->minor >= 13 ? GEN_CREATED_313 : GEN_CREATED_311))
+			return heap_intern(w->h, "created", 7);
+		if (state > GEN_EXECUTING)
+			return heap_intern(w->h, "finished", 8);
+		if (state == GEN_EXECUTING)
+			how = "running";
+		fr = obj + (uint64_t)LAY(l, gen_iframe);
+	} else {
+		int32_t lasti;
+		int8_t fstate; /* PyFrameState, a signed char */
+		uint64_t top;
+
+		fr = field64(w, obj, LAY(l, gen_frame));
+		if (!fr)
+			return heap_intern(w->h, "finished", 8);
+		if (wread(w, fr + LAY(l, frameobj_lasti), &lasti, 4))
+			return HEAP_NONE;
+		if (LAY_HAS(l, frameobj_state)) {
+			if (wread(w, fr + LAY(l, frameobj_state), &fstate, 1))
+				return HEAP_NONE;
+			if (fstate == FRAME310_CREATED)
+				return heap_intern(w->h, "created", 7);
+			if (fstate > FRAME310_EXECUTING)
+				return heap_intern(w->h, "finished", 8);
+			if (fstate == FRAME310_EXECUTING)
+				how = "running";
+		} else {
+			/* 3.8, 3.9: f_stacktop is NULL while the frame runs */
+			if (lasti < 0)
+				return heap_intern(w->h, "created", 7);
+			if (LAY_HAS(l, frameobj_stacktop) &&
+			    !rd64(w, fr + LAY(l, frameobj_stacktop), &top) && !top)
+				how = "running";
+		}
+	}
+	if (!w->frames && !(w->frames = frame_reader_new(w->p))) {
+		w->oom = 1;
+		return HEAP_NONE;
+	}
+	if (frame_reader_read(w->frames, fr, &f) || f.line < 0)
+		return heap_intern(w->h, how, strlen(how));
+	n = snprintf(text, sizeof(text), "%s at %s:%d", how, f.file, f.line);
+	return heap_intern(w->h, text, (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1);
+}
+
 /* A builtin function's or method's name: its PyMethodDef's ml_name (the
  * first field, in the stable ABI), which heap_summary makes
  * "<built-in method NAME of TYPE object at 0x...>" as its repr does. */
@@ -644,6 +753,13 @@ uint32_t walk_value(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *
 		return lock_value(w, obj);
 	case K_RLOCK:
 		return rlock_value(w, obj);
+	case K_FUTURE:
+	case K_TASK:
+		return future_value(w, obj, ti);
+	case K_GEN:
+	case K_CORO:
+	case K_ASYNCGEN:
+		return gen_value(w, obj);
 	default:
 		return HEAP_NONE;
 	}
