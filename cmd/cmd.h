@@ -112,7 +112,7 @@ struct command {
 
 extern const struct command command_browse, command_info, command_stacks, command_snapshot,
 	command_top, command_show, command_path, command_objects, command_suspects, command_export,
-	command_diff, command_watch, command_garbage, command_demo, command_help;
+	command_diff, command_watch, command_garbage, command_tasks, command_demo, command_help;
 /* Every command, in the order heapscope --help lists them; NULL-ended. */
 extern const struct command *const commands[];
 /* The command of that name, or NULL. */

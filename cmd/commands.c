@@ -32,10 +32,10 @@ static const char main_usage[] =
 	"\n";
 
 const struct command *const commands[] = {
-	&command_browse,   &command_info,   &command_stacks, &command_snapshot,
-	&command_top,	   &command_show,   &command_path,   &command_objects,
-	&command_suspects, &command_export, &command_diff,   &command_watch,
-	&command_garbage,  &command_demo,   &command_help,   NULL,
+	&command_browse, &command_info, &command_stacks, &command_tasks,   &command_snapshot,
+	&command_top,	 &command_show, &command_path,	 &command_objects, &command_suspects,
+	&command_export, &command_diff, &command_watch,	 &command_garbage, &command_demo,
+	&command_help,	 NULL,
 };
 
 /* Every exit status and what it says, from HS_ERROR_CODES. */

@@ -8,7 +8,7 @@ cmd_libheapscope_cmd_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/ui \
 # and print.c.
 cmd_libheapscope_cmd_a_SOURCES = cmd/cmd.h cmd/commands.c cmd/options.c cmd/common.c cmd/source.c \
 	cmd/print.c cmd/json.c cmd/json.h \
-	cmd/browse.c cmd/info.c cmd/stacks.c cmd/snapshot.c cmd/top.c cmd/show.c \
+	cmd/browse.c cmd/info.c cmd/stacks.c cmd/tasks.c cmd/snapshot.c cmd/top.c cmd/show.c \
 	cmd/path.c cmd/objects.c cmd/suspects.c cmd/diff.c cmd/watch.c cmd/garbage.c \
 	cmd/demo.c cmd/export.c cmd/export.h cmd/export_meliae.c cmd/export_dot.c \
 	cmd/export_heapsnapshot.c cmd/export_sqlite.c

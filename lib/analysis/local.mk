@@ -10,4 +10,6 @@ lib_libheapscope_a_SOURCES += \
 	lib/analysis/diff.h \
 	lib/analysis/suspects.c \
 	lib/analysis/suspects.h \
+	lib/analysis/tasks.c \
+	lib/analysis/tasks.h \
 	lib/analysis/suspects_words.c

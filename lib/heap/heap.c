@@ -605,8 +605,7 @@ void heap_edge_text(const struct heap *h, uint32_t name, char *buf, size_t len)
 	}
 }
 
-/* The object the edge named field of i leads to, or HEAP_NONE. */
-static uint32_t field_obj(const struct heap *h, uint32_t i, const char *field)
+uint32_t heap_field(const struct heap *h, uint32_t i, const char *field)
 {
 	uint32_t e;
 
@@ -680,9 +679,7 @@ static void put_str(char *buf, size_t len, const char *s)
 	buf[o] = '\0';
 }
 
-/* Attribute name of object i: an attribute edge (3.11+ inline values),
- * or the value of key 'name' in its __dict__. */
-static uint32_t attr_obj(const struct heap *h, uint32_t i, const char *name)
+uint32_t heap_attr(const struct heap *h, uint32_t i, const char *name)
 {
 	char key[80];
 	uint32_t e, d = HEAP_NONE;
@@ -714,7 +711,7 @@ static uint32_t attr_obj(const struct heap *h, uint32_t i, const char *name)
 /* The text value of attribute name, or NULL. */
 static const char *attr_value(const struct heap *h, uint32_t i, const char *name)
 {
-	uint32_t a = attr_obj(h, i, name);
+	uint32_t a = heap_attr(h, i, name);
 
 	return a != HEAP_NONE && h->obj[a].value != HEAP_NONE ? heap_str(h, h->obj[a].value, NULL)
 							      : NULL;
@@ -731,7 +728,7 @@ static long items_of(const struct heap *h, uint32_t c)
 /* Threads waiting on a threading.Condition: its _waiters deque. */
 static long cond_waiters(const struct heap *h, uint32_t cond)
 {
-	return cond == HEAP_NONE ? -1 : items_of(h, attr_obj(h, cond, "_waiters"));
+	return cond == HEAP_NONE ? -1 : items_of(h, heap_attr(h, cond, "_waiters"));
 }
 
 /*
@@ -746,7 +743,7 @@ static int sync_summary(const struct heap *h, uint32_t i, const char *tn, char *
 	uint32_t c;
 
 	if (!strcmp(tn, "threading.Condition")) {
-		c = attr_obj(h, i, "_lock");
+		c = heap_attr(h, i, "_lock");
 		snprintf(buf, len, "<Condition: its lock %s, %ld waiting>",
 			 c != HEAP_NONE && h->obj[c].value != HEAP_NONE
 				 ? heap_str(h, h->obj[c].value, NULL)
@@ -757,7 +754,7 @@ static int sync_summary(const struct heap *h, uint32_t i, const char *tn, char *
 	if (!strcmp(tn, "threading.Semaphore") || !strcmp(tn, "threading.BoundedSemaphore")) {
 		v = attr_value(h, i, "_value");
 		snprintf(buf, len, "<%s: value %s, %ld waiting>", tn + 10, v ? v : "?",
-			 cond_waiters(h, attr_obj(h, i, "_cond")));
+			 cond_waiters(h, heap_attr(h, i, "_cond")));
 		return 1;
 	}
 	if (!strcmp(tn, "threading.Event")) {
@@ -766,16 +763,16 @@ static int sync_summary(const struct heap *h, uint32_t i, const char *tn, char *
 			 !v		      ? "?"
 			 : !strcmp(v, "True") ? "set"
 					      : "not set",
-			 cond_waiters(h, attr_obj(h, i, "_cond")));
+			 cond_waiters(h, heap_attr(h, i, "_cond")));
 		return 1;
 	}
 	if (!strcmp(tn, "queue.Queue") || !strcmp(tn, "queue.LifoQueue") ||
 	    !strcmp(tn, "queue.PriorityQueue")) {
 		v = attr_value(h, i, "maxsize");
 		snprintf(buf, len, "<%s: %ld items, maxsize %s, %ld getting, %ld putting>", tn + 6,
-			 items_of(h, attr_obj(h, i, "queue")), v ? v : "?",
-			 cond_waiters(h, attr_obj(h, i, "not_empty")),
-			 cond_waiters(h, attr_obj(h, i, "not_full")));
+			 items_of(h, heap_attr(h, i, "queue")), v ? v : "?",
+			 cond_waiters(h, heap_attr(h, i, "not_empty")),
+			 cond_waiters(h, heap_attr(h, i, "not_full")));
 		return 1;
 	}
 	return 0;
@@ -792,7 +789,7 @@ void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len)
 	    (!strcmp(tn, "builtin_function_or_method") || !strcmp(tn, "builtin_method"))) {
 		/* its value is its name; the rest as its repr says it */
 		v = heap_str(h, h->obj[i].value, &n);
-		t = field_obj(h, i, "__self__");
+		t = heap_field(h, i, "__self__");
 		if (t == HEAP_NONE || !strcmp(heap_type_name(h, t), "module"))
 			snprintf(buf, len, "<built-in function %.*s>", (int)n, v);
 		else
@@ -830,13 +827,13 @@ void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len)
 		 !strcmp(tn, "frozenset") || !strcmp(tn, "deque"))
 		snprintf(buf, len, "%s of %zu", tn,
 			 h->edge_start[i + 1] - h->edge_start[i] - (count_edges(h, i, HN_FIELD)));
-	else if (!strcmp(tn, "cell") && (t = field_obj(h, i, "cell_contents")) != HEAP_NONE)
+	else if (!strcmp(tn, "cell") && (t = heap_field(h, i, "cell_contents")) != HEAP_NONE)
 		snprintf(buf, len, "<cell: %s object at 0x%llx>", heap_type_name(h, t),
 			 (unsigned long long)h->obj[t].addr);
-	else if (!strcmp(tn, "frame") && (t = field_obj(h, i, "f_code")) != HEAP_NONE &&
+	else if (!strcmp(tn, "frame") && (t = heap_field(h, i, "f_code")) != HEAP_NONE &&
 		 ((v = field_value(h, t, "co_qualname")) || (v = field_value(h, t, "co_name"))))
 		snprintf(buf, len, "<frame of %s>", v);
-	else if (!strcmp(tn, "method") && (t = field_obj(h, i, "__func__")) != HEAP_NONE &&
+	else if (!strcmp(tn, "method") && (t = heap_field(h, i, "__func__")) != HEAP_NONE &&
 		 ((v = field_value(h, t, "__qualname__")) || (v = field_value(h, t, "__name__"))))
 		snprintf(buf, len, "<bound method %s>", v);
 	else if (!strcmp(tn, "type") &&

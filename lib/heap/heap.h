@@ -298,6 +298,12 @@ uint32_t heap_type_of_obj(const struct heap *h, uint32_t i);
 /* An edge name as text: ".x", "[3]", "['key']", "__dict__"; a scanned
  * edge, which has no name, "(scanned)". */
 void heap_edge_text(const struct heap *h, uint32_t name, char *buf, size_t len);
+/* The object the edge named field (a C field: "f_back", "_coro") of i
+ * leads to, or HEAP_NONE. */
+uint32_t heap_field(const struct heap *h, uint32_t i, const char *field);
+/* Attribute name of object i: an attribute edge (3.11+ inline values),
+ * or the value of key 'name' in its __dict__; or HEAP_NONE. */
+uint32_t heap_attr(const struct heap *h, uint32_t i, const char *name);
 /* A one-line summary of object i: its value or a short repr. */
 void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len);
 /* An edge's kind as a word: "strong", "weak" or "scanned". */
