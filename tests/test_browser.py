@@ -575,6 +575,43 @@ def suspects_view(interp):
         shutil.rmtree(tmp, True)
 
 
+def tasks_view(interp):
+    """a: the asyncio tasks, as heapscope tasks prints them; Enter opens one."""
+    name = interp.name
+    tmp = tempfile.mkdtemp(prefix="hs-browse-tasks-")
+    try:
+        fx = Fixture(interp.exe, "tasks.py", timeout=90)
+    except RuntimeError as e:
+        ok(False, "%s: tasks fixture starts" % name, str(e))
+        return
+    snap = os.path.join(tmp, "tasks.hsnap")
+    p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
+    fx.stop()
+    if not ok(p.returncode == 0, "%s: snapshot of the tasks fixture" % name, p.stderr):
+        return
+    want, p = hstest.run_json(["tasks", snap])
+    leaf = [t for t in want["tasks"] if t["name"] == "leaf-1"] if want else []
+    term = Term(["browse", snap], cols=160, rows=60, env={"TERM": "xterm"})
+    try:
+        wait_title(term, "Types:", timeout=60)
+        term.keys("a")
+        s = wait_title(term, "Tasks: %d asyncio tasks" % len(want["tasks"]) if want else "?")
+        ok(s is not None and re.search(r"^  Task 'gatherer' pending", s, re.M) and
+           re.search(r"^    Task 'leaf-1' pending", s, re.M) and
+           "waits for gather 0x" in s,
+           "%s: a lists the tasks, a gather's tasks under the task awaiting it" % name,
+           term.last)
+        term.text("/leaf-1")
+        term.keys("Enter", "Enter")
+        s = wait_title(term, "Object " + (leaf[0]["address"] if leaf else "?"))
+        ok(s is not None and "pending name='leaf-1'" in s,
+           "%s: Enter on a task opens it" % name, term.last)
+        term.keys("q")
+    finally:
+        term.close()
+        shutil.rmtree(tmp, True)
+
+
 def big_snapshot(interp):
     """~2 million objects: opening and paging the biggest list stay fast."""
     name = interp.name
@@ -629,21 +666,22 @@ def big_snapshot(interp):
 
 
 def scanned_edges(interp):
-    """An asyncio Task's referents, found by a conservative scan, are
-    said to be scanned once on their rows, as show says it."""
+    """The referents of an object of no known layout (an asyncio Future's
+    iterator), found by a conservative scan, are said to be scanned once
+    on their rows, as show says it."""
     name = interp.name
     try:
-        fx = Fixture(interp.exe, "asyncio_task.py")
+        fx = Fixture(interp.exe, "future_iter.py")
     except RuntimeError as e:
-        ok(False, "%s: asyncio_task fixture starts" % name, str(e))
+        ok(False, "%s: future_iter fixture starts" % name, str(e))
         return
     tmp = tempfile.mkdtemp(prefix="hs-browse-task-")
     snap = os.path.join(tmp, "task.hsnap")
     p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
     fx.stop()
-    if not ok(p.returncode == 0, "%s: snapshot of an asyncio Task" % name, p.stderr):
+    if not ok(p.returncode == 0, "%s: snapshot of a held FutureIter" % name, p.stderr):
         return
-    task = hexaddr(fx.info["task"])
+    task = hexaddr(fx.info["object"])
     shown, p = hstest.run_json(["show", snap, task])
     scanned = [r for r in (shown or {}).get("referents", []) if r["kind"] == "scanned"]
     # (the interpreter's own referents of the task are among those found)
@@ -664,7 +702,7 @@ def scanned_edges(interp):
         missing = [a for a in want if a not in refs]
         ok(s is not None and scanned and len(rows) == len(scanned) and not bad and
            not missing,
-           "%s: a Task's %d scanned referents say '(scanned)' once each, as show does" %
+           "%s: a FutureIter's %d scanned referents say '(scanned)' once each, as show does" %
            (name, len(scanned)), [term.last] + bad + ["missing: %s" % missing])
         term.keys("q")
     finally:
@@ -862,7 +900,8 @@ def narrow_screen(interp):
 
 
 # Parts of the test, to run one alone: HS_BROWSER_PART=scanned_edges
-PARTS = ("session", "snapshot_and_terms", "suspects_view", "big_snapshot", "scanned_edges",
+PARTS = ("session", "snapshot_and_terms", "suspects_view", "tasks_view", "big_snapshot",
+         "scanned_edges",
          "help_keys", "filter_typing", "narrow_screen")
 
 

@@ -43,6 +43,7 @@ static const struct {
 	{ ':', CMD_GOTO },
 	{ 't', CMD_TYPES },
 	{ 'T', CMD_THREADS },
+	{ 'a', CMD_TASKS },
 	{ 'p', CMD_PATH },
 	{ 'i', CMD_INSTANCES },
 	{ 'u', CMD_GARBAGE },

@@ -41,6 +41,7 @@
 	X(GOTO, ":", "go to the object at an address")                          \
 	X(TYPES, "t", "types view")                                             \
 	X(THREADS, "T", "threads and their stacks")                             \
+	X(TASKS, "a", "asyncio tasks: where each is suspended, what it waits for") \
 	X(PATH, "p", "path from a root to this object")                         \
 	X(INSTANCES, "i", "all instances of this object's type")                \
 	X(OPEN, "o", "open the object on this row")                            \
@@ -199,6 +200,7 @@ struct view *view_locals_new(struct browser *b, const char *label);
 struct view *view_help_new(struct browser *b, const struct view *of);
 struct view *view_garbage_new(struct browser *b);
 struct view *view_suspects_new(struct browser *b);
+struct view *view_tasks_new(struct browser *b);
 /* The dominator tree, opened down to focus (HEAP_NONE: the top). */
 struct view *view_domtree_new(struct browser *b, uint32_t focus);
 
