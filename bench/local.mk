@@ -4,3 +4,4 @@ EXTRA_DIST += bench/diff.py
 EXTRA_DIST += bench/dominators.py
 EXTRA_DIST += bench/benchlib.py
 EXTRA_DIST += bench/waits.sh
+EXTRA_DIST += bench/tasks.sh
