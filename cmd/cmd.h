@@ -20,6 +20,7 @@ struct cmd_opts {
 	int native;
 	int locals;	    /* stacks --locals */
 	int no_group;	    /* stacks --no-group */
+	int subprocesses;   /* stacks --subprocesses */
 	int help;	    /* -h: print the usage, nothing else */
 	const char *python; /* demo: interpreter to run */
 	pid_t pid;
@@ -89,7 +90,7 @@ enum cmd_opt_flags {
 	OPT_WATCH = 1 << 10,	 /* --interval, --count */
 	OPT_THRESHOLD = 1 << 11, /* --threshold PCT */
 	OPT_GRAPH = 1 << 12,	 /* --root, --depth, --backrefs, --max-nodes */
-	OPT_STACKS = 1 << 13,	 /* --locals, --no-group */
+	OPT_STACKS = 1 << 13,	 /* --locals, --no-group, --subprocesses */
 };
 
 /* A capture session: attached target and its interpreter. */
@@ -128,6 +129,8 @@ int cmd_parse(const struct command *c, int argc, char **argv, struct cmd_opts *o
  * status (> 0).  0 on success. */
 int session_open(struct session *s, const struct cmd_opts *o);
 void session_close(struct session *s);
+/* The same, printing nothing: 0, or -1 with err set. */
+int session_try(struct session *s, const struct cmd_opts *o, struct hs_error *err);
 
 /* Test hook: HEAPSCOPE_TEST_STOP_AT=where stops heapscope (SIGSTOP) at
  * that point ("attached", "capturing", "walking"), for tests to signal it

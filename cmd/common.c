@@ -51,33 +51,39 @@ void cmd_test_hook(const char *where)
  * a while and must not count in its pause), then freeze it for the reads
  * that need a consistent picture.
  */
-int session_open(struct session *s, const struct cmd_opts *o)
+int session_try(struct session *s, const struct cmd_opts *o, struct hs_error *err)
 {
-	struct hs_error err = HS_ERROR_INIT;
 	struct target *live = NULL;
-	int st;
 
 	memset(s, 0, sizeof(*s));
-	if (target_attach(&live, o->pid, TARGET_NO_STOP, &err))
-		return cmd_fail(&err);
-	if (pyproc_open(&s->py, live, &o->py, &err))
+	if (target_attach(&live, o->pid, TARGET_NO_STOP, err))
+		return -1;
+	if (pyproc_open(&s->py, live, &o->py, err))
 		goto fail;
 	s->have_py = 1;
-	if (target_attach(&s->t, o->pid, 0, &err))
+	if (target_attach(&s->t, o->pid, 0, err))
 		goto fail;
 	s->py.t = s->t;
 	target_close(live);
 	cmd_test_hook("attached");
-	if (s->py.warning[0] && !o->json)
-		fprintf(stderr, "heapscope: warning: %s\n", s->py.warning);
 	return 0;
 fail:
-	st = cmd_fail(&err);
 	target_close(live);
 	if (s->have_py)
 		pyproc_release(&s->py);
 	memset(s, 0, sizeof(*s));
-	return st;
+	return -1;
+}
+
+int session_open(struct session *s, const struct cmd_opts *o)
+{
+	struct hs_error err = HS_ERROR_INIT;
+
+	if (session_try(s, o, &err))
+		return cmd_fail(&err);
+	if (s->py.warning[0] && !o->json)
+		fprintf(stderr, "heapscope: warning: %s\n", s->py.warning);
+	return 0;
 }
 
 void session_close(struct session *s)

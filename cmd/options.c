@@ -201,6 +201,8 @@ static const struct cmd_option options[] = {
 	  .parse = parse_flag, .off = OFF(locals) },
 	{ .name = "no-group", .takers = OPT_STACKS,
 	  .parse = parse_flag, .off = OFF(no_group) },
+	{ .name = "subprocesses", .takers = OPT_STACKS,
+	  .parse = parse_flag, .off = OFF(subprocesses) },
 	{ .letter = 'n', .takers = OPT_QUERY,
 	  .parse = parse_long, .off = OFF(limit), .min = 0, .max = INT_MAX,
 	  .bad = "-n wants a number of rows from 0 to " ROWS_MAX_TEXT ", not '%s'" },

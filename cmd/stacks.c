@@ -15,10 +15,11 @@
 #include "python/stacks.h"
 #include "python/unwind.h"
 #include "python/waits.h"
+#include "target/proc.h"
 
 static const char usage[] =
-	"usage: heapscope stacks [--native] [--locals] [--no-group] [--json]\n"
-	"                        [--layout=SOURCE] [--debug-dir=DIR] PID|FILE\n"
+	"usage: heapscope stacks [--native] [--locals] [--no-group] [--subprocesses]\n"
+	"                        [--json] [--layout=SOURCE] [--debug-dir=DIR] PID|FILE\n"
 	"\n"
 	"Print the Python stack of every thread of process PID, innermost frame\n"
 	"first: function, file and line; the thread's id and name, whether it holds\n"
@@ -33,6 +34,8 @@ static const char usage[] =
 	"                     with short values (read while the target is frozen)\n"
 	"  --no-group         print each thread, also those whose stacks are alike\n"
 	"                     (by default printed once, with the list of threads)\n"
+	"  --subprocesses     also every Python descendant of PID (workers, reloader\n"
+	"                     children), one after the other; the others are listed\n"
 	"  --json             one JSON object on stdout\n"
 	"  --layout=SOURCE    auto, debug-offsets, dwarf or table\n"
 	"  --debug-dir=DIR    directory of separate debug files (default /usr/lib/debug)\n"
@@ -592,6 +595,100 @@ int stacks_run(struct session *s, const struct cmd_opts *o)
 	return 0;
 }
 
+/* A descendant that gave no stacks, and why. */
+struct skipped {
+	pid_t pid, parent;
+	char why[200];
+};
+
+static void skip_note(struct skipped *sk, size_t *n, pid_t pid, pid_t parent, const char *why)
+{
+	sk[*n].pid = pid;
+	sk[*n].parent = parent;
+	snprintf(sk[*n].why, sizeof(sk[*n].why), "%s", why);
+	(*n)++;
+}
+
+/*
+ * --subprocesses: PID, then each of its descendants, parents first;
+ * those that are no Python (a shell between), or cannot be read, are
+ * listed at the end with why.  JSON: {"processes": [stacks of each],
+ * "skipped": [...]}.  Exit status 0 when one process at least was
+ * read, else what PID itself failed with.
+ */
+static int with_subprocesses(struct cmd_opts *o)
+{
+	pid_t *kids = NULL, *parents = NULL, root = o->pid;
+	long n = proc_descendants(root, &kids, &parents), k;
+	struct skipped *sk;
+	size_t nsk = 0, done = 0;
+	int first_st = 0;
+
+	if (n < 0)
+		n = 0;
+	sk = calloc((size_t)n + 1, sizeof(*sk));
+	if (!sk) {
+		free(kids);
+		free(parents);
+		fputs("heapscope: out of memory\n", stderr);
+		return hs_exit_status(HS_ENOMEM);
+	}
+	if (o->json)
+		fputs("{\"processes\": [", stdout);
+	for (k = -1; k < n; k++) {
+		struct hs_error err = HS_ERROR_INIT;
+		pid_t pid = k < 0 ? root : kids[k], parent = k < 0 ? 0 : parents[k];
+		struct session s;
+
+		o->pid = pid;
+		if (session_try(&s, o, &err)) {
+			if (k < 0)
+				first_st = hs_exit_status(err.code);
+			skip_note(sk, &nsk, pid, parent,
+				  err.code == HS_ENOTPYTHON ? "not Python" : err.msg);
+			continue;
+		}
+		if (s.py.warning[0] && !o->json)
+			fprintf(stderr, "heapscope: warning: process %d: %s\n", (int)pid,
+				s.py.warning);
+		fflush(stdout);
+		if (o->json && done)
+			fputs(",", stdout);
+		else if (!o->json && k >= 0)
+			printf("\n======== process %d, child of %d\n", (int)pid, (int)parent);
+		if (!stacks_run(&s, o))
+			done++;
+		session_close(&s);
+	}
+	if (o->json) {
+		size_t i;
+
+		fputs("], \"skipped\": [", stdout);
+		for (i = 0; i < nsk; i++) {
+			printf("%s{\"pid\": %d, \"parent\": %d, \"why\": ", i ? ", " : "",
+			       (int)sk[i].pid, (int)sk[i].parent);
+			json_put_strn(stdout, sk[i].why, strlen(sk[i].why));
+			fputs("}", stdout);
+		}
+		fputs("]}\n", stdout);
+	} else if (nsk) {
+		size_t i;
+
+		printf("\n%zu process%s without Python stacks:\n", nsk, nsk == 1 ? "" : "es");
+		for (i = 0; i < nsk; i++) {
+			char cmd[120];
+
+			if (proc_cmdline(sk[i].pid, cmd, sizeof(cmd)) < 0)
+				snprintf(cmd, sizeof(cmd), "?");
+			printf("  %d (%s): %s\n", (int)sk[i].pid, cmd, sk[i].why);
+		}
+	}
+	free(sk);
+	free(kids);
+	free(parents);
+	return done ? 0 : first_st ? first_st : 1;
+}
+
 static int stacks_main(const struct command *c, int argc, char **argv)
 {
 	struct cmd_opts o;
@@ -601,14 +698,18 @@ static int stacks_main(const struct command *c, int argc, char **argv)
 	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
 	if (!source_is_pid(o.source, &o.pid)) {
-		if (o.native || o.locals)
+		if (o.native || o.locals || o.subprocesses)
 			return cmd_usage_error(c,
 					       "stacks: %s needs a running process, not a snapshot",
-					       o.native ? "--native" : "--locals");
+					       o.native	  ? "--native"
+					       : o.locals ? "--locals"
+							  : "--subprocesses");
 		return from_snapshot(&o);
 	}
 	if (cmd_source_pid(c, &o, &st))
 		return st;
+	if (o.subprocesses)
+		return with_subprocesses(&o);
 	st = session_open(&s, &o);
 	if (st)
 		return st;

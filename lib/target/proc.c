@@ -220,3 +220,85 @@ long long proc_start_time(pid_t pid)
 			   ((double)real.tv_nsec - (double)boot.tv_nsec) / 1e9 +
 			   (double)ticks / (double)hz);
 }
+
+/* The parent of process pid from /proc/PID/stat (after comm's last ')':
+ * state, then ppid), 0 if unknown. */
+static pid_t stat_ppid(const char *name)
+{
+	char fn[300], buf[512], *p;
+	long pp;
+
+	snprintf(fn, sizeof(fn), "/proc/%s/stat", name);
+	if (read_small(fn, buf, sizeof(buf)) <= 0 || !(p = strrchr(buf, ')')))
+		return 0;
+	if (sscanf(p + 1, " %*c %ld", &pp) != 1 || pp <= 0)
+		return 0;
+	return (pid_t)pp;
+}
+
+long proc_descendants(pid_t pid, pid_t **out, pid_t **parents)
+{
+	pid_t *all = NULL, *ppid = NULL, *v = NULL, *pv = NULL;
+	size_t n = 0, cap = 0, nv = 0, i, k;
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+
+	*out = *parents = NULL;
+	if (!d)
+		return -errno;
+	/* every process and its parent; /proc lists a bounded number */
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long p = strtol(de->d_name, &end, 10);
+
+		if (*end || p <= 0)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 1024;
+			pid_t *a = realloc(all, ncap * sizeof(*a)), *b;
+
+			if (!a)
+				goto nomem;
+			all = a;
+			b = realloc(ppid, ncap * sizeof(*b));
+			if (!b)
+				goto nomem;
+			ppid = b;
+			cap = ncap;
+		}
+		all[n] = (pid_t)p;
+		ppid[n++] = stat_ppid(de->d_name);
+	}
+	closedir(d);
+	d = NULL;
+	v = malloc(PROC_MAX_DESCENDANTS * sizeof(*v));
+	pv = malloc(PROC_MAX_DESCENDANTS * sizeof(*pv));
+	if (!v || !pv)
+		goto nomem;
+	/* breadth first from pid: parents before children; a pid is
+	 * listed once (its parent is unique), so no cycle can loop */
+	for (k = 0;; k++) {
+		pid_t of = k ? v[k - 1] : pid;
+
+		for (i = 0; i < n && nv < PROC_MAX_DESCENDANTS; i++)
+			if (ppid[i] == of && all[i] != pid) {
+				v[nv] = all[i];
+				pv[nv++] = of;
+			}
+		if (k >= nv)
+			break;
+	}
+	free(all);
+	free(ppid);
+	*out = v;
+	*parents = pv;
+	return (long)nv;
+nomem:
+	if (d)
+		closedir(d);
+	free(all);
+	free(ppid);
+	free(v);
+	free(pv);
+	return -ENOMEM;
+}

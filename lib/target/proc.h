@@ -53,6 +53,18 @@ int proc_exited(pid_t pid);
  * else, err says it exited instead.  Returns 1 if it did. */
 int proc_blame_exit(pid_t pid, struct hs_error *err);
 
+/* Most processes proc_descendants() lists. */
+#define PROC_MAX_DESCENDANTS 4096
+/*
+ * The descendants of pid (children, their children...) into *out
+ * (malloc'd, the caller frees it), parents before their children, each
+ * with its parent in *parents (malloc'd too).  From the PPid of every
+ * process in /proc: a process that forks or exits meanwhile may be
+ * missed.  Returns the count (at most PROC_MAX_DESCENDANTS), or -errno
+ * with both NULL (-ENOMEM, or /proc unreadable).
+ */
+long proc_descendants(pid_t pid, pid_t **out, pid_t **parents);
+
 /* When the process started, in seconds since the epoch (from its stat
  * starttime and the boot time); -1 unknown. */
 long long proc_start_time(pid_t pid);
