@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
+#include "analysis/threads.h"
 #include "heap/heap.h"
 #include "heap/snapshot.h"
 #include "json.h"
@@ -61,39 +62,18 @@ struct stacks_origin {
 
 #define SOURCE_TEXT 512 /* a source line shown */
 
-#define MAX_CYCLE 64 /* threads named in one deadlock */
-
-static const char *lock_kind(const struct lock_wait *w)
-{
-	return w->rlock ? "_thread.RLock" : "_thread.lock";
-}
+#define MAX_CYCLE 64	   /* threads named in one deadlock */
+#define DEADLOCK_TEXT 8192 /* one deadlock in words */
 
 /* Each deadlock once (from its first thread), in words. */
 static void print_deadlocks(FILE *f, const struct stacks *st)
 {
-	size_t cyc[MAX_CYCLE], i, k, n, m;
+	char text[DEADLOCK_TEXT];
+	size_t i;
 
-	for (i = 0; i < st->nthreads; i++) {
-		n = waits_cycle(st, i, cyc, MAX_CYCLE);
-		for (m = 1; m < n && cyc[m] > i; m++)
-			;
-		if (!n || m < n)
-			continue;
-		fprintf(f, "\ndeadlock:");
-		for (k = 0; k < n; k++) {
-			const struct stack_thread *a = &st->threads[cyc[k]];
-			const struct stack_thread *b = &st->threads[a->wait.holder];
-
-			fprintf(f,
-				"%s thread \"%s\" (native id %d) waits for %s 0x%llx held by thread "
-				"\"%s\"%s%s",
-				k ? ";" : "", a->name[0] ? a->name : "?", (int)a->tid,
-				lock_kind(&a->wait), (unsigned long long)a->wait.lock,
-				b->name[0] ? b->name : "?", a->wait.holder_at[0] ? " at " : "",
-				a->wait.holder_at);
-		}
-		fprintf(f, "\n");
-	}
+	for (i = 0; i < st->nthreads; i++)
+		if (waits_deadlock_words(st, i, text, sizeof(text)))
+			fprintf(f, "\ndeadlock: %s\n", text);
 }
 
 /* What a thread blocked on a lock waits for, and who holds it. */
@@ -103,7 +83,7 @@ static void print_wait(FILE *f, const struct stacks *st, const struct stack_thre
 
 	if (!w->lock)
 		return;
-	fprintf(f, "    waits for %s 0x%llx", lock_kind(w), (unsigned long long)w->lock);
+	fprintf(f, "    waits for %s 0x%llx", waits_lock_kind(w), (unsigned long long)w->lock);
 	if (w->rlock)
 		fprintf(f, " (count %llu)", (unsigned long long)w->count);
 	if (w->via[0])
@@ -313,7 +293,7 @@ static void json_wait(struct json *j, const struct stacks *st, const struct stac
 	json_key(j, "address");
 	json_hex(j, w->lock);
 	json_key(j, "type");
-	json_str(j, lock_kind(w));
+	json_str(j, waits_lock_kind(w));
 	if (w->rlock) {
 		json_key(j, "count");
 		json_uint(j, w->count);
@@ -476,49 +456,24 @@ void stacks_print(const struct session *s, const struct cmd_opts *o, const struc
 	sources_release(&src);
 }
 
-/* The threads a snapshot keeps, as stacks (Python frames only). */
+/* The threads a snapshot keeps, as stacks (Python frames only), with
+ * what they wait for (a snapshot of version 2). */
 static int from_snapshot(const struct cmd_opts *o)
 {
 	struct hs_error err = HS_ERROR_INIT;
 	struct stacks st = { 0 };
 	struct heap h;
-	size_t i, k;
-	int ret;
+	char version[32];
+	int ret = 0;
 
 	heap_init(&h);
 	if (snapshot_load(&h, o->source, &err)) {
 		heap_release(&h);
 		return cmd_fail(&err);
 	}
-	st.threads = calloc(h.nthread ? h.nthread : 1, sizeof(*st.threads));
-	if (!st.threads)
-		goto nomem;
-	for (i = 0; i < h.nthread; i++) {
-		const struct heap_thread *ht = &h.threads[i];
-		struct stack_thread *th = &st.threads[st.nthreads++];
-
-		th->thread_id = ht->thread_id;
-		th->tid = ht->tid;
-		th->main = ht->flags & 1;
-		th->gil = ht->flags & 2 ? 1 : 0;
-		snprintf(th->name, sizeof(th->name), "%s", heap_str(&h, ht->name, NULL));
-		th->frames = calloc(ht->nframes ? ht->nframes : 1, sizeof(*th->frames));
-		if (!th->frames)
-			goto nomem;
-		for (k = 0; k < ht->nframes; k++) {
-			const struct heap_frame *hf = &h.frames[ht->first_frame + k];
-			struct stack_frame *f = &th->frames[th->nframes++];
-
-			f->kind = FRAME_PYTHON;
-			snprintf(f->function, sizeof(f->function), "%s",
-				 heap_str(&h, hf->function, NULL));
-			snprintf(f->qualname, sizeof(f->qualname), "%s", f->function);
-			snprintf(f->file, sizeof(f->file), "%s", heap_str(&h, hf->file, NULL));
-			f->line = hf->line;
-		}
-	}
-	{
-		char version[32];
+	if (threads_from_heap(&h, &st, &err)) {
+		ret = cmd_fail(&err);
+	} else {
 		struct stacks_origin og = { .pid = (pid_t)h.meta.pid,
 					    .version = version,
 					    .pause_ns = h.meta.pause_ns,
@@ -532,12 +487,6 @@ static int from_snapshot(const struct cmd_opts *o)
 		else
 			print_text(stdout, &og, &st);
 	}
-	ret = 0;
-	goto out;
-nomem:
-	hs_error_set(&err, HS_ENOMEM, "out of memory");
-	ret = cmd_fail(&err);
-out:
 	stacks_release(&st);
 	heap_release(&h);
 	return ret;

@@ -612,6 +612,44 @@ def tasks_view(interp):
         shutil.rmtree(tmp, True)
 
 
+def threads_deadlock(interp):
+    """T: the deadlocks first, in the words of heapscope stacks; under a
+    blocked thread what it waits for; Enter there opens the lock."""
+    name = interp.name
+    tmp = tempfile.mkdtemp(prefix="hs-browse-dl-")
+    try:
+        fx = Fixture(interp.exe, "deadlock.py", timeout=90)
+    except RuntimeError as e:
+        ok(False, "%s: deadlock fixture starts" % name, str(e))
+        return
+    snap = os.path.join(tmp, "dl.hsnap")
+    p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
+    fx.stop()
+    if not ok(p.returncode == 0, "%s: snapshot of two deadlocks" % name, p.stderr):
+        return
+    text = hstest.run(["stacks", snap]).stdout
+    want = [ln for ln in text.splitlines() if ln.startswith("deadlock: ")]
+    term = Term(["browse", snap], cols=400, rows=60, env={"TERM": "xterm"})
+    try:
+        wait_title(term, "Types:", timeout=60)
+        term.keys("T")
+        s = wait_title(term, "Threads: ")
+        rows = [ln.strip() for ln in (s or "").splitlines()]
+        # (a heading wider than the screen loses its middle: its start is there)
+        ok(s is not None and "deadlocks" in rows[0] and len(want) == 2 and
+           all(any(r.startswith(w[:100]) for r in rows) for w in want),
+           "%s: T shows each deadlock first, as stacks says it" % name, [term.last, want])
+        term.text("/; held by thread")
+        term.keys("Enter", "Enter")
+        s = wait_title(term, "Object 0x")
+        ok(s is not None and re.search(r"_thread\.R?[lL]ock", s.split("\n")[0]),
+           "%s: Enter on a wait opens the lock" % name, term.last)
+        term.keys("q")
+    finally:
+        term.close()
+        shutil.rmtree(tmp, True)
+
+
 def big_snapshot(interp):
     """~2 million objects: opening and paging the biggest list stay fast."""
     name = interp.name
@@ -900,7 +938,8 @@ def narrow_screen(interp):
 
 
 # Parts of the test, to run one alone: HS_BROWSER_PART=scanned_edges
-PARTS = ("session", "snapshot_and_terms", "suspects_view", "tasks_view", "big_snapshot",
+PARTS = ("session", "snapshot_and_terms", "suspects_view", "tasks_view", "threads_deadlock",
+         "big_snapshot",
          "scanned_edges",
          "help_keys", "filter_typing", "narrow_screen")
 

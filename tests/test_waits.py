@@ -88,6 +88,36 @@ def sync_objects(interp, fx):
               "heapscope %s, interpreter %s" % (got, want))
 
 
+def from_snapshot(interp, fx, live):
+    """A snapshot keeps what each thread waits for: stacks FILE gives the
+    waits and the deadlocks stacks PID gave."""
+    name = interp.name
+    tmp = tempfile.mkdtemp(prefix="hs-waits-")
+    try:
+        snap = os.path.join(tmp, "d.hsnap")
+        p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env, timeout=300)
+        if not hstest.ok(p.returncode == 0, "%s: snapshot" % name, p.stderr):
+            return
+        got, p = hstest.run_json(["stacks", snap])
+
+        def waits(doc):
+            return sorted((t["native_id"], t["waits_for"]["address"],
+                           t["waits_for"]["holder"] and t["waits_for"]["holder"]["native_id"])
+                          for t in doc["threads"] if t.get("waits_for"))
+
+        def cycles(doc):
+            return sorted(sorted(t["native_id"] for t in d) for d in doc["deadlocks"])
+        hstest.ok(got is not None and waits(got) == waits(live) and
+                  cycles(got) == cycles(live) and len(cycles(got)) == 2,
+                  "%s: stacks of the snapshot: the same waits and deadlocks" % name,
+                  "%s\n%s" % (got and (waits(got), cycles(got)), (waits(live), cycles(live))))
+        p = hstest.run(["stacks", snap])
+        hstest.ok(p.returncode == 0 and p.stdout.count("\ndeadlock: ") == 2,
+                  "%s: ... and says them in words" % name, p.stdout[:2000])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def check(interp):
     name = interp.name
     try:
@@ -138,6 +168,7 @@ def check(interp):
                   "%s: the text says each deadlock in a line" % name, p.stdout)
         exits_rooted(interp, fx)
         sync_objects(interp, fx)
+        from_snapshot(interp, fx, got)
         hstest.ok(fx.alive() and fx.state() not in ("T", "t") and fx.tracer() == 0,
                   "%s: target running, untraced" % name)
     except (OSError, ValueError, KeyError, TypeError, subprocess.SubprocessError) as e:

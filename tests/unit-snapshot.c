@@ -349,6 +349,22 @@ static int build_big(struct heap *h, struct hs_error *err)
 		if (heap_add_frame(h, &fr, err))
 			return -1;
 	}
+	{
+		/* the worker waits for an RLock the main thread holds */
+		struct heap_wait wt = { .lock = 0x7f0012345678ull,
+					.count = 2,
+					.owner = 0x7f3a11112222ull,
+					.thread = 1,
+					.holder = 0,
+					.flags = 1,
+					.frame = 0,
+					.via = str_of(h, "Queue.get on Queue 0x7f00abc"),
+					.held_at = str_of(h, "main (app.py:10)"),
+					.how = str_of(h, "owner of the RLock") };
+
+		if (heap_add_wait(h, &wt, err))
+			return -1;
+	}
 	h->meta.pid = 31337;
 	h->meta.capture_time = 1700000000;
 	h->meta.pause_ns = 123456789;
@@ -451,6 +467,9 @@ static void round_trip(void)
 	      strcmp(heap_str(&h2, h2.meta.warning, NULL), "a dict changed while walked") ||
 	      strcmp(heap_str(&h2, h2.threads[1].name, NULL), "worker \xc3\xb6");
 	tap_ok(!bad, "round trip: threads, frames, strings (%zu bytes) and meta", h1.strings_len);
+	bad = !loaded || h2.nwait != 1 || !same(h1.waits, h2.waits, sizeof(*h1.waits)) ||
+	      strcmp(heap_str(&h2, h2.waits[0].held_at, NULL), "main (app.py:10)");
+	tap_ok(!bad, "round trip: what a thread waits for");
 	bad = !loaded;
 	for (i = 0; i < h2.nobj; i++)
 		if (heap_lookup(&h2, BIG_ADDR(i)) != i ||
@@ -957,6 +976,35 @@ static void texts(void)
 	heap_release(&h);
 }
 
+/* A version 1 file (before the waits section) still loads, without
+ * waits: the fuzzer's corpus holds files written then. */
+static void version_1(void)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	const char *src = getenv("HS_SRCDIR");
+	char path[4096];
+	uint32_t version = 0;
+	struct heap h;
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/snapshot/zoo.hsnap",
+		 src && *src ? src : ".");
+	f = fopen(path, "rb");
+	if (!f || fseek(f, 8, SEEK_SET) || fread(&version, 4, 1, f) != 1 || version != 1) {
+		if (f)
+			fclose(f);
+		tap_skip("a version 1 file loads: no version 1 file in the corpus");
+		return;
+	}
+	fclose(f);
+	heap_init(&h);
+	rc = snapshot_load(&h, path, &err);
+	tap_ok(!rc && h.nobj > 0 && h.nwait == 0 && !h.waits,
+	       "a version 1 file loads, without waits: %s", rc ? err.msg : "ok");
+	heap_release(&h);
+}
+
 int main(void)
 {
 	const char *t = getenv("TMPDIR");
@@ -971,6 +1019,7 @@ int main(void)
 	writing();
 	damaged();
 	texts();
+	version_1();
 	remove_tmpdir();
 	return tap_done();
 }

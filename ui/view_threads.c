@@ -1,22 +1,33 @@
 /*
- * view_threads.c - every thread with its Python stack; Enter on a frame
- * lists its local variables (the objects the frame holds), on a thread
- * the objects its thread state holds.
+ * view_threads.c - every thread with its Python stack, and first every
+ * deadlock the capture saw, in the words heapscope stacks uses; under a
+ * thread blocked on a lock, what it waits for and who holds it.  Enter
+ * on a frame lists its local variables (the objects the frame holds),
+ * on a thread the objects its thread state holds, on a wait the lock.
  */
 #include "config.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "analysis/threads.h"
+#include "python/waits.h"
 #include "ui_internal.h"
+
+#define DEADLOCK_TEXT 4096
+
+enum trow_kind { TR_DEADLOCK, TR_THREAD, TR_WAIT, TR_FRAME };
 
 struct trow {
 	uint32_t thread;
-	uint32_t frame; /* frames[] index, HEAP_NONE for the thread's row */
+	uint32_t frame; /* frames[] index (TR_FRAME) */
+	uint32_t kind;	/* enum trow_kind */
 };
 
 struct threads_data {
 	struct trow *rows;
 	size_t n;
+	struct stacks st; /* the threads with their waits */
+	size_t ndeadlocks;
 };
 
 static size_t threads_nrows(struct view *v)
@@ -26,24 +37,58 @@ static size_t threads_nrows(struct view *v)
 
 static void threads_title(struct view *v, char *buf, size_t len)
 {
-	snprintf(buf, len, "Threads: %zu, innermost frame first", v->b->h->nthread);
+	struct threads_data *d = v->data;
+
+	snprintf(buf, len, "Threads: %zu, innermost frame first%s", v->b->h->nthread,
+		 d->ndeadlocks ? (d->ndeadlocks == 1 ? "; 1 deadlock" : "; deadlocks") : "");
+}
+
+static void wait_row(const struct threads_data *d, const struct lock_wait *w, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "    waits for %s 0x%llx%s%s", waits_lock_kind(w),
+			 (unsigned long long)w->lock, w->via[0] ? " in " : "", w->via);
+
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (w->holder >= 0 && (size_t)w->holder < d->st.nthreads) {
+		const struct stack_thread *h = &d->st.threads[w->holder];
+
+		snprintf(buf + n, len - (size_t)n, "; held by thread %d \"%s\"%s%s (%s)",
+			 (int)h->tid, h->name[0] ? h->name : "?", w->holder_at[0] ? " at " : "",
+			 w->holder_at, w->how);
+	} else {
+		snprintf(buf + n, len - (size_t)n, "; %s", w->how);
+	}
 }
 
 static void threads_row(struct view *v, size_t i, char *buf, size_t len, int *attr)
 {
 	struct threads_data *d = v->data;
 	const struct heap *h = v->b->h;
-	const struct heap_thread *t = &h->threads[d->rows[i].thread];
+	const struct trow *r = &d->rows[i];
+	const struct heap_thread *t = &h->threads[r->thread];
+	char text[DEADLOCK_TEXT];
 
-	if (d->rows[i].frame == HEAP_NONE) {
+	switch ((enum trow_kind)r->kind) {
+	case TR_DEADLOCK:
+		waits_deadlock_words(&d->st, r->thread, text, sizeof(text));
+		snprintf(buf, len, "deadlock: %s", text);
+		*attr = ROW_HEADING;
+		break;
+	case TR_THREAD: {
 		const char *name = heap_str(h, t->name, NULL);
 
 		snprintf(buf, len, "thread %d%s%s%s%s, %u frame%s", t->tid, *name ? " " : "", name,
 			 t->flags & 1 ? " (main)" : "", t->flags & 2 ? " holds the GIL" : "",
 			 t->nframes, t->nframes == 1 ? "" : "s");
 		*attr = ROW_HEADING;
-	} else {
-		const struct heap_frame *f = &h->frames[d->rows[i].frame];
+		break;
+	}
+	case TR_WAIT:
+		wait_row(d, &d->st.threads[r->thread].wait, buf, len);
+		break;
+	case TR_FRAME: {
+		const struct heap_frame *f = &h->frames[r->frame];
 
 		if (f->line >= 0)
 			snprintf(buf, len, "    %s (%s:%d)", heap_str(h, f->function, NULL),
@@ -51,6 +96,8 @@ static void threads_row(struct view *v, size_t i, char *buf, size_t len, int *at
 		else
 			snprintf(buf, len, "    %s (%s)", heap_str(h, f->function, NULL),
 				 heap_str(h, f->file, NULL));
+		break;
+	}
 	}
 }
 
@@ -58,14 +105,28 @@ static unsigned threads_enter(struct view *v, size_t i)
 {
 	struct threads_data *d = v->data;
 	const struct heap *h = v->b->h;
-	const struct heap_thread *t = &h->threads[d->rows[i].thread];
+	const struct trow *r = &d->rows[i];
+	const struct heap_thread *t = &h->threads[r->thread];
 	char label[700];
+	uint32_t o;
 
-	if (d->rows[i].frame != HEAP_NONE)
+	switch ((enum trow_kind)r->kind) {
+	case TR_FRAME:
 		return browser_push(
 			v->b,
-			view_locals_new(v->b,
-					heap_str(h, h->frames[d->rows[i].frame].root_label, NULL)));
+			view_locals_new(v->b, heap_str(h, h->frames[r->frame].root_label, NULL)));
+	case TR_WAIT:
+		if (browser_prepare(v->b, HEAP_NEED_INDEX))
+			return UI_REDRAW;
+		o = heap_lookup(h, d->st.threads[r->thread].wait.lock);
+		if (o == HEAP_NONE) {
+			browser_message(v->b, "the lock is not in this heap");
+			return UI_REDRAW;
+		}
+		return browser_push(v->b, view_object_new(v->b, o));
+	default:
+		break;
+	}
 	/* a thread's own roots carry the label the walk gives them */
 	snprintf(label, sizeof(label), "thread %d%s%s", t->tid,
 		 *heap_str(h, t->name, NULL) ? " " : "", heap_str(h, t->name, NULL));
@@ -74,11 +135,15 @@ static unsigned threads_enter(struct view *v, size_t i)
 
 static void threads_free(struct view *v)
 {
-	free(((struct threads_data *)v->data)->rows);
+	struct threads_data *d = v->data;
+
+	free(d->rows);
+	stacks_release(&d->st);
 }
 
 static const struct view_key threads_keys[] = {
-	{ CMD_ENTER, "on a frame: its local variables; on a thread: what its state holds" },
+	{ CMD_ENTER, "on a frame: its local variables; on a thread: what its state holds; "
+		     "on a wait: the lock" },
 	{ CMD_NONE },
 };
 
@@ -94,25 +159,37 @@ static const struct view_ops threads_ops = {
 
 struct view *view_threads_new(struct browser *b)
 {
+	struct hs_error err = HS_ERROR_INIT;
 	const struct heap *h = b->h;
 	struct view *v = view_new(b, &threads_ops, sizeof(struct threads_data));
 	struct threads_data *d = v->data;
+	char text[DEADLOCK_TEXT];
 	size_t i, n = 0;
 	uint32_t f;
 
+	if (threads_from_heap(h, &d->st, &err))
+		ui_die(&err);
 	/* a snapshot's counts are bounded by what the file holds */
 	for (i = 0; i < h->nthread; i++)
-		n += 1 + (h->threads[i].nframes < h->nframe ? h->threads[i].nframes : h->nframe);
+		n += 3 + (h->threads[i].nframes < h->nframe ? h->threads[i].nframes : h->nframe);
 	d->rows = xcalloc(n, sizeof(*d->rows));
+	for (i = 0; i < d->st.nthreads && d->n < n; i++)
+		if (waits_deadlock_words(&d->st, i, text, sizeof(text))) {
+			d->rows[d->n++] = (struct trow){ (uint32_t)i, 0, TR_DEADLOCK };
+			d->ndeadlocks++;
+		}
 	for (i = 0; i < h->nthread; i++) {
 		const struct heap_thread *t = &h->threads[i];
 
-		d->rows[d->n++] = (struct trow){ (uint32_t)i, HEAP_NONE };
+		d->rows[d->n++] = (struct trow){ (uint32_t)i, 0, TR_THREAD };
+		if (i < d->st.nthreads && d->st.threads[i].wait.lock)
+			d->rows[d->n++] = (struct trow){ (uint32_t)i, 0, TR_WAIT };
 		for (f = 0; f < t->nframes && d->n < n; f++) {
 			/* a loaded snapshot's thread may point past frames[] */
 			if ((size_t)t->first_frame + f >= h->nframe)
 				break;
-			d->rows[d->n++] = (struct trow){ (uint32_t)i, t->first_frame + f };
+			d->rows[d->n++] =
+				(struct trow){ (uint32_t)i, t->first_frame + f, TR_FRAME };
 		}
 	}
 	if (!d->n)

@@ -11,5 +11,7 @@ lib_libheapscope_a_SOURCES += \
 	lib/analysis/suspects.c \
 	lib/analysis/suspects.h \
 	lib/analysis/tasks.c \
+	lib/analysis/threads.c \
+	lib/analysis/threads.h \
 	lib/analysis/tasks.h \
 	lib/analysis/suspects_words.c

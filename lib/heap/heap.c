@@ -46,6 +46,7 @@ void heap_init(struct heap *h)
 	vec_init(&h->vbig, sizeof(struct heap_big));
 	vec_init(&h->vthread, sizeof(struct heap_thread));
 	vec_init(&h->vframe, sizeof(struct heap_frame));
+	vec_init(&h->vwait, sizeof(struct heap_wait));
 	vec_init(&h->vstr, 1);
 	/* offset 0 is the empty string */
 	heap_add_string(h, "", 0);
@@ -53,9 +54,9 @@ void heap_init(struct heap *h)
 
 void heap_release(struct heap *h)
 {
-	struct heap_vec *v[] = { &h->vobj,  &h->vflags,	 &h->vstart, &h->vdst,
-				 &h->vname, &h->vtype,	 &h->vnames, &h->vroot,
-				 &h->vbig,  &h->vthread, &h->vframe, &h->vstr };
+	struct heap_vec *v[] = { &h->vobj,   &h->vflags, &h->vstart, &h->vdst, &h->vname,
+				 &h->vtype,  &h->vnames, &h->vroot,  &h->vbig, &h->vthread,
+				 &h->vframe, &h->vwait,	 &h->vstr };
 	size_t i;
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
@@ -393,6 +394,18 @@ int heap_add_frame(struct heap *h, const struct heap_frame *f, struct hs_error *
 	return 0;
 }
 
+int heap_add_wait(struct heap *h, const struct heap_wait *wt, struct hs_error *err)
+{
+	struct heap_wait *d = vec_grow(&h->vwait, 1);
+
+	if (!d)
+		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	*d = *wt;
+	h->waits = h->vwait.v;
+	h->nwait = ++h->vwait.n;
+	return 0;
+}
+
 int heap_finish(struct heap *h, struct hs_error *err)
 {
 	if (h->nobj && heap_begin_edges(h, (uint32_t)h->nobj - 1, err))
@@ -417,6 +430,7 @@ int heap_finish(struct heap *h, struct hs_error *err)
 	h->roots = h->vroot.v;
 	h->threads = h->vthread.v;
 	h->frames = h->vframe.v;
+	h->waits = h->vwait.v;
 	h->strings = h->vstr.v;
 	h->strings_len = h->vstr.n;
 	free(h->str_slots);

@@ -162,6 +162,22 @@ struct heap_thread {
 	uint32_t pad;
 };
 
+/* A thread blocked on a lock, as stacks found it (struct lock_wait of
+ * python/stacks.h). */
+struct heap_wait {
+	uint64_t lock;	  /* the _thread.lock or _thread.RLock */
+	uint64_t count;	  /* RLock: times its owner took it */
+	uint64_t owner;	  /* RLock: its owner's ident, 0 none */
+	uint32_t thread;  /* threads[] index of the waiting thread */
+	uint32_t holder;  /* threads[] index of its holder, HEAP_NONE unknown */
+	uint32_t flags;	  /* 1: an RLock */
+	uint32_t frame;	  /* the waiting frame, among the thread's frames */
+	uint32_t via;	  /* string: the library call waiting, or "" */
+	uint32_t held_at; /* string: the holder's frame keeping it, or "" */
+	uint32_t how;	  /* string: how the holder is known, or why not */
+	uint32_t pad;
+};
+
 /* What the capture was: everything a reader needs besides the graph. */
 struct heap_meta {
 	int64_t pid;
@@ -193,7 +209,7 @@ struct heap_vec {
 };
 
 struct heap {
-	size_t nobj, nedge, ntype, nname, nroot, nbig, nthread, nframe;
+	size_t nobj, nedge, ntype, nname, nroot, nbig, nthread, nframe, nwait;
 	size_t strings_len;
 	struct heap_obj *obj;
 	uint8_t *flags;
@@ -205,12 +221,13 @@ struct heap {
 	struct heap_big *big;
 	struct heap_thread *threads;
 	struct heap_frame *frames;
+	struct heap_wait *waits;
 	const char *strings;
 	struct heap_meta meta;
 
 	/* building (heap_add_*), unused once loaded */
 	struct heap_vec vobj, vflags, vstart, vdst, vname, vtype, vnames, vroot, vbig, vthread,
-		vframe, vstr;
+		vframe, vwait, vstr;
 	uint32_t *addr_slots; /* address -> object index + 1 */
 	size_t addr_mask;
 	uint32_t *str_slots; /* interned strings: offset + 1 */
@@ -258,6 +275,7 @@ int heap_add_root(struct heap *h, uint32_t obj, enum heap_root_kind kind, uint32
 		  uint32_t name, struct hs_error *err);
 int heap_add_thread(struct heap *h, const struct heap_thread *t, struct hs_error *err);
 int heap_add_frame(struct heap *h, const struct heap_frame *f, struct hs_error *err);
+int heap_add_wait(struct heap *h, const struct heap_wait *wt, struct hs_error *err);
 /* Close the edge lists and expose the arrays. */
 int heap_finish(struct heap *h, struct hs_error *err);
 

@@ -29,6 +29,7 @@ _Static_assert(sizeof(struct heap_big) == 16, "heap_big is part of the file form
 _Static_assert(sizeof(struct heap_thread) == 32, "heap_thread is part of the file format");
 _Static_assert(sizeof(struct heap_frame) == 16, "heap_frame is part of the file format");
 _Static_assert(sizeof(struct heap_meta) == 80, "heap_meta is part of the file format");
+_Static_assert(sizeof(struct heap_wait) == 56, "heap_wait is part of the file format");
 
 enum section_id {
 	S_META = 1,
@@ -44,8 +45,12 @@ enum section_id {
 	S_THREADS,
 	S_FRAMES,
 	S_STRINGS,
+	S_WAITS, /* version 2 */
 	S_COUNT
 };
+
+/* Sections of a version 1 file: all but the waits. */
+#define V1_SECTIONS (S_WAITS - 1)
 
 static const uint32_t elem_size[S_COUNT] = {
 	[S_META] = sizeof(struct heap_meta),
@@ -61,6 +66,7 @@ static const uint32_t elem_size[S_COUNT] = {
 	[S_THREADS] = sizeof(struct heap_thread),
 	[S_FRAMES] = sizeof(struct heap_frame),
 	[S_STRINGS] = 1,
+	[S_WAITS] = sizeof(struct heap_wait),
 };
 
 struct header {
@@ -310,7 +316,7 @@ int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_er
 		[S_TYPES] = h->types,	    [S_NAMES] = h->names,
 		[S_ROOTS] = h->roots,	    [S_BIG] = h->big,
 		[S_THREADS] = h->threads,   [S_FRAMES] = h->frames,
-		[S_STRINGS] = h->strings,
+		[S_STRINGS] = h->strings,   [S_WAITS] = h->waits,
 	};
 	const uint64_t count[S_COUNT] = {
 		[S_META] = 1,
@@ -326,6 +332,7 @@ int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_er
 		[S_THREADS] = h->nthread,
 		[S_FRAMES] = h->nframe,
 		[S_STRINGS] = h->strings_len,
+		[S_WAITS] = h->nwait,
 	};
 	struct section sec[S_COUNT - 1];
 	struct header hdr;
@@ -461,6 +468,12 @@ static const char *check_graph(const struct heap *h)
 		if (h->threads[i].first_frame > h->nframe ||
 		    h->threads[i].nframes > h->nframe - h->threads[i].first_frame)
 			return "bad thread table";
+	for (i = 0; i < h->nwait; i++)
+		if (h->waits[i].thread >= h->nthread ||
+		    (h->waits[i].holder != HEAP_NONE && h->waits[i].holder >= h->nthread) ||
+		    h->waits[i].via >= h->strings_len || h->waits[i].held_at >= h->strings_len ||
+		    h->waits[i].how >= h->strings_len)
+			return "bad wait table";
 	if (h->strings_len < 5)
 		return "no string table";
 	return NULL;
@@ -512,7 +525,7 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 	memcpy(&hdr, base, sizeof(hdr));
 	if (memcmp(hdr.magic, MAGIC, 8))
 		return bad(err, path, "not a heapscope snapshot");
-	if (hdr.version != SNAPSHOT_VERSION) {
+	if (hdr.version != SNAPSHOT_VERSION && hdr.version != 1) {
 		char m[96];
 
 		snprintf(m, sizeof(m),
@@ -522,7 +535,8 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 	}
 	/* the checksum does not cover the header: what it does not check
 	 * itself must be as written (zero), or a damaged header passes */
-	if (hdr.header_size != HEADER_SIZE || hdr.nsections != S_COUNT - 1 || hdr.flags ||
+	if (hdr.header_size != HEADER_SIZE ||
+	    hdr.nsections != (hdr.version == 1 ? V1_SECTIONS : S_COUNT - 1) || hdr.flags ||
 	    memcmp(hdr.reserved, zero_header.reserved, sizeof(hdr.reserved)))
 		return bad(err, path, "unexpected header");
 	if (hdr.file_size != (uint64_t)sb.st_size) {
@@ -552,7 +566,7 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 		cnt[s.id] = s.count;
 	}
 	for (i = 1; i < S_COUNT; i++)
-		if (!at[i])
+		if (!at[i] && !(i == S_WAITS && hdr.version == 1))
 			return bad(err, path, "a section is missing");
 	if (cnt[S_META] != 1 || cnt[S_OBJ] > HEAP_MAX_OBJECTS || cnt[S_FLAGS] != cnt[S_OBJ] ||
 	    cnt[S_EDGE_START] != cnt[S_OBJ] + 1 || cnt[S_EDGE_NAME] != cnt[S_EDGE_DST] ||
@@ -578,6 +592,8 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 	h->threads = (struct heap_thread *)at[S_THREADS];
 	h->nframe = cnt[S_FRAMES];
 	h->frames = (struct heap_frame *)at[S_FRAMES];
+	h->nwait = cnt[S_WAITS];
+	h->waits = (struct heap_wait *)at[S_WAITS];
 	h->strings_len = cnt[S_STRINGS];
 	h->strings = (const char *)at[S_STRINGS];
 	why = check_graph(h);

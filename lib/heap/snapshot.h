@@ -24,7 +24,8 @@
 
 #include "heap.h"
 
-#define SNAPSHOT_VERSION 1
+/* 2 added the waits section; version 1 files (without it) still load */
+#define SNAPSHOT_VERSION 2
 
 enum snapshot_flags {
 	SNAP_FORCE = 1 << 0, /* replace an existing file */

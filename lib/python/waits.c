@@ -571,3 +571,39 @@ size_t waits_cycle(const struct stacks *s, size_t i, size_t *out, size_t max)
 	}
 	return 0;
 }
+
+const char *waits_lock_kind(const struct lock_wait *w)
+{
+	return w->rlock ? "_thread.RLock" : "_thread.lock";
+}
+
+#define WORDS_CYCLE 64 /* threads named in one deadlock */
+
+size_t waits_deadlock_words(const struct stacks *s, size_t i, char *buf, size_t len)
+{
+	size_t cyc[WORDS_CYCLE], k, n, m, o = 0;
+
+	if (len)
+		buf[0] = '\0';
+	n = waits_cycle(s, i, cyc, WORDS_CYCLE);
+	for (m = 1; m < n && cyc[m] > i; m++)
+		;
+	if (!n || m < n)
+		return 0;
+	for (k = 0; k < n && o < len; k++) {
+		const struct stack_thread *a = &s->threads[cyc[k]];
+		const struct stack_thread *b = &s->threads[a->wait.holder];
+		int w = snprintf(buf + o, len - o,
+				 "%sthread \"%s\" (native id %d) waits for %s 0x%llx held by "
+				 "thread \"%s\"%s%s",
+				 k ? "; " : "", a->name[0] ? a->name : "?", (int)a->tid,
+				 waits_lock_kind(&a->wait), (unsigned long long)a->wait.lock,
+				 b->name[0] ? b->name : "?", a->wait.holder_at[0] ? " at " : "",
+				 a->wait.holder_at);
+
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+	return n;
+}

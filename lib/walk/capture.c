@@ -9,9 +9,10 @@
 #include <unistd.h>
 #include "capture.h"
 #include "python/gcinfo.h"
+#include "python/stacks.h"
+#include "python/waits.h"
 #include "target/image.h"
 #include "target/proc.h"
-#include "python/stacks.h"
 
 /* The command line of pid in h's strings, 0 if unreadable. */
 static uint32_t cmdline_intern(struct heap *h, pid_t pid)
@@ -141,6 +142,16 @@ static void guard_progress(void *ctx, size_t done, size_t found)
 		g->o->walk.progress(g->o->walk.progress_ctx, done, found);
 }
 
+/* What the threads wait for (from the copy when there is one: no pause
+ * for it), then the walk, which keeps both. */
+static int walk_threads_heap(struct pyproc *py, struct stacks *st, struct heap *h,
+			     const struct walk_options *wo, struct hs_error *err)
+{
+	if (waits_read(py, st, err))
+		return -1;
+	return walk_heap(py, st, h, wo, err);
+}
+
 int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, struct hs_error *err)
 {
 	struct target *live = NULL, *frozen = NULL, *image = NULL;
@@ -192,7 +203,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, str
 		}
 		if (o->phase)
 			o->phase(o->ctx, CAPTURE_WALKING, 0);
-		ret = walk_heap(&py, &st, h, &o->walk, err);
+		ret = walk_threads_heap(&py, &st, h, &o->walk, err);
 		goto out;
 	}
 	if (freeze(pid, &py, live, &frozen, &paused, err))
@@ -212,7 +223,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, str
 		h->meta.mode = HC_FROZEN;
 		if (o->phase)
 			o->phase(o->ctx, CAPTURE_WALKING, 0);
-		ret = walk_heap(&py, &st, h, &wo, err);
+		ret = walk_threads_heap(&py, &st, h, &wo, err);
 		target_resume(frozen);
 		h->meta.pause_ns = paused + frozen->pause_ns;
 		if (g.released)
@@ -233,7 +244,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, str
 	py.t = image;
 	if (o->phase)
 		o->phase(o->ctx, CAPTURE_WALKING, 0);
-	ret = walk_heap(&py, &st, h, &o->walk, err);
+	ret = walk_threads_heap(&py, &st, h, &o->walk, err);
 out:
 	/* a process that died while it was read (walked frozen or live, or
 	 * during the copy) leaves reads that failed: say so rather than

@@ -933,6 +933,27 @@ static int add_threads(struct walker *w, const struct stacks *st)
 		if (heap_add_thread(h, &ht, w->err))
 			return -1;
 	}
+	/* the locks the threads wait for, by the threads' indexes */
+	for (i = 0; st && i < st->nthreads; i++) {
+		const struct lock_wait *lw = &st->threads[i].wait;
+		struct heap_wait hw = {
+			.lock = lw->lock,
+			.count = lw->count,
+			.owner = lw->owner,
+			.thread = (uint32_t)i,
+			.holder = lw->holder >= 0 && (size_t)lw->holder < st->nthreads
+					  ? (uint32_t)lw->holder
+					  : HEAP_NONE,
+			.flags = lw->rlock ? 1u : 0u,
+			.frame = (uint32_t)lw->frame,
+			.via = heap_intern(h, lw->via, strlen(lw->via)),
+			.held_at = heap_intern(h, lw->holder_at, strlen(lw->holder_at)),
+			.how = heap_intern(h, lw->how, strlen(lw->how)),
+		};
+
+		if (lw->lock && heap_add_wait(h, &hw, w->err))
+			return -1;
+	}
 	return 0;
 }
 
