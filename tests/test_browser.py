@@ -650,6 +650,35 @@ def threads_deadlock(interp):
         shutil.rmtree(tmp, True)
 
 
+def demo_findings(interp):
+    """heapscope demo opens the browser with what it found, each one key
+    away: the deadlock (T), the leaking cache (L), the asyncio tasks (a)."""
+    if not shutil.which("python3"):
+        skip("demo findings", "no python3 on PATH")
+        return
+    term = Term(["demo"], cols=200, rows=40, env={"TERM": "xterm"})
+    try:
+        s = wait_title(term, "Types:", timeout=90)
+        line = (s or "").rstrip("\n").split("\n")[-1]
+        ok(s is not None and line.startswith("2 threads deadlocked - T; ") and
+           "leak suspect: dict `cache` retains " in line and line.endswith("asyncio tasks - a"),
+           "demo: the first screen says what heapscope found", term.last)
+        term.keys("T")
+        s = wait_title(term, "Threads: ")
+        ok(s is not None and 'deadlock: thread "ledger-' in s,
+           "demo: T shows the deadlock first", term.last)
+        term.keys("L")
+        s = wait_title(term, "Leak suspects: ")
+        ok(s is not None and "cache" in s, "demo: L names the cache", term.last)
+        term.keys("a")
+        s = wait_title(term, "Tasks: ")
+        ok(s is not None and "Task 'upstream-poller' pending" in s and
+           "waits for sleep(30)" in s, "demo: a lists its asyncio tasks", term.last)
+        term.keys("q")
+    finally:
+        term.close()
+
+
 def big_snapshot(interp):
     """~2 million objects: opening and paging the biggest list stay fast."""
     name = interp.name
@@ -939,6 +968,7 @@ def narrow_screen(interp):
 
 # Parts of the test, to run one alone: HS_BROWSER_PART=scanned_edges
 PARTS = ("session", "snapshot_and_terms", "suspects_view", "tasks_view", "threads_deadlock",
+         "demo_findings",
          "big_snapshot",
          "scanned_edges",
          "help_keys", "filter_typing", "narrow_screen")

@@ -30,7 +30,8 @@ def main():
     else:
         p = hstest.run(["demo"], timeout=120)
         hstest.ok(p.returncode == 0 and "feed_forever" in p.stdout and
-                  "worker" in p.stdout and "python " in p.stdout,
+                  "worker" in p.stdout and "python " in p.stdout and
+                  '\ndeadlock: thread "ledger-' in p.stdout,
                   "heapscope demo shows the demo's info and stacks",
                   "exit %d\n%s\n%s" % (p.returncode, p.stdout, p.stderr))
         p = hstest.run(["demo", "--json"], timeout=120)

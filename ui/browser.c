@@ -851,6 +851,7 @@ int ui_browse(struct heap *h, const struct ui_source *src, struct hs_error *err)
 		return -1;
 	dominators(&b);
 	browser_push(&b, view_types_new(&b));
+	findings_say(&b);
 	for (;;) {
 		if (r & UI_QUIT)
 			break;

@@ -159,6 +159,11 @@ void *xreallocarray(void *p, size_t n, size_t size);
 /* The graph with its reverse edges and index (built on first use). */
 int browser_prepare(struct browser *b, unsigned need);
 
+/* ---- findings.c ---- */
+/* Say on the status line what wants a look first (deadlocks, the first
+ * leak suspect, asyncio tasks), each with its key; nothing if none. */
+void findings_say(struct browser *b);
+
 /* ---- keys.c ---- */
 enum ui_cmd keys_command(int key);
 const char *keys_text(enum ui_cmd c);
