@@ -261,6 +261,11 @@ def walk_views(term, fx, facts, name, minor):
        and re.search(r"worker_loop \(.*browse_target\.py:%d\)" % facts["worker_line"], s),
        "%s: T lists the worker thread and its frame worker_loop at line %d" %
        (name, facts["worker_line"]), term.last)
+    with open(fx.script) as f:
+        text = f.read().splitlines()[facts["worker_line"] - 1].strip()
+    ok(s is not None and re.search(r"worker_loop \(.*browse_target\.py:%d\)\s*\n\s+%s" %
+                                   (facts["worker_line"], re.escape(text[:50])), s),
+       "%s: under the frame, its source line: %s" % (name, text), term.last)
     term.keys("/")
     term.text("worker_loop")
     term.keys("Enter", "Enter")

@@ -1,7 +1,9 @@
 /*
  * view_threads.c - every thread with its Python stack, and first every
  * deadlock the capture saw, in the words heapscope stacks uses; under a
- * thread blocked on a lock, what it waits for and who holds it.  Enter
+ * thread blocked on a lock, what it waits for and who holds it; on a
+ * live process, under each frame its source line as stacks prints it
+ * (read when the view opens).  Enter
  * on a frame lists its local variables (the objects the frame holds),
  * on a thread the objects its thread state holds, on a wait the lock.
  */
@@ -10,17 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/threads.h"
+#include "python/source.h"
 #include "python/waits.h"
 #include "ui_internal.h"
 
 #define DEADLOCK_TEXT 4096
 
-enum trow_kind { TR_DEADLOCK, TR_THREAD, TR_WAIT, TR_FRAME };
+enum trow_kind { TR_DEADLOCK, TR_THREAD, TR_WAIT, TR_FRAME, TR_SOURCE };
 
 struct trow {
 	uint32_t thread;
-	uint32_t frame; /* frames[] index (TR_FRAME) */
+	uint32_t frame; /* frames[] index (TR_FRAME, TR_SOURCE) */
 	uint32_t kind;	/* enum trow_kind */
+	uint32_t text;	/* TR_SOURCE: offset in texts */
 };
 
 struct threads_data {
@@ -28,6 +32,8 @@ struct threads_data {
 	size_t n;
 	struct stacks st; /* the threads with their waits */
 	size_t ndeadlocks;
+	char *texts; /* the source lines, NUL-ended one after the other */
+	size_t ntexts, captexts;
 };
 
 static size_t threads_nrows(struct view *v)
@@ -87,6 +93,10 @@ static void threads_row(struct view *v, size_t i, char *buf, size_t len, int *at
 	case TR_WAIT:
 		wait_row(d, &d->st.threads[r->thread].wait, buf, len);
 		break;
+	case TR_SOURCE:
+		snprintf(buf, len, "        %s", d->texts + r->text);
+		*attr = ROW_DIM;
+		break;
 	case TR_FRAME: {
 		const struct heap_frame *f = &h->frames[r->frame];
 
@@ -112,6 +122,7 @@ static unsigned threads_enter(struct view *v, size_t i)
 
 	switch ((enum trow_kind)r->kind) {
 	case TR_FRAME:
+	case TR_SOURCE:
 		return browser_push(
 			v->b,
 			view_locals_new(v->b, heap_str(h, h->frames[r->frame].root_label, NULL)));
@@ -138,11 +149,27 @@ static void threads_free(struct view *v)
 	struct threads_data *d = v->data;
 
 	free(d->rows);
+	free(d->texts);
 	stacks_release(&d->st);
 }
 
+/* Keep a source line; its offset in d->texts. */
+static uint32_t add_text(struct threads_data *d, const char *t)
+{
+	size_t n = strlen(t) + 1, at = d->ntexts;
+
+	if (d->ntexts + n > d->captexts) {
+		d->captexts = 2 * (d->ntexts + n) + 4096;
+		d->texts = xreallocarray(d->texts, d->captexts, 1);
+	}
+	memcpy(d->texts + at, t, n);
+	d->ntexts += n;
+	return (uint32_t)at;
+}
+
 static const struct view_key threads_keys[] = {
-	{ CMD_ENTER, "on a frame: its local variables; on a thread: what its state holds; "
+	{ CMD_ENTER, "on a frame (or its source line): its local variables; on a thread: what "
+		     "its state holds; "
 		     "on a wait: the lock" },
 	{ CMD_NONE },
 };
@@ -157,6 +184,22 @@ static const struct view_ops threads_ops = {
 	.keys = threads_keys,
 };
 
+/* Under frame f of thread i, its source line, when it reads. */
+static void source_row(struct threads_data *d, struct sources *src, const struct heap *h,
+		       uint32_t i, uint32_t f)
+{
+	const struct heap_frame *fr = &h->frames[f];
+	char text[600];
+	int changed = 0;
+
+	if (fr->line <= 0 || sources_line(src, heap_str(h, fr->file, NULL), fr->line, text,
+					  sizeof(text) - 32, &changed))
+		return;
+	if (changed)
+		strcat(text, "  (file changed since)");
+	d->rows[d->n++] = (struct trow){ i, f, TR_SOURCE, add_text(d, text) };
+}
+
 struct view *view_threads_new(struct browser *b)
 {
 	struct hs_error err = HS_ERROR_INIT;
@@ -164,34 +207,44 @@ struct view *view_threads_new(struct browser *b)
 	struct view *v = view_new(b, &threads_ops, sizeof(struct threads_data));
 	struct threads_data *d = v->data;
 	char text[DEADLOCK_TEXT];
+	struct sources src;
 	size_t i, n = 0;
 	uint32_t f;
+	/* only the process captured now: a snapshot's pid may be another's */
+	int live = b->src && b->src->recapture;
 
 	if (threads_from_heap(h, &d->st, &err))
 		ui_die(&err);
 	/* a snapshot's counts are bounded by what the file holds */
 	for (i = 0; i < h->nthread; i++)
-		n += 3 + (h->threads[i].nframes < h->nframe ? h->threads[i].nframes : h->nframe);
+		n += 3 +
+		     2 * (h->threads[i].nframes < h->nframe ? h->threads[i].nframes : h->nframe);
+	if (live)
+		sources_init(&src, (pid_t)h->meta.pid);
 	d->rows = xcalloc(n, sizeof(*d->rows));
 	for (i = 0; i < d->st.nthreads && d->n < n; i++)
 		if (waits_deadlock_words(&d->st, i, text, sizeof(text))) {
-			d->rows[d->n++] = (struct trow){ (uint32_t)i, 0, TR_DEADLOCK };
+			d->rows[d->n++] = (struct trow){ (uint32_t)i, 0, TR_DEADLOCK, 0 };
 			d->ndeadlocks++;
 		}
 	for (i = 0; i < h->nthread; i++) {
 		const struct heap_thread *t = &h->threads[i];
 
-		d->rows[d->n++] = (struct trow){ (uint32_t)i, 0, TR_THREAD };
+		d->rows[d->n++] = (struct trow){ (uint32_t)i, 0, TR_THREAD, 0 };
 		if (i < d->st.nthreads && d->st.threads[i].wait.lock)
-			d->rows[d->n++] = (struct trow){ (uint32_t)i, 0, TR_WAIT };
+			d->rows[d->n++] = (struct trow){ (uint32_t)i, 0, TR_WAIT, 0 };
 		for (f = 0; f < t->nframes && d->n < n; f++) {
 			/* a loaded snapshot's thread may point past frames[] */
 			if ((size_t)t->first_frame + f >= h->nframe)
 				break;
 			d->rows[d->n++] =
-				(struct trow){ (uint32_t)i, t->first_frame + f, TR_FRAME };
+				(struct trow){ (uint32_t)i, t->first_frame + f, TR_FRAME, 0 };
+			if (live && d->n < n)
+				source_row(d, &src, h, (uint32_t)i, t->first_frame + f);
 		}
 	}
+	if (live)
+		sources_release(&src);
 	if (!d->n)
 		browser_message(b, "no threads were recorded in this capture");
 	return v;
