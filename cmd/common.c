@@ -54,6 +54,7 @@ void cmd_test_hook(const char *where)
 int session_try(struct session *s, const struct cmd_opts *o, struct hs_error *err)
 {
 	struct target *live = NULL;
+	double t0;
 
 	memset(s, 0, sizeof(*s));
 	if (target_attach(&live, o->pid, TARGET_NO_STOP, err))
@@ -61,8 +62,10 @@ int session_try(struct session *s, const struct cmd_opts *o, struct hs_error *er
 	if (pyproc_open(&s->py, live, &o->py, err))
 		goto fail;
 	s->have_py = 1;
+	t0 = cmd_clock();
 	if (target_attach(&s->t, o->pid, 0, err))
 		goto fail;
+	cmd_timing("attach (the target stops)", t0);
 	s->py.t = s->t;
 	target_close(live);
 	cmd_test_hook("attached");

@@ -515,13 +515,18 @@ int stacks_run(struct session *s, const struct cmd_opts *o)
 	struct native_stacks *ns = NULL;
 	struct stacks st;
 
+	double t0 = cmd_clock();
+
 	memset(&st, 0, sizeof(st));
 	if (stacks_read(&s->py, &st, &err))
 		return cmd_fail(&err);
+	cmd_timing("stacks read (frozen)", t0);
+	t0 = cmd_clock();
 	if (waits_read(&s->py, &st, &err)) {
 		stacks_release(&st);
 		return cmd_fail(&err);
 	}
+	cmd_timing("waits read (frozen)", t0);
 	if (o->locals)
 		read_vars(s, &st);
 	if (o->native && unwind_read(&s->py, &st, &ns, &err)) {

@@ -50,7 +50,11 @@ struct seen_slot {
 struct walker {
 	struct pyproc *p;
 	struct code_info *cache; /* CODE_CACHE_SLOTS entries */
-	struct seen_slot *seen;	 /* SEEN_SLOTS entries */
+	/* the slots of cache in use: only they are touched (freeing the
+	 * others would fault their pages in, while the target is frozen) */
+	uint16_t used[CODE_CACHE_SLOTS];
+	size_t nused;
+	struct seen_slot *seen; /* SEEN_SLOTS entries */
 	uint32_t stamp;
 	uint64_t code_type; /* PyCode_Type, learnt if not a symbol */
 	enum linetable_format fmt;
@@ -68,6 +72,8 @@ static struct code_info *code_lookup(struct walker *w, uint64_t code)
 
 	if (c->code == code)
 		return c;
+	if (!c->code && w->nused < CODE_CACHE_SLOTS)
+		w->used[w->nused++] = (uint16_t)h;
 	free(c->table);
 	memset(c, 0, sizeof(*c));
 	c->code = code;
@@ -408,8 +414,8 @@ void frame_reader_free(struct frame_reader *r)
 
 	if (!r)
 		return;
-	for (i = 0; i < CODE_CACHE_SLOTS; i++)
-		free(r->w.cache[i].table);
+	for (i = 0; i < r->w.nused; i++)
+		free(r->w.cache[r->w.used[i]].table);
 	free(r->w.cache);
 	free(r);
 }
@@ -719,8 +725,8 @@ int stacks_read(struct pyproc *p, struct stacks *s, struct hs_error *err)
 nomem:
 	hs_error_set(err, HS_ENOMEM, "out of memory");
 out:
-	for (i = 0; w.cache && i < CODE_CACHE_SLOTS; i++)
-		free(w.cache[i].table);
+	for (i = 0; w.cache && i < w.nused; i++)
+		free(w.cache[w.used[i]].table);
 	free(w.cache);
 	free(w.seen);
 	free(fsbase);

@@ -124,6 +124,14 @@ disable:
 	return -1;
 }
 
+void block_cache_prefault(struct block_cache *c)
+{
+	if (cache_reserve(c, 1) < 0)
+		return;
+	memset(c->slots, 0, c->nslots * sizeof(*c->slots));
+	memset(c->chunks[0], 0, (size_t)CHUNK_BLOCKS * TARGET_BLOCK_SIZE);
+}
+
 /* Exact read of one range, for what the cache cannot hold. */
 static int read_exact(uint64_t addr, void *buf, size_t len, target_fill_fn fill, void *ctx,
 		      uint64_t *bad)

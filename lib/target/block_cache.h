@@ -57,6 +57,11 @@ struct block_cache {
  * blocks); allocates nothing yet. */
 void block_cache_init(struct block_cache *c, size_t max_bytes);
 /* Forget every block and free the memory (the cache stays usable). */
+/* Allocate the table and the first chunk of storage and touch them, so
+ * that the reads made while the target is frozen take no page faults
+ * of ours (costly in a virtual machine): called before it stops.  Out of
+ * memory only leaves them to be allocated when needed. */
+void block_cache_prefault(struct block_cache *c);
 void block_cache_release(struct block_cache *c);
 /*
  * Copy [addr, addr+len) into buf, from cached blocks or by fetching whole
