@@ -17,6 +17,7 @@
 #include "pyobj.h"
 #include "stacks.h"
 #include "syscall.h"
+#include "target/proc.h"
 
 #define CODE_CACHE_SLOTS 512 /* power of two */
 #define MAX_LINETABLE (1u << 20)
@@ -24,6 +25,7 @@
  * (a power of two, at most half full) */
 #define MAX_FRAME_STEPS (2 * STACKS_MAX_FRAMES)
 #define SEEN_SLOTS (2 * MAX_FRAME_STEPS)
+#define SEEN_FIRST 256 /* slots to start with: 4 KiB */
 
 /* Frame owners (3.12+): from 3 on, frames the C eval loop pushes (3.12
  * and 3.13: CSTACK 3; 3.14: INTERPRETER 3, its entry frame, and CSTACK
@@ -54,7 +56,8 @@ struct walker {
 	 * others would fault their pages in, while the target is frozen) */
 	uint16_t used[CODE_CACHE_SLOTS];
 	size_t nused;
-	struct seen_slot *seen; /* SEEN_SLOTS entries */
+	struct seen_slot *seen; /* seen_slots entries, SEEN_SLOTS at most */
+	size_t seen_slots, nseen;
 	uint32_t stamp;
 	uint64_t code_type; /* PyCode_Type, learnt if not a symbol */
 	enum linetable_format fmt;
@@ -144,7 +147,8 @@ static int add_frame(struct walker *w, struct stack_thread *th, size_t *cap, uin
 		     uint64_t code, int64_t addr, int entry)
 {
 	if (th->nframes == *cap) {
-		size_t ncap = *cap ? 2 * *cap : 32;
+		/* few frames to start with: each is 1.3 KB of new memory */
+		size_t ncap = *cap ? 2 * *cap : 8;
 		struct stack_frame *nf = realloc(th->frames, ncap * sizeof(*nf));
 
 		if (!nf)
@@ -159,25 +163,55 @@ static int add_frame(struct walker *w, struct stack_thread *th, size_t *cap, uin
 /* Start a new thread's set of seen frames. */
 static void seen_reset(struct walker *w)
 {
+	w->nseen = 0;
 	if (++w->stamp == 0) {
-		memset(w->seen, 0, SEEN_SLOTS * sizeof(*w->seen));
+		memset(w->seen, 0, w->seen_slots * sizeof(*w->seen));
 		w->stamp = 1;
 	}
+}
+
+static size_t seen_hash(uint64_t addr, size_t slots)
+{
+	return (size_t)((addr >> 3) * 0x9e3779b97f4a7c15ull >> 20) & (slots - 1);
+}
+
+/* Twice the slots, the current thread's frames moved over (the table
+ * starts small: the pages of a big one would fault in while frozen). */
+static void seen_grow(struct walker *w)
+{
+	size_t n = 2 * w->seen_slots, i, h;
+	struct seen_slot *t = calloc(n, sizeof(*t));
+
+	if (!t)
+		return; /* fuller, still correct: a probe ends at the table's size */
+	for (i = 0; i < w->seen_slots; i++) {
+		if (w->seen[i].stamp != w->stamp)
+			continue;
+		for (h = seen_hash(w->seen[i].addr, n); t[h].stamp; h = (h + 1) & (n - 1))
+			;
+		t[h] = w->seen[i];
+	}
+	free(w->seen);
+	w->seen = t;
+	w->seen_slots = n;
 }
 
 /* 1 if addr was seen before on this thread, else remember it. */
 static int seen_before(struct walker *w, uint64_t addr)
 {
-	size_t h = (size_t)((addr >> 3) * 0x9e3779b97f4a7c15ull >> 20) & (SEEN_SLOTS - 1);
-	size_t k;
+	size_t h, k;
 
+	if (2 * (w->nseen + 1) > w->seen_slots && w->seen_slots < SEEN_SLOTS)
+		seen_grow(w);
+	h = seen_hash(addr, w->seen_slots);
 	/* at most MAX_FRAME_STEPS insertions: the table never fills */
-	for (k = 0; k < SEEN_SLOTS; k++, h = (h + 1) & (SEEN_SLOTS - 1)) {
+	for (k = 0; k < w->seen_slots; k++, h = (h + 1) & (w->seen_slots - 1)) {
 		struct seen_slot *s = &w->seen[h];
 
 		if (s->stamp != w->stamp) {
 			s->stamp = w->stamp;
 			s->addr = addr;
+			w->nseen++;
 			return 0;
 		}
 		if (s->addr == addr)
@@ -450,17 +484,9 @@ static int64_t gil_holder(struct pyproc *p, uint64_t interp)
 
 static void thread_name(pid_t pid, pid_t tid, char *buf, size_t len)
 {
-	char fn[64];
-	FILE *f;
-
-	buf[0] = '\0';
-	snprintf(fn, sizeof(fn), "/proc/%d/task/%d/comm", (int)pid, (int)tid);
-	f = fopen(fn, "re");
-	if (!f)
-		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
+	if (proc_task_file(pid, tid, "comm", buf, len) < 0)
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
 }
 
 /*
@@ -471,24 +497,19 @@ static void thread_name(pid_t pid, pid_t tid, char *buf, size_t len)
  */
 static void thread_syscall(pid_t pid, pid_t tid, char *buf, size_t len)
 {
-	char fn[64], line[256];
+	char line[256];
 	const char *name;
-	FILE *f;
 	int nr;
 
 	buf[0] = '\0';
-	snprintf(fn, sizeof(fn), "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
-	f = fopen(fn, "re");
-	if (!f)
+	if (proc_task_file(pid, tid, "syscall", line, sizeof(line)) < 0 ||
+	    sscanf(line, "%d", &nr) != 1 || nr < 0)
 		return;
-	if (fgets(line, sizeof(line), f) && sscanf(line, "%d", &nr) == 1 && nr >= 0) {
-		name = syscall_name(nr);
-		if (name)
-			snprintf(buf, len, "%s", name);
-		else
-			snprintf(buf, len, "syscall %d", nr);
-	}
-	fclose(f);
+	name = syscall_name(nr);
+	if (name)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "syscall %d", nr);
 }
 
 /* Native tid of a thread: from the thread state (3.11+), else the thread
@@ -616,7 +637,8 @@ int stacks_read(struct pyproc *p, struct stacks *s, struct hs_error *err)
 
 	memset(s, 0, sizeof(*s));
 	w.cache = calloc(CODE_CACHE_SLOTS, sizeof(*w.cache));
-	w.seen = calloc(SEEN_SLOTS, sizeof(*w.seen));
+	w.seen_slots = SEEN_FIRST;
+	w.seen = calloc(w.seen_slots, sizeof(*w.seen));
 	if (!w.cache || !w.seen) {
 		hs_error_set(err, HS_ENOMEM, "out of memory");
 		goto out;

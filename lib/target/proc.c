@@ -31,6 +31,16 @@ static ssize_t read_small(const char *fn, char *buf, size_t len)
 	return n;
 }
 
+ssize_t proc_task_file(pid_t pid, pid_t tid, const char *name, char *buf, size_t len)
+{
+	char fn[96];
+
+	if (!len)
+		return -1;
+	snprintf(fn, sizeof(fn), "/proc/%d/task/%d/%s", (int)pid, (int)tid, name);
+	return read_small(fn, buf, len);
+}
+
 char proc_state(pid_t pid, pid_t tid)
 {
 	char fn[64], buf[512], *p;

@@ -24,6 +24,10 @@
  * 't' ...), '\0' when it does not exist.  pid == tid for the process
  * itself. */
 char proc_state(pid_t pid, pid_t tid);
+/* /proc/PID/task/TID/NAME (a small file: "comm", "syscall") into buf,
+ * terminated: its length, or -1 when it cannot be read.  One open and
+ * one read: cheap enough for every thread of a frozen target. */
+ssize_t proc_task_file(pid_t pid, pid_t tid, const char *name, char *buf, size_t len);
 /* 1 if state letter st is that of a thread that is gone (or was never
  * there): none, a zombie, dead. */
 int proc_state_gone(char st);

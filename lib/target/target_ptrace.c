@@ -755,8 +755,8 @@ out:
  * what is freed stays there, and WARM_BYTES of it are touched now.  A
  * page fault costs some 10 us in a virtual machine: dozens of them were
  * half of a stack dump's pause. */
-#define WARM_BYTES (3u << 20)
-#define WARM_MMAP (4 << 20)
+#define WARM_BYTES (2u << 20)
+#define WARM_MMAP (8 << 20)
 static void warm_heap(void)
 {
 	static int done;
@@ -767,8 +767,10 @@ static void warm_heap(void)
 	mallopt(M_MMAP_THRESHOLD, WARM_MMAP);
 	mallopt(M_TRIM_THRESHOLD, 4 * WARM_MMAP);
 	p = malloc(WARM_BYTES);
+	/* explicit_bzero: a memset before free is a dead store the compiler
+	 * may drop */
 	if (p)
-		memset(p, 0, WARM_BYTES);
+		explicit_bzero(p, WARM_BYTES);
 	free(p);
 }
 
