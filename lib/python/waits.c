@@ -241,12 +241,22 @@ static const char *basename_of(const char *path)
 	return s ? s + 1 : path;
 }
 
-/* A frame of the standard library's waiting code. */
+/* 1 if path ends with the path end (whole components). */
+static int path_ends(const char *path, const char *end)
+{
+	size_t n = strlen(path), k = strlen(end);
+
+	return n >= k && !strcmp(path + n - k, end) && (n == k || path[n - k - 1] == '/');
+}
+
+/* A frame of the standard library's waiting code: threading, queue and
+ * concurrent.futures (Future.result, wait, as_completed). */
 static int library_frame(const struct stack_frame *f)
 {
 	const char *b = basename_of(f->file);
 
-	return f->kind == FRAME_PYTHON && (!strcmp(b, "threading.py") || !strcmp(b, "queue.py"));
+	return f->kind == FRAME_PYTHON && (!strcmp(b, "threading.py") || !strcmp(b, "queue.py") ||
+					   path_ends(f->file, "concurrent/futures/_base.py"));
 }
 
 /* A frame of threading.Thread's own machinery, which every thread
