@@ -622,6 +622,74 @@ static int unsaid_stack(struct walker *w, const struct stack_frame *f, uint64_t 
 }
 
 #define MAX_STACK_CANDS (1u << 20)
+#define MAX_EXC_TABLE 8192 /* bytes of an exception table read */
+
+/* An exception table varint (6 bits a byte, 0x40: more follow). */
+static int exc_varint(const uint8_t *p, size_t n, size_t *i, uint32_t *out)
+{
+	uint32_t v;
+	uint8_t b;
+
+	if (*i >= n)
+		return -1;
+	b = p[(*i)++];
+	v = b & 63;
+	while (b & 64) {
+		if (*i >= n || v >= (1u << 25))
+			return -1;
+		b = p[(*i)++];
+		v = (v << 6) | (b & 63);
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * 3.11-3.13: the value stack slots of frame f that are live for sure:
+ * the depth its code's exception table gives the handler of the current
+ * instruction (what the try and with statements around it keep below:
+ * a with statement's bound __exit__ among them), 0 when none; *known
+ * says whether the table was read (else every slot is a guess).  Entries
+ * are (start, size, target, depth << 1 | lasti) in code units, varints,
+ * one entry for each instruction a handler covers.
+ */
+static uint32_t live_depth(struct walker *w, const struct stack_frame *f, int *known)
+{
+	const struct layout *l = w->l;
+	uint64_t instr, tab, code0;
+	uint8_t buf[MAX_EXC_TABLE];
+	uint32_t start, size, target, dl;
+	int64_t len = 0;
+	size_t i = 0;
+
+	*known = 0;
+	if (w->p->minor < 11 || w->p->minor >= 14 || !LAY_HAS(l, code_exceptiontable) ||
+	    !LAY_HAS(l, code_code_adaptive) || rd64(w, f->frame + LAY(l, iframe_instr), &instr))
+		return 0;
+	code0 = f->addr + (uint64_t)LAY(l, code_code_adaptive);
+	tab = field64(w, f->addr, LAY(l, code_exceptiontable));
+	if (instr < code0 || instr - code0 > (1u << 28) || !tab ||
+	    wread(w, tab + LAY(l, varobject_ob_size), &len, 8) || len <= 0)
+		return 0;
+	if (len > MAX_EXC_TABLE)
+		len = MAX_EXC_TABLE;
+	if (wread(w, tab + LAY(l, bytes_sval), buf, (size_t)len))
+		return 0;
+	instr = (instr - code0) / 2;
+	*known = 1; /* no entry: no slot is kept for a handler */
+	while (i < (size_t)len) {
+		if (exc_varint(buf, (size_t)len, &i, &start) ||
+		    exc_varint(buf, (size_t)len, &i, &size) ||
+		    exc_varint(buf, (size_t)len, &i, &target) ||
+		    exc_varint(buf, (size_t)len, &i, &dl)) {
+			*known = 0;
+			return 0;
+		}
+		if (instr >= start && instr < (uint64_t)start + size)
+			return dl >> 1;
+	}
+	return 0;
+}
 
 struct stack_cand {
 	uint32_t idx;	 /* the object */
@@ -649,9 +717,11 @@ static int cand_cmp(const void *a, const void *b)
  * and whose reference count leaves a reference unexplained by the graph
  * (indeg), is taken for that reference: the object becomes a root of
  * the frame (edge scanned), so that what a with statement keeps there
- * (its bound __exit__) is not "held from outside".  Lower slots first,
- * across all frames: the real stack lies below the stale part.  These
- * slots never add objects: a stale one may point to a freed one.
+ * (its bound __exit__) is not "held from outside".  On 3.11-3.13 only
+ * the slots live for sure (below the depth the exception table gives);
+ * before, lower slots first, across all frames: the real stack lies
+ * below the stale part.  These slots never add objects: a stale one may
+ * point to a freed one.
  */
 static int stack_roots(struct walker *w, uint32_t *indeg)
 {
@@ -660,6 +730,7 @@ static int stack_roots(struct walker *w, uint32_t *indeg)
 	struct stack_cand *c = NULL;
 	size_t nc = 0, cap = 0, i, k, n, j, take;
 	uint64_t slots[256], at;
+	int ranked = 0;
 	char lab[700];
 	int ret = -1;
 
@@ -667,8 +738,11 @@ static int stack_roots(struct walker *w, uint32_t *indeg)
 		const struct stack_thread *th = &st->threads[i];
 
 		for (k = 0; k < th->nframes; k++) {
+			uint32_t live;
+
 			if (!unsaid_stack(w, &th->frames[k], &at, &n))
 				continue;
+			live = live_depth(w, &th->frames[k], &ranked);
 			for (j = 0; j < n; j += take) {
 				size_t m;
 
@@ -678,6 +752,11 @@ static int stack_roots(struct walker *w, uint32_t *indeg)
 				for (m = 0; m < take && nc < MAX_STACK_CANDS; m++) {
 					uint32_t idx = walk_known(w, slots[m]);
 
+					/* 3.11-3.13 say which slots are live: a
+					 * stale one above may point to an object
+					 * held elsewhere (a C variable) */
+					if (j + m >= live && ranked)
+						continue;
 					if (idx == HEAP_NONE ||
 					    w->h->flags[idx] & (HO_ROOT | HO_IMMORTAL))
 						continue;
