@@ -65,7 +65,7 @@ static void add_task_rows(struct tasks_data *d, long i, size_t depth)
 			t = l->tasks[t].parent;
 			depth--;
 		}
-		if (t == i)
+		if (t == i || l->tasks[t].next_sibling < 0)
 			return;
 		t = l->tasks[t].next_sibling;
 	}
