@@ -282,10 +282,14 @@ class Fixture:
     state it promises (blocked at known places); .info holds it.
     """
 
-    def __init__(self, interp_exe, script, args=(), env=None, timeout=60, same_addresses=False):
+    def __init__(self, interp_exe, script, args=(), env=None, timeout=60, same_addresses=False,
+                 group=False):
         """same_addresses: without address space randomization, so that
         values made of addresses (ids, hashes of objects) are the same
-        on every run, and with them the sizes of the ints holding them."""
+        on every run, and with them the sizes of the ints holding them.
+        group: in a process group of its own, which stop() kills whole
+        (a fixture that starts processes of its own)."""
+        self.group = group
         self.script = os.path.join(FIXTURES, script)
         e = dict(os.environ)
         e.pop("PYTHONPATH", None)
@@ -295,7 +299,8 @@ class Fixture:
         self.proc = subprocess.Popen([interp_exe, "-u", self.script] + list(args),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, env=e, text=True,
-                                     preexec_fn=_no_aslr if same_addresses else None)
+                                     preexec_fn=_no_aslr if same_addresses else None,
+                                     start_new_session=group)
         self.pid = self.proc.pid
         self.info = None
         line = _readline_timeout(self.proc.stdout, timeout)
@@ -338,6 +343,11 @@ class Fixture:
         return _readline_timeout(self.proc.stdout, timeout)
 
     def stop(self):
+        if self.group:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
         if self.proc.poll() is None:
             self.proc.kill()
         try:

@@ -9,8 +9,18 @@ fixture left it in, and list the shell and sleep as no Python, with
 their parent; --json the same; a snapshot refuses the option.
 """
 import subprocess
+import time
 
 import hstest
+
+
+def alive(pid):
+    """Whether pid runs (a zombie does not)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
 
 
 def innermost(proc):
@@ -25,7 +35,7 @@ def innermost(proc):
 def check(interp):
     name = interp.name
     try:
-        fx = hstest.Fixture(interp.exe, "subprocs.py", timeout=90)
+        fx = hstest.Fixture(interp.exe, "subprocs.py", timeout=90, group=True)
     except RuntimeError as e:
         hstest.ok(False, "%s: fixture starts" % name, str(e))
         return
@@ -64,6 +74,13 @@ def check(interp):
         hstest.ok(False, "%s: --subprocesses" % name, repr(e))
     finally:
         fx.stop()
+    # the fixture's whole process group goes with it: nothing left behind
+    pids = [p for p in fx.info.values() if isinstance(p, int)]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(alive(p) for p in pids):
+        time.sleep(0.05)
+    hstest.ok(not any(alive(p) for p in pids), "%s: no process of the fixture is left" % name,
+              [p for p in pids if alive(p)])
 
 
 if __name__ == "__main__":
