@@ -14,7 +14,7 @@ build:
   - 'top --by retained' gives the fixture's classes the retained size of
     their outermost instances, sorted, and 'top' without it computes none;
   - the text output of both says the same.
-fixtures/leak_pool.py keeps 20,000 finished threading.Thread objects in a
+fixtures/leak_pool.py keeps 5,000 finished threading.Thread objects in a
 pool's list reachable through a module attribute; 'suspects' must name
 that list and its path through the module attribute, the type Thread and
 the exact count the fixture counted, a share equal to heapscope's own
@@ -132,7 +132,7 @@ def check_leak(interp):
                   ["%s %s %s" % (st["edge"], st["type"], st["summary"]) for st in steps])
         el = s.get("elements") or {}
         hstest.ok(el.get("type") == "threading.Thread" and
-                  el.get("count") == truth["exclusive_threads"] == truth["count"] == 20000,
+                  el.get("count") == truth["exclusive_threads"] == truth["count"] == 5000,
                   "%s: it holds %s %s (the fixture: %d threads, %d held by the list alone)"
                   % (name, el.get("count"), el.get("type"), truth["count"],
                      truth["exclusive_threads"]))
@@ -148,7 +148,7 @@ def check_leak(interp):
                   "%s: its retained size %d is close to the fixture's getsizeof estimate %d"
                   % (name, s["retained"], est))
         p = hstest.run(["suspects", snap])
-        want = ("list at module %s attribute `%s` holds 20,000 Thread objects"
+        want = ("list at module %s attribute `%s` holds 5,000 Thread objects"
                 % (truth["module"], truth["attribute"]))
         hstest.ok(p.returncode == 0 and want in p.stdout,
                   "%s: the sentence: %s ..." % (name, want), p.stdout[:800])
