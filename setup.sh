@@ -20,10 +20,12 @@ esac
 # python3.11-dbg gives Debian's python3.11 its DWARF (and python3.11d);
 # libsqlite3 writes the SQL export; tmux drives the browser in the tests,
 # graphviz and sqlite3 read the exports there, strace watches that
-# heapscope runs no other program.
+# heapscope runs no other program; libzstd, liblz4 and liblzma read the
+# compressed core files of systemd-coredump, and gdb (gcore), zstd, lz4
+# and xz-utils make the cores the tests read.
 PKGS="build-essential autoconf automake pkg-config libelf-dev libdwarf-dev
-libunwind-dev libncurses-dev libsqlite3-dev python3 python3.11-dbg procps
-tmux graphviz sqlite3 strace"
+libunwind-dev libncurses-dev libsqlite3-dev libzstd-dev liblz4-dev liblzma-dev
+python3 python3.11-dbg procps tmux graphviz sqlite3 strace gdb zstd lz4 xz-utils"
 if [ "$dev" = 1 ]; then
 	PKGS="$PKGS clang libclang-rt-14-dev valgrind clang-format"
 fi

@@ -46,6 +46,8 @@ struct cmd_opts {
 	struct pyproc_options py;
 	const char *debug_dirs[CMD_MAX_DEBUG_DIRS + 1];
 	int ndebug_dirs;
+	const char *sysroot; /* --sysroot: a core's files are under it */
+	int core;	     /* the source is a core file (session_try) */
 };
 
 /* How long a target walked frozen stays frozen at most, by default. */
@@ -62,12 +64,14 @@ struct cmd_opts {
 	"                     (default 10; 0: never), reading on as --no-stop does\n" \
 	"  --layout=SOURCE    auto, debug-offsets, dwarf or table\n" \
 	"  --debug-dir=DIR    directory of separate debug files\n" \
+	"  --sysroot=DIR      (core FILE) the files the process mapped are under DIR\n" \
 	"  --no-cache         do not use the layout cache\n"
 
 /* The end of the --help of a command that reads PID or FILE. */
 #define SOURCE_HELP \
 	"PID captures the running process now (it is frozen only while its memory\n" \
-	"is copied); FILE reads a snapshot taken before.\n" \
+	"is copied); FILE reads a snapshot taken before, or a core file (gcore's,\n" \
+	"the kernel's, systemd-coredump's .zst, .lz4 or .xz).\n" \
 	"\n" CAPTURE_HELP
 
 #define CAPTURE_HELP "  --json             one JSON object on stdout\n" CAPTURE_OPTIONS_HELP
@@ -184,6 +188,8 @@ int source_open(const struct cmd_opts *o, struct heap *h);
 int source_recapture(const struct cmd_opts *o, struct heap *h, struct hs_error *err);
 /* 1 if s names a process (digits, and no file of that name here). */
 int source_is_pid(const char *s, pid_t *pid);
+/* 1 if s names a core file (no PID, and a file that starts as one). */
+int source_is_core(const char *s);
 /* s as a process id: 1 (*pid set) when it is digits only and one this
  * system can give (1 to cmd_pid_max()), -1 when digits only but out of
  * that range, 0 when not digits only.  The one way a PID is parsed. */

@@ -58,6 +58,18 @@ int session_try(struct session *s, const struct cmd_opts *o, struct hs_error *er
 	double t0;
 
 	memset(s, 0, sizeof(*s));
+	if (o->core) {
+		/* a core never runs: one target, read as it is */
+		if (target_core_open(&s->t, o->source, o->sysroot, err))
+			return -1;
+		if (pyproc_open(&s->py, s->t, &o->py, err)) {
+			target_close(s->t);
+			memset(s, 0, sizeof(*s));
+			return -1;
+		}
+		s->have_py = 1;
+		return 0;
+	}
 	if (target_attach(&live, o->pid, TARGET_NO_STOP, err))
 		return -1;
 	if (pyproc_open(&s->py, live, &o->py, err))
@@ -85,6 +97,8 @@ int session_open(struct session *s, const struct cmd_opts *o)
 
 	if (session_try(s, o, &err))
 		return cmd_fail(&err);
+	if (s->t->proc && s->t->proc->warning[0] && !o->json)
+		fprintf(stderr, "heapscope: warning: %s\n", s->t->proc->warning);
 	if (s->py.warning[0] && !o->json)
 		fprintf(stderr, "heapscope: warning: %s\n", s->py.warning);
 	return 0;

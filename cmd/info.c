@@ -317,7 +317,7 @@ int info_print(struct session *s, const struct cmd_opts *o)
 	return 0;
 }
 
-static const char *const mode_names[] = { "copy", "frozen", "live (--no-stop)" };
+static const char *const mode_names[] = { "copy", "frozen", "live (--no-stop)", "core file" };
 
 static int snapshot_info(const struct cmd_opts *o)
 {
@@ -337,7 +337,7 @@ static int snapshot_info(const struct cmd_opts *o)
 		return cmd_fail(&err);
 	}
 	m = &h.meta;
-	mode = m->mode < 3 ? mode_names[m->mode] : "?";
+	mode = m->mode < 4 ? mode_names[m->mode] : "?";
 	total = heap_total_size(&h);
 	t = (time_t)m->capture_time;
 	localtime_r(&t, &tm);
@@ -412,9 +412,10 @@ static int info_main(const struct command *c, int argc, char **argv)
 		return st;
 	/* not a process id: a file, refused as top refuses it if it is no
 	 * snapshot */
-	if (!source_is_pid(o.source, &o.pid))
+	o.core = source_is_core(o.source);
+	if (!o.core && !source_is_pid(o.source, &o.pid))
 		return snapshot_info(&o);
-	if (cmd_source_pid(c, &o, &st))
+	if (!o.core && cmd_source_pid(c, &o, &st))
 		return st;
 	st = session_open(&s, &o);
 	if (st)

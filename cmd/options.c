@@ -209,6 +209,7 @@ static const struct cmd_option options[] = {
 	{ .name = "layout", .parse = parse_layout,
 	  .bad = "unknown layout source '%s' (auto, debug-offsets, dwarf, table)" },
 	{ .name = "debug-dir", .parse = parse_debug_dir },
+	{ .name = "sysroot", .parse = parse_string, .off = OFF(sysroot) },
 	{ .name = "no-cache", .parse = parse_flag, .off = OFF(py.no_cache) },
 	{ .name = "python", .takers = OPT_PYTHON, .parse = parse_string, .off = OFF(python) },
 	{ .name = "no-stop", .takers = OPT_CAPTURE, .parse = parse_flag, .off = OFF(no_stop) },

@@ -47,6 +47,8 @@ static void attached_cb(void *ctx, const struct pyproc *p)
 {
 	struct progress *pr = ctx;
 
+	if (p->t->proc && p->t->proc->warning[0] && !pr->o->json)
+		fprintf(stderr, "heapscope: warning: %s\n", p->t->proc->warning);
 	if (p->warning[0] && pr->on)
 		fprintf(stderr, "heapscope: warning: %s\n", p->warning);
 }
@@ -135,6 +137,13 @@ int source_is_pid(const char *s, pid_t *pid)
 	return cmd_pid_parse(s, pid) == 1 && stat(s, &sb);
 }
 
+int source_is_core(const char *s)
+{
+	pid_t pid;
+
+	return !source_is_pid(s, &pid) && target_core_sniff(s) == 1;
+}
+
 void cmd_duration_text(uint64_t ns, char *buf, size_t len)
 {
 	if (ns < 1000000000ull)
@@ -153,7 +162,9 @@ static void say_capture(const struct heap *h)
 	cmd_duration_text(m->walk_ns, walk, sizeof(walk));
 	heap_size_text(m->copied_bytes, size, sizeof(size));
 	fprintf(stderr, "heapscope: capture: process %lld ", (long long)m->pid);
-	if (m->mode == HC_COPY)
+	if (m->mode == HC_CORE)
+		fprintf(stderr, "read from its core file, walked in %s\n", walk);
+	else if (m->mode == HC_COPY)
 		fprintf(stderr, "paused %s to copy %s, walked in %s\n", pause, size, walk);
 	else if (m->mode == HC_FROZEN)
 		fprintf(stderr, "paused %s: walked frozen, over the copy budget\n", pause);
@@ -191,6 +202,12 @@ int source_open(const struct cmd_opts *o, struct heap *h)
 		ret = capture_heap(pid, &co, h, &err);
 		if (pr.shown)
 			fputs("\r\033[K", stderr);
+	} else if (source_is_core(o->source)) {
+		co.sysroot = o->sysroot;
+		clock_gettime(CLOCK_MONOTONIC, &pr.last);
+		ret = capture_core(o->source, &co, h, &err);
+		if (pr.shown)
+			fputs("\r\033[K", stderr);
 	} else {
 		ret = snapshot_load(h, o->source, &err);
 	}
@@ -198,7 +215,7 @@ int source_open(const struct cmd_opts *o, struct heap *h)
 		heap_release(h);
 		return cmd_fail(&err);
 	}
-	if (!o->json && source_is_pid(o->source, &pid))
+	if (!o->json && (source_is_pid(o->source, &pid) || h->meta.mode == HC_CORE))
 		say_capture(h);
 	if (!o->json && h->meta.mode == HC_LIVE && !h->meta.pause_ns)
 		fprintf(stderr, "heapscope: warning: --no-stop: the target ran during the walk, "

@@ -448,7 +448,7 @@ void stacks_print(const struct session *s, const struct cmd_opts *o, const struc
 				    .src = &src,
 				    .group = !o->no_group };
 
-	sources_init(&src, s->py.pid);
+	sources_init(&src, s->py.pid, s->t->proc ? s->t->proc->root : NULL);
 	if (o->json)
 		print_json(&og, st);
 	else
@@ -518,8 +518,10 @@ int stacks_run(struct session *s, const struct cmd_opts *o)
 	double t0 = cmd_clock();
 
 	memset(&st, 0, sizeof(st));
-	if (stacks_read(&s->py, &st, &err))
+	if (stacks_read(&s->py, &st, &err)) {
+		target_core_explain(s->t, &err);
 		return cmd_fail(&err);
+	}
 	cmd_timing("stacks read (frozen)", t0);
 	t0 = cmd_clock();
 	if (waits_read(&s->py, &st, &err)) {
@@ -651,7 +653,10 @@ static int stacks_main(const struct command *c, int argc, char **argv)
 
 	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
-	if (!source_is_pid(o.source, &o.pid)) {
+	o.core = source_is_core(o.source);
+	if (o.core && o.subprocesses)
+		return cmd_usage_error(c, "stacks: --subprocesses needs a running process");
+	if (!o.core && !source_is_pid(o.source, &o.pid)) {
 		if (o.native || o.locals || o.subprocesses)
 			return cmd_usage_error(c,
 					       "stacks: %s needs a running process, not a snapshot",
@@ -660,7 +665,7 @@ static int stacks_main(const struct command *c, int argc, char **argv)
 							  : "--subprocesses");
 		return from_snapshot(&o);
 	}
-	if (cmd_source_pid(c, &o, &st))
+	if (!o.core && cmd_source_pid(c, &o, &st))
 		return st;
 	if (o.subprocesses)
 		return with_subprocesses(&o);

@@ -101,6 +101,7 @@ static int top_main(const struct command *c, int argc, char **argv)
 		json_key(&j, "mode");
 		json_str(&j, h.meta.mode == HC_LIVE	? "live"
 			     : h.meta.mode == HC_FROZEN ? "frozen"
+			     : h.meta.mode == HC_CORE	? "core"
 							: "copy");
 		json_key(&j, "pause_ms");
 		json_uint(&j, h.meta.pause_ns / 1000000);

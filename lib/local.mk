@@ -28,4 +28,5 @@ lib/python/syscall_names.h: Makefile
 		print "\t[" $$3 "] = \"" substr($$2, 6) "\","; n++ } \
 		END { if (n < 300) exit 1 }' > $@.tmp && mv $@.tmp $@ || { rm -f $@.tmp; exit 1; }
 
-HS_LIBS = lib/libheapscope.a $(LIBDWARF_LIBS) $(LIBELF_LIBS) $(LIBUNWIND_LIBS) -lz
+HS_LIBS = lib/libheapscope.a $(LIBDWARF_LIBS) $(LIBELF_LIBS) $(LIBUNWIND_LIBS) -lz \
+	$(LIBZSTD_LIBS) $(LIBLZ4_LIBS) $(LIBLZMA_LIBS)

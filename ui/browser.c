@@ -160,6 +160,8 @@ static void draw_status(struct browser *b)
 	heap_count_text(b->h->nobj, count, sizeof(count));
 	if (m->mode == HC_LIVE)
 		snprintf(pause, sizeof(pause), "not stopped");
+	else if (m->mode == HC_CORE)
+		snprintf(pause, sizeof(pause), "core file");
 	else
 		snprintf(pause, sizeof(pause), "paused %.0f ms", m->pause_ns / 1e6);
 	/* what matters most first: a narrow screen cuts the end */

@@ -220,7 +220,7 @@ struct view *view_threads_new(struct browser *b)
 		n += 3 +
 		     2 * (h->threads[i].nframes < h->nframe ? h->threads[i].nframes : h->nframe);
 	if (live)
-		sources_init(&src, (pid_t)h->meta.pid);
+		sources_init(&src, (pid_t)h->meta.pid, NULL);
 	d->rows = xcalloc(n, sizeof(*d->rows));
 	for (i = 0; i < d->st.nthreads && d->n < n; i++)
 		if (waits_deadlock_words(&d->st, i, text, sizeof(text))) {

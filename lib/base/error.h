@@ -35,7 +35,15 @@
 	X(HS_ENOMEM,      11, "out of memory",        "out of memory") \
 	X(HS_EINTERNAL,   13, "internal error",       "internal error") \
 	X(HS_EBUSY,       14, "target busy", \
-	  "target busy (always inside a garbage collection)")
+	  "target busy (always inside a garbage collection)") \
+	X(HS_ENOTCORE,    15, "not a core file",      "not a core file") \
+	X(HS_ETRUNCATED,  16, "truncated core",       "core file truncated") \
+	X(HS_EMISSING,    17, "missing file", \
+	  "a file the core's process mapped is missing (--sysroot)") \
+	X(HS_EMISMATCH,   18, "build-id mismatch", \
+	  "a file differs from the one the core's process mapped") \
+	X(HS_ENOTDUMPED,  19, "memory not dumped", \
+	  "the core lacks the process's memory (coredump_filter)")
 /* clang-format on */
 
 /* clang-format off */

@@ -200,6 +200,7 @@ enum heap_capture_mode {
 	HC_FROZEN = 1, /* walked while frozen (over the copy budget) */
 	HC_LIVE = 2,   /* --no-stop: copied (or, past the budget, read)
 			* while it ran; may be inconsistent */
+	HC_CORE = 3,   /* read from a core file */
 };
 
 /* A growable array, for building. */

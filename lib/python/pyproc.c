@@ -18,15 +18,18 @@
 
 static const char *const default_debug_dirs[] = { "/usr/lib/debug", NULL };
 
-/* Open a file of the target through /proc/PID/root, so that a target in a
- * container is read from its own filesystem; fall back to our own. */
+/* Open a file of the target under its root (/proc/PID/root, so that a
+ * target in a container is read from its own filesystem; a core's
+ * --sysroot); for a live target fall back to our own. */
 static int open_target_file(struct pyproc *p, const char *path, struct elf_file **out,
 			    struct hs_error *err)
 {
-	char buf[PATH_MAX + 32];
+	char buf[PATH_MAX + 4096], root[4096];
 	struct hs_error e2 = HS_ERROR_INIT;
 
-	snprintf(buf, sizeof(buf), "/proc/%d/root%s", (int)p->pid, path);
+	snprintf(buf, sizeof(buf), "%s%s", target_root(p->t, root, sizeof(root)), path);
+	if (p->t->proc)
+		return target_file_check(p->t, path, err) ? -1 : elf_file_open(out, buf, err);
 	if (!elf_file_open(out, buf, &e2))
 		return 0;
 	return elf_file_open(out, path, err);
@@ -138,7 +141,6 @@ static int find_module(struct pyproc *p, const struct maps *m, struct elf_file *
 	uint64_t v, sz;
 	int major = -1, minor = -1, micro = -1;
 	char comm[64] = "?";
-	FILE *f;
 
 	/* libpython first: with --enable-shared the executable holds none */
 	for (i = 0; i < m->n && nc < 63; i++) {
@@ -183,14 +185,9 @@ static int find_module(struct pyproc *p, const struct maps *m, struct elf_file *
 					    (int)p->pid);
 		return unsupported(err, major, minor, micro);
 	}
-	snprintf(comm, sizeof(comm), "/proc/%d/comm", (int)p->pid);
-	f = fopen(comm, "re");
-	strcpy(comm, "?");
-	if (f) {
-		if (fgets(comm, sizeof(comm), f))
-			comm[strcspn(comm, "\n")] = '\0';
-		fclose(f);
-	}
+	target_thread_name(p->t, p->pid, comm, sizeof(comm));
+	if (!comm[0])
+		strcpy(comm, "?");
 	hs_error_set(err, HS_ENOTPYTHON,
 		     "process %d (%s) is not a Python process: no libpython and no "
 		     "_PyRuntime in %s",
@@ -249,24 +246,22 @@ static int find_dwarf(struct pyproc *p, struct elf_file *f, const struct pyproc_
 		      char *path, size_t len)
 {
 	const char *const *dirs = opt->debug_dirs ? opt->debug_dirs : default_debug_dirs;
-	char root[64];
+	char root[4096];
 
 	if (elf_file_has_dwarf(f)) {
 		snprintf(path, len, "%s", elf_file_path(f));
 		return 0;
 	}
-	snprintf(root, sizeof(root), "/proc/%d/root", (int)p->pid);
-	return elf_find_debug_file(f, root, dirs, path, len);
+	return elf_find_debug_file(f, target_root(p->t, root, sizeof(root)), dirs, path, len);
 }
 
 /* Name a file as the target sees it: without our /proc/PID/root prefix. */
 static void set_debug_file(struct pyproc *p, const char *path)
 {
-	char root[64];
-	size_t n;
+	char root[4096];
+	size_t n = strlen(target_root(p->t, root, sizeof(root)));
 
-	n = snprintf(root, sizeof(root), "/proc/%d/root", (int)p->pid);
-	if (!strncmp(path, root, n) && path[n] == '/')
+	if (n && !strncmp(path, root, n) && path[n] == '/')
 		path += n;
 	snprintf(p->debug_file, sizeof(p->debug_file), "%s", path);
 }
@@ -595,9 +590,7 @@ int pyproc_open(struct pyproc *p, struct target *t, const struct pyproc_options 
 	struct debug_offsets *dbg = NULL;
 	struct elf_file *f = NULL;
 	struct maps m;
-	char link[64];
 	uint64_t v, sz, base;
-	ssize_t n;
 	int have_dbg = 0, ret = -1;
 	char mismatch[160] = "";
 
@@ -608,17 +601,9 @@ int pyproc_open(struct pyproc *p, struct target *t, const struct pyproc_options 
 	p->pid = t->pid;
 	p->debug_dirs = opt->debug_dirs;
 
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)p->pid);
-	n = readlink(link, p->exe, sizeof(p->exe) - 1);
-	if (n < 0)
-		return hs_error_errno(err, errno == ENOENT ? HS_EGONE : HS_EFILE, errno,
-				      "cannot read %s", link);
-	p->exe[n] = '\0';
-	/* a replaced executable shows as "path (deleted)" */
-	if (n > 10 && !strcmp(p->exe + n - 10, " (deleted)"))
-		p->exe[n - 10] = '\0';
-
-	if (maps_read(&m, p->pid, err))
+	if (target_exe(t, p->exe, sizeof(p->exe), err))
+		return -1;
+	if (target_maps(t, &m, err))
 		return -1;
 	if (find_module(p, &m, &f, err))
 		goto out_maps;
@@ -707,9 +692,12 @@ out_elf:
 	elf_file_free(f);
 out_maps:
 	maps_release(&m);
-	/* its mappings and memory gone: not "not Python" */
-	if (ret)
-		proc_blame_exit(p->pid, err);
+	/* its mappings and memory gone: not "not Python"; a core cut short
+	 * or without its files: said so */
+	if (ret) {
+		target_blame_exit(t, err);
+		target_core_explain(t, err);
+	}
 	return ret;
 }
 

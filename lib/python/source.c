@@ -31,10 +31,16 @@ struct source_file {
 	int changed;
 };
 
-void sources_init(struct sources *s, pid_t pid)
+void sources_init(struct sources *s, pid_t pid, const char *root)
 {
 	memset(s, 0, sizeof(*s));
 	s->pid = pid;
+	if (root) {
+		snprintf(s->root, sizeof(s->root), "%s", root);
+		s->have_root = 1;
+		s->start = -1;
+		return;
+	}
 	s->start = proc_start_time(pid);
 }
 
@@ -47,7 +53,11 @@ static void load(struct sources *s, struct source_file *f)
 	size_t got = 0;
 	int fd;
 
-	if (f->path[0] == '/')
+	if (s->have_root && f->path[0] != '/')
+		return;
+	if (s->have_root)
+		snprintf(fn, sizeof(fn), "%s%s", s->root, f->path);
+	else if (f->path[0] == '/')
 		snprintf(fn, sizeof(fn), "/proc/%d/root%s", (int)s->pid, f->path);
 	else
 		snprintf(fn, sizeof(fn), "/proc/%d/cwd/%s", (int)s->pid, f->path);

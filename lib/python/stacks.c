@@ -482,34 +482,18 @@ static int64_t gil_holder(struct pyproc *p, uint64_t interp)
 	return locked ? (int64_t)holder : 0;
 }
 
-static void thread_name(pid_t pid, pid_t tid, char *buf, size_t len)
+/* The system call a thread is blocked in, by its name; "syscall N" for a
+ * number the kernel headers heapscope was built with do not know. */
+static void thread_syscall(struct target *t, pid_t tid, char *buf, size_t len)
 {
-	if (proc_task_file(pid, tid, "comm", buf, len) < 0)
-		buf[0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
-/*
- * The system call a thread is blocked in, from /proc/PID/task/TID/syscall
- * (its first field: a number, or "running"), by its name; "syscall N"
- * for a number the kernel headers heapscope was built with do not know.
- * A thread in a ptrace stop still shows the call it was interrupted in.
- */
-static void thread_syscall(pid_t pid, pid_t tid, char *buf, size_t len)
-{
-	char line[256];
-	const char *name;
-	int nr;
+	long nr = target_thread_syscall(t, tid);
+	const char *name = nr >= 0 ? syscall_name((int)nr) : NULL;
 
 	buf[0] = '\0';
-	if (proc_task_file(pid, tid, "syscall", line, sizeof(line)) < 0 ||
-	    sscanf(line, "%d", &nr) != 1 || nr < 0)
-		return;
-	name = syscall_name(nr);
 	if (name)
 		snprintf(buf, len, "%s", name);
-	else
-		snprintf(buf, len, "syscall %d", nr);
+	else if (nr >= 0)
+		snprintf(buf, len, "syscall %ld", nr);
 }
 
 /* Native tid of a thread: from the thread state (3.11+), else the thread
@@ -719,8 +703,8 @@ int stacks_read(struct pyproc *p, struct stacks *s, struct hs_error *err)
 			th->main = main_thread && th->thread_id == main_thread;
 			th->tid = native_tid(p, ts, th->thread_id, fsbase, nfs);
 			if (th->tid) {
-				thread_name(p->pid, th->tid, th->os_name, sizeof(th->os_name));
-				thread_syscall(p->pid, th->tid, th->syscall, sizeof(th->syscall));
+				target_thread_name(p->t, th->tid, th->os_name, sizeof(th->os_name));
+				thread_syscall(p->t, th->tid, th->syscall, sizeof(th->syscall));
 			}
 			if (p->minor <= 10) {
 				if (walk_frame_objects(&w, ts, th))

@@ -47,7 +47,7 @@ struct symbolizer {
 static struct module *module_for(struct symbolizer *sz, const char *path)
 {
 	struct hs_error e = HS_ERROR_INIT;
-	char buf[PATH_MAX + 64], dbg[PATH_MAX];
+	char buf[PATH_MAX + 4096], dbg[PATH_MAX], root[4096];
 	struct module *mod;
 	int i;
 
@@ -59,8 +59,8 @@ static struct module *module_for(struct symbolizer *sz, const char *path)
 	mod = &sz->mods[sz->n++];
 	memset(mod, 0, sizeof(*mod));
 	mod->path = path;
-	snprintf(buf, sizeof(buf), "/proc/%d/root%s", (int)sz->p->pid, path);
-	if (elf_file_open(&mod->elf, buf, &e))
+	snprintf(buf, sizeof(buf), "%s%s", target_root(sz->p->t, root, sizeof(root)), path);
+	if (target_file_check(sz->p->t, path, &e) || elf_file_open(&mod->elf, buf, &e))
 		return mod;
 	mod->bias = maps_file_base(sz->m, path) - elf_file_load_vaddr(mod->elf);
 	/* stripped files name only exported functions; their debug file
@@ -174,7 +174,7 @@ int unwind_read(struct pyproc *p, const struct stacks *s, struct native_stacks *
 {
 	struct unwind_target *u = NULL;
 	struct native_stacks *ns;
-	char root[64];
+	char root[4096];
 	struct maps m;
 	int have_maps;
 	size_t i;
@@ -190,8 +190,8 @@ int unwind_read(struct pyproc *p, const struct stacks *s, struct native_stacks *
 	ns->v = calloc(s->nthreads ? s->nthreads * MAX_NATIVE : 1, sizeof(*ns->v));
 	/* a process whose mappings cannot be read (it is exiting) has no
 	 * thread unwound; unwind_merge, which reads them too, says why */
-	have_maps = !maps_read(&m, p->pid, NULL);
-	snprintf(root, sizeof(root), "/proc/%d/root", (int)p->pid);
+	have_maps = !target_maps(p->t, &m, NULL);
+	target_root(p->t, root, sizeof(root));
 	if (!ns->n || !ns->v || (have_maps && unwind_target_new(&u, p->t, &m, root, err))) {
 		if (have_maps)
 			maps_release(&m);
@@ -225,7 +225,7 @@ int unwind_merge(struct pyproc *p, struct stacks *s, struct native_stacks *ns, s
 
 	if (ns->nthreads != s->nthreads)
 		return hs_error_set(err, HS_EINTERNAL, "native stacks of other threads");
-	if (maps_read(&m, p->pid, err))
+	if (target_maps(p->t, &m, err))
 		return -1;
 	sz = calloc(1, sizeof(*sz));
 	if (!sz) {

@@ -84,7 +84,7 @@ struct unwind_target {
 static void file_load(struct unwind_target *u, struct file *f)
 {
 	struct hs_error e = HS_ERROR_INIT;
-	char buf[PATH_MAX + 64];
+	char buf[PATH_MAX + 4096];
 	struct elf_file *elf;
 	struct elf_segment s;
 	size_t i;
@@ -92,7 +92,8 @@ static void file_load(struct unwind_target *u, struct file *f)
 	f->tried = 1;
 	f->lo = UINT64_MAX;
 	snprintf(buf, sizeof(buf), "%s%s", u->root, f->path);
-	if (elf_file_open(&elf, buf, &e))
+	/* another build's unwind tables would unwind wrong */
+	if (target_file_check(u->t, f->path, &e) || elf_file_open(&elf, buf, &e))
 		return;
 	for (i = 0; i < MAX_PHDRS && !elf_file_segment(elf, i, &s); i++) {
 		if (s.type == PT_GNU_EH_FRAME && !f->has_eh) {

@@ -143,6 +143,67 @@ nomem:
 	return hs_error_set(err, HS_ENOMEM, "out of memory reading %s", fn);
 }
 
+/*
+ * Entries added one by one keep their paths as offsets into m->paths
+ * (which moves as it grows) until maps_done turns them into pointers.
+ */
+int maps_add(struct maps *m, const struct map_entry *e, const char *path, struct hs_error *err)
+{
+	size_t len = strlen(path);
+
+	if (m->n == MAPS_MAX)
+		return hs_error_set(err, HS_ENOMEM, "more than %d memory mappings", MAPS_MAX);
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 64;
+		struct map_entry *nv = realloc(m->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return hs_error_set(err, HS_ENOMEM, "out of memory");
+		m->v = nv;
+		m->cap = cap;
+	}
+	if (m->plen + len + 1 > m->pcap) {
+		size_t pcap = m->pcap ? m->pcap : 4096;
+		char *np;
+
+		while (m->plen + len + 1 > pcap)
+			pcap *= 2;
+		np = realloc(m->paths, pcap);
+		if (!np)
+			return hs_error_set(err, HS_ENOMEM, "out of memory");
+		m->paths = np;
+		m->pcap = pcap;
+	}
+	memcpy(m->paths + m->plen, path, len + 1);
+	m->v[m->n] = *e;
+	m->v[m->n].path = (char *)(uintptr_t)m->plen;
+	m->plen += len + 1;
+	m->n++;
+	return 0;
+}
+
+void maps_done(struct maps *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		m->v[i].path = m->paths + (uintptr_t)m->v[i].path;
+}
+
+int maps_copy(struct maps *dst, const struct maps *src, struct hs_error *err)
+{
+	size_t i;
+
+	memset(dst, 0, sizeof(*dst));
+	for (i = 0; i < src->n; i++)
+		if (maps_add(dst, &src->v[i], src->v[i].path, err)) {
+			maps_release(dst);
+			return -1;
+		}
+	maps_done(dst);
+	return 0;
+}
+
 void maps_release(struct maps *m)
 {
 	free(m->v);

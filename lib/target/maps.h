@@ -35,11 +35,18 @@ struct maps {
 	struct map_entry *v;
 	size_t n;
 	char *paths; /* storage of every path, NUL-separated */
+	size_t cap, plen, pcap; /* while maps_add builds it */
 };
 
 /* Read /proc/PID/maps.  HS_ENOPROC if the process is gone, HS_ENOMEM. */
 int maps_read(struct maps *m, pid_t pid, struct hs_error *err);
 void maps_release(struct maps *m);
+/* Build a list by hand (a core file's): add entries in address order
+ * to a zeroed m, then maps_done before any other use. */
+int maps_add(struct maps *m, const struct map_entry *e, const char *path, struct hs_error *err);
+void maps_done(struct maps *m);
+/* A copy of src into dst (released with maps_release). */
+int maps_copy(struct maps *dst, const struct maps *src, struct hs_error *err);
 /* The mapping holding addr, or NULL. */
 const struct map_entry *maps_find(const struct maps *m, uint64_t addr);
 /* Start of the mapping of file path with file offset 0, or 0 if none. */

@@ -5,7 +5,12 @@
 #include "config.h"
 #include <errno.h>
 #include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include "block_cache.h"
+#include "maps.h"
+#include "proc.h"
 #include "target.h"
 
 /* x86_64 user space ends below 2^47; anything above cannot be a valid
@@ -88,6 +93,132 @@ void target_resume(struct target *t)
 
 void target_close(struct target *t)
 {
-	if (t)
-		t->ops->close(t);
+	struct target_process *p;
+
+	if (!t)
+		return;
+	p = t->proc;
+	t->ops->close(t);
+	if (p) {
+		if (p->maps)
+			maps_release(p->maps);
+		free(p->maps);
+		free(p->threads);
+		for (size_t i = 0; i < p->nmismatch; i++)
+			free(p->mismatch[i].path);
+		free(p->mismatch);
+		free(p);
+	}
+}
+
+/* ---- the process: /proc for a live one, t->proc for the others -------- */
+
+int target_maps(struct target *t, struct maps *m, struct hs_error *err)
+{
+	if (t->proc)
+		return maps_copy(m, t->proc->maps, err);
+	return maps_read(m, t->pid, err);
+}
+
+int target_exe(struct target *t, char *buf, size_t len, struct hs_error *err)
+{
+	char link[64];
+	ssize_t n;
+
+	if (t->proc) {
+		snprintf(buf, len, "%s", t->proc->exe);
+		return 0;
+	}
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)t->pid);
+	n = readlink(link, buf, len - 1);
+	if (n < 0)
+		return hs_error_errno(err, errno == ENOENT ? HS_EGONE : HS_EFILE, errno,
+				      "cannot read %s", link);
+	buf[n] = '\0';
+	/* a replaced executable shows as "path (deleted)" */
+	if (n > 10 && !strcmp(buf + n - 10, " (deleted)"))
+		buf[n - 10] = '\0';
+	return 0;
+}
+
+const char *target_root(struct target *t, char *buf, size_t len)
+{
+	if (t->proc)
+		snprintf(buf, len, "%s", t->proc->root);
+	else
+		snprintf(buf, len, "/proc/%d/root", (int)t->pid);
+	return buf;
+}
+
+ssize_t target_cmdline(struct target *t, char *buf, size_t len)
+{
+	size_t n;
+
+	if (!t->proc)
+		return proc_cmdline(t->pid, buf, len);
+	if (!len)
+		return -1;
+	n = t->proc->cmdline_len < len - 1 ? t->proc->cmdline_len : len - 1;
+	memcpy(buf, t->proc->cmdline, n);
+	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
+static const struct target_thread *proc_thread(const struct target_process *p, pid_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < p->nthreads; i++)
+		if (p->threads[i].tid == tid)
+			return &p->threads[i];
+	return NULL;
+}
+
+void target_thread_name(struct target *t, pid_t tid, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (t->proc) {
+		/* a core names the process, not its threads: the main
+		 * thread's name is the process's */
+		if (tid == t->pid)
+			snprintf(buf, len, "%s", t->proc->comm);
+		return;
+	}
+	if (proc_task_file(t->pid, tid, "comm", buf, len) < 0)
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+long target_thread_syscall(struct target *t, pid_t tid)
+{
+	char line[256];
+	long nr;
+
+	if (t->proc) {
+		const struct target_thread *th = proc_thread(t->proc, tid);
+
+		return th ? th->syscall : -1;
+	}
+	/* the first field of /proc/PID/task/TID/syscall: a number, or
+	 * "running"; a thread in a ptrace stop still shows the call it was
+	 * interrupted in */
+	if (proc_task_file(t->pid, tid, "syscall", line, sizeof(line)) < 0 ||
+	    sscanf(line, "%ld", &nr) != 1 || nr < 0)
+		return -1;
+	return nr;
+}
+
+int target_exited(struct target *t)
+{
+	return t->proc ? 0 : proc_exited(t->pid);
+}
+
+int target_blame_exit(struct target *t, struct hs_error *err)
+{
+	return t->proc ? 0 : proc_blame_exit(t->pid, err);
+}
+
+long long target_start_time(struct target *t)
+{
+	return t->proc ? -1 : proc_start_time(t->pid);
 }

@@ -6,7 +6,14 @@
  * them; close), and the callers reach a backend only through it.
  * Backends: the live process (target_ptrace.c, the only file that
  * includes <sys/ptrace.h>), memory we hold (target_image.c), the files a
- * process maps (target_files.c).
+ * process maps (target_files.c), a core file (target_core.c: memory we
+ * hold, with the process's threads, registers and mappings).
+ *
+ * What is known of the process besides its memory - its mappings, its
+ * executable, its command line, the root its files are found under, the
+ * names of its threads - is asked of /proc for a live target, and of
+ * t->proc for a target that carries it (a core file): the target_maps,
+ * target_exe ... functions below hide which.
  *
  * Live process: target_attach() seizes every thread with PTRACE_SEIZE and
  * stops it with PTRACE_INTERRUPT (re-scanning /proc/PID/task until no new
@@ -75,6 +82,39 @@ struct target_ops {
 	void (*close)(struct target *t);
 };
 
+/* One thread of a process that is no longer live (a core file's). */
+struct target_thread {
+	pid_t tid;
+	long syscall; /* the call it was in (orig_rax), -1 none */
+	struct target_regs regs;
+};
+
+struct maps;
+
+/* What a target that is no process (a core file) says of the process. */
+struct target_process {
+	struct maps *maps;
+	char exe[4096];
+	char root[4096]; /* where its files are found: "" for our own root */
+	char comm[17];
+	char cmdline[4096]; /* NUL-separated arguments */
+	size_t cmdline_len;
+	struct target_thread *threads;
+	size_t nthreads;
+	char warning[512]; /* what the reader met: a truncated file ... */
+	uint64_t lost;	   /* bytes of memory the file should hold, cut off */
+	uint64_t size, file_size; /* what the file should be, and is */
+	char missing[1024];	  /* mapped files not found, ", "-separated */
+	unsigned nmissing;
+	/* mapped ELF files whose build-id is not the one the core recorded:
+	 * never read */
+	struct target_mismatch {
+		char *path;
+		char want[64], have[64];
+	} *mismatch;
+	size_t nmismatch;
+};
+
 enum target_flags {
 	TARGET_NO_STOP = 1 << 0,    /* read live, never freeze */
 	TARGET_CACHE_LIVE = 1 << 1, /* cache reads even while it runs (they may
@@ -93,6 +133,7 @@ struct target {
 			      * bad address: the process gone, a file
 			      * unreadable (through a fallback too) */
 	void *priv;	     /* backend state (fds, block cache, ...) */
+	struct target_process *proc; /* NULL: a live process, ask /proc */
 };
 
 /* Attach to a live process.  On success *out owns the target (free with
@@ -121,6 +162,27 @@ void target_resume(struct target *t);
 /* Resume if needed, free everything.  NULL is fine. */
 void target_close(struct target *t);
 
+/* The process's mappings, into m (maps_release it).  0, or -1 with err
+ * (HS_ENOPROC, HS_EGONE for a process gone). */
+int target_maps(struct target *t, struct maps *m, struct hs_error *err);
+/* Its executable's path as the process sees it.  0, or -1 with err. */
+int target_exe(struct target *t, char *buf, size_t len, struct hs_error *err);
+/* The prefix under which the process's files are opened ("/proc/PID/root",
+ * a core's --sysroot, or ""): always terminated, into buf. */
+const char *target_root(struct target *t, char *buf, size_t len);
+/* Its command line (NUL-separated) into buf; its length, or -1. */
+ssize_t target_cmdline(struct target *t, char *buf, size_t len);
+/* The name of thread tid ("" if unknown) into buf. */
+void target_thread_name(struct target *t, pid_t tid, char *buf, size_t len);
+/* The system call thread tid is in, its number, or -1 (none, unknown). */
+long target_thread_syscall(struct target *t, pid_t tid);
+/* 1 if the process has exited (never, for a core file). */
+int target_exited(struct target *t);
+/* A failure met while the process died is its death: err says so then. */
+int target_blame_exit(struct target *t, struct hs_error *err);
+/* When the process started (epoch seconds), -1 unknown. */
+long long target_start_time(struct target *t);
+
 /*
  * A target over memory held in our own process: regions of bytes at
  * target addresses (copied in).  For unit tests of the decoders over
@@ -143,9 +205,17 @@ void *target_image_ptr(struct target *t, uint64_t addr, size_t len);
  * its bytes.  0, or -1 if t is no image or addr is outside its regions. */
 int target_image_region(struct target *t, uint64_t addr, uint64_t *start, size_t *len,
 			unsigned char **data);
+/* Add a region over bytes the image does not own (they must outlive it:
+ * a view into a buffer given to target_image_hold). */
+int target_image_add_view(struct target *t, uint64_t addr, void *data, size_t len,
+			  struct hs_error *err);
+/* The image munmaps [map, map + len) when it is closed. */
+void target_image_hold(struct target *t, void *map, size_t len);
 /* Serve reads outside every region from fallback (not owned; must
  * outlive the image).  NULL: such reads fail. */
 void target_image_set_fallback(struct target *t, struct target *fallback);
+/* The same, and the image closes it when it is closed. */
+void target_image_own_fallback(struct target *t, struct target *fallback);
 
 /*
  * A target over the files a process maps, read from the files
@@ -165,5 +235,29 @@ int target_files_add_map(struct target *t, uint64_t start, uint64_t end, uint64_
 			 struct hs_error *err);
 /* 1 if t is a files target mapping addr. */
 int target_files_has(struct target *t, uint64_t addr);
+
+/*
+ * A target over a core file: ELF, or compressed by zstd, lz4 or xz (as
+ * systemd-coredump keeps them).  root: where the files the process
+ * mapped are found ("" or NULL: here; else a container's root, or files
+ * copied from the machine the core comes from).  What the core lacks is
+ * read from those files; what neither has fails to read.  Errors:
+ * HS_ENOTCORE, HS_ETRUNCATED (too little to know its threads),
+ * HS_EMISMATCH (a file's build-id is not the one the core recorded),
+ * HS_ENOTDUMPED (none of its writable memory is there), HS_EFILE,
+ * HS_ENOMEM.  t->proc->warning says what was found amiss but allowed.
+ */
+int target_core_open(struct target **out, const char *path, const char *root,
+		     struct hs_error *err);
+/* 1 if the file at path starts as a core file does (or as a compressed
+ * file), 0 if not, -1 if it cannot be read. */
+int target_core_sniff(const char *path);
+/* 0 if the file path (as the process named it) may be read for t: any
+ * file for a live target; for a core, one whose build-id is the one the
+ * core recorded.  -1 with err (HS_EMISMATCH, naming it) if not. */
+int target_file_check(struct target *t, const char *path, struct hs_error *err);
+/* An error met reading a core, said as its cause where that is the
+ * core's: a truncated file, mapped files missing.  Returns -1. */
+int target_core_explain(struct target *t, struct hs_error *err);
 
 #endif

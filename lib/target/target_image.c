@@ -19,12 +19,16 @@ struct region {
 	size_t len;
 	unsigned char *data;
 	int mapped; /* data is an mmap of len bytes (else malloc) */
+	int view;   /* data is not ours */
 };
 
 struct image {
 	struct region *r;
 	size_t n, cap, last;
 	struct target *fallback;
+	int own_fallback;
+	void *hold; /* an mmap to drop on close: what views look into */
+	size_t hold_len;
 };
 
 /* The region holding addr (the last one used is tried first), or NULL. */
@@ -83,19 +87,41 @@ static void image_close(struct target *t)
 	size_t i;
 
 	for (i = 0; i < im->n; i++) {
+		if (im->r[i].view)
+			continue;
 		if (im->r[i].mapped)
 			munmap(im->r[i].data, im->r[i].len);
 		else
 			free(im->r[i].data);
 	}
+	if (im->hold)
+		munmap(im->hold, im->hold_len);
+	if (im->own_fallback)
+		target_close(im->fallback);
 	free(im->r);
 	free(im);
 	free(t);
 }
 
-/* Memory we hold has no registers and never runs: no regs, no resume. */
+/* Registers are those a process that is no longer live left (a core
+ * file's threads); memory we hold never runs: no resume. */
+static int image_regs(struct target *t, pid_t tid, struct target_regs *regs, struct hs_error *err)
+{
+	size_t i;
+
+	for (i = 0; t->proc && i < t->proc->nthreads; i++)
+		if (t->proc->threads[i].tid == tid) {
+			*regs = t->proc->threads[i].regs;
+			return 0;
+		}
+	return hs_error_set(err, t->proc ? HS_EREAD : HS_EUNSUPPORTED,
+			    t->proc ? "no thread %d in the core file" : "no registers of thread %d here",
+			    (int)tid);
+}
+
 static const struct target_ops image_ops = {
 	.read = image_read,
+	.regs = image_regs,
 	.close = image_close,
 };
 
@@ -142,6 +168,22 @@ void target_image_set_fallback(struct target *t, struct target *fallback)
 	((struct image *)t->priv)->fallback = fallback;
 }
 
+void target_image_own_fallback(struct target *t, struct target *fallback)
+{
+	struct image *im = t->priv;
+
+	im->fallback = fallback;
+	im->own_fallback = 1;
+}
+
+void target_image_hold(struct target *t, void *map, size_t len)
+{
+	struct image *im = t->priv;
+
+	im->hold = map;
+	im->hold_len = len;
+}
+
 /* Insert a region in address order; the data is already ours. */
 static int insert(struct image *im, uint64_t addr, unsigned char *data, size_t len, int mapped,
 		  struct hs_error *err)
@@ -150,7 +192,12 @@ static int insert(struct image *im, uint64_t addr, unsigned char *data, size_t l
 
 	if (addr + len < addr)
 		return hs_error_set(err, HS_EINTERNAL, "image region wraps around");
-	for (i = 0; i < im->n; i++) {
+	/* regions come in address order (a copy's, a core's): appended */
+	if (im->n && addr >= im->r[im->n - 1].addr + im->r[im->n - 1].len)
+		i = at = im->n;
+	else
+		i = 0;
+	for (; i < im->n; i++) {
 		if (addr < im->r[i].addr + im->r[i].len && im->r[i].addr < addr + len)
 			return hs_error_set(err, HS_EINTERNAL, "image regions overlap at 0x%llx",
 					    (unsigned long long)addr);
@@ -169,7 +216,9 @@ static int insert(struct image *im, uint64_t addr, unsigned char *data, size_t l
 		im->cap = cap;
 	}
 	memmove(&im->r[at + 1], &im->r[at], (im->n - at) * sizeof(im->r[0]));
-	im->r[at] = (struct region){ .addr = addr, .len = len, .data = data, .mapped = mapped };
+	im->r[at] = (struct region){
+		.addr = addr, .len = len, .data = data, .mapped = mapped == 1, .view = mapped == 2
+	};
 	im->n++;
 	im->last = 0;
 	return 0;
@@ -188,6 +237,12 @@ int target_image_add(struct target *t, uint64_t addr, const void *data, size_t l
 		return -1;
 	}
 	return 0;
+}
+
+int target_image_add_view(struct target *t, uint64_t addr, void *data, size_t len,
+			  struct hs_error *err)
+{
+	return insert(t->priv, addr, data, len, 2, err);
 }
 
 int target_image_adopt(struct target *t, uint64_t addr, void *data, size_t len,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "capture.h"
 #include "python/gcinfo.h"
@@ -14,25 +15,25 @@
 #include "target/image.h"
 #include "target/proc.h"
 
-/* The command line of pid in h's strings, 0 if unreadable. */
-static uint32_t cmdline_intern(struct heap *h, pid_t pid)
+/* The command line of the process in h's strings, 0 if unreadable. */
+static uint32_t cmdline_intern(struct heap *h, struct target *t)
 {
 	char buf[4096];
-	ssize_t n = proc_cmdline(pid, buf, sizeof(buf));
+	ssize_t n = target_cmdline(t, buf, sizeof(buf));
 
 	return n < 0 ? 0 : heap_intern(h, buf, (size_t)n);
 }
 
-static void fill_meta(struct heap *h, pid_t pid, const struct pyproc *p)
+static void fill_meta(struct heap *h, struct target *t, const struct pyproc *p, int64_t when)
 {
 	struct heap_meta *m = &h->meta;
 
-	m->pid = pid;
-	m->capture_time = (int64_t)time(NULL);
+	m->pid = t->pid;
+	m->capture_time = when;
 	m->py_major = (uint32_t)p->major;
 	m->py_minor = (uint32_t)p->minor;
 	m->py_micro = (uint32_t)(p->micro < 0 ? 0 : p->micro);
-	m->cmdline = cmdline_intern(h, pid);
+	m->cmdline = cmdline_intern(h, t);
 	m->exe = heap_intern(h, p->exe, strlen(p->exe));
 	m->version = heap_intern(h, p->version, strlen(p->version));
 }
@@ -171,7 +172,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, str
 	have_py = 1;
 	if (o->attached)
 		o->attached(o->ctx, &py);
-	fill_meta(h, pid, &py);
+	fill_meta(h, live, &py, (int64_t)time(NULL));
 
 	payload[0] = py.bytes_type;
 	payload[1] = py.unicode_type;
@@ -262,5 +263,39 @@ out:
 	target_close(image);
 	target_close(frozen);
 	target_close(live);
+	return ret;
+}
+
+int capture_core(const char *path, const struct capture_options *o, struct heap *h,
+		 struct hs_error *err)
+{
+	struct target *core = NULL;
+	struct stacks st = { 0 };
+	struct pyproc py;
+	struct stat sb;
+	int ret = -1;
+
+	if (target_core_open(&core, path, o->sysroot, err))
+		return -1;
+	if (pyproc_open(&py, core, &o->py, err))
+		goto out;
+	if (o->attached)
+		o->attached(o->ctx, &py);
+	/* when the process was as the core shows it: when the core was
+	 * written */
+	fill_meta(h, core, &py, stat(path, &sb) ? (int64_t)time(NULL) : (int64_t)sb.st_mtime);
+	h->meta.mode = HC_CORE;
+	if (stacks_read(&py, &st, err))
+		goto out_py;
+	if (o->phase)
+		o->phase(o->ctx, CAPTURE_WALKING, 0);
+	ret = walk_threads_heap(&py, &st, h, &o->walk, err);
+	if (ret)
+		target_core_explain(core, err);
+out_py:
+	pyproc_release(&py);
+out:
+	stacks_release(&st);
+	target_close(core);
 	return ret;
 }

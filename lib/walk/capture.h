@@ -40,6 +40,7 @@ struct capture_options {
 	uint64_t max_pause_ns; /* a frozen walk lets the process go after
 				* this long; 0: never */
 	struct pyproc_options py;
+	const char *sysroot; /* a core's files are under it (NULL: here) */
 	struct walk_options walk;
 	/* called after attaching, with the interpreter found (may be NULL) */
 	void (*attached)(void *ctx, const struct pyproc *p);
@@ -51,5 +52,12 @@ struct capture_options {
 /* Capture pid into h (heap_init'ed by the caller).  0, or -1 with err:
  * the errors of target_attach and pyproc_open, HS_ENOMEM, HS_EGONE. */
 int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, struct hs_error *err);
+/* The same from the core file at path (ELF or compressed): nothing is
+ * stopped or copied; the walk reads the core (its memory, and the files
+ * it names under o->sysroot for what it left out).  Errors as
+ * target_core_open's and capture_heap's.  The capture's time is the
+ * core file's. */
+int capture_core(const char *path, const struct capture_options *o, struct heap *h,
+		 struct hs_error *err);
 
 #endif

@@ -44,6 +44,7 @@ FUZZ_LIB_SRC = $(filter %.c,$(lib_libheapscope_a_SOURCES) $(cmd_libheapscope_cmd
 FUZZ_LIB_OBJ = $(FUZZ_LIB_SRC:%.c=$(FUZZ_DIR)/%.o)
 FUZZ_MAIN_OBJ = $(FUZZ_DIR)/tests/fuzz/common.o
 FUZZ_LIBS = $(LIBDWARF_LIBS) $(LIBELF_LIBS) $(LIBUNWIND_LIBS) -lz $(NCURSESW_LIBS) \
+	$(LIBZSTD_LIBS) $(LIBLZ4_LIBS) $(LIBLZMA_LIBS) \
 	$(SQLITE3_LIBS)
 FUZZ_HDRS = config.h lib/python/syscall_names.h $(wildcard $(srcdir)/lib/*/*.h $(srcdir)/cmd/*.h $(srcdir)/ui/*.h \
 	$(srcdir)/tests/*.h $(srcdir)/tests/fuzz/*.h)

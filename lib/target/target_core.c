@@ -1,0 +1,406 @@
+/*
+ * target_core.c - a target over an ELF core file (see target.h).
+ *
+ * The core is mapped (or decompressed into memory) whole; it becomes an
+ * image whose regions are views of its segments, with the process's
+ * threads and registers and mappings in t->proc.  What the core left out
+ * - code and read-only data of mapped files - is read from the files
+ * themselves, found under the root (--sysroot) through the NT_FILE note;
+ * an ELF file whose build-id differs from the one the core recorded in
+ * its first page is refused, never read.
+ */
+#define _GNU_SOURCE
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "core.h"
+#include "decompress.h"
+#include "maps.h"
+#include "target.h"
+
+/* A decompressed core is kept in memory: at most this much of it. */
+#define MAX_DECOMPRESSED (1ull << 40)
+#define PAGE 4096u
+
+int target_core_sniff(const char *path)
+{
+	unsigned char buf[64];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	return n > 0 && core_sniff(buf, (size_t)n) ? 1 : 0;
+}
+
+/* The file at path, mapped or decompressed, into *map, *len. */
+static int load(const char *path, void **map, size_t *len, struct hs_error *err)
+{
+	unsigned char head[64];
+	struct stat st;
+	ssize_t n;
+	int fd, kind, rc = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return hs_error_errno(err, HS_EFILE, errno, "cannot open %s", path);
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		hs_error_set(err, HS_ENOTCORE, "%s is not a regular file", path);
+		goto out;
+	}
+	n = pread(fd, head, sizeof(head), 0);
+	kind = n > 0 ? core_sniff(head, (size_t)n) : 0;
+	if (!kind) {
+		hs_error_set(err, HS_ENOTCORE, "%s is not a core file", path);
+		goto out;
+	}
+	if (kind == 2) {
+		rc = decompress_file(fd, path, MAX_DECOMPRESSED, map, len, err);
+		goto out;
+	}
+	*len = (size_t)st.st_size;
+	/* private and writable: the walk may patch its copy, never the file */
+	*map = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, fd, 0);
+	if (*map == MAP_FAILED) {
+		hs_error_errno(err, HS_EFILE, errno, "cannot map %s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+/* The ELF file's build-id from its first page on disk; -1 if none. */
+static int file_build_id(int fd, char *hex, size_t len)
+{
+	unsigned char page[PAGE];
+	ssize_t n = pread(fd, page, sizeof(page), 0);
+
+	return n > 0 ? core_elf_build_id(page, (size_t)n, hex, len) : -1;
+}
+
+static void note_missing(struct target_process *p, const char *path)
+{
+	size_t at = strlen(p->missing);
+
+	if (p->nmissing++ < 4)
+		snprintf(p->missing + at, sizeof(p->missing) - at, "%s%s", at ? ", " : "", path);
+}
+
+/* A file not to read: another build than the one that ran. */
+static int note_mismatch(struct target_process *p, const char *path, const char *want,
+			 const char *have)
+{
+	struct target_mismatch *m;
+
+	if (!(p->nmismatch & (p->nmismatch - 1))) {
+		m = realloc(p->mismatch, (p->nmismatch ? 2 * p->nmismatch : 1) * sizeof(*m));
+		if (!m)
+			return -1;
+		p->mismatch = m;
+	}
+	m = &p->mismatch[p->nmismatch];
+	if (!(m->path = strdup(path)))
+		return -1;
+	snprintf(m->want, sizeof(m->want), "%s", want);
+	snprintf(m->have, sizeof(m->have), "%s", have);
+	p->nmismatch++;
+	return 0;
+}
+
+int target_file_check(struct target *t, const char *path, struct hs_error *err)
+{
+	size_t i;
+
+	for (i = 0; t && t->proc && i < t->proc->nmismatch; i++) {
+		const struct target_mismatch *m = &t->proc->mismatch[i];
+
+		if (strcmp(m->path, path))
+			continue;
+		hs_error_set(err, HS_EMISMATCH,
+			     "%s%s is not the file process %d mapped: its build-id is %s, the "
+			     "core's %s",
+			     t->proc->root, path, (int)t->pid, m->have, m->want);
+		hs_error_hint(err, "give the files of the machine the core comes from with "
+				   "--sysroot=DIR");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Open each mapped file once under root and map it into the files
+ * target.  A file that is not there is noted (reads there fail); an ELF
+ * file the core holds the first page of must have the build-id recorded
+ * there, else it is left out and noted: what needs it refuses it
+ * (target_file_check), what does not goes on.
+ */
+static int add_files(struct target *t, struct target *files, const struct core_info *ci,
+		     struct hs_error *err)
+{
+	struct target_process *p = t->proc;
+	int *fileno = calloc(ci->nfiles ? ci->nfiles : 1, sizeof(int));
+	size_t i, k;
+
+	if (!fileno)
+		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	for (i = 0; i < ci->nfiles; i++) {
+		const struct core_file_map *f = &ci->files[i];
+		char path[PATH_MAX + 4096], want[64], have[64];
+		const unsigned char *page;
+		int fd;
+
+		fileno[i] = -2;
+		for (k = 0; k < i; k++)
+			if (!strcmp(ci->files[k].path, f->path)) {
+				fileno[i] = fileno[k];
+				break;
+			}
+		if (fileno[i] == -2) {
+			fileno[i] = -1;
+			snprintf(path, sizeof(path), "%s%s", p->root, f->path);
+			fd = f->path[0] == '/' ? open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
+			if (fd < 0) {
+				/* deleted files, shared memory: never there to read */
+				if (!strstr(f->path, " (deleted)") && strncmp(f->path, "/dev/", 5) &&
+				    strncmp(f->path, "/memfd:", 7))
+					note_missing(p, f->path);
+				continue;
+			}
+			/* the first page of an ELF file mapped from its start is
+			 * in the core: its build-id is that of the file that ran */
+			page = f->offset ? NULL : target_image_ptr(t, f->start, PAGE);
+			if (page && !core_elf_build_id(page, PAGE, want, sizeof(want))) {
+				if (file_build_id(fd, have, sizeof(have)))
+					snprintf(have, sizeof(have), "none");
+				if (strcmp(want, have)) {
+					close(fd);
+					if (note_mismatch(p, f->path, want, have)) {
+						free(fileno);
+						return hs_error_set(err, HS_ENOMEM, "out of memory");
+					}
+					continue;
+				}
+			}
+			fileno[i] = target_files_add_file(files, fd, err);
+			if (fileno[i] < 0) {
+				free(fileno);
+				return -1;
+			}
+		}
+		if (fileno[i] >= 0 && !(f->start % PAGE) && !(f->end % PAGE) &&
+		    target_files_add_map(files, f->start, f->end, f->offset, fileno[i], NULL))
+			continue; /* overlapping or unaligned: left out */
+	}
+	free(fileno);
+	return 0;
+}
+
+/* The mapping list: one entry per segment, named by the file mapped
+ * there.  Writable memory neither in the core nor in a file is counted:
+ * the core lacks it. */
+static int build_maps(struct target_process *p, const struct core_info *ci, uint64_t *anon,
+		      uint64_t *undumped, struct hs_error *err)
+{
+	size_t i, k;
+
+	p->maps = calloc(1, sizeof(*p->maps));
+	if (!p->maps)
+		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	for (i = 0; i < ci->nseg; i++) {
+		const struct core_segment *s = &ci->seg[i];
+		struct map_entry e = { .start = s->vaddr, .end = s->vaddr + s->memsz, .prot = s->prot };
+		const char *path = "";
+
+		for (k = 0; k < ci->nfiles; k++)
+			if (ci->files[k].start <= s->vaddr && s->vaddr < ci->files[k].end) {
+				path = ci->files[k].path;
+				e.offset = ci->files[k].offset + (s->vaddr - ci->files[k].start);
+				break;
+			}
+		if (!path[0] && (s->prot & MAP_W)) {
+			*anon += s->memsz;
+			if (!s->filesz && !s->lost)
+				*undumped += s->memsz;
+		}
+		if (p->maps->n && e.start < p->maps->v[p->maps->n - 1].end)
+			continue; /* out of order or overlapping: not a kernel's */
+		if (maps_add(p->maps, &e, path, err))
+			return -1;
+	}
+	maps_done(p->maps);
+	return 0;
+}
+
+static int fill_process(struct target *t, const struct core_info *ci, const char *root,
+			struct hs_error *err)
+{
+	struct target_process *p = t->proc;
+	size_t i, n;
+
+	t->pid = ci->pid;
+	snprintf(p->root, sizeof(p->root), "%s", root && strcmp(root, "/") ? root : "");
+	/* a root ending in '/' would double the one paths start with */
+	n = strlen(p->root);
+	while (n && p->root[n - 1] == '/')
+		p->root[--n] = '\0';
+	snprintf(p->comm, sizeof(p->comm), "%s", ci->fname);
+	/* prpsinfo keeps the first 80 bytes of the arguments, spaces between
+	 * them: the whole command line is in the process's memory, but
+	 * that is where it was, not what it is now */
+	snprintf(p->cmdline, sizeof(p->cmdline), "%s", ci->psargs);
+	p->cmdline_len = strlen(p->cmdline);
+	for (i = 0; i < p->cmdline_len; i++)
+		if (p->cmdline[i] == ' ')
+			p->cmdline[i] = '\0';
+	/* the executable: the file mapped where the program's entry point
+	 * (AT_ENTRY) is; else the file at the lowest address */
+	for (i = 0; i < ci->nfiles; i++)
+		if (ci->files[i].start <= ci->entry && ci->entry < ci->files[i].end)
+			break;
+	if (ci->nfiles)
+		snprintf(p->exe, sizeof(p->exe), "%s", ci->files[i < ci->nfiles ? i : 0].path);
+	p->threads = malloc(ci->nthreads * sizeof(*p->threads));
+	t->tids = malloc(ci->nthreads * sizeof(*t->tids));
+	if (!p->threads || !t->tids)
+		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	/* main thread first, then in the core's order */
+	for (i = 0; i < ci->nthreads; i++)
+		if (ci->threads[i].tid == ci->pid)
+			p->threads[p->nthreads++] = ci->threads[i];
+	for (i = 0; i < ci->nthreads; i++)
+		if (ci->threads[i].tid != ci->pid)
+			p->threads[p->nthreads++] = ci->threads[i];
+	for (i = 0; i < p->nthreads; i++)
+		t->tids[i] = p->threads[i].tid;
+	t->ntids = p->nthreads;
+	return 0;
+}
+
+int target_core_open(struct target **out, const char *path, const char *root,
+		     struct hs_error *err)
+{
+	struct core_info ci;
+	struct target *t = NULL, *files = NULL;
+	uint64_t anon = 0, undumped = 0;
+	void *map = NULL;
+	size_t len = 0, i;
+
+	*out = NULL;
+	if (load(path, &map, &len, err))
+		return -1;
+	if (core_parse(map, len, &ci, err)) {
+		munmap(map, len);
+		if (err)
+			hs_error_hint(err, ci.notes_lost ? "the core was cut while it was written or "
+							   "copied: take it again"
+							 : "give a core file (gcore PID, or the "
+							   "kernel's), a snapshot file or a PID");
+		return -1;
+	}
+	t = target_image_new();
+	if (!t || !(t->proc = calloc(1, sizeof(*t->proc))) || !(files = target_files_new())) {
+		if (t)
+			target_close(t);
+		munmap(map, len);
+		core_info_release(&ci);
+		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	}
+	target_image_hold(t, map, len);
+	target_image_own_fallback(t, files);
+	t->frozen = 1; /* it never runs: registers can always be read */
+	t->proc->lost = ci.lost;
+	t->proc->size = ci.size;
+	t->proc->file_size = len;
+	if (fill_process(t, &ci, root, err))
+		goto fail;
+	for (i = 0; i < ci.nseg; i++)
+		if (ci.seg[i].filesz &&
+		    target_image_add_view(t, ci.seg[i].vaddr, (unsigned char *)map + ci.seg[i].offset,
+					  (size_t)ci.seg[i].filesz, NULL))
+			continue; /* overlapping: not a kernel's; the first kept */
+	if (build_maps(t->proc, &ci, &anon, &undumped, err) || add_files(t, files, &ci, err))
+		goto fail;
+	if (anon && undumped == anon) {
+		hs_error_set(err, HS_ENOTDUMPED,
+			     "%s holds none of the writable memory of process %d (%llu bytes "
+			     "left out)",
+			     path, (int)t->pid, (unsigned long long)undumped);
+		hs_error_hint(err, "the process's /proc/PID/coredump_filter left its anonymous "
+				   "memory out: keep bits 0 and 1 set (the default, 0x33)");
+		goto fail;
+	}
+	if (ci.lost)
+		snprintf(t->proc->warning, sizeof(t->proc->warning),
+			 "%s is truncated: %zu of %llu bytes (%llu bytes of memory missing); "
+			 "reads there fail",
+			 path, len, (unsigned long long)ci.size, (unsigned long long)ci.lost);
+	else if (undumped)
+		snprintf(t->proc->warning, sizeof(t->proc->warning),
+			 "%llu bytes of writable memory are not in %s "
+			 "(coredump_filter, MADV_DONTDUMP): reads there fail",
+			 (unsigned long long)undumped, path);
+	else if (t->proc->nmismatch)
+		snprintf(t->proc->warning, sizeof(t->proc->warning),
+			 "%zu mapped file%s differ%s from the one%s the process ran (first: "
+			 "%s%s): not read",
+			 t->proc->nmismatch, t->proc->nmismatch == 1 ? "" : "s",
+			 t->proc->nmismatch == 1 ? "s" : "", t->proc->nmismatch == 1 ? "" : "s",
+			 t->proc->root, t->proc->mismatch[0].path);
+	else if (t->proc->nmissing)
+		snprintf(t->proc->warning, sizeof(t->proc->warning),
+			 "%u mapped file%s not found%s%s: %s", t->proc->nmissing,
+			 t->proc->nmissing == 1 ? "" : "s", t->proc->root[0] ? " under " : "",
+			 t->proc->root, t->proc->missing);
+	core_info_release(&ci);
+	*out = t;
+	return 0;
+fail:
+	core_info_release(&ci);
+	target_close(t);
+	return -1;
+}
+
+int target_core_explain(struct target *t, struct hs_error *err)
+{
+	struct target_process *p = t ? t->proc : NULL;
+
+	if (!p || !err)
+		return -1;
+	if (p->lost && (err->code == HS_EREAD || err->code == HS_ENOTPYTHON)) {
+		char was[sizeof(err->msg)];
+
+		snprintf(was, sizeof(was), "%s", err->msg);
+		hs_error_set(err, HS_ETRUNCATED,
+			     "the core file is truncated (%llu of %llu bytes) and what "
+			     "is there does not hold the interpreter: %s",
+			     (unsigned long long)p->file_size, (unsigned long long)p->size, was);
+		hs_error_hint(err, "the core was cut while it was written or copied: take it "
+				   "again, with room on the disk for all of it");
+	} else if (p->nmissing && (err->code == HS_EFILE || err->code == HS_ENOTPYTHON ||
+				   err->code == HS_EREAD)) {
+		char was[sizeof(err->msg)];
+
+		snprintf(was, sizeof(was), "%s", err->msg);
+		hs_error_set(err, HS_EMISSING, "%s (not found%s%s: %s)", was,
+			     p->root[0] ? " under " : "", p->root, p->missing);
+		hs_error_hint(err, "copy the files from the machine the core comes from, or "
+				   "point at its root with --sysroot=DIR");
+	}
+	return -1;
+}
