@@ -99,6 +99,7 @@ enum cmd_opt_flags {
 
 /* A capture session: attached target and its interpreter. */
 struct session {
+	const char *core; /* the core file read, or NULL: a live process */
 	struct target *t;
 	struct pyproc py;
 	int have_py;

@@ -68,6 +68,7 @@ int session_try(struct session *s, const struct cmd_opts *o, struct hs_error *er
 			return -1;
 		}
 		s->have_py = 1;
+		s->core = o->source;
 		return 0;
 	}
 	if (target_attach(&live, o->pid, TARGET_NO_STOP, err))

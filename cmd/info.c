@@ -223,6 +223,10 @@ static void print_json(const struct session *s, const struct info *inf)
 	json_end_arr(&j);
 	json_key(&j, "pause_us");
 	json_uint(&j, s->t->pause_ns / 1000);
+	if (s->core) {
+		json_key(&j, "core");
+		json_str(&j, s->core);
+	}
 	if (p->warning[0] || inf->warning[0]) {
 		json_key(&j, "warning");
 		json_str(&j, p->warning[0] ? p->warning : inf->warning);
@@ -294,7 +298,10 @@ static void print_text(const struct session *s, const struct info *inf)
 		if (ii->gc.warning[0])
 			printf("  warning    %s\n", ii->gc.warning);
 	}
-	printf("pause        %.3f ms\n", s->t->pause_ns / 1e6);
+	if (s->core)
+		printf("core file    %s\n", s->core);
+	else
+		printf("pause        %.3f ms\n", s->t->pause_ns / 1e6);
 	if (inf->warning[0])
 		fprintf(stderr, "heapscope: warning: %s\n", inf->warning);
 }

@@ -56,6 +56,7 @@ struct stacks_origin {
 	uint64_t pause_ns;
 	const char *warning;  /* or "" */
 	const char *snapshot; /* the file they were read from, or NULL */
+	const char *core;     /* the core file they were read from, or NULL */
 	struct sources *src;  /* the source lines, or NULL */
 	int group;	      /* threads with alike stacks printed once */
 };
@@ -228,6 +229,8 @@ static void print_text(FILE *f, const struct stacks_origin *s, const struct stac
 	if (s->snapshot)
 		fprintf(f, "\nfrom snapshot %s (the target was paused %.3f ms)\n", s->snapshot,
 			s->pause_ns / 1e6);
+	else if (s->core)
+		fprintf(f, "\nfrom core file %s\n", s->core);
 	else
 		fprintf(f, "\npaused the target for %.3f ms\n", s->pause_ns / 1e6);
 }
@@ -353,6 +356,10 @@ static void print_json(const struct stacks_origin *s, const struct stacks *st)
 	json_str(&j, s->version);
 	json_key(&j, "pause_us");
 	json_uint(&j, s->pause_ns / 1000);
+	if (s->core) {
+		json_key(&j, "core");
+		json_str(&j, s->core);
+	}
 	if (s->snapshot) {
 		json_key(&j, "snapshot");
 		json_str(&j, s->snapshot);
@@ -445,6 +452,7 @@ void stacks_print(const struct session *s, const struct cmd_opts *o, const struc
 				    .version = s->py.version,
 				    .pause_ns = s->t->pause_ns,
 				    .warning = s->py.warning,
+				    .core = s->core,
 				    .src = &src,
 				    .group = !o->no_group };
 

@@ -71,6 +71,7 @@ HS_PY_TESTS = \
 	tests/test_locals.py \
 	tests/test_tasks.py \
 	tests/test_subprocesses.py \
+	tests/test_core.py \
 	tests/test_subinterp.py \
 	tests/test_heap_cli.py \
 	tests/test_browser.py \

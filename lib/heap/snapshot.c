@@ -425,6 +425,22 @@ int snapshot_is_file(const char *path)
 	return n == 8 && !memcmp(magic, MAGIC, 8);
 }
 
+/* What a file that is no snapshot is: an ELF file other than a core
+ * (an executable given by mistake) is said as such. */
+static int not_ours(struct hs_error *err, const char *path, const char *magic)
+{
+	if (!memcmp(magic, "\177ELF", 4)) {
+		hs_error_set(err, HS_ENOTCORE, "%s is an ELF file but not a core file", path);
+		hs_error_hint(err, "give a core file (gcore PID, or the kernel's), a heapscope "
+				   "snapshot, or a PID");
+		return -1;
+	}
+	hs_error_set(err, HS_EFILE, "%s: not a heapscope snapshot, nor a core file", path);
+	hs_error_hint(err, "the file is damaged or of another kind; take a snapshot with "
+			   "'heapscope snapshot PID', a core with 'gcore PID'");
+	return -1;
+}
+
 static int bad(struct hs_error *err, const char *path, const char *what)
 {
 	hs_error_set(err, HS_EFILE, "%s: %s", path, what);
@@ -507,13 +523,13 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 		return hs_error_errno(err, HS_EFILE, e, "cannot read %s", path);
 	}
 	if ((uint64_t)sb.st_size < HEADER_SIZE) {
-		char magic[8];
+		char magic[8] = "";
 		int ours = read(fd, magic, 8) == 8 && !memcmp(magic, MAGIC, 8);
 
 		close(fd);
-		return bad(err, path,
-			   ours ? "truncated (shorter than its header)"
-				: "not a heapscope snapshot");
+		if (!ours)
+			return not_ours(err, path, magic);
+		return bad(err, path, "truncated (shorter than its header)");
 	}
 	base = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	e = errno;
@@ -524,7 +540,7 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 	h->mapping_len = (size_t)sb.st_size;
 	memcpy(&hdr, base, sizeof(hdr));
 	if (memcmp(hdr.magic, MAGIC, 8))
-		return bad(err, path, "not a heapscope snapshot");
+		return not_ours(err, path, (const char *)hdr.magic);
 	if (hdr.version != SNAPSHOT_VERSION && hdr.version != 1) {
 		char m[96];
 

@@ -139,8 +139,9 @@ static int find_module(struct pyproc *p, const struct maps *m, struct elf_file *
 	const char *cands[64];
 	size_t i, j, nc = 0;
 	uint64_t v, sz;
-	int major = -1, minor = -1, micro = -1;
+	int major = -1, minor = -1, micro = -1, opened = 0;
 	char comm[64] = "?";
+	struct hs_error first = HS_ERROR_INIT;
 
 	/* libpython first: with --enable-shared the executable holds none */
 	for (i = 0; i < m->n && nc < 63; i++) {
@@ -158,8 +159,12 @@ static int find_module(struct pyproc *p, const struct maps *m, struct elf_file *
 		struct elf_file *ef;
 		struct hs_error e2 = HS_ERROR_INIT;
 
-		if (open_target_file(p, cands[i], &ef, &e2))
+		if (open_target_file(p, cands[i], &ef, &e2)) {
+			if (first.code == HS_OK)
+				first = e2;
 			continue;
+		}
+		opened++;
 		if (!elf_file_symbol(ef, "_PyRuntime", &v, &sz)) {
 			snprintf(p->module, sizeof(p->module), "%s", cands[i]);
 			*out = ef;
@@ -176,6 +181,12 @@ static int find_module(struct pyproc *p, const struct maps *m, struct elf_file *
 				major = 0;
 		}
 		elf_file_free(ef);
+	}
+	/* a core whose files could not be opened (missing, another build):
+	 * why, rather than "not Python" */
+	if (!opened && first.code != HS_OK && p->t->proc) {
+		*err = first;
+		return -1;
 	}
 	if (major >= 0) {
 		if (major == 0)

@@ -242,6 +242,10 @@ int core_parse(const unsigned char *buf, size_t len, struct core_info *ci, struc
 	if (!ci->seg)
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
 	ci->size = eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr);
+	/* gdb writes section headers last: a file cut there is cut too */
+	if (eh.e_shoff && eh.e_shoff <= UINT64_MAX - (uint64_t)eh.e_shnum * eh.e_shentsize &&
+	    eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize > ci->size)
+		ci->size = eh.e_shoff + (uint64_t)eh.e_shnum * eh.e_shentsize;
 	for (i = 0; i < eh.e_phnum; i++) {
 		Elf64_Phdr ph;
 		uint64_t have;

@@ -211,36 +211,70 @@ static int add_files(struct target *t, struct target *files, const struct core_i
 	return 0;
 }
 
-/* The mapping list: one entry per segment, named by the file mapped
- * there.  Writable memory neither in the core nor in a file is counted:
- * the core lacks it. */
+/* The file mapped at addr: its entry, or NULL. */
+static const struct core_file_map *file_at(const struct core_info *ci, uint64_t addr)
+{
+	size_t k;
+
+	for (k = 0; k < ci->nfiles; k++)
+		if (ci->files[k].start <= addr && addr < ci->files[k].end)
+			return &ci->files[k];
+	return NULL;
+}
+
+static int add_map(struct maps *m, const struct map_entry *e, const char *path,
+		   struct hs_error *err)
+{
+	/* out of order or overlapping: not a kernel's nor gdb's */
+	if (m->n && e->start < m->v[m->n - 1].end)
+		return 0;
+	return maps_add(m, e, path, err);
+}
+
+/*
+ * The mapping list: the segments, named by the file mapped there, and
+ * the files mapped where the core has no segment (gcore leaves code
+ * out), in address order.  Writable memory neither in the core nor in
+ * a file is counted: the core lacks it.
+ */
 static int build_maps(struct target_process *p, const struct core_info *ci, uint64_t *anon,
 		      uint64_t *undumped, struct hs_error *err)
 {
-	size_t i, k;
+	size_t i = 0, k = 0;
 
 	p->maps = calloc(1, sizeof(*p->maps));
 	if (!p->maps)
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
-	for (i = 0; i < ci->nseg; i++) {
-		const struct core_segment *s = &ci->seg[i];
-		struct map_entry e = { .start = s->vaddr, .end = s->vaddr + s->memsz, .prot = s->prot };
+	while (i < ci->nseg || k < ci->nfiles) {
+		const struct core_segment *s = i < ci->nseg ? &ci->seg[i] : NULL;
+		const struct core_file_map *f = k < ci->nfiles ? &ci->files[k] : NULL;
+		struct map_entry e = { 0 };
 		const char *path = "";
 
-		for (k = 0; k < ci->nfiles; k++)
-			if (ci->files[k].start <= s->vaddr && s->vaddr < ci->files[k].end) {
-				path = ci->files[k].path;
-				e.offset = ci->files[k].offset + (s->vaddr - ci->files[k].start);
-				break;
+		if (s && (!f || s->vaddr <= f->start)) {
+			const struct core_file_map *in = file_at(ci, s->vaddr);
+
+			e.start = s->vaddr;
+			e.end = s->vaddr + s->memsz;
+			e.prot = s->prot;
+			if (in) {
+				path = in->path;
+				e.offset = in->offset + (s->vaddr - in->start);
+			} else if (s->prot & MAP_W) {
+				*anon += s->memsz;
+				if (!s->filesz && !s->lost)
+					*undumped += s->memsz;
 			}
-		if (!path[0] && (s->prot & MAP_W)) {
-			*anon += s->memsz;
-			if (!s->filesz && !s->lost)
-				*undumped += s->memsz;
+			i++;
+		} else {
+			e.start = f->start;
+			e.end = f->end;
+			e.offset = f->offset;
+			e.prot = MAP_R; /* the core does not say more */
+			path = f->path;
+			k++;
 		}
-		if (p->maps->n && e.start < p->maps->v[p->maps->n - 1].end)
-			continue; /* out of order or overlapping: not a kernel's */
-		if (maps_add(p->maps, &e, path, err))
+		if (add_map(p->maps, &e, path, err))
 			return -1;
 	}
 	maps_done(p->maps);
@@ -345,11 +379,12 @@ int target_core_open(struct target **out, const char *path, const char *root,
 				   "memory out: keep bits 0 and 1 set (the default, 0x33)");
 		goto fail;
 	}
-	if (ci.lost)
+	if (len < ci.size)
 		snprintf(t->proc->warning, sizeof(t->proc->warning),
-			 "%s is truncated: %zu of %llu bytes (%llu bytes of memory missing); "
+			 "%s is truncated: %zu of %llu bytes (%llu bytes of memory missing%s); "
 			 "reads there fail",
-			 path, len, (unsigned long long)ci.size, (unsigned long long)ci.lost);
+			 path, len, (unsigned long long)ci.size, (unsigned long long)ci.lost,
+			 ci.notes_lost ? ", its notes cut" : "");
 	else if (undumped)
 		snprintf(t->proc->warning, sizeof(t->proc->warning),
 			 "%llu bytes of writable memory are not in %s "
@@ -386,6 +421,7 @@ int target_core_explain(struct target *t, struct hs_error *err)
 		char was[sizeof(err->msg)];
 
 		snprintf(was, sizeof(was), "%s", err->msg);
+		hs_error_clear(err);
 		hs_error_set(err, HS_ETRUNCATED,
 			     "the core file is truncated (%llu of %llu bytes) and what "
 			     "is there does not hold the interpreter: %s",
@@ -394,11 +430,11 @@ int target_core_explain(struct target *t, struct hs_error *err)
 				   "again, with room on the disk for all of it");
 	} else if (p->nmissing && (err->code == HS_EFILE || err->code == HS_ENOTPYTHON ||
 				   err->code == HS_EREAD)) {
-		char was[sizeof(err->msg)];
-
-		snprintf(was, sizeof(was), "%s", err->msg);
-		hs_error_set(err, HS_EMISSING, "%s (not found%s%s: %s)", was,
-			     p->root[0] ? " under " : "", p->root, p->missing);
+		hs_error_clear(err);
+		hs_error_set(err, HS_EMISSING, "%u file%s process %d mapped %s not found%s%s: %s",
+			     p->nmissing, p->nmissing == 1 ? "" : "s", (int)t->pid,
+			     p->nmissing == 1 ? "is" : "are", p->root[0] ? " under " : "", p->root,
+			     p->missing);
 		hs_error_hint(err, "copy the files from the machine the core comes from, or "
 				   "point at its root with --sysroot=DIR");
 	}
