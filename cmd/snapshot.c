@@ -3,6 +3,7 @@
  * into a snapshot file (snapshot.h) to read later, here or elsewhere.
  */
 #include "config.h"
+#include <string.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,14 +13,17 @@
 #include "json.h"
 
 static const char usage[] =
-	"usage: heapscope snapshot [-o FILE] [--force] [--json] [--no-stop] PID\n"
+	"usage: heapscope snapshot [-o FILE] [--force] [--json] [--no-stop] PID|CORE\n"
 	"\n"
 	"Capture every object of process PID - type, size, value, references -\n"
 	"and save them to a snapshot file to read later, here or elsewhere, with\n"
 	"top, show, path and objects.  The file holds strings from the process's\n"
-	"memory (possibly secrets): it is created readable by you only.\n"
+	"memory (possibly secrets): it is created readable by you only.  Given a\n"
+	"core file, the same from the core: a snapshot is much smaller, and\n"
+	"needs none of the process's files to be read.\n"
 	"\n"
-	"  -o, --output=FILE  where to write (default heapscope-PID-TIME.hsnap)\n"
+	"  -o, --output=FILE  where to write (default heapscope-PID-TIME.hsnap,\n"
+	"                     for a core heapscope-CORENAME-TIME.hsnap)\n"
 	"  --force            replace FILE if it exists\n" CAPTURE_HELP;
 
 static int snapshot_main(const struct command *c, int argc, char **argv)
@@ -29,7 +33,7 @@ static int snapshot_main(const struct command *c, int argc, char **argv)
 	struct heap h;
 	struct snapshot_out out;
 	char name[256], sz[32];
-	const char *path;
+	const char *path, *base;
 	int st, writing;
 
 	if (cmd_parse(c, argc, argv, &o, &st))
@@ -43,8 +47,10 @@ static int snapshot_main(const struct command *c, int argc, char **argv)
 		struct tm tm;
 
 		localtime_r(&now, &tm);
+		/* a core's path: its name only, here */
+		base = strrchr(o.source, '/') ? strrchr(o.source, '/') + 1 : o.source;
 		snprintf(name, sizeof(name), "heapscope-%s-%04d%02d%02d-%02d%02d%02d.hsnap",
-			 o.source, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			 base, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 			 tm.tm_min, tm.tm_sec);
 		path = name;
 	}
