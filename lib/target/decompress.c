@@ -241,7 +241,9 @@ int decompress_file(int fd, const char *path, size_t max, void **out, size_t *le
 		hs_error_set(err, HS_ENOTCORE, "%s decompresses to nothing", path);
 		goto out;
 	}
-	map = mmap(NULL, s.len, PROT_READ | PROT_WRITE, MAP_PRIVATE, s.fd, 0);
+	/* shared: the memfd is ours alone, and what the walk writes into
+	 * its pages costs no copy-on-write fault */
+	map = mmap(NULL, s.len, PROT_READ | PROT_WRITE, MAP_SHARED, s.fd, 0);
 	if (map == MAP_FAILED) {
 		hs_error_errno(err, HS_ENOMEM, errno, "cannot map the decompressed core");
 		goto out;

@@ -11,7 +11,7 @@
 /* 1 if buf starts as a stream of a format decompress_file reads. */
 int decompress_known(const unsigned char *buf, size_t len);
 /* Decompress the file open at fd (from its start) into an anonymous
- * file, mapped private and writable at *out for *len bytes (munmap it).
+ * file, mapped writable at *out for *len bytes (munmap it).
  * At most max bytes are produced: past that, HS_ENOMEM.  0, or -1 with
  * err: HS_EFILE for a damaged or cut stream (message names path),
  * HS_ENOTCORE for a format it does not know. */

@@ -73,7 +73,14 @@ static int load(const char *path, void **map, size_t *len, struct hs_error *err)
 		goto out;
 	}
 	*len = (size_t)st.st_size;
-	/* private and writable: the walk may patch its copy, never the file */
+	if (!*len) {
+		hs_error_set(err, HS_ENOTCORE, "%s is empty", path);
+		goto out;
+	}
+	/* private and writable: the walk may patch its copy (it tags each
+	 * object seen), never the file.  Faulted in as the walk goes: a
+	 * core is mostly memory the walk never reads (free arenas, stacks,
+	 * buffers), and gcore writes it as holes */
 	*map = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, fd, 0);
 	if (*map == MAP_FAILED) {
 		hs_error_errno(err, HS_EFILE, errno, "cannot map %s", path);
