@@ -49,9 +49,9 @@ static int snapshot_main(const struct command *c, int argc, char **argv)
 		localtime_r(&now, &tm);
 		/* a core's path: its name only, here */
 		base = strrchr(o.source, '/') ? strrchr(o.source, '/') + 1 : o.source;
-		snprintf(name, sizeof(name), "heapscope-%s-%04d%02d%02d-%02d%02d%02d.hsnap",
-			 base, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-			 tm.tm_min, tm.tm_sec);
+		snprintf(name, sizeof(name), "heapscope-%s-%04d%02d%02d-%02d%02d%02d.hsnap", base,
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
 		path = name;
 	}
 	/* a place we cannot write is found before the capture, not after */

@@ -132,10 +132,13 @@ def check(interp, work, keep):
     out = os.path.join(work, "%s-core.snap" % name)
     p = hstest.run(["snapshot", "-o", out, core], env=interp.env)
     inf, q = hstest.run_json(["info", out], env=interp.env)
+    was, r = hstest.run_json(["info", snap], env=interp.env)
     hstest.ok(p.returncode == 0 and inf is not None and inf.get("mode") == "core file" and
-              inf.get("pid") == live["pid"],
-              "%s: snapshot CORE writes a snapshot that says it came from a core" % name,
-              p.stderr + q.stderr + repr(inf)[:400])
+              inf.get("pid") == live["pid"] and was is not None and
+              inf.get("cmdline") == was.get("cmdline") and inf.get("exe") == was.get("exe"),
+              "%s: snapshot CORE writes a snapshot that says it came from a core, with the "
+              "process's command line and executable" % name,
+              p.stderr + q.stderr + r.stderr + repr(inf)[:400] + repr(was)[:400])
     if not keep:
         keep[:] = [interp, core, live]
     else:

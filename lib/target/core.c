@@ -27,9 +27,30 @@
 
 /* user_regs_struct, in 8-byte words */
 enum {
-	UR_R15, UR_R14, UR_R13, UR_R12, UR_RBP, UR_RBX, UR_R11, UR_R10, UR_R9, UR_R8,
-	UR_RAX, UR_RCX, UR_RDX, UR_RSI, UR_RDI, UR_ORIG_RAX, UR_RIP, UR_CS, UR_EFLAGS,
-	UR_RSP, UR_SS, UR_FS_BASE, UR_GS_BASE, UR_N = 27
+	UR_R15,
+	UR_R14,
+	UR_R13,
+	UR_R12,
+	UR_RBP,
+	UR_RBX,
+	UR_R11,
+	UR_R10,
+	UR_R9,
+	UR_R8,
+	UR_RAX,
+	UR_RCX,
+	UR_RDX,
+	UR_RSI,
+	UR_RDI,
+	UR_ORIG_RAX,
+	UR_RIP,
+	UR_CS,
+	UR_EFLAGS,
+	UR_RSP,
+	UR_SS,
+	UR_FS_BASE,
+	UR_GS_BASE,
+	UR_N = 27
 };
 
 static uint64_t get64(const unsigned char *p)
@@ -120,8 +141,7 @@ static int add_files(struct core_info *ci, const unsigned char *d, size_t n, str
 		return 0;
 	count = get64(d);
 	page = get64(d + 8);
-	if (!count || count > CORE_MAX_FILES || count > (n - 16) / 24 || !page ||
-	    page > (1u << 30))
+	if (!count || count > CORE_MAX_FILES || count > (n - 16) / 24 || !page || page > (1u << 30))
 		return 0;
 	ci->files = calloc(count, sizeof(*ci->files));
 	if (!ci->files)
@@ -129,8 +149,8 @@ static int add_files(struct core_info *ci, const unsigned char *d, size_t n, str
 	names = d + 16 + count * 24;
 	for (i = 0; i < count; i++) {
 		const unsigned char *e = d + 16 + i * 24;
-		const unsigned char *nul = names < end ? memchr(names, '\0', (size_t)(end - names))
-						       : NULL;
+		const unsigned char *nul =
+			names < end ? memchr(names, '\0', (size_t)(end - names)) : NULL;
 		uint64_t pg = get64(e + 16);
 
 		if (!nul)
@@ -155,10 +175,15 @@ static void read_auxv(struct core_info *ci, const unsigned char *d, size_t n)
 	for (i = 0; i + 16 <= n; i += 16) {
 		uint64_t type = get64(d + i);
 
-		if (type == AT_NULL)
+		if (type == AT_NULL) {
+			ci->auxv = d;
+			ci->auxv_len = i + 16;
 			break;
+		}
 		if (type == AT_ENTRY)
 			ci->entry = get64(d + i + 8);
+		if (type == AT_EXECFN)
+			ci->execfn = get64(d + i + 8);
 	}
 }
 
@@ -173,9 +198,13 @@ static void read_psinfo(struct core_info *ci, const unsigned char *d, size_t n)
 	ci->fname[16] = '\0';
 	memcpy(ci->psargs, d + PRPSINFO_PSARGS, 80);
 	ci->psargs[80] = '\0';
+	/* printed to terminals: no control characters */
 	for (i = 0; ci->fname[i]; i++)
-		if ((unsigned char)ci->fname[i] < ' ')
+		if ((unsigned char)ci->fname[i] < ' ' || ci->fname[i] == 0x7f)
 			ci->fname[i] = '?';
+	for (i = 0; ci->psargs[i]; i++)
+		if ((unsigned char)ci->psargs[i] < ' ' || ci->psargs[i] == 0x7f)
+			ci->psargs[i] = '?';
 }
 
 /* Each note: namesz, descsz, type, then the name and the description,
@@ -185,7 +214,8 @@ static int read_notes(struct core_info *ci, const unsigned char *d, size_t n, st
 	size_t at = 0;
 
 	while (n - at >= 12) {
-		uint32_t namesz = get32(d + at), descsz = get32(d + at + 4), type = get32(d + at + 8);
+		uint32_t namesz = get32(d + at), descsz = get32(d + at + 4),
+			 type = get32(d + at + 8);
 		size_t name_at = at + 12, desc_at, next;
 		const char *name = (const char *)d + name_at;
 
@@ -234,7 +264,8 @@ int core_parse(const unsigned char *buf, size_t len, struct core_info *ci, struc
 	    eh.e_machine != EM_X86_64)
 		return hs_error_set(err, HS_ENOTCORE, "not the core file of an x86_64 process");
 	if (eh.e_phentsize != sizeof(Elf64_Phdr) || !eh.e_phnum || eh.e_phnum == PN_XNUM)
-		return hs_error_set(err, HS_ENOTCORE, "the core file has no usable program headers");
+		return hs_error_set(err, HS_ENOTCORE,
+				    "the core file has no usable program headers");
 	if (eh.e_phoff > len || (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > len - eh.e_phoff)
 		return hs_error_set(err, HS_ETRUNCATED,
 				    "the core file ends in its program headers (%zu bytes)", len);
@@ -255,13 +286,14 @@ int core_parse(const unsigned char *buf, size_t len, struct core_info *ci, struc
 			continue;
 		if (ph.p_offset + ph.p_filesz > ci->size)
 			ci->size = ph.p_offset + ph.p_filesz;
-		have = ph.p_offset >= len ? 0
+		have = ph.p_offset >= len		 ? 0
 		       : ph.p_filesz > len - ph.p_offset ? len - ph.p_offset
 							 : ph.p_filesz;
 		if (ph.p_type == PT_NOTE) {
 			if (have < ph.p_filesz)
 				ci->notes_lost = 1;
-			if (read_notes(ci, buf + ph.p_offset, (size_t)have, err))
+			/* an offset past the end makes no pointer: nothing to read */
+			if (read_notes(ci, have ? buf + ph.p_offset : buf, (size_t)have, err))
 				goto fail;
 		} else if (ph.p_type == PT_LOAD && ph.p_memsz &&
 			   ph.p_vaddr <= UINT64_MAX - ph.p_memsz && ph.p_filesz <= ph.p_memsz) {
@@ -272,8 +304,8 @@ int core_parse(const unsigned char *buf, size_t len, struct core_info *ci, struc
 			s->offset = ph.p_offset;
 			s->filesz = have;
 			s->lost = ph.p_filesz - have;
-			s->prot = (ph.p_flags & PF_R ? MAP_R : 0) | (ph.p_flags & PF_W ? MAP_W : 0) |
-				  (ph.p_flags & PF_X ? MAP_X : 0);
+			s->prot = (ph.p_flags & PF_R ? MAP_R : 0) |
+				  (ph.p_flags & PF_W ? MAP_W : 0) | (ph.p_flags & PF_X ? MAP_X : 0);
 			ci->lost += s->lost;
 		}
 	}
@@ -289,8 +321,13 @@ int core_parse(const unsigned char *buf, size_t len, struct core_info *ci, struc
 	}
 	/* the process's own pid: its main thread's, when the notes do not
 	 * say (gcore and the kernel both write NT_PRPSINFO) */
-	if (!ci->pid)
+	if (ci->pid <= 0)
 		ci->pid = ci->threads[0].tid;
+	if (ci->pid <= 0) {
+		hs_error_set(err, HS_ENOTCORE, "the core file names no process (pid %d)",
+			     (int)ci->pid);
+		goto fail;
+	}
 	return 0;
 fail:
 	core_info_release(ci);
@@ -325,7 +362,8 @@ int core_elf_build_id(const unsigned char *page, size_t len, char *hex, size_t h
 			continue;
 		at = (size_t)ph.p_offset;
 		end = at + (size_t)ph.p_filesz;
-		while (end - at >= 12) {
+		/* a last description padded to 4 can take at past end */
+		while (at <= end && end - at >= 12) {
 			uint32_t namesz = get32(page + at), descsz = get32(page + at + 4),
 				 type = get32(page + at + 8);
 			size_t desc = at + 12 + ((namesz + 3u) & ~3u), k;

@@ -39,16 +39,19 @@ struct core_info {
 	pid_t pid;
 	char fname[17];
 	char psargs[81];
-	int signal; /* the signal that made the core (NT_SIGINFO), 0 if none */
-	uint64_t entry; /* AT_ENTRY: the program's entry point */
+	int signal;		   /* the signal that made the core (NT_SIGINFO), 0 if none */
+	uint64_t entry;		   /* AT_ENTRY: the program's entry point */
+	uint64_t execfn;	   /* AT_EXECFN: the path it was run as, on its stack */
+	const unsigned char *auxv; /* the auxiliary vector, in the buffer */
+	size_t auxv_len;
 	struct core_segment *seg;
 	size_t nseg;
 	struct target_thread *threads;
 	size_t nthreads;
 	struct core_file_map *files;
 	size_t nfiles;
-	uint64_t lost; /* bytes of segments past the end of the file */
-	uint64_t size; /* what the file should be: the end of its last part */
+	uint64_t lost;	/* bytes of segments past the end of the file */
+	uint64_t size;	/* what the file should be: the end of its last part */
 	int notes_lost; /* the notes themselves run past the end */
 };
 

@@ -35,8 +35,7 @@ static int sink_write(struct sink *s, const void *buf, size_t n, struct hs_error
 	const char *p = buf;
 
 	if (n > s->max - s->len)
-		return hs_error_set(err, HS_ENOMEM,
-				    "the decompressed core would be over %zu MiB",
+		return hs_error_set(err, HS_ENOMEM, "the decompressed core would be over %zu MiB",
 				    s->max >> 20);
 	while (n) {
 		ssize_t w = write(s->fd, p, n);
@@ -71,8 +70,8 @@ static int cut(const char *path, struct hs_error *err)
 	return -1;
 }
 
-static int run_zstd(int fd, const char *path, struct sink *s, unsigned char *in,
-		    unsigned char *out, struct hs_error *err)
+static int run_zstd(int fd, const char *path, struct sink *s, unsigned char *in, unsigned char *out,
+		    struct hs_error *err)
 {
 	ZSTD_DStream *z = ZSTD_createDStream();
 	size_t ret = 1;
@@ -108,8 +107,8 @@ out:
 	return rc;
 }
 
-static int run_lz4(int fd, const char *path, struct sink *s, unsigned char *in,
-		   unsigned char *out, struct hs_error *err)
+static int run_lz4(int fd, const char *path, struct sink *s, unsigned char *in, unsigned char *out,
+		   struct hs_error *err)
 {
 	LZ4F_dctx *z;
 	size_t ret = 1;
@@ -147,8 +146,8 @@ out:
 	return rc;
 }
 
-static int run_xz(int fd, const char *path, struct sink *s, unsigned char *in,
-		  unsigned char *out, struct hs_error *err)
+static int run_xz(int fd, const char *path, struct sink *s, unsigned char *in, unsigned char *out,
+		  struct hs_error *err)
 {
 	lzma_stream z = LZMA_STREAM_INIT;
 	lzma_ret ret = LZMA_OK;
@@ -225,7 +224,8 @@ int decompress_file(int fd, const char *path, size_t max, void **out, size_t *le
 	else if (!memcmp(magic, xz, sizeof(xz)))
 		f = F_XZ;
 	else
-		return hs_error_set(err, HS_ENOTCORE, "%s is not compressed as heapscope knows", path);
+		return hs_error_set(err, HS_ENOTCORE, "%s is not compressed as heapscope knows",
+				    path);
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return hs_error_errno(err, HS_EFILE, errno, "cannot read %s", path);
 	s.fd = memfd_create("heapscope-core", MFD_CLOEXEC);

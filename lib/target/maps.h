@@ -34,7 +34,7 @@ struct map_entry {
 struct maps {
 	struct map_entry *v;
 	size_t n;
-	char *paths; /* storage of every path, NUL-separated */
+	char *paths;		/* storage of every path, NUL-separated */
 	size_t cap, plen, pcap; /* while maps_add builds it */
 };
 

@@ -126,6 +126,10 @@ int target_exe(struct target *t, char *buf, size_t len, struct hs_error *err)
 	ssize_t n;
 
 	if (t->proc) {
+		if (!t->proc->exe[0])
+			return hs_error_set(err, HS_EMISSING,
+					    "the core file does not say which files the process "
+					    "mapped (no NT_FILE note: a kernel older than 3.7?)");
 		snprintf(buf, len, "%s", t->proc->exe);
 		return 0;
 	}
@@ -161,6 +165,9 @@ ssize_t target_cmdline(struct target *t, char *buf, size_t len)
 	n = t->proc->cmdline_len < len - 1 ? t->proc->cmdline_len : len - 1;
 	memcpy(buf, t->proc->cmdline, n);
 	buf[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (!buf[i])
+			buf[i] = ' ';
 	return (ssize_t)n;
 }
 

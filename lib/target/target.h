@@ -97,12 +97,12 @@ struct target_process {
 	char exe[4096];
 	char root[4096]; /* where its files are found: "" for our own root */
 	char comm[17];
-	char cmdline[4096]; /* NUL-separated arguments */
+	char cmdline[4096]; /* its arguments, each NUL-terminated */
 	size_t cmdline_len;
 	struct target_thread *threads;
 	size_t nthreads;
-	char warning[512]; /* what the reader met: a truncated file ... */
-	uint64_t lost;	   /* bytes of memory the file should hold, cut off */
+	char warning[512];	  /* what the reader met: a truncated file ... */
+	uint64_t lost;		  /* bytes of memory the file should hold, cut off */
 	uint64_t size, file_size; /* what the file should be, and is */
 	char missing[1024];	  /* mapped files not found, ", "-separated */
 	unsigned nmissing;
@@ -111,7 +111,7 @@ struct target_process {
 	struct target_mismatch {
 		char *path;
 		char want[64], have[64];
-	} *mismatch;
+	} * mismatch;
 	size_t nmismatch;
 };
 
@@ -128,11 +128,11 @@ struct target {
 	int frozen;  /* every thread is in a ptrace stop */
 	pid_t *tids; /* threads found at attach, main thread first */
 	size_t ntids;
-	uint64_t pause_ns;   /* time frozen: first interrupt to last detach */
-	uint64_t lost_reads; /* reads that failed for another reason than a
-			      * bad address: the process gone, a file
-			      * unreadable (through a fallback too) */
-	void *priv;	     /* backend state (fds, block cache, ...) */
+	uint64_t pause_ns;	     /* time frozen: first interrupt to last detach */
+	uint64_t lost_reads;	     /* reads that failed for another reason than a
+				      * bad address: the process gone, a file
+				      * unreadable (through a fallback too) */
+	void *priv;		     /* backend state (fds, block cache, ...) */
 	struct target_process *proc; /* NULL: a live process, ask /proc */
 };
 
@@ -170,7 +170,8 @@ int target_exe(struct target *t, char *buf, size_t len, struct hs_error *err);
 /* The prefix under which the process's files are opened ("/proc/PID/root",
  * a core's --sysroot, or ""): always terminated, into buf. */
 const char *target_root(struct target *t, char *buf, size_t len);
-/* Its command line (NUL-separated) into buf; its length, or -1. */
+/* Its command line, arguments separated by spaces, into buf (always
+ * terminated); its length, or -1. */
 ssize_t target_cmdline(struct target *t, char *buf, size_t len);
 /* The name of thread tid ("" if unknown) into buf. */
 void target_thread_name(struct target *t, pid_t tid, char *buf, size_t len);
@@ -247,8 +248,7 @@ int target_files_has(struct target *t, uint64_t addr);
  * HS_ENOTDUMPED (none of its writable memory is there), HS_EFILE,
  * HS_ENOMEM.  t->proc->warning says what was found amiss but allowed.
  */
-int target_core_open(struct target **out, const char *path, const char *root,
-		     struct hs_error *err);
+int target_core_open(struct target **out, const char *path, const char *root, struct hs_error *err);
 /* 1 if the file at path starts as a core file does (or as a compressed
  * file), 0 if not, -1 if it cannot be read. */
 int target_core_sniff(const char *path);

@@ -22,11 +22,10 @@
 #include <unistd.h>
 #include "core.h"
 #include "decompress.h"
+#include "image.h"
 #include "maps.h"
 #include "target.h"
 
-/* A decompressed core is kept in memory: at most this much of it. */
-#define MAX_DECOMPRESSED (1ull << 40)
 #define PAGE 4096u
 
 int target_core_sniff(const char *path)
@@ -69,7 +68,8 @@ static int load(const char *path, void **map, size_t *len, struct hs_error *err)
 		goto out;
 	}
 	if (kind == 2) {
-		rc = decompress_file(fd, path, MAX_DECOMPRESSED, map, len, err);
+		/* kept in memory: as much as a copy of a process may take */
+		rc = decompress_file(fd, path, (size_t)image_default_budget(), map, len, err);
 		goto out;
 	}
 	*len = (size_t)st.st_size;
@@ -107,6 +107,24 @@ static void note_missing(struct target_process *p, const char *path)
 
 	if (p->nmissing++ < 4)
 		snprintf(p->missing + at, sizeof(p->missing) - at, "%s%s", at ? ", " : "", path);
+}
+
+/* The file the process mapped as name, under root (path): a regular
+ * file only (never a FIFO, a device), and a name that cannot climb out
+ * of the root; -1 if not. */
+static int open_mapped(const char *path, const char *name)
+{
+	struct stat st;
+	int fd;
+
+	if (name[0] != '/' || strstr(name, "/../") || strstr(name, "/..\0"))
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* A file not to read: another build than the one that ran. */
@@ -162,7 +180,7 @@ static int add_files(struct target *t, struct target *files, const struct core_i
 {
 	struct target_process *p = t->proc;
 	int *fileno = calloc(ci->nfiles ? ci->nfiles : 1, sizeof(int));
-	size_t i, k;
+	size_t i;
 
 	if (!fileno)
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
@@ -172,20 +190,16 @@ static int add_files(struct target *t, struct target *files, const struct core_i
 		const unsigned char *page;
 		int fd;
 
-		fileno[i] = -2;
-		for (k = 0; k < i; k++)
-			if (!strcmp(ci->files[k].path, f->path)) {
-				fileno[i] = fileno[k];
-				break;
-			}
+		/* a file's mappings come one after the other: opened once */
+		fileno[i] = i && !strcmp(ci->files[i - 1].path, f->path) ? fileno[i - 1] : -2;
 		if (fileno[i] == -2) {
 			fileno[i] = -1;
 			snprintf(path, sizeof(path), "%s%s", p->root, f->path);
-			fd = f->path[0] == '/' ? open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY) : -1;
+			fd = open_mapped(path, f->path);
 			if (fd < 0) {
 				/* deleted files, shared memory: never there to read */
-				if (!strstr(f->path, " (deleted)") && strncmp(f->path, "/dev/", 5) &&
-				    strncmp(f->path, "/memfd:", 7))
+				if (!strstr(f->path, " (deleted)") &&
+				    strncmp(f->path, "/dev/", 5) && strncmp(f->path, "/memfd:", 7))
 					note_missing(p, f->path);
 				continue;
 			}
@@ -199,16 +213,16 @@ static int add_files(struct target *t, struct target *files, const struct core_i
 					close(fd);
 					if (note_mismatch(p, f->path, want, have)) {
 						free(fileno);
-						return hs_error_set(err, HS_ENOMEM, "out of memory");
+						return hs_error_set(err, HS_ENOMEM,
+								    "out of memory");
 					}
 					continue;
 				}
 			}
-			fileno[i] = target_files_add_file(files, fd, err);
-			if (fileno[i] < 0) {
-				free(fileno);
-				return -1;
-			}
+			/* past the files target's limit: left out, as missing */
+			fileno[i] = target_files_add_file(files, fd, NULL);
+			if (fileno[i] < 0)
+				note_missing(p, f->path);
 		}
 		if (fileno[i] >= 0 && !(f->start % PAGE) && !(f->end % PAGE) &&
 		    target_files_add_map(files, f->start, f->end, f->offset, fileno[i], NULL))
@@ -232,8 +246,9 @@ static const struct core_file_map *file_at(const struct core_info *ci, uint64_t 
 static int add_map(struct maps *m, const struct map_entry *e, const char *path,
 		   struct hs_error *err)
 {
-	/* out of order or overlapping: not a kernel's nor gdb's */
-	if (m->n && e->start < m->v[m->n - 1].end)
+	/* out of order or overlapping: not a kernel's nor gdb's; past the
+	 * most a process has: left out */
+	if ((m->n && e->start < m->v[m->n - 1].end) || m->n == MAPS_MAX)
 		return 0;
 	return maps_add(m, e, path, err);
 }
@@ -306,9 +321,6 @@ static int fill_process(struct target *t, const struct core_info *ci, const char
 	 * that is where it was, not what it is now */
 	snprintf(p->cmdline, sizeof(p->cmdline), "%s", ci->psargs);
 	p->cmdline_len = strlen(p->cmdline);
-	for (i = 0; i < p->cmdline_len; i++)
-		if (p->cmdline[i] == ' ')
-			p->cmdline[i] = '\0';
 	/* the executable: the file mapped where the program's entry point
 	 * (AT_ENTRY) is; else the file at the lowest address */
 	for (i = 0; i < ci->nfiles; i++)
@@ -316,10 +328,12 @@ static int fill_process(struct target *t, const struct core_info *ci, const char
 			break;
 	if (ci->nfiles)
 		snprintf(p->exe, sizeof(p->exe), "%s", ci->files[i < ci->nfiles ? i : 0].path);
-	p->threads = malloc(ci->nthreads * sizeof(*p->threads));
-	t->tids = malloc(ci->nthreads * sizeof(*t->tids));
-	if (!p->threads || !t->tids)
+	/* t->tids in the same allocation, after the threads: target_close
+	 * frees p->threads, and no image frees t->tids */
+	p->threads = malloc(ci->nthreads * (sizeof(*p->threads) + sizeof(*t->tids)));
+	if (!p->threads)
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	t->tids = (pid_t *)(p->threads + ci->nthreads);
 	/* main thread first, then in the core's order */
 	for (i = 0; i < ci->nthreads; i++)
 		if (ci->threads[i].tid == ci->pid)
@@ -333,8 +347,73 @@ static int fill_process(struct target *t, const struct core_info *ci, const char
 	return 0;
 }
 
-int target_core_open(struct target **out, const char *path, const char *root,
-		     struct hs_error *err)
+/*
+ * The whole command line, from the process's stack: the kernel laid out
+ * argc, argv[], NULL, envp[], NULL and then the auxiliary vector the
+ * core's NT_AUXV copies, on the stack that holds AT_EXECFN's string.
+ * Found there, the argument pointers are read back from it; every one
+ * must point into that stack.  prpsinfo keeps 80 bytes at most (gcore:
+ * the executable alone).
+ */
+#define MAX_ARGS 4096
+#define MAX_ENVS 65536
+
+static void cmdline_from_stack(struct target *t, const struct core_info *ci)
+{
+	struct target_process *p = t->proc;
+	uint64_t lo, at;
+	size_t len, i, n, envs = 0, used = 0;
+	unsigned char *data, *hit;
+	uint64_t w;
+
+	if (!ci->auxv || !ci->execfn || ci->auxv_len < 32 ||
+	    target_image_region(t, ci->execfn, &lo, &len, &data) ||
+	    !(hit = memmem(data, len, ci->auxv, ci->auxv_len)) || (size_t)(hit - data) < 8 ||
+	    (hit - data) % 8)
+		return;
+	/* back over envp[] and its NULL, then argv[] and its NULL */
+	at = (uint64_t)(hit - data) - 8;
+	if (memcpy(&w, data + at, 8), w)
+		return; /* envp's NULL */
+	while (at >= 8 && envs < MAX_ENVS && (memcpy(&w, data + at - 8, 8), w)) {
+		at -= 8;
+		envs++;
+	}
+	if (at < 8)
+		return;
+	at -= 8; /* argv's NULL */
+	for (n = 0; at >= 8 && n <= MAX_ARGS; n++) {
+		at -= 8;
+		memcpy(&w, data + at, 8);
+		if (w == n && n)
+			break; /* argc */
+		if (w < lo || w - lo >= len)
+			return;
+	}
+	if (w != n || !n)
+		return;
+	for (i = 0; i < n; i++) {
+		uint64_t a;
+		size_t k;
+
+		memcpy(&a, data + at + 8 + 8 * i, 8);
+		k = strnlen((char *)data + (a - lo), len - (a - lo));
+		if (a - lo + k >= len || used + k + 1 > sizeof(p->cmdline))
+			break;
+		memcpy(p->cmdline + used, data + (a - lo), k + 1);
+		used += k + 1;
+	}
+	/* cut by our buffer: as many arguments as fit, whole; the last
+	 * one's NUL is the end.  Printed to terminals: no control
+	 * characters */
+	for (i = 0; i < used; i++)
+		if (p->cmdline[i] && ((unsigned char)p->cmdline[i] < ' ' || p->cmdline[i] == 0x7f))
+			p->cmdline[i] = '?';
+	if (used)
+		p->cmdline_len = used - 1;
+}
+
+int target_core_open(struct target **out, const char *path, const char *root, struct hs_error *err)
 {
 	struct core_info ci;
 	struct target *t = NULL, *files = NULL;
@@ -348,10 +427,11 @@ int target_core_open(struct target **out, const char *path, const char *root,
 	if (core_parse(map, len, &ci, err)) {
 		munmap(map, len);
 		if (err)
-			hs_error_hint(err, ci.notes_lost ? "the core was cut while it was written or "
-							   "copied: take it again"
-							 : "give a core file (gcore PID, or the "
-							   "kernel's), a snapshot file or a PID");
+			hs_error_hint(err, ci.notes_lost
+						   ? "the core was cut while it was written or "
+						     "copied: take it again"
+						   : "give a core file (gcore PID, or the "
+						     "kernel's), a snapshot file or a PID");
 		return -1;
 	}
 	t = target_image_new();
@@ -372,11 +452,13 @@ int target_core_open(struct target **out, const char *path, const char *root,
 		goto fail;
 	for (i = 0; i < ci.nseg; i++)
 		if (ci.seg[i].filesz &&
-		    target_image_add_view(t, ci.seg[i].vaddr, (unsigned char *)map + ci.seg[i].offset,
+		    target_image_add_view(t, ci.seg[i].vaddr,
+					  (unsigned char *)map + ci.seg[i].offset,
 					  (size_t)ci.seg[i].filesz, NULL))
 			continue; /* overlapping: not a kernel's; the first kept */
 	if (build_maps(t->proc, &ci, &anon, &undumped, err) || add_files(t, files, &ci, err))
 		goto fail;
+	cmdline_from_stack(t, &ci);
 	if (anon && undumped == anon) {
 		hs_error_set(err, HS_ENOTDUMPED,
 			     "%s holds none of the writable memory of process %d (%llu bytes "
@@ -435,8 +517,8 @@ int target_core_explain(struct target *t, struct hs_error *err)
 			     (unsigned long long)p->file_size, (unsigned long long)p->size, was);
 		hs_error_hint(err, "the core was cut while it was written or copied: take it "
 				   "again, with room on the disk for all of it");
-	} else if (p->nmissing && (err->code == HS_EFILE || err->code == HS_ENOTPYTHON ||
-				   err->code == HS_EREAD)) {
+	} else if (p->nmissing &&
+		   (err->code == HS_EFILE || err->code == HS_ENOTPYTHON || err->code == HS_EREAD)) {
 		hs_error_clear(err);
 		hs_error_set(err, HS_EMISSING, "%u file%s process %d mapped %s not found%s%s: %s",
 			     p->nmissing, p->nmissing == 1 ? "" : "s", (int)t->pid,

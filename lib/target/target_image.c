@@ -115,7 +115,8 @@ static int image_regs(struct target *t, pid_t tid, struct target_regs *regs, str
 			return 0;
 		}
 	return hs_error_set(err, t->proc ? HS_EREAD : HS_EUNSUPPORTED,
-			    t->proc ? "no thread %d in the core file" : "no registers of thread %d here",
+			    t->proc ? "no thread %d in the core file"
+				    : "no registers of thread %d here",
 			    (int)tid);
 }
 
