@@ -5,12 +5,13 @@
 # that once broke something stays a test.  make fuzz builds them with
 # clang's libFuzzer, AddressSanitizer and UBSan into fuzz-build/ and runs
 # each for FUZZ_TIME seconds (run.sh).
-FUZZ_HARNESSES = snapshot walk elf
+FUZZ_HARNESSES = snapshot walk elf core
 FUZZ_COMMON = tests/fuzz/fuzz.h tests/fuzz/common.c tests/fuzz/replay.c
 FUZZ_REPLAY_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/cmd -I$(srcdir)/tests \
 	-DHS_SRCDIR='"$(abs_srcdir)"'
 
-check_PROGRAMS += tests/mksnap tests/fuzz/fuzz-snapshot tests/fuzz/fuzz-walk tests/fuzz/fuzz-elf
+check_PROGRAMS += tests/mksnap tests/fuzz/fuzz-snapshot tests/fuzz/fuzz-walk tests/fuzz/fuzz-elf \
+	tests/fuzz/fuzz-core
 tests_mksnap_SOURCES = tests/mksnap.c
 tests_mksnap_LDADD = $(HS_LIBS)
 tests_fuzz_fuzz_snapshot_SOURCES = tests/fuzz/fuzz-snapshot.c tests/fuzz/snapcmds.c \
@@ -24,10 +25,14 @@ tests_fuzz_fuzz_walk_LDADD = $(HS_LIBS)
 tests_fuzz_fuzz_elf_SOURCES = tests/fuzz/fuzz-elf.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_elf_CPPFLAGS = $(FUZZ_REPLAY_CPPFLAGS)
 tests_fuzz_fuzz_elf_LDADD = $(HS_LIBS)
-HS_FUZZ_TESTS = tests/fuzz/fuzz-snapshot tests/fuzz/fuzz-walk tests/fuzz/fuzz-elf
+tests_fuzz_fuzz_core_SOURCES = tests/fuzz/fuzz-core.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_core_CPPFLAGS = $(FUZZ_REPLAY_CPPFLAGS)
+tests_fuzz_fuzz_core_LDADD = $(HS_LIBS)
+HS_FUZZ_TESTS = tests/fuzz/fuzz-snapshot tests/fuzz/fuzz-walk tests/fuzz/fuzz-elf \
+	tests/fuzz/fuzz-core
 TESTS += $(HS_FUZZ_TESTS)
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/make-seeds.sh tests/fuzz/seed-structs.py \
-	tests/fuzz/run.sh
+	tests/fuzz/seed-core.py tests/fuzz/run.sh
 
 # ---- make fuzz: libFuzzer builds ----------------------------------------
 FUZZ_CC = clang
@@ -60,6 +65,8 @@ $(FUZZ_DIR)/fuzz-walk: $(FUZZ_DIR)/tests/fuzz/fuzz-walk.o $(FUZZ_DIR)/tests/walk
 		$(FUZZ_MAIN_OBJ) $(FUZZ_LIB_OBJ)
 	$(AM_V_CCLD)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
 $(FUZZ_DIR)/fuzz-elf: $(FUZZ_DIR)/tests/fuzz/fuzz-elf.o $(FUZZ_MAIN_OBJ) $(FUZZ_LIB_OBJ)
+	$(AM_V_CCLD)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
+$(FUZZ_DIR)/fuzz-core: $(FUZZ_DIR)/tests/fuzz/fuzz-core.o $(FUZZ_MAIN_OBJ) $(FUZZ_LIB_OBJ)
 	$(AM_V_CCLD)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
 
 .PHONY: fuzz fuzz-build

@@ -10,9 +10,12 @@
 # DWARF reader finds them all), with DWARF 4 and 5, compressed debug
 # sections, stripped with a .gnu_debuglink, and the debug file alone.
 # walk/: one input per minor version and way of reading (fuzz-walk.c
-# says what the bytes mean).  The results are committed; run this again
-# when the snapshot format or the layout fields change.  Inputs the
-# fuzzers found (found-*) are kept.
+# says what the bytes mean).  core/: small synthetic cores written by
+# seed-core.py (whole, cut, with counts that lie, overlapping segments),
+# and the whole one compressed as systemd-coredump keeps them (xz by
+# seed-core.py, zstd and lz4 here).  The results are committed; run this
+# again when the snapshot format or the layout fields change.  Inputs
+# the fuzzers found (found-*) are kept.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 mksnap=$1
@@ -45,4 +48,9 @@ for minor in 0 1 2 3 4 5; do
 			> "$corpus/walk/3.$((minor + 8))-$how"
 	done
 done
+rm -f "$corpus"/core/[!f]*
+python3 "$here/seed-core.py" "$corpus/core"
+zstd -q -19 -c "$corpus/core/valid.core" > "$corpus/core/valid.core.zst"
+lz4 -q -9 -c "$corpus/core/valid.core" > "$corpus/core/valid.core.lz4"
+
 ls -l "$corpus"/*/ | awk 'NF > 5 { n++; s += $5 } END { print n " seeds, " s " bytes" }'
