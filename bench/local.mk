@@ -5,3 +5,4 @@ EXTRA_DIST += bench/dominators.py
 EXTRA_DIST += bench/benchlib.py
 EXTRA_DIST += bench/waits.sh
 EXTRA_DIST += bench/tasks.sh
+EXTRA_DIST += bench/core.sh
