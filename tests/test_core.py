@@ -16,7 +16,8 @@ crash_here()) names that frame and counts the Markers exactly.
 On one interpreter: the core compressed by zstd, lz4 and xz reads the
 same; the core cut at many lengths never crashes heapscope and says it
 is truncated; a core of `sleep` is "not Python"; an ELF file that is no
-core is "not a core file".  With Debian's static python3.11 copied away,
+core is "not a core file"; a kernel core made with coredump_filter 0 is
+refused, saying so.  With Debian's static python3.11 copied away,
 cored, and moved under another root: its files are missing (named,
 --sysroot suggested) until --sysroot points there; a file replaced by
 another build is a build-id mismatch naming it.
@@ -31,7 +32,7 @@ import time
 
 import hstest
 
-NOT_PYTHON, NOT_CORE, TRUNCATED, MISSING, MISMATCH = 4, 15, 16, 17, 18
+NOT_PYTHON, NOT_CORE, TRUNCATED, MISSING, MISMATCH, NOT_DUMPED = 4, 15, 16, 17, 18, 19
 
 
 def gcore(pid, where):
@@ -145,26 +146,51 @@ def check(interp, work, keep):
         os.unlink(core)
 
 
-def kernel_core(interp, work):
-    """The kernel's core of an abort()ing fixture."""
+def kernel_abort(interp, work, how):
+    """Run the fixture to its abort() (how: "abort", "abort-nomem");
+    (its JSON line, the kernel's core, its folder), or None after saying
+    why (skip or failure)."""
     with open("/proc/sys/kernel/core_pattern") as f:
         pattern = f.read().strip()
     if pattern.startswith("|") or "/" in pattern or "%" in pattern.replace("%p", ""):
-        hstest.skip("%s: kernel core" % interp.name,
+        hstest.skip("%s: kernel core (%s)" % (interp.name, how),
                     "core_pattern is %r, not a plain file name" % pattern)
-        return
+        return None
     d = tempfile.mkdtemp(dir=work)
     e = dict(os.environ)
     e.pop("PYTHONPATH", None)
     e.update(interp.env or {})
     p = subprocess.run([interp.exe, "-u", os.path.join(hstest.FIXTURES, "core_target.py"),
-                        "abort"], cwd=d, env=e, capture_output=True, text=True, timeout=120)
+                        how], cwd=d, env=e, capture_output=True, text=True, timeout=120)
     info = json.loads(p.stdout.splitlines()[0]) if p.stdout else {}
     cores = [os.path.join(d, f) for f in os.listdir(d) if f.startswith("core")]
     if not hstest.ok(p.returncode == -signal.SIGABRT and len(cores) == 1,
-                     "%s: the kernel wrote a core of the abort" % interp.name,
+                     "%s: the kernel wrote a core of the abort (%s)" % (interp.name, how),
                      "rc %s, files %s, %s" % (p.returncode, os.listdir(d), p.stderr[-300:])):
+        return None
+    return info, cores, d
+
+
+def undumped(interp, work):
+    """coredump_filter 0: a core without the process's memory, refused."""
+    got = kernel_abort(interp, work, "abort-nomem")
+    if not got:
         return
+    info, cores, d = got
+    p = hstest.run(["top", cores[0]], env=interp.env)
+    hstest.ok(p.returncode == NOT_DUMPED and "coredump_filter" in p.stderr and
+              hstest.one_line(p),
+              "a core without the process's memory is refused, coredump_filter named",
+              "rc %d %s" % (p.returncode, p.stderr))
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def kernel_core(interp, work):
+    """The kernel's core of an abort()ing fixture."""
+    got = kernel_abort(interp, work, "abort")
+    if not got:
+        return
+    info, cores, d = got
     got, q = hstest.run_json(["stacks", cores[0]], env=interp.env)
     mains = [t for t in (got or {}).get("threads", []) if t["main"]]
     hstest.ok(len(mains) == 1 and mains[0]["frames"] and
@@ -296,6 +322,7 @@ def main():
             interp, core, live = keep
             compressed(interp, core, live, work)
             truncated(interp, core, work)
+            undumped(interp, work)
         not_python(work)
         sysroot(work)
     finally:
