@@ -80,10 +80,15 @@ def wait_gone(fx):
         time.sleep(0.05)
 
 
+# one malloc arena: no 64 MiB reserve per thread for gcore to write out
+SMALL = {"MALLOC_ARENA_MAX": "1"}
+
+
 def check(interp, work, keep):
     name = interp.name
     try:
-        fx = hstest.Fixture(interp.exe, "core_target.py", env=interp.env, timeout=90)
+        fx = hstest.Fixture(interp.exe, "core_target.py", env=dict(interp.env or {}, **SMALL),
+                            timeout=90)
     except RuntimeError as e:
         hstest.ok(False, "%s: fixture starts" % name, str(e))
         return
@@ -280,7 +285,7 @@ def sysroot(work):
     os.makedirs(os.path.join(away, "bin"))
     copy = os.path.join(away, "bin", "python3.11")
     shutil.copy2(exe, copy)
-    fx = hstest.Fixture(copy, "core_target.py", env={"PYTHONHOME": "/usr"}, timeout=90)
+    fx = hstest.Fixture(copy, "core_target.py", env=dict(SMALL, PYTHONHOME="/usr"), timeout=90)
     try:
         live, p = hstest.run_json(["stacks", str(fx.pid)])
         core = gcore(fx.pid, work)
