@@ -5,7 +5,8 @@ blocks its threads at known places.  `stacks --json PID` and a snapshot
 of the PID are taken, then a core with gdb's gcore; the fixture is
 killed, and then:
 - `stacks --json CORE` equals `stacks --json PID` (thread by thread:
-  ids, main thread, system call, what it waits for, every frame);
+  ids, main thread, system call, what it waits for, every frame), and
+  so does `stacks --native` (unwound from the core's registers);
 - `top --json CORE` equals the live snapshot's per-type counts and
   sizes; `path` to one Marker is the same; `objects` finds the fixture's
   12345 Markers;
@@ -62,6 +63,12 @@ def threads(stacks):
     return out
 
 
+def native_frames(stacks):
+    """Each thread's frames, native ones by function, in order."""
+    return {t["native_id"]: [(f["kind"], f.get("function")) for f in t["frames"]]
+            for t in stacks["threads"]}
+
+
 def types(top):
     return {t["type"]: (t["count"], t["size"]) for t in top["types"]}
 
@@ -95,6 +102,7 @@ def check(interp, work, keep):
     snap = os.path.join(work, "%s.snap" % name)
     try:
         live, p1 = hstest.run_json(["stacks", str(fx.pid)], env=interp.env)
+        native, p3 = hstest.run_json(["stacks", "--native", str(fx.pid)], env=interp.env)
         p2 = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
         core = gcore(fx.pid, work)
     except (RuntimeError, OSError, subprocess.SubprocessError) as e:
@@ -116,6 +124,13 @@ def check(interp, work, keep):
     hstest.ok(len(mains) == 1 and mains[0]["frames"] and
               mains[0]["frames"][0]["function"] == "main_wait",
               "%s: the main thread is in main_wait" % name, repr(mains)[:500])
+    got, p = hstest.run_json(["stacks", "--native", core], env=interp.env)
+    hstest.ok(got is not None and native is not None and
+              native_frames(got) == native_frames(native) and
+              any(len(f) > 3 for f in native_frames(got).values()),
+              "%s: stacks --native of the core equal those of the PID" % name,
+              p.stderr + p3.stderr + repr(native_frames(got) if got else None)[:1000] +
+              "\nlive: " + repr(native_frames(native) if native else None)[:1000])
 
     tc, p = hstest.run_json(["top", "-n", "100000", core], env=interp.env)
     ts, q = hstest.run_json(["top", "-n", "100000", snap], env=interp.env)
