@@ -257,7 +257,8 @@ def main():
         hs = subprocess.Popen([hstest.HEAPSCOPE, "snapshot", "-o", dest, str(fx.pid)],
                               env=dict(os.environ, HEAPSCOPE_TEST_STOP_AT="capturing",
                                        **interp.env),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              preexec_fn=hstest.default_signals)
         stopped = hstest.wait_state(hs.pid, "T")
         had_tmp = bool(hstest.leftovers(tmp))
         os.kill(hs.pid, signal.SIGINT)
