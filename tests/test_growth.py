@@ -242,7 +242,8 @@ def check_once(interp, snap, tmp):
     with hstest.Fixture(interp.exe, "leaker.py", args=["--grow", "5"]) as fx:
         hs = subprocess.Popen([hstest.HEAPSCOPE, "watch", "--interval", "60", str(fx.pid)],
                               env=dict(os.environ, **interp.env), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+                              stderr=subprocess.PIPE, text=True,
+                              preexec_fn=hstest.default_signals)
         first = hstest._readline_timeout(hs.stdout, 120) or ""
         sent = time.monotonic()
         os.kill(hs.pid, signal.SIGINT)
