@@ -155,7 +155,10 @@ static int add_files(struct core_info *ci, const unsigned char *d, size_t n, str
 
 		if (!nul)
 			break;
-		if (get64(e) < get64(e + 8) && pg <= UINT64_MAX / page) {
+		/* in address order, not overlapping, as the kernel and gdb
+		 * write them: what is not is left out (lookups bisect) */
+		if (get64(e) < get64(e + 8) && pg <= UINT64_MAX / page &&
+		    (!ci->nfiles || get64(e) >= ci->files[ci->nfiles - 1].end)) {
 			struct core_file_map *f = &ci->files[ci->nfiles++];
 
 			f->start = get64(e);
@@ -296,7 +299,10 @@ int core_parse(const unsigned char *buf, size_t len, struct core_info *ci, struc
 			if (read_notes(ci, have ? buf + ph.p_offset : buf, (size_t)have, err))
 				goto fail;
 		} else if (ph.p_type == PT_LOAD && ph.p_memsz &&
-			   ph.p_vaddr <= UINT64_MAX - ph.p_memsz && ph.p_filesz <= ph.p_memsz) {
+			   ph.p_vaddr <= UINT64_MAX - ph.p_memsz && ph.p_filesz <= ph.p_memsz &&
+			   /* in address order, as written: others left out */
+			   (!ci->nseg || ph.p_vaddr >= ci->seg[ci->nseg - 1].vaddr +
+							       ci->seg[ci->nseg - 1].memsz)) {
 			struct core_segment *s = &ci->seg[ci->nseg++];
 
 			s->vaddr = ph.p_vaddr;

@@ -44,11 +44,11 @@ struct core_info {
 	uint64_t execfn;	   /* AT_EXECFN: the path it was run as, on its stack */
 	const unsigned char *auxv; /* the auxiliary vector, in the buffer */
 	size_t auxv_len;
-	struct core_segment *seg;
+	struct core_segment *seg; /* in address order, not overlapping */
 	size_t nseg;
 	struct target_thread *threads;
 	size_t nthreads;
-	struct core_file_map *files;
+	struct core_file_map *files; /* in address order, not overlapping */
 	size_t nfiles;
 	uint64_t lost;	/* bytes of segments past the end of the file */
 	uint64_t size;	/* what the file should be: the end of its last part */

@@ -235,11 +235,18 @@ static int add_files(struct target *t, struct target *files, const struct core_i
 /* The file mapped at addr: its entry, or NULL. */
 static const struct core_file_map *file_at(const struct core_info *ci, uint64_t addr)
 {
-	size_t k;
+	size_t lo = 0, hi = ci->nfiles;
 
-	for (k = 0; k < ci->nfiles; k++)
-		if (ci->files[k].start <= addr && addr < ci->files[k].end)
-			return &ci->files[k];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr < ci->files[mid].start)
+			hi = mid;
+		else if (addr >= ci->files[mid].end)
+			lo = mid + 1;
+		else
+			return &ci->files[mid];
+	}
 	return NULL;
 }
 
