@@ -11,7 +11,9 @@
  * Checks: the file loads (snapshot_load) or every command refuses it
  * with a file error (exit 10); once it loads, no command fails with a
  * file error, and every one ends 0 or with a usage error (an address a
- * damaged index cannot find, a type name no option can carry).
+ * damaged index cannot find, a type name no option can carry).  An input
+ * that starts as an ELF file or a compressed stream is left out: the
+ * commands read it as a core file, which is fuzz-core's to fuzz.
  */
 #include "config.h"
 #include <string.h>
@@ -19,6 +21,7 @@
 #include "fuzz.h"
 #include "snapcmds.h"
 #include "heap/snapshot.h"
+#include "target/core.h"
 
 const char fuzz_name[] = "snapshot";
 
@@ -53,7 +56,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned char *file;
 	int loads;
 
-	if (size > MAX_FILE)
+	/* an ELF file or a compressed stream is read as a core file (or
+	 * refused as no core): fuzz-core's inputs, not a snapshot's */
+	if (size > MAX_FILE || (size >= 4 && !memcmp(data, "\177ELF", 4)) || core_sniff(data, size))
 		return 0;
 	file = malloc(size ? size : 1);
 	if (!file)
