@@ -132,6 +132,9 @@ struct target {
 	uint64_t lost_reads;	     /* reads that failed for another reason than a
 				      * bad address: the process gone, a file
 				      * unreadable (through a fallback too) */
+	int gone;		     /* a read found the process gone (through a
+				      * fallback too): every read fails from then
+				      * on, at once */
 	void *priv;		     /* backend state (fds, block cache, ...) */
 	struct target_process *proc; /* NULL: a live process, ask /proc */
 };

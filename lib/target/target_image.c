@@ -75,6 +75,7 @@ static int image_read(struct target *t, uint64_t addr, void *buf, size_t len, st
 
 		if (im->fallback->lost_reads != lost)
 			t->lost_reads++;
+		t->gone = im->fallback->gone;
 		return ret;
 	}
 	return hs_error_set(err, HS_EREAD, "cannot read %zu bytes at 0x%llx: not in the image", len,

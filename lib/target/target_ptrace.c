@@ -451,9 +451,11 @@ static int read_error(struct target *t, uint64_t addr, size_t len, uint64_t bad,
 {
 	if (e != -EFAULT && e != -EIO)
 		t->lost_reads++;
-	if (e == -ESRCH)
+	if (e == -ESRCH) {
+		t->gone = 1;
 		return hs_error_set(err, HS_EGONE, "target exited: process %d is gone",
 				    (int)t->pid);
+	}
 	if (e == -ENOMEM)
 		return hs_error_set(err, HS_ENOMEM, "out of memory reading the target");
 	if (e == -EPERM || e == -EACCES)
@@ -495,6 +497,10 @@ static int live_read(struct target *t, uint64_t addr, void *buf, size_t len, str
 	uint64_t bad = addr;
 	int r;
 
+	/* a process does not come back: without this, each read of a walk
+	 * of a dead process would ask the kernel and /proc again */
+	if (t->gone)
+		return read_error(t, addr, len, addr, -ESRCH, err);
 	if (t->frozen || t->flags & TARGET_CACHE_LIVE)
 		r = block_cache_read(&l->cache, addr, buf, len, live_fill, t, &bad);
 	else

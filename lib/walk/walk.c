@@ -821,6 +821,11 @@ static int closure(struct walker *w)
 		}
 		if (heap_begin_edges(h, (uint32_t)i, w->err))
 			return -1;
+		/* every read of a process that has exited fails: what is left
+		 * of the walk would be objects without sizes or referents */
+		if (w->t->gone)
+			return hs_error_set(w->err, HS_EGONE, "process %d exited during the walk",
+					    (int)w->p->pid);
 		if (!ti)
 			continue;
 		size = walk_size(w, addr, ti, &flags);
