@@ -7,8 +7,9 @@
  * FILE is a libpython, an executable or a separate debug file carrying
  * DWARF; t says it is a free-threaded build's.  Each MODULE is an
  * extension module of the same build whose structures are not in FILE
- * (_asyncio): it gives the fields of the asyncio group only.  Run through "make offsets"
- * (offsets/regen.sh), never by hand- editing the tables.
+ * (_asyncio, array, _struct, ...): it gives the fields of the asyncio
+ * and __sizeof__ groups only.  Run through "make offsets"
+ * (offsets/regen.sh), never by hand-editing the tables.
  */
 #include "config.h"
 #include <stdio.h>
@@ -47,7 +48,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		for (f = 0; f < LF_COUNT; f++)
-			if (layout_field_info[f].group == LG_ASYNC && mv[f] >= 0)
+			if ((layout_field_info[f].group == LG_ASYNC ||
+			     layout_field_info[f].group == LG_SIZEOF) &&
+			    mv[f] >= 0)
 				v[f] = mv[f];
 	}
 	printf("/*\n * Layout of CPython %d.%d%s, generated from the DWARF of\n"

@@ -11,9 +11,14 @@ if [ -z "$root" ] && command -v pyenv >/dev/null; then root=$(pyenv root); fi
 [ -n "$root" ] || root=$HOME/.pyenv
 opt=${HS_CPYTHON_DIR:-/opt/cpython}
 # the extension modules beside libpython whose structures heapscope
-# reads (_asyncio), as gen-offsets options
+# reads (_asyncio; array, _struct, _decimal and _elementtree for their
+# __sizeof__), as gen-offsets options
 modules() {
-	for m in "$(dirname "$1")"/python3.*/lib-dynload/_asyncio.*.so; do
+	for m in "$(dirname "$1")"/python3.*/lib-dynload/_asyncio.*.so \
+		"$(dirname "$1")"/python3.*/lib-dynload/array.*.so \
+		"$(dirname "$1")"/python3.*/lib-dynload/_struct.*.so \
+		"$(dirname "$1")"/python3.*/lib-dynload/_decimal.*.so \
+		"$(dirname "$1")"/python3.*/lib-dynload/_elementtree.*.so; do
 		[ -f "$m" ] && printf -- '-m %s ' "$m"
 	done
 }

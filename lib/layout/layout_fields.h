@@ -32,6 +32,7 @@
 	G(GEN, "generator") \
 	G(LOCK, "locks") \
 	G(ASYNC, "asyncio") \
+	G(SIZEOF, "C types' __sizeof__") \
 	G(FT, "free-threaded")
 /* clang-format on */
 
@@ -189,6 +190,9 @@
 	LF(TYPE, heaptype_qualname, "PyHeapTypeObject|_heaptypeobject", "ht_qualname") \
 	LF(TYPE, heaptype_cached_keys, "PyHeapTypeObject|_heaptypeobject", "ht_cached_keys") \
 	LF(TYPE, heaptype_module, "PyHeapTypeObject|_heaptypeobject", "ht_module") \
+	LF(TYPE, type_methods, "PyTypeObject|_typeobject", "tp_methods") \
+	LF(TYPE, methoddef_size, "PyMethodDef", "#size") \
+	LF(TYPE, methoddef_name, "PyMethodDef", "ml_name") \
 	LF(TYPE, memberdef_size, "PyMemberDef", "#size") \
 	LF(TYPE, memberdef_name, "PyMemberDef", "name") \
 	LF(TYPE, memberdef_type, "PyMemberDef", "type") \
@@ -381,6 +385,35 @@
 	LF(ASYNC, task_coro, "TaskObj", "task_coro") \
 	LF(ASYNC, task_name, "TaskObj", "task_name") \
 	LF(ASYNC, task_context, "TaskObj", "task_context") \
+	/* what the __sizeof__ of C types other than the builtins reads \
+	 * (walk_sizeof.c): libpython's _io, itertools and OrderedDict, \
+	 * and the array, _struct, _decimal and _elementtree extension \
+	 * modules (their DWARF through make offsets, the tables at run \
+	 * time) */ \
+	LF(SIZEOF, odict_first, "PyODictObject|_odictobject", "od_first") \
+	LF(SIZEOF, odict_fast_nodes_size, "PyODictObject|_odictobject", "od_fast_nodes_size") \
+	LF(SIZEOF, odictnode_size, "_ODictNode|_odictnode", "#size") \
+	LF(SIZEOF, bytesio_buf, "bytesio", "buf") \
+	LF(SIZEOF, buffered_buffer, "buffered", "buffer") \
+	LF(SIZEOF, buffered_buffer_size, "buffered", "buffer_size") \
+	LF(SIZEOF, product_pools, "productobject", "pools") \
+	LF(SIZEOF, combinations_r, "combinationsobject", "r") \
+	LF(SIZEOF, cwr_r, "cwrobject", "r") \
+	LF(SIZEOF, permutations_pool, "permutationsobject", "pool") \
+	LF(SIZEOF, permutations_r, "permutationsobject", "r") \
+	LF(SIZEOF, array_allocated, "arrayobject", "allocated") \
+	LF(SIZEOF, array_descr, "arrayobject", "ob_descr") \
+	LF(SIZEOF, arraydescr_itemsize, "arraydescr", "itemsize") \
+	LF(SIZEOF, struct_codes, "PyStructObject", "s_codes") \
+	LF(SIZEOF, formatcode_size, "formatcode|_formatcode", "#size") \
+	LF(SIZEOF, formatcode_fmtdef, "formatcode|_formatcode", "fmtdef") \
+	LF(SIZEOF, decimal_flags, "PyDecObject", "dec.flags") \
+	LF(SIZEOF, decimal_alloc, "PyDecObject", "dec.alloc") \
+	LF(SIZEOF, element_extra, "ElementObject", "extra") \
+	LF(SIZEOF, elementextra_size, "ElementObjectExtra", "#size") \
+	LF(SIZEOF, elementextra_allocated, "ElementObjectExtra", "allocated") \
+	LF(SIZEOF, elementextra_children, "ElementObjectExtra", "children") \
+	LF(SIZEOF, elementextra_inline, "ElementObjectExtra", "_children") \
 	/* free-threaded builds (3.13t+): the object header's split \
 	 * refcount, per-thread state, mimalloc's heaps (CPYTHON-3.14.md \
 	 * Part B) */ \
