@@ -39,15 +39,22 @@ def table(minor, ft=False):
     return parse(table_text(minor, ft))
 
 
-def asyncio_module(lib):
-    """gen-offsets options for the _asyncio module beside libpython lib
-    (as regen.sh finds it), whose DWARF gives the asyncio fields."""
-    mods = glob.glob(os.path.join(os.path.dirname(lib), "python3.*", "lib-dynload",
-                                  "_asyncio.*.so"))
-    return ["-m", mods[0]] if mods else []
+# the extension modules whose DWARF gives fields (as regen.sh finds
+# them beside libpython), and those fields
+MODULES = ("_asyncio", "array", "_struct", "_decimal", "_elementtree")
+MODULE_FIELDS = re.compile(r"(future|task|array|arraydescr|struct|formatcode|decimal|element|"
+                           r"elementextra)_")
 
 
-ASYNC = re.compile(r"(future|task)_")
+def module_options(lib):
+    """gen-offsets options for the extension modules beside libpython lib."""
+    opts = []
+    for m in MODULES:
+        mods = glob.glob(os.path.join(os.path.dirname(lib), "python3.*", "lib-dynload",
+                                      m + ".*.so"))
+        if mods:
+            opts += ["-m", mods[0]]
+    return opts
 
 
 # the reference line gen-offsets writes: the version and where its build is
@@ -126,16 +133,17 @@ def main():
         if not path:
             hstest.skip("%s: table regenerates from DWARF" % name, why)
             continue
-        mod = asyncio_module(path)
+        mod = module_options(path)
         p = subprocess.run([GEN] + mod + [path, "3", str(minor), "check"] +
                            (["t"] if ft else []), capture_output=True, text=True, timeout=120)
         got = parse(p.stdout)
         want = table(minor, ft)
         if not mod:
-            # no _asyncio module with DWARF beside it (a Debian debug
-            # file): its fields are checked by their sizes below
-            got = {k: v for k, v in got.items() if not ASYNC.match(k)}
-            want = {k: v for k, v in want.items() if not ASYNC.match(k)}
+            # no extension modules with DWARF beside it (a Debian debug
+            # file): the asyncio fields are checked by their sizes below,
+            # the others by test_sizeof
+            got = {k: v for k, v in got.items() if not MODULE_FIELDS.match(k)}
+            want = {k: v for k, v in want.items() if not MODULE_FIELDS.match(k)}
         diff = ["%s: table %s, DWARF %s" % (k, want.get(k), got.get(k))
                 for k in sorted(set(want) | set(got)) if want.get(k) != got.get(k)]
         hstest.ok(p.returncode == 0 and got and not diff,
@@ -166,7 +174,7 @@ def main():
         if not lib or not os.path.exists(lib):
             hstest.skip(what, "the table's reference build, %s %s, is not here" % (where, ver))
             continue
-        p = subprocess.run([GEN] + asyncio_module(lib) +
+        p = subprocess.run([GEN] + module_options(lib) +
                            [lib, "3", str(minor), "CPython %s (%s, DWARF)" % (ver, where)] +
                            (["t"] if ft else []), capture_output=True, text=True, timeout=120)
         lines = [d for d in difflib.unified_diff(text.splitlines(), p.stdout.splitlines(),

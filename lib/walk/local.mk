@@ -6,6 +6,7 @@ lib_libheapscope_a_SOURCES += \
 	lib/walk/walk_type.c \
 	lib/walk/walk_refs.c \
 	lib/walk/walk_value.c \
+	lib/walk/walk_sizeof.c \
 	lib/walk/walk_ft.c \
 	lib/walk/capture.c \
 	lib/walk/capture.h

@@ -74,7 +74,8 @@
 	X(K_LOCK, "_thread.lock") \
 	X(K_RLOCK, "_thread.RLock") \
 	X(K_FUTURE, "_asyncio.Future") \
-	X(K_TASK, "_asyncio.Task")
+	X(K_TASK, "_asyncio.Task") \
+	X(K_NDARRAY, "numpy.ndarray")
 /* clang-format on */
 
 /* clang-format off */
@@ -86,7 +87,27 @@ enum walk_kind {
 };
 /* clang-format on */
 
+/* Who answers sys.getsizeof for a type's objects: the type that defines
+ * the __sizeof__ its MRO finds first (walk_sizeof.c). */
+enum walk_sizer {
+	SZ_UNKNOWN, /* another extension's or a class's own: an estimate */
+	SZ_BUILTIN, /* object's or a builtin's, by kind (walk_size) */
+	SZ_ODICT,
+	SZ_BYTESIO,
+	SZ_BUFFERED,
+	SZ_PRODUCT,
+	SZ_COMBINATIONS,
+	SZ_CWR,
+	SZ_PERMUTATIONS,
+	SZ_ARRAY,
+	SZ_STRUCT,
+	SZ_DECIMAL,
+	SZ_ELEMENT,
+	SZ_NDARRAY,
+};
+
 #define TINFO_MAX_SLOTS 256
+#define NPY_DTYPE_CACHE 8
 #define FIELD_CACHE 512
 
 struct slot {
@@ -107,6 +128,7 @@ struct tinfo {
 	uint32_t *attr_names; /* their key names, entry by entry (3.11+) */
 	int64_t nattr;
 	uint8_t kind;	      /* enum walk_kind */
+	uint8_t sizer;	      /* enum walk_sizer */
 	uint8_t valid;	      /* a type object we trust */
 	uint8_t is_type_type; /* exactly PyType_Type */
 	uint8_t members_done;
@@ -155,6 +177,10 @@ struct walker {
 	size_t free_mask, nfree;
 	uint64_t ft_offset[4]; /* from a block of each heap tag to its object */
 
+	uint64_t np_dtype[NPY_DTYPE_CACHE]; /* numpy descriptor types seen last */
+	int np_version[NPY_DTYPE_CACHE];    /* and their numpy's (1, 2; 0 unknown) */
+	int np_next;
+
 	uint64_t set_dummy; /* _PySet_Dummy, 0 unknown */
 	uint64_t interp;
 	size_t warnings;
@@ -198,7 +224,34 @@ void walk_ft_seed(struct walker *w, uint64_t interp);
 void walk_ft_thread_roots(struct walker *w, uint64_t tstate);
 void walk_ft_release(struct walker *w);
 
+/* walk_sizeof.c */
+/* Set ti->sizer from the type's MRO. */
+void walk_find_sizer(struct walker *w, struct tinfo *ti);
+/* __sizeof__ of obj by its C type's model (ti->sizer above SZ_BUILTIN),
+ * without the pre-header; basicsize and HO_SIZE_EST when unreadable. */
+uint64_t walk_sizeof(struct walker *w, uint64_t obj, const struct tinfo *ti, unsigned *flags);
+/* The offset of a field of obj holding an object its size counts (a
+ * BytesIO's unshared buffer): no referent of its own.  -1 if none. */
+int64_t walk_sizeof_owned(struct walker *w, uint64_t obj, const struct tinfo *ti);
+
+/* A numpy array, as read (numpy 1.x and 2.x: the same array fields). */
+struct ndarray {
+	uint64_t data, descr;
+	int64_t items;	/* product of the dimensions */
+	int64_t elsize; /* bytes per item */
+	int nd;
+	int owns;    /* NPY_ARRAY_OWNDATA */
+	int objects; /* dtype object: data holds object pointers */
+};
+#define NDARRAY_BASE 48	       /* PyArrayObject_fields.base */
+#define NDARRAY_DESCR 56       /* .descr */
+#define NDARRAY_MEM_HANDLER 88 /* .mem_handler (numpy 1.22+, basicsize 96) */
+/* Read the array at obj; -1 if any field is not sane. */
+int walk_ndarray(struct walker *w, uint64_t obj, struct ndarray *a);
+
 /* walk_value.c */
+/* dict.__sizeof__ (with the type's basicsize, as for a subclass). */
+uint64_t walk_dict_size(struct walker *w, uint64_t obj, const struct tinfo *ti);
 uint64_t walk_size(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *flags);
 /* Value text of obj into the heap, or HEAP_NONE. */
 uint32_t walk_value(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *flags);

@@ -679,7 +679,7 @@ static void module_state_refs(struct walker *w, uint64_t obj)
 static void scan_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
 {
 	uint64_t buf[MAX_SCAN / 8];
-	int64_t size = ti->basicsize, n, off;
+	int64_t size = ti->basicsize, n, off, owned = walk_sizeof_owned(w, obj, ti);
 	uint32_t i;
 
 	if (ti->itemsize && (n = ob_size(w, obj)) > 0 && n < (1 << 20))
@@ -694,7 +694,7 @@ static void scan_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
 		uint64_t v = buf[off / 8];
 		int named = 0;
 
-		if (!v || v & 7 || off == ti->dictoffset)
+		if (!v || v & 7 || off == ti->dictoffset || off == owned)
 			continue;
 		for (i = 0; i < ti->nslots; i++)
 			if (ti->slots[i].off == off)
@@ -702,6 +702,21 @@ static void scan_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
 		if (!named)
 			walk_emit(w, v, HEAP_EDGE(HE_SCANNED, HN_NONE, 0));
 	}
+}
+
+/* A numpy array: its base (what owns the data of a view), its dtype, and
+ * the items of an object array that owns its data (a view's are its
+ * base's).  ndarray has no tp_traverse: these are numpy's own fields. */
+static void ndarray_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
+{
+	struct ndarray a;
+
+	emit_field(w, obj, NDARRAY_BASE, "base");
+	emit_field(w, obj, NDARRAY_DESCR, "dtype");
+	if (ti->basicsize >= NDARRAY_MEM_HANDLER + 8)
+		emit_field(w, obj, NDARRAY_MEM_HANDLER, "mem_handler");
+	if (!walk_ndarray(w, obj, &a) && a.objects && a.owns && a.data)
+		emit_items(w, a.data, a.items);
 }
 
 /*
@@ -844,6 +859,9 @@ void walk_refs(struct walker *w, uint64_t obj, struct tinfo *tip)
 	case K_FUTURE:
 	case K_TASK:
 		future_refs(w, obj, ti);
+		break;
+	case K_NDARRAY:
+		ndarray_refs(w, obj, ti);
 		break;
 	default:
 		break;

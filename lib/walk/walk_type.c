@@ -238,6 +238,7 @@ struct tinfo *walk_type(struct walker *w, uint64_t type)
 		return NULL;
 	}
 	ti->kind = (uint8_t)kind;
+	walk_find_sizer(w, ti);
 	if (name == HEAP_NONE || (ti->htype = heap_add_type(w->h, type, name)) == HEAP_NONE) {
 		w->oom = 1;
 		return NULL;

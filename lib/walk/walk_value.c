@@ -3,9 +3,10 @@
  *
  * sys.getsizeof(o) = o.__sizeof__() + the pre-header (the GC header, and
  * from 3.11 the managed dict/weakref words before the object).  Each
- * builtin's __sizeof__ is reproduced from its fields; an extension type's
- * own __sizeof__ cannot be, so its size is basicsize + items and flagged
- * as an estimate.
+ * builtin's __sizeof__ is reproduced from its fields, those of the C
+ * types that own memory outside themselves in walk_sizeof.c; any other
+ * type's own __sizeof__ cannot be, so its size is basicsize + items and
+ * flagged as an estimate.
  */
 #include "config.h"
 #include <math.h>
@@ -76,7 +77,7 @@ static uint64_t keys_size(struct walker *w, uint64_t keys)
 	}
 }
 
-static uint64_t dict_size(struct walker *w, uint64_t obj, const struct tinfo *ti)
+uint64_t walk_dict_size(struct walker *w, uint64_t obj, const struct tinfo *ti)
 {
 	const struct layout *l = w->l;
 	uint64_t keys = field64(w, obj, LAY(l, dict_keys));
@@ -327,6 +328,10 @@ uint64_t walk_size(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *f
 	int64_t n;
 	int sign;
 
+	if (ti->sizer > SZ_BUILTIN)
+		return walk_sizeof(w, obj, ti, flags) + preheader(w, obj, ti);
+	if (ti->sizer == SZ_UNKNOWN)
+		*flags |= HO_SIZE_EST;
 	switch ((enum walk_kind)ti->kind) {
 	case K_INT:
 	case K_BOOL:
@@ -346,7 +351,7 @@ uint64_t walk_size(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *f
 		size += 8 * list_capacity(w, obj);
 		break;
 	case K_DICT:
-		size = dict_size(w, obj, ti);
+		size = walk_dict_size(w, obj, ti);
 		break;
 	case K_SET:
 	case K_FROZENSET:
@@ -396,8 +401,6 @@ uint64_t walk_size(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *f
 			if (n < (1ll << 40))
 				size += (uint64_t)n * (uint64_t)ti->itemsize;
 		}
-		if (ti->kind == K_OTHER)
-			*flags |= HO_SIZE_EST;
 		break;
 	}
 	return size + preheader(w, obj, ti);
