@@ -140,8 +140,9 @@ static void show_text(const struct heap *h, uint32_t i, size_t limit)
 	int b;
 
 	heap_summary(h, i, sum, sizeof(sum));
-	printf("0x%llx  %s  %llu bytes  refcount %u\n", (unsigned long long)h->obj[i].addr,
-	       heap_type_name(h, i), (unsigned long long)heap_size(h, i), h->obj[i].refcnt);
+	printf("0x%llx  %s  %llu bytes%s  refcount %u\n", (unsigned long long)h->obj[i].addr,
+	       heap_type_name(h, i), (unsigned long long)heap_size(h, i),
+	       h->flags[i] & HO_SIZE_EST ? " (an estimate)" : "", h->obj[i].refcnt);
 	printf("  %s\n", sum);
 	printf("  flags:");
 	for (b = 0; b < 8; b++)

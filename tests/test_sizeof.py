@@ -62,6 +62,19 @@ def check(interp):
     hstest.ok(not flags_wrong, "%s: the %d sizes heapscope cannot reproduce (a __sizeof__ "
               "written in Python, _pickle.Pickler's) are flagged size-estimated"
               % (name, len(flagged)), flags_wrong)
+    top, p = hstest.run_json(["top", "--json", "-n", "100000", snap])
+    types = {t["type"]: t for t in (top or {}).get("types", [])}
+    sized = types.get("__main__.Sized", {})
+    est_types = sorted(t for t, v in types.items() if v["size_estimated"])
+    # the types of the objects checked above: none of their sizes is an estimate
+    exact = {o["type"].replace("builtins.", "") for o in info["objects"]
+             if o["name"] not in flagged}
+    hstest.ok(top is not None and sized.get("size_estimated") == sized.get("size", -1) > 0 and
+              top["size_estimated"] == sum(v["size_estimated"] for v in types.values()) and
+              not exact & set(est_types),
+              "%s: top says how much of the sizes is estimated: %d bytes, of %s"
+              % (name, (top or {}).get("size_estimated", -1), ", ".join(est_types)),
+              [p.stderr, str(sized)])
     if not info["numpy"]:
         hstest.skip("%s: retained size and suspects of a list of numpy arrays" % name,
                     "numpy does not import here (Debian's python3-numpy is for its "

@@ -31,6 +31,7 @@ struct types_data {
 	uint32_t *ids;	    /* 0..nall-1: the filter's items, all[] indexes */
 	struct ui_filter f; /* rows: indexes into all[] that pass it */
 	uint64_t total_size;
+	uint64_t total_est; /* of it, sizes that are estimates */
 	int sort, reverse;
 };
 
@@ -118,6 +119,12 @@ static void types_title(struct view *v, char *buf, size_t len)
 	else
 		snprintf(buf, len, "Types: %s type%s, by %s%s", count, d->nall == 1 ? "" : "s",
 			 sort_names[d->sort], d->reverse ? " (reversed)" : "");
+	if (d->total_est) {
+		char est[32];
+
+		heap_size_text(d->total_est, est, sizeof(est));
+		snprintf(buf + strlen(buf), len - strlen(buf), "; %s of the sizes estimated", est);
+	}
 }
 
 static void types_header(struct view *v, char *buf, size_t len)
@@ -153,8 +160,11 @@ static void types_row(struct view *v, size_t i, char *buf, size_t len, int *attr
 	}
 	if (v->b->growth)
 		snprintf(buf + strlen(buf), len - strlen(buf), " %10s %10s", gc, gs);
-	snprintf(buf + strlen(buf), len - strlen(buf), "  %s",
-		 heap_str(h, h->types[t->type].name, NULL));
+	snprintf(buf + strlen(buf), len - strlen(buf), "  %s%s",
+		 heap_str(h, h->types[t->type].name, NULL),
+		 !t->estimated		   ? ""
+		 : t->estimated == t->size ? "  (size estimated)"
+					   : "  (size partly estimated)");
 }
 
 static unsigned types_enter(struct view *v, size_t i)
@@ -241,8 +251,10 @@ struct view *view_types_new(struct browser *b)
 	d->all = xcalloc(h->ntype, sizeof(*d->all));
 	for (i = 0; i < h->ntype; i++)
 		d->all[i].type = (uint32_t)i;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		d->all[hist[i].type] = hist[i];
+		d->total_est += hist[i].estimated;
+	}
 	free(hist);
 	for (i = 0, d->nall = 0; i < h->ntype; i++)
 		if (d->all[i].count || (b->growth && b->growth[i].count))

@@ -61,6 +61,8 @@ int query_histogram(const struct heap *h, enum hist_order by, struct type_stat *
 
 		t->count++;
 		t->size += sz;
+		if (h->flags[i] & HO_SIZE_EST)
+			t->estimated += sz;
 		if (sz > t->max)
 			t->max = sz;
 		*size += sz;

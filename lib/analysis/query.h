@@ -13,6 +13,7 @@ struct type_stat {
 	uint32_t type; /* index into h->types */
 	uint64_t count;
 	uint64_t size;
+	uint64_t estimated; /* of size, what objects flagged size-estimated give */
 	uint64_t max;
 	/* at least what freeing every instance together frees, as MAT's
 	 * histogram counts it (dominator_type_retained); 0 unless the
