@@ -11,9 +11,11 @@ must give each the size the interpreter gives, without calling it an
 estimate; a __sizeof__ it cannot reproduce (one written in Python,
 _pickle.Pickler's) must be flagged.  With numpy (Debian's python3-numpy
 on its python3.11): a list of ten 2 MiB arrays retains at least 20 MiB,
-and suspects names it.
+and suspects names it; an object array's items are its referents; the
+data of numpy arrays (raw numbers: no object in it) is not copied.
 """
 
+import json
 import os
 import tempfile
 
@@ -29,6 +31,7 @@ MIB = 1 << 20
 def check(interp):
     name = interp.name
     flagged = set(FLAGGED)
+    big = None
     if interp.free_threaded:
         # a BytesIO counts its buffer when the thread calling getsizeof
         # is the buffer's only holder: no reader from outside knows that
@@ -40,6 +43,13 @@ def check(interp):
         if not hstest.ok(got is not None and p.returncode == 0, "%s: snapshot" % name,
                          p.stderr):
             return
+        if info["numpy"]:
+            # the same process with 120 MiB more of array data
+            fx.send("big")
+            big = json.loads(fx.readline(timeout=60) or "{}")
+            snap2 = snap + ".big"
+            got2, p2 = hstest.run_json(["snapshot", "-o", snap2, str(fx.pid)],
+                                       env=interp.env)
     wrong, flags_wrong = [], []
     for o in info["objects"]:
         show, p = hstest.run_json(["show", "-n", "0", snap, hex(o["id"])])
@@ -91,6 +101,22 @@ def check(interp):
     hstest.ok(points and int(points[0]["address"], 16) == holder["id"],
               "%s: suspects names that list first" % name,
               [str(points)[:800], p.stderr])
+    objs = {o["name"]: o for o in info["objects"]}
+    show, p = hstest.run_json(["show", "-n", "0", snap, hex(objs["np_objects_big"]["id"])])
+    hstest.ok((show or {}).get("referents_total", 0) >= 300000,
+              "%s: an object array's 300,000 items are its referents (%s, with its base "
+              "and dtype)" % (name, (show or {}).get("referents_total")), p.stderr)
+    if not hstest.ok(got2 is not None and p2.returncode == 0 and big.get("bytes"),
+                     "%s: snapshot with 120 MiB more of numpy data" % name, p2.stderr):
+        return
+    top1, _ = hstest.run_json(["top", "--json", "-n", "0", snap])
+    top2, _ = hstest.run_json(["top", "--json", "-n", "0", snap2])
+    more = top2["copied_bytes"] - top1["copied_bytes"]
+    sizes = [hstest.run_json(["show", "-n", "0", snap2, hex(a)])[0]["size"] for a in big["big"]]
+    hstest.ok(more < big["bytes"] // 20 and all(s > 40 * MIB for s in sizes),
+              "%s: their data is not copied (%.1f MiB more copied for %.0f MiB of arrays), "
+              "their sizes count it (%s)" % (name, more / MIB, big["bytes"] / MIB,
+                                             ", ".join("%.1f MiB" % (s / MIB) for s in sizes)))
 
 
 hstest.for_each_interpreter(check, "sizes of C types with their own __sizeof__")

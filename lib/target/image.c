@@ -47,6 +47,8 @@ void image_plan_release(struct image_plan *pl)
 #define MAX_CHUNKS 65536       /* chunks looked at in one mapping */
 #define REGIONS_PER_MAPPING 16 /* room planned per mapping */
 #define GLIBC_IS_MMAPPED 2ull
+#define RAW_SAMPLES 128 /* words of a large chunk looked at */
+#define RAW_HEAD (64u << 10)
 #define MAX_FILES 1024 /* files opened: past them, mappings are copied */
 
 /* Room for n more regions.  0, or -1 out of memory. */
@@ -105,31 +107,99 @@ static int prefault_run(void *ctx, uint64_t s, uint64_t e)
 	return 0;
 }
 
+/* Could word v point into the process (a user address, 8-aligned, above
+ * the first pages)? */
+static int pointer_like(uint64_t v)
+{
+	return v >= 0x10000 && v < (1ull << 47) && !(v & 7);
+}
+
+/*
+ * Whether the len bytes at addr, the memory of one large malloc'ed
+ * block, hold raw data: numbers, pixels, text - a numpy array's data, a
+ * bytearray's bytes - in which the walk looks for no object.  They do if
+ * no word of a sample across them (their first words, where an object's
+ * type would be, among them) could be a pointer, and some word is not
+ * zero.  Every structure the walk reads in a block of its own has
+ * pointers all through it: an object's header, a list's items, a set's or
+ * a dict's entries.
+ */
+static int raw_data(pid_t pid, uint64_t addr, uint64_t len)
+{
+	uint64_t w[RAW_SAMPLES], step = len / RAW_SAMPLES & ~7ull;
+	struct iovec local = { w, sizeof(w) }, remote[RAW_SAMPLES];
+	size_t i;
+	int nonzero = 0;
+
+	for (i = 0; i < RAW_SAMPLES; i++) {
+		/* the first four words, then evenly across */
+		uint64_t off = i < 4 ? 8 * i : step * i;
+
+		remote[i].iov_base = (void *)(uintptr_t)(addr + off);
+		remote[i].iov_len = 8;
+	}
+	if (process_vm_readv(pid, &local, 1, remote, RAW_SAMPLES, 0) != (ssize_t)sizeof(w))
+		return 0;
+	for (i = 0; i < RAW_SAMPLES; i++) {
+		if (pointer_like(w[i]))
+			return 0;
+		nonzero |= w[i] != 0;
+	}
+	return nonzero;
+}
+
 /*
  * Plan an anonymous mapping.  glibc gives each large allocation a mapping
  * of its own, starting with the chunk header {prev_size 0, size |
  * IS_MMAPPED}, and the kernel merges neighbouring ones into one mapping.
  * Chunk by chunk: one that holds a str or bytes object (its type at +24
  * of the chunk) has its value in the rest, of which the walk reads only
- * the start.  Anything that does not read as such a chain of chunks is
- * copied whole.  At most REGIONS_PER_MAPPING regions are added (the
- * array has room for them).
+ * the start; one of PAYLOAD_MIN bytes or more that holds raw data
+ * (raw_chunk) is read only up to RAW_HEAD (a bytearray's value text).
+ * Anything that does not read as such a chain of chunks is copied whole.  At most
+ * REGIONS_PER_MAPPING regions are added (the array has room for them).
  */
+/*
+ * Whether mapping e is the rest of one large block whose chunk header is
+ * on the page before it, in the mapping just before: numpy advises the
+ * kernel to back an array's data with huge pages from the first page
+ * boundary on, which splits the block's mapping there (and the kernel
+ * may merge the first page with the mapping before).
+ */
+static int chunk_tail(pid_t pid, const struct map_entry *e, const struct image_plan *pl)
+{
+	const struct image_seen *prev = pl->nseen >= 2 ? &pl->seen[pl->nseen - 2] : NULL;
+	uint64_t w[2], chunk = e->start - 4096;
+	struct iovec local = { w, sizeof(w) };
+	struct iovec remote = { (void *)(uintptr_t)chunk, sizeof(w) };
+
+	if (!prev || prev->end != e->start || prev->start > chunk || prev->inode ||
+	    !(prev->prot & MAP_W))
+		return 0;
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)sizeof(w) && w[0] == 0 &&
+	       w[1] & GLIBC_IS_MMAPPED && chunk + (w[1] & ~7ull) == e->end;
+}
+
 static void plan_mapping(pid_t pid, const struct map_entry *e, const uint64_t *types, size_t ntypes,
 			 struct image_plan *pl)
 {
-	uint64_t at = e->start, whole = e->start;
+	uint64_t at = e->start, whole = e->start, len = e->end - e->start;
 	size_t i, chunks = 0, max = pl->n + REGIONS_PER_MAPPING;
 
-	if (e->end - e->start < PAYLOAD_MIN || e->path[0] || !ntypes) {
-		plan_add(pl, e->start, e->end - e->start, anonymous(e));
+	if (len < PAYLOAD_MIN || e->path[0] || !ntypes) {
+		plan_add(pl, e->start, len, anonymous(e));
+		return;
+	}
+	if (chunk_tail(pid, e, pl) && raw_data(pid, e->start, len)) {
+		plan_add(pl, e->start, RAW_HEAD, 1);
+		pl->skipped += len - RAW_HEAD;
 		return;
 	}
 	while (at < e->end && chunks++ < MAX_CHUNKS && pl->n + 2 < max) {
 		uint64_t w[4], size;
 		struct iovec local = { w, sizeof(w) };
 		struct iovec remote = { (void *)(uintptr_t)at, sizeof(w) };
-		int payload = 0;
+		uint64_t head = 0;
 
 		if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(w) ||
 		    w[0] != 0 || !(w[1] & GLIBC_IS_MMAPPED))
@@ -139,12 +209,14 @@ static void plan_mapping(pid_t pid, const struct map_entry *e, const uint64_t *t
 			break;
 		for (i = 0; i < ntypes; i++)
 			if (types[i] && w[3] == types[i])
-				payload = 1;
-		if (payload) {
+				head = IMAGE_PAYLOAD_HEAD;
+		if (!head && size >= PAYLOAD_MIN && raw_data(pid, at + 16, size - 16))
+			head = RAW_HEAD;
+		if (head) {
 			/* what came before in full, then the head of this one */
 			plan_add(pl, whole, at - whole, 1);
-			plan_add(pl, at, IMAGE_PAYLOAD_HEAD < size ? IMAGE_PAYLOAD_HEAD : size, 1);
-			pl->skipped += size > IMAGE_PAYLOAD_HEAD ? size - IMAGE_PAYLOAD_HEAD : 0;
+			plan_add(pl, at, head < size ? head : size, 1);
+			pl->skipped += size > head ? size - head : 0;
 			whole = at + size;
 		}
 		at += size;

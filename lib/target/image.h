@@ -51,7 +51,8 @@ struct image_plan {
 	struct image_region *r;
 	size_t n, cap;
 	uint64_t total;		 /* bytes planned */
-	uint64_t skipped;	 /* bytes of large str/bytes payloads left out */
+	uint64_t skipped;	 /* bytes of large str/bytes payloads and raw
+				  * data (numpy arrays') left out */
 	struct image_seen *seen; /* every readable mapping, by address */
 	size_t nseen;
 	struct target *files; /* the mappings read from their files */
@@ -73,9 +74,9 @@ uint64_t image_default_budget(void);
  * malloc'ed block holding a single object whose type is one of
  * payload_types (the exact str and bytes types: their data is inline
  * and the walk reads only its start) is copied only up to
- * IMAGE_PAYLOAD_HEAD.  Returns 0 with buffers allocated, 1 when they
- * exceed budget bytes (nothing allocated: walk the frozen process
- * instead), -1 with err. */
+ * IMAGE_PAYLOAD_HEAD; one holding raw data with no pointer in it (a
+ * numpy array's, a bytearray's), only its first 64 KiB.  Returns 0 with buffers allocated, 1 when
+ * they exceed budget bytes (nothing allocated: walk the frozen process instead), -1 with err. */
 int image_plan(pid_t pid, uint64_t budget, const uint64_t *payload_types, size_t ntypes,
 	       struct image_plan *pl, struct hs_error *err);
 void image_plan_release(struct image_plan *pl);
