@@ -6,3 +6,4 @@ EXTRA_DIST += bench/benchlib.py
 EXTRA_DIST += bench/waits.sh
 EXTRA_DIST += bench/tasks.sh
 EXTRA_DIST += bench/core.sh
+EXTRA_DIST += bench/numpy_copy.py
