@@ -4,7 +4,11 @@
  *
  *   meta(key, value)             pid, python, exe, cmdline, capture_time...
  *   types(id, name, address, object, count, size)
- *   objects(id, address, type, size, refcount, value, flags)
+ *   objects(id, address, type, size, refcount, value, flags, retained,
+ *           dominator)               retained: bytes freed with it (0:
+ *                                    unreachable); dominator: its
+ *                                    immediate dominator's id, NULL when
+ *                                    no single object keeps it alive
  *   edges(src, dst, name, kind)  kind: 'strong', 'weak', 'scanned' or 'borrowed'
  *   roots(obj, kind, label, edge)
  *   flags(bit, name)             what objects.flags' bits mean
@@ -41,7 +45,7 @@ static const char schema[] =
 	" object INTEGER, count INTEGER NOT NULL, size INTEGER NOT NULL);"
 	"CREATE TABLE objects(id INTEGER PRIMARY KEY, address INTEGER NOT NULL,"
 	" type INTEGER NOT NULL, size INTEGER NOT NULL, refcount INTEGER NOT NULL,"
-	" value, flags INTEGER NOT NULL);"
+	" value, flags INTEGER NOT NULL, retained INTEGER NOT NULL, dominator INTEGER);"
 	"CREATE TABLE edges(src INTEGER NOT NULL, dst INTEGER NOT NULL, name TEXT NOT NULL,"
 	" kind TEXT NOT NULL);"
 	"CREATE TABLE roots(obj INTEGER NOT NULL, kind TEXT NOT NULL, label TEXT NOT NULL,"
@@ -135,14 +139,13 @@ static int write_meta(struct sq *q, sqlite3_stmt *st)
 {
 	const struct heap *h = q->h;
 	const struct heap_meta *m = &h->meta;
-	static const char *const modes[] = { "copy", "frozen", "live" };
 
 	return put_meta(q, st, "pid", NULL, m->pid) ||
 	       put_meta(q, st, "python", heap_str(h, m->version, NULL), 0) ||
 	       put_meta(q, st, "exe", heap_str(h, m->exe, NULL), 0) ||
 	       put_meta(q, st, "cmdline", heap_str(h, m->cmdline, NULL), 0) ||
 	       put_meta(q, st, "capture_time", NULL, m->capture_time) ||
-	       put_meta(q, st, "mode", m->mode < 3 ? modes[m->mode] : "?", 0) ||
+	       put_meta(q, st, "mode", heap_mode_name(m->mode), 0) ||
 	       put_meta(q, st, "pause_us", NULL, (long long)(m->pause_ns / 1000)) ||
 	       put_meta(q, st, "warnings", NULL, m->warnings) ||
 	       put_meta(q, st, "first_warning", heap_str(h, m->warning, NULL), 0) ||
@@ -211,6 +214,11 @@ static int write_objects(struct sq *q, sqlite3_stmt *st)
 			sqlite3_bind_null(st, 6);
 		}
 		sqlite3_bind_int64(st, 7, h->flags[i]);
+		sqlite3_bind_int64(st, 8, (sqlite3_int64)h->retained[i]);
+		if (h->idom[i] != HEAP_NONE)
+			sqlite3_bind_int64(st, 9, h->idom[i]);
+		else
+			sqlite3_bind_null(st, 9);
 		if (step(q, st, "objects"))
 			return -1;
 		if (!(i & 0xffff))
@@ -268,13 +276,14 @@ static int write_roots(struct sq *q, sqlite3_stmt *st)
 static const char *const inserts[] = {
 	"INSERT INTO meta VALUES (?, ?)",
 	"INSERT INTO types VALUES (?, ?, ?, ?, ?, ?)",
-	"INSERT INTO objects VALUES (?, ?, ?, ?, ?, ?, ?)",
+	"INSERT INTO objects VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	"INSERT INTO edges VALUES (?, ?, ?, ?)",
 	"INSERT INTO roots VALUES (?, ?, ?, ?)",
 };
 
 int export_sqlite(struct export *x)
 {
+	struct hs_error err = HS_ERROR_INIT;
 	struct sq q = { .h = x->h, .x = x };
 	sqlite3_stmt *st[5] = { 0 };
 	int (*const write[5])(struct sq *, sqlite3_stmt *) = {
@@ -283,6 +292,10 @@ int export_sqlite(struct export *x)
 	size_t k;
 	int r = 0;
 
+	/* retained sizes and dominators are columns of objects */
+	export_progress(x, "dominators", 0, 0);
+	if (heap_prepare(x->h, HEAP_NEED_DOMINATORS, &err))
+		return cmd_fail(&err);
 	/* the temporary file exists (empty, mode 0600): SQLite fills it;
 	 * one thread, no locks, and never through a symbolic link put in
 	 * its place */

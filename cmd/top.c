@@ -122,10 +122,7 @@ static int top_main(const struct command *c, int argc, char **argv)
 		json_key(&j, "types_total");
 		json_uint(&j, n);
 		json_key(&j, "mode");
-		json_str(&j, h.meta.mode == HC_LIVE	? "live"
-			     : h.meta.mode == HC_FROZEN ? "frozen"
-			     : h.meta.mode == HC_CORE	? "core"
-							: "copy");
+		json_str(&j, heap_mode_name(h.meta.mode));
 		json_key(&j, "pause_ms");
 		json_uint(&j, h.meta.pause_ns / 1000000);
 		json_key(&j, "copied_bytes");

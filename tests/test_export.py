@@ -520,6 +520,20 @@ def sqlite(snap, env, truth, tmp, name):
                                                                     shown["referrers_total"])))
     hstest.ok(not bad, "%s: sqlite: edges from and to four objects number as show says"
               % name, bad)
+    bad = []
+    for addr in (truth["root"], truth["child"], truth["wide"], truth["nasty_list"]):
+        shown, p = hstest.run_json(["show", "-n", "0", snap, hex(addr)], env=env)
+        rows, p = sql(db, "SELECT o.retained, d.address FROM objects o LEFT JOIN objects d "
+                          "ON d.id = o.dominator WHERE o.address = %d;" % addr)
+        dom = (shown or {}).get("dominator")
+        want = [[shown and shown["retained"],
+                 int(dom["address"], 16) if isinstance(dom, dict) else None]]
+        if not shown or rows != want:
+            bad.append("%#x: %s, show %s" % (addr, rows, want))
+    rows, p = sql(db, "SELECT value FROM meta WHERE key = 'mode';")
+    hstest.ok(not bad and rows == [[top["mode"]]],
+              "%s: sqlite: retained sizes, immediate dominators and the capture mode of "
+              "four objects as show and top say" % name, bad + [str(rows)])
     rows, p = sql(db, "SELECT e.name, e.kind FROM edges e JOIN objects s ON s.id = e.src "
                       "JOIN objects d ON d.id = e.dst WHERE s.address = %d AND d.address = %d;"
                       % (truth["child"], truth["root"]))

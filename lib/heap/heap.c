@@ -921,6 +921,18 @@ void heap_size_change_text(int64_t bytes, char *buf, size_t len)
 	snprintf(buf, len, "%s%s", bytes < 0 ? "-" : bytes > 0 ? "+" : "", t);
 }
 
+const char *heap_mode_name(unsigned mode)
+{
+	static const char *const names[] = {
+		[HC_COPY] = "copy",
+		[HC_FROZEN] = "frozen",
+		[HC_LIVE] = "live",
+		[HC_CORE] = "core",
+	};
+
+	return mode < sizeof(names) / sizeof(names[0]) ? names[mode] : "?";
+}
+
 const char *heap_root_kind_name(unsigned kind)
 {
 	static const char *const names[] = {

@@ -339,5 +339,8 @@ void heap_count_text(uint64_t n, char *buf, size_t len);
 void heap_size_change_text(int64_t bytes, char *buf, size_t len);
 /* The name of a root kind: "sys.modules", "frame", ... */
 const char *heap_root_kind_name(unsigned kind);
+/* The name of a capture mode, as JSON and exports give it: "copy",
+ * "frozen", "live", "core"; "?" for another number. */
+const char *heap_mode_name(unsigned mode);
 
 #endif
