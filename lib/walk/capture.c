@@ -144,13 +144,18 @@ static void guard_progress(void *ctx, size_t done, size_t found)
 }
 
 /* What the threads wait for (from the copy when there is one: no pause
- * for it), then the walk, which keeps both. */
+ * for it), then the walk, which keeps both.  Whatever read found the
+ * process gone first, it exited during the capture. */
 static int walk_threads_heap(struct pyproc *py, struct stacks *st, struct heap *h,
 			     const struct walk_options *wo, struct hs_error *err)
 {
-	if (waits_read(py, st, err))
-		return -1;
-	return walk_heap(py, st, h, wo, err);
+	if (!waits_read(py, st, err) && !walk_heap(py, st, h, wo, err))
+		return 0;
+	if (err->code == HS_EGONE) {
+		hs_error_clear(err);
+		hs_error_set(err, HS_EGONE, "process %d exited during the capture", (int)py->pid);
+	}
+	return -1;
 }
 
 int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, struct hs_error *err)

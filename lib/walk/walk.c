@@ -824,8 +824,8 @@ static int closure(struct walker *w)
 		/* every read of a process that has exited fails: what is left
 		 * of the walk would be objects without sizes or referents */
 		if (w->t->gone)
-			return hs_error_set(w->err, HS_EGONE, "process %d exited during the walk",
-					    (int)w->p->pid);
+			return hs_error_set(w->err, HS_EGONE,
+					    "process %d exited during the capture", (int)w->p->pid);
 		if (!ti)
 			continue;
 		size = walk_size(w, addr, ti, &flags);
