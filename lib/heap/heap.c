@@ -792,6 +792,81 @@ static int sync_summary(const struct heap *h, uint32_t i, const char *tn, char *
 	return 0;
 }
 
+#define PREVIEW_ATTRS 3	 /* attributes an instance's summary shows */
+#define PREVIEW_VALUE 24 /* characters of each value */
+
+/* Append an attribute's value to a preview: a scalar's text (a str
+ * quoted), cut at PREVIEW_VALUE characters; any other object's type. */
+static void preview_value(const struct heap *h, uint32_t d, char *buf, size_t len)
+{
+	const char *tn = heap_type_name(h, d), *v;
+	size_t n;
+	int str;
+
+	if (h->obj[d].value == HEAP_NONE) {
+		put_str(buf, len, tn);
+		return;
+	}
+	v = heap_str(h, h->obj[d].value, &n);
+	str = !strcmp(tn, "str");
+	if (str)
+		put_str(buf, len, "'");
+	put_escaped(buf, len - 1, v, n < PREVIEW_VALUE ? n : PREVIEW_VALUE, str ? '\'' : 0);
+	if (n > PREVIEW_VALUE || h->flags[d] & HO_TRUNC)
+		put_str(buf, len, "...");
+	if (str)
+		put_str(buf, len, "'");
+}
+
+/*
+ * A class instance as its first attributes: "<Session id=42 user='bob'
+ * cart=list ...>", in the order of its attribute edges (its slots and
+ * inline values, else its __dict__'s keys that are names).  0 when it
+ * has no attribute to show.
+ */
+static int preview(const struct heap *h, uint32_t i, const char *tn, char *buf, size_t len)
+{
+	uint32_t src = i, e, kind = HN_ATTR;
+	size_t shown = 0;
+
+	if (!count_edges(h, i, HN_ATTR)) {
+		src = heap_field(h, i, "__dict__");
+		kind = HN_VALUE;
+		if (src == HEAP_NONE)
+			return 0;
+	}
+	snprintf(buf, len, "<%s", tn);
+	for (e = h->edge_start[src]; e < h->edge_start[src + 1]; e++) {
+		uint32_t n = h->edge_name[e], d = h->edge_dst[e];
+		const char *t;
+		size_t tl;
+
+		if (HEAP_NAME_KIND(n) != kind || HEAP_PAYLOAD(n) >= h->nname || d >= h->nobj)
+			continue;
+		t = heap_str(h, h->names[HEAP_PAYLOAD(n)], &tl);
+		/* a dict key shows as its repr: names only, unquoted */
+		if (kind == HN_VALUE) {
+			if (tl < 3 || t[0] != '\'' || t[tl - 1] != '\'' ||
+			    memchr(t + 1, '\\', tl - 2) || memchr(t + 1, '\'', tl - 2))
+				continue;
+			t++;
+			tl -= 2;
+		}
+		if (shown++ == PREVIEW_ATTRS) {
+			put_str(buf, len, " ...");
+			break;
+		}
+		put_str(buf, len, " ");
+		put_escaped(buf, len - 1, t, tl, 0);
+		put_str(buf, len, "=");
+		preview_value(h, d, buf, len);
+	}
+	if (!shown)
+		return 0;
+	put_str(buf, len, ">");
+	return 1;
+}
+
 void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len)
 {
 	const char *tn = heap_type_name(h, i), *v;
@@ -857,7 +932,7 @@ void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len)
 		 (v = field_value(h, i, "co_qualname")) || (v = field_value(h, i, "__name__")) ||
 		 (v = field_value(h, i, "co_name")))
 		snprintf(buf, len, "<%s %s>", tn, v);
-	else
+	else if (!preview(h, i, tn, buf, len))
 		snprintf(buf, len, "<%s at 0x%llx>", tn, (unsigned long long)h->obj[i].addr);
 }
 
