@@ -73,26 +73,73 @@ static int read_keys(struct pyproc *p, uint64_t k, struct keys *out, struct hs_e
 	return 0;
 }
 
-/* Walk keys k; values from the entries, or from the values array when
- * values is non-zero (split table). */
+/* Where split values start: 3.13's PyDictValues has a header. */
+static uint64_t values_start(struct pyproc *p, uint64_t values)
+{
+	int64_t off = LAY(&p->layout, dictvalues_values);
+
+	return values + (off > 0 ? (uint64_t)off : 0);
+}
+
+int pydict_values_order(struct pyproc *p, uint64_t values, uint8_t *ord, int *size)
+{
+	const struct layout *l = &p->layout;
+	uint8_t cap, sz, back[256];
+	int k;
+
+	if (p->minor >= 13) {
+		if (!LAY_HAS(l, dictvalues_capacity) || !LAY_HAS(l, dictvalues_used) ||
+		    target_read(p->t, values + (uint64_t)LAY(l, dictvalues_capacity), &cap, 1,
+				NULL) ||
+		    target_read(p->t, values + (uint64_t)LAY(l, dictvalues_used), &sz, 1, NULL) ||
+		    sz > cap ||
+		    target_read(p->t, values_start(p, values) + 8 * (uint64_t)cap, ord, sz, NULL))
+			return -1;
+	} else if (p->minor >= 11) {
+		/* [-1] the prefix's size, [-2] how many, [-3 - k] the k-th */
+		if (target_read(p->t, values - 2, &sz, 1, NULL) || sz > 253 ||
+		    target_read(p->t, values - 2 - sz, back, sz, NULL))
+			return -1;
+		for (k = 0; k < sz; k++)
+			ord[k] = back[sz - 1 - k];
+	} else {
+		return -1;
+	}
+	*size = sz;
+	return 0;
+}
+
+/* Walk keys k; values from the entries, or from the split values (a
+ * PyDictValues) when values is non-zero, in the order they were set. */
 static int walk(struct pyproc *p, uint64_t k, uint64_t values, pydict_cb cb, void *ctx,
 		struct hs_error *err)
 {
 	struct keys ks = { 0 };
-	uint64_t i, e[3];
+	uint64_t i, e[3], first = values ? values_start(p, values) : 0;
+	uint8_t ord[256], done[256] = { 0 };
+	int size = 0;
+	int64_t j;
 
 	if (read_keys(p, k, &ks, err))
 		return -1;
 	if (ks.esize > sizeof(e) || ks.koff + 8 > ks.esize || ks.voff + 8 > ks.esize)
 		return hs_error_set(err, HS_ELAYOUT, "unexpected dict entry layout");
-	for (i = 0; i < ks.n; i++) {
+	if (!values || ks.n > 255 || pydict_values_order(p, values, ord, &size))
+		size = 0;
+	/* the split values in their order, then the entries in theirs */
+	for (j = 0; j < size + (int64_t)ks.n; j++) {
 		uint64_t key, val;
 
+		i = j < size ? ord[j] : (uint64_t)(j - size);
+		if (i >= ks.n || (size && done[i]))
+			continue;
+		if (size)
+			done[i] = 1;
 		if (target_read(p->t, ks.entries + i * ks.esize, e, ks.esize, err))
 			return -1;
 		memcpy(&key, (char *)e + ks.koff, 8);
 		if (values) {
-			if (target_read_u64(p->t, values + 8 * i, &val, err))
+			if (target_read_u64(p->t, first + 8 * i, &val, err))
 				return -1;
 		} else {
 			memcpy(&val, (char *)e + ks.voff, 8);
@@ -103,18 +150,10 @@ static int walk(struct pyproc *p, uint64_t k, uint64_t values, pydict_cb cb, voi
 	return 0;
 }
 
-/* Where split values start: 3.13's PyDictValues has a header. */
-static uint64_t values_start(struct pyproc *p, uint64_t values)
-{
-	int64_t off = LAY(&p->layout, dictvalues_values);
-
-	return values + (off > 0 ? (uint64_t)off : 0);
-}
-
 int pydict_keys_walk(struct pyproc *p, uint64_t keys, uint64_t values, pydict_cb cb, void *ctx,
 		     struct hs_error *err)
 {
-	return walk(p, keys, values ? values_start(p, values) : 0, cb, ctx, err);
+	return walk(p, keys, values, cb, ctx, err);
 }
 
 int pydict_items(struct pyproc *p, uint64_t dict, pydict_cb cb, void *ctx, struct hs_error *err)
@@ -130,7 +169,7 @@ int pydict_items(struct pyproc *p, uint64_t dict, pydict_cb cb, void *ctx, struc
 	if (!keys)
 		return hs_error_set(err, HS_EREAD, "dict at 0x%llx has no keys",
 				    (unsigned long long)dict);
-	return walk(p, keys, values ? values_start(p, values) : 0, cb, ctx, err);
+	return walk(p, keys, values, cb, ctx, err);
 }
 
 struct find {

@@ -60,8 +60,14 @@ int pyobj_str_equals(struct pyproc *p, uint64_t obj, const char *s);
 #define PYDICT_MAX_ENTRIES (1L << 26)
 typedef int (*pydict_cb)(void *ctx, uint64_t key, uint64_t value);
 int pydict_items(struct pyproc *p, uint64_t dict, pydict_cb cb, void *ctx, struct hs_error *err);
+/* The order in which a split values block's values were set: *size
+ * indexes into the values, into ord (room for 256).  3.13+ keep it after
+ * the values, 3.11 and 3.12 before them.  -1 if it does not read (and
+ * before 3.11, which keep none). */
+int pydict_values_order(struct pyproc *p, uint64_t values, uint8_t *ord, int *size);
 /* Walk a keys object directly: values from its entries, or from a split
- * values block (as ma_values or an instance's managed values point to). */
+ * values block (as ma_values or an instance's managed values point to),
+ * in the order they were set, as the dict iterates them (3.11+). */
 int pydict_keys_walk(struct pyproc *p, uint64_t keys, uint64_t values, pydict_cb cb, void *ctx,
 		     struct hs_error *err);
 /* Value of str key in a dict, 0 if absent. */

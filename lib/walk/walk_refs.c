@@ -587,27 +587,31 @@ static int attr_names_load(struct walker *w, struct tinfo *ti)
 /* Values laid out by the class's cached keys, named by them. */
 static void named_values(struct walker *w, uint64_t values, const struct tinfo *ti)
 {
-	uint64_t v[64];
-	int64_t n = ti->nattr, i, j;
-	uint8_t cap;
+	uint64_t v[256], first;
+	int64_t n = ti->nattr, i;
+	uint8_t cap = 255, ord[256], done[256] = { 0 };
+	int size = 0, k;
 
 	/* 3.13: a header (capacity, size, embedded, valid) before the values */
-	if (w->p->minor >= 13) {
-		if (wread(w, values, &cap, 1))
-			return;
-		if (n > cap)
-			n = cap;
-	}
-	values += LAY_HAS(w->l, dictvalues_values) ? (uint64_t)LAY(w->l, dictvalues_values) : 0;
-	for (i = 0; i < n; i += 64) {
-		int64_t m = n - i < 64 ? n - i : 64;
-
-		if (wread(w, values + 8 * (uint64_t)i, v, 8 * (size_t)m))
-			return;
-		for (j = 0; j < m; j++)
-			if (v[j] && ti->attr_names[i + j] != HEAP_NONE)
-				walk_emit(w, v[j],
-					  HEAP_EDGE(HE_STRONG, HN_ATTR, ti->attr_names[i + j]));
+	if (w->p->minor >= 13 && wread(w, values, &cap, 1))
+		return;
+	if (n > cap)
+		n = cap;
+	first = values +
+		(LAY_HAS(w->l, dictvalues_values) ? (uint64_t)LAY(w->l, dictvalues_values) : 0);
+	if (n <= 0 || wread(w, first, v, 8 * (size_t)n))
+		return;
+	/* in the order they were set (as vars() gives them), then any the
+	 * order missed */
+	if (pydict_values_order(w->p, values, ord, &size))
+		size = 0;
+	for (k = 0; k < size + n; k++) {
+		i = k < size ? ord[k] : k - size;
+		if (i >= n || done[i])
+			continue;
+		done[i] = 1;
+		if (v[i] && ti->attr_names[i] != HEAP_NONE)
+			walk_emit(w, v[i], HEAP_EDGE(HE_STRONG, HN_ATTR, ti->attr_names[i]));
 	}
 }
 
