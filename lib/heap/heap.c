@@ -661,6 +661,24 @@ static size_t count_edges(const struct heap *h, uint32_t i, unsigned kind)
 	return n;
 }
 
+size_t heap_items(const struct heap *h, uint32_t i)
+{
+	size_t n = 0;
+	uint32_t e;
+
+	for (e = h->edge_start[i]; e < h->edge_start[i + 1]; e++) {
+		uint32_t name = h->edge_name[e];
+		unsigned k = HEAP_NAME_KIND(name);
+
+		if (k == HN_INDEX || k == HN_VALUE)
+			n++;
+		else if (k == HN_FIELD && HEAP_PAYLOAD(name) < h->nname &&
+			 !strcmp(heap_str(h, h->names[HEAP_PAYLOAD(name)], NULL), "item"))
+			n++; /* a set's */
+	}
+	return n;
+}
+
 /* Append s to buf as printable text: control bytes and quotes escaped. */
 static void put_escaped(char *buf, size_t len, const char *s, size_t n, char quote)
 {
@@ -734,9 +752,7 @@ static const char *attr_value(const struct heap *h, uint32_t i, const char *name
 /* Items of a container (a deque or a list): its edges but the fields. */
 static long items_of(const struct heap *h, uint32_t c)
 {
-	return c == HEAP_NONE ? -1
-			      : (long)(h->edge_start[c + 1] - h->edge_start[c] -
-				       count_edges(h, c, HN_FIELD));
+	return c == HEAP_NONE ? -1 : (long)heap_items(h, c);
 }
 
 /* Threads waiting on a threading.Condition: its _waiters deque. */
@@ -913,9 +929,8 @@ void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len)
 	if (!strcmp(tn, "dict"))
 		snprintf(buf, len, "{%zu items}", count_edges(h, i, HN_VALUE));
 	else if (!strcmp(tn, "list") || !strcmp(tn, "tuple") || !strcmp(tn, "set") ||
-		 !strcmp(tn, "frozenset") || !strcmp(tn, "deque"))
-		snprintf(buf, len, "%s of %zu", tn,
-			 h->edge_start[i + 1] - h->edge_start[i] - (count_edges(h, i, HN_FIELD)));
+		 !strcmp(tn, "frozenset") || !strcmp(tn, "collections.deque"))
+		snprintf(buf, len, "%s of %zu", tn, heap_items(h, i));
 	else if (!strcmp(tn, "cell") && (t = heap_field(h, i, "cell_contents")) != HEAP_NONE)
 		snprintf(buf, len, "<cell: %s object at 0x%llx>", heap_type_name(h, t),
 			 (unsigned long long)h->obj[t].addr);

@@ -323,6 +323,9 @@ uint32_t heap_field(const struct heap *h, uint32_t i, const char *field);
 /* Attribute name of object i: an attribute edge (3.11+ inline values),
  * or the value of key 'name' in its __dict__; or HEAP_NONE. */
 uint32_t heap_attr(const struct heap *h, uint32_t i, const char *name);
+/* The items of container i: a dict's values, a list's, tuple's or
+ * deque's [n], a set's items (0 for an object that holds none). */
+size_t heap_items(const struct heap *h, uint32_t i);
 /* A one-line summary of object i: its value or a short repr; a class
  * instance's first attributes ("<app.Session id=42 user='bob' ...>"). */
 void heap_summary(const struct heap *h, uint32_t i, char *buf, size_t len);
