@@ -13,17 +13,21 @@
 #include "heap/heap.h"
 #include "json.h"
 
-#define DIFF_ROWS 20 /* types per table in text */
-#define DIFF_PATHS 3 /* new objects shown with their path (-n) */
+#define DIFF_ROWS 20	      /* types per table in text */
+#define DIFF_PATHS 3	      /* new objects shown with their path (-n) */
+#define DIFF_CONTAINER_ROWS 5 /* containers that grew shown with their path */
 
 static const char usage[] =
 	"usage: heapscope diff [--by size|count] [-n N] [--json] OLD NEW\n"
 	"\n"
 	"What grew between two snapshots of one process (OLD taken first): per\n"
 	"type, the change in objects and bytes, biggest growth first (types that\n"
-	"shrank come last); then the objects that are new in NEW - no object of\n"
-	"the same type at the same address in OLD - per type; and for a few of\n"
-	"them the chain of references from a root that keeps them alive.\n"
+	"shrank come last); the containers in both that hold more - items and\n"
+	"retained size then and now, most retained growth first, each with the\n"
+	"chain of references from a root to it; then the objects that are new in\n"
+	"NEW - no object of the same type at the same address in OLD - per type;\n"
+	"and for a few of them (those a root reaches first) the chain that keeps\n"
+	"them alive.\n"
 	"NEW may also be the process's PID: it is captured now.  Snapshots of two\n"
 	"different processes are refused: their addresses cannot be matched.\n"
 	"\n"
@@ -111,6 +115,80 @@ static void text_path(const struct heap *h, uint32_t obj, int found, const uint3
 		return;
 	}
 	cmd_print_path(h, "  ", path, edges, n, root);
+}
+
+/* The containers that grew, printed (the first DIFF_CONTAINER_ROWS, with
+ * their paths) or as a "containers" array (all, the first with paths).
+ * 0 or exit status. */
+static int print_containers(struct json *j, const struct heap *h, const struct heap_diff *d)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	char ds[32], sum[256];
+	size_t k;
+
+	if (j) {
+		json_key(j, "containers");
+		json_begin_arr(j);
+	} else if (d->ncontainers) {
+		printf("\ncontainers that grew (in both, holding more; most retained growth "
+		       "first):\n");
+	}
+	for (k = 0; k < d->ncontainers && (j || k < DIFF_CONTAINER_ROWS); k++) {
+		const struct diff_container *c = &d->containers[k];
+		uint32_t *path = NULL, *edges = NULL, root = 0;
+		size_t len = 0;
+		int found = 0;
+
+		if (k < DIFF_CONTAINER_ROWS &&
+		    (found = query_path(h, c->new_obj, &path, &edges, &len, &root, &err)) < 0)
+			return cmd_fail(&err);
+		heap_summary(h, c->new_obj, sum, sizeof(sum));
+		if (j) {
+			json_begin_obj(j);
+			json_key(j, "address");
+			json_hex(j, h->obj[c->new_obj].addr);
+			json_key(j, "type");
+			json_str(j, heap_type_name(h, c->new_obj));
+			json_key(j, "summary");
+			json_str(j, sum);
+			json_key(j, "old_items");
+			json_uint(j, c->old_items);
+			json_key(j, "new_items");
+			json_uint(j, c->new_items);
+			json_key(j, "old_size");
+			json_uint(j, c->old_size);
+			json_key(j, "new_size");
+			json_uint(j, c->new_size);
+			json_key(j, "old_retained");
+			json_uint(j, c->old_retained);
+			json_key(j, "new_retained");
+			json_uint(j, c->new_retained);
+			if (k < DIFF_CONTAINER_ROWS) {
+				json_key(j, "path");
+				json_path(j, h, c->new_obj, found, path, edges, len, root);
+			}
+			json_end_obj(j);
+		} else {
+			heap_size_change_text((int64_t)c->new_retained - (int64_t)c->old_retained,
+					      ds, sizeof(ds));
+			printf("%s retained, %llu -> %llu items: 0x%llx %s  %s\n", ds,
+			       (unsigned long long)c->old_items, (unsigned long long)c->new_items,
+			       (unsigned long long)h->obj[c->new_obj].addr,
+			       heap_type_name(h, c->new_obj), sum);
+			if (found)
+				cmd_print_path(h, "  ", path, edges, len, root);
+			else
+				printf("  not reachable from any root\n");
+		}
+		free(path);
+		free(edges);
+	}
+	if (j)
+		json_end_arr(j);
+	else if (d->ncontainers > DIFF_CONTAINER_ROWS)
+		printf("  ... %zu more containers grew (--json lists %d)\n",
+		       d->ncontainers - DIFF_CONTAINER_ROWS, DIFF_MAX_CONTAINERS);
+	return 0;
 }
 
 /* Paths of the samples, printed or as a "paths" array.  0 or exit status. */
@@ -202,6 +280,11 @@ static void diff_json(const struct cmd_opts *o, const struct heap *old, const st
 		json_end_obj(&j);
 	}
 	json_end_arr(&j);
+	*st = print_containers(&j, new, d);
+	if (*st) {
+		json_end(&j);
+		return;
+	}
 	json_key(&j, "new_objects");
 	json_begin_obj(&j);
 	json_key(&j, "count");
@@ -297,6 +380,8 @@ static void diff_text(const struct cmd_opts *o, const struct heap *old, const st
 		if (shrank > shown)
 			printf("  ... %zu more types shrank\n", shrank - shown);
 	}
+	if ((*st = print_containers(NULL, new, d)))
+		return;
 	heap_size_text(d->nnew_size, s0, sizeof(s0));
 	printf("\nnew objects (not in OLD at the same address with the same type): %zu, %s\n",
 	       d->nnew, s0);
@@ -398,7 +483,11 @@ static int diff_main(const struct command *c, int argc, char **argv)
 			"heapscope: warning: %s was captured before %s: growth is "
 			"shown from OLD to NEW as given (swap them?)\n",
 			o.source2, o.source);
-	if (diff_heaps(&old, &new, by, DIFF_NEW_OBJECTS, &d, &err)) {
+	/* retained sizes rank the containers that grew, and say which new
+	 * objects a root reaches */
+	if (heap_prepare(&old, HEAP_NEED_DOMINATORS, &err) ||
+	    heap_prepare(&new, HEAP_NEED_DOMINATORS, &err) ||
+	    diff_heaps(&old, &new, by, DIFF_NEW_OBJECTS | DIFF_CONTAINERS, &d, &err)) {
 		st = cmd_fail(&err);
 		goto out;
 	}

@@ -104,9 +104,26 @@ def check_diff(interp, tmp):
               "each step named" % name,
               ["%s -> %s %s" % (s["edge"], s["type"], s["address"]) for s in steps] or
               str(d["paths"])[:300])
+    # the leaking list is in both: the container that grew, N -> 2N items,
+    # its retained size grown by the new Leaked, its path named
+    cs = d.get("containers", [])
+    c0 = cs[0] if cs else {}
+    csteps = c0.get("path", {}).get("steps", [])
+    leaked_size = lk[0]["size_change"] if lk else 0
+    hstest.ok(c0 and int(c0["address"], 16) == container and c0["old_items"] == N and
+              c0["new_items"] == 2 * N and
+              c0["new_retained"] - c0["old_retained"] >= leaked_size > 0 and
+              csteps and csteps[-1]["edge"] in ("._leak", "['_leak']"),
+              "%s: the container that grew most is the leaking list: %s -> %s items, "
+              "+%s bytes retained, reached by %s" % (
+                  name, c0.get("old_items"), c0.get("new_items"),
+                  c0.get("new_retained", 0) - c0.get("old_retained", 0),
+                  csteps[-1]["edge"] if csteps else None),
+              [str(c)[:300] for c in cs[:3]])
     p = hstest.run(["diff", s1, s2])
     hstest.ok(p.returncode == 0 and "Leaked" in p.stdout and "+%d " % N in p.stdout and
-              "root:" in p.stdout, "%s: diff in text says +%d Leaked, with a path"
+              "root:" in p.stdout and "%d -> %d items" % (N, 2 * N) in p.stdout,
+              "%s: diff in text says +%d Leaked, the list that grew, with paths"
               % (name, N), p.stdout[-800:] + p.stderr)
     p = hstest.run(["diff", s2, s1])
     hstest.ok(p.returncode == 0 and "captured before" in p.stderr,

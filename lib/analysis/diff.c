@@ -118,8 +118,97 @@ static void tally(const struct heap *h, const uint32_t *ids, struct diff_type *a
 }
 
 /* Mark new objects (is_new[i]) and count them per name id. */
+static int64_t growth(const struct diff_container *c)
+{
+	return (int64_t)c->new_retained - (int64_t)c->old_retained;
+}
+
+/* Most retained growth first, then most items more, then by index. */
+static int cmp_container(const void *pa, const void *pb)
+{
+	const struct diff_container *a = pa, *b = pb;
+	int64_t ga = growth(a), gb = growth(b);
+	int64_t ia = (int64_t)a->new_items - (int64_t)a->old_items;
+	int64_t ib = (int64_t)b->new_items - (int64_t)b->old_items;
+
+	if (ga != gb)
+		return ga > gb ? -1 : 1;
+	if (ia != ib)
+		return ia > ib ? -1 : 1;
+	return a->new_obj < b->new_obj ? -1 : a->new_obj > b->new_obj;
+}
+
+/*
+ * Object j of old and i of new are one object: keep it if it grew.  The
+ * list is kept at most 2 * DIFF_MAX_CONTAINERS long, cut back to the
+ * best DIFF_MAX_CONTAINERS when full.
+ */
+static void container(const struct heap *old, const struct heap *new, uint32_t j, uint32_t i,
+		      struct diff_container *c, size_t *n)
+{
+	struct diff_container x = {
+		.old_obj = j,
+		.new_obj = i,
+		.old_size = heap_size(old, j),
+		.new_size = heap_size(new, i),
+	};
+
+	x.new_items = heap_items(new, i);
+	if (!x.new_items)
+		return;
+	x.old_items = heap_items(old, j);
+	if (x.new_items <= x.old_items && x.new_size <= x.old_size)
+		return;
+	x.old_retained = old->retained ? old->retained[j] : 0;
+	x.new_retained = new->retained ? new->retained[i] : 0;
+	if (*n == 2 * DIFF_MAX_CONTAINERS) {
+		qsort(c, *n, sizeof(*c), cmp_container);
+		*n = DIFF_MAX_CONTAINERS;
+	}
+	c[(*n)++] = x;
+}
+
+/* 1 if a dominates b in h (a is on b's chain of immediate dominators,
+ * within MAX_DOM_STEPS: a deeper one is not looked for). */
+#define MAX_DOM_STEPS 4096
+static int dominates(const struct heap *h, uint32_t a, uint32_t b)
+{
+	size_t steps;
+
+	for (steps = 0; b != HEAP_NONE && b < h->nobj && steps < MAX_DOM_STEPS; steps++) {
+		b = h->idom[b];
+		if (b == a)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A container that grew mostly because one it keeps alive grew (a
+ * module's namespace holding the dict that grew) says nothing more: drop
+ * each whose retained growth is at most twice that of one it dominates.
+ */
+static void drop_holders(const struct heap *h, struct diff_container *c, size_t *n)
+{
+	size_t i, j, k = 0;
+
+	if (!h->idom)
+		return;
+	for (i = 0; i < *n; i++) {
+		int held = 0;
+
+		for (j = 0; j < *n && !held; j++)
+			held = j != i && growth(&c[j]) > 0 && growth(&c[i]) <= 2 * growth(&c[j]) &&
+			       dominates(h, c[i].new_obj, c[j].new_obj);
+		if (!held)
+			c[k++] = c[i];
+	}
+	*n = k;
+}
+
 static void find_new(const struct heap *old, const struct heap *new, const uint32_t *oid,
-		     const uint32_t *nid, struct diff_type *acc, uint8_t *is_new)
+		     const uint32_t *nid, struct diff_type *acc, uint8_t *is_new,
+		     struct heap_diff *d)
 {
 	size_t i;
 
@@ -131,11 +220,20 @@ static void find_new(const struct heap *old, const struct heap *new, const uint3
 			continue;
 		j = heap_lookup(old, new->obj[i].addr);
 		if (j != HEAP_NONE && old->obj[j].type < old->ntype &&
-		    oid[old->obj[j].type] == nid[t])
+		    oid[old->obj[j].type] == nid[t]) {
+			if (d->containers)
+				container(old, new, j, (uint32_t)i, d->containers, &d->ncontainers);
 			continue;
+		}
 		is_new[i] = 1;
 		acc[nid[t]].nnew++;
 		acc[nid[t]].nnew_size += heap_size(new, (uint32_t)i);
+	}
+	if (d->containers) {
+		qsort(d->containers, d->ncontainers, sizeof(*d->containers), cmp_container);
+		drop_holders(new, d->containers, &d->ncontainers);
+		if (d->ncontainers > DIFF_MAX_CONTAINERS)
+			d->ncontainers = DIFF_MAX_CONTAINERS;
 	}
 }
 
@@ -170,13 +268,15 @@ int diff_heaps(struct heap *old, const struct heap *new, enum diff_order by, uns
 	}
 	tally(old, oid, acc, 0);
 	tally(new, nid, acc, 1);
-	if (flags & DIFF_NEW_OBJECTS) {
+	if (flags & (DIFF_NEW_OBJECTS | DIFF_CONTAINERS)) {
 		if (heap_prepare(old, HEAP_NEED_INDEX, err))
 			goto out;
 		is_new = malloc(new->nobj ? new->nobj : 1);
-		if (!is_new)
+		if (flags & DIFF_CONTAINERS)
+			d->containers = malloc(2 * DIFF_MAX_CONTAINERS * sizeof(*d->containers));
+		if (!is_new || (flags & DIFF_CONTAINERS && !d->containers))
 			goto oom;
-		find_new(old, new, oid, nid, acc, is_new);
+		find_new(old, new, oid, nid, acc, is_new, d);
 	}
 
 	/* the types with objects in either graph, sorted by growth */
@@ -231,13 +331,17 @@ int diff_heaps(struct heap *old, const struct heap *new, enum diff_order by, uns
 				d->by_new[i++] = (uint32_t)k;
 		sc.types = d->types;
 		qsort_r(d->by_new, d->nby_new, sizeof(*d->by_new), cmp_new, &sc);
-		/* first_new is the fill cursor, then set back */
-		for (i = 0; i < new->nobj; i++)
-			if (is_new[i]) {
-				struct diff_type *t = &d->types[pos[nid[new->obj[i].type]]];
+		/* first_new is the fill cursor, then set back; the objects a
+		 * root reaches first (with the dominators: the samples whose
+		 * paths are shown are those a user can follow) */
+		for (k = 0; k < (new->reach ? 2u : 1u); k++)
+			for (i = 0; i < new->nobj; i++)
+				if (is_new[i] &&
+				    (!new->reach || heap_reachable(new, (uint32_t)i) == !k)) {
+					struct diff_type *t = &d->types[pos[nid[new->obj[i].type]]];
 
-				d->new_objs[t->first_new++] = (uint32_t)i;
-			}
+					d->new_objs[t->first_new++] = (uint32_t)i;
+				}
 		for (k = 0; k < d->ntypes; k++)
 			d->types[k].first_new -= d->types[k].nnew;
 	}
@@ -262,6 +366,7 @@ out:
 
 void diff_release(struct heap_diff *d)
 {
+	free(d->containers);
 	free(d->types);
 	free(d->new_rows);
 	free(d->by_new);

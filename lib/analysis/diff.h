@@ -9,8 +9,15 @@
  * another type is a new object; one reused by the same type cannot be
  * told from the old one and is not).
  *
+ * Optionally the containers that grew: objects in both graphs (same
+ * address, same type name) holding more items or more bytes in the
+ * second, most retained growth first when both graphs have their
+ * dominators (heap_prepare HEAP_NEED_DOMINATORS, by the caller); one
+ * whose growth is mostly that of another it keeps alive is left out.
+ *
  * Cost: linear in both graphs, plus the address index of the old one
- * (heap_prepare HEAP_NEED_INDEX, built here when DIFF_NEW_OBJECTS asks).
+ * (heap_prepare HEAP_NEED_INDEX, built here when DIFF_NEW_OBJECTS or
+ * DIFF_CONTAINERS asks).
  */
 #ifndef HS_DIFF_H
 #define HS_DIFF_H
@@ -26,6 +33,17 @@ enum diff_order {
 
 enum diff_flags {
 	DIFF_NEW_OBJECTS = 1 << 0, /* find the objects new in the second graph */
+	DIFF_CONTAINERS = 1 << 1,  /* and the containers that grew */
+};
+
+#define DIFF_MAX_CONTAINERS 100
+
+/* An object in both graphs that holds more. */
+struct diff_container {
+	uint32_t old_obj, new_obj; /* its index in each graph */
+	uint64_t old_items, new_items;
+	uint64_t old_size, new_size;
+	uint64_t old_retained, new_retained; /* 0 without dominators */
 };
 
 struct diff_type {
@@ -51,13 +69,19 @@ struct heap_diff {
 	uint32_t *new_rows;
 	/* DIFF_NEW_OBJECTS: indexes into types[] of those with new objects,
 	 * most new bytes (or objects) first, and the new objects' indexes in
-	 * the second graph, grouped by type, in index order within a type */
+	 * the second graph, grouped by type, in index order within a type
+	 * (those a root reaches first, when the second graph has its
+	 * dominators) */
 	uint32_t *by_new;
 	size_t nby_new;
 	uint32_t *new_objs;
 	size_t nnew;
 	uint64_t nnew_size;
 	uint64_t old_count, new_count, old_size, new_size;
+	/* DIFF_CONTAINERS: at most DIFF_MAX_CONTAINERS, most retained
+	 * growth first (then most items more) */
+	struct diff_container *containers;
+	size_t ncontainers;
 };
 
 /*
