@@ -248,7 +248,7 @@ int pyobj_getattr(struct pyproc *p, uint64_t obj, const char *name, uint64_t *va
 				return -1;
 			if (!keys)
 				return 0;
-			if (walk(p, keys, values_start(p, values), find_cb, &f, err))
+			if (walk(p, keys, values, find_cb, &f, err))
 				return -1;
 			*value = f.value;
 			return 0;
