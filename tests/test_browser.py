@@ -500,11 +500,35 @@ def snapshot_and_terms(interp):
            [term.last, sel])
         term.keys("Enter")
         s = term.wait(lambda s: (term.selected() or "").startswith("-"), timeout=10)
-        ok(s is not None and len(re.findall(r"__main__\.Widget 0x", s)) > 10,
-           "%s: Enter expands it: its widgets below it" % name, term.last)
+        n_widgets = fx.info["widgets"] - 1
+        group = re.search(r"^\+ .*\s([\d,]+) x __main__\.Widget\s*$", s or "", re.M)
+        # (a widget a running frame holds too is not the list's alone)
+        ok(s is not None and group and
+           n_widgets - 3 <= int(group.group(1).replace(",", "")) <= n_widgets,
+           "%s: Enter expands it: its %d widgets below it in one row of their type"
+           % (name, n_widgets), term.last)
+        term.keys("Down", "Enter")
+        s = term.wait(lambda s: len(re.findall(r"\[\d+\] __main__\.Widget 0x", s)) > 10,
+                      timeout=10)
+        ok(s is not None, "%s: Enter on that row lists the widgets, each named by its "
+           "index in the list" % name, term.last)
+        term.keys("Up")
+        term.wait(lambda s: hexaddr(fx.info["registry"]) in (term.selected() or ""),
+                  timeout=10)
         term.keys("o")
         s = wait_title(term, "Object " + hexaddr(fx.info["registry"]))
         ok(s is not None, "%s: o opens the object of the row" % name, term.last)
+        # an object inside a group: D opens the group down to it
+        term.keys(":")
+        term.text(hexaddr(fx.info["widget7"]))
+        term.keys("Enter")
+        wait_title(term, "Object " + hexaddr(fx.info["widget7"]))
+        term.keys("D")
+        s = term.wait(lambda s: "Dominator tree" in s and
+                      hexaddr(fx.info["widget7"]) in (term.selected() or ""), timeout=10)
+        ok(s is not None and "[7] __main__.Widget" in (term.selected() or ""),
+           "%s: D on a widget opens the tree at it, inside its open group, named [7]"
+           % name, [term.last, term.selected()])
         term.keys("q")
     finally:
         term.close()
