@@ -119,17 +119,17 @@ static int pointer_like(uint64_t v)
  * block, hold raw data: numbers, pixels, text - a numpy array's data, a
  * bytearray's bytes - in which the walk looks for no object.  They do if
  * no word of a sample across them (their first words, where an object's
- * type would be, among them) could be a pointer, and some word is not
- * zero.  Every structure the walk reads in a block of its own has
- * pointers all through it: an object's header, a list's items, a set's or
- * a dict's entries.
+ * type would be, among them) could be a pointer, and most are not zero.
+ * Every structure the walk reads in a block of its own has pointers all
+ * through it - an object's header, a list's items, a set's or a dict's
+ * entries - or, a dict emptied by deletions (which keeps its table),
+ * mostly zeros where its entries were.
  */
 static int raw_data(pid_t pid, uint64_t addr, uint64_t len)
 {
 	uint64_t w[RAW_SAMPLES], step = len / RAW_SAMPLES & ~7ull;
 	struct iovec local = { w, sizeof(w) }, remote[RAW_SAMPLES];
-	size_t i;
-	int nonzero = 0;
+	size_t i, nonzero = 0;
 
 	for (i = 0; i < RAW_SAMPLES; i++) {
 		/* the first four words, then evenly across */
@@ -143,9 +143,9 @@ static int raw_data(pid_t pid, uint64_t addr, uint64_t len)
 	for (i = 0; i < RAW_SAMPLES; i++) {
 		if (pointer_like(w[i]))
 			return 0;
-		nonzero |= w[i] != 0;
+		nonzero += w[i] != 0;
 	}
-	return nonzero;
+	return nonzero > RAW_SAMPLES / 2;
 }
 
 /*
