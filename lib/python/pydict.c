@@ -81,24 +81,32 @@ static uint64_t values_start(struct pyproc *p, uint64_t values)
 	return values + (off > 0 ? (uint64_t)off : 0);
 }
 
-int pydict_values_order(struct pyproc *p, uint64_t values, uint8_t *ord, int *size)
+static int target_reader(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return target_read(ctx, addr, buf, len, NULL);
+}
+
+int pydict_values_order(struct pyproc *p, uint64_t values, uint8_t *ord, int *size,
+			pydict_reader read, void *ctx)
 {
 	const struct layout *l = &p->layout;
 	uint8_t cap, sz, back[256];
 	int k;
 
+	if (!read) {
+		read = target_reader;
+		ctx = p->t;
+	}
 	if (p->minor >= 13) {
 		if (!LAY_HAS(l, dictvalues_capacity) || !LAY_HAS(l, dictvalues_used) ||
-		    target_read(p->t, values + (uint64_t)LAY(l, dictvalues_capacity), &cap, 1,
-				NULL) ||
-		    target_read(p->t, values + (uint64_t)LAY(l, dictvalues_used), &sz, 1, NULL) ||
-		    sz > cap ||
-		    target_read(p->t, values_start(p, values) + 8 * (uint64_t)cap, ord, sz, NULL))
+		    read(ctx, values + (uint64_t)LAY(l, dictvalues_capacity), &cap, 1) ||
+		    read(ctx, values + (uint64_t)LAY(l, dictvalues_used), &sz, 1) || sz > cap ||
+		    read(ctx, values_start(p, values) + 8 * (uint64_t)cap, ord, sz))
 			return -1;
 	} else if (p->minor >= 11) {
 		/* [-1] the prefix's size, [-2] how many, [-3 - k] the k-th */
-		if (target_read(p->t, values - 2, &sz, 1, NULL) || sz > 253 ||
-		    target_read(p->t, values - 2 - sz, back, sz, NULL))
+		if (read(ctx, values - 2, &sz, 1) || sz > 253 ||
+		    read(ctx, values - 2 - sz, back, sz))
 			return -1;
 		for (k = 0; k < sz; k++)
 			ord[k] = back[sz - 1 - k];
@@ -124,7 +132,7 @@ static int walk(struct pyproc *p, uint64_t k, uint64_t values, pydict_cb cb, voi
 		return -1;
 	if (ks.esize > sizeof(e) || ks.koff + 8 > ks.esize || ks.voff + 8 > ks.esize)
 		return hs_error_set(err, HS_ELAYOUT, "unexpected dict entry layout");
-	if (!values || ks.n > 255 || pydict_values_order(p, values, ord, &size))
+	if (!values || ks.n > 255 || pydict_values_order(p, values, ord, &size, NULL, NULL))
 		size = 0;
 	/* the split values in their order, then the entries in theirs */
 	for (j = 0; j < size + (int64_t)ks.n; j++) {

@@ -63,8 +63,11 @@ int pydict_items(struct pyproc *p, uint64_t dict, pydict_cb cb, void *ctx, struc
 /* The order in which a split values block's values were set: *size
  * indexes into the values, into ord (room for 256).  3.13+ keep it after
  * the values, 3.11 and 3.12 before them.  -1 if it does not read (and
- * before 3.11, which keep none). */
-int pydict_values_order(struct pyproc *p, uint64_t values, uint8_t *ord, int *size);
+ * before 3.11, which keep none).  Read through read(ctx, ...) (0 or -1),
+ * or the target when read is NULL (the walk passes its own, faster). */
+typedef int (*pydict_reader)(void *ctx, uint64_t addr, void *buf, size_t len);
+int pydict_values_order(struct pyproc *p, uint64_t values, uint8_t *ord, int *size,
+			pydict_reader read, void *ctx);
 /* Walk a keys object directly: values from its entries, or from a split
  * values block (as ma_values or an instance's managed values point to),
  * in the order they were set, as the dict iterates them (3.11+). */

@@ -585,6 +585,11 @@ static int attr_names_load(struct walker *w, struct tinfo *ti)
 }
 
 /* Values laid out by the class's cached keys, named by them. */
+static int walk_reader(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return wread(ctx, addr, buf, len);
+}
+
 static void named_values(struct walker *w, uint64_t values, const struct tinfo *ti)
 {
 	uint64_t v[256], first;
@@ -603,7 +608,7 @@ static void named_values(struct walker *w, uint64_t values, const struct tinfo *
 		return;
 	/* in the order they were set (as vars() gives them), then any the
 	 * order missed */
-	if (pydict_values_order(w->p, values, ord, &size))
+	if (pydict_values_order(w->p, values, ord, &size, walk_reader, w))
 		size = 0;
 	for (k = 0; k < size + n; k++) {
 		i = k < size ? ord[k] : k - size;
