@@ -33,6 +33,7 @@
 	G(LOCK, "locks") \
 	G(ASYNC, "asyncio") \
 	G(SIZEOF, "C types' __sizeof__") \
+	G(ALLOC, "allocator") \
 	G(FT, "free-threaded")
 /* clang-format on */
 
@@ -414,6 +415,20 @@
 	LF(SIZEOF, elementextra_allocated, "ElementObjectExtra", "allocated") \
 	LF(SIZEOF, elementextra_children, "ElementObjectExtra", "children") \
 	LF(SIZEOF, elementextra_inline, "ElementObjectExtra", "_children") \
+	/* pymalloc's state: static variables of obmalloc.c before 3.12, \
+	 * then the interpreter's (embedded in 3.12, a pointer from 3.13) */ \
+	LF(ALLOC, interp_obmalloc, "PyInterpreterState|_is", "obmalloc") \
+	LF(ALLOC, obmalloc_arenas, "_obmalloc_state", "mgmt.arenas") \
+	LF(ALLOC, obmalloc_maxarenas, "_obmalloc_state", "mgmt.maxarenas") \
+	LF(ALLOC, obmalloc_narenas, "_obmalloc_state", "mgmt.narenas_currently_allocated") \
+	LF(ALLOC, arena_object_size, "arena_object", "#size") \
+	LF(ALLOC, arena_address, "arena_object", "address") \
+	LF(ALLOC, arena_pool_address, "arena_object", "pool_address") \
+	LF(ALLOC, arena_nfreepools, "arena_object", "nfreepools") \
+	LF(ALLOC, arena_ntotalpools, "arena_object", "ntotalpools") \
+	LF(ALLOC, pool_header_size, "pool_header", "#size") \
+	LF(ALLOC, pool_count, "pool_header", "ref.count") \
+	LF(ALLOC, pool_szidx, "pool_header", "szidx") \
 	/* free-threaded builds (3.13t+): the object header's split \
 	 * refcount, per-thread state, mimalloc's heaps (CPYTHON-3.14.md \
 	 * Part B) */ \
