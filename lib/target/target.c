@@ -37,6 +37,24 @@ int target_read_u64(struct target *t, uint64_t addr, uint64_t *v, struct hs_erro
 	return target_read(t, addr, v, sizeof(*v), err);
 }
 
+void target_read_many(struct target *t, const uint64_t *addr, size_t n, size_t len, void *out,
+		      uint8_t *ok)
+{
+	size_t i;
+
+	if (t && t->ops->read_many && !t->gone && len && len <= 4096) {
+		for (i = 0; i < n; i++)
+			if (addr[i] >= TARGET_ADDR_MAX || len > TARGET_ADDR_MAX - addr[i])
+				break;
+		if (i == n) {
+			t->ops->read_many(t, addr, n, len, out, ok);
+			return;
+		}
+	}
+	for (i = 0; i < n; i++)
+		ok[i] = !target_read(t, addr[i], (char *)out + i * len, len, NULL);
+}
+
 int target_read_u32(struct target *t, uint64_t addr, uint32_t *v, struct hs_error *err)
 {
 	return target_read(t, addr, v, sizeof(*v), err);

@@ -73,6 +73,11 @@ struct target_ops {
 	/* Read exactly len bytes at addr.  0, or -1 with err set:
 	 * HS_EGONE if the process is gone, HS_EREAD for a bad address. */
 	int (*read)(struct target *t, uint64_t addr, void *buf, size_t len, struct hs_error *err);
+	/* Read n ranges of len bytes (addr[i] into out + i * len) without
+	 * caching them, setting ok[i]; NULL: target_read_many reads them
+	 * one by one. */
+	void (*read_many)(struct target *t, const uint64_t *addr, size_t n, size_t len, void *out,
+			  uint8_t *ok);
 	/* Registers of thread tid; NULL where there are none (images). */
 	int (*regs)(struct target *t, pid_t tid, struct target_regs *regs, struct hs_error *err);
 	/* Let a frozen target run again (idempotent); NULL for targets
@@ -149,6 +154,12 @@ int target_attach(struct target **out, pid_t pid, unsigned flags, struct hs_erro
 
 /* Read through the backend (cached while frozen). */
 int target_read(struct target *t, uint64_t addr, void *buf, size_t len, struct hs_error *err);
+/* Many small scattered reads (headers, one per page) at once: addr[i]
+ * into out + i * len, ok[i] 1 where read.  A live frozen process reads
+ * them with a few system calls and none through the block cache, which
+ * would fetch a whole block for each. */
+void target_read_many(struct target *t, const uint64_t *addr, size_t n, size_t len, void *out,
+		      uint8_t *ok);
 int target_read_u64(struct target *t, uint64_t addr, uint64_t *v, struct hs_error *err);
 int target_read_u32(struct target *t, uint64_t addr, uint32_t *v, struct hs_error *err);
 /* Read a NUL-terminated string of at most len-1 bytes into buf (always

@@ -514,6 +514,37 @@ static int live_read(struct target *t, uint64_t addr, void *buf, size_t len, str
 	return read_error(t, addr, len, bad, r, err);
 }
 
+/* Batches of exact ranges: a failed one is skipped, the batch goes on
+ * after it. */
+#define READ_MANY_BATCH 512
+
+static void live_read_many(struct target *t, const uint64_t *addr, size_t n, size_t len, void *out,
+			   uint8_t *ok)
+{
+	struct iovec lo[READ_MANY_BATCH], re[READ_MANY_BATCH];
+	size_t i = 0, k, m, done;
+	ssize_t r;
+
+	memset(ok, 0, n);
+	while (i < n && !t->gone) {
+		m = n - i < READ_MANY_BATCH ? n - i : READ_MANY_BATCH;
+		for (k = 0; k < m; k++) {
+			lo[k].iov_base = (char *)out + (i + k) * len;
+			lo[k].iov_len = len;
+			re[k].iov_base = (void *)(uintptr_t)addr[i + k];
+			re[k].iov_len = len;
+		}
+		r = live_fill(t, lo, re, m);
+		if (r == -ESRCH)
+			t->gone = 1;
+		done = r > 0 ? (size_t)r / len : 0;
+		for (k = 0; k < done; k++)
+			ok[i + k] = 1;
+		/* the one that stopped the batch is unreadable */
+		i += done < m ? done + 1 : m;
+	}
+}
+
 /* ---- registers -------------------------------------------------------------- */
 
 static int live_regs(struct target *t, pid_t tid, struct target_regs *regs, struct hs_error *err)
@@ -605,6 +636,7 @@ static void live_close(struct target *t)
 
 static const struct target_ops live_ops = {
 	.read = live_read,
+	.read_many = live_read_many,
 	.regs = live_regs,
 	.resume = live_resume,
 	.close = live_close,
