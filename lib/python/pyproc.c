@@ -712,6 +712,55 @@ out_maps:
 	return ret;
 }
 
+int pyproc_open_elf(struct pyproc *p, const char *path, struct elf_file **out, struct hs_error *err)
+{
+	return open_target_file(p, path, out, err);
+}
+
+int pyproc_file_symbol(struct pyproc *p, struct elf_file *f, const char *name, uint64_t *value)
+{
+	const char *const *dirs = p->debug_dirs ? p->debug_dirs : default_debug_dirs;
+	char path[PATH_MAX], root[4096];
+	struct hs_error err = HS_ERROR_INIT;
+	struct elf_file *d;
+	uint64_t sz;
+	int ret;
+
+	if (!elf_file_symbol(f, name, value, &sz))
+		return 0;
+	if (elf_file_has_symtab(f) ||
+	    elf_find_debug_file(f, target_root(p->t, root, sizeof(root)), dirs, path,
+				sizeof(path)) ||
+	    elf_file_open(&d, path, &err))
+		return -1;
+	ret = elf_file_symbol(d, name, value, &sz);
+	elf_file_free(d);
+	return ret;
+}
+
+int pyproc_static_symbol(struct pyproc *p, const char *name, uint64_t *addr)
+{
+	/* a link-time optimized build (Debian's) renames its statics */
+	static const char *const suffixes[] = { "", ".lto_priv.0", ".lto_priv.1", ".0" };
+	struct hs_error err = HS_ERROR_INIT;
+	char sym[256];
+	struct elf_file *f;
+	uint64_t v;
+	size_t i;
+	int ret = -1;
+
+	if (open_target_file(p, p->module, &f, &err))
+		return -1;
+	for (i = 0; ret && i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(sym, sizeof(sym), "%s%s", name, suffixes[i]);
+		ret = pyproc_file_symbol(p, f, sym, &v);
+	}
+	elf_file_free(f);
+	if (!ret)
+		*addr = p->load_bias + v;
+	return ret;
+}
+
 void pyproc_release(struct pyproc *p)
 {
 	(void)p;

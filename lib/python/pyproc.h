@@ -84,6 +84,18 @@ int pyproc_next_tstate(struct pyproc *p, uint64_t tstate, uint64_t *next, struct
 int pyproc_read_ptr(struct pyproc *p, uint64_t base, enum layout_field f, uint64_t *v,
 		    struct hs_error *err);
 
+struct elf_file;
+/* Open a file of the target (a path from its mappings) under its root. */
+int pyproc_open_elf(struct pyproc *p, const char *path, struct elf_file **out,
+		    struct hs_error *err);
+/* The link-time value of symbol name in f, or in its separate debug
+ * file (found under the debug directories) when f has no .symtab: 0, or
+ * -1 if neither has it. */
+int pyproc_file_symbol(struct pyproc *p, struct elf_file *f, const char *name, uint64_t *value);
+/* The address in the target of a symbol of the interpreter's module,
+ * static ones included (from the debug file of a stripped build). */
+int pyproc_static_symbol(struct pyproc *p, const char *name, uint64_t *addr);
+
 #define PYPROC_MAX_INTERPS 256
 #define PYPROC_MAX_THREADS 65536
 
