@@ -12,6 +12,7 @@
 #include "heap/heap.h"
 #include "json.h"
 #include "heap/snapshot.h"
+#include "python/memory.h"
 
 static const char usage[] =
 	"usage: heapscope info [--json] [--layout=SOURCE] [--debug-dir=DIR] [--no-cache] PID|FILE\n"
@@ -47,6 +48,7 @@ struct info {
 	int ninterp;
 	long threads;
 	char warning[256];
+	struct mem_breakdown mem;
 };
 
 /* The layout groups that apply to p's build: the free-threaded group is
@@ -75,6 +77,27 @@ static long count_threads(struct pyproc *p, uint64_t interp)
 	return n;
 }
 
+/* The memory breakdown, while the target is frozen: the threads' stack
+ * pointers are read from their registers. */
+static void gather_memory(struct session *s, struct info *inf)
+{
+	struct target *t = s->t;
+	struct hs_error err = HS_ERROR_INIT;
+	uint64_t *sps = calloc(t->ntids ? t->ntids : 1, sizeof(*sps));
+	struct maps m = { 0 };
+	size_t n;
+
+	if (!sps || target_maps(t, &m, &err)) {
+		free(sps);
+		memory_breakdown(&s->py, &m, 0, NULL, 0, &inf->mem);
+		return;
+	}
+	n = memory_stack_pointers(t, sps, t->ntids);
+	memory_breakdown(&s->py, &m, s->core ? 0 : s->py.pid, sps, n, &inf->mem);
+	maps_release(&m);
+	free(sps);
+}
+
 static void gather(struct session *s, struct info *inf)
 {
 	struct pyproc *p = &s->py;
@@ -82,6 +105,7 @@ static void gather(struct session *s, struct info *inf)
 	int i;
 
 	memset(inf, 0, sizeof(*inf));
+	gather_memory(s, inf);
 	for (i = 0; in && i < MAX_INTERPS_SHOWN; i++) {
 		struct interp_info *ii = &inf->in[i];
 		struct hs_error err = HS_ERROR_INIT;
@@ -101,6 +125,101 @@ static void gather(struct session *s, struct info *inf)
 		if (pyproc_next_interp(p, in, &in, NULL))
 			break;
 	}
+}
+
+static void json_mem(struct json *j, const char *key, uint64_t v)
+{
+	json_key(j, key);
+	if (v == MEM_UNKNOWN)
+		json_null(j);
+	else
+		json_uint(j, v);
+}
+
+/* "memory": the breakdown, bytes; null where unknown. */
+static void print_memory_json(struct json *j, const struct mem_breakdown *mb)
+{
+	int res = !!(mb->flags & MEM_RESIDENT);
+
+	json_key(j, "memory");
+	json_begin_obj(j);
+	json_key(j, "resident");
+	json_bool(j, res);
+	json_mem(j, "rss", mb->rss);
+	json_mem(j, "anonymous", mb->rss_anon);
+	json_mem(j, "files", mb->rss_file);
+	json_key(j, "pymalloc");
+	if (mb->flags & MEM_PYMALLOC) {
+		json_begin_obj(j);
+		json_mem(j, "bytes", mb->pymalloc);
+		json_mem(j, "arenas", mb->pm_arenas);
+		json_mem(j, "arena_size", mb->pm_arena_size);
+		json_mem(j, "pool_size", mb->pm_pool_size);
+		json_mem(j, "live", mb->pm_live);
+		json_mem(j, "free_in_used_pools", mb->pm_free_in_pools);
+		json_mem(j, "used_pools", mb->pm_used_pools);
+		json_mem(j, "free_pools", mb->pm_free_pools);
+		json_mem(j, "empty_arenas", mb->pm_empty_arenas);
+		json_mem(j, "overhead", mb->pm_overhead);
+		json_key(j, "complete");
+		json_bool(j, !(mb->flags & MEM_PYMALLOC_PARTIAL));
+		json_end_obj(j);
+	} else {
+		json_null(j);
+		json_key(j, "pymalloc_unknown");
+		json_str(j, mb->pymalloc_why);
+	}
+	json_key(j, "c_allocator");
+	if (mb->flags & MEM_CMALLOC) {
+		json_begin_obj(j);
+		json_key(j, "name");
+		json_str(j, "glibc");
+		json_key(j, "version");
+		json_str(j, mb->libc_version);
+		json_key(j, "main_arena");
+		json_str(j, mb->flags & MEM_BY_SYMBOL ? "symbol" : "search");
+		json_mem(j, "bytes", mb->cmalloc);
+		json_mem(j, "arenas", mb->c_arenas);
+		json_mem(j, "system", mb->c_system);
+		json_mem(j, "in_use", mb->c_in_use);
+		json_mem(j, "free", mb->c_free);
+		json_mem(j, "free_chunks", mb->c_free_chunks);
+		json_mem(j, "top", mb->c_top);
+		json_mem(j, "mmapped", mb->c_mmapped);
+		json_mem(j, "mmapped_chunks", mb->c_mmapped_chunks);
+		json_key(j, "complete");
+		json_bool(j, !(mb->flags & MEM_CMALLOC_PARTIAL));
+		json_end_obj(j);
+	} else {
+		json_null(j);
+		json_key(j, "c_allocator_unknown");
+		json_str(j, mb->cmalloc_why);
+	}
+	json_mem(j, "thread_stacks", mb->stacks);
+	json_mem(j, "threads", mb->threads);
+	json_mem(j, "other_anonymous", mb->other_anon);
+	json_mem(j, "python_objects", mb->objects);
+	json_mem(j, "estimated", mb->estimated);
+	json_mem(j, "buffers", mb->buffers);
+	json_key(j, "unaccounted");
+	if ((mb->flags & (MEM_WALKED | MEM_PYMALLOC | MEM_CMALLOC)) ==
+	    (MEM_WALKED | MEM_PYMALLOC | MEM_CMALLOC))
+		json_int(j, memory_unaccounted(mb));
+	else
+		json_null(j);
+	json_end_obj(j);
+}
+
+static void print_line(void *ctx, const char *text)
+{
+	printf("%s%s\n", (const char *)ctx, text);
+}
+
+/* The breakdown under a "memory" heading. */
+static void print_memory_text(const struct mem_breakdown *mb)
+{
+	printf("memory\n");
+	memory_text(mb, print_line, "  ");
 }
 
 static void print_json(const struct session *s, const struct info *inf)
@@ -221,6 +340,7 @@ static void print_json(const struct session *s, const struct info *inf)
 		json_end_obj(&j);
 	}
 	json_end_arr(&j);
+	print_memory_json(&j, &inf->mem);
 	json_key(&j, "pause_us");
 	json_uint(&j, s->t->pause_ns / 1000);
 	if (s->core) {
@@ -302,6 +422,7 @@ static void print_text(const struct session *s, const struct info *inf)
 		printf("core file    %s\n", s->core);
 	else
 		printf("pause        %.3f ms\n", s->t->pause_ns / 1e6);
+	print_memory_text(&inf->mem);
 	if (inf->warning[0])
 		fprintf(stderr, "heapscope: warning: %s\n", inf->warning);
 }
@@ -329,6 +450,8 @@ static const char *const mode_names[] = { "copy", "frozen", "live (--no-stop)", 
 static int snapshot_info(const struct cmd_opts *o)
 {
 	struct hs_error err = HS_ERROR_INIT;
+	struct mem_breakdown mem;
+	int have_mem;
 	struct heap h;
 	struct json j;
 	const struct heap_meta *m;
@@ -343,6 +466,7 @@ static int snapshot_info(const struct cmd_opts *o)
 		heap_release(&h);
 		return cmd_fail(&err);
 	}
+	have_mem = !memory_from_bytes(h.mem, h.mem_len, &mem);
 	m = &h.meta;
 	mode = m->mode < 4 ? mode_names[m->mode] : "?";
 	total = heap_total_size(&h);
@@ -388,6 +512,12 @@ static int snapshot_info(const struct cmd_opts *o)
 		json_uint(&j, m->warnings);
 		json_key(&j, "first_warning");
 		json_str(&j, heap_str(&h, m->warning, NULL));
+		if (have_mem) {
+			print_memory_json(&j, &mem);
+		} else {
+			json_key(&j, "memory");
+			json_null(&j);
+		}
 		json_end_obj(&j);
 		json_end(&j);
 	} else {
@@ -404,6 +534,10 @@ static int snapshot_info(const struct cmd_opts *o)
 		if (m->warnings)
 			printf("  warnings   %u inconsistencies met (first: %s)\n", m->warnings,
 			       heap_str(&h, m->warning, NULL));
+		if (have_mem)
+			print_memory_text(&mem);
+		else
+			printf("memory\n  not in this snapshot (format version 2 or older: no breakdown)\n");
 	}
 	heap_release(&h);
 	return 0;

@@ -22,7 +22,13 @@ lib_libheapscope_a_SOURCES += \
 	lib/python/source.c \
 	lib/python/source.h \
 	lib/python/waits.c \
-	lib/python/waits.h
+	lib/python/waits.h \
+	lib/python/obmalloc.c \
+	lib/python/obmalloc.h \
+	lib/python/glibc_malloc.c \
+	lib/python/glibc_malloc.h \
+	lib/python/memory.c \
+	lib/python/memory.h
 lib_libheapscope_a_SOURCES += \
 	lib/python/mimalloc.c \
 	lib/python/mimalloc.h
