@@ -71,6 +71,7 @@ void heap_release(struct heap *h)
 	free(h->idom);
 	free(h->retained);
 	free(h->reach);
+	free(h->mem_owned);
 	if (h->mapping)
 		munmap(h->mapping, h->mapping_len);
 	memset(h, 0, sizeof(*h));

@@ -223,6 +223,10 @@ struct heap {
 	struct heap_thread *threads;
 	struct heap_frame *frames;
 	struct heap_wait *waits;
+	/* the process's memory breakdown (python/memory.h's struct
+	 * mem_breakdown, as bytes the heap does not read), or NULL */
+	const void *mem;
+	size_t mem_len;
 	const char *strings;
 	struct heap_meta meta;
 
@@ -235,7 +239,10 @@ struct heap {
 	size_t str_mask, nstr_interned;
 	uint32_t *name_slots; /* edge names: names[] index + 1 */
 	size_t name_mask;
-	void *mapping; /* a loaded snapshot: the mmap'ed file */
+	void *mem_owned;       /* h->mem when built, freed with the heap */
+	uint64_t buffer_bytes; /* building: what objects' sizes count
+				* outside the objects (their buffers) */
+	void *mapping;	       /* a loaded snapshot: the mmap'ed file */
 	size_t mapping_len;
 	uint64_t *type_objs; /* object << 32 | type, sorted (heap_type_of_obj) */
 	size_t ntype_objs;

@@ -45,12 +45,15 @@ enum section_id {
 	S_THREADS,
 	S_FRAMES,
 	S_STRINGS,
-	S_WAITS, /* version 2 */
+	S_WAITS,  /* version 2 */
+	S_MEMORY, /* version 3 */
 	S_COUNT
 };
 
-/* Sections of a version 1 file: all but the waits. */
+/* Sections of a version 1 file: all but the waits; of version 2: all but
+ * the memory breakdown. */
 #define V1_SECTIONS (S_WAITS - 1)
+#define V2_SECTIONS (S_MEMORY - 1)
 
 static const uint32_t elem_size[S_COUNT] = {
 	[S_META] = sizeof(struct heap_meta),
@@ -67,6 +70,7 @@ static const uint32_t elem_size[S_COUNT] = {
 	[S_FRAMES] = sizeof(struct heap_frame),
 	[S_STRINGS] = 1,
 	[S_WAITS] = sizeof(struct heap_wait),
+	[S_MEMORY] = 1,
 };
 
 struct header {
@@ -317,6 +321,7 @@ int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_er
 		[S_ROOTS] = h->roots,	    [S_BIG] = h->big,
 		[S_THREADS] = h->threads,   [S_FRAMES] = h->frames,
 		[S_STRINGS] = h->strings,   [S_WAITS] = h->waits,
+		[S_MEMORY] = h->mem,
 	};
 	const uint64_t count[S_COUNT] = {
 		[S_META] = 1,
@@ -333,6 +338,7 @@ int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_er
 		[S_FRAMES] = h->nframe,
 		[S_STRINGS] = h->strings_len,
 		[S_WAITS] = h->nwait,
+		[S_MEMORY] = h->mem ? h->mem_len : 0,
 	};
 	struct section sec[S_COUNT - 1];
 	struct header hdr;
@@ -541,7 +547,7 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 	memcpy(&hdr, base, sizeof(hdr));
 	if (memcmp(hdr.magic, MAGIC, 8))
 		return not_ours(err, path, (const char *)hdr.magic);
-	if (hdr.version != SNAPSHOT_VERSION && hdr.version != 1) {
+	if (hdr.version < 1 || hdr.version > SNAPSHOT_VERSION) {
 		char m[96];
 
 		snprintf(m, sizeof(m),
@@ -552,8 +558,10 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 	/* the checksum does not cover the header: what it does not check
 	 * itself must be as written (zero), or a damaged header passes */
 	if (hdr.header_size != HEADER_SIZE ||
-	    hdr.nsections != (hdr.version == 1 ? V1_SECTIONS : S_COUNT - 1) || hdr.flags ||
-	    memcmp(hdr.reserved, zero_header.reserved, sizeof(hdr.reserved)))
+	    hdr.nsections != (hdr.version == 1	 ? V1_SECTIONS
+			      : hdr.version == 2 ? V2_SECTIONS
+						 : S_COUNT - 1) ||
+	    hdr.flags || memcmp(hdr.reserved, zero_header.reserved, sizeof(hdr.reserved)))
 		return bad(err, path, "unexpected header");
 	if (hdr.file_size != (uint64_t)sb.st_size) {
 		char m[96];
@@ -582,7 +590,8 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 		cnt[s.id] = s.count;
 	}
 	for (i = 1; i < S_COUNT; i++)
-		if (!at[i] && !(i == S_WAITS && hdr.version == 1))
+		if (!at[i] && !(i == S_WAITS && hdr.version == 1) &&
+		    !(i == S_MEMORY && hdr.version <= 2))
 			return bad(err, path, "a section is missing");
 	if (cnt[S_META] != 1 || cnt[S_OBJ] > HEAP_MAX_OBJECTS || cnt[S_FLAGS] != cnt[S_OBJ] ||
 	    cnt[S_EDGE_START] != cnt[S_OBJ] + 1 || cnt[S_EDGE_NAME] != cnt[S_EDGE_DST] ||
@@ -612,6 +621,8 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 	h->waits = (struct heap_wait *)at[S_WAITS];
 	h->strings_len = cnt[S_STRINGS];
 	h->strings = (const char *)at[S_STRINGS];
+	h->mem = cnt[S_MEMORY] ? at[S_MEMORY] : NULL;
+	h->mem_len = cnt[S_MEMORY];
 	why = check_graph(h);
 	if (why)
 		return bad(err, path, why);

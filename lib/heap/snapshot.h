@@ -24,8 +24,9 @@
 
 #include "heap.h"
 
-/* 2 added the waits section; version 1 files (without it) still load */
-#define SNAPSHOT_VERSION 2
+/* 2 added the waits section, 3 the memory breakdown; files of version 1
+ * and 2 (without them) still load */
+#define SNAPSHOT_VERSION 3
 
 enum snapshot_flags {
 	SNAP_FORCE = 1 << 0, /* replace an existing file */

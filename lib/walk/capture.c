@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "capture.h"
 #include "python/gcinfo.h"
+#include "python/memory.h"
 #include "python/stacks.h"
 #include "python/waits.h"
 #include "target/image.h"
@@ -158,6 +159,42 @@ static int walk_threads_heap(struct pyproc *py, struct stacks *st, struct heap *
 	return -1;
 }
 
+/* The threads' stack pointers, while frozen (for the breakdown). */
+struct sp_list {
+	uint64_t v[1024];
+	size_t n;
+};
+
+/* The memory breakdown, after the walk: allocator state through py->t
+ * (the copy, or the core), mappings from maps_of, resident bytes of the
+ * live process pid (0: none), and the walk's totals. */
+static void capture_memory(struct pyproc *py, struct target *maps_of, pid_t pid,
+			   const struct sp_list *sps, struct heap *h)
+{
+	struct mem_breakdown *mb = calloc(1, sizeof(*mb));
+	struct maps m = { 0 };
+	size_t i;
+
+	if (!mb)
+		return;
+	if (target_maps(maps_of, &m, NULL))
+		memset(&m, 0, sizeof(m));
+	memory_breakdown(py, &m, pid, sps->v, sps->n, mb);
+	maps_release(&m);
+	mb->objects = mb->estimated = 0;
+	for (i = 0; i < h->nobj; i++) {
+		uint64_t sz = heap_size(h, (uint32_t)i);
+
+		mb->objects += sz;
+		if (h->flags[i] & HO_SIZE_EST)
+			mb->estimated += sz;
+	}
+	mb->buffers = h->buffer_bytes;
+	mb->flags |= MEM_WALKED;
+	h->mem = h->mem_owned = mb;
+	h->mem_len = sizeof(*mb);
+}
+
 int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, struct hs_error *err)
 {
 	struct target *live = NULL, *frozen = NULL, *image = NULL;
@@ -169,6 +206,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, str
 	struct timespec t0, t1;
 	int dead_in_copy = 0;
 	uint64_t payload[2];
+	static struct sp_list sps;
 
 	if (target_attach(&live, pid, TARGET_NO_STOP, err))
 		return -1;
@@ -210,12 +248,15 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, str
 		if (o->phase)
 			o->phase(o->ctx, CAPTURE_WALKING, 0);
 		ret = walk_threads_heap(&py, &st, h, &o->walk, err);
+		if (!ret)
+			capture_memory(&py, live, pid, &(struct sp_list){ .n = 0 }, h);
 		goto out;
 	}
 	if (freeze(pid, &py, live, &frozen, &paused, err))
 		goto out;
 	if (stacks_read(&py, &st, err))
 		goto out;
+	sps.n = memory_stack_pointers(frozen, sps.v, sizeof(sps.v) / sizeof(sps.v[0]));
 	if (over) {
 		/* too big to copy: walk while frozen, through the block
 		 * cache, for max_pause_ns at most */
@@ -230,6 +271,8 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, str
 		if (o->phase)
 			o->phase(o->ctx, CAPTURE_WALKING, 0);
 		ret = walk_threads_heap(&py, &st, h, &wo, err);
+		if (!ret)
+			capture_memory(&py, live, pid, &sps, h);
 		target_resume(frozen);
 		h->meta.pause_ns = paused + frozen->pause_ns;
 		if (g.released)
@@ -251,6 +294,8 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, str
 	if (o->phase)
 		o->phase(o->ctx, CAPTURE_WALKING, 0);
 	ret = walk_threads_heap(&py, &st, h, &o->walk, err);
+	if (!ret)
+		capture_memory(&py, live, pid, &sps, h);
 out:
 	/* a process that died while it was read (walked frozen or live, or
 	 * during the copy) leaves reads that failed: say so rather than
@@ -295,8 +340,14 @@ int capture_core(const char *path, const struct capture_options *o, struct heap 
 	if (o->phase)
 		o->phase(o->ctx, CAPTURE_WALKING, 0);
 	ret = walk_threads_heap(&py, &st, h, &o->walk, err);
-	if (ret)
+	if (ret) {
 		target_core_explain(core, err);
+	} else {
+		static struct sp_list sps;
+
+		sps.n = memory_stack_pointers(core, sps.v, sizeof(sps.v) / sizeof(sps.v[0]));
+		capture_memory(&py, core, 0, &sps, h);
+	}
 out_py:
 	pyproc_release(&py);
 out:

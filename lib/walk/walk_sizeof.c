@@ -397,8 +397,12 @@ uint64_t walk_sizeof(struct walker *w, uint64_t obj, const struct tinfo *ti, uns
 {
 	int64_t s = model_size(w, obj, ti);
 
-	if (s >= 0)
+	if (s >= 0) {
+		/* what the object's size counts outside its own block */
+		if (s > ti->basicsize)
+			w->h->buffer_bytes += (uint64_t)(s - ti->basicsize);
 		return (uint64_t)s;
+	}
 	*flags |= HO_SIZE_EST;
 	return (uint64_t)ti->basicsize;
 }
