@@ -19,6 +19,8 @@ esac
 # Build tools and libraries; python3 runs the demo and the test suite;
 # python3.11-dbg gives Debian's python3.11 its DWARF (and python3.11d);
 # python3-numpy gives it numpy, whose arrays' sizes the tests check;
+# libc6-dbg names glibc's main_arena (and gives the DWARF its table is
+# checked against);
 # libsqlite3 writes the SQL export; tmux drives the browser in the tests,
 # graphviz and sqlite3 read the exports there, strace watches that
 # heapscope runs no other program; libzstd, liblz4 and liblzma read the
@@ -26,7 +28,7 @@ esac
 # and xz-utils make the cores the tests read.
 PKGS="build-essential autoconf automake pkg-config libelf-dev libdwarf-dev
 libunwind-dev libncurses-dev libsqlite3-dev libzstd-dev liblz4-dev liblzma-dev
-python3 python3.11-dbg python3-numpy procps tmux graphviz sqlite3 strace gdb zstd lz4 xz-utils"
+python3 python3.11-dbg python3-numpy libc6-dbg procps tmux graphviz sqlite3 strace gdb zstd lz4 xz-utils"
 if [ "$dev" = 1 ]; then
 	PKGS="$PKGS clang libclang-rt-14-dev valgrind clang-format"
 fi

@@ -67,6 +67,7 @@ HS_PY_TESTS = \
 	tests/test_walk.py \
 	tests/test_walk_stdlib.py \
 	tests/test_sizeof.py \
+	tests/test_memory.py \
 	tests/test_summary.py \
 	tests/test_locks.py \
 	tests/test_waits.py \

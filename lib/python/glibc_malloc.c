@@ -204,7 +204,7 @@ int glibc_malloc_read(struct pyproc *p, const struct maps *m, struct glibc_mallo
 
 	memset(st, 0, sizeof(*st));
 	for (i = 0; i < m->n && !libc; i++)
-		if (m->v[i].inode && is_libc(m->v[i].path))
+		if (m->v[i].path[0] == '/' && is_libc(m->v[i].path))
 			libc = &m->v[i];
 	if (!libc)
 		return hs_error_set(err, HS_EUNSUPPORTED, "no glibc in the process");

@@ -149,7 +149,9 @@ static void split(struct splitter *sp, uint64_t s, uint64_t e, size_t *ci)
 
 static int anonymous(const struct map_entry *e)
 {
-	return !e->inode && (e->prot & MAP_R) && !(e->prot & MAP_S) && strncmp(e->path, "[v", 2);
+	/* by name: a core's mappings have no inodes */
+	return (!e->path[0] || e->path[0] == '[') && strncmp(e->path, "[v", 2) &&
+	       (e->prot & MAP_R) && !(e->prot & MAP_S);
 }
 
 static void claim_stacks(const struct maps *m, const uint64_t *sps, size_t nsp, struct claim *c,
