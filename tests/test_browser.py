@@ -641,6 +641,38 @@ def tasks_view(interp):
         shutil.rmtree(tmp, True)
 
 
+def memory_view(interp):
+    """M: where the memory went, in the words of heapscope info FILE."""
+    name = interp.name
+    tmp = tempfile.mkdtemp(prefix="hs-browse-memory-")
+    try:
+        fx = Fixture(interp.exe, "memory_zoo.py", timeout=120)
+    except RuntimeError as e:
+        ok(False, "%s: memory_zoo fixture starts" % name, str(e))
+        return
+    snap = os.path.join(tmp, "m.hsnap")
+    p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
+    fx.stop()
+    if not ok(p.returncode == 0, "%s: snapshot of the memory fixture" % name, p.stderr):
+        return
+    info = hstest.run(["info", snap]).stdout
+    want = [ln.strip() for ln in info.split("memory\n", 1)[-1].splitlines()
+            if ln.strip().split()[0] in ("RSS", "pymalloc", "Python", "unaccounted")]
+    term = Term(["browse", snap], cols=160, rows=40, env={"TERM": "xterm"})
+    try:
+        wait_title(term, "Types:", timeout=60)
+        term.keys("M")
+        s = wait_title(term, "Memory: ")
+        lines = [ln.strip() for ln in (s or "").splitlines()]
+        ok(s is not None and len(want) == 4 and all(w in lines for w in want),
+           "%s: M shows the breakdown as info FILE words it (%s)" % (name, "; ".join(want)),
+           [term.last, info])
+        term.keys("q")
+    finally:
+        term.close()
+        shutil.rmtree(tmp, True)
+
+
 def threads_deadlock(interp):
     """T: the deadlocks first, in the words of heapscope stacks; under a
     blocked thread what it waits for; Enter there opens the lock."""
@@ -996,7 +1028,8 @@ def narrow_screen(interp):
 
 
 # Parts of the test, to run one alone: HS_BROWSER_PART=scanned_edges
-PARTS = ("session", "snapshot_and_terms", "suspects_view", "tasks_view", "threads_deadlock",
+PARTS = ("session", "snapshot_and_terms", "suspects_view", "tasks_view", "memory_view",
+         "threads_deadlock",
          "demo_findings",
          "big_snapshot",
          "scanned_edges",

@@ -667,6 +667,8 @@ static unsigned command(struct browser *b, enum ui_cmd c)
 		return browser_push(b, view_garbage_new(b));
 	case CMD_TASKS:
 		return browser_push(b, view_tasks_new(b));
+	case CMD_MEMORY:
+		return browser_push(b, view_memory_new(b));
 	case CMD_SUSPECTS:
 		return browser_push(b, view_suspects_new(b));
 	case CMD_DOMTREE:

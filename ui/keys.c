@@ -47,6 +47,7 @@ static const struct {
 	{ 'p', CMD_PATH },
 	{ 'i', CMD_INSTANCES },
 	{ 'u', CMD_GARBAGE },
+	{ 'M', CMD_MEMORY },
 	{ 'L', CMD_SUSPECTS },
 	{ 'o', CMD_OPEN },
 	{ 'D', CMD_DOMTREE },

@@ -6,4 +6,4 @@ ui_libheapscope_ui_a_SOURCES = ui/ui.h ui/ui_internal.h ui/browser.c ui/findings
 	ui/filter.c ui/filter.h \
 	ui/view_types.c ui/view_instances.c ui/view_object.c ui/view_path.c \
 	ui/view_threads.c ui/view_locals.c ui/view_help.c ui/view_garbage.c \
-	ui/view_domtree.c ui/view_suspects.c ui/view_tasks.c
+	ui/view_domtree.c ui/view_suspects.c ui/view_tasks.c ui/view_memory.c

@@ -48,6 +48,7 @@
 	X(DOMTREE, "D", "dominator tree: what keeps what alive, biggest first") \
 	X(SUSPECTS, "L", "leak suspects: what keeps most of the heap alive")    \
 	X(GARBAGE, "u", "unreachable objects: what the next collection frees")  \
+	X(MEMORY, "M", "memory: where the process's RSS goes, by owner")       \
 	X(RECAPTURE, "R", "capture the process again, show growth per type")    \
 	X(REDRAW, "^L", "redraw the screen")                                    \
 	X(HELP, "?", "keys of this view")                                       \
@@ -206,6 +207,7 @@ struct view *view_help_new(struct browser *b, const struct view *of);
 struct view *view_garbage_new(struct browser *b);
 struct view *view_suspects_new(struct browser *b);
 struct view *view_tasks_new(struct browser *b);
+struct view *view_memory_new(struct browser *b);
 /* The dominator tree, opened down to focus (HEAP_NONE: the top). */
 struct view *view_domtree_new(struct browser *b, uint32_t focus);
 

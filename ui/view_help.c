@@ -12,7 +12,7 @@ static const enum ui_cmd common_keys[] = {
 	CMD_UP,	     CMD_DOWN,	 CMD_PGUP,    CMD_PGDN,	  CMD_FIRST,   CMD_LAST,
 	CMD_LEFT,    CMD_RIGHT,	 CMD_BACK,    CMD_SEARCH, CMD_NEXT,    CMD_PREV,
 	CMD_GOTO,    CMD_TYPES,	 CMD_THREADS, CMD_TASKS,  CMD_DOMTREE, CMD_SUSPECTS,
-	CMD_GARBAGE, CMD_REDRAW, CMD_HELP,    CMD_QUIT,	  CMD_NONE,
+	CMD_GARBAGE, CMD_MEMORY, CMD_REDRAW,  CMD_HELP,	  CMD_QUIT,    CMD_NONE,
 };
 
 static const struct view_key no_keys[] = { { CMD_NONE } };
