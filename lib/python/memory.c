@@ -18,6 +18,8 @@
 #include "glibc_malloc.h"
 #include "heap/heap.h"
 
+_Static_assert(sizeof(struct mem_breakdown) == 576, "mem_breakdown is part of the file format");
+
 /* pages of unclaimed anonymous memory looked at for malloc's chunks:
  * 4 GiB of it */
 #define MEM_SCAN_PAGES (1u << 20)
