@@ -27,8 +27,10 @@ static int cmp_u64(const void *a, const void *b)
 static int find_state(struct pyproc *p, uint64_t *arenas, uint32_t *maxarenas, uint64_t *narenas,
 		      struct hs_error *err)
 {
+	static const char *const statics[] = { "arenas", "maxarenas",
+					       "narenas_currently_allocated" };
 	const struct layout *l = &p->layout;
-	uint64_t a_arenas, a_max, a_n, st;
+	uint64_t a_arenas, a_max, a_n, st, a[3];
 
 	if (LAY_HAS(l, interp_obmalloc)) {
 		st = p->interp + (uint64_t)LAY(l, interp_obmalloc);
@@ -40,15 +42,17 @@ static int find_state(struct pyproc *p, uint64_t *arenas, uint32_t *maxarenas, u
 		a_arenas = st + (uint64_t)LAY(l, obmalloc_arenas);
 		a_max = st + (uint64_t)LAY(l, obmalloc_maxarenas);
 		a_n = st + (uint64_t)LAY(l, obmalloc_narenas);
-	} else if (pyproc_static_symbol(p, "arenas", &a_arenas) ||
-		   pyproc_static_symbol(p, "maxarenas", &a_max) ||
-		   pyproc_static_symbol(p, "narenas_currently_allocated", &a_n)) {
+	} else if (pyproc_static_symbols(p, statics, a, 3)) {
 		hs_error_set(err, HS_ELAYOUT,
 			     "pymalloc's state of Python %s is in static variables that this "
 			     "build's symbols do not name",
 			     p->version);
 		hs_error_hint(err, "install the interpreter's debug symbols");
 		return -1;
+	} else {
+		a_arenas = a[0];
+		a_max = a[1];
+		a_n = a[2];
 	}
 	if (target_read_u64(p->t, a_arenas, arenas, err) ||
 	    target_read_u32(p->t, a_max, maxarenas, err) ||

@@ -738,26 +738,47 @@ int pyproc_file_symbol(struct pyproc *p, struct elf_file *f, const char *name, u
 	return ret;
 }
 
-int pyproc_static_symbol(struct pyproc *p, const char *name, uint64_t *addr)
+/* name in f or in d (its debug file, opened on first need), as linked
+ * or renamed by link-time optimization (Debian's build: arenas.lto_priv.0) */
+static int lookup_static(struct pyproc *p, struct elf_file *f, struct elf_file **d,
+			 const char *name, uint64_t *v)
 {
-	/* a link-time optimized build (Debian's) renames its statics */
 	static const char *const suffixes[] = { "", ".lto_priv.0", ".lto_priv.1", ".0" };
+	const char *const *dirs = p->debug_dirs ? p->debug_dirs : default_debug_dirs;
 	struct hs_error err = HS_ERROR_INIT;
-	char sym[256];
-	struct elf_file *f;
+	char sym[256], path[PATH_MAX], root[4096];
+	uint64_t sz;
+	size_t i;
+
+	if (!elf_file_has_symtab(f) && !*d &&
+	    (elf_find_debug_file(f, target_root(p->t, root, sizeof(root)), dirs, path,
+				 sizeof(path)) ||
+	     elf_file_open(d, path, &err)))
+		return -1;
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(sym, sizeof(sym), "%s%s", name, suffixes[i]);
+		if (!elf_file_symbol(*d ? *d : f, sym, v, &sz))
+			return 0;
+	}
+	return -1;
+}
+
+int pyproc_static_symbols(struct pyproc *p, const char *const *names, uint64_t *addrs, size_t n)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	struct elf_file *f, *d = NULL;
 	uint64_t v;
 	size_t i;
-	int ret = -1;
+	int ret = 0;
 
 	if (open_target_file(p, p->module, &f, &err))
 		return -1;
-	for (i = 0; ret && i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(sym, sizeof(sym), "%s%s", name, suffixes[i]);
-		ret = pyproc_file_symbol(p, f, sym, &v);
+	for (i = 0; i < n && !ret; i++) {
+		ret = lookup_static(p, f, &d, names[i], &v);
+		addrs[i] = p->load_bias + v;
 	}
+	elf_file_free(d);
 	elf_file_free(f);
-	if (!ret)
-		*addr = p->load_bias + v;
 	return ret;
 }
 

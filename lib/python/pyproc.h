@@ -92,9 +92,10 @@ int pyproc_open_elf(struct pyproc *p, const char *path, struct elf_file **out,
  * file (found under the debug directories) when f has no .symtab: 0, or
  * -1 if neither has it. */
 int pyproc_file_symbol(struct pyproc *p, struct elf_file *f, const char *name, uint64_t *value);
-/* The address in the target of a symbol of the interpreter's module,
- * static ones included (from the debug file of a stripped build). */
-int pyproc_static_symbol(struct pyproc *p, const char *name, uint64_t *addr);
+/* The addresses in the target of n symbols of the interpreter's module,
+ * static ones included (from the debug file of a stripped build, which
+ * is opened once): 0, or -1 if one is not found. */
+int pyproc_static_symbols(struct pyproc *p, const char *const *names, uint64_t *addrs, size_t n);
 
 #define PYPROC_MAX_INTERPS 256
 #define PYPROC_MAX_THREADS 65536
