@@ -7,3 +7,4 @@ EXTRA_DIST += bench/waits.sh
 EXTRA_DIST += bench/tasks.sh
 EXTRA_DIST += bench/core.sh
 EXTRA_DIST += bench/numpy_copy.py
+EXTRA_DIST += bench/info_memory.py
