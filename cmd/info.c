@@ -178,6 +178,8 @@ static void print_memory_json(struct json *j, const struct mem_breakdown *mb)
 		json_str(j, mb->libc_version);
 		json_key(j, "main_arena");
 		json_str(j, mb->flags & MEM_BY_SYMBOL ? "symbol" : "search");
+		json_key(j, "layout");
+		json_str(j, mb->flags & MEM_C_DWARF ? "dwarf" : "table");
 		json_mem(j, "bytes", mb->cmalloc);
 		json_mem(j, "arenas", mb->c_arenas);
 		json_mem(j, "system", mb->c_system);

@@ -9,6 +9,8 @@ const struct layout_field_info layout_field_info[LF_COUNT] = {
 #undef LF_INFO
 };
 
+const struct field_set layout_fields = { "layout", layout_field_info, LF_COUNT };
+
 const char *const layout_group_names[LG_COUNT] = {
 #define LG_NAME(g, name) [LG_##g] = name,
 	LAYOUT_GROUPS(LG_NAME)

@@ -62,6 +62,17 @@ struct layout_field_info {
 };
 
 extern const struct layout_field_info layout_field_info[LF_COUNT];
+
+/* A list of fields to read from DWARF and keep in the layout cache:
+ * CPython's (layout_fields) or another library's (glibc's malloc_state).
+ * kind names its cache files ("layout", "glibc"); n <= LF_COUNT. */
+struct field_set {
+	const char *kind;
+	const struct layout_field_info *fields;
+	int n;
+};
+
+extern const struct field_set layout_fields;
 extern const char *const layout_group_names[LG_COUNT];
 extern const char *const layout_source_names[LS_COUNT];
 

@@ -35,43 +35,59 @@ const char *layout_cache_dir(char *buf, size_t len)
 	return buf;
 }
 
-static void file_name(char *buf, size_t len, const char *dir, const char *id)
+static void file_name(char *buf, size_t len, const char *dir, const char *kind, const char *id)
 {
-	snprintf(buf, len, "%s/layout-%s", dir, id);
+	snprintf(buf, len, "%s/%s-%s", dir, kind, id);
+}
+
+static int field_by_name(const struct field_set *set, const char *name)
+{
+	int i;
+
+	for (i = 0; i < set->n; i++)
+		if (!strcmp(set->fields[i].name, name))
+			return i;
+	return -1;
 }
 
 int layout_cache_load(const char *dir, const char *build_id, int64_t *v)
 {
-	char fn[4096], line[MAX_LINE], id[160], name[128];
+	return field_cache_load(dir, &layout_fields, build_id, v);
+}
+
+int field_cache_load(const char *dir, const struct field_set *set, const char *build_id, int64_t *v)
+{
+	char fn[4096], line[MAX_LINE], id[160], name[128], kind[32];
 	int fmt, nfields, i, seen = 0;
 	long long val;
 	FILE *f;
 
 	if (!valid_id(build_id))
 		return -1;
-	file_name(fn, sizeof(fn), dir, build_id);
+	file_name(fn, sizeof(fn), dir, set->kind, build_id);
 	f = fopen(fn, "re");
 	if (!f)
 		return -1;
 	if (!fgets(line, sizeof(line), f) ||
-	    sscanf(line, "heapscope-layout %d %159s %d", &fmt, id, &nfields) != 3 ||
-	    fmt != CACHE_FORMAT || strcmp(id, build_id) || nfields != LF_COUNT)
+	    sscanf(line, "heapscope-%31s %d %159s %d", kind, &fmt, id, &nfields) != 4 ||
+	    strcmp(kind, set->kind) || fmt != CACHE_FORMAT || strcmp(id, build_id) ||
+	    nfields != set->n)
 		goto miss;
-	for (i = 0; i < LF_COUNT; i++)
+	for (i = 0; i < set->n; i++)
 		v[i] = -1;
-	while (fgets(line, sizeof(line), f) && seen <= LF_COUNT) {
+	while (fgets(line, sizeof(line), f) && seen <= set->n) {
 		int fld;
 
 		if (sscanf(line, "%127s %lld", name, &val) != 2 || val < -1 || val > (1LL << 32))
 			goto miss;
-		fld = layout_field_by_name(name);
+		fld = field_by_name(set, name);
 		if (fld < 0)
 			goto miss; /* written by another version of us */
 		v[fld] = val;
 		seen++;
 	}
 	fclose(f);
-	return seen == LF_COUNT ? 0 : -1;
+	return seen == set->n ? 0 : -1;
 miss:
 	fclose(f);
 	return -1;
@@ -98,6 +114,12 @@ static int mkdirs(const char *dir)
 int layout_cache_store(const char *dir, const char *build_id, const int64_t *v,
 		       struct hs_error *err)
 {
+	return field_cache_store(dir, &layout_fields, build_id, v, err);
+}
+
+int field_cache_store(const char *dir, const struct field_set *set, const char *build_id,
+		      const int64_t *v, struct hs_error *err)
+{
 	char fn[4096], tmp[4200];
 	FILE *f;
 	int fd, i, ok;
@@ -106,7 +128,7 @@ int layout_cache_store(const char *dir, const char *build_id, const int64_t *v,
 		return hs_error_set(err, HS_EFILE, "bad build-id for the layout cache");
 	if (mkdirs(dir))
 		return hs_error_errno(err, HS_EFILE, errno, "cannot create %s", dir);
-	file_name(fn, sizeof(fn), dir, build_id);
+	file_name(fn, sizeof(fn), dir, set->kind, build_id);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", fn, (int)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -117,9 +139,9 @@ int layout_cache_store(const char *dir, const char *build_id, const int64_t *v,
 		unlink(tmp);
 		return hs_error_errno(err, HS_EFILE, errno, "cannot write %s", tmp);
 	}
-	fprintf(f, "heapscope-layout %d %s %d\n", CACHE_FORMAT, build_id, LF_COUNT);
-	for (i = 0; i < LF_COUNT; i++)
-		fprintf(f, "%s %" PRId64 "\n", layout_field_info[i].name, v[i]);
+	fprintf(f, "heapscope-%s %d %s %d\n", set->kind, CACHE_FORMAT, build_id, set->n);
+	for (i = 0; i < set->n; i++)
+		fprintf(f, "%s %" PRId64 "\n", set->fields[i].name, v[i]);
 	ok = !ferror(f);
 	ok &= !fclose(f);
 	if (!ok || rename(tmp, fn)) {

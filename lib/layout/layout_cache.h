@@ -25,4 +25,12 @@ int layout_cache_load(const char *dir, const char *build_id, int64_t *v);
 int layout_cache_store(const char *dir, const char *build_id, const int64_t *v,
 		       struct hs_error *err);
 
+/* The same for any set of fields (layout.h): files KIND-BUILD_ID, the
+ * header "heapscope-KIND 1 BUILD_ID FIELDS". */
+struct field_set;
+int field_cache_load(const char *dir, const struct field_set *set, const char *build_id,
+		     int64_t *v);
+int field_cache_store(const char *dir, const struct field_set *set, const char *build_id,
+		      const int64_t *v, struct hs_error *err);
+
 #endif

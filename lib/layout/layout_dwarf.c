@@ -43,6 +43,7 @@ struct wanted {
 
 struct resolver {
 	Dwarf_Debug dbg;
+	const struct field_set *set;
 	long steps; /* members left to look at (a crafted file's
 		     * anonymous members can nest its own type) */
 	struct wanted names[MAX_NAMES];
@@ -308,8 +309,8 @@ static int all_found(struct resolver *r)
 {
 	int f;
 
-	for (f = 0; f < LF_COUNT; f++) {
-		const char *p = layout_field_info[f].structs, *a;
+	for (f = 0; f < r->set->n; f++) {
+		const char *p = r->set->fields[f].structs, *a;
 		size_t len;
 		int any = 0, i;
 
@@ -391,14 +392,17 @@ static void scan(struct resolver *r)
 }
 
 /* The reading itself, in this process. */
-int layout_dwarf_fill_unguarded(const char *path, int64_t *v, struct hs_error *err)
+int dwarf_fields_fill_unguarded(const char *path, const struct field_set *set, int64_t *v,
+				struct hs_error *err)
 {
 	struct resolver *r;
 	Dwarf_Error e = NULL;
 	int fd, f, n = 0, res;
 
-	for (f = 0; f < LF_COUNT; f++)
+	for (f = 0; f < set->n; f++)
 		v[f] = -1;
+	if (set->n > LF_COUNT)
+		return hs_error_set(err, HS_EINTERNAL, "too many fields to read from DWARF");
 	fd = open_regular(path);
 	if (fd == OPEN_NOT_REGULAR)
 		return hs_error_set(err, HS_ELAYOUT, "%s is not a regular file", path);
@@ -419,12 +423,13 @@ int layout_dwarf_fill_unguarded(const char *path, int64_t *v, struct hs_error *e
 		return hs_error_set(err, HS_ELAYOUT, "no readable DWARF in %s", path);
 	}
 	r->steps = MAX_STEPS;
-	for (f = 0; f < LF_COUNT; f++)
-		add_wanted(r, layout_field_info[f].structs);
+	r->set = set;
+	for (f = 0; f < set->n; f++)
+		add_wanted(r, set->fields[f].structs);
 	scan(r);
 
-	for (f = 0; f < LF_COUNT; f++) {
-		const char *sp = layout_field_info[f].structs, *s, *mp, *m;
+	for (f = 0; f < set->n; f++) {
+		const char *sp = set->fields[f].structs, *s, *mp, *m;
 		size_t slen, mlen;
 		int done = 0, i;
 
@@ -432,7 +437,7 @@ int layout_dwarf_fill_unguarded(const char *path, int64_t *v, struct hs_error *e
 			i = want_index(r, s, slen);
 			if (i < 0 || !r->names[i].off)
 				continue;
-			mp = layout_field_info[f].members;
+			mp = set->fields[f].members;
 			while (!done && (mlen = next_alt(&mp, &m)) > 0)
 				done = !resolve_path(r, r->names[i].off, m, mlen, &v[f]);
 			/* the first struct name found decides */
@@ -444,9 +449,14 @@ int layout_dwarf_fill_unguarded(const char *path, int64_t *v, struct hs_error *e
 	free(r);
 	close(fd);
 	if (!n)
-		return hs_error_set(err, HS_ELAYOUT, "no CPython structures in the DWARF of %s",
-				    path);
+		return hs_error_set(err, HS_ELAYOUT, "none of the %s structures in the DWARF of %s",
+				    set == &layout_fields ? "CPython" : set->kind, path);
 	return n;
+}
+
+int layout_dwarf_fill_unguarded(const char *path, int64_t *v, struct hs_error *err)
+{
+	return dwarf_fields_fill_unguarded(path, &layout_fields, v, err);
 }
 
 /* ---- the reading, in a child process ---- */
@@ -458,7 +468,7 @@ struct fill_result {
 };
 
 /* What the child sends: all of it, or nothing. */
-static void child(const char *path, int fd)
+static void child(const char *path, const struct field_set *set, int fd)
 {
 	static struct fill_result res;
 	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT,
@@ -471,7 +481,7 @@ static void child(const char *path, int fd)
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
 	res.err = (struct hs_error)HS_ERROR_INIT;
-	res.ret = layout_dwarf_fill_unguarded(path, res.v, &res.err);
+	res.ret = dwarf_fields_fill_unguarded(path, set, res.v, &res.err);
 	while (done < sizeof(res) && (n = write(fd, p + done, sizeof(res) - done)) > 0)
 		done += (size_t)n;
 	_exit(0);
@@ -485,7 +495,8 @@ static int64_t now_ms(void)
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-int layout_dwarf_fill_within(const char *path, int64_t *v, int timeout_ms, struct hs_error *err)
+int dwarf_fields_fill_within(const char *path, const struct field_set *set, int64_t *v,
+			     int timeout_ms, struct hs_error *err)
 {
 	struct fill_result *res = malloc(sizeof(*res));
 	int64_t deadline = now_ms() + timeout_ms;
@@ -495,7 +506,7 @@ int layout_dwarf_fill_within(const char *path, int64_t *v, int timeout_ms, struc
 	ssize_t n;
 	int f;
 
-	for (f = 0; f < LF_COUNT; f++)
+	for (f = 0; f < set->n && f < LF_COUNT; f++)
 		v[f] = -1;
 
 	if (!res)
@@ -513,7 +524,7 @@ int layout_dwarf_fill_within(const char *path, int64_t *v, int timeout_ms, struc
 	}
 	if (!pid) {
 		close(fds[0]);
-		child(path, fds[1]);
+		child(path, set, fds[1]);
 	}
 	close(fds[1]);
 	while (got < sizeof(*res)) {
@@ -552,12 +563,17 @@ int layout_dwarf_fill_within(const char *path, int64_t *v, int timeout_ms, struc
 		return hs_error_set(err, HS_ELAYOUT, "the DWARF reader failed on %s%s", path,
 				    WIFSIGNALED(status) ? " (it crashed): a damaged file?" : "");
 	}
-	memcpy(v, res->v, sizeof(res->v));
+	memcpy(v, res->v, (size_t)(set->n < LF_COUNT ? set->n : LF_COUNT) * sizeof(v[0]));
 	if (res->ret < 0)
 		*err = res->err;
 	n = res->ret;
 	free(res);
 	return (int)n;
+}
+
+int layout_dwarf_fill_within(const char *path, int64_t *v, int timeout_ms, struct hs_error *err)
+{
+	return dwarf_fields_fill_within(path, &layout_fields, v, timeout_ms, err);
 }
 
 int layout_dwarf_fill(const char *path, int64_t *v, struct hs_error *err)

@@ -23,4 +23,10 @@ int layout_dwarf_fill_within(const char *path, int64_t *v, int timeout_ms, struc
  * libdwarf): for the fuzzer, after layout_dwarf_fill_within came back. */
 int layout_dwarf_fill_unguarded(const char *path, int64_t *v, struct hs_error *err);
 
+/* The same for any set of fields (set->n of them into v). */
+int dwarf_fields_fill_within(const char *path, const struct field_set *set, int64_t *v,
+			     int timeout_ms, struct hs_error *err);
+int dwarf_fields_fill_unguarded(const char *path, const struct field_set *set, int64_t *v,
+				struct hs_error *err);
+
 #endif

@@ -12,20 +12,60 @@
 #include <string.h>
 #include "glibc_malloc.h"
 #include "layout/elf_file.h"
+#include "layout/layout_cache.h"
+#include "layout/layout_dwarf.h"
+
+static const char *const glibc_debug_dirs[] = { "/usr/lib/debug", NULL };
 
 /* struct malloc_state, glibc 2.27 and later (have_fastchunks added),
- * x86-64 and aarch64: the DWARF of Debian's libc6-dbg 2.36 says the same */
+ * x86-64 and aarch64: the table used when libc's DWARF is not at hand
+ * (test_memory checks it against libc6-dbg's) */
 #define MS_MUTEX 0
 #define MS_FASTBINS 16
-#define MS_NFASTBINS 10
 #define MS_TOP 96
 #define MS_BINS 112
-#define MS_NBINS 128 /* bins 1..127 are pairs in bins[254] */
 #define MS_NEXT 2160
 #define MS_ATTACHED 2176
 #define MS_SYSTEM_MEM 2184
 #define MS_MAX_SYSTEM_MEM 2192
 #define MS_SIZE 2200
+#define MS_NFASTBINS 10
+#define MS_NBINS 128 /* bins 1..127 are pairs in bins[254] */
+#define MS_MAX_SIZE 8192
+
+/* the offsets, in the order of ms_fields */
+enum {
+	O_SIZE,
+	O_MUTEX,
+	O_FASTBINS,
+	O_TOP,
+	O_BINS,
+	O_NEXT,
+	O_ATTACHED,
+	O_SYSTEM,
+	O_MAX_SYSTEM,
+	O_COUNT
+};
+
+static const struct layout_field_info ms_fields[O_COUNT] = {
+	{ 0, "size", "malloc_state", "#size" },
+	{ 0, "mutex", "malloc_state", "mutex" },
+	{ 0, "fastbinsY", "malloc_state", "fastbinsY" },
+	{ 0, "top", "malloc_state", "top" },
+	{ 0, "bins", "malloc_state", "bins" },
+	{ 0, "next", "malloc_state", "next" },
+	{ 0, "attached_threads", "malloc_state", "attached_threads" },
+	{ 0, "system_mem", "malloc_state", "system_mem" },
+	{ 0, "max_system_mem", "malloc_state", "max_system_mem" },
+};
+
+static const struct field_set glibc_fields = { "glibc", ms_fields, O_COUNT };
+
+static const int64_t ms_table[O_COUNT] = {
+	MS_SIZE,     MS_MUTEX,	    MS_FASTBINS,       MS_TOP, MS_BINS, MS_NEXT,
+	MS_ATTACHED, MS_SYSTEM_MEM, MS_MAX_SYSTEM_MEM,
+};
+
 #define GLIBC_MIN_MINOR 27
 #define GLIBC_MAX_MINOR 42
 #define SAFE_LINKING_MINOR 32 /* fastbin and tcache links mangled */
@@ -64,30 +104,39 @@ static int libc_version(struct elf_file *f, int *major, int *minor)
 	return *major ? 0 : -1;
 }
 
-static uint64_t word(const unsigned char *ms, size_t off)
+static uint64_t word(const unsigned char *ms, int64_t off)
 {
 	uint64_t v;
 
-	memcpy(&v, ms + off, 8);
+	memcpy(&v, ms + (size_t)off, 8);
 	return v;
 }
 
+/* What reading the arenas needs: the target, malloc_state's offsets. */
+struct reader {
+	struct target *t;
+	const int64_t *o;
+	int safe_linking; /* fastbin links mangled (2.32 on) */
+	uint64_t budget;  /* free chunks left to follow */
+	struct glibc_malloc_stats *st;
+};
+
 /* 1 if the malloc_state image ms at address a looks like one: every bin
  * either empty (pointing at itself) or holding chunks, most empty. */
-static int arena_shape(const unsigned char *ms, uint64_t a)
+static int arena_shape(const int64_t *o, const unsigned char *ms, uint64_t a)
 {
 	uint32_t mutex;
 	int i, empty = 0;
 
-	memcpy(&mutex, ms + MS_MUTEX, 4);
-	if (mutex > 2 || !word(ms, MS_NEXT) || (word(ms, MS_NEXT) & 7) ||
-	    word(ms, MS_ATTACHED) > (1u << 20) ||
-	    word(ms, MS_SYSTEM_MEM) > word(ms, MS_MAX_SYSTEM_MEM))
+	memcpy(&mutex, ms + o[O_MUTEX], 4);
+	if (mutex > 2 || !word(ms, o[O_NEXT]) || (word(ms, o[O_NEXT]) & 7) ||
+	    word(ms, o[O_ATTACHED]) > (1u << 20) ||
+	    word(ms, o[O_SYSTEM]) > word(ms, o[O_MAX_SYSTEM]))
 		return 0;
 	for (i = 1; i < MS_NBINS; i++) {
-		uint64_t self = a + MS_BINS + (uint64_t)(i - 1) * 16 - 16;
-		uint64_t fd = word(ms, MS_BINS + (size_t)(i - 1) * 16);
-		uint64_t bk = word(ms, MS_BINS + (size_t)(i - 1) * 16 + 8);
+		uint64_t self = a + (uint64_t)o[O_BINS] + (uint64_t)(i - 1) * 16 - 16;
+		uint64_t fd = word(ms, o[O_BINS] + (size_t)(i - 1) * 16);
+		uint64_t bk = word(ms, o[O_BINS] + (size_t)(i - 1) * 16 + 8);
 
 		if (!fd || !bk || (fd == self) != (bk == self))
 			return 0;
@@ -97,21 +146,23 @@ static int arena_shape(const unsigned char *ms, uint64_t a)
 }
 
 /* main_arena in libc's .data, by its shape: the one candidate, or 0. */
-static uint64_t search_main_arena(struct pyproc *p, struct elf_file *f, uint64_t bias)
+static uint64_t search_main_arena(struct pyproc *p, const int64_t *o, struct elf_file *f,
+				  uint64_t bias)
 {
 	uint64_t addr, size, off, found = 0;
 	unsigned char *d;
 	int n = 0;
 
-	if (elf_file_section(f, ".data", &addr, &size) || size < MS_SIZE || size > (16u << 20))
+	if (elf_file_section(f, ".data", &addr, &size) || size < (uint64_t)o[O_SIZE] ||
+	    size > (16u << 20))
 		return 0;
 	d = malloc(size);
 	if (!d || target_read(p->t, bias + addr, d, size, NULL)) {
 		free(d);
 		return 0;
 	}
-	for (off = 0; off + MS_SIZE <= size && n < 2; off += 8)
-		if (arena_shape(d + off, bias + addr + off)) {
+	for (off = 0; off + (uint64_t)o[O_SIZE] <= size && n < 2; off += 8)
+		if (arena_shape(o, d + off, bias + addr + off)) {
 			found = bias + addr + off;
 			n++;
 		}
@@ -127,63 +178,66 @@ static int read_chunk_size(struct target *t, uint64_t c, uint64_t *size)
 	return 0;
 }
 
-/* The free bytes of one arena (image ms at a); *budget bounds the
- * chunks followed in all. */
-static void arena_free(struct target *t, const unsigned char *ms, uint64_t a, int safe_linking,
-		       struct glibc_malloc_stats *st, uint64_t *budget)
+/* One free chunk at c: its size counted, its link at c + link into
+ * *next.  -1 (the list is cut short) when it cannot be read or the
+ * budget is spent. */
+static int free_chunk(struct reader *r, uint64_t c, uint64_t link, uint64_t *next)
 {
+	uint64_t sz;
+
+	if (!r->budget || read_chunk_size(r->t, c, &sz) ||
+	    target_read_u64(r->t, c + link, next, NULL)) {
+		r->st->incomplete = 1;
+		return -1;
+	}
+	r->budget--;
+	r->st->free += sz;
+	r->st->free_chunks++;
+	return 0;
+}
+
+/* The free bytes of one arena (image ms at a). */
+static void arena_free(struct reader *r, const unsigned char *ms, uint64_t a)
+{
+	const int64_t *o = r->o;
 	uint64_t c, sz, next;
 	int i;
 
-	for (i = 0; i < MS_NFASTBINS; i++) {
-		for (c = word(ms, MS_FASTBINS + (size_t)i * 8); c; c = next) {
-			if (!*budget || read_chunk_size(t, c, &sz) ||
-			    target_read_u64(t, c + 16, &next, NULL)) {
-				st->incomplete = 1;
+	for (i = 0; i < MS_NFASTBINS; i++)
+		for (c = word(ms, o[O_FASTBINS] + (size_t)i * 8); c; c = next) {
+			if (free_chunk(r, c, 16, &next))
 				break;
-			}
-			(*budget)--;
-			st->free += sz;
-			st->free_chunks++;
-			if (safe_linking)
+			if (r->safe_linking)
 				next ^= (c + 16) >> 12;
 		}
-	}
 	for (i = 1; i < MS_NBINS; i++) {
-		uint64_t self = a + MS_BINS + (uint64_t)(i - 1) * 16 - 16;
+		uint64_t self = a + (uint64_t)o[O_BINS] + (uint64_t)(i - 1) * 16 - 16;
 
-		for (c = word(ms, MS_BINS + (size_t)(i - 1) * 16 + 8); c != self; c = next) {
-			if (!*budget || read_chunk_size(t, c, &sz) ||
-			    target_read_u64(t, c + 24, &next, NULL)) {
-				st->incomplete = 1;
+		for (c = word(ms, o[O_BINS] + (size_t)(i - 1) * 16 + 8); c != self; c = next)
+			if (free_chunk(r, c, 24, &next))
 				break;
-			}
-			(*budget)--;
-			st->free += sz;
-			st->free_chunks++;
-		}
 	}
-	c = word(ms, MS_TOP);
-	if (c && !read_chunk_size(t, c, &sz)) {
-		st->free += sz;
-		st->free_chunks++;
-		if (!st->arenas)
-			st->top = sz;
+	c = word(ms, o[O_TOP]);
+	if (c && !read_chunk_size(r->t, c, &sz)) {
+		r->st->free += sz;
+		r->st->free_chunks++;
+		if (!r->st->arenas)
+			r->st->top = sz;
 	} else {
-		st->incomplete = 1;
+		r->st->incomplete = 1;
 	}
 }
 
 /* A thread arena's heaps: from its top's heap back through heap_info's
  * prev links, each heap_info naming the arena. */
-static void thread_heaps(struct target *t, const unsigned char *ms, uint64_t a,
-			 struct glibc_malloc_stats *st)
+static void thread_heaps(struct reader *r, const unsigned char *ms, uint64_t a)
 {
-	uint64_t h = word(ms, MS_TOP) & ~(GLIBC_HEAP_MAX - 1), hi[2];
+	uint64_t h = word(ms, r->o[O_TOP]) & ~(GLIBC_HEAP_MAX - 1), hi[2];
+	struct glibc_malloc_stats *st = r->st;
 	int n;
 
 	for (n = 0; h && n < 4096 && st->nheaps < GLIBC_MAX_ARENAS + 1; n++) {
-		if (target_read(t, h, hi, sizeof(hi), NULL) || hi[0] != a)
+		if (target_read(r->t, h, hi, sizeof(hi), NULL) || hi[0] != a)
 			return;
 		st->heaps[st->nheaps].start = h;
 		st->heaps[st->nheaps].end = h + GLIBC_HEAP_MAX;
@@ -192,12 +246,41 @@ static void thread_heaps(struct target *t, const unsigned char *ms, uint64_t a,
 	}
 }
 
+/* malloc_state's offsets from the DWARF of libc's debug file d (cached
+ * by libc's build-id), when they read sane: 0, else -1 (the table). */
+static int dwarf_layout(struct pyproc *p, struct elf_file *f, const char *d, int64_t *o)
+{
+	struct hs_error err = HS_ERROR_INIT;
+	char id[64];
+	int i, cached;
+
+	if (elf_file_build_id(f, id, sizeof(id)))
+		id[0] = '\0';
+	cached = id[0] && p->cache_dir[0] && !field_cache_load(p->cache_dir, &glibc_fields, id, o);
+	if (!cached && dwarf_fields_fill_within(d, &glibc_fields, o, 30000, &err) < 0)
+		return -1;
+	for (i = 0; i < O_COUNT; i++)
+		if (o[i] < 0 || o[i] + (i == O_SIZE ? 0 : 8) > o[O_SIZE])
+			return -1;
+	if (o[O_SIZE] > MS_MAX_SIZE || o[O_BINS] + (MS_NBINS - 1) * 16 > o[O_SIZE] ||
+	    o[O_FASTBINS] + MS_NFASTBINS * 8 > o[O_SIZE])
+		return -1;
+	if (!cached && id[0] && p->cache_dir[0])
+		field_cache_store(p->cache_dir, &glibc_fields, id, o, &err);
+	return 0;
+}
+
 int glibc_malloc_read(struct pyproc *p, const struct maps *m, struct glibc_malloc_stats *st,
 		      struct hs_error *err)
 {
+	const char *const *dirs = p->debug_dirs ? p->debug_dirs : glibc_debug_dirs;
 	const struct map_entry *libc = NULL;
-	struct elf_file *f;
-	uint64_t bias, v, main_arena = 0, a, budget = GLIBC_MAX_FREE_CHUNKS;
+	struct reader r = { .t = p->t, .budget = GLIBC_MAX_FREE_CHUNKS, .st = st };
+	char dpath[PATH_MAX], root[4096];
+	struct hs_error derr = HS_ERROR_INIT;
+	struct elf_file *f, *d = NULL;
+	uint64_t bias, v, sz, main_arena = 0, a;
+	int64_t o[O_COUNT];
 	unsigned char *ms;
 	int major, minor;
 	size_t i;
@@ -216,25 +299,41 @@ int glibc_malloc_read(struct pyproc *p, const struct maps *m, struct glibc_mallo
 				    libc->path);
 	}
 	snprintf(st->version, sizeof(st->version), "%d.%d", major, minor);
-	if (major != 2 || minor < GLIBC_MIN_MINOR || minor > GLIBC_MAX_MINOR) {
+	/* libc's debug file: main_arena's symbol, malloc_state's DWARF */
+	if (!elf_find_debug_file(f, target_root(p->t, root, sizeof(root)), dirs, dpath,
+				 sizeof(dpath)) &&
+	    !elf_file_open(&d, dpath, &derr) && !dwarf_layout(p, f, dpath, o)) {
+		st->by_dwarf = 1;
+	} else if (major == 2 && minor >= GLIBC_MIN_MINOR && minor <= GLIBC_MAX_MINOR) {
+		memcpy(o, ms_table, sizeof(o));
+	} else {
+		elf_file_free(d);
 		elf_file_free(f);
-		return hs_error_set(err, HS_EUNSUPPORTED,
-				    "heapscope knows the arenas of glibc 2.%d to 2.%d, not %s",
-				    GLIBC_MIN_MINOR, GLIBC_MAX_MINOR, st->version);
+		hs_error_set(err, HS_EUNSUPPORTED,
+			     "heapscope's table has the arenas of glibc 2.%d to 2.%d, not %s",
+			     GLIBC_MIN_MINOR, GLIBC_MAX_MINOR, st->version);
+		hs_error_hint(err, "install libc's debug symbols (Debian: libc6-dbg)");
+		return -1;
 	}
+	r.o = o;
+	r.safe_linking = major > 2 || minor >= SAFE_LINKING_MINOR;
 	bias = maps_file_base(m, libc->path) - elf_file_load_vaddr(f);
-	ms = malloc(MS_SIZE);
+	ms = malloc((size_t)o[O_SIZE]);
 	if (!ms) {
+		elf_file_free(d);
 		elf_file_free(f);
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
 	}
-	if (!pyproc_file_symbol(p, f, "main_arena", &v) &&
-	    !target_read(p->t, bias + v, ms, MS_SIZE, NULL) && arena_shape(ms, bias + v)) {
+	if ((!elf_file_symbol(f, "main_arena", &v, &sz) ||
+	     (d && !elf_file_symbol(d, "main_arena", &v, &sz))) &&
+	    !target_read(p->t, bias + v, ms, (size_t)o[O_SIZE], NULL) &&
+	    arena_shape(o, ms, bias + v)) {
 		main_arena = bias + v;
 		st->by_symbol = 1;
 	} else {
-		main_arena = search_main_arena(p, f, bias);
+		main_arena = search_main_arena(p, o, f, bias);
 	}
+	elf_file_free(d);
 	elf_file_free(f);
 	if (!main_arena) {
 		free(ms);
@@ -250,16 +349,16 @@ int glibc_malloc_read(struct pyproc *p, const struct maps *m, struct glibc_mallo
 		}
 	a = main_arena;
 	do {
-		if (target_read(p->t, a, ms, MS_SIZE, NULL) || !arena_shape(ms, a)) {
+		if (target_read(p->t, a, ms, (size_t)o[O_SIZE], NULL) || !arena_shape(o, ms, a)) {
 			st->incomplete = 1;
 			break;
 		}
-		st->system += word(ms, MS_SYSTEM_MEM);
-		arena_free(p->t, ms, a, minor >= SAFE_LINKING_MINOR, st, &budget);
+		st->system += word(ms, o[O_SYSTEM]);
+		arena_free(&r, ms, a);
 		if (a != main_arena)
-			thread_heaps(p->t, ms, a, st);
+			thread_heaps(&r, ms, a);
 		st->arenas++;
-		a = word(ms, MS_NEXT);
+		a = word(ms, o[O_NEXT]);
 	} while (a != main_arena && st->arenas < GLIBC_MAX_ARENAS);
 	free(ms);
 	if (st->free > st->system)

@@ -2,12 +2,13 @@
  * glibc_malloc.h - the C allocator's arenas, read from outside: what
  * glibc's mallinfo2() would say in the process.
  *
- * main_arena is found by symbol (libc's debug file, libc6-dbg) or, in a
- * stripped libc, by its shape in libc's .data: a malloc_state whose 127
- * bins are each empty (pointing at themselves) or hold chunks.  The
- * layout of malloc_state is glibc's from 2.27 on (a table, checked
- * against libc6-dbg's DWARF by the tests); another glibc, or another C
- * library, is "unknown", never guessed.
+ * With libc's debug file (libc6-dbg), malloc_state's layout comes from
+ * its DWARF (cached per libc build-id beside the interpreter layouts)
+ * and main_arena from its symbols.  Without, the layout is a table of
+ * glibc 2.27 to 2.42 (checked against libc6-dbg's DWARF by the tests)
+ * and main_arena is found in libc's .data by its shape: a malloc_state
+ * whose 127 bins are each empty (pointing at themselves) or hold chunks.
+ * Another glibc, or another C library, is "unknown", never guessed.
  */
 #ifndef HS_GLIBC_MALLOC_H
 #define HS_GLIBC_MALLOC_H
@@ -28,6 +29,7 @@ struct glibc_malloc_stats {
 	char version[16];     /* "2.36" */
 	int by_symbol;	      /* main_arena from libc's symbols, else found
 			       * by its shape */
+	int by_dwarf;	      /* malloc_state from libc's DWARF, else the table */
 	uint32_t arenas;      /* main and per-thread */
 	uint64_t system;      /* bytes the arenas took from the system */
 	uint64_t free;	      /* in free chunks and the arenas' tops */

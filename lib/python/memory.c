@@ -223,7 +223,7 @@ void memory_breakdown(struct pyproc *p, const struct maps *m, pid_t pid, const u
 		gm->nheaps = 0;
 	} else {
 		mb->flags |= MEM_CMALLOC | (gm->incomplete ? MEM_CMALLOC_PARTIAL : 0) |
-			     (gm->by_symbol ? MEM_BY_SYMBOL : 0);
+			     (gm->by_symbol ? MEM_BY_SYMBOL : 0) | (gm->by_dwarf ? MEM_C_DWARF : 0);
 		snprintf(mb->libc_version, sizeof(mb->libc_version), "%s", gm->version);
 		mb->c_arenas = gm->arenas;
 		mb->c_system = gm->system;

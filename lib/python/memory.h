@@ -29,6 +29,7 @@ enum mem_flags {
 	MEM_CMALLOC_PARTIAL = 1 << 4,  /* a free list read wrong or too long */
 	MEM_BY_SYMBOL = 1 << 5,	       /* main_arena from libc's symbols */
 	MEM_WALKED = 1 << 6,	       /* objects, estimated, buffers known */
+	MEM_C_DWARF = 1 << 7,	       /* malloc_state from libc's DWARF */
 };
 
 struct mem_breakdown {

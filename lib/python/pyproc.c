@@ -611,6 +611,13 @@ int pyproc_open(struct pyproc *p, struct target *t, const struct pyproc_options 
 	p->t = t;
 	p->pid = t->pid;
 	p->debug_dirs = opt->debug_dirs;
+	if (!opt->no_cache) {
+		char cdir[PATH_MAX];
+		const char *dir = cache_dir(opt, cdir, sizeof(cdir));
+
+		if (dir)
+			snprintf(p->cache_dir, sizeof(p->cache_dir), "%s", dir);
+	}
 
 	if (target_exe(t, p->exe, sizeof(p->exe), err))
 		return -1;
@@ -715,27 +722,6 @@ out_maps:
 int pyproc_open_elf(struct pyproc *p, const char *path, struct elf_file **out, struct hs_error *err)
 {
 	return open_target_file(p, path, out, err);
-}
-
-int pyproc_file_symbol(struct pyproc *p, struct elf_file *f, const char *name, uint64_t *value)
-{
-	const char *const *dirs = p->debug_dirs ? p->debug_dirs : default_debug_dirs;
-	char path[PATH_MAX], root[4096];
-	struct hs_error err = HS_ERROR_INIT;
-	struct elf_file *d;
-	uint64_t sz;
-	int ret;
-
-	if (!elf_file_symbol(f, name, value, &sz))
-		return 0;
-	if (elf_file_has_symtab(f) ||
-	    elf_find_debug_file(f, target_root(p->t, root, sizeof(root)), dirs, path,
-				sizeof(path)) ||
-	    elf_file_open(&d, path, &err))
-		return -1;
-	ret = elf_file_symbol(d, name, value, &sz);
-	elf_file_free(d);
-	return ret;
 }
 
 /* name in f or in d (its debug file, opened on first need), as linked

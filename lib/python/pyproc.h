@@ -61,6 +61,7 @@ struct pyproc {
 				* release (layout_patches_checked) */
 	struct layout layout;
 	const char *const *debug_dirs; /* from the options; NULL: default */
+	char cache_dir[PATH_MAX];      /* the layout cache's, "" if none */
 	char warning[256];	       /* non-fatal note for the user, or "" */
 };
 
@@ -88,10 +89,6 @@ struct elf_file;
 /* Open a file of the target (a path from its mappings) under its root. */
 int pyproc_open_elf(struct pyproc *p, const char *path, struct elf_file **out,
 		    struct hs_error *err);
-/* The link-time value of symbol name in f, or in its separate debug
- * file (found under the debug directories) when f has no .symtab: 0, or
- * -1 if neither has it. */
-int pyproc_file_symbol(struct pyproc *p, struct elf_file *f, const char *name, uint64_t *value);
 /* The addresses in the target of n symbols of the interpreter's module,
  * static ones included (from the debug file of a stripped build, which
  * is opened once): 0, or -1 if one is not found. */
