@@ -159,7 +159,7 @@ static int anonymous(const struct map_entry *e)
 static void claim_stacks(const struct maps *m, const uint64_t *sps, size_t nsp, struct claim *c,
 			 size_t *nc, struct mem_breakdown *mb)
 {
-	size_t i, j;
+	size_t i, j, first = *nc;
 
 	for (i = 0; i < nsp; i++) {
 		const struct map_entry *e = maps_find(m, sps[i]);
@@ -167,8 +167,10 @@ static void claim_stacks(const struct maps *m, const uint64_t *sps, size_t nsp, 
 
 		if (!e || !anonymous(e))
 			continue;
-		for (j = 0; j < *nc && !seen; j++)
-			seen = c[j].owner == OWN_STACK && c[j].start == e->start;
+		/* two threads on one stack: a coroutine library's, or a bad
+		 * stack pointer */
+		for (j = first; j < *nc && !seen; j++)
+			seen = c[j].start == e->start;
 		if (seen)
 			continue;
 		c[*nc].start = e->start;
