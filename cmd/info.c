@@ -13,6 +13,7 @@
 #include "json.h"
 #include "heap/snapshot.h"
 #include "python/memory.h"
+#include "python/mimalloc.h"
 
 static const char usage[] =
 	"usage: heapscope info [--json] [--layout=SOURCE] [--debug-dir=DIR] [--no-cache] PID|FILE\n"
@@ -173,8 +174,25 @@ static void print_memory_json(struct json *j, const struct mem_breakdown *mb)
 		json_end_obj(j);
 	} else {
 		json_null(j);
-		json_key(j, "pymalloc_unknown");
-		json_str(j, mb->pymalloc_why);
+		if (!(mb->flags & MEM_MIMALLOC)) {
+			json_key(j, "pymalloc_unknown");
+			json_str(j, mb->pymalloc_why);
+		}
+	}
+	json_key(j, "mimalloc");
+	if (mb->flags & MEM_MIMALLOC) {
+		json_begin_obj(j);
+		json_mem(j, "bytes", mb->mimalloc);
+		json_mem(j, "segments", mb->mi_segments);
+		json_mem(j, "segment_size", MIMALLOC_SEGMENT_SIZE);
+		json_mem(j, "pages", mb->mi_pages);
+		json_mem(j, "live_blocks", mb->mi_live_blocks);
+		json_mem(j, "live", mb->mi_live);
+		json_mem(j, "free", mb->mi_free);
+		json_mem(j, "uncarved", mb->mi_uncarved);
+		json_end_obj(j);
+	} else {
+		json_null(j);
 	}
 	json_key(j, "c_allocator");
 	if (mb->flags & MEM_CMALLOC) {
@@ -211,8 +229,7 @@ static void print_memory_json(struct json *j, const struct mem_breakdown *mb)
 	json_mem(j, "estimated", mb->estimated);
 	json_mem(j, "buffers", mb->buffers);
 	json_key(j, "unaccounted");
-	if ((mb->flags & (MEM_WALKED | MEM_PYMALLOC | MEM_CMALLOC)) ==
-	    (MEM_WALKED | MEM_PYMALLOC | MEM_CMALLOC))
+	if (memory_has_unaccounted(mb))
 		json_int(j, memory_unaccounted(mb));
 	else
 		json_null(j);

@@ -12,7 +12,8 @@ breakdown with the walk's totals: the objects' sizes (as top adds them),
 the numpy data among them, and the C memory no object owns among what is
 unaccounted.  Where a figure cannot be known it must say why (a stripped
 build without its debug file keeps pymalloc's state in static variables;
-a free-threaded build has no pymalloc).  A snapshot file of format
+a free-threaded build has no pymalloc, and its mimalloc's blocks in use
+must be those sys.getallocatedblocks() counts).  A snapshot file of format
 version 2 (before the breakdown) still loads.
 """
 
@@ -63,9 +64,13 @@ def check(interp):
     mem = got["memory"]
     pm, truth = mem["pymalloc"], info["pymalloc"]
     if interp.free_threaded:
-        hstest.ok(pm is None and "mimalloc" in mem.get("pymalloc_unknown", ""),
-                  "%s: no pymalloc figures, and it says why: %s"
-                  % (name, mem.get("pymalloc_unknown")), json.dumps(mem))
+        mi, want = mem.get("mimalloc") or {}, info["allocated_blocks"]
+        hstest.ok(pm is None and mi and abs(mi["live_blocks"] - want) <= max(want // 100, 1000)
+                  and mi["live"] >= mi["live_blocks"] * 16 and mi["segments"] >= 1 and
+                  mem["other_anonymous"] < mi["bytes"],
+                  "%s: no pymalloc but mimalloc: %s blocks in use in %s segments, as "
+                  "sys.getallocatedblocks() counts them (%d)"
+                  % (name, mi.get("live_blocks"), mi.get("segments"), want), json.dumps(mem))
     elif interp.stripped and pm is None:
         hstest.ok("debug symbols" in mem.get("pymalloc_unknown", ""),
                   "%s: no pymalloc figures without the debug file, and it says why: %s"
@@ -107,10 +112,11 @@ def check(interp):
               "%s: a stack for each of the %d threads" % (name, info["threads"]),
               json.dumps(mem))
     owned = sum(mem[k] or 0 for k in ("thread_stacks", "other_anonymous")) + \
-        sum((mem[k] or {}).get("bytes", 0) for k in ("pymalloc", "c_allocator"))
+        sum((mem[k] or {}).get("bytes", 0) for k in ("pymalloc", "mimalloc", "c_allocator"))
     hstest.ok(mem["resident"] and mem["rss"] == mem["anonymous"] + mem["files"] and
               abs(owned - mem["anonymous"]) <= mem["anonymous"] // 50,
-              "%s: RSS %d = anonymous %d (pymalloc, C allocator, stacks, other) + files %d"
+              "%s: RSS %d = anonymous %d (pymalloc or mimalloc, C allocator, stacks, other) "
+              "+ files %d"
               % (name, mem["rss"], mem["anonymous"], mem["files"]), json.dumps(mem))
 
     if not hstest.ok(sp.returncode == 0, "%s: snapshot" % name, sp.stderr):
@@ -126,12 +132,13 @@ def check(interp):
               "256 KiB, the stdlib's)"
               % (name, sm.get("python_objects"), sm.get("buffers"), info["numpy_bytes"]),
               [p.stderr, json.dumps(sm)])
-    if sm.get("c_allocator") and sm.get("pymalloc"):
+    if sm.get("c_allocator") and (sm.get("pymalloc") or sm.get("mimalloc")):
         hstest.ok(sm["unaccounted"] >= info["c_bytes"],
                   "%s: the %d MiB of C memory no object owns is unaccounted (%.1f MiB)"
                   % (name, info["c_bytes"] // MIB, sm["unaccounted"] / MIB), json.dumps(sm))
     text = hstest.run(["info", snap])
-    hstest.ok(text.returncode == 0 and "unaccounted" in text.stdout or not sm.get("pymalloc"),
+    hstest.ok(text.returncode == 0 and "unaccounted" in text.stdout or
+              not (sm.get("pymalloc") or sm.get("mimalloc")),
               "%s: info FILE prints the breakdown" % name, text.stdout[-2000:])
     if name.startswith("pyenv-3.12"):
         version2(snap)

@@ -16,15 +16,16 @@
 #include "memory.h"
 #include "obmalloc.h"
 #include "glibc_malloc.h"
+#include "mimalloc.h"
 #include "heap/heap.h"
 
-_Static_assert(sizeof(struct mem_breakdown) == 576, "mem_breakdown is part of the file format");
+_Static_assert(sizeof(struct mem_breakdown) == 632, "mem_breakdown is part of the file format");
 
 /* pages of unclaimed anonymous memory looked at for malloc's chunks:
  * 4 GiB of it */
 #define MEM_SCAN_PAGES (1u << 20)
 
-enum owner { OWN_PYMALLOC, OWN_CMALLOC, OWN_STACK };
+enum owner { OWN_PYMALLOC, OWN_CMALLOC, OWN_STACK, OWN_MIMALLOC };
 
 struct claim {
 	uint64_t start, end;
@@ -100,6 +101,8 @@ static void count(struct splitter *sp, int owner, uint64_t s, uint64_t e)
 
 	if (owner == OWN_PYMALLOC)
 		sp->mb->pymalloc += n;
+	else if (owner == OWN_MIMALLOC)
+		sp->mb->mimalloc += n;
 	else if (owner == OWN_CMALLOC)
 		sp->mb->cmalloc += n;
 	else
@@ -181,6 +184,68 @@ static void claim_stacks(const struct maps *m, const uint64_t *sps, size_t nsp, 
 	}
 }
 
+/* mimalloc's pages: their figures, and the range of each segment (the
+ * page's end, for a huge one) to claim. */
+struct mi_pages {
+	struct mem_breakdown *mb;
+	struct claim *seg;
+	size_t n, cap;
+	int nomem;
+};
+
+static int mi_page(void *ctx, const struct mimalloc_page *pg)
+{
+	struct mi_pages *m = ctx;
+	uint64_t end = pg->segment + MIMALLOC_SEGMENT_SIZE, pend;
+
+	m->mb->mi_pages++;
+	m->mb->mi_live_blocks += pg->used;
+	m->mb->mi_live += (uint64_t)pg->used * pg->bsize;
+	if (pg->capacity > pg->used)
+		m->mb->mi_free += (uint64_t)(pg->capacity - pg->used) * pg->bsize;
+	m->mb->mi_uncarved += (uint64_t)(pg->reserved - pg->capacity) * pg->bsize;
+	pend = pg->start + (uint64_t)pg->reserved * pg->bsize;
+	if (pend > end)
+		end = pend;
+	if (m->n && m->seg[m->n - 1].start == pg->segment) {
+		if (end > m->seg[m->n - 1].end)
+			m->seg[m->n - 1].end = end;
+		return 0;
+	}
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 256;
+		struct claim *c = realloc(m->seg, cap * sizeof(*c));
+
+		if (!c) {
+			m->nomem = 1;
+			return 1;
+		}
+		m->seg = c;
+		m->cap = cap;
+	}
+	m->seg[m->n].start = pg->segment;
+	m->seg[m->n].end = end;
+	m->seg[m->n++].owner = OWN_MIMALLOC;
+	return 0;
+}
+
+/* The segments, sorted, each once (the widest end kept). */
+static size_t mi_segments(struct claim *c, size_t n)
+{
+	size_t i, k = 0;
+
+	qsort(c, n, sizeof(*c), cmp_claim);
+	for (i = 0; i < n; i++) {
+		if (k && c[k - 1].start == c[i].start) {
+			if (c[i].end > c[k - 1].end)
+				c[k - 1].end = c[i].end;
+			continue;
+		}
+		c[k++] = c[i];
+	}
+	return k;
+}
+
 static void set_why(char *buf, size_t len, const struct hs_error *err)
 {
 	snprintf(buf, len, "%s%s%s", err->msg, err->hint[0] ? ": " : "", err->hint);
@@ -193,6 +258,7 @@ void memory_breakdown(struct pyproc *p, const struct maps *m, pid_t pid, const u
 	struct glibc_malloc_stats *gm = calloc(1, sizeof(*gm));
 	struct hs_error err = HS_ERROR_INIT;
 	struct splitter sp = { .p = p, .mb = mb, .pagemap = -1, .scan_budget = MEM_SCAN_PAGES };
+	struct mi_pages mi = { .mb = mb };
 	size_t i, ci = 0, cap;
 
 	memset(mb, 0, sizeof(*mb));
@@ -202,7 +268,21 @@ void memory_breakdown(struct pyproc *p, const struct maps *m, pid_t pid, const u
 		mb->flags |= MEM_RESIDENT;
 		sp.pagemap = maps_pagemap_open(pid);
 	}
-	if (pymalloc_read(p, &pm, &err)) {
+	if (p->free_threaded) {
+		if (mimalloc_pages(p, p->interp, mi_page, &mi, NULL, &err) || mi.nomem) {
+			set_why(mb->pymalloc_why, sizeof(mb->pymalloc_why), &err);
+			if (mi.nomem)
+				snprintf(mb->pymalloc_why, sizeof(mb->pymalloc_why),
+					 "out of memory");
+			hs_error_clear(&err);
+			mi.n = 0;
+		} else {
+			mb->flags |= MEM_MIMALLOC;
+			mi.n = mi_segments(mi.seg, mi.n);
+			mb->mi_segments = mi.n;
+		}
+		pm.narena_addr = 0;
+	} else if (pymalloc_read(p, &pm, &err)) {
 		set_why(mb->pymalloc_why, sizeof(mb->pymalloc_why), &err);
 		hs_error_clear(&err);
 	} else {
@@ -235,7 +315,8 @@ void memory_breakdown(struct pyproc *p, const struct maps *m, pid_t pid, const u
 		mb->c_top = gm->top;
 	}
 
-	cap = (mb->flags & MEM_PYMALLOC ? pm.narena_addr : 0) + (gm ? (size_t)gm->nheaps : 0) + nsp;
+	cap = (mb->flags & MEM_PYMALLOC ? pm.narena_addr : 0) + (gm ? (size_t)gm->nheaps : 0) +
+	      mi.n + nsp;
 	sp.c = calloc(cap ? cap : 1, sizeof(*sp.c));
 	if (sp.c) {
 		for (i = 0; mb->flags & MEM_PYMALLOC && i < pm.narena_addr; i++) {
@@ -243,6 +324,8 @@ void memory_breakdown(struct pyproc *p, const struct maps *m, pid_t pid, const u
 			sp.c[sp.nc].end = pm.arena_addr[i] + pm.arena_size;
 			sp.c[sp.nc++].owner = OWN_PYMALLOC;
 		}
+		for (i = 0; i < mi.n; i++)
+			sp.c[sp.nc++] = mi.seg[i];
 		for (i = 0; gm && i < (size_t)gm->nheaps; i++) {
 			sp.c[sp.nc].start = gm->heaps[i].start;
 			sp.c[sp.nc].end = gm->heaps[i].end;
@@ -267,7 +350,7 @@ void memory_breakdown(struct pyproc *p, const struct maps *m, pid_t pid, const u
 		}
 	}
 	if (mb->flags & MEM_RESIDENT) {
-		uint64_t owned = mb->pymalloc + mb->cmalloc + mb->stacks;
+		uint64_t owned = mb->pymalloc + mb->mimalloc + mb->cmalloc + mb->stacks;
 
 		mb->other_anon = mb->rss_anon > owned ? mb->rss_anon - owned : 0;
 	} else {
@@ -276,6 +359,7 @@ void memory_breakdown(struct pyproc *p, const struct maps *m, pid_t pid, const u
 	if (sp.pagemap >= 0)
 		close(sp.pagemap);
 	free(sp.c);
+	free(mi.seg);
 	free(gm);
 	if (mb->flags & MEM_PYMALLOC)
 		pymalloc_release(&pm);
@@ -312,9 +396,15 @@ size_t memory_stack_pointers(struct target *t, uint64_t *sps, size_t max)
 	return n;
 }
 
+int memory_has_unaccounted(const struct mem_breakdown *mb)
+{
+	return (mb->flags & MEM_WALKED) && (mb->flags & MEM_CMALLOC) &&
+	       (mb->flags & (MEM_PYMALLOC | MEM_MIMALLOC));
+}
+
 int64_t memory_unaccounted(const struct mem_breakdown *mb)
 {
-	uint64_t used = mb->pm_live + mb->c_in_use + mb->c_mmapped;
+	uint64_t used = mb->pm_live + mb->mi_live + mb->c_in_use + mb->c_mmapped;
 
 	return (int64_t)used - (int64_t)mb->objects;
 }
@@ -379,6 +469,14 @@ void memory_text(const struct mem_breakdown *mb, void (*line)(void *ctx, const c
 		    "%llu pools, %llu arenas empty", (unsigned long long)mb->pm_free_pools,
 		    (unsigned long long)mb->pm_empty_arenas);
 		row(&l, 2, "overhead", mb->pm_overhead, 0, "pool headers, rounding, alignment");
+	} else if (mb->flags & MEM_MIMALLOC) {
+		heap_size_text(MIMALLOC_SEGMENT_SIZE, a, sizeof(a));
+		row(&l, 0, "mimalloc", mb->mimalloc, 1, "%s of %llu segments of %s", what,
+		    (unsigned long long)mb->mi_segments, a);
+		row(&l, 2, "live blocks", mb->mi_live, 0, "%llu blocks in %llu pages",
+		    (unsigned long long)mb->mi_live_blocks, (unsigned long long)mb->mi_pages);
+		row(&l, 2, "free in pages", mb->mi_free, 0, NULL);
+		row(&l, 2, "not yet carved", mb->mi_uncarved, 0, "reserved in pages, never used");
 	} else {
 		snprintf(text, sizeof(text), "pymalloc            unknown: %s", mb->pymalloc_why);
 		line(ctx, text);
@@ -411,7 +509,7 @@ void memory_text(const struct mem_breakdown *mb, void (*line)(void *ctx, const c
 	heap_size_text(mb->buffers, a, sizeof(a));
 	heap_size_text(mb->estimated, b, sizeof(b));
 	row(&l, 0, "Python objects", mb->objects, 1, "of which buffers %s, estimated %s", a, b);
-	if ((mb->flags & (MEM_PYMALLOC | MEM_CMALLOC)) == (MEM_PYMALLOC | MEM_CMALLOC)) {
+	if (memory_has_unaccounted(mb)) {
 		int64_t u = memory_unaccounted(mb);
 
 		if (u >= 0) {

@@ -30,6 +30,7 @@ enum mem_flags {
 	MEM_BY_SYMBOL = 1 << 5,	       /* main_arena from libc's symbols */
 	MEM_WALKED = 1 << 6,	       /* objects, estimated, buffers known */
 	MEM_C_DWARF = 1 << 7,	       /* malloc_state from libc's DWARF */
+	MEM_MIMALLOC = 1 << 8,	       /* mimalloc's figures (free-threaded) */
 };
 
 struct mem_breakdown {
@@ -49,6 +50,10 @@ struct mem_breakdown {
 	/* the walk's: sizes of every object, of which estimated, of which
 	 * in buffers the objects own outside themselves */
 	uint64_t objects, estimated, buffers;
+	/* a free-threaded build's mimalloc: resident bytes of its segments,
+	 * how many, its pages, their blocks in use and bytes, free in
+	 * carved blocks, reserved but not yet carved */
+	uint64_t mimalloc, mi_segments, mi_pages, mi_live_blocks, mi_live, mi_free, mi_uncarved;
 	char libc_version[16];
 	char pymalloc_why[160]; /* why pymalloc's figures are missing */
 	char cmalloc_why[160];
@@ -72,10 +77,14 @@ int memory_from_bytes(const void *data, size_t len, struct mem_breakdown *mb);
  * core), at most max: how many. */
 size_t memory_stack_pointers(struct target *t, uint64_t *sps, size_t max);
 
+/* 1 if memory_unaccounted has an answer: a walk, the C allocator's
+ * figures and the interpreter's allocator's (pymalloc or mimalloc). */
+int memory_has_unaccounted(const struct mem_breakdown *mb);
+
 /* The allocated bytes no Python object accounts for: pymalloc's live
- * blocks and the C allocator's chunks in use, less the objects' sizes
+ * (or mimalloc's) blocks and the C allocator's chunks in use, less the objects' sizes
  * (negative when objects live outside both: static types, immortal
- * singletons).  Only with MEM_WALKED and both allocators known. */
+ * singletons). */
 int64_t memory_unaccounted(const struct mem_breakdown *mb);
 
 /* The breakdown for people, a line at a time (no newline). */

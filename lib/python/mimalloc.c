@@ -94,6 +94,7 @@ struct mw {
 	int stopped; /* the callback said stop */
 	unsigned tag_mask;
 	mimalloc_block_fn fn;
+	mimalloc_page_fn page_fn; /* pages alone, no block lists */
 	void *ctx;
 	struct addrset pages;  /* every page met, so each is walked once */
 	struct addrset seen;   /* thread states, segments, or one freelist */
@@ -248,7 +249,7 @@ struct page {
 	uint64_t addr, start, bsize;
 	uint64_t free, local_free, xthread_free;
 	uint32_t used;
-	uint16_t capacity;
+	uint16_t capacity, reserved;
 	int tag;
 };
 
@@ -309,6 +310,7 @@ static int page_decode(struct mw *w, uint64_t addr, const unsigned char *raw, st
 		return -1;
 	}
 	pg->capacity = get16(raw, LAY(l, mipage_capacity));
+	pg->reserved = reserved;
 	if (pg->capacity > reserved) {
 		*why = "capacity exceeds reserved";
 		return -1;
@@ -421,6 +423,25 @@ static void walk_page(struct mw *w, uint64_t addr, const unsigned char *raw, int
 		st->pages_skipped++;
 		warn(w, "page %#llx skipped: its tag %d is not its heap's %d",
 		     (unsigned long long)addr, pg.tag, heap_tag);
+		return;
+	}
+	if (w->page_fn) {
+		struct mimalloc_page info = {
+			.segment = addr & ~MIMALLOC_SEGMENT_MASK,
+			.start = pg.start,
+			.bsize = pg.bsize,
+			.capacity = pg.capacity,
+			.reserved = pg.reserved,
+			.used = pg.used,
+			.tag = pg.tag,
+		};
+
+		if (pg.used)
+			st->pages++;
+		else
+			st->pages_empty++;
+		if (w->page_fn(w->ctx, &info))
+			w->stopped = 1;
 		return;
 	}
 	if (!pg.used) {
@@ -757,60 +778,81 @@ static int walk_result(struct mw *w)
 	return w->stopped ? 1 : 0;
 }
 
+/* Every heap of interp's thread states, then its abandoned pool. */
+static int walk_all(struct mw *w, uint64_t interp)
+{
+	const struct layout *l = &w->p->layout;
+	uint64_t ts, pool_seen = 0;
+	int tag, ret;
+
+	w->bits = malloc(MAX_CAPACITY / 8);
+	w->slices = malloc(MIMALLOC_SLICE_ENTRIES_MAX * (size_t)LAY(l, mipage_size));
+	if (!w->bits || !w->slices) {
+		fail(w, HS_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (ts = next_tstate(w, interp, 0); ts && !done(w); ts = next_tstate(w, interp, ts)) {
+		uint64_t mts = ts + LAY(l, tstateimpl_mimalloc), tid, pool;
+		uint32_t initialized;
+
+		if (rd(w, mts + LAY(l, mts_initialized), &initialized, sizeof(initialized)) ||
+		    rd64(w, ts + LAY(l, tstate_thread_id), &tid)) {
+			w->st->lists_cut++;
+			warn(w, "thread state %#llx unreadable", (unsigned long long)ts);
+			break;
+		}
+		if (!initialized)
+			continue;
+		w->st->threads++;
+		/* the heaps' tld points at the interpreter's pool (B.5): a
+		 * cross-check of the layout */
+		if (LAY_HAS(l, mitld_segments_abandoned) && !pool_seen &&
+		    !rd64(w, mts + LAY(l, mts_tld) + LAY(l, mitld_segments_abandoned), &pool)) {
+			pool_seen = 1;
+			if (pool != interp + LAY(l, interp_mimalloc_pool))
+				warn(w,
+				     "thread state %#llx: its abandoned pool %#llx is not "
+				     "its interpreter's",
+				     (unsigned long long)ts, (unsigned long long)pool);
+		}
+		for (tag = 0; tag < MIMALLOC_TAGS && !done(w); tag++)
+			if (w->tag_mask & (1u << tag))
+				walk_heap(w, mts, tid, tag);
+	}
+	if (!done(w))
+		walk_pool(w, interp);
+out:
+	ret = walk_result(w);
+	walk_release(w);
+	return ret;
+}
+
 int mimalloc_blocks(struct pyproc *p, uint64_t interp, unsigned tag_mask, mimalloc_block_fn fn,
 		    void *ctx, struct mimalloc_stats *st, struct hs_error *err)
 {
-	const struct layout *l = &p->layout;
 	struct mimalloc_stats own;
 	struct mw w;
-	uint64_t ts, pool_seen = 0;
-	int tag, ret;
 
 	if (walk_init(&w, p, st, &own, err))
 		return -1;
 	w.tag_mask = tag_mask & MIMALLOC_TAG_ALL;
 	w.fn = fn;
 	w.ctx = ctx;
-	w.bits = malloc(MAX_CAPACITY / 8);
-	w.slices = malloc(MIMALLOC_SLICE_ENTRIES_MAX * (size_t)LAY(l, mipage_size));
-	if (!w.bits || !w.slices) {
-		fail(&w, HS_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (ts = next_tstate(&w, interp, 0); ts && !done(&w); ts = next_tstate(&w, interp, ts)) {
-		uint64_t mts = ts + LAY(l, tstateimpl_mimalloc), tid, pool;
-		uint32_t initialized;
+	return walk_all(&w, interp);
+}
 
-		if (rd(&w, mts + LAY(l, mts_initialized), &initialized, sizeof(initialized)) ||
-		    rd64(&w, ts + LAY(l, tstate_thread_id), &tid)) {
-			w.st->lists_cut++;
-			warn(&w, "thread state %#llx unreadable", (unsigned long long)ts);
-			break;
-		}
-		if (!initialized)
-			continue;
-		w.st->threads++;
-		/* the heaps' tld points at the interpreter's pool (B.5): a
-		 * cross-check of the layout */
-		if (LAY_HAS(l, mitld_segments_abandoned) && !pool_seen &&
-		    !rd64(&w, mts + LAY(l, mts_tld) + LAY(l, mitld_segments_abandoned), &pool)) {
-			pool_seen = 1;
-			if (pool != interp + LAY(l, interp_mimalloc_pool))
-				warn(&w,
-				     "thread state %#llx: its abandoned pool %#llx is not "
-				     "its interpreter's",
-				     (unsigned long long)ts, (unsigned long long)pool);
-		}
-		for (tag = 0; tag < MIMALLOC_TAGS && !done(&w); tag++)
-			if (w.tag_mask & (1u << tag))
-				walk_heap(&w, mts, tid, tag);
-	}
-	if (!done(&w))
-		walk_pool(&w, interp);
-out:
-	ret = walk_result(&w);
-	walk_release(&w);
-	return ret;
+int mimalloc_pages(struct pyproc *p, uint64_t interp, mimalloc_page_fn fn, void *ctx,
+		   struct mimalloc_stats *st, struct hs_error *err)
+{
+	struct mimalloc_stats own;
+	struct mw w;
+
+	if (walk_init(&w, p, st, &own, err))
+		return -1;
+	w.tag_mask = MIMALLOC_TAG_ALL;
+	w.page_fn = fn;
+	w.ctx = ctx;
+	return walk_all(&w, interp);
 }
 
 /* ---- CPython's freelists ------------------------------------------------- */

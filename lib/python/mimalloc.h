@@ -128,6 +128,23 @@ typedef int (*mimalloc_block_fn)(void *ctx, uint64_t block, uint64_t bsize, int 
 int mimalloc_blocks(struct pyproc *p, uint64_t interp, unsigned tag_mask, mimalloc_block_fn fn,
 		    void *ctx, struct mimalloc_stats *st, struct hs_error *err);
 
+/* A page of a heap, as mimalloc_pages reports it: its segment, where
+ * its blocks start, their size, how many it has carved (capacity), can
+ * hold (reserved) and has in use (used, cross-thread frees not yet
+ * collected among them). */
+struct mimalloc_page {
+	uint64_t segment, start, bsize;
+	uint32_t capacity, reserved, used;
+	int tag;
+};
+typedef int (*mimalloc_page_fn)(void *ctx, const struct mimalloc_page *pg);
+
+/* The pages of the same heaps as mimalloc_blocks, every tag, empty ones
+ * too, without following their free lists (fast: one read per page).
+ * Returns as mimalloc_blocks. */
+int mimalloc_pages(struct pyproc *p, uint64_t interp, mimalloc_page_fn fn, void *ctx,
+		   struct mimalloc_stats *st, struct hs_error *err);
+
 /* Called for each entry of one of CPython's per-thread freelists: the
  * address on the list (the object's, i.e. block + the object offset of
  * its heap), and the index of its list in struct _Py_freelists (0 floats,
