@@ -561,21 +561,35 @@ def snapshot_and_terms(interp):
     shutil.rmtree(tmp, True)
 
 
+def fixture_snapshot(interp, script, what, args=(), timeout=90):
+    """A snapshot of fixture script (reported as what) in a new folder:
+    (folder, snapshot path, the fixture's info), or None (reported)."""
+    name = interp.name
+    tmp = tempfile.mkdtemp(prefix="hs-browse-")
+    try:
+        fx = Fixture(interp.exe, script, args=[a.replace("{tmp}", tmp) for a in args],
+                     timeout=timeout)
+    except RuntimeError as e:
+        ok(False, "%s: %s fixture starts" % (name, what), str(e))
+        shutil.rmtree(tmp, True)
+        return None
+    snap = os.path.join(tmp, "s.hsnap")
+    p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
+    fx.stop()
+    if not ok(p.returncode == 0, "%s: snapshot of the %s" % (name, what), p.stderr):
+        shutil.rmtree(tmp, True)
+        return None
+    return tmp, snap, fx.info
+
+
 def suspects_view(interp):
     """L: the same suspects, in the same words, as heapscope suspects."""
     name = interp.name
-    tmp = tempfile.mkdtemp(prefix="hs-browse-leak-")
-    try:
-        fx = Fixture(interp.exe, "leak_pool.py", args=[os.path.join(tmp, "t.json"), "3000"],
-                     timeout=120)
-    except RuntimeError as e:
-        ok(False, "%s: leak_pool fixture starts" % name, str(e))
+    got = fixture_snapshot(interp, "leak_pool.py", "leaking pool",
+                           args=["{tmp}/t.json", "3000"], timeout=120)
+    if not got:
         return
-    snap = os.path.join(tmp, "leak.hsnap")
-    p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
-    fx.stop()
-    if not ok(p.returncode == 0, "%s: snapshot of the leaking pool" % name, p.stderr):
-        return
+    tmp, snap, _ = got
     sus, p = hstest.run_json(["suspects", snap])
     first = sus["suspects"][0] if sus and sus.get("suspects") else None
     term = Term(["browse", snap], cols=200, rows=40, env={"TERM": "xterm"})
@@ -607,17 +621,10 @@ def suspects_view(interp):
 def tasks_view(interp):
     """a: the asyncio tasks, as heapscope tasks prints them; Enter opens one."""
     name = interp.name
-    tmp = tempfile.mkdtemp(prefix="hs-browse-tasks-")
-    try:
-        fx = Fixture(interp.exe, "tasks.py", timeout=90)
-    except RuntimeError as e:
-        ok(False, "%s: tasks fixture starts" % name, str(e))
+    got = fixture_snapshot(interp, "tasks.py", "tasks fixture")
+    if not got:
         return
-    snap = os.path.join(tmp, "tasks.hsnap")
-    p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
-    fx.stop()
-    if not ok(p.returncode == 0, "%s: snapshot of the tasks fixture" % name, p.stderr):
-        return
+    tmp, snap, _ = got
     want, p = hstest.run_json(["tasks", snap])
     leaf = [t for t in want["tasks"] if t["name"] == "leaf-1"] if want else []
     term = Term(["browse", snap], cols=160, rows=60, env={"TERM": "xterm"})
@@ -644,17 +651,10 @@ def tasks_view(interp):
 def memory_view(interp):
     """M: where the memory went, in the words of heapscope info FILE."""
     name = interp.name
-    tmp = tempfile.mkdtemp(prefix="hs-browse-memory-")
-    try:
-        fx = Fixture(interp.exe, "memory_zoo.py", timeout=120)
-    except RuntimeError as e:
-        ok(False, "%s: memory_zoo fixture starts" % name, str(e))
+    got = fixture_snapshot(interp, "memory_zoo.py", "memory fixture", timeout=120)
+    if not got:
         return
-    snap = os.path.join(tmp, "m.hsnap")
-    p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
-    fx.stop()
-    if not ok(p.returncode == 0, "%s: snapshot of the memory fixture" % name, p.stderr):
-        return
+    tmp, snap, _ = got
     info = hstest.run(["info", snap]).stdout
     want = [ln.strip() for ln in info.split("memory\n", 1)[-1].splitlines()
             if ln.strip().split()[0] in ("RSS", "pymalloc", "Python", "unaccounted")]
@@ -677,17 +677,10 @@ def threads_deadlock(interp):
     """T: the deadlocks first, in the words of heapscope stacks; under a
     blocked thread what it waits for; Enter there opens the lock."""
     name = interp.name
-    tmp = tempfile.mkdtemp(prefix="hs-browse-dl-")
-    try:
-        fx = Fixture(interp.exe, "deadlock.py", timeout=90)
-    except RuntimeError as e:
-        ok(False, "%s: deadlock fixture starts" % name, str(e))
+    got = fixture_snapshot(interp, "deadlock.py", "two deadlocks")
+    if not got:
         return
-    snap = os.path.join(tmp, "dl.hsnap")
-    p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
-    fx.stop()
-    if not ok(p.returncode == 0, "%s: snapshot of two deadlocks" % name, p.stderr):
-        return
+    tmp, snap, _ = got
     text = hstest.run(["stacks", snap]).stdout
     want = [ln for ln in text.splitlines() if ln.startswith("deadlock: ")]
     term = Term(["browse", snap], cols=400, rows=60, env={"TERM": "xterm"})
