@@ -12,6 +12,7 @@
 #include "analysis/query.h"
 #include "heap/heap.h"
 #include "json.h"
+#include "python/memory.h"
 
 #define DIFF_ROWS 20	      /* types per table in text */
 #define DIFF_PATHS 3	      /* new objects shown with their path (-n) */
@@ -22,7 +23,8 @@ static const char usage[] =
 	"\n"
 	"What grew between two snapshots of one process (OLD taken first): per\n"
 	"type, the change in objects and bytes, biggest growth first (types that\n"
-	"shrank come last); the containers in both that hold more - items and\n"
+	"shrank come last); the RSS then and now and where it changed (when both\n"
+	"snapshots hold a memory breakdown, see info); the containers in both that hold more - items and\n"
 	"retained size then and now, most retained growth first, each with the\n"
 	"chain of references from a root to it; then the objects that are new in\n"
 	"NEW - no object of the same type at the same address in OLD - per type;\n"
@@ -48,9 +50,62 @@ static int pid_like(const char *s)
 	return 1;
 }
 
+/* The breakdowns of both snapshots, when both have one with RSS. */
+static int both_memory(const struct heap *old, const struct heap *new, struct mem_breakdown *a,
+		       struct mem_breakdown *b)
+{
+	return !memory_from_bytes(old->mem, old->mem_len, a) &&
+	       !memory_from_bytes(new->mem, new->mem_len, b) && (a->flags & MEM_RESIDENT) &&
+	       (b->flags & MEM_RESIDENT);
+}
+
+/* "memory: RSS 57.0 MiB -> 90.1 MiB (+33.1 MiB): pymalloc +1.0 MiB, ..." */
+static void memory_change_text(const struct heap *old, const struct heap *new)
+{
+	struct mem_breakdown a, b;
+	char s0[32], s1[32], c[32], part[96], line[512];
+	const struct {
+		const char *name;
+		const uint64_t *x, *y;
+	} rows[] = {
+		{ "pymalloc", &a.pymalloc, &b.pymalloc },
+		{ "mimalloc", &a.mimalloc, &b.mimalloc },
+		{ "C allocator", &a.cmalloc, &b.cmalloc },
+		{ "thread stacks", &a.stacks, &b.stacks },
+		{ "other anonymous", &a.other_anon, &b.other_anon },
+		{ "files", &a.rss_file, &b.rss_file },
+	};
+	size_t i;
+	int first = 1;
+
+	if (!both_memory(old, new, &a, &b))
+		return;
+	heap_size_text(a.rss, s0, sizeof(s0));
+	heap_size_text(b.rss, s1, sizeof(s1));
+	heap_size_change_text((int64_t)b.rss - (int64_t)a.rss, c, sizeof(c));
+	snprintf(line, sizeof(line), "memory: RSS %s -> %s (%s)", s0, s1, c);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		if (*rows[i].x == *rows[i].y)
+			continue;
+		heap_size_change_text((int64_t)*rows[i].y - (int64_t)*rows[i].x, c, sizeof(c));
+		snprintf(part, sizeof(part), "%s %s %s", first ? ":" : ",", rows[i].name, c);
+		first = 0;
+		strncat(line, part, sizeof(line) - strlen(line) - 1);
+	}
+	printf("%s\n", line);
+	if (memory_has_unaccounted(&a) && memory_has_unaccounted(&b)) {
+		heap_size_change_text(memory_unaccounted(&b) - memory_unaccounted(&a), c,
+				      sizeof(c));
+		printf("        unaccounted (allocated, in no Python object) %s\n", c);
+	}
+}
+
 static void json_side(struct json *j, const char *key, const char *src, const struct heap *h,
 		      uint64_t size)
 {
+	struct mem_breakdown mb;
+	int have = !memory_from_bytes(h->mem, h->mem_len, &mb);
+
 	json_key(j, key);
 	json_begin_obj(j);
 	json_key(j, "source");
@@ -63,6 +118,16 @@ static void json_side(struct json *j, const char *key, const char *src, const st
 	json_uint(j, h->nobj);
 	json_key(j, "size");
 	json_uint(j, size);
+	json_key(j, "rss");
+	if (have && (mb.flags & MEM_RESIDENT))
+		json_uint(j, mb.rss);
+	else
+		json_null(j);
+	json_key(j, "unaccounted");
+	if (have && memory_has_unaccounted(&mb))
+		json_int(j, memory_unaccounted(&mb));
+	else
+		json_null(j);
 	json_end_obj(j);
 }
 
@@ -345,8 +410,10 @@ static void diff_text(const struct cmd_opts *o, const struct heap *old, const st
 	       (long long)new->meta.pid, t1,
 	       (long long)(new->meta.capture_time - old->meta.capture_time), new->nobj, s1);
 	heap_size_change_text((int64_t)d->new_size - (int64_t)d->old_size, dc, sizeof(dc));
-	printf("change: %+lld objects, %s\n\n", (long long)d->new_count - (long long)d->old_count,
+	printf("change: %+lld objects, %s\n", (long long)d->new_count - (long long)d->old_count,
 	       dc);
+	memory_change_text(old, new);
+	putchar('\n');
 	for (k = 0; k < d->ntypes; k++) {
 		int64_t key = by == DIFF_BY_SIZE ? d->types[k].dsize : d->types[k].dcount;
 

@@ -52,8 +52,15 @@ def check(interp):
         tmp = tempfile.mkdtemp(prefix="hs-memory-")
         snap = os.path.join(tmp, "m.hsnap")
         sp = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env)
+        snap2 = None
+        if name.startswith("pyenv-3.12"):
+            fx.send("more")
+            more = json.loads(fx.readline(timeout=60) or "{}").get("more")
+            snap2 = snap + ".more"
+            hstest.run(["snapshot", "-o", snap2, str(fx.pid)], env=interp.env)
         core = None
         if name.startswith("pyenv-3.12") and shutil.which("gcore"):
+            before, _ = hstest.run_json(["info", "--json", str(fx.pid)], env=interp.env)
             base = os.path.join(tmp, "core")
             g = subprocess.run(["gcore", "-o", base, str(fx.pid)], capture_output=True,
                                text=True, timeout=300)
@@ -140,12 +147,30 @@ def check(interp):
     hstest.ok(text.returncode == 0 and "unaccounted" in text.stdout or
               not (sm.get("pymalloc") or sm.get("mimalloc")),
               "%s: info FILE prints the breakdown" % name, text.stdout[-2000:])
+    if snap2:
+        grown(name, snap, snap2, more)
     if name.startswith("pyenv-3.12"):
         version2(snap)
-        if core:
-            from_core(name, core, mem)
+        if core and before:
+            from_core(name, core, before["memory"])
         else:
             hstest.skip("%s: the breakdown of a core file" % name, "no gcore (gdb) here")
+
+
+def grown(name, snap, snap2, more):
+    """diff of two snapshots, 16 MiB of C memory no object owns between
+    them: the memory line says where, the JSON how much is unaccounted."""
+    text = hstest.run(["diff", snap, snap2])
+    got, p = hstest.run_json(["diff", "--json", snap, snap2])
+    line = [ln for ln in text.stdout.splitlines() if ln.startswith("memory: RSS")]
+    du = ((got or {}).get("new", {}).get("unaccounted") or 0) - \
+        ((got or {}).get("old", {}).get("unaccounted") or 0)
+    hstest.ok(more and line and "C allocator +16" in line[0] and
+              more * 99 // 100 <= du <= more * 101 // 100 + SLACK,
+              "%s: diff says the RSS grew in the C allocator, and %.1f MiB more is "
+              "unaccounted (%s MiB malloc'd for no object): %s"
+              % (name, du / MIB, more and more // MIB, line and line[0]),
+              [text.stdout[:1500], p.stderr])
 
 
 def from_core(name, core, live):
