@@ -15,8 +15,6 @@
 #include "layout/layout_cache.h"
 #include "layout/layout_dwarf.h"
 
-static const char *const glibc_debug_dirs[] = { "/usr/lib/debug", NULL };
-
 /* struct malloc_state, glibc 2.27 and later (have_fastchunks added),
  * x86-64 and aarch64: the table used when libc's DWARF is not at hand
  * (test_memory checks it against libc6-dbg's) */
@@ -273,7 +271,7 @@ static int dwarf_layout(struct pyproc *p, struct elf_file *f, const char *d, int
 int glibc_malloc_read(struct pyproc *p, const struct maps *m, struct glibc_malloc_stats *st,
 		      struct hs_error *err)
 {
-	const char *const *dirs = p->debug_dirs ? p->debug_dirs : glibc_debug_dirs;
+	const char *const *dirs = pyproc_debug_dirs(p);
 	const struct map_entry *libc = NULL;
 	struct reader r = { .t = p->t, .budget = GLIBC_MAX_FREE_CHUNKS, .st = st };
 	char dpath[PATH_MAX], root[4096];

@@ -719,6 +719,11 @@ out_maps:
 	return ret;
 }
 
+const char *const *pyproc_debug_dirs(const struct pyproc *p)
+{
+	return p->debug_dirs ? p->debug_dirs : default_debug_dirs;
+}
+
 int pyproc_open_elf(struct pyproc *p, const char *path, struct elf_file **out, struct hs_error *err)
 {
 	return open_target_file(p, path, out, err);
@@ -730,7 +735,7 @@ static int lookup_static(struct pyproc *p, struct elf_file *f, struct elf_file *
 			 const char *name, uint64_t *v)
 {
 	static const char *const suffixes[] = { "", ".lto_priv.0", ".lto_priv.1", ".0" };
-	const char *const *dirs = p->debug_dirs ? p->debug_dirs : default_debug_dirs;
+	const char *const *dirs = pyproc_debug_dirs(p);
 	struct hs_error err = HS_ERROR_INIT;
 	char sym[256], path[PATH_MAX], root[4096];
 	uint64_t sz;

@@ -85,6 +85,9 @@ int pyproc_next_tstate(struct pyproc *p, uint64_t tstate, uint64_t *next, struct
 int pyproc_read_ptr(struct pyproc *p, uint64_t base, enum layout_field f, uint64_t *v,
 		    struct hs_error *err);
 
+/* The directories separate debug files are looked for in. */
+const char *const *pyproc_debug_dirs(const struct pyproc *p);
+
 struct elf_file;
 /* Open a file of the target (a path from its mappings) under its root. */
 int pyproc_open_elf(struct pyproc *p, const char *path, struct elf_file **out,
