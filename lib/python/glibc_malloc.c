@@ -244,6 +244,19 @@ static void thread_heaps(struct reader *r, const unsigned char *ms, uint64_t a)
 	}
 }
 
+/* The main arena's heap where no mapping is named [heap] (a core's
+ * are not named): the anonymous mapping holding its top chunk. */
+static void brk_heap(const struct maps *m, uint64_t top, struct glibc_malloc_stats *st)
+{
+	const struct map_entry *e = maps_find(m, top);
+
+	if (!e || e->path[0])
+		return;
+	st->heaps[0].start = e->start;
+	st->heaps[0].end = e->end;
+	st->nheaps = 1;
+}
+
 /* malloc_state's offsets from the DWARF of libc's debug file d (cached
  * by libc's build-id), when they read sane: 0, else -1 (the table). */
 static int dwarf_layout(struct pyproc *p, struct elf_file *f, const char *d, int64_t *o)
@@ -355,6 +368,8 @@ int glibc_malloc_read(struct pyproc *p, const struct maps *m, struct glibc_mallo
 		arena_free(&r, ms, a);
 		if (a != main_arena)
 			thread_heaps(&r, ms, a);
+		else if (!st->nheaps)
+			brk_heap(m, word(ms, o[O_TOP]), st);
 		st->arenas++;
 		a = word(ms, o[O_NEXT]);
 	} while (a != main_arena && st->arenas < GLIBC_MAX_ARENAS);
