@@ -18,6 +18,7 @@
 #include "glibc_malloc.h"
 #include "mimalloc.h"
 #include "heap/heap.h"
+#include "target/proc.h"
 
 _Static_assert(sizeof(struct mem_breakdown) == 632, "mem_breakdown is part of the file format");
 
@@ -51,29 +52,16 @@ static int cmp_claim(const void *a, const void *b)
 /* RSS, RssAnon, RssFile + RssShmem of a live process, from its status. */
 static int read_status(pid_t pid, struct mem_breakdown *mb)
 {
-	char path[64], line[256];
-	unsigned long long kb;
-	uint64_t shmem = 0;
-	FILE *f;
-	int n = 0;
+	static const char *const keys[] = { "VmRSS", "RssAnon", "RssFile", "RssShmem" };
+	long long kb[4];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
+	if (proc_status_fields(pid, keys, kb, 4) < 3 || kb[0] < 0 || kb[1] < 0 || kb[2] < 0 ||
+	    kb[3] < 0)
 		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "VmRSS: %llu kB", &kb) == 1)
-			mb->rss = kb * 1024, n++;
-		else if (sscanf(line, "RssAnon: %llu kB", &kb) == 1)
-			mb->rss_anon = kb * 1024, n++;
-		else if (sscanf(line, "RssFile: %llu kB", &kb) == 1)
-			mb->rss_file = kb * 1024, n++;
-		else if (sscanf(line, "RssShmem: %llu kB", &kb) == 1)
-			shmem = kb * 1024;
-	}
-	fclose(f);
-	mb->rss_file += shmem;
-	return n == 3 ? 0 : -1;
+	mb->rss = (uint64_t)kb[0] * 1024;
+	mb->rss_anon = (uint64_t)kb[1] * 1024;
+	mb->rss_file = (uint64_t)(kb[2] + kb[3]) * 1024;
+	return 0;
 }
 
 static int add_run(void *ctx, uint64_t s, uint64_t e)

@@ -135,26 +135,37 @@ int proc_threads_gone(pid_t pid)
 	return gone;
 }
 
-pid_t proc_status_pid(pid_t pid, const char *key)
+int proc_status_fields(pid_t pid, const char *const *keys, long long *vals, size_t n)
 {
 	char fn[64], line[128];
-	size_t klen = strlen(key);
-	pid_t v = 0;
+	int lines = 0, found = 0;
+	size_t k, klen;
 	FILE *f;
-	int n = 0;
 
+	for (k = 0; k < n; k++)
+		vals[k] = 0;
 	snprintf(fn, sizeof(fn), "/proc/%d/status", (int)pid);
 	f = fopen(fn, "re");
 	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f) && n++ < 64) {
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			v = (pid_t)atoi(line + klen + 1);
-			break;
+		return -1;
+	while (fgets(line, sizeof(line), f) && lines++ < 256)
+		for (k = 0; k < n; k++) {
+			klen = strlen(keys[k]);
+			if (!strncmp(line, keys[k], klen) && line[klen] == ':') {
+				vals[k] = atoll(line + klen + 1);
+				found++;
+				break;
+			}
 		}
-	}
 	fclose(f);
-	return v;
+	return found;
+}
+
+pid_t proc_status_pid(pid_t pid, const char *key)
+{
+	long long v;
+
+	return proc_status_fields(pid, &key, &v, 1) > 0 ? (pid_t)v : 0;
 }
 
 ssize_t proc_cmdline(pid_t pid, char *buf, size_t len)

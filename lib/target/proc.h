@@ -44,6 +44,10 @@ int proc_threads_gone(pid_t pid);
 /* A number field ("Tgid", "PPid", "Kthread") of /proc/PID/status, 0 if
  * there is none or it cannot be read. */
 pid_t proc_status_pid(pid_t pid, const char *key);
+/* The number fields keys[i] of /proc/PID/status ("VmRSS": kB) into
+ * vals[i], 0 for one not there: how many were found, -1 if the file
+ * cannot be read. */
+int proc_status_fields(pid_t pid, const char *const *keys, long long *vals, size_t n);
 /* /proc/PID/cmdline into buf (len > 0, always terminated), its NULs
  * between arguments as spaces and none at the end.  Returns the length,
  * or -1 if there is none (unreadable, or a kernel thread's). */
