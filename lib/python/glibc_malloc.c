@@ -408,7 +408,8 @@ uint64_t glibc_mmapped_chunks(struct target *t, uint64_t start, uint64_t end, ui
 
 #define SCAN_BATCH 512
 
-uint64_t glibc_next_mmapped(struct target *t, uint64_t start, uint64_t end, uint64_t *budget)
+uint64_t glibc_next_mmapped(struct target *t, uint64_t start, uint64_t end, uint64_t limit,
+			    uint64_t *budget)
 {
 	uint64_t addr[SCAN_BATCH], hdr[SCAN_BATCH][2];
 	uint8_t ok[SCAN_BATCH];
@@ -421,7 +422,7 @@ uint64_t glibc_next_mmapped(struct target *t, uint64_t start, uint64_t end, uint
 		*budget -= m;
 		target_read_many(t, addr, m, sizeof(hdr[0]), hdr, ok);
 		for (k = 0; k < m; k++)
-			if (ok[k] && mmapped_header(hdr[k], addr[k], end))
+			if (ok[k] && mmapped_header(hdr[k], addr[k], limit))
 				return addr[k];
 		start += m * 4096;
 	}

@@ -55,8 +55,9 @@ uint64_t glibc_mmapped_chunks(struct target *t, uint64_t start, uint64_t end, ui
 			      uint64_t *bytes);
 
 /* The first page from start (rounded up) within [start, end) where such
- * a chunk begins, or end; *budget bounds the pages looked at, and is
- * what is left of it. */
-uint64_t glibc_next_mmapped(struct target *t, uint64_t start, uint64_t end, uint64_t *budget);
+ * a chunk begins, ending no further than limit (>= end), or end;
+ * *budget bounds the pages looked at, and is what is left of it. */
+uint64_t glibc_next_mmapped(struct target *t, uint64_t start, uint64_t end, uint64_t limit,
+			    uint64_t *budget);
 
 #endif

@@ -97,6 +97,40 @@ static void count(struct splitter *sp, int owner, uint64_t s, uint64_t e)
 		sp->mb->stacks += n;
 }
 
+struct chunk_search {
+	struct splitter *sp;
+	uint64_t limit; /* the end of the unclaimed piece */
+	uint64_t found;
+};
+
+static int search_run(void *ctx, uint64_t s, uint64_t e)
+{
+	struct chunk_search *cs = ctx;
+	uint64_t at = glibc_next_mmapped(cs->sp->p->t, s, e, cs->limit, &cs->sp->scan_budget);
+
+	if (at < e) {
+		cs->found = at;
+		return 1;
+	}
+	return !cs->sp->scan_budget;
+}
+
+/* The first page of [s, e) that begins with an mmapped chunk's header,
+ * or e.  A live chunk's header page is populated, so where pagemap is
+ * there only populated pages are looked at: a free-threaded build's
+ * untouched reservations would cost a read per page. */
+static uint64_t next_chunk(struct splitter *sp, uint64_t s, uint64_t e)
+{
+	struct chunk_search cs = { .sp = sp, .limit = e, .found = e };
+
+	s = (s + 4095) & ~4095ull;
+	if (s >= e)
+		return e;
+	if (sp->pagemap < 0 || maps_populated(sp->pagemap, s, e, search_run, &cs))
+		return glibc_next_mmapped(sp->p->t, s, e, e, &sp->scan_budget);
+	return cs.found;
+}
+
 /* A piece no one claimed: malloc's mmapped chunks, one after another
  * from wherever one starts (a page beginning with a chunk's header),
  * the rest other memory.  Pages looked at are bounded. */
@@ -112,7 +146,7 @@ static void unclaimed(struct splitter *sp, uint64_t s, uint64_t e)
 		count(sp, OWN_CMALLOC, s, q);
 		next = e;
 		if (q < e && (sp->mb->flags & MEM_CMALLOC))
-			next = glibc_next_mmapped(sp->p->t, q + 1, e, &sp->scan_budget);
+			next = next_chunk(sp, q + 1, e);
 		if (!(sp->mb->flags & MEM_RESIDENT))
 			sp->mb->other_anon += next - q;
 		s = next;
