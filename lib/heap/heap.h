@@ -203,10 +203,12 @@ enum heap_capture_mode {
 	HC_CORE = 3,   /* read from a core file */
 };
 
-/* A growable array, for building. */
+/* A growable array, for building: malloc'ed while small, its own
+ * mapping once big (mapped set), grown by mremap without a copy. */
 struct heap_vec {
 	void *v;
 	size_t n, cap, elem;
+	int mapped;
 };
 
 struct heap {
