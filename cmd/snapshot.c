@@ -35,6 +35,7 @@ static int snapshot_main(const struct command *c, int argc, char **argv)
 	char name[256], sz[32];
 	const char *path, *base;
 	int st, writing;
+	double t0;
 
 	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
@@ -64,7 +65,9 @@ static int snapshot_main(const struct command *c, int argc, char **argv)
 	writing = !o.json && isatty(2) && h.nobj + h.nedge >= (4u << 20);
 	if (writing)
 		fprintf(stderr, "heapscope: writing %s", path);
+	t0 = cmd_clock();
 	st = snapshot_commit(&out, &h, &err);
+	cmd_timing("write the file", t0);
 	if (writing)
 		fputs("\r\033[K", stderr);
 	if (st) {

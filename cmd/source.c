@@ -24,7 +24,15 @@ struct progress {
 	int shown;
 	const struct cmd_opts *o;
 	pid_t pid;
+	double since; /* the phase's start, for HEAPSCOPE_TIMING */
 };
+
+/* The phase that ends now, timed (HEAPSCOPE_TIMING), and the next begun. */
+static void phase_done(struct progress *pr, const char *phase)
+{
+	cmd_timing(phase, pr->since);
+	pr->since = cmd_clock();
+}
 
 static void progress_cb(void *ctx, size_t done, size_t found)
 {
@@ -47,6 +55,7 @@ static void attached_cb(void *ctx, const struct pyproc *p)
 {
 	struct progress *pr = ctx;
 
+	phase_done(pr, "attach, find the interpreter");
 	if (p->t->proc && p->t->proc->warning[0] && !pr->o->json)
 		fprintf(stderr, "heapscope: warning: %s\n", p->t->proc->warning);
 	if (p->warning[0] && pr->on)
@@ -57,6 +66,8 @@ static void phase_cb(void *ctx, enum capture_phase phase, uint64_t bytes)
 {
 	struct progress *pr = ctx;
 
+	phase_done(pr, phase == CAPTURE_WALKING ? "freeze, copy, let go"
+						: "plan the copy, prefault its memory");
 	if (phase == CAPTURE_WALKING) {
 		cmd_test_hook("walking");
 		return;
@@ -180,7 +191,7 @@ static void say_capture(const struct heap *h)
 int source_open(const struct cmd_opts *o, struct heap *h)
 {
 	struct hs_error err = HS_ERROR_INIT;
-	struct progress pr = { .on = !o->json && isatty(2), .o = o };
+	struct progress pr = { .on = !o->json && isatty(2), .o = o, .since = cmd_clock() };
 	struct capture_options co = {
 		.no_stop = o->no_stop,
 		.max_copy = o->max_copy,
@@ -211,6 +222,9 @@ int source_open(const struct cmd_opts *o, struct heap *h)
 	} else {
 		ret = snapshot_load(h, o->source, &err);
 	}
+	phase_done(&pr, source_is_pid(o->source, &pid) || source_is_core(o->source)
+				? "walk, memory breakdown"
+				: "load");
 	if (ret) {
 		heap_release(h);
 		return cmd_fail(&err);
