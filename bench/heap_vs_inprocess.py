@@ -1,25 +1,35 @@
 #!/usr/bin/env python3
-"""heap_vs_inprocess.py - heapscope snapshot against an in-process walk of
-the same heap, in the same run.
+"""heap_vs_inprocess.py - heapscope's capture at the machine's limit: a
+snapshot against an in-process walk of the same heap, in the same run.
 
-For each size (default 200000, 2000000, 10000000 objects; BENCH_SIZES to
-change) fixtures/bench_heap.py builds a heap of that many objects (half
-instances, half lists) and times two walks objgraph-style tools do from
-inside (gc.get_objects + gc.get_referents + sys.getsizeof: counting only,
-and keeping the graph as heapscope does); then heapscope captures it from
-outside and writes the snapshot file.  Printed, as ratios measured in this run:
-  - snapshot wall time vs each in-process walk (goal: 10x faster);
-  - the target's pause vs the time spent copying its memory (goal <= 2);
-  - heapscope's peak RSS vs copied bytes + 100 bytes per object;
-  - snapshot file bytes per object, without value strings (goal <= 40);
-  - loading the snapshot and printing 'top' (goal < 1 s at 2M);
-  - time per object across sizes (should stay flat: linear scaling).
-Environment: HEAPSCOPE (binary), PYTHON (interpreter; default the newest
-pyenv 3.12 or python3), BENCH_SIZES, RUNS (captures per size, default 3).
+For each size (BENCH_SIZES, default 200000 1000000 3000000 5000000
+15000000 objects) fixtures/bench_heap.py builds a heap of that many
+objects (half instances, half the lists they hold; with their ints,
+heapscope finds 1.5 times as many).  Up to BENCH_WALKS_MAX objects
+(default 3000000) the fixture also times two walks objgraph-style tools
+do from inside (gc.get_objects, gc.get_referents and sys.getsizeof:
+counting only, and keeping the graph with a set of seen ids).  Then
+heapscope captures it from outside RUNS times (default 3), alternating
+with BASELINE (a heapscope from before the work) when given, and reads
+the snapshot back with top and suspects.  Printed per size, medians,
+each against its goal:
+  - snapshot wall time against the in-process graph walk (goal >= 10x);
+  - the target's pause against the time spent copying (goal <= 1.2);
+  - the walk's time per object (goal <= 80 ns);
+  - heapscope's peak RSS against the bytes copied + 60 per object
+    (goal <= 1), for the snapshot and for top and suspects on the file;
+  - snapshot file bytes per object without value strings;
+  - top, and suspects (dominators included), on the file;
+then the time per object across sizes (linear: flat), and the exports
+at the size nearest 5M: SQLite (goal < 5 s, peak RSS < 1.5x the
+snapshot file) and heapsnapshot against writing as many bytes to the
+same disk.
+Environment: HEAPSCOPE (binary), BASELINE (binary to compare with),
+PYTHON (interpreter; default the newest pyenv 3.12 or python3),
+BENCH_SIZES, BENCH_WALKS_MAX, RUNS.
 """
 import json
 import os
-import resource
 import statistics
 import struct
 import subprocess
@@ -31,8 +41,12 @@ from benchlib import python  # noqa: E402
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HS = os.environ.get("HEAPSCOPE", os.path.join(HERE, "heapscope"))
+BASELINE = os.environ.get("BASELINE")
 RUNS = int(os.environ.get("RUNS", "3"))
-SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "200000 2000000 10000000").split()]
+SIZES = [int(s) for s in os.environ.get(
+    "BENCH_SIZES", "200000 1000000 3000000 5000000 15000000").split()]
+WALKS_MAX = int(os.environ.get("BENCH_WALKS_MAX", "3000000"))
+EXPORT_AT = 5000000
 
 
 def strings_bytes(path):
@@ -48,96 +62,179 @@ def strings_bytes(path):
     return 0
 
 
-def rss_of_child(cmd):
-    """Run cmd; return (wall seconds, peak RSS bytes, CompletedProcess)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the max over all of them: only meaningful
-    # when this child is the biggest so far, which holds as sizes grow
-    return wall, max(after, before) * 1024, p
+def run(cmd):
+    """Run cmd; (wall seconds, its own peak RSS in bytes, stdout).  wait4
+    gives this child's rusage, not the maximum over every child."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        pid = os.posix_spawn(cmd[0], cmd, os.environ, file_actions=[
+            (os.POSIX_SPAWN_DUP2, out.fileno(), 1), (os.POSIX_SPAWN_DUP2, err.fileno(), 2)])
+        _, status, ru = os.wait4(pid, 0)
+        wall = time.perf_counter() - t0
+        out.seek(0)
+        err.seek(0)
+        if os.waitstatus_to_exitcode(status):
+            sys.exit("bench: %s failed: %s" % (" ".join(cmd), err.read().decode().strip()))
+        return wall, ru.ru_maxrss * 1024, out.read().decode()
+
+
+def capture(hs, pid, snap):
+    if os.path.exists(snap):
+        os.remove(snap)  # each run writes a new file, as users do
+    wall, rss, out = run([hs, "snapshot", "--json", "-o", snap, str(pid)])
+    d = json.loads(out)
+    return {"wall": wall, "rss": rss, "pause": d["pause_us"] / 1e6,
+            "copy": d["copy_us"] / 1e6, "walk": d["walk_ms"] / 1e3,
+            "objects": d["objects"], "copied": d["copied_bytes"]}
+
+
+def reads(hs, snap):
+    top = run([hs, "top", snap])
+    sus = run([hs, "suspects", snap])
+    return {"top": top[0], "top_rss": top[1], "suspects": sus[0], "suspects_rss": sus[1]}
+
+
+def median_of(rows):
+    return {k: statistics.median(r[k] for r in rows) for k in rows[0]}
 
 
 def bench(py, n, tmp):
-    fx = subprocess.Popen([py, "-u", os.path.join(HERE, "fixtures", "bench_heap.py"), str(n)],
-                          stdout=subprocess.PIPE, text=True)
+    args = [py, "-u", os.path.join(HERE, "fixtures", "bench_heap.py"), str(n)]
+    if n > WALKS_MAX:
+        args.append("--no-walks")
+    fx = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
     try:
         info = json.loads(fx.stdout.readline())
-        walls, pauses, copies, rss = [], [], [], 0
-        snap = os.path.join(tmp, "bench-%d.hsnap" % n)
+        res = {}
+        bins = [("heapscope", HS)] + ([("baseline", BASELINE)] if BASELINE else [])
+        caps = {name: [] for name, _ in bins}
         for _ in range(RUNS):
-            if os.path.exists(snap):
-                os.remove(snap)  # each run writes a new file, as users do
-            wall, peak, p = rss_of_child([HS, "snapshot", "--json", "-o", snap,
-                                          str(fx.pid)])
-            if p.returncode:
-                sys.exit("bench: heapscope failed: " + p.stderr)
-            out = json.loads(p.stdout)
-            walls.append(wall)
-            pauses.append(out["pause_us"] / 1e6)
-            copies.append(out["copy_us"] / 1e6)
-            rss = max(rss, peak)
-        tops = []
-        for _ in range(RUNS):
-            t0 = time.perf_counter()
-            p = subprocess.run([HS, "top", snap], capture_output=True, text=True)
-            tops.append(time.perf_counter() - t0)
-        size = os.path.getsize(snap)
-        return {
-            "n": n, "objects": out["objects"], "copied": out["copied_bytes"],
-            "inprocess": info["inprocess_s"], "inprocess_objects": info["inprocess_objects"],
-            "graph": info["graph_s"], "graph_objects": info["graph_objects"],
-            "wall": statistics.median(walls), "pause": statistics.median(pauses),
-            "copy": statistics.median(copies), "rss": rss, "file": size,
-            "strings": strings_bytes(snap), "top": statistics.median(tops),
-        }
+            for name, hs in bins:
+                caps[name].append(capture(hs, fx.pid, os.path.join(tmp, name + ".hsnap")))
+        for name, hs in bins:
+            snap = os.path.join(tmp, name + ".hsnap")
+            r = median_of(caps[name])
+            r.update(median_of([reads(hs, snap) for _ in range(RUNS)]))
+            r["rss"] = max(c["rss"] for c in caps[name])
+            r["file"] = os.path.getsize(snap)
+            r["strings"] = strings_bytes(snap)
+            res[name] = r
+        res["info"] = info
+        res["snap"] = os.path.join(tmp, "heapscope.hsnap")
+        return res
     finally:
         fx.kill()
         fx.wait()
 
 
+def show(n, res):
+    info, me = res["info"], res["heapscope"]
+    base = res.get("baseline")
+    obj = me["objects"]
+    print("%d objects built, heapscope found %d" % (n, obj))
+    if "graph_s" in info:
+        print("  in-process walk, minimal   %8.3f s  (get_objects, get_referents, getsizeof)"
+              % info["inprocess_s"])
+        print("  in-process walk, graph     %8.3f s  (and a set of seen ids, keeping %d "
+              "objects)" % (info["graph_s"], info["graph_objects"]))
+
+    def line(label, key, fmt, goal=""):
+        text = "  %-26s " % label + fmt % me[key]
+        if base:
+            text += "   baseline " + fmt % base[key]
+        print(text + ("   " + goal if goal else ""))
+
+    line("snapshot", "wall", "%8.3f s")
+    if "graph_s" in info:
+        g = info["graph_s"]
+        text = "  %-26s %8.2fx" % ("  vs the graph walk", g / me["wall"])
+        if base:
+            text += "   baseline %8.2fx" % (g / base["wall"])
+        print(text + "   (goal >= 10x)")
+    for r in [me] + ([base] if base else []):
+        r["pause_copy"] = r["pause"] / r["copy"] if r["copy"] else float("nan")
+        r["walk_ns"] = r["walk"] / r["objects"] * 1e9
+        r["budget"] = r["rss"] / (r["copied"] + 60 * r["objects"])
+        r["top_budget"] = r["top_rss"] / (r["copied"] + 60 * r["objects"])
+        r["sus_budget"] = r["suspects_rss"] / (r["copied"] + 60 * r["objects"])
+        r["mb_rss"] = r["rss"] / 1e6
+        r["mb_copied"] = r["copied"] / 1e6
+        r["per_obj"] = r["wall"] / r["objects"] * 1e9
+        r["file_obj"] = (r["file"] - r["strings"]) / r["objects"]
+    line("target pause", "pause", "%8.3f s")
+    line("  copying", "copy", "%8.3f s")
+    line("  pause / copy", "pause_copy", "%8.2f ", "(goal <= 1.2)")
+    line("walk", "walk", "%8.3f s")
+    line("  per object", "walk_ns", "%8.1f ns", "(goal <= 80 ns)")
+    line("capture, per object", "per_obj", "%8.1f ns")
+    line("copied", "mb_copied", "%8.1f MB")
+    line("peak RSS, snapshot", "mb_rss", "%8.1f MB")
+    line("  / (copied + 60 B/object)", "budget", "%8.2f ", "(goal <= 1)")
+    line("  top on the file", "top_budget", "%8.2f ", "(goal <= 1)")
+    line("  suspects on the file", "sus_budget", "%8.2f ", "(goal <= 1)")
+    line("snapshot file, B/object", "file_obj", "%8.1f ", "(without value strings)")
+    line("top on the file", "top", "%8.3f s")
+    line("suspects on the file", "suspects", "%8.3f s", "(dominators included)")
+    print()
+
+
+def exports(hs, snap, tmp):
+    """SQLite and heapsnapshot exports of snap; the disk's write speed."""
+    size = os.path.getsize(snap)
+    db = os.path.join(tmp, "x.sqlite")
+    wall, rss, _ = run([hs, "export", "--format", "sqlite", "-o", db, snap])
+    print("  sqlite export         %8.3f s, peak RSS %.1f MB = %.2fx the snapshot file "
+          "(goals < 5 s, < 1.5x)" % (wall, rss / 1e6, rss / size))
+    os.remove(db)
+    hsn = os.path.join(tmp, "x.heapsnapshot")
+    wall, rss, _ = run([hs, "export", "--format", "heapsnapshot", "-o", hsn, snap])
+    out = os.path.getsize(hsn)
+    os.remove(hsn)
+    blob = os.urandom(1 << 20)
+    t0 = time.perf_counter()
+    with open(hsn, "wb") as f:
+        for _ in range(out >> 20):
+            f.write(blob)
+        f.flush()
+    disk = time.perf_counter() - t0
+    os.remove(hsn)
+    print("  heapsnapshot export   %8.3f s for %.1f MB = %.0f MB/s; writing as many bytes "
+          "%.0f MB/s -> %.2fx the disk's time" % (wall, out / 1e6, out / 1e6 / wall,
+                                                  out / 1e6 / disk, wall / disk))
+
+
 def main():
-    if not os.access(HS, os.X_OK):
-        sys.exit("bench: %s not built (./setup.sh)" % HS)
+    for b in [HS] + ([BASELINE] if BASELINE else []):
+        if not os.access(b, os.X_OK):
+            sys.exit("bench: %s not built (./setup.sh)" % b)
     py = python()
     ver = subprocess.run([py, "-c", "import sys; print(sys.version.split()[0])"],
                          capture_output=True, text=True).stdout.strip()
-    print("heapscope snapshot vs in-process walk (gc.get_objects + get_referents + getsizeof)")
-    print("python %s, %d run(s) per size, medians\n" % (ver, RUNS))
+    print("heapscope snapshot vs in-process walk, python %s, %d run(s) per size, medians"
+          % (ver, RUNS))
+    print("heapscope %s%s, %d cores\n" % (HS, ", baseline " + BASELINE if BASELINE else
+                                          " (BASELINE=PATH compares with another build)",
+                                          os.cpu_count()))
     rows = []
     with tempfile.TemporaryDirectory(prefix="hs-bench-") as tmp:
+        near = min(SIZES, key=lambda n: abs(n - EXPORT_AT))
         for n in SIZES:
-            r = bench(py, n, tmp)
-            rows.append(r)
-            obj = r["objects"]
-            print("%d objects (heapscope found %d; gc.get_objects %d)"
-                  % (n, obj, r["inprocess_objects"]))
-            print("  in-process, minimal   %8.3f s   (get_objects, get_referents, getsizeof; "
-                  "nothing kept)" % r["inprocess"])
-            print("  in-process, graph     %8.3f s   (the same keeping %d objects with type, "
-                  "size, referents)" % (r["graph"], r["graph_objects"]))
-            print("  heapscope snapshot    %8.3f s   -> %.2fx the minimal walk's speed, %.2fx "
-                  "the graph walk's (goal >= 10x)"
-                  % (r["wall"], r["inprocess"] / r["wall"], r["graph"] / r["wall"]))
-            print("  target pause          %8.1f ms, copying %.1f MB took %.1f ms -> "
-                  "pause/copy %.2f (goal <= 2)"
-                  % (r["pause"] * 1e3, r["copied"] / 1e6, r["copy"] * 1e3,
-                     r["pause"] / r["copy"] if r["copy"] else float("nan")))
-            budget = r["copied"] + 100 * obj
-            print("  heapscope peak RSS    %8.1f MB vs copied + 100 B/object %.1f MB -> %.2f "
-                  "(goal <= 1)" % (r["rss"] / 1e6, budget / 1e6, r["rss"] / budget))
-            print("  snapshot file         %8.1f MB, %.1f bytes/object without strings "
-                  "(goal <= 40)" % (r["file"] / 1e6, (r["file"] - r["strings"]) / obj))
-            print("  load + top            %8.3f s (goal < 1 s at 2M)" % r["top"])
-            print("  per object            %8.1f ns capture, %.1f ns load+top\n"
-                  % (r["wall"] / obj * 1e9, r["top"] / obj * 1e9))
+            res = bench(py, n, tmp)
+            show(n, res)
+            rows.append((n, res))
+            if n == near:
+                print("exports of the %d-object snapshot:" % n)
+                exports(HS, res["snap"], tmp)
+                print()
     if len(rows) > 1:
-        base = rows[0]["wall"] / rows[0]["objects"]
-        print("scaling (capture time per object relative to %d objects):" % rows[0]["n"])
-        for r in rows:
-            print("  %10d objects  %.2f" % (r["n"], (r["wall"] / r["objects"]) / base))
+        print("scaling: capture and walk time per object (and relative to %d objects)"
+              % rows[0][0])
+        first = rows[0][1]["heapscope"]
+        for n, res in rows:
+            r = res["heapscope"]
+            print("  %10d objects  capture %6.1f ns (%.2f)  walk %6.1f ns (%.2f)"
+                  % (r["objects"], r["per_obj"], r["per_obj"] / first["per_obj"],
+                     r["walk_ns"], r["walk_ns"] / first["walk_ns"]))
 
 
 if __name__ == "__main__":
