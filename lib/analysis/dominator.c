@@ -10,6 +10,7 @@
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
+#include "base/bigmem.h"
 #include "dominator.h"
 
 struct dom_work {
@@ -93,7 +94,7 @@ static int predecessors(const struct heap *h, struct dom_work *w, struct hs_erro
 	uint32_t n = w->n, i, e, *rs, *src;
 	size_t total = 0, r;
 
-	rs = calloc((size_t)n + 1, sizeof(*rs));
+	rs = big_calloc((size_t)n + 1, sizeof(*rs));
 	if (!rs)
 		return hs_error_set(err, HS_ENOMEM, "out of memory for the dominator tree");
 	/* a count can not wrap (a file may claim 2^32 roots of one object):
@@ -121,7 +122,7 @@ static int predecessors(const struct heap *h, struct dom_work *w, struct hs_erro
 		return hs_error_set(err, HS_ENOMEM, "too many references for the dominator tree");
 	}
 	rs[n] = (uint32_t)total;
-	src = malloc((total ? total : 1) * sizeof(*src));
+	src = big_malloc((total ? total : 1) * sizeof(*src));
 	if (!src) {
 		free(rs);
 		return hs_error_set(err, HS_ENOMEM, "out of memory for the dominator tree");
@@ -235,22 +236,22 @@ int dominator_build(struct heap *h, struct hs_error *err)
 	h->reach = NULL;
 	if (nobj >= HEAP_NONE - 1)
 		return hs_error_set(err, HS_ENOMEM, "too many objects for the dominator tree");
-	w.pre = malloc((nobj ? nobj : 1) * sizeof(*w.pre));
-	w.vertex = malloc(slots * sizeof(*w.vertex));
-	w.parent = malloc(slots * sizeof(*w.parent));
-	w.label = malloc(slots * sizeof(*w.label));
+	w.pre = big_malloc((nobj ? nobj : 1) * sizeof(*w.pre));
+	w.vertex = big_malloc(slots * sizeof(*w.vertex));
+	w.parent = big_malloc(slots * sizeof(*w.parent));
+	w.label = big_malloc(slots * sizeof(*w.label));
 	if (!w.pre || !w.vertex || !w.parent || !w.label)
 		goto oom;
 	memset(w.pre, 0xff, nobj * sizeof(*w.pre));
 	dfs(h, &w);
 	if (predecessors(h, &w, err))
 		goto fail;
-	w.semi = malloc((size_t)w.n * sizeof(*w.semi));
-	w.anc = malloc((size_t)w.n * sizeof(*w.anc));
+	w.semi = big_malloc((size_t)w.n * sizeof(*w.semi));
+	w.anc = big_malloc((size_t)w.n * sizeof(*w.anc));
 	/* scratch: the compression stack, the buckets (head, next) and the
 	 * depth-first parents (parent[] becomes idom[]) */
 	{
-		uint32_t *stack = malloc((size_t)w.n * 4 * sizeof(*stack));
+		uint32_t *stack = big_malloc((size_t)w.n * 4 * sizeof(*stack));
 
 		if (!w.semi || !w.anc || !stack) {
 			free(stack);
@@ -265,9 +266,9 @@ int dominator_build(struct heap *h, struct hs_error *err)
 	free(w.anc);
 	w.rstart = w.rsrc = w.label = w.anc = NULL;
 
-	idom = malloc((nobj ? nobj : 1) * sizeof(*idom));
-	ret = calloc(nobj ? nobj : 1, sizeof(*ret));
-	reach = calloc((nobj + 7) / 8 + 1, 1);
+	idom = big_malloc((nobj ? nobj : 1) * sizeof(*idom));
+	ret = big_calloc(nobj ? nobj : 1, sizeof(*ret));
+	reach = big_calloc((nobj + 7) / 8 + 1, 1);
 	if (!idom || !ret || !reach)
 		goto oom;
 	memset(idom, 0xff, nobj * sizeof(*idom));
@@ -309,7 +310,7 @@ int dominator_tree_build(const struct heap *h, struct dominator_tree *t, struct 
 	memset(t, 0, sizeof(*t));
 	if (!h->idom || !h->reach)
 		return hs_error_set(err, HS_EINTERNAL, "the dominator tree was not computed");
-	start = calloc(nobj + 2, sizeof(*start));
+	start = big_calloc(nobj + 2, sizeof(*start));
 	if (!start)
 		return hs_error_set(err, HS_ENOMEM, "out of memory for the dominator tree");
 	for (i = 0; i < nobj; i++) {
@@ -326,7 +327,7 @@ int dominator_tree_build(const struct heap *h, struct dominator_tree *t, struct 
 		total += c;
 	}
 	start[nobj + 1] = (uint32_t)total;
-	kids = malloc((total ? total : 1) * sizeof(*kids));
+	kids = big_malloc((total ? total : 1) * sizeof(*kids));
 	if (!kids) {
 		free(start);
 		return hs_error_set(err, HS_ENOMEM, "out of memory for the dominator tree");
@@ -367,9 +368,9 @@ int dominator_type_retained(const struct heap *h, uint64_t *per_type, struct hs_
 	memset(per_type, 0, ntype * sizeof(*per_type));
 	if (dominator_tree_build(h, &t, err))
 		return -1;
-	onpath = calloc(ntype ? ntype : 1, sizeof(*onpath));
-	stack = malloc((nobj + 1) * sizeof(*stack));
-	cursor = malloc((nobj + 1) * sizeof(*cursor));
+	onpath = big_calloc(ntype ? ntype : 1, sizeof(*onpath));
+	stack = big_malloc((nobj + 1) * sizeof(*stack));
+	cursor = big_malloc((nobj + 1) * sizeof(*cursor));
 	if (!onpath || !stack || !cursor) {
 		free(onpath);
 		free(stack);

@@ -1,5 +1,7 @@
-# lib/base/: what every stage uses: errors, opening files.
+# lib/base/: what every stage uses: errors, opening files, big arrays.
 lib_libheapscope_a_SOURCES += \
+	lib/base/bigmem.c \
+	lib/base/bigmem.h \
 	lib/base/error.c \
 	lib/base/error.h \
 	lib/base/openfile.c \

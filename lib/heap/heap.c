@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "analysis/dominator.h"
+#include "base/bigmem.h"
 #include "heap.h"
 
 static void vec_init(struct heap_vec *v, size_t elem)
@@ -14,16 +15,16 @@ static void vec_init(struct heap_vec *v, size_t elem)
 	*v = (struct heap_vec){ .elem = elem };
 }
 
-/* Arrays from this size on are mappings of their own, in huge pages
- * where the kernel has them: growing one moves its pages instead of
- * copying them, and filling it faults once per 2 MiB, not per 4 KiB. */
-#define VEC_MAP_BYTES (4u << 20)
+/* Arrays from BIGMEM_BYTES on are mappings of their own, in huge pages
+ * where the kernel has them (bigmem.h): growing one moves its pages
+ * instead of copying them, and filling it faults once per 2 MiB, not
+ * per 4 KiB. */
 
 static void *vec_resize(struct heap_vec *v, size_t bytes)
 {
 	void *nv;
 
-	if (bytes < VEC_MAP_BYTES)
+	if (bytes < BIGMEM_BYTES)
 		return realloc(v->v, bytes);
 	if (v->mapped) {
 		nv = mremap(v->v, v->cap * v->elem, bytes, MREMAP_MAYMOVE);
@@ -119,7 +120,7 @@ static size_t addr_hash(uint64_t a)
 
 static int addr_rehash(struct heap *h, size_t nslots, struct hs_error *err)
 {
-	uint32_t *s = calloc(nslots, sizeof(*s));
+	uint32_t *s = big_calloc(nslots, sizeof(*s));
 	const struct heap_obj *o = h->obj;
 	size_t i;
 
@@ -281,7 +282,7 @@ static size_t str_hash(const char *s, size_t len)
 static int str_rehash(struct heap *h)
 {
 	size_t nslots = h->str_mask ? 2 * (h->str_mask + 1) : 1024, i, len;
-	uint32_t *s = calloc(nslots, sizeof(*s));
+	uint32_t *s = big_calloc(nslots, sizeof(*s));
 
 	if (!s)
 		return -1;
@@ -327,7 +328,7 @@ uint32_t heap_intern(struct heap *h, const char *s, size_t len)
 static int name_rehash(struct heap *h)
 {
 	size_t nslots = h->name_mask ? 2 * (h->name_mask + 1) : 1024, i, len;
-	uint32_t *s = calloc(nslots, sizeof(*s));
+	uint32_t *s = big_calloc(nslots, sizeof(*s));
 	const uint32_t *names = h->vnames.v;
 
 	if (!s)
@@ -537,9 +538,9 @@ int heap_build_reverse(struct heap *h, struct hs_error *err)
 	free(h->rev_src);
 	free(h->rev_edge);
 	h->rev_start = h->rev_src = h->rev_edge = NULL;
-	start = calloc(h->nobj + 1, sizeof(*start));
-	src = malloc((h->nedge ? h->nedge : 1) * sizeof(*src));
-	eidx = malloc((h->nedge ? h->nedge : 1) * sizeof(*eidx));
+	start = big_calloc(h->nobj + 1, sizeof(*start));
+	src = big_malloc((h->nedge ? h->nedge : 1) * sizeof(*src));
+	eidx = big_malloc((h->nedge ? h->nedge : 1) * sizeof(*eidx));
 	if (!start || !src || !eidx) {
 		free(start);
 		free(src);

@@ -1,0 +1,30 @@
+/*
+ * bigmem.h - the arrays that grow with a heap (an entry per object or
+ * per edge), in transparent huge pages.
+ *
+ * Filling a fresh array of hundreds of megabytes faults once per 4 KiB
+ * page, and each fault costs microseconds (more in a virtual machine):
+ * the dominators of 4.5M objects spent two thirds of their second in
+ * page faults.  From BIGMEM_BYTES on, an allocation is malloc's own
+ * mapping (the mmap threshold is fixed there, no longer moved by frees)
+ * and its pages are advised MADV_HUGEPAGE before they are touched: one
+ * fault per 2 MiB where the kernel has huge pages ("madvise" or
+ * "always"), the same as before where it has none.
+ *
+ * Freed with free(), like any allocation.  For arrays of a size known
+ * when made: one that grows is a mapping of its own (heap.c's vectors),
+ * since realloc's mremap of malloc's chunk, a page longer than a multiple
+ * of 2 MiB, moves it off the huge pages' alignment and splits them.
+ */
+#ifndef HS_BIGMEM_H
+#define HS_BIGMEM_H
+
+#include <stddef.h>
+
+#define BIGMEM_BYTES (2u << 20)
+
+void *big_malloc(size_t n);
+/* nmemb * size bytes, zeroed; NULL if the product overflows */
+void *big_calloc(size_t nmemb, size_t size);
+
+#endif
