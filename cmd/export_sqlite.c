@@ -291,11 +291,14 @@ int export_sqlite(struct export *x)
 	};
 	size_t k;
 	int r = 0;
+	double t0 = cmd_clock();
 
 	/* retained sizes and dominators are columns of objects */
 	export_progress(x, "dominators", 0, 0);
 	if (heap_prepare(x->h, HEAP_NEED_DOMINATORS, &err))
 		return cmd_fail(&err);
+	cmd_timing("dominators", t0);
+	t0 = cmd_clock();
 	/* the temporary file exists (empty, mode 0600): SQLite fills it;
 	 * one thread, no locks, and never through a symbolic link put in
 	 * its place */
@@ -314,11 +317,14 @@ int export_sqlite(struct export *x)
 			r = fail(&q, "prepare");
 	for (k = 0; k < 5 && !r; k++)
 		r = write[k](&q, st[k]) ? hs_exit_status(HS_EFILE) : 0;
+	cmd_timing("rows", t0);
+	t0 = cmd_clock();
 	if (!r) {
 		x->last.tv_sec = 0; /* say it now: this takes a while */
 		export_progress(x, "indexes", 0, 0);
 		if (sqlite3_exec(q.db, indexes, NULL, NULL, NULL) != SQLITE_OK)
 			r = fail(&q, "indexes");
+		cmd_timing("indexes", t0);
 	}
 close:
 	for (k = 0; k < 5; k++)
