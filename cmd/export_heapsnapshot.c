@@ -214,7 +214,7 @@ static void put_node(struct hsnap *s, int first, unsigned type, uint32_t name, u
 	*p++ = ',';
 	p = put_u64(p, edges);
 	memcpy(p, ",0,0\n", 5);
-	fwrite(buf, 1, (size_t)(p - buf) + 5, s->f);
+	fwrite_unlocked(buf, 1, (size_t)(p - buf) + 5, s->f);
 }
 
 static void put_edge(struct hsnap *s, int first, unsigned type, uint32_t name_or_index, uint64_t to)
@@ -229,7 +229,7 @@ static void put_edge(struct hsnap *s, int first, unsigned type, uint32_t name_or
 	*p++ = ',';
 	p = put_u64(p, to * NODE_FIELDS);
 	*p++ = '\n';
-	fwrite(buf, 1, (size_t)(p - buf), s->f);
+	fwrite_unlocked(buf, 1, (size_t)(p - buf), s->f);
 }
 
 /* At most STR_MAX bytes of s, not ending inside a UTF-8 sequence. */
