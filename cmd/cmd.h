@@ -42,6 +42,7 @@ struct cmd_opts {
 	int force;
 	int no_stop;
 	uint64_t max_copy;
+	uint64_t max_memory;   /* --max-memory: 0 no bound */
 	uint64_t max_pause_ns; /* --max-pause: 0 never */
 	struct pyproc_options py;
 	const char *debug_dirs[CMD_MAX_DEBUG_DIRS + 1];
@@ -60,6 +61,10 @@ struct cmd_opts {
 	"  --max-copy=SIZE    (PID) copy at most SIZE bytes of the target's memory\n" \
 	"                     (default half of the available RAM); past it, walk the\n" \
 	"                     target frozen\n" \
+	"  --max-memory=SIZE  (PID) keep heapscope's memory for the capture under SIZE:\n" \
+	"                     the copy takes at most half (past it, as past\n" \
+	"                     --max-copy), and a heap graph that outgrows the rest\n" \
+	"                     stops the capture\n" \
 	"  --max-pause=SECS   (PID) let a target walked frozen go after SECS seconds\n" \
 	"                     (default 10; 0: never), reading on as --no-stop does\n" \
 	"  --layout=SOURCE    auto, debug-offsets, dwarf or table\n" \
@@ -86,7 +91,7 @@ enum cmd_opt_flags {
 	OPT_PYTHON = 1 << 2,
 	OPT_SOURCE = 1 << 3,	 /* takes PID or FILE */
 	OPT_ADDR = 1 << 4,	 /* then an object address */
-	OPT_CAPTURE = 1 << 5,	 /* --no-stop, --max-copy, --max-pause */
+	OPT_CAPTURE = 1 << 5,	 /* --no-stop, --max-copy, --max-memory, --max-pause */
 	OPT_OUTPUT = 1 << 6,	 /* -o FILE, --force */
 	OPT_QUERY = 1 << 7,	 /* --by, -n, --type */
 	OPT_FORMAT = 1 << 8,	 /* --format */

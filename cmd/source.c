@@ -75,7 +75,10 @@ static void phase_cb(void *ctx, enum capture_phase phase, uint64_t bytes)
 	/* a walk of the frozen process lasts as long as the walk: said
 	 * before it starts, whatever stderr is */
 	if (phase == CAPTURE_FROZEN_WALK) {
-		uint64_t budget = pr->o->max_copy ? pr->o->max_copy : image_default_budget();
+		struct capture_options co = { .max_copy = pr->o->max_copy,
+					      .max_memory = pr->o->max_memory };
+		uint64_t budget = capture_copy_budget(&co);
+		int by_memory = pr->o->max_memory && budget == pr->o->max_memory / 2;
 		uint64_t est = capture_frozen_walk_ns(bytes), cap = pr->o->max_pause_ns;
 		char size[32], bsize[32], t[32], c[32];
 
@@ -89,9 +92,10 @@ static void phase_cb(void *ctx, enum capture_phase phase, uint64_t bytes)
 			fputs("\r\033[K", stderr);
 		pr->shown = 0;
 		fprintf(stderr,
-			"heapscope: warning: %s to read is over the copy budget (%s, "
-			"--max-copy): process %d stays frozen while it is walked, about %s",
-			size, bsize, (int)pr->pid, t);
+			"heapscope: warning: %s to read is over the copy budget (%s, %s): "
+			"process %d stays frozen while it is walked, about %s",
+			size, bsize, by_memory ? "half of --max-memory" : "--max-copy",
+			(int)pr->pid, t);
 		if (cap)
 			fprintf(stderr,
 				"; at %s it is let go and the walk reads on as it runs "
@@ -195,6 +199,7 @@ int source_open(const struct cmd_opts *o, struct heap *h)
 	struct capture_options co = {
 		.no_stop = o->no_stop,
 		.max_copy = o->max_copy,
+		.max_memory = o->max_memory,
 		.max_pause_ns = o->max_pause_ns,
 		.py = o->py,
 		.walk = { .progress = progress_cb, .progress_ctx = &pr, .max_value = 64 << 10 },
@@ -248,6 +253,7 @@ int source_recapture(const struct cmd_opts *o, struct heap *h, struct hs_error *
 	struct capture_options co = {
 		.no_stop = o->no_stop,
 		.max_copy = o->max_copy,
+		.max_memory = o->max_memory,
 		.max_pause_ns = o->max_pause_ns,
 		.py = o->py,
 		.walk = { .max_value = 64 << 10 },

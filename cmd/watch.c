@@ -35,8 +35,8 @@ static const char usage[] =
 	"  --by=count|size    sort by growth in objects (default) or bytes\n"
 	"  -n N               show at most N types per capture (default 10)\n"
 	"  --json             one JSON object per line per capture\n"
-	"  --no-stop, --max-copy=SIZE, --max-pause=SECS, --layout, --debug-dir,\n"
-	"  --no-cache         as for 'heapscope snapshot'\n";
+	"  --no-stop, --max-copy=SIZE, --max-memory=SIZE, --max-pause=SECS,\n"
+	"  --layout, --debug-dir, --no-cache   as for 'heapscope snapshot'\n";
 
 static void watch_json(const struct heap *h, const struct heap_diff *d, long n, size_t rows,
 		       enum diff_order by)

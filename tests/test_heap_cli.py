@@ -15,7 +15,7 @@ import time
 
 import hstest
 
-EUSAGE, EFILE = 2, 10
+EUSAGE, EFILE, ENOMEM = 2, 10, 11
 RUNS = 6
 
 
@@ -189,6 +189,91 @@ def pauses(interp):
                   "--max-pause '%s': a usage error" % bad, p.stderr)
 
 
+def peak_run(args, env):
+    """Run heapscope: (exit status, stdout, stderr, its own peak RSS from
+    wait4)."""
+    out, err = tempfile.TemporaryFile(mode="w+"), tempfile.TemporaryFile(mode="w+")
+    p = subprocess.Popen([hstest.HEAPSCOPE] + args, stdout=out, stderr=err,
+                         env=dict(os.environ, **env))
+    _, status, ru = os.wait4(p.pid, 0)
+    out.seek(0)
+    err.seek(0)
+    return os.waitstatus_to_exitcode(status), out.read(), err.read(), ru.ru_maxrss * 1024
+
+
+def max_memory(interp, tmp):
+    """--max-memory bounds heapscope's memory: a capture that fits is the
+    same as without it; one whose copy does not fit in half is walked
+    frozen, whole; one whose graph does not fit is given up, saying so;
+    the peak stays under the bound."""
+    n = 1000000
+    with hstest.Fixture(interp.exe, "bench_heap.py", args=[str(n), "--no-walks"],
+                        timeout=300) as fx:
+        pid = str(fx.pid)
+        snap = os.path.join(tmp, "mm.hsnap")
+        rc, out, err, free_peak = peak_run(["snapshot", "--json", "-o", snap, pid],
+                                           interp.env)
+        base = json.loads(out) if rc == 0 else None
+        if not hstest.ok(base is not None and base["objects"] > n,
+                         "%s: snapshot without --max-memory" % interp.name, err):
+            return
+        os.remove(snap)
+        size = 2 * free_peak
+        rc, out, err, peak = peak_run(["snapshot", "--json", "--max-memory", str(size),
+                                       "-o", snap, pid], interp.env)
+        got = json.loads(out) if rc == 0 else {}
+        hstest.ok(got.get("objects") == base["objects"] and got.get("copied_bytes") ==
+                  base["copied_bytes"] and peak <= size,
+                  "%s: --max-memory=%d MiB, twice what it needs: the same capture (%s "
+                  "objects, %d MiB copied), peak %d MiB" % (
+                      interp.name, size >> 20, got.get("objects"),
+                      got.get("copied_bytes", 0) >> 20, peak >> 20), err)
+        if os.path.exists(snap):
+            os.remove(snap)
+        # walked frozen (--max-copy): the block cache and the graph fit
+        size = free_peak + (64 << 20)
+        rc, out, err, peak = peak_run(["snapshot", "--json", "--max-memory", str(size),
+                                       "--max-copy", "1K", "--max-pause", "0", "-o", snap,
+                                       pid], interp.env)
+        got = json.loads(out) if rc == 0 else {}
+        info, _ = hstest.run_json(["info", snap]) if rc == 0 else (None, None)
+        hstest.ok(got.get("objects") == base["objects"] and (info or {}).get("mode") ==
+                  "frozen" and peak <= size,
+                  "%s: --max-memory=%d MiB, walked frozen: every object found, peak %d MiB"
+                  % (interp.name, size >> 20, peak >> 20), [str(got), str(info)[:200], err])
+        if os.path.exists(snap):
+            os.remove(snap)
+        # the copy over half the bound: not copied; whole or given up, under it
+        size = 2 * base["copied_bytes"] - (2 << 20)
+        rc, out, err, peak = peak_run(["snapshot", "--max-memory", str(size),
+                                       "--max-pause", "0", "-o", snap, pid], interp.env)
+        got = (hstest.run_json(["info", snap])[0] or {}) if rc == 0 else {}
+        hstest.ok("over the copy budget" in err and "half of --max-memory" in err and
+                  peak <= size and ((rc == 0 and got.get("objects") == base["objects"]) or
+                                    (rc == ENOMEM and "outgrew --max-memory" in err)),
+                  "%s: --max-memory=%d MiB, the %d MiB copy over half of it: not copied, "
+                  "said so; %s, peak %d MiB" % (
+                      interp.name, size >> 20, base["copied_bytes"] >> 20,
+                      "every object found" if rc == 0 else "given up", peak >> 20),
+                  [str(got), err])
+        if os.path.exists(snap):
+            os.remove(snap)
+        rc, out, err, peak = peak_run(["snapshot", "--max-memory", "32M", "-o", snap, pid],
+                                      interp.env)
+        lines = err.splitlines()
+        hstest.ok(rc == ENOMEM and "outgrew --max-memory" in err and
+                  any(l.startswith("hint: raise --max-memory") for l in lines) and
+                  not os.path.exists(snap) and not hstest.leftovers(tmp) and peak <= 32 << 20,
+                  "%s: --max-memory=32M: given up, exit 11, says why and what to do, no "
+                  "file, peak %d MiB" % (interp.name, peak >> 20), err)
+        hstest.ok(hstest.untouched(fx.pid), "%s: the target runs on after --max-memory "
+                  "captures" % interp.name)
+    for bad in ("-1", "abc", ""):
+        p = hstest.run(["snapshot", "--max-memory", bad, "1"])
+        hstest.ok(p.returncode == EUSAGE and hstest.one_line(p) and "--max-memory" in p.stderr,
+                  "--max-memory '%s': a usage error" % bad, p.stderr)
+
+
 def main():
     interp = hstest.pick_interp()
     if interp is None:
@@ -282,6 +367,7 @@ def main():
     file_errors(tmp, snap)
     type_names(interp, tmp)
     pauses(interp)
+    max_memory(interp, tmp)
     hstest.done()
 
 

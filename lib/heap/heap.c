@@ -48,8 +48,19 @@ static void vec_free(struct heap_vec *v)
 		free(v->v);
 }
 
-/* Room for n more elements; returns the address of the first, or NULL. */
-static void *vec_grow(struct heap_vec *v, size_t n)
+int heap_build_reserve(struct heap *h, uint64_t bytes)
+{
+	if (h->build_limit && h->build_bytes + bytes > h->build_limit) {
+		h->over_limit = 1;
+		return -1;
+	}
+	h->build_bytes += bytes;
+	return 0;
+}
+
+/* Room for n more elements of one of h's arrays; returns the address of
+ * the first, or NULL (out of memory, or past h->build_limit). */
+static void *vec_grow(struct heap *h, struct heap_vec *v, size_t n)
 {
 	if (v->n + n > v->cap) {
 		size_t cap = v->cap ? v->cap : 1024;
@@ -57,6 +68,8 @@ static void *vec_grow(struct heap_vec *v, size_t n)
 
 		while (cap < v->n + n)
 			cap *= 2;
+		if (heap_build_reserve(h, (cap - v->cap) * v->elem))
+			return NULL;
 		nv = vec_resize(v, cap * v->elem);
 		if (!nv)
 			return NULL;
@@ -172,8 +185,8 @@ uint32_t heap_add_obj(struct heap *h, uint64_t addr, uint32_t type, uint64_t siz
 		hs_error_set(err, HS_ENOMEM, "more than %u objects", HEAP_MAX_OBJECTS);
 		return HEAP_NONE;
 	}
-	o = vec_grow(&h->vobj, 1);
-	f = vec_grow(&h->vflags, 1);
+	o = vec_grow(h, &h->vobj, 1);
+	f = vec_grow(h, &h->vflags, 1);
 	if (!o || !f) {
 		hs_error_set(err, HS_ENOMEM, "out of memory for %zu objects", h->vobj.n);
 		return HEAP_NONE;
@@ -203,7 +216,7 @@ int heap_set_size(struct heap *h, uint32_t i, uint64_t size, struct hs_error *er
 		return 0;
 	}
 	/* set in index order, so big[] stays sorted */
-	b = vec_grow(&h->vbig, 1);
+	b = vec_grow(h, &h->vbig, 1);
 	if (!b)
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
 	b->obj = i;
@@ -220,7 +233,7 @@ int heap_begin_edges(struct heap *h, uint32_t i, struct hs_error *err)
 {
 	/* objects without edges before i get empty ranges */
 	while (h->vstart.n <= i) {
-		uint32_t *s = vec_grow(&h->vstart, 1);
+		uint32_t *s = vec_grow(h, &h->vstart, 1);
 
 		if (!s)
 			return hs_error_set(err, HS_ENOMEM, "out of memory for edges");
@@ -236,8 +249,8 @@ int heap_add_edge(struct heap *h, uint32_t dst, uint32_t name, struct hs_error *
 
 	if (h->vdst.n >= HEAP_MAX_EDGES)
 		return hs_error_set(err, HS_ENOMEM, "more than %u edges", HEAP_MAX_EDGES);
-	d = vec_grow(&h->vdst, 1);
-	n = vec_grow(&h->vname, 1);
+	d = vec_grow(h, &h->vdst, 1);
+	n = vec_grow(h, &h->vname, 1);
 	if (!d || !n)
 		return hs_error_set(err, HS_ENOMEM, "out of memory for edges");
 	*d = dst;
@@ -257,7 +270,7 @@ uint32_t heap_add_string(struct heap *h, const char *s, size_t len)
 
 	if (len > UINT32_MAX - 8 || off + len + 5 > UINT32_MAX - 1)
 		return HEAP_NONE;
-	p = vec_grow(&h->vstr, len + 5);
+	p = vec_grow(h, &h->vstr, len + 5);
 	if (!p)
 		return HEAP_NONE;
 	memcpy(p, &l, 4);
@@ -364,7 +377,7 @@ uint32_t heap_name(struct heap *h, const char *s, size_t len)
 			return h->name_slots[k] - 1;
 	}
 	off = heap_intern(h, s, len);
-	if (off == HEAP_NONE || !(n = vec_grow(&h->vnames, 1)))
+	if (off == HEAP_NONE || !(n = vec_grow(h, &h->vnames, 1)))
 		return HEAP_NONE;
 	*n = off;
 	h->name_slots[k] = (uint32_t)h->vnames.n + 1;
@@ -375,7 +388,7 @@ uint32_t heap_name(struct heap *h, const char *s, size_t len)
 
 uint32_t heap_add_type(struct heap *h, uint64_t addr, uint32_t name)
 {
-	struct heap_type *t = vec_grow(&h->vtype, 1);
+	struct heap_type *t = vec_grow(h, &h->vtype, 1);
 
 	if (!t)
 		return HEAP_NONE;
@@ -390,7 +403,7 @@ uint32_t heap_add_type(struct heap *h, uint64_t addr, uint32_t name)
 int heap_add_root(struct heap *h, uint32_t obj, enum heap_root_kind kind, uint32_t label,
 		  uint32_t name, struct hs_error *err)
 {
-	struct heap_root *r = vec_grow(&h->vroot, 1);
+	struct heap_root *r = vec_grow(h, &h->vroot, 1);
 
 	if (!r)
 		return hs_error_set(err, HS_ENOMEM, "out of memory for roots");
@@ -407,7 +420,7 @@ int heap_add_root(struct heap *h, uint32_t obj, enum heap_root_kind kind, uint32
 
 int heap_add_thread(struct heap *h, const struct heap_thread *t, struct hs_error *err)
 {
-	struct heap_thread *d = vec_grow(&h->vthread, 1);
+	struct heap_thread *d = vec_grow(h, &h->vthread, 1);
 
 	if (!d)
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
@@ -419,7 +432,7 @@ int heap_add_thread(struct heap *h, const struct heap_thread *t, struct hs_error
 
 int heap_add_frame(struct heap *h, const struct heap_frame *f, struct hs_error *err)
 {
-	struct heap_frame *d = vec_grow(&h->vframe, 1);
+	struct heap_frame *d = vec_grow(h, &h->vframe, 1);
 
 	if (!d)
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
@@ -431,7 +444,7 @@ int heap_add_frame(struct heap *h, const struct heap_frame *f, struct hs_error *
 
 int heap_add_wait(struct heap *h, const struct heap_wait *wt, struct hs_error *err)
 {
-	struct heap_wait *d = vec_grow(&h->vwait, 1);
+	struct heap_wait *d = vec_grow(h, &h->vwait, 1);
 
 	if (!d)
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
@@ -447,7 +460,7 @@ int heap_finish(struct heap *h, struct hs_error *err)
 		return -1;
 	/* the closing offset */
 	{
-		uint32_t *s = vec_grow(&h->vstart, 1);
+		uint32_t *s = vec_grow(h, &h->vstart, 1);
 
 		if (!s)
 			return hs_error_set(err, HS_ENOMEM, "out of memory for edges");

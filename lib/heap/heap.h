@@ -244,7 +244,12 @@ struct heap {
 	void *mem_owned;       /* h->mem when built, freed with the heap */
 	uint64_t buffer_bytes; /* building: what objects' sizes count
 				* outside the objects (their buffers) */
-	void *mapping;	       /* a loaded snapshot: the mmap'ed file */
+	uint64_t build_limit;  /* building: bytes the arrays may take, 0 no
+				* limit; past it, heap_add_* fail with
+				* over_limit set (--max-memory) */
+	uint64_t build_bytes;
+	int over_limit;
+	void *mapping; /* a loaded snapshot: the mmap'ed file */
 	size_t mapping_len;
 	uint64_t *type_objs; /* object << 32 | type, sorted (heap_type_of_obj) */
 	size_t ntype_objs;
@@ -267,6 +272,9 @@ uint32_t heap_lookup(const struct heap *h, uint64_t addr);
 /* Add an object (the caller knows its address is new: nothing here
  * indexes it); returns its index, or HEAP_NONE when out of memory or over
  * HEAP_MAX_OBJECTS (err set). */
+/* Count bytes the builder takes besides h's arrays (a walk's tables)
+ * against h->build_limit: 0, or -1 with h->over_limit set past it. */
+int heap_build_reserve(struct heap *h, uint64_t bytes);
 uint32_t heap_add_obj(struct heap *h, uint64_t addr, uint32_t type, uint64_t size, int64_t refcnt,
 		      unsigned flags, struct hs_error *err);
 /* Set the size of object i; objects must be sized in index order. */

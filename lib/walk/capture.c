@@ -13,6 +13,7 @@
 #include "python/memory.h"
 #include "python/stacks.h"
 #include "python/waits.h"
+#include "target/block_cache.h"
 #include "target/image.h"
 #include "target/proc.h"
 
@@ -152,7 +153,15 @@ static int walk_threads_heap(struct pyproc *py, struct stacks *st, struct heap *
 {
 	if (!waits_read(py, st, err) && !walk_heap(py, st, h, wo, err))
 		return 0;
-	if (err->code == HS_EGONE) {
+	if (h->over_limit) {
+		hs_error_clear(err);
+		hs_error_set(err, HS_ENOMEM,
+			     "the heap graph outgrew --max-memory after %zu objects: capture "
+			     "given up",
+			     h->nobj);
+		hs_error_hint(err, "raise --max-memory: a capture takes the bytes it copies "
+				   "and some 60 more per object");
+	} else if (err->code == HS_EGONE) {
 		hs_error_clear(err);
 		hs_error_set(err, HS_EGONE, "process %d exited during the capture", (int)py->pid);
 	}
@@ -195,6 +204,32 @@ static void capture_memory(struct pyproc *py, struct target *maps_of, pid_t pid,
 	h->mem_len = sizeof(*mb);
 }
 
+uint64_t capture_copy_budget(const struct capture_options *o)
+{
+	uint64_t b = o->max_copy ? o->max_copy : image_default_budget();
+
+	return o->max_memory && o->max_memory / 2 < b ? o->max_memory / 2 : b;
+}
+
+/* Under --max-memory, what the graph may take: what is left of it now
+ * (the copy made, or the block cache a walk of the process fills to
+ * TARGET_CACHE_MAX).  At least a byte, so that a bound already passed
+ * stops the walk at its first object. */
+static void limit_graph(const struct capture_options *o, struct heap *h, int cached)
+{
+	static const char *const keys[] = { "VmRSS" };
+	long long kb[1];
+	uint64_t used;
+
+	if (!o->max_memory)
+		return;
+	used = proc_status_fields(getpid(), keys, kb, 1) == 1 && kb[0] > 0 ? (uint64_t)kb[0] * 1024
+									   : 0;
+	if (cached)
+		used += TARGET_CACHE_MAX;
+	h->build_limit = o->max_memory > used + 1 ? o->max_memory - used : 1;
+}
+
 int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, struct hs_error *err)
 {
 	struct target *live = NULL, *frozen = NULL, *image = NULL;
@@ -219,8 +254,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, str
 
 	payload[0] = py.bytes_type;
 	payload[1] = py.unicode_type;
-	over = image_plan(pid, o->max_copy ? o->max_copy : image_default_budget(), payload, 2,
-			  &plan, err);
+	over = image_plan(pid, capture_copy_budget(o), payload, 2, &plan, err);
 	if (over < 0)
 		goto out;
 	if (o->phase && !over)
@@ -247,6 +281,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, str
 		}
 		if (o->phase)
 			o->phase(o->ctx, CAPTURE_WALKING, 0);
+		limit_graph(o, h, over);
 		ret = walk_threads_heap(&py, &st, h, &o->walk, err);
 		if (!ret)
 			capture_memory(&py, live, pid, &(struct sp_list){ .n = 0 }, h);
@@ -270,6 +305,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, str
 		h->meta.mode = HC_FROZEN;
 		if (o->phase)
 			o->phase(o->ctx, CAPTURE_WALKING, 0);
+		limit_graph(o, h, 1);
 		ret = walk_threads_heap(&py, &st, h, &wo, err);
 		if (!ret)
 			capture_memory(&py, live, pid, &sps, h);
@@ -293,6 +329,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, str
 	py.t = image;
 	if (o->phase)
 		o->phase(o->ctx, CAPTURE_WALKING, 0);
+	limit_graph(o, h, 0);
 	ret = walk_threads_heap(&py, &st, h, &o->walk, err);
 	if (!ret)
 		capture_memory(&py, live, pid, &sps, h);

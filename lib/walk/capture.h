@@ -37,6 +37,8 @@ uint64_t capture_frozen_walk_ns(uint64_t bytes);
 struct capture_options {
 	int no_stop;
 	uint64_t max_copy;     /* bytes; 0: image_default_budget() */
+	uint64_t max_memory;   /* bytes heapscope may take, 0: no bound (the
+				* copy gets half, the graph the rest) */
 	uint64_t max_pause_ns; /* a frozen walk lets the process go after
 				* this long; 0: never */
 	struct pyproc_options py;
@@ -49,8 +51,13 @@ struct capture_options {
 	void *ctx;
 };
 
+/* The bytes a capture with o may copy: --max-copy or half the memory
+ * available, and at most half of --max-memory. */
+uint64_t capture_copy_budget(const struct capture_options *o);
+
 /* Capture pid into h (heap_init'ed by the caller).  0, or -1 with err:
- * the errors of target_attach and pyproc_open, HS_ENOMEM, HS_EGONE. */
+ * the errors of target_attach and pyproc_open, HS_ENOMEM (also when the
+ * graph outgrows max_memory), HS_EGONE. */
 int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, struct hs_error *err);
 /* The same from the core file at path (ELF or compressed): nothing is
  * stopped or copied; the walk reads the core (its memory, and the files

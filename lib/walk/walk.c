@@ -130,8 +130,15 @@ static int seen_add(struct walker *w, uint64_t addr, uint32_t idx)
 
 	if ((w->nseen + 1) * 2 > w->seen_mask + 1) {
 		size_t nslots = w->seen_mask ? 2 * (w->seen_mask + 1) : 1u << 12, i;
-		uint64_t *a = big_calloc(nslots, sizeof(*a));
-		uint32_t *x = big_calloc(nslots, sizeof(*x));
+		uint64_t *a;
+		uint32_t *x;
+
+		size_t old = w->seen_slots ? w->seen_mask + 1 : 0;
+
+		if (heap_build_reserve(w->h, (nslots - old) * (sizeof(*a) + sizeof(*x))))
+			return -1;
+		a = big_calloc(nslots, sizeof(*a));
+		x = big_calloc(nslots, sizeof(*x));
 
 		if (!a || !x) {
 			free(a);
@@ -903,9 +910,10 @@ static uint32_t intern_text(struct heap *h, const char *s)
 static int outside_roots(struct walker *w)
 {
 	struct heap *h = w->h;
-	uint32_t *indeg = big_calloc(h->nobj ? h->nobj : 1, sizeof(*indeg));
+	int room = !heap_build_reserve(h, (h->nobj + 1) * (sizeof(uint32_t) + 1));
+	uint32_t *indeg = room ? big_calloc(h->nobj ? h->nobj : 1, sizeof(*indeg)) : NULL;
 	uint32_t lab_outside, lab_interned, lab_immortal, lab_static, lab_interp;
-	uint8_t *inner = big_calloc(h->nobj ? h->nobj : 1, 1);
+	uint8_t *inner = room ? big_calloc(h->nobj ? h->nobj : 1, 1) : NULL;
 	/* the graph is not finished yet: its edges are still in the vectors */
 	const uint32_t *dst = h->vdst.v, *nm = h->vname.v;
 	size_t i, e;
