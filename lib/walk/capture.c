@@ -211,23 +211,49 @@ uint64_t capture_copy_budget(const struct capture_options *o)
 	return o->max_memory && o->max_memory / 2 < b ? o->max_memory / 2 : b;
 }
 
+/* Our resident bytes now. */
+static uint64_t self_rss(void)
+{
+	static const char *const keys[] = { "VmRSS" };
+	long long kb[1];
+
+	return proc_status_fields(getpid(), keys, kb, 1) == 1 && kb[0] > 0 ? (uint64_t)kb[0] * 1024
+									   : 0;
+}
+
 /* Under --max-memory, what the graph may take: what is left of it now
  * (the copy made, or the block cache a walk of the process fills to
  * TARGET_CACHE_MAX).  At least a byte, so that a bound already passed
  * stops the walk at its first object. */
 static void limit_graph(const struct capture_options *o, struct heap *h, int cached)
 {
-	static const char *const keys[] = { "VmRSS" };
-	long long kb[1];
 	uint64_t used;
 
 	if (!o->max_memory)
 		return;
-	used = proc_status_fields(getpid(), keys, kb, 1) == 1 && kb[0] > 0 ? (uint64_t)kb[0] * 1024
-									   : 0;
-	if (cached)
-		used += TARGET_CACHE_MAX;
+	used = self_rss() + (cached ? TARGET_CACHE_MAX : 0);
 	h->build_limit = o->max_memory > used + 1 ? o->max_memory - used : 1;
+}
+
+/* Before anything is frozen or copied: whether --max-memory leaves room
+ * for the copy (or the block cache) and some graph; -1 with err if not. */
+static int memory_room(const struct capture_options *o, int over, uint64_t copy,
+		       struct hs_error *err)
+{
+	uint64_t used = self_rss(), need = over ? TARGET_CACHE_MAX : copy;
+	char a[32], b[32];
+
+	if (!o->max_memory || used + need < o->max_memory)
+		return 0;
+	heap_size_text(used, a, sizeof(a));
+	heap_size_text(need, b, sizeof(b));
+	hs_error_set(err, HS_ENOMEM,
+		     "--max-memory leaves nothing for the heap graph: heapscope takes %s already, "
+		     "and %s %s",
+		     a, over ? "reading the process through its cache" : "the copy", b);
+	hs_error_hint(err, "raise --max-memory: a capture takes the bytes it copies and some 60 "
+			   "more per object");
+	return -1;
 }
 
 int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, struct hs_error *err)
@@ -255,7 +281,7 @@ int capture_heap(pid_t pid, const struct capture_options *o, struct heap *h, str
 	payload[0] = py.bytes_type;
 	payload[1] = py.unicode_type;
 	over = image_plan(pid, capture_copy_budget(o), payload, 2, &plan, err);
-	if (over < 0)
+	if (over < 0 || memory_room(o, over, plan.total, err))
 		goto out;
 	if (o->phase && !over)
 		o->phase(o->ctx, CAPTURE_COPYING, plan.total);
