@@ -46,6 +46,16 @@ _n = 0
 _failed = 0
 
 
+def sanitized():
+    """Whether HEAPSCOPE is built with AddressSanitizer (./configure
+    --enable-sanitizers): its memory is then not heapscope's own."""
+    try:
+        with open(HEAPSCOPE, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
 def ok(cond, name, diag=None):
     """Report one case; diag (str or list) is printed when it fails."""
     global _n, _failed

@@ -223,11 +223,11 @@ def max_memory(interp, tmp):
                                        "-o", snap, pid], interp.env)
         got = json.loads(out) if rc == 0 else {}
         hstest.ok(got.get("objects") == base["objects"] and got.get("copied_bytes") ==
-                  base["copied_bytes"] and peak <= size,
+                  base["copied_bytes"],
                   "%s: --max-memory=%d MiB, twice what it needs: the same capture (%s "
-                  "objects, %d MiB copied), peak %d MiB" % (
-                      interp.name, size >> 20, got.get("objects"),
-                      got.get("copied_bytes", 0) >> 20, peak >> 20), err)
+                  "objects, %d MiB copied)" % (interp.name, size >> 20, got.get("objects"),
+                                               got.get("copied_bytes", 0) >> 20), err)
+        peaks = [("twice what it needs", peak, size)]
         if os.path.exists(snap):
             os.remove(snap)
         # walked frozen (--max-copy): the block cache and the graph fit
@@ -238,9 +238,10 @@ def max_memory(interp, tmp):
         got = json.loads(out) if rc == 0 else {}
         info, _ = hstest.run_json(["info", snap]) if rc == 0 else (None, None)
         hstest.ok(got.get("objects") == base["objects"] and (info or {}).get("mode") ==
-                  "frozen" and peak <= size,
-                  "%s: --max-memory=%d MiB, walked frozen: every object found, peak %d MiB"
-                  % (interp.name, size >> 20, peak >> 20), [str(got), str(info)[:200], err])
+                  "frozen",
+                  "%s: --max-memory=%d MiB, walked frozen: every object found"
+                  % (interp.name, size >> 20), [str(got), str(info)[:200], err])
+        peaks.append(("walked frozen", peak, size))
         if os.path.exists(snap):
             os.remove(snap)
         # the copy over half the bound: not copied; whole or given up, under it
@@ -249,13 +250,13 @@ def max_memory(interp, tmp):
                                        "--max-pause", "0", "-o", snap, pid], interp.env)
         got = (hstest.run_json(["info", snap])[0] or {}) if rc == 0 else {}
         hstest.ok("over the copy budget" in err and "half of --max-memory" in err and
-                  peak <= size and ((rc == 0 and got.get("objects") == base["objects"]) or
-                                    (rc == ENOMEM and "outgrew --max-memory" in err)),
+                  ((rc == 0 and got.get("objects") == base["objects"]) or
+                   (rc == ENOMEM and "outgrew --max-memory" in err)),
                   "%s: --max-memory=%d MiB, the %d MiB copy over half of it: not copied, "
-                  "said so; %s, peak %d MiB" % (
-                      interp.name, size >> 20, base["copied_bytes"] >> 20,
-                      "every object found" if rc == 0 else "given up", peak >> 20),
+                  "said so; %s" % (interp.name, size >> 20, base["copied_bytes"] >> 20,
+                                   "every object found" if rc == 0 else "given up"),
                   [str(got), err])
+        peaks.append(("the copy over half of it", peak, size))
         if os.path.exists(snap):
             os.remove(snap)
         # finding the interpreter comes first (reading DWARF when the
@@ -273,6 +274,15 @@ def max_memory(interp, tmp):
                   "why and what to do, no file, peak %d MiB" % (interp.name, peak >> 20), err)
         hstest.ok(hstest.untouched(fx.pid), "%s: the target runs on after --max-memory "
                   "captures" % interp.name)
+    said = ", ".join("%s: %d MiB of %d" % (w, p >> 20, s >> 20) for w, p, s in peaks)
+    if hstest.sanitized():
+        hstest.skip("%s: heapscope's peak RSS under --max-memory" % interp.name,
+                    "a sanitizer build's allocator adds shadow memory and keeps what is "
+                    "freed (%s)" % said)
+    else:
+        hstest.ok(all(p <= s for _, p, s in peaks),
+                  "%s: heapscope's peak RSS under --max-memory each time (%s)"
+                  % (interp.name, said))
     for bad in ("-1", "abc", ""):
         p = hstest.run(["snapshot", "--max-memory", bad, "1"])
         hstest.ok(p.returncode == EUSAGE and hstest.one_line(p) and "--max-memory" in p.stderr,
