@@ -15,11 +15,10 @@ __attribute__((constructor)) static void bigmem_threshold(void)
 	mallopt(M_MMAP_THRESHOLD, BIGMEM_BYTES);
 }
 
-/* The whole pages of the block, advised before they are touched.  With
- * glibc the block is its own mapping (the threshold above); the page
- * before its first whole one is left out, as a separate mapping, which
- * free() unmaps with the rest. */
-static void *advise(void *p, size_t n)
+/* With glibc a big block is its own mapping (the threshold above); the
+ * page before its first whole one is left out, as a separate mapping,
+ * which free() unmaps with the rest. */
+void *big_advise(void *p, size_t n)
 {
 	uintptr_t start = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
 	uintptr_t end = ((uintptr_t)p + n) & ~(uintptr_t)4095;
@@ -31,12 +30,12 @@ static void *advise(void *p, size_t n)
 
 void *big_malloc(size_t n)
 {
-	return advise(malloc(n), n);
+	return big_advise(malloc(n), n);
 }
 
 void *big_calloc(size_t nmemb, size_t size)
 {
 	if (size && nmemb > SIZE_MAX / size)
 		return NULL;
-	return advise(calloc(nmemb, size), nmemb * size);
+	return big_advise(calloc(nmemb, size), nmemb * size);
 }

@@ -23,6 +23,10 @@
 
 #define BIGMEM_BYTES (2u << 20)
 
+/* Advise the whole pages of [p, p + n) MADV_HUGEPAGE, before they are
+ * touched, when n is BIGMEM_BYTES or more; returns p.  For memory the
+ * caller maps itself (the copy's regions, heap.c's vectors). */
+void *big_advise(void *p, size_t n);
 void *big_malloc(size_t n);
 /* nmemb * size bytes, zeroed; NULL if the product overflows */
 void *big_calloc(size_t nmemb, size_t size);

@@ -31,7 +31,7 @@ static void *vec_resize(struct heap_vec *v, size_t bytes)
 	} else {
 		nv = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (nv != MAP_FAILED) {
-			madvise(nv, bytes, MADV_HUGEPAGE);
+			big_advise(nv, bytes);
 			memcpy(nv, v->v, v->n * v->elem);
 			free(v->v);
 			v->mapped = 1;

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include "base/bigmem.h"
 #include "image.h"
 #include "maps.h"
 
@@ -112,13 +113,11 @@ static int prefault_run(void *ctx, uint64_t s, uint64_t e)
  * the kernel copies into 4 KiB pages several times slower, page by
  * page, and the walk's random reads miss the TLB less.  A sparse region
  * would be populated 2 MiB for every page copied, so it keeps small
- * pages. */
-#define HUGE_PAGE (2u << 20)
-
+ * pages (bigmem.h: from 2 MiB on). */
 static void huge_pages(const struct image_region *r)
 {
-	if (r->len >= HUGE_PAGE && (!r->sparse || r->populated / 8 * 9 >= r->len))
-		madvise(r->buf, r->len, MADV_HUGEPAGE);
+	if (!r->sparse || r->populated / 8 * 9 >= r->len)
+		big_advise(r->buf, r->len);
 }
 
 /* Could word v point into the process (a user address, 8-aligned, above

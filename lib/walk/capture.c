@@ -145,6 +145,10 @@ static void guard_progress(void *ctx, size_t done, size_t found)
 		g->o->walk.progress(g->o->walk.progress_ctx, done, found);
 }
 
+/* What to do when --max-memory is too small. */
+#define MAX_MEMORY_HINT \
+	"raise --max-memory: a capture takes the bytes it copies and some 60 more per object"
+
 /* What the threads wait for (from the copy when there is one: no pause
  * for it), then the walk, which keeps both.  Whatever read found the
  * process gone first, it exited during the capture. */
@@ -159,8 +163,7 @@ static int walk_threads_heap(struct pyproc *py, struct stacks *st, struct heap *
 			     "the heap graph outgrew --max-memory after %zu objects: capture "
 			     "given up",
 			     h->nobj);
-		hs_error_hint(err, "raise --max-memory: a capture takes the bytes it copies "
-				   "and some 60 more per object");
+		hs_error_hint(err, MAX_MEMORY_HINT);
 	} else if (err->code == HS_EGONE) {
 		hs_error_clear(err);
 		hs_error_set(err, HS_EGONE, "process %d exited during the capture", (int)py->pid);
@@ -251,8 +254,7 @@ static int memory_room(const struct capture_options *o, int over, uint64_t copy,
 		     "--max-memory leaves nothing for the heap graph: heapscope takes %s already, "
 		     "and %s %s",
 		     a, over ? "reading the process through its cache" : "the copy", b);
-	hs_error_hint(err, "raise --max-memory: a capture takes the bytes it copies and some 60 "
-			   "more per object");
+	hs_error_hint(err, MAX_MEMORY_HINT);
 	return -1;
 }
 
