@@ -99,7 +99,7 @@ const char *export_field_value(const struct heap *h, uint32_t i, const char *fie
 	return NULL;
 }
 
-/* Write h in format k to x->f or x->path.  0, or the exit status. */
+/* Write h in format k to x->f or x->fd.  0, or the exit status. */
 static int write_export(struct export *x, int k, const char *name)
 {
 	int st;
@@ -185,7 +185,7 @@ static int export_main(const struct command *c, int argc, char **argv)
 		x.f = stdout;
 		st = write_export(&x, k, "to standard output");
 	} else if (formats[k].file_only) {
-		x.path = out.tmp;
+		x.fd = out.fd;
 		st = write_export(&x, k, o.output);
 	} else {
 		fd = dup(out.fd);

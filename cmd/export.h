@@ -4,7 +4,7 @@
  * export.c parses the options, opens the graph and the output (a
  * temporary file next to -o FILE, renamed into place when complete, as
  * snapshots are; or stdout), then calls one writer per format.  A writer
- * writes to x->f (stream formats) or fills the file x->path (sqlite); it
+ * writes to x->f (stream formats) or fills the file x->fd (sqlite); it
  * returns 0, or prints its error and returns the exit status.  Write
  * errors on x->f are found by the caller (ferror), which then removes the
  * temporary file.
@@ -24,8 +24,8 @@
 struct export
 {
 	struct heap *h;
-	FILE *f;	  /* dot, meliae, heapsnapshot */
-	const char *path; /* sqlite: the (temporary) file to fill */
+	FILE *f; /* dot, meliae, heapsnapshot */
+	int fd;	 /* sqlite: the (temporary) file to fill, empty */
 	/* dot */
 	uint32_t root; /* the object the graph starts at */
 	unsigned depth;

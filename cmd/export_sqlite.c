@@ -20,65 +20,95 @@
  * Indexes on objects(address), objects(type), edges(src), edges(dst) and
  * roots(obj), made after the rows.
  *
- * The file is the temporary file export.c renames into place: written
- * in one transaction with prepared statements, without journal or syncs
- * (nothing to recover: a failure removes the file).  SQLite runs nothing
- * else.
+ * The file is the temporary file export.c renames into place, written
+ * directly in SQLite's file format (sqlite_file.h), without the library:
+ * the rows come in id order and each index's keys are sorted here, so
+ * every page is written once.  The same heap always makes the same bytes.
  */
 #include "config.h"
-#include <sqlite3.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
 #include "export.h"
 #include "heap/heap.h"
+#include "base/bigmem.h"
+#include "sqlite_file.h"
 
-static const char schema[] =
-	"PRAGMA journal_mode=OFF;"
-	"PRAGMA synchronous=OFF;"
-	"PRAGMA locking_mode=EXCLUSIVE;"
-	"PRAGMA cache_size=-65536;"
-	"BEGIN;"
-	"CREATE TABLE meta(key TEXT PRIMARY KEY, value);"
-	"CREATE TABLE types(id INTEGER PRIMARY KEY, name TEXT NOT NULL, address INTEGER,"
-	" object INTEGER, count INTEGER NOT NULL, size INTEGER NOT NULL);"
-	"CREATE TABLE objects(id INTEGER PRIMARY KEY, address INTEGER NOT NULL,"
-	" type INTEGER NOT NULL, size INTEGER NOT NULL, refcount INTEGER NOT NULL,"
-	" value, flags INTEGER NOT NULL, retained INTEGER NOT NULL, dominator INTEGER);"
-	"CREATE TABLE edges(src INTEGER NOT NULL, dst INTEGER NOT NULL, name TEXT NOT NULL,"
-	" kind TEXT NOT NULL);"
-	"CREATE TABLE roots(obj INTEGER NOT NULL, kind TEXT NOT NULL, label TEXT NOT NULL,"
-	" edge TEXT NOT NULL);"
-	"CREATE TABLE flags(bit INTEGER PRIMARY KEY, name TEXT NOT NULL);"
-	"INSERT INTO flags VALUES (1, 'gc'), (2, 'immortal'), (4, 'root'),"
-	" (8, 'held-from-outside'), (16, 'size-estimated'), (32, 'scanned'),"
-	" (64, 'value-truncated'), (128, 'broken');";
+#define NFLAGS 8
 
-static const char indexes[] = "CREATE INDEX objects_address ON objects(address);"
-			      "CREATE INDEX objects_type ON objects(type);"
-			      "CREATE INDEX edges_src ON edges(src);"
-			      "CREATE INDEX edges_dst ON edges(dst);"
-			      "CREATE INDEX roots_obj ON roots(obj);"
-			      "COMMIT;";
+/* The tables and indexes, in the order sqlite_schema lists them, with
+ * the statements SQLite would have stored for them. */
+enum {
+	T_META,
+	I_META_KEY, /* meta's PRIMARY KEY */
+	T_TYPES,
+	T_OBJECTS,
+	T_EDGES,
+	T_ROOTS,
+	T_FLAGS,
+	I_OBJECTS_ADDRESS,
+	I_OBJECTS_TYPE,
+	I_EDGES_SRC,
+	I_EDGES_DST,
+	I_ROOTS_OBJ,
+	N_SCHEMA
+};
+
+static const struct {
+	const char *name, *table, *sql;
+} schema[N_SCHEMA] = {
+	[T_META] = { "meta", "meta", "CREATE TABLE meta(key TEXT PRIMARY KEY, value)" },
+	[I_META_KEY] = { "sqlite_autoindex_meta_1", "meta", NULL },
+	[T_TYPES] = { "types", "types",
+		      "CREATE TABLE types(id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+		      "address INTEGER, object INTEGER, count INTEGER NOT NULL, "
+		      "size INTEGER NOT NULL)" },
+	[T_OBJECTS] = { "objects", "objects",
+			"CREATE TABLE objects(id INTEGER PRIMARY KEY, address INTEGER NOT NULL, "
+			"type INTEGER NOT NULL, size INTEGER NOT NULL, refcount INTEGER NOT "
+			"NULL, value, flags INTEGER NOT NULL, retained INTEGER NOT NULL, "
+			"dominator INTEGER)" },
+	[T_EDGES] = { "edges", "edges",
+		      "CREATE TABLE edges(src INTEGER NOT NULL, dst INTEGER NOT NULL, "
+		      "name TEXT NOT NULL, kind TEXT NOT NULL)" },
+	[T_ROOTS] = { "roots", "roots",
+		      "CREATE TABLE roots(obj INTEGER NOT NULL, kind TEXT NOT NULL, "
+		      "label TEXT NOT NULL, edge TEXT NOT NULL)" },
+	[T_FLAGS] = { "flags", "flags",
+		      "CREATE TABLE flags(bit INTEGER PRIMARY KEY, name TEXT NOT NULL)" },
+	[I_OBJECTS_ADDRESS] = { "objects_address", "objects",
+				"CREATE INDEX objects_address ON objects(address)" },
+	[I_OBJECTS_TYPE] = { "objects_type", "objects",
+			     "CREATE INDEX objects_type ON objects(type)" },
+	[I_EDGES_SRC] = { "edges_src", "edges", "CREATE INDEX edges_src ON edges(src)" },
+	[I_EDGES_DST] = { "edges_dst", "edges", "CREATE INDEX edges_dst ON edges(dst)" },
+	[I_ROOTS_OBJ] = { "roots_obj", "roots", "CREATE INDEX roots_obj ON roots(obj)" },
+};
+
+static const char *const flag_names[NFLAGS] = {
+	"gc",	   "immortal",	      "root",	"held-from-outside", "size-estimated",
+	"scanned", "value-truncated", "broken",
+};
+
+#define NMETA 11
 
 struct sq {
-	sqlite3 *db;
+	struct sqlf *f;
 	const struct heap *h;
 	struct export *x;
+	uint32_t root[N_SCHEMA];
+	/* meta's rows, kept for its index */
+	const char *meta_key[NMETA];
+	unsigned nmeta;
 };
 
 static int fail(struct sq *q, const char *what)
 {
-	/* SQLite's words, and the system's where a call failed (a full
-	 * disk: "database or disk is full (No space left on device)") */
-	int e = q->db ? sqlite3_system_errno(q->db) : 0;
-
 	export_progress_end(q->x);
-	fprintf(stderr, "heapscope: cannot write the database (%s): %s%s%s%s\n", what,
-		q->db ? sqlite3_errmsg(q->db) : "out of memory", e ? " (" : "",
-		e ? strerror(e) : "", e ? ")" : "");
-	return hs_exit_status(HS_EFILE);
+	fprintf(stderr, "heapscope: cannot write the database (%s): %s\n", what, strerror(errno));
+	return -1;
 }
 
 /* 1 if s is valid UTF-8 (surrogates and overlong forms are not). */
@@ -116,52 +146,80 @@ static int valid_utf8(const unsigned char *s, size_t len)
 	return 1;
 }
 
-static int step(struct sq *q, sqlite3_stmt *st, const char *what)
+static struct sqlf_val text(const char *s)
 {
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : fail(q, what);
+	return sqlf_text(s, strlen(s));
 }
 
-static int put_meta(struct sq *q, sqlite3_stmt *st, const char *key, const char *text,
-		    long long num)
+static int end(struct sq *q, unsigned k)
 {
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (text)
-		sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_int64(st, 2, num);
-	return step(q, st, "meta");
+	return sqlf_end(q->f, &q->root[k]) ? fail(q, schema[k].name) : 0;
 }
 
-static int write_meta(struct sq *q, sqlite3_stmt *st)
+static int put_meta(struct sq *q, const char *key, const char *value, long long num)
+{
+	struct sqlf_val v[2] = { text(key), value ? text(value) : sqlf_int(num) };
+
+	q->meta_key[q->nmeta++] = key;
+	return sqlf_row(q->f, q->nmeta, v, 2) ? fail(q, "meta") : 0;
+}
+
+static int cmp_text(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int write_meta(struct sq *q)
 {
 	const struct heap *h = q->h;
 	const struct heap_meta *m = &h->meta;
+	const char *sorted[NMETA];
+	unsigned k;
 
-	return put_meta(q, st, "pid", NULL, m->pid) ||
-	       put_meta(q, st, "python", heap_str(h, m->version, NULL), 0) ||
-	       put_meta(q, st, "exe", heap_str(h, m->exe, NULL), 0) ||
-	       put_meta(q, st, "cmdline", heap_str(h, m->cmdline, NULL), 0) ||
-	       put_meta(q, st, "capture_time", NULL, m->capture_time) ||
-	       put_meta(q, st, "mode", heap_mode_name(m->mode), 0) ||
-	       put_meta(q, st, "pause_us", NULL, (long long)(m->pause_ns / 1000)) ||
-	       put_meta(q, st, "warnings", NULL, m->warnings) ||
-	       put_meta(q, st, "first_warning", heap_str(h, m->warning, NULL), 0) ||
-	       put_meta(q, st, "objects", NULL, (long long)h->nobj) ||
-	       put_meta(q, st, "edges", NULL, (long long)h->nedge);
+	if (sqlf_table_begin(q->f))
+		return fail(q, "meta");
+	if (put_meta(q, "pid", NULL, m->pid) ||
+	    put_meta(q, "python", heap_str(h, m->version, NULL), 0) ||
+	    put_meta(q, "exe", heap_str(h, m->exe, NULL), 0) ||
+	    put_meta(q, "cmdline", heap_str(h, m->cmdline, NULL), 0) ||
+	    put_meta(q, "capture_time", NULL, m->capture_time) ||
+	    put_meta(q, "mode", heap_mode_name(m->mode), 0) ||
+	    put_meta(q, "pause_us", NULL, (long long)(m->pause_ns / 1000)) ||
+	    put_meta(q, "warnings", NULL, m->warnings) ||
+	    put_meta(q, "first_warning", heap_str(h, m->warning, NULL), 0) ||
+	    put_meta(q, "objects", NULL, (long long)h->nobj) ||
+	    put_meta(q, "edges", NULL, (long long)h->nedge) || end(q, T_META))
+		return -1;
+	/* its PRIMARY KEY: (key, rowid), keys in memcmp order */
+	memcpy(sorted, q->meta_key, sizeof(sorted));
+	qsort(sorted, NMETA, sizeof(*sorted), cmp_text);
+	if (sqlf_index_begin(q->f, NMETA))
+		return fail(q, "meta");
+	for (k = 0; k < NMETA; k++) {
+		unsigned row = 0;
+		struct sqlf_val v[2];
+
+		while (q->meta_key[row] != sorted[k])
+			row++;
+		v[0] = text(sorted[k]);
+		v[1] = sqlf_int(row + 1);
+		if (sqlf_key(q->f, v, 2))
+			return fail(q, "meta");
+	}
+	return end(q, I_META_KEY);
 }
 
-static int write_types(struct sq *q, sqlite3_stmt *st)
+static int write_types(struct sq *q)
 {
 	const struct heap *h = q->h;
 	uint64_t *count = calloc(2 * h->ntype + 1, sizeof(*count)), *size = count + h->ntype;
 	size_t i;
 	int r = 0;
 
-	if (!count)
+	if (!count || sqlf_table_begin(q->f)) {
+		free(count);
 		return fail(q, "types");
+	}
 	for (i = 0; i < h->nobj; i++)
 		if (h->obj[i].type < h->ntype) {
 			count[h->obj[i].type]++;
@@ -170,23 +228,23 @@ static int write_types(struct sq *q, sqlite3_stmt *st)
 	for (i = 0; i < h->ntype && !r; i++) {
 		size_t len;
 		const char *name = heap_str(h, h->types[i].name, &len);
+		struct sqlf_val v[6] = {
+			sqlf_null(), /* id is the rowid */
+			sqlf_text(name, len),
+			sqlf_int((int64_t)h->types[i].addr),
+			h->types[i].obj != HEAP_NONE ? sqlf_int(h->types[i].obj) : sqlf_null(),
+			sqlf_int((int64_t)count[i]),
+			sqlf_int((int64_t)size[i]),
+		};
 
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)i);
-		sqlite3_bind_text(st, 2, name, (int)len, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)h->types[i].addr);
-		if (h->types[i].obj != HEAP_NONE)
-			sqlite3_bind_int64(st, 4, h->types[i].obj);
-		else
-			sqlite3_bind_null(st, 4);
-		sqlite3_bind_int64(st, 5, (sqlite3_int64)count[i]);
-		sqlite3_bind_int64(st, 6, (sqlite3_int64)size[i]);
-		r = step(q, st, "types");
+		if (sqlf_row(q->f, (int64_t)i, v, 6))
+			r = fail(q, "types");
 	}
 	free(count);
-	return r;
+	return r ? r : end(q, T_TYPES);
 }
 
-static int write_objects(struct sq *q, sqlite3_stmt *st)
+static int write_objects(struct sq *q)
 {
 	const struct heap *h = q->h;
 	uint32_t i, bytes = HEAP_NONE, t;
@@ -194,104 +252,271 @@ static int write_objects(struct sq *q, sqlite3_stmt *st)
 	for (t = 0; t < h->ntype; t++)
 		if (!strcmp(heap_str(h, h->types[t].name, NULL), "bytes"))
 			bytes = t;
+	if (sqlf_table_begin(q->f))
+		return fail(q, "objects");
 	for (i = 0; i < h->nobj; i++) {
 		const struct heap_obj *o = &h->obj[i];
+		struct sqlf_val v[9] = {
+			sqlf_null(), /* id is the rowid */
+			sqlf_int((int64_t)o->addr),
+			sqlf_int(o->type),
+			sqlf_int((int64_t)heap_size(h, i)),
+			sqlf_int(o->refcnt),
+			sqlf_null(),
+			sqlf_int(h->flags[i]),
+			sqlf_int((int64_t)h->retained[i]),
+			h->idom[i] != HEAP_NONE ? sqlf_int(h->idom[i]) : sqlf_null(),
+		};
 
-		sqlite3_bind_int64(st, 1, i);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)o->addr);
-		sqlite3_bind_int64(st, 3, o->type);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)heap_size(h, i));
-		sqlite3_bind_int64(st, 5, o->refcnt);
 		if (o->value != HEAP_NONE) {
 			size_t len;
-			const char *v = heap_str(h, o->value, &len);
+			const char *s = heap_str(h, o->value, &len);
 
-			if (o->type == bytes || !valid_utf8((const unsigned char *)v, len))
-				sqlite3_bind_blob(st, 6, v, (int)len, SQLITE_STATIC);
+			if (o->type == bytes || !valid_utf8((const unsigned char *)s, len))
+				v[5] = sqlf_blob(s, len);
 			else
-				sqlite3_bind_text(st, 6, v, (int)len, SQLITE_STATIC);
-		} else {
-			sqlite3_bind_null(st, 6);
+				v[5] = sqlf_text(s, len);
 		}
-		sqlite3_bind_int64(st, 7, h->flags[i]);
-		sqlite3_bind_int64(st, 8, (sqlite3_int64)h->retained[i]);
-		if (h->idom[i] != HEAP_NONE)
-			sqlite3_bind_int64(st, 9, h->idom[i]);
-		else
-			sqlite3_bind_null(st, 9);
-		if (step(q, st, "objects"))
-			return -1;
+		if (sqlf_row(q->f, i, v, 9))
+			return fail(q, "objects");
 		if (!(i & 0xffff))
 			export_progress(q->x, "objects", i, h->nobj);
 	}
-	return 0;
+	return end(q, T_OBJECTS);
 }
 
-static int write_edges(struct sq *q, sqlite3_stmt *st)
+/* Edge e's row is e + 1, as rowids begin at 1. */
+static int write_edges(struct sq *q)
 {
 	const struct heap *h = q->h;
 	char name[300];
 	uint32_t i, e;
 
+	if (sqlf_table_begin(q->f))
+		return fail(q, "edges");
 	for (i = 0; i < h->nobj; i++) {
 		for (e = h->edge_start[i]; e < h->edge_start[i + 1]; e++) {
+			struct sqlf_val v[4] = { sqlf_int(i), sqlf_int(h->edge_dst[e]) };
+
 			heap_edge_text(h, h->edge_name[e], name, sizeof(name));
-			sqlite3_bind_int64(st, 1, i);
-			sqlite3_bind_int64(st, 2, h->edge_dst[e]);
-			sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 4, heap_edge_kind_name(h->edge_name[e]), -1,
-					  SQLITE_STATIC);
-			if (step(q, st, "edges"))
-				return -1;
+			v[2] = text(name);
+			v[3] = text(heap_edge_kind_name(h->edge_name[e]));
+			if (sqlf_row(q->f, (int64_t)e + 1, v, 4))
+				return fail(q, "edges");
 		}
 		if (!(i & 0xffff))
 			export_progress(q->x, "references", h->edge_start[i], h->nedge);
 	}
-	return 0;
+	return end(q, T_EDGES);
 }
 
-static int write_roots(struct sq *q, sqlite3_stmt *st)
+static int write_roots(struct sq *q)
 {
 	const struct heap *h = q->h;
 	char name[300];
 	size_t k, len;
 
+	if (sqlf_table_begin(q->f))
+		return fail(q, "roots");
 	for (k = 0; k < h->nroot; k++) {
 		const struct heap_root *r = &h->roots[k];
 		const char *label = heap_str(h, r->label, &len);
+		struct sqlf_val v[4] = { sqlf_int(r->obj), text(heap_root_kind_name(r->kind)),
+					 sqlf_text(label, len) };
 
 		name[0] = '\0';
 		if (r->name)
 			heap_edge_text(h, r->name, name, sizeof(name));
-		sqlite3_bind_int64(st, 1, r->obj);
-		sqlite3_bind_text(st, 2, heap_root_kind_name(r->kind), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, label, (int)len, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, name, -1, SQLITE_STATIC);
-		if (step(q, st, "roots"))
-			return -1;
+		v[3] = text(name);
+		if (sqlf_row(q->f, (int64_t)k + 1, v, 4))
+			return fail(q, "roots");
 	}
-	return 0;
+	return end(q, T_ROOTS);
 }
 
-static const char *const inserts[] = {
-	"INSERT INTO meta VALUES (?, ?)",
-	"INSERT INTO types VALUES (?, ?, ?, ?, ?, ?)",
-	"INSERT INTO objects VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	"INSERT INTO edges VALUES (?, ?, ?, ?)",
-	"INSERT INTO roots VALUES (?, ?, ?, ?)",
+static int write_flags(struct sq *q)
+{
+	unsigned k;
+
+	if (sqlf_table_begin(q->f))
+		return fail(q, "flags");
+	for (k = 0; k < NFLAGS; k++) {
+		struct sqlf_val v[2] = { sqlf_null(), text(flag_names[k]) };
+
+		if (sqlf_row(q->f, 1 << k, v, 2))
+			return fail(q, "flags");
+	}
+	return end(q, T_FLAGS);
+}
+
+/* ---- indexes: (column, rowid) in ascending order ---- */
+
+static int key2(struct sq *q, int64_t a, int64_t rowid, const char *what)
+{
+	struct sqlf_val v[2] = { sqlf_int(a), sqlf_int(rowid) };
+
+	return sqlf_key(q->f, v, 2) ? fail(q, what) : 0;
+}
+
+struct addr_id {
+	uint64_t key; /* the address, its sign bit flipped: SQLite's order */
+	uint64_t id;
 };
+
+/* objects(address): the objects sorted by address, a radix sort of 11
+ * bits a pass (a pass where every key has the same digit is skipped). */
+static int write_address_index(struct sq *q)
+{
+	const struct heap *h = q->h;
+	size_t n = h->nobj, i, shift;
+	struct addr_id *a = big_malloc((n ? n : 1) * sizeof(*a)),
+		       *b = big_malloc((n ? n : 1) * sizeof(*b)), *t;
+	size_t count[2048];
+	int r = 0;
+
+	if (!a || !b) {
+		free(a);
+		free(b);
+		errno = ENOMEM;
+		return fail(q, "objects_address");
+	}
+	for (i = 0; i < n; i++)
+		a[i] = (struct addr_id){ h->obj[i].addr ^ (UINT64_C(1) << 63), i };
+	for (shift = 0; shift < 64; shift += 11) {
+		size_t sum = 0, d;
+
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[a[i].key >> shift & 2047]++;
+		if (n && count[a[0].key >> shift & 2047] == n)
+			continue;
+		for (d = 0; d < 2048; d++) {
+			size_t c = count[d];
+
+			count[d] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			b[count[a[i].key >> shift & 2047]++] = a[i];
+		t = a, a = b, b = t;
+	}
+	free(b);
+	if (sqlf_index_begin(q->f, n))
+		r = fail(q, "objects_address");
+	for (i = 0; i < n && !r; i++)
+		r = key2(q, (int64_t)(a[i].key ^ (UINT64_C(1) << 63)), (int64_t)a[i].id,
+			 "objects_address");
+	free(a);
+	return r ? r : end(q, I_OBJECTS_ADDRESS);
+}
+
+/* objects(type): a counting sort by type keeps ids ascending in each. */
+static int write_type_index(struct sq *q)
+{
+	const struct heap *h = q->h;
+	size_t n = h->nobj, i;
+	uint32_t *start = calloc(h->ntype + 2, sizeof(*start));
+	uint32_t *ids = big_malloc((n ? n : 1) * sizeof(*ids));
+	int r = 0;
+
+	if (!start || !ids) {
+		free(start);
+		free(ids);
+		errno = ENOMEM;
+		return fail(q, "objects_type");
+	}
+	/* load checked every type < ntype; the clamp only keeps it in bounds */
+	for (i = 0; i < n; i++)
+		start[(h->obj[i].type < h->ntype ? h->obj[i].type : h->ntype) + 1]++;
+	for (i = 0; i <= h->ntype; i++)
+		start[i + 1] += start[i];
+	for (i = 0; i < n; i++)
+		ids[start[h->obj[i].type < h->ntype ? h->obj[i].type : h->ntype]++] = (uint32_t)i;
+	free(start);
+	if (sqlf_index_begin(q->f, n))
+		r = fail(q, "objects_type");
+	for (i = 0; i < n && !r; i++)
+		r = key2(q, h->obj[ids[i]].type, ids[i], "objects_type");
+	free(ids);
+	return r ? r : end(q, I_OBJECTS_TYPE);
+}
+
+/* edges(src) and edges(dst): edges are rows in order of source already;
+ * by destination they are the reverse edges, each list in edge order. */
+static int write_edge_indexes(struct sq *q, struct hs_error *err)
+{
+	struct heap *h = q->x->h;
+	uint32_t i, e;
+
+	if (sqlf_index_begin(q->f, h->nedge))
+		return fail(q, "edges_src");
+	for (i = 0; i < h->nobj; i++)
+		for (e = h->edge_start[i]; e < h->edge_start[i + 1]; e++)
+			if (key2(q, i, (int64_t)e + 1, "edges_src"))
+				return -1;
+	if (end(q, I_EDGES_SRC))
+		return -1;
+	if (heap_prepare(h, HEAP_NEED_REVERSE, err))
+		return -1;
+	if (sqlf_index_begin(q->f, h->nedge))
+		return fail(q, "edges_dst");
+	for (i = 0; i < h->nobj; i++)
+		for (e = h->rev_start[i]; e < h->rev_start[i + 1]; e++)
+			if (key2(q, i, (int64_t)h->rev_edge[e] + 1, "edges_dst"))
+				return -1;
+	return end(q, I_EDGES_DST);
+}
+
+static int cmp_root(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+/* roots(obj): (obj << 32 | row) sorted */
+static int write_roots_index(struct sq *q)
+{
+	const struct heap *h = q->h;
+	uint64_t *v = malloc((h->nroot ? h->nroot : 1) * sizeof(*v));
+	size_t k;
+	int r = 0;
+
+	if (!v) {
+		errno = ENOMEM;
+		return fail(q, "roots_obj");
+	}
+	for (k = 0; k < h->nroot; k++)
+		v[k] = (uint64_t)h->roots[k].obj << 32 | (k + 1);
+	qsort(v, h->nroot, sizeof(*v), cmp_root);
+	if (sqlf_index_begin(q->f, h->nroot))
+		r = fail(q, "roots_obj");
+	for (k = 0; k < h->nroot && !r; k++)
+		r = key2(q, (int64_t)(v[k] >> 32), (int64_t)(v[k] & 0xffffffff), "roots_obj");
+	free(v);
+	return r ? r : end(q, I_ROOTS_OBJ);
+}
+
+static int write_schema(struct sq *q)
+{
+	unsigned k;
+
+	for (k = 0; k < N_SCHEMA; k++)
+		if (sqlf_schema(q->f,
+				schema[k].sql && !strncmp(schema[k].sql, "CREATE TABLE", 12)
+					? "table"
+					: "index",
+				schema[k].name, schema[k].table, q->root[k], schema[k].sql))
+			return fail(q, "schema");
+	return sqlf_finish(q->f) ? fail(q, "schema") : 0;
+}
 
 int export_sqlite(struct export *x)
 {
 	struct hs_error err = HS_ERROR_INIT;
 	struct sq q = { .h = x->h, .x = x };
-	sqlite3_stmt *st[5] = { 0 };
-	int (*const write[5])(struct sq *, sqlite3_stmt *) = {
-		write_meta, write_types, write_objects, write_edges, write_roots,
-	};
-	size_t k;
-	int r = 0;
 	double t0 = cmd_clock();
+	int r;
 
 	/* retained sizes and dominators are columns of objects */
 	export_progress(x, "dominators", 0, 0);
@@ -299,37 +524,22 @@ int export_sqlite(struct export *x)
 		return cmd_fail(&err);
 	cmd_timing("dominators", t0);
 	t0 = cmd_clock();
-	/* the temporary file exists (empty, mode 0600): SQLite fills it;
-	 * one thread, no locks, and never through a symbolic link put in
-	 * its place */
-	if (sqlite3_open_v2(x->path, &q.db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
-			    NULL) != SQLITE_OK) {
-		r = fail(&q, "open");
-		goto close;
+	if (!(q.f = sqlf_create(x->fd))) {
+		fail(&q, "memory");
+		return hs_exit_status(HS_EFILE);
 	}
-	if (sqlite3_exec(q.db, schema, NULL, NULL, NULL) != SQLITE_OK) {
-		r = fail(&q, "schema");
-		goto close;
-	}
-	for (k = 0; k < 5 && !r; k++)
-		if (sqlite3_prepare_v2(q.db, inserts[k], -1, &st[k], NULL) != SQLITE_OK)
-			r = fail(&q, "prepare");
-	for (k = 0; k < 5 && !r; k++)
-		r = write[k](&q, st[k]) ? hs_exit_status(HS_EFILE) : 0;
+	r = write_meta(&q) || write_types(&q) || write_objects(&q) || write_edges(&q) ||
+	    write_roots(&q) || write_flags(&q);
 	cmd_timing("rows", t0);
 	t0 = cmd_clock();
 	if (!r) {
-		x->last.tv_sec = 0; /* say it now: this takes a while */
 		export_progress(x, "indexes", 0, 0);
-		if (sqlite3_exec(q.db, indexes, NULL, NULL, NULL) != SQLITE_OK)
-			r = fail(&q, "indexes");
+		r = write_address_index(&q) || write_type_index(&q) ||
+		    write_edge_indexes(&q, &err) || write_roots_index(&q) || write_schema(&q);
 		cmd_timing("indexes", t0);
 	}
-close:
-	for (k = 0; k < 5; k++)
-		sqlite3_finalize(st[k]);
-	if (sqlite3_close(q.db) != SQLITE_OK && !r)
-		r = fail(&q, "close");
-	return r;
+	sqlf_free(q.f);
+	if (r && err.code)
+		return cmd_fail(&err);
+	return r ? hs_exit_status(HS_EFILE) : 0;
 }
