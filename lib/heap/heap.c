@@ -639,30 +639,55 @@ const char *heap_type_name(const struct heap *h, uint32_t i)
 	return t < h->ntype ? heap_str(h, h->types[t].name, NULL) : "?";
 }
 
+/* buf = pre, t, post, cut to len - 1 bytes as snprintf would: the
+ * exports call this for every edge, where snprintf's parsing showed. */
+static void join3(char *buf, size_t len, const char *pre, const char *t, const char *post)
+{
+	const char *part[3] = { pre, t, post };
+	size_t at = 0, k;
+
+	if (!len)
+		return;
+	for (k = 0; k < 3; k++) {
+		size_t n = strlen(part[k]);
+
+		if (n > len - 1 - at)
+			n = len - 1 - at;
+		memcpy(buf + at, part[k], n);
+		at += n;
+	}
+	buf[at] = '\0';
+}
+
 void heap_edge_text(const struct heap *h, uint32_t name, char *buf, size_t len)
 {
 	uint32_t p = HEAP_PAYLOAD(name);
 	const char *t = p < h->nname ? heap_str(h, h->names[p], NULL) : "?";
+	char num[16], *d = num + sizeof(num) - 1;
 
 	switch (HEAP_NAME_KIND(name)) {
 	case HN_FIELD:
 	case HN_LOCAL:
-		snprintf(buf, len, "%s", t);
+		join3(buf, len, "", t, "");
 		break;
 	case HN_ATTR:
-		snprintf(buf, len, ".%s", t);
+		join3(buf, len, ".", t, "");
 		break;
 	case HN_INDEX:
-		snprintf(buf, len, "[%u]", p);
+		*d = '\0';
+		do
+			*--d = (char)('0' + p % 10);
+		while (p /= 10);
+		join3(buf, len, "[", d, "]");
 		break;
 	case HN_VALUE:
-		snprintf(buf, len, "[%s]", t);
+		join3(buf, len, "[", t, "]");
 		break;
 	case HN_KEY:
-		snprintf(buf, len, "key %s", t);
+		join3(buf, len, "key ", t, "");
 		break;
 	default:
-		snprintf(buf, len, "%s", HEAP_EDGE_KIND(name) == HE_SCANNED ? "(scanned)" : "?");
+		join3(buf, len, "", HEAP_EDGE_KIND(name) == HE_SCANNED ? "(scanned)" : "?", "");
 		break;
 	}
 }
