@@ -27,6 +27,7 @@
  */
 #include "config.h"
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,22 +364,19 @@ struct addr_id {
 	uint64_t id;
 };
 
-/* objects(address): the objects sorted by address, a radix sort of 11
- * bits a pass (a pass where every key has the same digit is skipped). */
-static int write_address_index(struct sq *q)
+/* The objects sorted by address, a radix sort of 11 bits a pass (a pass
+ * where every key has the same digit is skipped); NULL without memory. */
+static struct addr_id *sort_by_address(const struct heap *h)
 {
-	const struct heap *h = q->h;
 	size_t n = h->nobj, i, shift;
 	struct addr_id *a = big_malloc((n ? n : 1) * sizeof(*a)),
 		       *b = big_malloc((n ? n : 1) * sizeof(*b)), *t;
 	size_t count[2048];
-	int r = 0;
 
 	if (!a || !b) {
 		free(a);
 		free(b);
-		errno = ENOMEM;
-		return fail(q, "objects_address");
+		return NULL;
 	}
 	for (i = 0; i < n; i++)
 		a[i] = (struct addr_id){ h->obj[i].addr ^ (UINT64_C(1) << 63), i };
@@ -401,6 +399,19 @@ static int write_address_index(struct sq *q)
 		t = a, a = b, b = t;
 	}
 	free(b);
+	return a;
+}
+
+/* objects(address), from sort_by_address's array (freed here) */
+static int write_address_index(struct sq *q, struct addr_id *a)
+{
+	size_t n = q->h->nobj, i;
+	int r = 0;
+
+	if (!a) {
+		errno = ENOMEM;
+		return fail(q, "objects_address");
+	}
 	if (sqlf_index_begin(q->f, n))
 		r = fail(q, "objects_address");
 	for (i = 0; i < n && !r; i++)
@@ -441,11 +452,10 @@ static int write_type_index(struct sq *q)
 	return r ? r : end(q, I_OBJECTS_TYPE);
 }
 
-/* edges(src) and edges(dst): edges are rows in order of source already;
- * by destination they are the reverse edges, each list in edge order. */
-static int write_edge_indexes(struct sq *q, struct hs_error *err)
+/* edges(src): the edges' rows are in order of source already. */
+static int write_src_index(struct sq *q)
 {
-	struct heap *h = q->x->h;
+	const struct heap *h = q->h;
 	uint32_t i, e;
 
 	if (sqlf_index_begin(q->f, h->nedge))
@@ -454,10 +464,15 @@ static int write_edge_indexes(struct sq *q, struct hs_error *err)
 		for (e = h->edge_start[i]; e < h->edge_start[i + 1]; e++)
 			if (key2(q, i, (int64_t)e + 1, "edges_src"))
 				return -1;
-	if (end(q, I_EDGES_SRC))
-		return -1;
-	if (heap_prepare(h, HEAP_NEED_REVERSE, err))
-		return -1;
+	return end(q, I_EDGES_SRC);
+}
+
+/* edges(dst): the reverse edges (prepared), each list in edge order. */
+static int write_dst_index(struct sq *q)
+{
+	const struct heap *h = q->h;
+	uint32_t i, e;
+
 	if (sqlf_index_begin(q->f, h->nedge))
 		return fail(q, "edges_dst");
 	for (i = 0; i < h->nobj; i++)
@@ -511,35 +526,94 @@ static int write_schema(struct sq *q)
 	return sqlf_finish(q->f) ? fail(q, "schema") : 0;
 }
 
+/*
+ * The second core's work, while the first writes rows: the dominators
+ * (while the edges are written: objects' rows need them), then the
+ * address order and the reverse edges (while the objects are).  Each
+ * starts after the one before it has freed its memory, so that the peak
+ * stays the dominators'.
+ */
+struct helper {
+	pthread_t thread;
+	int started;
+	struct heap *h;
+	struct hs_error err;
+	int failed;
+	struct addr_id *by_address;
+};
+
+static void *dominators(void *p)
+{
+	struct helper *w = p;
+
+	w->failed = heap_prepare(w->h, HEAP_NEED_DOMINATORS, &w->err);
+	return NULL;
+}
+
+static void *orders(void *p)
+{
+	struct helper *w = p;
+
+	w->by_address = sort_by_address(w->h);
+	w->failed = heap_prepare(w->h, HEAP_NEED_REVERSE, &w->err);
+	return NULL;
+}
+
+/* Run w->run on another thread, or on this one if none can start. */
+static void help(struct helper *w, void *(*run)(void *))
+{
+	w->started = !pthread_create(&w->thread, NULL, run, w);
+	if (!w->started)
+		run(w);
+}
+
+/* Wait for it; -1 (its error printed) if it failed. */
+static int helped(struct sq *q, struct helper *w)
+{
+	if (w->started)
+		pthread_join(w->thread, NULL);
+	w->started = 0;
+	if (!w->failed)
+		return 0;
+	export_progress_end(q->x);
+	cmd_fail(&w->err);
+	return -1;
+}
+
 int export_sqlite(struct export *x)
 {
-	struct hs_error err = HS_ERROR_INIT;
 	struct sq q = { .h = x->h, .x = x };
+	struct helper w = { .h = x->h, .err = HS_ERROR_INIT };
 	double t0 = cmd_clock();
 	int r;
 
-	/* retained sizes and dominators are columns of objects */
-	export_progress(x, "dominators", 0, 0);
-	if (heap_prepare(x->h, HEAP_NEED_DOMINATORS, &err))
-		return cmd_fail(&err);
-	cmd_timing("dominators", t0);
-	t0 = cmd_clock();
 	if (!(q.f = sqlf_create(x->fd))) {
 		fail(&q, "memory");
 		return hs_exit_status(HS_EFILE);
 	}
-	r = write_meta(&q) || write_types(&q) || write_objects(&q) || write_edges(&q) ||
-	    write_roots(&q) || write_flags(&q);
-	cmd_timing("rows", t0);
+	help(&w, dominators);
+	r = write_meta(&q) || write_types(&q) || write_edges(&q) || write_src_index(&q) ||
+	    write_roots(&q) || write_roots_index(&q) || write_flags(&q);
+	r = helped(&q, &w) || r;
+	cmd_timing("dominators and edges", t0);
+	t0 = cmd_clock();
+	if (!r) {
+		help(&w, orders);
+		r = write_objects(&q) || write_type_index(&q);
+		r = helped(&q, &w) || r;
+		cmd_timing("objects", t0);
+	}
 	t0 = cmd_clock();
 	if (!r) {
 		export_progress(x, "indexes", 0, 0);
-		r = write_address_index(&q) || write_type_index(&q) ||
-		    write_edge_indexes(&q, &err) || write_roots_index(&q) || write_schema(&q);
+		r = write_address_index(&q, w.by_address) || write_dst_index(&q) ||
+		    write_schema(&q);
+		w.by_address = NULL;
 		cmd_timing("indexes", t0);
 	}
+	free(w.by_address);
 	sqlf_free(q.f);
-	if (r && err.code)
-		return cmd_fail(&err);
+	if (r && w.failed)
+		return hs_exit_status(w.err.code);
 	return r ? hs_exit_status(HS_EFILE) : 0;
 }

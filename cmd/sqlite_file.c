@@ -31,6 +31,7 @@
 #define SCHEMA_MAX 32
 #define LEAF_HDR 8u
 #define INTERIOR_HDR 12u
+#define CELL_ROOM 20u		       /* a cell's varints before its record */
 #define SQLITE_VERSION_WRITTEN 3040001 /* the header's "written by" */
 
 /* A child page and what separates it from the next: the largest rowid
@@ -61,7 +62,7 @@ struct sqlf {
 	size_t nup, up_cap;
 	uint8_t *cells;
 	size_t cells_len, cells_cap;
-	uint8_t *rec, *cell; /* a record and its cell, being encoded */
+	uint8_t *rec; /* a cell being encoded (record()) */
 	size_t rec_cap;
 
 	struct schema_row schema[SCHEMA_MAX];
@@ -84,21 +85,28 @@ static void put4(uint8_t *p, uint32_t v)
 
 static unsigned varint_len(uint64_t v)
 {
-	unsigned n = 1;
-
+	if (v < 0x80)
+		return 1;
 	if (v >> 56)
 		return 9;
-	while (v >>= 7)
-		n++;
-	return n;
+	return (unsigned)(64 - __builtin_clzll(v) + 6) / 7;
 }
 
 /* SQLite's varint: 7 bits a byte, big-endian, the ninth byte all 8. */
 static unsigned put_varint(uint8_t *p, uint64_t v)
 {
-	unsigned n = varint_len(v), i;
+	unsigned n, i;
 
-	if (n == 9) {
+	if (v < 0x80) {
+		p[0] = (uint8_t)v;
+		return 1;
+	}
+	if (v < 0x4000) {
+		p[0] = (uint8_t)(0x80 | v >> 7);
+		p[1] = (uint8_t)(v & 0x7f);
+		return 2;
+	}
+	if ((n = varint_len(v)) == 9) {
 		p[8] = (uint8_t)v;
 		v >>= 8;
 		for (i = 8; i-- > 0; v >>= 7)
@@ -176,7 +184,6 @@ void sqlf_free(struct sqlf *f)
 	free(f->up);
 	free(f->cells);
 	free(f->rec);
-	free(f->cell);
 	free(f);
 }
 
@@ -258,11 +265,13 @@ static uint64_t serial_type(const struct sqlf_val *v, size_t *len)
 	}
 }
 
-/* Encode the record of v[0..n) in f->rec; its length, or 0 on error. */
+/* Encode the record of v[0..n) at f->rec + CELL_ROOM (before it, room
+ * for its cell's prefix); its length, or 0 on error. */
 static size_t record(struct sqlf *f, const struct sqlf_val *v, unsigned n)
 {
 	uint64_t types[16];
-	size_t lens[16], body = 0, head = 0, hlen, k, at;
+	size_t lens[16], body = 0, head = 0, hlen, k;
+	uint8_t *at;
 
 	if (n > 16) {
 		errno = EINVAL;
@@ -279,26 +288,26 @@ static size_t record(struct sqlf *f, const struct sqlf_val *v, unsigned n)
 	}
 	for (hlen = head + 1; varint_len(hlen) != hlen - head; hlen++)
 		;
-	if (grow(&f->rec, &f->rec_cap, hlen + body + 32, 1) ||
-	    (!f->cell && !(f->cell = malloc(PAGE)))) {
-		errno = ENOMEM;
+	if (grow(&f->rec, &f->rec_cap, CELL_ROOM + hlen + body + 16, 1))
 		return 0;
-	}
-	at = put_varint(f->rec, hlen);
+	at = f->rec + CELL_ROOM;
+	at += put_varint(at, hlen);
 	for (k = 0; k < n; k++)
-		at += put_varint(f->rec + at, types[k]);
+		at += put_varint(at, types[k]);
 	for (k = 0; k < n; k++) {
-		uint64_t u = (uint64_t)v[k].i;
-		size_t b;
+		if (v[k].kind == SQLF_INT) {
+			/* big-endian, the low lens[k] bytes (8 spare follow) */
+			uint64_t be =
+				__builtin_bswap64((uint64_t)v[k].i << (8 * (8 - lens[k]) & 63));
 
-		if (v[k].kind == SQLF_INT)
-			for (b = lens[k]; b-- > 0; u >>= 8)
-				f->rec[at + b] = (uint8_t)u;
-		else if (lens[k])
-			memcpy(f->rec + at, v[k].p, lens[k]);
+			if (lens[k])
+				memcpy(at, &be, 8);
+		} else if (lens[k]) {
+			memcpy(at, v[k].p, lens[k]);
+		}
 		at += lens[k];
 	}
-	return at;
+	return (size_t)(at - f->rec) - CELL_ROOM;
 }
 
 /* How much of a payload of p bytes stays in the cell (the file format's
@@ -336,27 +345,30 @@ static int overflow(struct sqlf *f, const uint8_t *p, size_t len, uint32_t *firs
 	return 0;
 }
 
-/* The cell of f->rec[0..len) in f->cell: its payload size, the rowid
- * (tables), the local part and the first overflow page.  Its length, or
- * 0 on error. */
-static size_t make_cell(struct sqlf *f, size_t len, int64_t rowid)
+/* The cell of the record at f->rec + CELL_ROOM, len bytes: its payload
+ * size and rowid (tables) put before it, the local part, the first
+ * overflow page after it.  Its start in *cell and its length, or 0 on
+ * error. */
+static size_t make_cell(struct sqlf *f, size_t len, int64_t rowid, uint8_t **cell)
 {
-	size_t local = local_size(len, f->index), at = put_varint(f->cell, len);
+	uint8_t pre[CELL_ROOM], *payload = f->rec + CELL_ROOM;
+	size_t local = local_size(len, f->index), n = put_varint(pre, len), at;
 
 	if (!f->index)
-		at += put_varint(f->cell + at, (uint64_t)rowid);
-	memcpy(f->cell + at, f->rec, local);
-	at += local;
+		n += put_varint(pre + n, (uint64_t)rowid);
+	*cell = payload - n;
+	memcpy(*cell, pre, n);
+	at = n + local;
 	if (local < len) {
 		uint32_t first;
 
-		if (overflow(f, f->rec + local, len - local, &first))
+		if (overflow(f, payload + local, len - local, &first))
 			return 0;
-		put4(f->cell + at, first);
+		put4(payload + local, first);
 		at += 4;
 	}
 	for (; at < 4; at++) /* a cell takes at least 4 bytes */
-		f->cell[at] = 0;
+		(*cell)[at] = 0;
 	return at;
 }
 
@@ -495,19 +507,20 @@ static int index_level(struct sqlf *f, size_t *n, uint32_t *right)
 int sqlf_row(struct sqlf *f, int64_t rowid, const struct sqlf_val *v, unsigned n)
 {
 	size_t len, clen;
+	uint8_t *cell;
 	uint32_t pg;
 
 	if (f->index != 0 || rowid <= f->last_rowid) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (!(len = record(f, v, n)) || !(clen = make_cell(f, len, rowid)))
+	if (!(len = record(f, v, n)) || !(clen = make_cell(f, len, rowid, &cell)))
 		return -1;
 	if (!leaf_fits(f, clen)) {
 		if (leaf_emit(f, &pg) || add_up(f, pg, (uint64_t)f->last_rowid, 0))
 			return -1;
 	}
-	leaf_put(f, f->cell, clen);
+	leaf_put(f, cell, clen);
 	f->last_rowid = rowid;
 	return 0;
 }
@@ -526,6 +539,7 @@ static int add_separator(struct sqlf *f, uint32_t pg, const uint8_t *cell, size_
 int sqlf_key(struct sqlf *f, const struct sqlf_val *v, unsigned n)
 {
 	size_t len, clen;
+	uint8_t *cell;
 	uint32_t pg;
 
 	if (f->index != 1 || f->nkey >= f->nkeys) {
@@ -533,14 +547,14 @@ int sqlf_key(struct sqlf *f, const struct sqlf_val *v, unsigned n)
 		return -1;
 	}
 	f->nkey++;
-	if (!(len = record(f, v, n)) || !(clen = make_cell(f, len, 0)))
+	if (!(len = record(f, v, n)) || !(clen = make_cell(f, len, 0, &cell)))
 		return -1;
 	if (leaf_fits(f, clen)) {
-		leaf_put(f, f->cell, clen);
+		leaf_put(f, cell, clen);
 		return 0;
 	}
 	if (f->nkey < f->nkeys) /* this key separates the full leaf from the next */
-		return leaf_emit(f, &pg) || add_separator(f, pg, f->cell, clen) ? -1 : 0;
+		return leaf_emit(f, &pg) || add_separator(f, pg, cell, clen) ? -1 : 0;
 	/* the last key: the full leaf's last cell separates instead, and this
 	 * key makes the last leaf (never an empty one) */
 	{
@@ -554,7 +568,7 @@ int sqlf_key(struct sqlf *f, const struct sqlf_val *v, unsigned n)
 		f->content = end;
 		if (leaf_emit(f, &pg) || add_separator(f, pg, popped, plen))
 			return -1;
-		leaf_put(f, f->cell, clen);
+		leaf_put(f, cell, clen);
 	}
 	return 0;
 }
@@ -667,7 +681,7 @@ int sqlf_finish(struct sqlf *f)
 		content -= (unsigned)at;
 		at = content + put_varint(pg + content, len);
 		at += put_varint(pg + at, k + 1);
-		memcpy(pg + at, f->rec, len);
+		memcpy(pg + at, f->rec + CELL_ROOM, len);
 		put2(pg + 100 + LEAF_HDR + 2 * k, content);
 	}
 	header(pg, f->npage);
