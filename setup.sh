@@ -21,13 +21,13 @@ esac
 # python3-numpy gives it numpy, whose arrays' sizes the tests check;
 # libc6-dbg names glibc's main_arena (and gives the DWARF its table is
 # checked against);
-# libsqlite3 writes the SQL export; tmux drives the browser in the tests,
-# graphviz and sqlite3 read the exports there, strace watches that
+# tmux drives the browser in the tests, graphviz and sqlite3 read the
+# exports there, strace watches that
 # heapscope runs no other program; libzstd, liblz4 and liblzma read the
 # compressed core files of systemd-coredump, and gdb (gcore), zstd, lz4
 # and xz-utils make the cores the tests read.
 PKGS="build-essential autoconf automake pkg-config libelf-dev libdwarf-dev
-libunwind-dev libncurses-dev libsqlite3-dev libzstd-dev liblz4-dev liblzma-dev
+libunwind-dev libncurses-dev libzstd-dev liblz4-dev liblzma-dev
 python3 python3.11-dbg python3-numpy libc6-dbg procps tmux graphviz sqlite3 strace gdb zstd lz4 xz-utils"
 if [ "$dev" = 1 ]; then
 	PKGS="$PKGS clang libclang-rt-14-dev valgrind clang-format"

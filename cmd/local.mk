@@ -2,7 +2,7 @@
 # the fuzzers (tests/fuzz/) link to run the commands as a user would.
 noinst_LIBRARIES += cmd/libheapscope-cmd.a
 cmd_libheapscope_cmd_a_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/ui \
-	-DHS_DATADIR='"$(pkgdatadir)"' -DHS_SRCDIR='"$(abs_srcdir)"' $(SQLITE3_CFLAGS)
+	-DHS_DATADIR='"$(pkgdatadir)"' -DHS_SRCDIR='"$(abs_srcdir)"'
 # One file per command (or family: export and its formats), what they
 # share in options.c (every option, and cmd_parse), common.c, source.c
 # and print.c.
@@ -13,8 +13,7 @@ cmd_libheapscope_cmd_a_SOURCES = cmd/cmd.h cmd/commands.c cmd/options.c cmd/comm
 	cmd/demo.c cmd/export.c cmd/export.h cmd/export_meliae.c cmd/export_dot.c \
 	cmd/export_heapsnapshot.c cmd/export_sqlite.c \
 	cmd/sqlite_file.c cmd/sqlite_file.h
-HS_CMD_LIBS = cmd/libheapscope-cmd.a ui/libheapscope-ui.a $(HS_LIBS) $(NCURSESW_LIBS) \
-	$(SQLITE3_LIBS)
+HS_CMD_LIBS = cmd/libheapscope-cmd.a ui/libheapscope-ui.a $(HS_LIBS) $(NCURSESW_LIBS)
 
 bin_PROGRAMS += heapscope
 heapscope_SOURCES = cmd/main.c

@@ -42,15 +42,14 @@ FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_CPPFLAGS = -I$(builddir) -I$(builddir)/lib -I$(srcdir)/lib -I$(srcdir)/ui -I$(srcdir)/cmd \
 	-I$(srcdir)/tests $(LIBELF_CFLAGS) $(LIBDWARF_CFLAGS) $(LIBUNWIND_CFLAGS) \
-	$(NCURSESW_CFLAGS) $(SQLITE3_CFLAGS) -DNCURSES_WIDECHAR=1 \
+	$(NCURSESW_CFLAGS) -DNCURSES_WIDECHAR=1 \
 	-DHS_DATADIR='"$(pkgdatadir)"' -DHS_SRCDIR='"$(abs_srcdir)"'
 FUZZ_LIB_SRC = $(filter %.c,$(lib_libheapscope_a_SOURCES) $(cmd_libheapscope_cmd_a_SOURCES) \
 	$(ui_libheapscope_ui_a_SOURCES))
 FUZZ_LIB_OBJ = $(FUZZ_LIB_SRC:%.c=$(FUZZ_DIR)/%.o)
 FUZZ_MAIN_OBJ = $(FUZZ_DIR)/tests/fuzz/common.o
 FUZZ_LIBS = $(LIBDWARF_LIBS) $(LIBELF_LIBS) $(LIBUNWIND_LIBS) -lz $(NCURSESW_LIBS) \
-	$(LIBZSTD_LIBS) $(LIBLZ4_LIBS) $(LIBLZMA_LIBS) \
-	$(SQLITE3_LIBS)
+	$(LIBZSTD_LIBS) $(LIBLZ4_LIBS) $(LIBLZMA_LIBS)
 FUZZ_HDRS = config.h lib/python/syscall_names.h $(wildcard $(srcdir)/lib/*/*.h $(srcdir)/cmd/*.h $(srcdir)/ui/*.h \
 	$(srcdir)/tests/*.h $(srcdir)/tests/fuzz/*.h)
 
