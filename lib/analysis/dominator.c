@@ -174,21 +174,20 @@ static uint32_t eval(struct dom_work *w, uint32_t u, uint32_t *stack)
 
 /* Lengauer-Tarjan: semidominators, then each idom from the bucket of its
  * semidominator when the DFS parent is linked; no climbing. bucket/bnext:
- * 2 n scratch; idom ends in parent[]. */
+ * 2 n scratch.  idom ends in parent[]: the step of number i reads only
+ * parent[i], and writes the idom of numbers in buckets, all >= i. */
 static void semidominators(struct dom_work *w, uint32_t *stack, uint32_t *bhead, uint32_t *bnext)
 {
 	uint32_t n = w->n, i, k, *idom = w->parent;
-	uint32_t *par = bnext + n; /* keep the DFS parents: idom overwrites */
 
 	for (i = 0; i < n; i++) {
 		w->anc[i] = HEAP_NONE;
 		w->label[i] = i;
 		w->semi[i] = i;
 		bhead[i] = HEAP_NONE;
-		par[i] = w->parent[i];
 	}
 	for (i = n - 1; i > 0; i--) {
-		uint32_t s = par[i], p = par[i], v;
+		uint32_t s = w->parent[i], p = s, v;
 
 		for (k = w->rstart[i]; k < w->rstart[i + 1]; k++) {
 			uint32_t u = w->rsrc[k], c;
@@ -246,12 +245,13 @@ int dominator_build(struct heap *h, struct hs_error *err)
 	dfs(h, &w);
 	if (predecessors(h, &w, err))
 		goto fail;
+	free(w.pre); /* numbers from here on */
+	w.pre = NULL;
 	w.semi = big_malloc((size_t)w.n * sizeof(*w.semi));
 	w.anc = big_malloc((size_t)w.n * sizeof(*w.anc));
-	/* scratch: the compression stack, the buckets (head, next) and the
-	 * depth-first parents (parent[] becomes idom[]) */
+	/* scratch: the compression stack, the buckets (head, next) */
 	{
-		uint32_t *stack = big_malloc((size_t)w.n * 4 * sizeof(*stack));
+		uint32_t *stack = big_malloc((size_t)w.n * 3 * sizeof(*stack));
 
 		if (!w.semi || !w.anc || !stack) {
 			free(stack);
