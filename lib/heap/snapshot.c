@@ -550,7 +550,7 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 			return not_ours(err, path, magic);
 		return bad(err, path, "truncated (shorter than its header)");
 	}
-	base = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	base = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	e = errno;
 	close(fd);
 	if (base == MAP_FAILED)
