@@ -16,15 +16,22 @@
  * and conservative-scan references, weak for weak references; to_node is
  * the node's index times 7.
  *
- * Written as it goes: nodes, then edges, then the strings they refer to,
- * which are kept as offsets into the heap's blob (plus a kind), not as
- * text; a string is at most STR_MAX bytes.  JSON escaping as json.c
- * does it (invalid UTF-8 becomes U+FFFD).
+ * Nodes, then edges, then the strings they refer to, which are kept as
+ * offsets into the heap's blob (plus a kind), not as text; a string is
+ * at most STR_MAX bytes.  A first pass names everything in order, making
+ * the strings table; then pieces of 65536 nodes, edges or strings are
+ * formatted on every core the process may use and written in order as
+ * they are ready (struct run says how each piece knows its names), the
+ * same bytes with one thread or two.  JSON escaping as json.c does it
+ * (invalid UTF-8 becomes U+FFFD).
  */
 #include "config.h"
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cmd.h"
 #include "export.h"
 #include "heap/heap.h"
@@ -32,6 +39,7 @@
 
 #define STR_MAX 1024
 #define NODE_FIELDS 7
+#define TEXT_LINE_MAX 160 /* a node's or an edge's line, at most */
 
 enum node_type {
 	NT_STRING = 2,
@@ -91,9 +99,72 @@ struct hsnap {
 	int oom;
 };
 
-/* A new strings[] entry; its index (0 after OOM: the output is dropped). */
-static uint32_t str_add(struct hsnap *s, enum str_kind kind, uint32_t payload)
+/* A buffer a run of the output is formatted into; kept and reused by
+ * the piece PIECES_AHEAD later (fresh memory for every piece cost more
+ * in page faults than the formatting). */
+struct outbuf {
+	char *buf;
+	size_t len, cap;
+	int failed;		/* out of memory: the output is dropped */
+} __attribute__((aligned(64))); /* one cache line each: written by
+				 * different threads line by line */
+
+/* Room for n more bytes at the end of o, or NULL. */
+static char *outbuf_room(struct outbuf *o, size_t n)
 {
+	if (o->len + n > o->cap) {
+		size_t cap = o->cap ? o->cap : 1 << 20;
+		char *b;
+
+		while (cap < o->len + n)
+			cap *= 2;
+		if (!(b = realloc(o->buf, cap))) {
+			o->failed = 1;
+			return NULL;
+		}
+		o->buf = b;
+		o->cap = cap;
+	}
+	return o->buf + o->len;
+}
+
+/* The stream a piece of strings is formatted through (json.c's). */
+static ssize_t outbuf_write(void *cookie, const char *data, size_t n)
+{
+	struct outbuf *o = cookie;
+	char *at = outbuf_room(o, n);
+
+	if (!at)
+		return -1;
+	memcpy(at, data, n);
+	o->len += n;
+	return (ssize_t)n;
+}
+
+/*
+ * Who names and formats a run of nodes, edges or strings.  The first
+ * pass (replay 0, out NULL) walks everything in order and makes
+ * strings[], each name's index the count of entries before it.  Then the
+ * runs are formatted in parallel, each into its own out, replaying the
+ * names from
+ * the count at its start: an entry made anew takes the count; a cached
+ * one was made by this run exactly when its index is the count.  So
+ * every thread writes the bytes one thread would.
+ */
+struct run {
+	struct hsnap *s;
+	struct outbuf *out;
+	uint32_t count; /* strings[] entries made before this point */
+	int replay;
+};
+
+/* A new strings[] entry; its index (0 after OOM: the output is dropped). */
+static uint32_t str_add(struct run *r, enum str_kind kind, uint32_t payload)
+{
+	struct hsnap *s = r->s;
+
+	if (r->replay)
+		return r->count++;
 	if (s->nstr == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 4096;
 		uint64_t *n = realloc(s->str, cap * sizeof(*n));
@@ -106,13 +177,19 @@ static uint32_t str_add(struct hsnap *s, enum str_kind kind, uint32_t payload)
 		s->cap = cap;
 	}
 	s->str[s->nstr] = (uint64_t)kind << 32 | payload;
+	r->count = (uint32_t)s->nstr + 1;
 	return (uint32_t)s->nstr++;
 }
 
-static uint32_t cached(struct hsnap *s, uint32_t *slot, enum str_kind kind, uint32_t payload)
+static uint32_t cached(struct run *r, uint32_t *slot, enum str_kind kind, uint32_t payload)
 {
+	if (r->replay) {
+		if (*slot == r->count)
+			r->count++;
+		return *slot;
+	}
 	if (!*slot)
-		*slot = str_add(s, kind, payload);
+		*slot = str_add(r, kind, payload);
 	return *slot;
 }
 
@@ -132,19 +209,20 @@ static uint32_t field_value(const struct heap *h, uint32_t i, const char *field)
 	return HEAP_NONE;
 }
 
-static uint32_t node_name(struct hsnap *s, uint32_t i, unsigned kind)
+static uint32_t node_name(struct run *r, uint32_t i, unsigned kind)
 {
+	struct hsnap *s = r->s;
 	const struct heap *h = s->h;
 	uint32_t t = h->obj[i].type, v;
 
 	if (kind == NT_STRING && h->obj[i].value != HEAP_NONE)
-		return str_add(s, SK_TEXT, h->obj[i].value);
+		return str_add(r, SK_TEXT, h->obj[i].value);
 	if (kind == NT_CLOSURE && ((v = field_value(h, i, "__qualname__")) != HEAP_NONE ||
 				   (v = field_value(h, i, "__name__")) != HEAP_NONE))
-		return str_add(s, SK_TEXT, v);
+		return str_add(r, SK_TEXT, v);
 	if (t >= h->ntype)
 		return FX_UNKNOWN;
-	return cached(s, &s->type_str[t], SK_TEXT, h->types[t].name);
+	return cached(r, &s->type_str[t], SK_TEXT, h->types[t].name);
 }
 
 static unsigned edge_type(uint32_t name)
@@ -166,21 +244,22 @@ static unsigned edge_type(uint32_t name)
 }
 
 /* The strings[] index of an edge's name (types other than element). */
-static uint32_t edge_name(struct hsnap *s, uint32_t name)
+static uint32_t edge_name(struct run *r, uint32_t name)
 {
+	struct hsnap *s = r->s;
 	const struct heap *h = s->h;
 	uint32_t p = HEAP_PAYLOAD(name);
 	unsigned nk = HEAP_NAME_KIND(name);
 
 	if (nk == HN_INDEX)
-		return str_add(s, SK_INDEX, p);
+		return str_add(r, SK_INDEX, p);
 	if (nk == HN_NONE || nk > HN_LOCAL || p >= h->nname)
 		return HEAP_EDGE_KIND(name) == HE_SCANNED ? FX_SCANNED : FX_UNKNOWN;
 	if (nk == HN_VALUE)
-		return cached(s, &s->name_str[3 * (size_t)p + 1], SK_VALUE, h->names[p]);
+		return cached(r, &s->name_str[3 * (size_t)p + 1], SK_VALUE, h->names[p]);
 	if (nk == HN_KEY)
-		return cached(s, &s->name_str[3 * (size_t)p + 2], SK_KEY, h->names[p]);
-	return cached(s, &s->name_str[3 * (size_t)p], SK_TEXT, h->names[p]);
+		return cached(r, &s->name_str[3 * (size_t)p + 2], SK_KEY, h->names[p]);
+	return cached(r, &s->name_str[3 * (size_t)p], SK_TEXT, h->names[p]);
 }
 
 /* Append the decimal digits of v to p; returns the new end. */
@@ -197,11 +276,10 @@ static char *put_u64(char *p, uint64_t v)
 	return p;
 }
 
-static void put_node(struct hsnap *s, int first, unsigned type, uint32_t name, uint64_t id,
-		     uint64_t size, uint64_t edges)
+/* A node's line at p (at most TEXT_LINE_MAX bytes); returns its end. */
+static char *put_node(char *p, int first, unsigned type, uint32_t name, uint64_t id, uint64_t size,
+		      uint64_t edges)
 {
-	char buf[160], *p = buf;
-
 	if (!first)
 		*p++ = ',';
 	p = put_u64(p, type);
@@ -214,13 +292,12 @@ static void put_node(struct hsnap *s, int first, unsigned type, uint32_t name, u
 	*p++ = ',';
 	p = put_u64(p, edges);
 	memcpy(p, ",0,0\n", 5);
-	fwrite_unlocked(buf, 1, (size_t)(p - buf) + 5, s->f);
+	return p + 5;
 }
 
-static void put_edge(struct hsnap *s, int first, unsigned type, uint32_t name_or_index, uint64_t to)
+/* An edge's line at p (at most TEXT_LINE_MAX bytes); returns its end. */
+static char *put_edge(char *p, int first, unsigned type, uint32_t name_or_index, uint64_t to)
 {
-	char buf[80], *p = buf;
-
 	if (!first)
 		*p++ = ',';
 	p = put_u64(p, type);
@@ -229,7 +306,7 @@ static void put_edge(struct hsnap *s, int first, unsigned type, uint32_t name_or
 	*p++ = ',';
 	p = put_u64(p, to * NODE_FIELDS);
 	*p++ = '\n';
-	fwrite_unlocked(buf, 1, (size_t)(p - buf), s->f);
+	return p;
 }
 
 /* At most STR_MAX bytes of s, not ending inside a UTF-8 sequence. */
@@ -243,7 +320,7 @@ static size_t cut(const char *s, size_t len)
 	return len;
 }
 
-static void put_string(struct hsnap *s, uint64_t entry)
+static void put_string(const struct hsnap *s, FILE *f, uint64_t entry)
 {
 	const struct heap *h = s->h;
 	uint32_t p = (uint32_t)entry;
@@ -254,11 +331,11 @@ static void put_string(struct hsnap *s, uint64_t entry)
 
 	switch (entry >> 32) {
 	case SK_FIXED:
-		json_put_strn(s->f, fixed[p], strlen(fixed[p]));
+		json_put_strn(f, fixed[p], strlen(fixed[p]));
 		return;
 	case SK_TEXT:
 		t = heap_str(h, p, &len);
-		json_put_strn(s->f, t, cut(t, len));
+		json_put_strn(f, t, cut(t, len));
 		return;
 	case SK_VALUE:
 	case SK_KEY:
@@ -284,7 +361,7 @@ static void put_string(struct hsnap *s, uint64_t entry)
 	}
 	}
 	/* %.*s stops at a NUL inside a value; the rest is lost, not broken */
-	json_put_strn(s->f, buf, n < 0 ? 0 : (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	json_put_strn(f, buf, n < 0 ? 0 : (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 static int kind_of_type(const char *name)
@@ -301,59 +378,283 @@ static int kind_of_type(const char *name)
 	return NT_OBJECT;
 }
 
+/* ---- runs of the output, formatted in parallel ---- */
+
+#define PIECE_OBJECTS 65536 /* nodes, edges or strings a piece */
+#define PIECES_AHEAD 8	    /* pieces formatted and not yet written, at most */
+
+enum piece_kind { PK_NODES, PK_ROOTS, PK_EDGES, PK_STRINGS };
+
+struct piece {
+	enum piece_kind kind;
+	size_t from, to;
+	uint32_t count;	    /* strings[] entries made before it (first pass) */
+	struct outbuf *out; /* formatted */
+	int done;	    /* 1 formatted, -1 failed */
+};
+
+/* Room for a line, or NULL (when not formatting, or out of memory). */
+static char *line(struct run *r)
+{
+	return r->out ? outbuf_room(r->out, TEXT_LINE_MAX) : NULL;
+}
+
+static void run_piece(struct run *r, const struct piece *pc)
+{
+	static const cookie_io_functions_t io = { .write = outbuf_write };
+	const struct heap *h = r->s->h;
+	size_t i, k;
+	uint32_t e;
+	char *at;
+	FILE *f;
+
+	switch (pc->kind) {
+	case PK_NODES:
+		for (i = pc->from; i < pc->to; i++) {
+			unsigned kind = h->obj[i].type < h->ntype ? r->s->type_kind[h->obj[i].type]
+								  : NT_OBJECT;
+			uint32_t name = node_name(r, (uint32_t)i, kind);
+
+			if ((at = line(r)))
+				r->out->len =
+					(size_t)(put_node(at, 0, kind, name, (uint64_t)i + 2,
+							  heap_size(h, (uint32_t)i),
+							  h->edge_start[i + 1] - h->edge_start[i]) -
+						 r->out->buf);
+		}
+		break;
+	case PK_ROOTS:
+		for (k = 0; k < h->nroot; k++) {
+			uint32_t name = str_add(r, SK_ROOT, (uint32_t)k);
+
+			if ((at = line(r)))
+				r->out->len = (size_t)(put_edge(at, !k, ET_INTERNAL, name,
+								(uint64_t)h->roots[k].obj + 1) -
+						       r->out->buf);
+		}
+		break;
+	case PK_EDGES: /* edges by index: a line does not name its source */
+		for (e = (uint32_t)pc->from; e < pc->to; e++) {
+			uint32_t name = h->edge_name[e];
+			unsigned type = edge_type(name);
+			uint32_t n = type == ET_ELEMENT ? HEAP_PAYLOAD(name) : edge_name(r, name);
+
+			if ((at = line(r)))
+				r->out->len = (size_t)(put_edge(at, !h->nroot && !e, type, n,
+								(uint64_t)h->edge_dst[e] + 1) -
+						       r->out->buf);
+		}
+		break;
+	case PK_STRINGS:
+		if (!(f = fopencookie(r->out, "w", io))) {
+			r->out->failed = 1;
+			break;
+		}
+		for (k = pc->from; k < pc->to; k++) {
+			if (k)
+				fputs_unlocked(",\n", f);
+			put_string(r->s, f, r->s->str[k]);
+		}
+		if (fclose(f))
+			r->out->failed = 1;
+		break;
+	}
+}
+
+struct pool {
+	struct hsnap *s;
+	struct piece *p;
+	size_t n;
+	size_t next;	/* the next piece to format */
+	size_t written; /* pieces written, in order */
+	int stop;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct outbuf out[PIECES_AHEAD];
+};
+
+/* Format piece k into its buffer. */
+static int format_piece(struct pool *pl, size_t k)
+{
+	struct piece *pc = &pl->p[k];
+	struct run r = { .s = pl->s, .count = pc->count, .replay = 1 };
+
+	r.out = pc->out = &pl->out[k % PIECES_AHEAD];
+	r.out->len = 0;
+	r.out->failed = 0;
+	run_piece(&r, pc);
+	return r.out->failed ? -1 : 0;
+}
+
+/* With the lock held: take a piece to format and format it, if one is
+ * left and not too far ahead of the writing; 0 if none was. */
+static int take_piece(struct pool *pl)
+{
+	size_t k;
+	int rc;
+
+	if (pl->stop || pl->next >= pl->n || pl->next >= pl->written + PIECES_AHEAD)
+		return 0;
+	k = pl->next++;
+	pthread_mutex_unlock(&pl->lock);
+	rc = format_piece(pl, k);
+	pthread_mutex_lock(&pl->lock);
+	pl->p[k].done = rc ? -1 : 1;
+	pthread_cond_broadcast(&pl->cond);
+	return 1;
+}
+
+static void *helper(void *arg)
+{
+	struct pool *pl = arg;
+
+	pthread_mutex_lock(&pl->lock);
+	while (!pl->stop && pl->next < pl->n)
+		if (!take_piece(pl))
+			pthread_cond_wait(&pl->cond, &pl->lock);
+	pthread_mutex_unlock(&pl->lock);
+	return NULL;
+}
+
+/* The cores this process may run on (taskset, cgroups' cpusets). */
+static int cores(void)
+{
+	cpu_set_t set;
+
+	return sched_getaffinity(0, sizeof(set), &set) ? 2 : CPU_COUNT(&set);
+}
+
+/* Format the pieces on every core (a helper thread and this one), and
+ * write each to s->f in order as soon as it is ready.  -1 out of memory. */
+static int write_pieces(struct hsnap *s, struct export *x, struct piece *p, size_t n)
+{
+	struct pool pl = { .s = s, .p = p, .n = n };
+	pthread_t t;
+	size_t k;
+	int two, failed = 0;
+
+	pthread_mutex_init(&pl.lock, NULL);
+	pthread_cond_init(&pl.cond, NULL);
+	two = n > 1 && cores() > 1 && !pthread_create(&t, NULL, helper, &pl);
+	pthread_mutex_lock(&pl.lock);
+	while (pl.written < n && !failed) {
+		struct piece *pc = &p[pl.written];
+
+		if (pc->done) {
+			pthread_mutex_unlock(&pl.lock);
+			if (pc->done < 0)
+				failed = 1;
+			else
+				fwrite_unlocked(pc->out->buf, 1, pc->out->len, s->f);
+			export_progress(x,
+					pc->kind == PK_NODES	 ? "objects"
+					: pc->kind == PK_STRINGS ? "strings"
+								 : "references",
+					pl.written, n);
+			pthread_mutex_lock(&pl.lock);
+			pl.written++;
+			pthread_cond_broadcast(&pl.cond);
+		} else if (!take_piece(&pl)) {
+			pthread_cond_wait(&pl.cond, &pl.lock);
+		}
+	}
+	pl.stop = 1;
+	pthread_cond_broadcast(&pl.cond);
+	pthread_mutex_unlock(&pl.lock);
+	if (two)
+		pthread_join(t, NULL);
+	for (k = 0; k < PIECES_AHEAD; k++)
+		free(pl.out[k].buf);
+	pthread_mutex_destroy(&pl.lock);
+	pthread_cond_destroy(&pl.cond);
+	return failed ? -1 : 0;
+}
+
+/* Cut [0, n) into pieces of kind from *k on; returns the pieces' end. */
+static size_t cut_pieces(struct piece *p, size_t k, enum piece_kind kind, size_t n)
+{
+	size_t a;
+
+	for (a = 0; a < n; a += PIECE_OBJECTS)
+		p[k++] = (struct piece){ .kind = kind,
+					 .from = a,
+					 .to = n - a < PIECE_OBJECTS ? n : a + PIECE_OBJECTS };
+	return k;
+}
+
 static void write_all(struct hsnap *s, struct export *x)
 {
 	const struct heap *h = s->h;
-	size_t i, k;
-	uint32_t e;
+	size_t per = (h->nobj + PIECE_OBJECTS - 1) / PIECE_OBJECTS +
+		     (h->nedge + PIECE_OBJECTS - 1) / PIECE_OBJECTS;
+	size_t n = 0, nodes, graph, k;
+	struct piece *p = calloc(per + 1, sizeof(*p)), *sp = NULL;
+	struct run first = { .s = s };
+	double t0 = cmd_clock();
 
+	if (!p) {
+		s->oom = 1;
+		return;
+	}
+	/* the first pass: every name, strings[] made in output order */
+	nodes = n = cut_pieces(p, 0, PK_NODES, h->nobj);
+	p[n++] = (struct piece){ .kind = PK_ROOTS, .to = h->nroot };
+	graph = n = cut_pieces(p, n, PK_EDGES, h->nedge);
+	first.count = (uint32_t)s->nstr;
+	for (k = 0; k < graph && !s->oom; k++) {
+		p[k].count = first.count;
+		run_piece(&first, &p[k]);
+	}
+	cmd_timing("names", t0);
+	t0 = cmd_clock();
+	if (!s->oom)
+		sp = calloc((s->nstr + PIECE_OBJECTS - 1) / PIECE_OBJECTS + 1, sizeof(*sp));
+	if (!sp) {
+		s->oom = 1;
+		free(p);
+		return;
+	}
 	fputs(meta, s->f);
 	fprintf(s->f, "\"node_count\":%zu,\"edge_count\":%zu,\"trace_function_count\":0},\n",
 		h->nobj + 1, h->nedge + h->nroot);
 	fputs("\"nodes\":[", s->f);
-	put_node(s, 1, NT_SYNTHETIC, FX_ROOTS, 1, 0, h->nroot);
-	for (i = 0; i < h->nobj; i++) {
-		unsigned kind =
-			h->obj[i].type < h->ntype ? s->type_kind[h->obj[i].type] : NT_OBJECT;
+	{
+		char root[TEXT_LINE_MAX];
 
-		put_node(s, 0, kind, node_name(s, (uint32_t)i, kind), (uint64_t)i + 2,
-			 heap_size(h, (uint32_t)i), h->edge_start[i + 1] - h->edge_start[i]);
-		if (!(i & 0xffff))
-			export_progress(x, "objects", i, h->nobj);
+		fwrite(root, 1,
+		       (size_t)(put_node(root, 1, NT_SYNTHETIC, FX_ROOTS, 1, 0, h->nroot) - root),
+		       s->f);
 	}
+	if (write_pieces(s, x, p, nodes))
+		goto oom;
+	cmd_timing("nodes", t0);
+	t0 = cmd_clock();
 	fputs("],\n\"edges\":[", s->f);
-	for (k = 0; k < h->nroot; k++)
-		put_edge(s, !k, ET_INTERNAL, str_add(s, SK_ROOT, (uint32_t)k),
-			 (uint64_t)h->roots[k].obj + 1);
-	for (i = 0; i < h->nobj; i++) {
-		for (e = h->edge_start[i]; e < h->edge_start[i + 1]; e++) {
-			uint32_t name = h->edge_name[e];
-			unsigned type = edge_type(name);
-
-			put_edge(s, !h->nroot && !e, type,
-				 type == ET_ELEMENT ? HEAP_PAYLOAD(name) : edge_name(s, name),
-				 (uint64_t)h->edge_dst[e] + 1);
-		}
-		if (!(i & 0xffff))
-			export_progress(x, "references", h->edge_start[i], h->nedge);
-	}
+	if (write_pieces(s, x, p + nodes, graph - nodes))
+		goto oom;
+	cmd_timing("edges", t0);
+	t0 = cmd_clock();
 	fputs("],\n\"trace_function_infos\":[],\n\"trace_tree\":[],\n\"samples\":[],\n"
 	      "\"locations\":[],\n\"strings\":[",
 	      s->f);
-	for (k = 0; k < s->nstr; k++) {
-		if (k)
-			fputs(",\n", s->f);
-		put_string(s, s->str[k]);
-		if (!(k & 0xffff))
-			export_progress(x, "strings", k, s->nstr);
-	}
+	if (write_pieces(s, x, sp, cut_pieces(sp, 0, PK_STRINGS, s->nstr)))
+		goto oom;
 	fputs("]}\n", s->f);
+	cmd_timing("strings", t0);
+	free(p);
+	free(sp);
+	return;
+oom:
+	s->oom = 1;
+	free(p);
+	free(sp);
 }
 
 int export_heapsnapshot(struct export *x)
 {
 	const struct heap *h = x->h;
 	struct hsnap s = { .h = h, .f = x->f };
+	struct run r = { .s = &s };
 	size_t k;
 	int st = 0;
 
@@ -361,7 +662,7 @@ int export_heapsnapshot(struct export *x)
 	s.type_kind = calloc(h->ntype + 1, 1);
 	s.name_str = calloc(3 * h->nname + 1, sizeof(*s.name_str));
 	for (k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++)
-		str_add(&s, SK_FIXED, (uint32_t)k);
+		str_add(&r, SK_FIXED, (uint32_t)k);
 	if (s.type_kind)
 		for (k = 0; k < h->ntype; k++)
 			s.type_kind[k] = (uint8_t)kind_of_type(heap_str(h, h->types[k].name, NULL));

@@ -99,7 +99,7 @@ static void put_stringn(FILE *f, const char *str, size_t len, int bytes)
 	int n;
 
 	/* exports write millions of these: plain text in one piece, and no
-	 * lock taken per character (heapscope writes from one thread) */
+	 * lock taken per character (a stream is written by one thread) */
 	fputc_unlocked('"', f);
 	while (s < end) {
 		const unsigned char *plain = s;

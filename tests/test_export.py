@@ -10,6 +10,9 @@ builds (a pyenv 3.12, Debian's 3.11) heapscope snapshots it, then:
   - dot: Graphviz renders it; the start object, its gc.get_referents and
     the references' names are there; --backrefs finds the known
     referrer and a root; --depth and --max-nodes bound it, and say so;
+  - heapsnapshot: on a heap of many pieces (formatted on both cores),
+    every node named as meliae says, every dict value's edge and str
+    named right, and the same bytes from one core;
   - heapsnapshot: the JSON's structure (field counts, edge counts,
     to_node multiples of 7); memlab (npm) loads it with the node count,
     self sizes and edge names and types heapscope has; its retained
@@ -30,6 +33,7 @@ import re
 import shutil
 import stat
 import subprocess
+import tempfile
 
 # memlab is installed once into the user's cache, kept across builds and
 # runs; hstest points XDG_CACHE_HOME elsewhere, so read it first
@@ -634,6 +638,85 @@ def errors(snap, env, truth, tmp):
               hstest.leftovers(d) + hstest.leftovers(tmp))
 
 
+def heapsnapshot_pieces(interp):
+    """heapsnapshot is written in pieces formatted on both cores, each
+    replaying the strings table's numbering from its start: on a heap of
+    many pieces, every node is named as the meliae export says (its type,
+    a str its value), every dict's value edge leads to its own str and is
+    named by its key, and one core writes the same bytes."""
+    name = interp.name
+    try:
+        fx = hstest.Fixture(interp.exe, "export_many.py", timeout=120)
+    except RuntimeError as e:
+        hstest.ok(False, "%s: export_many.py starts" % name, str(e))
+        return
+    tmp = tempfile.mkdtemp(prefix="hs-many-")
+    snap = os.path.join(tmp, "many.hsnap")
+    p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env, timeout=300)
+    fx.stop()
+    if not hstest.ok(p.returncode == 0, "%s: many pieces: snapshot" % name, p.stderr):
+        shutil.rmtree(tmp, True)
+        return
+    two = os.path.join(tmp, "two.heapsnapshot")
+    p = hstest.run(["export", "--format", "heapsnapshot", "-o", two, snap], env=interp.env,
+                   timeout=300)
+    with open(two, encoding="utf-8") as f:
+        hs = json.load(f)
+    nodes, edges, strings = hs["nodes"], hs["edges"], hs["strings"]
+    found, wrong, e0 = set(), [], 0
+    for n in range(0, len(nodes), 7):
+        ne = nodes[n + 4]
+        if strings[nodes[n + 1]] == "dict" and ne == 2:
+            for e in range(e0, e0 + 3 * ne, 3):
+                to = edges[e + 2]
+                text = strings[nodes[to + 1]]
+                if nodes[to] != 2 or not re.fullmatch(r"s[0-9]+", text):
+                    continue
+                k = int(text[1:])
+                if edges[e] == 2 and ("key%d'" % (k % 97)) in strings[edges[e + 1]]:
+                    found.add(k)
+                else:
+                    wrong.append((text, edges[e], strings[edges[e + 1]]))
+        e0 += 3 * ne
+    pieces = (len(nodes) // 7 + 65535) // 65536
+    # every node's name against the meliae export's type and value, in
+    # the same order (strs' values, other objects' type names)
+    p = hstest.run(["export", "--format", "meliae", snap], env=interp.env, timeout=300)
+    checked, names_wrong = 0, []
+    for k, text in enumerate(p.stdout.splitlines()):
+        o = json.loads(text)
+        want_name = o["type"]
+        if o["type"] == "function":
+            continue
+        if o["type"] == "str":
+            v = o.get("value")
+            if not isinstance(v, str) or len(v) > 1000 or not v.isascii():
+                continue
+            want_name = v
+        checked += 1
+        if 7 * (k + 1) + 1 >= len(nodes) or strings[nodes[7 * (k + 1) + 1]] != want_name:
+            names_wrong.append((k, want_name))
+    hstest.ok(checked > 400000 and not names_wrong,
+              "%s: heapsnapshot: %d nodes named as meliae says (type, or a str's value)"
+              % (name, checked), str(names_wrong[:5]))
+    want = set(k for k in range(200000) if k < 150000 or k % 2 == 0)
+    hstest.ok(found == want and not wrong,
+              "%s: heapsnapshot of %d nodes (%d pieces): the dicts' str values, each "
+              "its own str, named by its key" % (name, len(nodes) // 7, pieces),
+              "%d found, wrong: %s" % (len(found), wrong[:5]))
+    if not shutil.which("taskset"):
+        hstest.skip("%s: heapsnapshot: one core writes the same bytes" % name,
+                    "taskset is missing (util-linux)")
+    else:
+        one = os.path.join(tmp, "one.heapsnapshot")
+        p = subprocess.run(["taskset", "-c", "0", hstest.HEAPSCOPE, "export", "--format",
+                            "heapsnapshot", "-o", one, snap], capture_output=True, text=True,
+                           timeout=300)
+        same = p.returncode == 0 and open(one, "rb").read() == open(two, "rb").read()
+        hstest.ok(same, "%s: heapsnapshot: one core writes the same bytes" % name, p.stderr)
+    shutil.rmtree(tmp, True)
+
+
 def check(interp, mem, first):
     name = interp.name
     started = hstest.truth_and_snapshot(interp, "export_zoo.py", "x.hsnap", timeout=120)
@@ -650,6 +733,8 @@ def check(interp, mem, first):
     if first:
         errors(snap, env, truth, tmp)
     shutil.rmtree(tmp, True)
+    if first:
+        heapsnapshot_pieces(interp)
 
 
 def main():
