@@ -31,4 +31,25 @@ void *big_malloc(size_t n);
 /* nmemb * size bytes, zeroed; NULL if the product overflows */
 void *big_calloc(size_t nmemb, size_t size);
 
+/*
+ * Populating memory on the other core.  A fresh page costs the kernel's
+ * zeroing, and on a virtual machine the host's allocation too: up to
+ * half of a capture's time, all on the thread that touches it first.  A
+ * helper thread (started on first use) populates what is queued with
+ * MADV_POPULATE_WRITE, in pieces of 32 MiB.
+ *
+ * big_populate_ahead: queue [p, p + n), memory about to be used (the
+ * part of a growing array just ahead of its end); the caller goes on.
+ * Before that memory is unmapped or moved (munmap, mremap, free), call
+ * big_populate_wait.
+ * big_populate_fresh: the same for memory nobody uses until the next
+ * big_populate_wait (a kernel without MADV_POPULATE_WRITE has its pages
+ * written instead).
+ * big_populate_wait: return once nothing queued is being populated;
+ * this thread takes the pieces still queued, so that both cores work.
+ */
+void big_populate_ahead(void *p, size_t n);
+void big_populate_fresh(void *p, size_t n);
+void big_populate_wait(void);
+
 #endif

@@ -27,6 +27,7 @@ static void *vec_resize(struct heap_vec *v, size_t bytes)
 	if (bytes < BIGMEM_BYTES)
 		return realloc(v->v, bytes);
 	if (v->mapped) {
+		big_populate_wait(); /* nothing of it populated while it moves */
 		nv = mremap(v->v, v->cap * v->elem, bytes, MREMAP_MAYMOVE);
 	} else {
 		nv = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -35,6 +36,7 @@ static void *vec_resize(struct heap_vec *v, size_t bytes)
 			memcpy(nv, v->v, v->n * v->elem);
 			free(v->v);
 			v->mapped = 1;
+			v->ahead = v->n * v->elem;
 		}
 	}
 	return nv == MAP_FAILED ? NULL : nv;
@@ -42,10 +44,28 @@ static void *vec_resize(struct heap_vec *v, size_t bytes)
 
 static void vec_free(struct heap_vec *v)
 {
-	if (v->mapped)
+	if (v->mapped) {
+		big_populate_wait();
 		munmap(v->v, v->cap * v->elem);
-	else
+	} else {
 		free(v->v);
+	}
+}
+
+/* A mapped array's pages are populated on the other core ahead of its
+ * end: once the end comes within VEC_AHEAD of what was queued, up to
+ * 2 VEC_AHEAD past it is queued.  Filling it then finds pages already
+ * there, and at most 2 VEC_AHEAD of it are populated and unused. */
+#define VEC_AHEAD (4u << 20)
+
+static void vec_ahead(struct heap_vec *v, size_t end)
+{
+	size_t cap = v->cap * v->elem, to = end + 2 * VEC_AHEAD < cap ? end + 2 * VEC_AHEAD : cap;
+
+	if (to > v->ahead) {
+		big_populate_ahead((char *)v->v + v->ahead, to - v->ahead);
+		v->ahead = to;
+	}
 }
 
 int heap_build_reserve(struct heap *h, uint64_t bytes)
@@ -58,9 +78,9 @@ int heap_build_reserve(struct heap *h, uint64_t bytes)
 	return 0;
 }
 
-/* Room for n more elements of one of h's arrays; returns the address of
- * the first, or NULL (out of memory, or past h->build_limit). */
-static void *vec_grow(struct heap *h, struct heap_vec *v, size_t n)
+/* Make room for n more elements of v (grown, its next pages queued to
+ * be populated); -1 out of memory, or past h->build_limit. */
+static int vec_room(struct heap *h, struct heap_vec *v, size_t n)
 {
 	if (v->n + n > v->cap) {
 		size_t cap = v->cap ? v->cap : 1024;
@@ -69,13 +89,29 @@ static void *vec_grow(struct heap *h, struct heap_vec *v, size_t n)
 		while (cap < v->n + n)
 			cap *= 2;
 		if (heap_build_reserve(h, (cap - v->cap) * v->elem))
-			return NULL;
+			return -1;
 		nv = vec_resize(v, cap * v->elem);
 		if (!nv)
-			return NULL;
+			return -1;
 		v->v = nv;
 		v->cap = cap;
 	}
+	v->mark = v->cap;
+	if (v->mapped) {
+		vec_ahead(v, (v->n + n) * v->elem);
+		if (v->ahead < v->cap * v->elem)
+			v->mark = (v->ahead - VEC_AHEAD) / v->elem;
+	}
+	return 0;
+}
+
+/* Room for n more elements of one of h's arrays; returns the address of
+ * the first, or NULL (out of memory, or past h->build_limit).  Below
+ * v->mark there is nothing to do but that. */
+static inline void *vec_grow(struct heap *h, struct heap_vec *v, size_t n)
+{
+	if (v->n + n > v->mark && vec_room(h, v, n))
+		return NULL;
 	return (char *)v->v + v->n * v->elem;
 }
 

@@ -204,11 +204,14 @@ enum heap_capture_mode {
 };
 
 /* A growable array, for building: malloc'ed while small, its own
- * mapping once big (mapped set), grown by mremap without a copy. */
+ * mapping once big (mapped set), grown by mremap without a copy, its
+ * next pages populated on the other core just ahead of its end. */
 struct heap_vec {
 	void *v;
 	size_t n, cap, elem;
 	int mapped;
+	size_t ahead; /* mapped: bytes from the start queued to be populated */
+	size_t mark;  /* up to this many elements, no growing nor queueing */
 };
 
 struct heap {

@@ -4,7 +4,6 @@
 #define _GNU_SOURCE
 #include "config.h"
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +34,7 @@ void image_plan_release(struct image_plan *pl)
 {
 	size_t i;
 
+	big_populate_wait(); /* none of the buffers is being populated */
 	for (i = 0; i < pl->n; i++)
 		if (pl->r[i].buf)
 			munmap(pl->r[i].buf, pl->r[i].len);
@@ -93,81 +93,19 @@ static int count_run(void *ctx, uint64_t s, uint64_t e)
 }
 
 /* Fault our copy of [s, e) of a region in now, before the freeze. */
-/*
- * The prefault: the copy's buffers are populated before the freeze, the
- * kernel zeroing each page (a third of a capture's time on a virtual
- * machine).  The runs to populate are gathered in pieces of at most
- * PREFAULT_PIECE, then populated by two threads taking pieces in turn,
- * so that both cores zero pages.
- */
-#define PREFAULT_PIECE (32u << 20)
-
+/* The prefault: the copy's buffers populated before the freeze (the
+ * kernel zeroing each page, a third of a capture's time on a virtual
+ * machine), on both cores (bigmem.h). */
 struct prefault {
 	struct image_region *r;
-	struct piece {
-		char *p;
-		size_t len;
-	} * pieces;
-	size_t n, cap;
-	size_t next; /* the next piece to take (atomic) */
-	int oom;
 };
 
 static int prefault_run(void *ctx, uint64_t s, uint64_t e)
 {
-	struct prefault *pf = ctx;
-	char *p = (char *)pf->r->buf + (s - pf->r->addr);
-	size_t len = e - s;
+	struct image_region *r = ((struct prefault *)ctx)->r;
 
-	while (len) {
-		size_t n = len < PREFAULT_PIECE ? len : PREFAULT_PIECE;
-
-		if (pf->n == pf->cap) {
-			size_t cap = pf->cap ? 2 * pf->cap : 256;
-			struct piece *q = realloc(pf->pieces, cap * sizeof(*q));
-
-			if (!q) {
-				pf->oom = 1; /* not populated now: faulted in by the copy */
-				return 0;
-			}
-			pf->pieces = q;
-			pf->cap = cap;
-		}
-		pf->pieces[pf->n++] = (struct piece){ p, n };
-		p += n;
-		len -= n;
-	}
+	big_populate_fresh((char *)r->buf + (s - r->addr), e - s);
 	return 0;
-}
-
-static void *populate(void *ctx)
-{
-	struct prefault *pf = ctx;
-	size_t k, i;
-
-	while ((k = __atomic_fetch_add(&pf->next, 1, __ATOMIC_RELAXED)) < pf->n) {
-		struct piece *c = &pf->pieces[k];
-
-		if (madvise(c->p, c->len, MADV_POPULATE_WRITE))
-			for (i = 0; i < c->len; i += 4096)
-				c->p[i] = 0;
-	}
-	return NULL;
-}
-
-/* Populate every piece gathered, on two threads (or one if no thread
- * starts); then forget them. */
-static void populate_all(struct prefault *pf)
-{
-	pthread_t t;
-	int two = pf->n > 1 && !pthread_create(&t, NULL, populate, pf);
-
-	populate(pf);
-	if (two)
-		pthread_join(t, NULL);
-	free(pf->pieces);
-	pf->pieces = NULL;
-	pf->n = pf->cap = pf->next = 0;
 }
 
 /* Copies of 2 MiB and more, all or most of them populated, in huge
@@ -353,7 +291,7 @@ int image_plan(pid_t pid, uint64_t budget, const uint64_t *payload_types, size_t
 	       struct image_plan *pl, struct hs_error *err)
 {
 	struct opened *o = NULL;
-	struct prefault pf = { 0 };
+	struct prefault pf = { NULL };
 	struct maps m;
 	size_t i;
 	int ret = -1, pagemap = -1;
@@ -423,14 +361,13 @@ int image_plan(pid_t pid, uint64_t budget, const uint64_t *payload_types, size_t
 		else
 			prefault_run(&pf, r->addr, r->addr + r->len);
 	}
-	populate_all(&pf);
+	big_populate_wait();
 	ret = 0;
 	goto out;
 nomem:
 	image_plan_release(pl);
 	hs_error_set(err, HS_ENOMEM, "out of memory");
 out:
-	free(pf.pieces);
 	if (pagemap >= 0)
 		close(pagemap);
 	free(o);
