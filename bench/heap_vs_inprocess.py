@@ -21,9 +21,10 @@ each against its goal:
   - snapshot file bytes per object without value strings;
   - top, and suspects (dominators included), on the file;
 then the time per object across sizes (linear: flat), and the exports
-at the size nearest 5M: SQLite (goal < 5 s, peak RSS < 1.5x the
-snapshot file) and heapsnapshot against writing as many bytes to the
-same disk.
+at the size nearest 5M (by the baseline too): SQLite (goal < 5 s, peak
+RSS < 1.5x the snapshot file) and heapsnapshot against writing as many
+bytes to the same disk, synced as the export is.  With BASELINE, the builds capture
+in the order A B B A A B ...
 Environment: HEAPSCOPE (binary), BASELINE (binary to compare with),
 PYTHON (interpreter; default the newest pyenv 3.12 or python3),
 BENCH_SIZES, BENCH_WALKS_MAX, RUNS.
@@ -108,8 +109,10 @@ def bench(py, n, tmp):
         res = {}
         bins = [("heapscope", HS)] + ([("baseline", BASELINE)] if BASELINE else [])
         caps = {name: [] for name, _ in bins}
-        for _ in range(RUNS):
-            for name, hs in bins:
+        # A B B A A B ...: on this kind of machine the first capture of
+        # two in a row was measured slower, whichever build it was
+        for k in range(RUNS):
+            for name, hs in (bins if k % 2 == 0 else bins[::-1]):
                 caps[name].append(capture(hs, fx.pid, os.path.join(tmp, name + ".hsnap")))
         for name, hs in bins:
             snap = os.path.join(tmp, name + ".hsnap")
@@ -190,12 +193,14 @@ def exports(hs, snap, tmp):
     wall, rss, _ = run([hs, "export", "--format", "heapsnapshot", "-o", hsn, snap])
     out = os.path.getsize(hsn)
     os.remove(hsn)
+    # the disk's time for as many bytes, synced as the export syncs its file
     blob = os.urandom(1 << 20)
     t0 = time.perf_counter()
     with open(hsn, "wb") as f:
         for _ in range(out >> 20):
             f.write(blob)
         f.flush()
+        os.fsync(f.fileno())
     disk = time.perf_counter() - t0
     os.remove(hsn)
     print("  heapsnapshot export   %8.3f s for %.1f MB = %.0f MB/s; writing as many bytes "
@@ -225,6 +230,9 @@ def main():
             if n == near:
                 print("exports of the %d-object snapshot:" % n)
                 exports(HS, res["snap"], tmp)
+                if BASELINE:
+                    print("  the same by the baseline:")
+                    exports(BASELINE, res["snap"], tmp)
                 print()
     if len(rows) > 1:
         print("scaling: capture and walk time per object (and relative to %d objects)"
