@@ -452,34 +452,21 @@ static int write_type_index(struct sq *q)
 	return r ? r : end(q, I_OBJECTS_TYPE);
 }
 
-/* edges(src): the edges' rows are in order of source already. */
-static int write_src_index(struct sq *q)
+/* edges(src) or edges(dst): each object's edges' rows in order, by
+ * source the edges themselves (start edge_start, no eidx), by
+ * destination the reverse edges (prepared), each list in edge order. */
+static int write_edge_index(struct sq *q, const uint32_t *start, const uint32_t *eidx, unsigned k)
 {
 	const struct heap *h = q->h;
 	uint32_t i, e;
 
 	if (sqlf_index_begin(q->f, h->nedge))
-		return fail(q, "edges_src");
+		return fail(q, schema[k].name);
 	for (i = 0; i < h->nobj; i++)
-		for (e = h->edge_start[i]; e < h->edge_start[i + 1]; e++)
-			if (key2(q, i, (int64_t)e + 1, "edges_src"))
+		for (e = start[i]; e < start[i + 1]; e++)
+			if (key2(q, i, (int64_t)(eidx ? eidx[e] : e) + 1, schema[k].name))
 				return -1;
-	return end(q, I_EDGES_SRC);
-}
-
-/* edges(dst): the reverse edges (prepared), each list in edge order. */
-static int write_dst_index(struct sq *q)
-{
-	const struct heap *h = q->h;
-	uint32_t i, e;
-
-	if (sqlf_index_begin(q->f, h->nedge))
-		return fail(q, "edges_dst");
-	for (i = 0; i < h->nobj; i++)
-		for (e = h->rev_start[i]; e < h->rev_start[i + 1]; e++)
-			if (key2(q, i, (int64_t)h->rev_edge[e] + 1, "edges_dst"))
-				return -1;
-	return end(q, I_EDGES_DST);
+	return end(q, k);
 }
 
 static int cmp_root(const void *a, const void *b)
@@ -592,8 +579,9 @@ int export_sqlite(struct export *x)
 		return hs_exit_status(HS_EFILE);
 	}
 	help(&w, dominators);
-	r = write_meta(&q) || write_types(&q) || write_edges(&q) || write_src_index(&q) ||
-	    write_roots(&q) || write_roots_index(&q) || write_flags(&q);
+	r = write_meta(&q) || write_types(&q) || write_edges(&q) ||
+	    write_edge_index(&q, x->h->edge_start, NULL, I_EDGES_SRC) || write_roots(&q) ||
+	    write_roots_index(&q) || write_flags(&q);
 	r = helped(&q, &w) || r;
 	cmd_timing("dominators and edges", t0);
 	t0 = cmd_clock();
@@ -606,7 +594,8 @@ int export_sqlite(struct export *x)
 	t0 = cmd_clock();
 	if (!r) {
 		export_progress(x, "indexes", 0, 0);
-		r = write_address_index(&q, w.by_address) || write_dst_index(&q) ||
+		r = write_address_index(&q, w.by_address) ||
+		    write_edge_index(&q, x->h->rev_start, x->h->rev_edge, I_EDGES_DST) ||
 		    write_schema(&q);
 		w.by_address = NULL;
 		cmd_timing("indexes", t0);
