@@ -55,8 +55,10 @@ static void vec_free(struct heap_vec *v)
 /* A mapped array's pages are populated on the other core ahead of its
  * end: once the end comes within VEC_AHEAD of what was queued, up to
  * 2 VEC_AHEAD past it is queued.  Filling it then finds pages already
- * there, and at most 2 VEC_AHEAD of it are populated and unused. */
-#define VEC_AHEAD (4u << 20)
+ * there, and at most 2 VEC_AHEAD of it are populated and unused (4 MiB
+ * ahead raised a capture's peak by 27 MB on 4.5M objects; 2 MiB is one
+ * huge page). */
+#define VEC_AHEAD (2u << 20)
 
 static void vec_ahead(struct heap_vec *v, size_t end)
 {
