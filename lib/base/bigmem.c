@@ -58,6 +58,8 @@ static struct {
 	size_t head, tail, cap;
 	unsigned busy; /* pieces being populated */
 	int started;   /* 1 the helper runs, -1 it could not start */
+	int stop;      /* exiting: the helper returns */
+	pthread_t thread;
 } pop = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
 static void populate_piece(const struct piece *c)
@@ -93,10 +95,22 @@ static void *populator(void *unused)
 {
 	(void)unused;
 	pthread_mutex_lock(&pop.lock);
-	for (;;)
+	while (!pop.stop)
 		if (!populate_next())
 			pthread_cond_wait(&pop.cond, &pop.lock);
+	pthread_mutex_unlock(&pop.lock);
 	return NULL;
+}
+
+/* At exit: the helper ends and is joined, so that nothing of it is left
+ * (valgrind counts a running thread's memory as possibly lost). */
+static void stop_populator(void)
+{
+	pthread_mutex_lock(&pop.lock);
+	pop.stop = 1;
+	pthread_cond_broadcast(&pop.cond);
+	pthread_mutex_unlock(&pop.lock);
+	pthread_join(pop.thread, NULL);
 }
 
 /* Queue [p, p + n)'s whole pages in pieces; populate them here if the
@@ -108,13 +122,9 @@ static void post(void *p, size_t n, int zero)
 
 	pthread_mutex_lock(&pop.lock);
 	if (!pop.started) {
-		pthread_t t;
-		pthread_attr_t a;
-
-		pthread_attr_init(&a);
-		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-		pop.started = pthread_create(&t, &a, populator, NULL) ? -1 : 1;
-		pthread_attr_destroy(&a);
+		pop.started = pthread_create(&pop.thread, NULL, populator, NULL) ? -1 : 1;
+		if (pop.started > 0 && atexit(stop_populator))
+			pthread_detach(pop.thread);
 	}
 	for (; s < e; s += PIECE) {
 		struct piece c = { (char *)s, e - s < PIECE ? e - s : PIECE, zero };
