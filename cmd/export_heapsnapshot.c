@@ -544,7 +544,7 @@ static int write_pieces(struct hsnap *s, struct export *x, struct piece *p, size
 			pthread_mutex_unlock(&pl.lock);
 			if (pc->done < 0)
 				failed = 1;
-			else
+			else if (pc->out->len) /* an empty piece has no buffer yet */
 				fwrite_unlocked(pc->out->buf, 1, pc->out->len, s->f);
 			export_progress(x,
 					pc->kind == PK_NODES	 ? "objects"

@@ -52,7 +52,6 @@ tests_unit_damaged_LDADD = $(HS_CMD_LIBS)
 
 # unit-sqlitefile: cmd/'s SQLite file writer, read by the sqlite3 tool
 HS_UNIT_TESTS += tests/unit-sqlitefile
-check_PROGRAMS += tests/unit-sqlitefile
 tests_unit_sqlitefile_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/cmd
 tests_unit_sqlitefile_LDADD = $(HS_CMD_LIBS)
 
