@@ -61,10 +61,11 @@ struct cmd_opts {
 	"  --max-copy=SIZE    (PID) copy at most SIZE bytes of the target's memory\n" \
 	"                     (default half of the available RAM); past it, walk the\n" \
 	"                     target frozen\n" \
-	"  --max-memory=SIZE  (PID) keep heapscope's memory for the capture under SIZE:\n" \
-	"                     the copy takes at most half (past it, as past\n" \
-	"                     --max-copy), and a heap graph that outgrows the rest\n" \
-	"                     stops the capture\n" \
+	"  --max-memory=SIZE  keep heapscope's memory under SIZE: (PID) the copy\n" \
+	"                     takes at most half (past it, as past --max-copy),\n" \
+	"                     and a heap graph that outgrows the rest stops the\n" \
+	"                     capture; then retained sizes, referrers or the\n" \
+	"                     index that would pass it stop the command\n" \
 	"  --max-pause=SECS   (PID) let a target walked frozen go after SECS seconds\n" \
 	"                     (default 10; 0: never), reading on as --no-stop does\n" \
 	"  --layout=SOURCE    auto, debug-offsets, dwarf or table\n" \

@@ -230,6 +230,8 @@ int source_open(const struct cmd_opts *o, struct heap *h)
 	/* a file's load is timed by the command that reads it */
 	if (source_is_pid(o->source, &pid) || source_is_core(o->source))
 		phase_done(&pr, "walk, memory breakdown");
+	if (!ret)
+		ret = capture_limit_analyses(h, o->max_memory, &err);
 	if (ret) {
 		heap_release(h);
 		return cmd_fail(&err);

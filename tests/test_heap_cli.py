@@ -201,6 +201,47 @@ def peak_run(args, env):
     return os.waitstatus_to_exitcode(status), out.read(), err.read(), ru.ru_maxrss * 1024
 
 
+def max_memory_file(interp, snap, nobj):
+    """--max-memory on a snapshot file: the file mapped counts, then what
+    a command builds from it (retained sizes here).  Returns the peaks
+    seen under a bound, as (what, peak, bound)."""
+    rc, want, err, need = peak_run(["suspects", "--json", snap], interp.env)
+    if not hstest.ok(rc == 0, "%s: suspects on the file without --max-memory" % interp.name,
+                     err):
+        return []
+    rc, out, err, loaded = peak_run(["top", "--json", snap], interp.env)
+    hstest.ok(rc == 0 and need > loaded, "%s: top on the file without --max-memory (peak %d "
+              "MiB; suspects %d MiB)" % (interp.name, loaded >> 20, need >> 20), err)
+    peaks = []
+    # twice what the dominators took: the same answer, under the bound
+    size = loaded + 2 * (need - loaded)
+    rc, out, err, peak = peak_run(["suspects", "--json", "--max-memory", str(size), snap],
+                                  interp.env)
+    hstest.ok(rc == 0 and out == want,
+              "%s: suspects on the file, --max-memory=%d MiB (twice what it takes): the "
+              "same answer" % (interp.name, size >> 20), err)
+    peaks.append(("suspects on the file", peak, size))
+    # retained sizes of nobj objects take 32 bytes an object while they
+    # are computed: 8 MiB past the file cannot hold them
+    size = loaded + (8 << 20)
+    rc, out, err, peak = peak_run(["suspects", "--max-memory", str(size), snap], interp.env)
+    lines = err.splitlines()
+    hstest.ok(rc == ENOMEM and lines and
+              lines[0].startswith("heapscope: retained sizes of %d objects take about" % nobj)
+              and "and --max-memory leaves" in lines[0] and not out and
+              any(l.startswith("hint: raise --max-memory") for l in lines),
+              "%s: suspects on the file, --max-memory=%d MiB: retained sizes do not fit; "
+              "exit 11, says what and how much" % (interp.name, size >> 20), err)
+    peaks.append(("suspects refused", peak, size))
+    # a bound under the file itself: said at once
+    rc, out, err, peak = peak_run(["top", "--max-memory", "4M", snap], interp.env)
+    hstest.ok(rc == ENOMEM and "with the heap read, past --max-memory=4.0 MiB" in err and
+              not out,
+              "%s: top on the file, --max-memory=4M: the file alone is more; exit 11, says "
+              "so" % interp.name, err)
+    return peaks
+
+
 def max_memory(interp, tmp):
     """--max-memory bounds heapscope's memory: a capture that fits is the
     same as without it; one whose copy does not fit in half is walked
@@ -217,7 +258,7 @@ def max_memory(interp, tmp):
         if not hstest.ok(base is not None and base["objects"] > n,
                          "%s: snapshot without --max-memory" % interp.name, err):
             return
-        os.remove(snap)
+        os.rename(snap, os.path.join(tmp, "mmfile.hsnap"))
         size = 2 * free_peak
         rc, out, err, peak = peak_run(["snapshot", "--json", "--max-memory", str(size),
                                        "-o", snap, pid], interp.env)
@@ -274,6 +315,7 @@ def max_memory(interp, tmp):
                   "why and what to do, no file, peak %d MiB" % (interp.name, peak >> 20), err)
         hstest.ok(hstest.untouched(fx.pid), "%s: the target runs on after --max-memory "
                   "captures" % interp.name)
+    peaks += max_memory_file(interp, os.path.join(tmp, "mmfile.hsnap"), base["objects"])
     said = ", ".join("%s: %d MiB of %d" % (w, p >> 20, s >> 20) for w, p, s in peaks)
     if hstest.sanitized():
         hstest.skip("%s: heapscope's peak RSS under --max-memory" % interp.name,

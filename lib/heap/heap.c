@@ -72,12 +72,22 @@ static void vec_ahead(struct heap_vec *v, size_t end)
 
 int heap_build_reserve(struct heap *h, uint64_t bytes)
 {
-	if (h->build_limit && h->build_bytes + bytes > h->build_limit) {
-		h->over_limit = 1;
-		return -1;
-	}
-	h->build_bytes += bytes;
+	uint64_t had = __atomic_load_n(&h->build_bytes, __ATOMIC_RELAXED);
+
+	/* analyses may run on two threads (the SQLite export's) */
+	do {
+		if (h->build_limit && (bytes > h->build_limit || had > h->build_limit - bytes)) {
+			h->over_limit = 1;
+			return -1;
+		}
+	} while (!__atomic_compare_exchange_n(&h->build_bytes, &had, had + bytes, 1,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	return 0;
+}
+
+void heap_build_unreserve(struct heap *h, uint64_t bytes)
+{
+	__atomic_fetch_sub(&h->build_bytes, bytes, __ATOMIC_RELAXED);
 }
 
 /* Make room for n more elements of v (grown, its next pages queued to
@@ -190,13 +200,19 @@ static int addr_rehash(struct heap *h, size_t nslots, struct hs_error *err)
 	return 0;
 }
 
-int heap_build_index(struct heap *h, struct hs_error *err)
+/* Slots of the index of n objects: a power of 2, at least twice n. */
+static size_t heap_index_slots(size_t n)
 {
 	size_t nslots = 1u << 16;
 
-	while (nslots < 2 * h->nobj)
+	while (nslots < 2 * n)
 		nslots *= 2;
-	return addr_rehash(h, nslots, err);
+	return nslots;
+}
+
+int heap_build_index(struct heap *h, struct hs_error *err)
+{
+	return addr_rehash(h, heap_index_slots(h->nobj), err);
 }
 
 uint32_t heap_lookup(const struct heap *h, uint64_t addr)
@@ -527,14 +543,44 @@ int heap_finish(struct heap *h, struct hs_error *err)
 	return heap_build_types(h, err);
 }
 
+/* Count what an analysis takes against h->build_limit (--max-memory):
+ * 0, or -1 with err saying what it would have taken. */
+static int analysis_room(struct heap *h, uint64_t bytes, const char *what, struct hs_error *err)
+{
+	char need[32], left[32];
+	uint64_t used = __atomic_load_n(&h->build_bytes, __ATOMIC_RELAXED);
+
+	if (!heap_build_reserve(h, bytes))
+		return 0;
+	heap_size_text(bytes, need, sizeof(need));
+	heap_size_text(h->build_limit > used ? h->build_limit - used : 0, left, sizeof(left));
+	hs_error_set(err, HS_ENOMEM, "%s of %zu objects take about %s, and --max-memory leaves %s",
+		     what, h->nobj, need, left);
+	hs_error_hint(err, "raise --max-memory, or leave it out");
+	return -1;
+}
+
 int heap_prepare(struct heap *h, unsigned need, struct hs_error *err)
 {
-	if (need & HEAP_NEED_REVERSE && !h->rev_start && heap_build_reverse(h, err))
+	uint64_t n = h->nobj, m = h->nedge;
+
+	if (need & HEAP_NEED_REVERSE && !h->rev_start &&
+	    (analysis_room(h, 4 * (n + 1) + 8 * m, "the referrers", err) ||
+	     heap_build_reverse(h, err)))
 		return -1;
-	if (need & HEAP_NEED_INDEX && !h->addr_slots && heap_build_index(h, err))
+	if (need & HEAP_NEED_INDEX && !h->addr_slots &&
+	    (analysis_room(h, 4 * heap_index_slots(n), "the index by address", err) ||
+	     heap_build_index(h, err)))
 		return -1;
-	if (need & HEAP_NEED_DOMINATORS && !h->idom && dominator_build(h, err))
-		return -1;
+	if (need & HEAP_NEED_DOMINATORS && !h->idom) {
+		/* dominator.h: 32 bytes an object and 4 a reference while
+		 * they are computed, 12 and a bit an object kept */
+		uint64_t peak = 32 * (n + 1) + 4 * m, kept = 12 * n + n / 8 + 1;
+
+		if (analysis_room(h, peak, "retained sizes", err) || dominator_build(h, err))
+			return -1;
+		heap_build_unreserve(h, peak - kept);
+	}
 	return 0;
 }
 

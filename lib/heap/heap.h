@@ -278,6 +278,8 @@ uint32_t heap_lookup(const struct heap *h, uint64_t addr);
 /* Count bytes the builder takes besides h's arrays (a walk's tables)
  * against h->build_limit: 0, or -1 with h->over_limit set past it. */
 int heap_build_reserve(struct heap *h, uint64_t bytes);
+/* Give back bytes reserved that are freed (thread-safe, as the reserve). */
+void heap_build_unreserve(struct heap *h, uint64_t bytes);
 uint32_t heap_add_obj(struct heap *h, uint64_t addr, uint32_t type, uint64_t size, int64_t refcnt,
 		      unsigned flags, struct hs_error *err);
 /* Set the size of object i; objects must be sized in index order. */
@@ -307,7 +309,10 @@ enum heap_need {
 	HEAP_NEED_INDEX = 1 << 1,      /* heap_lookup */
 	HEAP_NEED_DOMINATORS = 1 << 2, /* idom, retained, reach (dominator.h) */
 };
-/* Build what need asks for and is not there yet.  0, or -1 with err. */
+/* Build what need asks for and is not there yet, each counted first
+ * against h->build_limit when there is one (--max-memory; the
+ * dominators' arrays as they are at their largest).  0, or -1 with err:
+ * HS_ENOMEM, saying what would have passed the limit. */
 int heap_prepare(struct heap *h, unsigned need, struct hs_error *err);
 /* The pieces (heap_finish and snapshot_load build the types' one). */
 int heap_build_reverse(struct heap *h, struct hs_error *err);

@@ -214,8 +214,7 @@ uint64_t capture_copy_budget(const struct capture_options *o)
 	return o->max_memory && o->max_memory / 2 < b ? o->max_memory / 2 : b;
 }
 
-/* Our resident bytes now. */
-static uint64_t self_rss(void)
+uint64_t capture_self_rss(void)
 {
 	static const char *const keys[] = { "VmRSS" };
 	long long kb[1];
@@ -234,8 +233,30 @@ static void limit_graph(const struct capture_options *o, struct heap *h, int cac
 
 	if (!o->max_memory)
 		return;
-	used = self_rss() + (cached ? TARGET_CACHE_MAX : 0);
+	used = capture_self_rss() + (cached ? TARGET_CACHE_MAX : 0);
 	h->build_limit = o->max_memory > used + 1 ? o->max_memory - used : 1;
+}
+
+int capture_limit_analyses(struct heap *h, uint64_t max_memory, struct hs_error *err)
+{
+	uint64_t used = capture_self_rss();
+	char a[32], b[32];
+
+	if (!max_memory)
+		return 0;
+	if (used < max_memory) {
+		h->build_limit = max_memory - used;
+		h->build_bytes = 0;
+		h->over_limit = 0;
+		return 0;
+	}
+	heap_size_text(used, a, sizeof(a));
+	heap_size_text(max_memory, b, sizeof(b));
+	hs_error_set(err, HS_ENOMEM, "heapscope takes %s with the heap read, past --max-memory=%s",
+		     a, b);
+	hs_error_hint(err, "raise --max-memory: a snapshot is mapped whole, and a capture "
+			   "keeps some 60 bytes an object");
+	return -1;
 }
 
 /* Before anything is frozen or copied: whether --max-memory leaves room
@@ -243,7 +264,7 @@ static void limit_graph(const struct capture_options *o, struct heap *h, int cac
 static int memory_room(const struct capture_options *o, int over, uint64_t copy,
 		       struct hs_error *err)
 {
-	uint64_t used = self_rss(), need = over ? TARGET_CACHE_MAX : copy;
+	uint64_t used = capture_self_rss(), need = over ? TARGET_CACHE_MAX : copy;
 	char a[32], b[32];
 
 	if (!o->max_memory || used + need < o->max_memory)

@@ -55,6 +55,15 @@ struct capture_options {
  * available, and at most half of --max-memory. */
 uint64_t capture_copy_budget(const struct capture_options *o);
 
+/* Our resident bytes now (VmRSS), 0 unknown. */
+uint64_t capture_self_rss(void);
+
+/* Under max_memory (--max-memory; 0 none), what the analyses of h (a
+ * capture made, or a snapshot loaded: its file is mapped whole) may take
+ * from now on: what is left of it (heap_prepare counts against it).  0,
+ * or -1 with err (HS_ENOMEM) when nothing is left. */
+int capture_limit_analyses(struct heap *h, uint64_t max_memory, struct hs_error *err);
+
 /* Capture pid into h (heap_init'ed by the caller).  0, or -1 with err:
  * the errors of target_attach and pyproc_open, HS_ENOMEM (also when the
  * graph outgrows max_memory), HS_EGONE. */
