@@ -99,6 +99,57 @@ const char *export_field_value(const struct heap *h, uint32_t i, const char *fie
 	return NULL;
 }
 
+/* The FILE an export writes its file through: in order, the disk
+ * started on it as it goes, so that the sync at the end waits for the
+ * last part only. */
+struct sink {
+	int fd;
+	uint64_t written, started;
+};
+
+static ssize_t sink_write(void *c, const char *buf, size_t len)
+{
+	struct sink *s = c;
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t k = write(s->fd, buf + done, len - done);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			if (!k)
+				errno = ENOSPC;
+			return -1;
+		}
+		done += (size_t)k;
+	}
+	s->written += done;
+	snapshot_writeback(s->fd, s->written, &s->started);
+	return (ssize_t)done;
+}
+
+static int sink_close(void *c)
+{
+	return close(((struct sink *)c)->fd);
+}
+
+static FILE *sink_open(struct sink *s, int fd)
+{
+	static const cookie_io_functions_t io = { .write = sink_write, .close = sink_close };
+	FILE *f;
+
+	s->fd = dup(fd);
+	if (s->fd < 0)
+		return NULL;
+	if (!(f = fopencookie(s, "w", io))) {
+		close(s->fd);
+		return NULL;
+	}
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	return f;
+}
+
 /* Write h in format k to x->f or x->fd.  0, or the exit status. */
 static int write_export(struct export *x, int k, const char *name)
 {
@@ -125,8 +176,9 @@ static int export_main(const struct command *c, int argc, char **argv)
 	struct cmd_opts o;
 	struct heap h;
 	uint64_t addr = 0;
+	struct sink sink;
 	char what[300];
-	int st, k, fd, to_file;
+	int st, k, to_file;
 
 	if (cmd_parse(c, argc, argv, &o, &st))
 		return st;
@@ -188,13 +240,10 @@ static int export_main(const struct command *c, int argc, char **argv)
 		x.fd = out.fd;
 		st = write_export(&x, k, o.output);
 	} else {
-		fd = dup(out.fd);
-		x.f = fd < 0 ? NULL : fdopen(fd, "w");
+		x.f = sink_open(&sink, out.fd);
 		if (!x.f) {
 			fprintf(stderr, "heapscope: cannot write %s: %s\n", o.output,
 				strerror(errno));
-			if (fd >= 0)
-				close(fd);
 			st = hs_exit_status(HS_EFILE);
 			goto fail;
 		}

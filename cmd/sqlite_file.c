@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "heap/snapshot.h"
 #include "sqlite_file.h"
 
 #define PAGE 4096u
@@ -50,7 +51,8 @@ struct schema_row {
 
 struct sqlf {
 	int fd;
-	uint8_t *out; /* whole pages being queued */
+	uint64_t written, started; /* bytes written; their writeback started */
+	uint8_t *out;		   /* whole pages being queued */
 	size_t out_len;
 	/* the writer thread writes the buffer before (busy) while pages are
 	 * queued in out: the kernel's copy into the page cache, a quarter
@@ -144,6 +146,18 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* Write pages in order, the disk started on them as they go. */
+static int write_pages(struct sqlf *f, const uint8_t *p, size_t len)
+{
+	int e = write_all(f->fd, p, len);
+
+	if (!e) {
+		f->written += len;
+		snapshot_writeback(f->fd, f->written, &f->started);
+	}
+	return e;
+}
+
 /* The writer thread: each buffer handed to it, until told to stop. */
 static void *writer(void *p)
 {
@@ -158,7 +172,7 @@ static void *writer(void *p)
 		if (!f->busy_len)
 			break;
 		pthread_mutex_unlock(&f->lock);
-		e = f->werr ? 0 : write_all(f->fd, f->busy, f->busy_len);
+		e = f->werr ? 0 : write_pages(f, f->busy, f->busy_len);
 		pthread_mutex_lock(&f->lock);
 		if (e)
 			f->werr = e;
@@ -194,7 +208,7 @@ static int flush(struct sqlf *f)
 	int e;
 
 	if (!f->threaded) {
-		e = write_all(f->fd, f->out, f->out_len);
+		e = write_pages(f, f->out, f->out_len);
 		f->out_len = 0;
 		if (e)
 			errno = e;

@@ -140,9 +140,16 @@ struct writer {
 	int err;
 };
 
-/* The disk starts on every 16 MiB as soon as it is written, so that the
- * fsync at the end waits for the last of them only. */
 #define WRITEBACK_STEP (16u << 20)
+
+void snapshot_writeback(int fd, uint64_t written, uint64_t *started)
+{
+	if (written - *started < WRITEBACK_STEP)
+		return;
+	/* a hint: where it is refused, fsync does all of it */
+	sync_file_range(fd, (off_t)*started, (off_t)(written - *started), SYNC_FILE_RANGE_WRITE);
+	*started = written;
+}
 
 static void w_flush(struct writer *w)
 {
@@ -165,12 +172,8 @@ static void w_flush(struct writer *w)
 	}
 	w->flushed += done;
 	w->n = 0;
-	if (!w->failed && w->flushed - w->synced >= WRITEBACK_STEP) {
-		/* a hint: where it is refused, fsync does all of it */
-		sync_file_range(w->fd, (off_t)w->synced, (off_t)(w->flushed - w->synced),
-				SYNC_FILE_RANGE_WRITE);
-		w->synced = w->flushed;
-	}
+	if (!w->failed)
+		snapshot_writeback(w->fd, w->flushed, &w->synced);
 }
 
 static void w_bytes(struct writer *w, const void *data, size_t len)
