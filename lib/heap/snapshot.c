@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,16 +130,46 @@ int snapshot_seal(void *file, size_t len)
 
 /* ---- writing ---- */
 
-struct writer {
-	int fd;
-	unsigned char buf[1 << 16];
-	size_t n;
-	uint64_t pos, sum;
-	uint64_t flushed; /* bytes written */
-	uint64_t synced;  /* bytes whose writeback was started */
-	int failed;
-	int err;
+/*
+ * A snapshot is written straight from the graph's arrays: spans of whole
+ * words (each section's last partial word, padded with zeros, is a span
+ * of its own), written in order on this thread while another computes
+ * their checksum, which only the header, written last, holds.  One core:
+ * the same, by turns.
+ */
+struct span {
+	const void *p;
+	size_t len; /* a multiple of 8 */
 };
+
+struct spans {
+	struct span s[2 * S_COUNT];
+	size_t n;
+	uint64_t tail[S_COUNT]; /* the last words, padded */
+	uint64_t sum;
+};
+
+static void span_add(struct spans *sp, unsigned i, const void *data, size_t len)
+{
+	size_t whole = len & ~(size_t)7;
+
+	if (whole)
+		sp->s[sp->n++] = (struct span){ data, whole };
+	if (len > whole) {
+		memcpy(&sp->tail[i], (const char *)data + whole, len - whole);
+		sp->s[sp->n++] = (struct span){ &sp->tail[i], 8 };
+	}
+}
+
+static void *sum_spans(void *p)
+{
+	struct spans *sp = p;
+	size_t i;
+
+	for (i = 0; i < sp->n; i++)
+		sp->sum = checksum_words(sp->sum, sp->s[i].p, sp->s[i].len);
+	return NULL;
+}
 
 #define WRITEBACK_STEP (16u << 20)
 
@@ -151,54 +182,30 @@ void snapshot_writeback(int fd, uint64_t written, uint64_t *started)
 	*started = written;
 }
 
-static void w_flush(struct writer *w)
+/* Write the spans at fd's offset, in order; 0, or an errno. */
+static int write_spans(int fd, const struct spans *sp)
 {
-	size_t done = 0;
+	uint64_t written = 0, started = 0;
+	size_t i;
 
-	/* the checksum runs over whole words; the buffer is flushed only at
-	 * word boundaries (every section is padded to 8 bytes) */
-	w->sum = checksum_words(w->sum, w->buf, w->n);
-	while (!w->failed && done < w->n) {
-		ssize_t k = write(w->fd, w->buf + done, w->n - done);
+	for (i = 0; i < sp->n; i++) {
+		const char *p = sp->s[i].p;
+		size_t left = sp->s[i].len;
 
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			w->failed = 1;
-			w->err = k < 0 ? errno : ENOSPC;
-			break;
+		while (left) {
+			ssize_t k = write(fd, p, left < WRITEBACK_STEP ? left : WRITEBACK_STEP);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				return k < 0 ? errno : ENOSPC;
+			p += k;
+			left -= (size_t)k;
+			written += (uint64_t)k;
+			snapshot_writeback(fd, written, &started);
 		}
-		done += (size_t)k;
 	}
-	w->flushed += done;
-	w->n = 0;
-	if (!w->failed)
-		snapshot_writeback(w->fd, w->flushed, &w->synced);
-}
-
-static void w_bytes(struct writer *w, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	while (len && !w->failed) {
-		size_t k = sizeof(w->buf) - w->n < len ? sizeof(w->buf) - w->n : len;
-
-		memcpy(w->buf + w->n, p, k);
-		w->n += k;
-		w->pos += k;
-		p += k;
-		len -= k;
-		if (w->n == sizeof(w->buf))
-			w_flush(w);
-	}
-}
-
-static void w_pad(struct writer *w)
-{
-	static const unsigned char zero[8];
-
-	if (w->pos % 8)
-		w_bytes(w, zero, 8 - w->pos % 8);
+	return 0;
 }
 
 static uint64_t padded(uint64_t n)
@@ -358,9 +365,10 @@ int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_er
 	};
 	struct section sec[S_COUNT - 1];
 	struct header hdr;
-	struct writer *w;
+	struct spans *sp;
 	uint64_t off = HEADER_SIZE + (S_COUNT - 1) * SECTION_SIZE;
-	int i, e, failed, fd = out->fd;
+	pthread_t summer;
+	int i, e = 0, threaded, fd = out->fd;
 
 	if (fd < 0)
 		return hs_error_set(err, HS_EINTERNAL, "snapshot_commit: not begun");
@@ -368,52 +376,49 @@ int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_er
 		snapshot_abort(out);
 		return hs_error_set(err, HS_EINTERNAL, "snapshot_commit: graph not finished");
 	}
-	w = calloc(1, sizeof(*w));
-	if (!w) {
+	sp = calloc(1, sizeof(*sp));
+	if (!sp) {
 		snapshot_abort(out);
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
 	}
-	w->fd = fd;
-	w->sum = 0x6865617073636f70ull;
+	sp->sum = 0x6865617073636f70ull;
 	for (i = 1; i < S_COUNT; i++) {
 		sec[i - 1] = (struct section){
 			.id = (uint32_t)i, .elem = elem_size[i], .offset = off, .count = count[i]
 		};
 		off += padded(count[i] * elem_size[i]);
 	}
-	memset(&hdr, 0, sizeof(hdr));
-	/* the header is written last, once the checksum is known */
-	if (lseek(fd, HEADER_SIZE, SEEK_SET) != HEADER_SIZE) {
-		w->failed = 1;
-		w->err = errno;
-	}
-	w_bytes(w, sec, sizeof(sec));
-	for (i = 1; i < S_COUNT; i++) {
+	span_add(sp, 0, sec, sizeof(sec));
+	for (i = 1; i < S_COUNT; i++)
 		if (count[i] && data[i])
-			w_bytes(w, data[i], count[i] * elem_size[i]);
-		w_pad(w);
-	}
-	w_flush(w);
+			span_add(sp, (unsigned)i, data[i], count[i] * elem_size[i]);
+	threaded = !pthread_create(&summer, NULL, sum_spans, sp);
+	/* the header is written last, once the checksum is known */
+	if (lseek(fd, HEADER_SIZE, SEEK_SET) != HEADER_SIZE)
+		e = errno ? errno : EIO;
+	if (!e)
+		e = write_spans(fd, sp);
+	if (threaded)
+		pthread_join(summer, NULL);
+	else
+		sum_spans(sp);
+	memset(&hdr, 0, sizeof(hdr));
 	memcpy(hdr.magic, MAGIC, 8);
 	hdr.version = SNAPSHOT_VERSION;
 	hdr.header_size = HEADER_SIZE;
 	hdr.file_size = off;
-	hdr.checksum = w->sum;
+	hdr.checksum = sp->sum;
 	hdr.nsections = S_COUNT - 1;
-	if (!w->failed) {
+	free(sp);
+	if (!e) {
 		ssize_t k;
 
 		errno = 0;
 		k = pwrite(fd, &hdr, sizeof(hdr), 0);
-		if (k != (ssize_t)sizeof(hdr)) {
-			w->failed = 1;
-			w->err = k < 0 ? errno : ENOSPC;
-		}
+		if (k != (ssize_t)sizeof(hdr))
+			e = k < 0 ? errno : ENOSPC;
 	}
-	e = w->err;
-	failed = w->failed;
-	free(w);
-	return install(out, failed, e, err);
+	return install(out, e != 0, e, err);
 }
 
 int snapshot_publish(struct snapshot_out *out, struct hs_error *err)
