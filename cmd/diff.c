@@ -11,6 +11,7 @@
 #include "analysis/diff.h"
 #include "analysis/query.h"
 #include "heap/heap.h"
+#include "walk/capture.h"
 #include "json.h"
 #include "python/memory.h"
 
@@ -551,8 +552,11 @@ static int diff_main(const struct command *c, int argc, char **argv)
 			"shown from OLD to NEW as given (swap them?)\n",
 			o.source2, o.source);
 	/* retained sizes rank the containers that grew, and say which new
-	 * objects a root reaches */
-	if (heap_prepare(&old, HEAP_NEED_DOMINATORS, &err) ||
+	 * objects a root reaches; under --max-memory each heap gets what
+	 * is left once the other's are built */
+	if (capture_limit_analyses(&old, o.max_memory, &err) ||
+	    heap_prepare(&old, HEAP_NEED_DOMINATORS | HEAP_NEED_INDEX, &err) ||
+	    capture_limit_analyses(&new, o.max_memory, &err) ||
 	    heap_prepare(&new, HEAP_NEED_DOMINATORS, &err) ||
 	    diff_heaps(&old, &new, by, DIFF_NEW_OBJECTS | DIFF_CONTAINERS, &d, &err)) {
 		st = cmd_fail(&err);
