@@ -139,7 +139,7 @@ static FILE *sink_open(struct sink *s, int fd)
 	static const cookie_io_functions_t io = { .write = sink_write, .close = sink_close };
 	FILE *f;
 
-	s->fd = dup(fd);
+	*s = (struct sink){ .fd = dup(fd) };
 	if (s->fd < 0)
 		return NULL;
 	if (!(f = fopencookie(s, "w", io))) {
