@@ -3,7 +3,8 @@ damaged, existing files kept, errors in one line with their exit status,
 --no-stop walks of a target that mutates under them (8 threads) that
 finish, report their inconsistencies and never stop the target, and
 every capture saying how long it froze the target: a walk of the frozen
-target announced before it starts and let go at --max-pause."""
+target announced before it starts and let go at --max-pause; --max-memory
+bounding a capture, and the retained sizes computed on a snapshot file."""
 import json
 import os
 import re
