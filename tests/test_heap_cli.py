@@ -236,7 +236,7 @@ def max_memory_file(interp, snap, nobj):
     peaks.append(("suspects refused", peak, size))
     # a bound under the file itself: said at once
     rc, out, err, peak = peak_run(["top", "--max-memory", "4M", snap], interp.env)
-    hstest.ok(rc == ENOMEM and "with the heap read, past --max-memory=4.0 MiB" in err and
+    hstest.ok(rc == ENOMEM and "mapped, past --max-memory=4.0 MiB" in err and
               not out,
               "%s: top on the file, --max-memory=4M: the file alone is more; exit 11, says "
               "so" % interp.name, err)

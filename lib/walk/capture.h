@@ -60,8 +60,9 @@ uint64_t capture_self_rss(void);
 
 /* Under max_memory (--max-memory; 0 none), what the analyses of h (a
  * capture made, or a snapshot loaded: its file is mapped whole) may take
- * from now on: what is left of it (heap_prepare counts against it).  0,
- * or -1 with err (HS_ENOMEM) when nothing is left. */
+ * from now on: what is left of it, heapscope's RSS counted now
+ * (heap_prepare counts against it).  0, or -1 with err (HS_ENOMEM) when
+ * a snapshot's file alone is max_memory or more. */
 int capture_limit_analyses(struct heap *h, uint64_t max_memory, struct hs_error *err);
 
 /* Capture pid into h (heap_init'ed by the caller).  0, or -1 with err:
