@@ -110,23 +110,13 @@ struct sink {
 static ssize_t sink_write(void *c, const char *buf, size_t len)
 {
 	struct sink *s = c;
-	size_t done = 0;
+	int e = snapshot_write_bytes(s->fd, buf, len, &s->written, &s->started);
 
-	while (done < len) {
-		ssize_t k = write(s->fd, buf + done, len - done);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0) {
-			if (!k)
-				errno = ENOSPC;
-			return -1;
-		}
-		done += (size_t)k;
+	if (e) {
+		errno = e;
+		return -1;
 	}
-	s->written += done;
-	snapshot_writeback(s->fd, s->written, &s->started);
-	return (ssize_t)done;
+	return (ssize_t)len;
 }
 
 static int sink_close(void *c)

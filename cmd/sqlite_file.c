@@ -130,32 +130,10 @@ static unsigned put_varint(uint8_t *p, uint64_t v)
 	return n;
 }
 
-/* Write all of p[0..len) to fd: 0, or an errno. */
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w ? errno : EIO;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Write pages in order, the disk started on them as they go. */
 static int write_pages(struct sqlf *f, const uint8_t *p, size_t len)
 {
-	int e = write_all(f->fd, p, len);
-
-	if (!e) {
-		f->written += len;
-		snapshot_writeback(f->fd, f->written, &f->started);
-	}
-	return e;
+	return snapshot_write_bytes(f->fd, p, len, &f->written, &f->started);
 }
 
 /* The writer thread: each buffer handed to it, until told to stop. */

@@ -182,30 +182,35 @@ void snapshot_writeback(int fd, uint64_t written, uint64_t *started)
 	*started = written;
 }
 
+int snapshot_write_bytes(int fd, const void *data, size_t len, uint64_t *written, uint64_t *started)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t k = write(fd, p, len < WRITEBACK_STEP ? len : WRITEBACK_STEP);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return k < 0 ? errno : ENOSPC;
+		p += k;
+		len -= (size_t)k;
+		*written += (uint64_t)k;
+		snapshot_writeback(fd, *written, started);
+	}
+	return 0;
+}
+
 /* Write the spans at fd's offset, in order; 0, or an errno. */
 static int write_spans(int fd, const struct spans *sp)
 {
 	uint64_t written = 0, started = 0;
 	size_t i;
+	int e = 0;
 
-	for (i = 0; i < sp->n; i++) {
-		const char *p = sp->s[i].p;
-		size_t left = sp->s[i].len;
-
-		while (left) {
-			ssize_t k = write(fd, p, left < WRITEBACK_STEP ? left : WRITEBACK_STEP);
-
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k <= 0)
-				return k < 0 ? errno : ENOSPC;
-			p += k;
-			left -= (size_t)k;
-			written += (uint64_t)k;
-			snapshot_writeback(fd, written, &started);
-		}
-	}
-	return 0;
+	for (i = 0; i < sp->n && !e; i++)
+		e = snapshot_write_bytes(fd, sp->s[i].p, sp->s[i].len, &written, &started);
+	return e;
 }
 
 static uint64_t padded(uint64_t n)
