@@ -1,11 +1,14 @@
 /*
- * dominator.c - dominator tree and retained sizes (Lengauer-Tarjan).
+ * dominator.c - dominator tree and retained sizes (semi-NCA).
  *
  * Everything runs on depth-first numbers 0..n-1 (0 the super-root), so
  * the inner loops touch small dense arrays instead of object indexes
- * spread over the graph.  No recursion anywhere: the depth-first search
- * keeps its place in each node's edge list in an array, path compression
- * collects its path in another.
+ * spread over the graph.  No recursion and no stack anywhere: the
+ * depth-first search keeps its place in each node's edge list in an
+ * array, path compression reverses the links of its path on the way up
+ * and points them at the root on the way down.  Each array takes a
+ * second use when its first ends, so that the peak is five entries an
+ * object and one a reference (dominator.h).
  */
 #include "config.h"
 #include <stdlib.h>
@@ -17,12 +20,11 @@ struct dom_work {
 	uint32_t n;	  /* reached nodes, super-root included */
 	uint32_t *pre;	  /* object -> number, HEAP_NONE if unreached */
 	uint32_t *vertex; /* number -> object (vertex[0] unused) */
-	uint32_t *parent; /* number -> DFS parent; later the idom */
-	uint32_t *semi;	  /* number -> semidominator */
-	uint32_t *label;  /* DFS: next edge; then min semi on the path */
-	uint32_t *anc;	  /* linked forest for path compression */
-	uint32_t *rstart; /* predecessors in numbers: CSR */
-	uint32_t *rsrc;
+	uint32_t *parent; /* number -> DFS parent; then the idom */
+	uint32_t *rstart; /* DFS: next edge; predecessors' starts; semi of i at i + 1 */
+	uint32_t *rsrc;	  /* predecessors other than the DFS parent */
+	uint32_t *best;	  /* smallest semi on the linked path; then the depth */
+	uint32_t *anc;	  /* linked forest for path compression; then jumps */
 };
 
 static void work_release(struct dom_work *w)
@@ -30,11 +32,10 @@ static void work_release(struct dom_work *w)
 	free(w->pre);
 	free(w->vertex);
 	free(w->parent);
-	free(w->semi);
-	free(w->label);
-	free(w->anc);
 	free(w->rstart);
 	free(w->rsrc);
+	free(w->best);
+	free(w->anc);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -44,11 +45,11 @@ static int followed(const struct heap *h, uint32_t e)
 }
 
 /* Number the objects reachable from the roots in depth-first preorder.
- * label[] is each open node's cursor in its edge list. */
+ * rstart[] is each open node's cursor in its edge list. */
 static void dfs(const struct heap *h, struct dom_work *w)
 {
 	uint32_t *pre = w->pre, *vertex = w->vertex, *parent = w->parent;
-	uint32_t *next = w->label, n = 1;
+	uint32_t *next = w->rstart, n = 1;
 	size_t r;
 
 	vertex[0] = HEAP_NONE;
@@ -86,28 +87,44 @@ static void dfs(const struct heap *h, struct dom_work *w)
 	w->n = n;
 }
 
-/* Predecessors of every reached node, as numbers; the super-root (0) is
- * a predecessor of every root object.  Weak edges are left out, and an
+/* Whether u -> d counts as a predecessor of d: not a self-loop, and not
+ * from d's DFS parent, which every semi starts from anyway (most objects
+ * have no other, so most need no entry at all). */
+static int other_pred(const struct dom_work *w, uint32_t u, uint32_t d)
+{
+	return u != d && w->parent[d] != u;
+}
+
+/* Predecessors of every reached node but its DFS parent, as numbers,
+ * into rstart (n + 1 starts) and rsrc; the super-root (0) is a
+ * predecessor of every root object.  Weak edges are left out, and an
  * edge from a reached object always ends at a reached one. */
 static int predecessors(const struct heap *h, struct dom_work *w, struct hs_error *err)
 {
-	uint32_t n = w->n, i, e, *rs, *src;
+	uint32_t n = w->n, i, e, *rs = w->rstart, *src;
 	size_t total = 0, r;
 
-	rs = big_calloc((size_t)n + 1, sizeof(*rs));
-	if (!rs)
-		return hs_error_set(err, HS_ENOMEM, "out of memory for the dominator tree");
+	memset(rs, 0, ((size_t)n + 1) * sizeof(*rs));
 	/* a count can not wrap (a file may claim 2^32 roots of one object):
 	 * the total below would then be too small for the fill */
-	for (r = 0; r < h->nroot; r++)
-		if (h->roots[r].obj < h->nobj && rs[w->pre[h->roots[r].obj]]++ == UINT32_MAX)
+	for (r = 0; r < h->nroot; r++) {
+		uint32_t o = h->roots[r].obj;
+
+		if (o < h->nobj && other_pred(w, 0, w->pre[o]) && rs[w->pre[o]]++ == UINT32_MAX)
 			goto too_many;
+	}
 	for (i = 1; i < n; i++) {
 		uint32_t v = w->vertex[i];
 
-		for (e = h->edge_start[v]; e < h->edge_start[v + 1]; e++)
-			if (followed(h, e) && rs[w->pre[h->edge_dst[e]]]++ == UINT32_MAX)
+		for (e = h->edge_start[v]; e < h->edge_start[v + 1]; e++) {
+			uint32_t d;
+
+			if (!followed(h, e))
+				continue;
+			d = w->pre[h->edge_dst[e]];
+			if (other_pred(w, i, d) && rs[d]++ == UINT32_MAX)
 				goto too_many;
+		}
 	}
 	/* counts to start offsets, shifted by one for the fill below */
 	for (i = 0; i < n; i++) {
@@ -118,27 +135,32 @@ static int predecessors(const struct heap *h, struct dom_work *w, struct hs_erro
 	}
 	if (total > UINT32_MAX) {
 	too_many:
-		free(rs);
 		return hs_error_set(err, HS_ENOMEM, "too many references for the dominator tree");
 	}
 	rs[n] = (uint32_t)total;
 	src = big_malloc((total ? total : 1) * sizeof(*src));
-	if (!src) {
-		free(rs);
+	if (!src)
 		return hs_error_set(err, HS_ENOMEM, "out of memory for the dominator tree");
-	}
-	w->rstart = rs;
 	w->rsrc = src;
 	/* fill with rs[x] as the cursor of x, then shift back */
-	for (r = 0; r < h->nroot; r++)
-		if (h->roots[r].obj < h->nobj)
-			src[rs[w->pre[h->roots[r].obj]]++] = 0;
+	for (r = 0; r < h->nroot; r++) {
+		uint32_t o = h->roots[r].obj;
+
+		if (o < h->nobj && other_pred(w, 0, w->pre[o]))
+			src[rs[w->pre[o]]++] = 0;
+	}
 	for (i = 1; i < n; i++) {
 		uint32_t v = w->vertex[i];
 
-		for (e = h->edge_start[v]; e < h->edge_start[v + 1]; e++)
-			if (followed(h, e))
-				src[rs[w->pre[h->edge_dst[e]]]++] = i;
+		for (e = h->edge_start[v]; e < h->edge_start[v + 1]; e++) {
+			uint32_t d;
+
+			if (!followed(h, e))
+				continue;
+			d = w->pre[h->edge_dst[e]];
+			if (other_pred(w, i, d))
+				src[rs[d]++] = i;
+		}
 	}
 	for (i = n; i > 0; i--)
 		rs[i] = rs[i - 1];
@@ -147,71 +169,89 @@ static int predecessors(const struct heap *h, struct dom_work *w, struct hs_erro
 }
 
 /*
- * The node of smallest semi over the linked path from u up to (not
- * including) the root of its linked tree, compressing that path as it
- * goes; u itself when u is not linked yet.  stack is scratch room for n
- * entries.
+ * The smallest semi over the linked path from u up to (not including)
+ * the root of its linked tree, compressing that path as it goes; u's own
+ * when u is not linked.  The way up reverses each link it follows, so
+ * that the way down finds the path again without a stack: each node
+ * takes the smaller best of the one above it and links to the root.
  */
-static uint32_t eval(struct dom_work *w, uint32_t u, uint32_t *stack)
+static uint32_t eval(struct dom_work *w, uint32_t u)
 {
-	uint32_t *anc = w->anc, *label = w->label, *semi = w->semi, x = u, top = 0;
+	uint32_t *anc = w->anc, *best = w->best, x = u, back = HEAP_NONE, root, k;
 
 	if (anc[u] == HEAP_NONE)
 		return u;
-	while (anc[anc[x]] != HEAP_NONE && top < w->n) {
-		stack[top++] = x;
-		x = anc[x];
-	}
-	while (top) {
-		uint32_t y = stack[--top], a = anc[y];
+	for (k = 0; anc[anc[x]] != HEAP_NONE && k < w->n; k++) {
+		uint32_t up = anc[x];
 
-		if (semi[label[a]] < semi[label[y]])
-			label[y] = label[a];
-		anc[y] = anc[a];
+		anc[x] = back;
+		back = x;
+		x = up;
 	}
-	return label[u];
+	root = anc[x];
+	while (back != HEAP_NONE) {
+		uint32_t y = back;
+
+		back = anc[y];
+		if (best[x] < best[y])
+			best[y] = best[x];
+		anc[y] = root;
+		x = y;
+	}
+	return best[u];
 }
 
-/* Lengauer-Tarjan: semidominators, then each idom from the bucket of its
- * semidominator when the DFS parent is linked; no climbing. bucket/bnext:
- * 2 n scratch.  idom ends in parent[]: the step of number i reads only
- * parent[i], and writes the idom of numbers in buckets, all >= i. */
-static void semidominators(struct dom_work *w, uint32_t *stack, uint32_t *bhead, uint32_t *bnext)
+/* Semidominators, from the last number back: the smallest of the DFS
+ * parent, the predecessors numbered lower and what eval finds above the
+ * others.  rstart[i + 1] is read for the last time by the step of i: it
+ * keeps semi(i) from then on. */
+static void semidominators(struct dom_work *w)
 {
-	uint32_t n = w->n, i, k, *idom = w->parent;
+	uint32_t n = w->n, i, k;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		w->anc[i] = HEAP_NONE;
-		w->label[i] = i;
-		w->semi[i] = i;
-		bhead[i] = HEAP_NONE;
-	}
 	for (i = n - 1; i > 0; i--) {
-		uint32_t s = w->parent[i], p = s, v;
+		uint32_t s = w->parent[i], from = w->rstart[i], to = w->rstart[i + 1];
 
-		for (k = w->rstart[i]; k < w->rstart[i + 1]; k++) {
-			uint32_t u = w->rsrc[k], c;
+		for (k = from; k < to; k++) {
+			uint32_t u = w->rsrc[k], c = u < i ? u : eval(w, u);
 
-			if (u == i)
-				continue;
-			c = u < i ? u : w->semi[eval(w, u, stack)];
 			if (c < s)
 				s = c;
 		}
-		w->semi[i] = s;
-		bnext[i] = bhead[s];
-		bhead[s] = i;
-		w->anc[i] = p;
-		for (v = bhead[p]; v != HEAP_NONE; v = bnext[v]) {
-			uint32_t u = eval(w, v, stack);
-
-			idom[v] = w->semi[u] < w->semi[v] ? u : p;
-		}
-		bhead[p] = HEAP_NONE;
+		w->rstart[i + 1] = s;
+		w->best[i] = s;
+		w->anc[i] = w->parent[i];
 	}
-	for (i = 1; i < n; i++)
-		if (idom[i] != w->semi[i])
-			idom[i] = idom[idom[i]];
+}
+
+/*
+ * Semi-NCA: the idom of i is the nearest dominator of its DFS parent
+ * (itself included) numbered semi(i) or lower, a dominator having a
+ * lower number than what it dominates.  parent[] becomes idom[] in
+ * increasing order, so that the dominators of a parent are known when
+ * its children ask.  The search goes up by skew-binary jump pointers
+ * (depth in best[], jump in anc[]): O(log depth) a node, where climbing
+ * idom by idom would be quadratic on a deep chain whose nodes' children
+ * also hang from a shallow object (a linked list of interned names).
+ */
+static void nca(struct dom_work *w)
+{
+	uint32_t n = w->n, i, *idom = w->parent, *depth = w->best, *jump = w->anc;
+
+	depth[0] = 0;
+	jump[0] = 0;
+	for (i = 1; i < n; i++) {
+		uint32_t s = w->rstart[i + 1], d = idom[i], j, k;
+
+		for (k = 0; d > s && k < n; k++)
+			d = jump[d] > s ? jump[d] : idom[d];
+		idom[i] = d;
+		depth[i] = depth[d] + 1;
+		j = jump[d];
+		jump[i] = depth[d] - depth[j] == depth[j] - depth[jump[j]] ? jump[j] : d;
+	}
 }
 
 static uint64_t sat_add(uint64_t a, uint64_t b)
@@ -238,8 +278,8 @@ int dominator_build(struct heap *h, struct hs_error *err)
 	w.pre = big_malloc((nobj ? nobj : 1) * sizeof(*w.pre));
 	w.vertex = big_malloc(slots * sizeof(*w.vertex));
 	w.parent = big_malloc(slots * sizeof(*w.parent));
-	w.label = big_malloc(slots * sizeof(*w.label));
-	if (!w.pre || !w.vertex || !w.parent || !w.label)
+	w.rstart = big_malloc((slots + 1) * sizeof(*w.rstart));
+	if (!w.pre || !w.vertex || !w.parent || !w.rstart)
 		goto oom;
 	memset(w.pre, 0xff, nobj * sizeof(*w.pre));
 	dfs(h, &w);
@@ -247,24 +287,18 @@ int dominator_build(struct heap *h, struct hs_error *err)
 		goto fail;
 	free(w.pre); /* numbers from here on */
 	w.pre = NULL;
-	w.semi = big_malloc((size_t)w.n * sizeof(*w.semi));
+	w.best = big_malloc((size_t)w.n * sizeof(*w.best));
 	w.anc = big_malloc((size_t)w.n * sizeof(*w.anc));
-	/* scratch: the compression stack, the buckets (head, next) */
-	{
-		uint32_t *stack = big_malloc((size_t)w.n * 3 * sizeof(*stack));
-
-		if (!w.semi || !w.anc || !stack) {
-			free(stack);
-			goto oom;
-		}
-		semidominators(&w, stack, stack + w.n, stack + 2 * (size_t)w.n);
-		free(stack);
-	}
-	free(w.rstart);
+	if (!w.best || !w.anc)
+		goto oom;
+	semidominators(&w);
 	free(w.rsrc);
-	free(w.label);
+	w.rsrc = NULL;
+	nca(&w);
+	free(w.rstart);
+	free(w.best);
 	free(w.anc);
-	w.rstart = w.rsrc = w.label = w.anc = NULL;
+	w.rstart = w.best = w.anc = NULL;
 
 	idom = big_malloc((nobj ? nobj : 1) * sizeof(*idom));
 	ret = big_calloc(nobj ? nobj : 1, sizeof(*ret));

@@ -14,17 +14,19 @@
  * dominator_build() fills h->idom, h->retained and h->reach (see heap.h
  * for what they hold); heap_prepare(h, HEAP_NEED_DOMINATORS, err) calls
  * it.  It is iterative (a 10-million-object chain is fine), allocates a
- * fixed number of arrays (about 32 bytes per object and 4 per reference
- * while it runs, 12 and one bit per object kept), never one per object, and
- * never writes into the graph's own arrays, so a loaded snapshot's
- * read-only mapping is fine.
+ * fixed number of arrays (20 bytes an object while it runs, and 4 a
+ * reference other than the one by which the depth-first search reached
+ * an object: most objects have no other; 12 bytes and one bit an object
+ * kept), never one per object, and never writes into the graph's own
+ * arrays, so a loaded snapshot's read-only mapping is fine.
  *
- * The algorithm is Lengauer-Tarjan with simple path compression: a
- * depth-first numbering, semidominators, and each immediate dominator
- * from the bucket of its semidominator as the depth-first parent is
- * linked - no walk up the tree, so a deep chain whose nodes also hang
- * from a shallow object (a linked list of interned names) stays
- * O(m log n), where semi-NCA's climb is quadratic.
+ * The algorithm is semi-NCA: a depth-first numbering, semidominators as
+ * Lengauer-Tarjan computes them (simple path compression), then each
+ * immediate dominator as the nearest dominator of its depth-first parent
+ * numbered at most its semidominator, found by skew-binary jump pointers
+ * so that a deep chain whose nodes also hang from a shallow object (a
+ * linked list of interned names) stays O(m log n): a climb from
+ * dominator to dominator would be quadratic there.
  */
 #ifndef HS_DOMINATOR_H
 #define HS_DOMINATOR_H
