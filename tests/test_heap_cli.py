@@ -222,7 +222,7 @@ def max_memory_file(interp, snap, nobj):
               "%s: suspects on the file, --max-memory=%d MiB (twice what it takes): the "
               "same answer" % (interp.name, size >> 20), err)
     peaks.append(("suspects on the file", peak, size))
-    # retained sizes of nobj objects take 20 bytes an object while they
+    # retained sizes of nobj objects take 16 bytes an object while they
     # are computed: 8 MiB past the file cannot hold them
     size = loaded + (8 << 20)
     rc, out, err, peak = peak_run(["suspects", "--max-memory", str(size), snap], interp.env)

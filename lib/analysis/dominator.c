@@ -1,14 +1,16 @@
 /*
  * dominator.c - dominator tree and retained sizes (semi-NCA).
  *
- * Everything runs on depth-first numbers 0..n-1 (0 the super-root), so
- * the inner loops touch small dense arrays instead of object indexes
- * spread over the graph.  No recursion and no stack anywhere: the
- * depth-first search keeps its place in each node's edge list in an
- * array, path compression reverses the links of its path on the way up
- * and points them at the root on the way down.  Each array takes a
- * second use when its first ends, so that the peak is five entries an
- * object and one a reference (dominator.h).
+ * The semidominators and dominators are computed on depth-first numbers
+ * 0..n-1 (0 the super-root), so that their inner loops touch small
+ * dense arrays instead of object indexes spread over the graph.  No
+ * recursion and no stack anywhere: the depth-first search keeps each
+ * open object's cursor and parent in arrays, path compression reverses
+ * the links of its path on the way up and points them at the root on
+ * the way down.  No map between objects and numbers is kept while the
+ * dominators are computed: the search runs a second time, after, for the
+ * numbers' objects.  So the peak is four entries an object and one a
+ * reference (dominator.h).
  */
 #include "config.h"
 #include <stdlib.h>
@@ -19,23 +21,23 @@
 struct dom_work {
 	uint32_t n;	  /* reached nodes, super-root included */
 	uint32_t *pre;	  /* object -> number, HEAP_NONE if unreached */
-	uint32_t *vertex; /* number -> object (vertex[0] unused) */
 	uint32_t *parent; /* number -> DFS parent; then the idom */
-	uint32_t *rstart; /* DFS: next edge; predecessors' starts; semi of i at i + 1 */
+	uint32_t *rstart; /* predecessors' starts; semi of i at i + 1 */
 	uint32_t *rsrc;	  /* predecessors other than the DFS parent */
 	uint32_t *best;	  /* smallest semi on the linked path; then the depth */
 	uint32_t *anc;	  /* linked forest for path compression; then jumps */
+	uint32_t *vertex; /* number -> object (vertex[0] unused) */
 };
 
 static void work_release(struct dom_work *w)
 {
 	free(w->pre);
-	free(w->vertex);
 	free(w->parent);
 	free(w->rstart);
 	free(w->rsrc);
 	free(w->best);
 	free(w->anc);
+	free(w->vertex);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -44,47 +46,66 @@ static int followed(const struct heap *h, uint32_t e)
 	return HEAP_EDGE_KIND(h->edge_name[e]) != HE_WEAK && h->edge_dst[e] < h->nobj;
 }
 
-/* Number the objects reachable from the roots in depth-first preorder.
- * rstart[] is each open node's cursor in its edge list. */
-static void dfs(const struct heap *h, struct dom_work *w)
+/* Where a depth-first search writes what it finds: pre[] and parent[]
+ * (the first search), or vertex[] with seen[] a bitmap (the second). */
+struct dfs_out {
+	uint32_t *pre, *parent, *vertex;
+	uint8_t *seen;
+};
+
+static int dfs_seen(const struct dfs_out *o, uint32_t v)
 {
-	uint32_t *pre = w->pre, *vertex = w->vertex, *parent = w->parent;
-	uint32_t *next = w->rstart, n = 1;
+	return o->pre ? o->pre[v] != HEAP_NONE : (o->seen[v >> 3] >> (v & 7)) & 1;
+}
+
+/*
+ * Number the objects reachable from the roots in depth-first preorder
+ * from 1, in the order of roots[] and of each object's edges, both
+ * searches alike.  next[] and up[] (by object) hold each open object's
+ * cursor in its edge list and its parent.  The count of numbers, the
+ * super-root's included.
+ */
+static uint32_t dfs(const struct heap *h, const struct dfs_out *o, uint32_t *next, uint32_t *up)
+{
+	uint32_t n = 1;
 	size_t r;
 
-	vertex[0] = HEAP_NONE;
-	parent[0] = 0;
 	for (r = 0; r < h->nroot; r++) {
-		uint32_t o = h->roots[r].obj, cur;
+		uint32_t v = h->roots[r].obj, from = HEAP_NONE;
 
-		if (o >= h->nobj || pre[o] != HEAP_NONE)
+		if (v >= h->nobj || dfs_seen(o, v))
 			continue;
-		pre[o] = n;
-		vertex[n] = o;
-		parent[n] = 0;
-		next[n] = h->edge_start[o];
-		cur = n++;
-		/* each turn moves one cursor forward or closes one node */
-		while (cur) {
-			uint32_t v = vertex[cur], e = next[cur], end = h->edge_start[v + 1], d;
+		/* each turn enters an object, moves a cursor or closes one */
+		while (v != HEAP_NONE) {
+			uint32_t e, end = h->edge_start[v + 1];
 
-			while (e < end && (!followed(h, e) || pre[h->edge_dst[e]] != HEAP_NONE))
+			if (from != HEAP_NONE || !dfs_seen(o, v)) {
+				if (o->pre) {
+					o->pre[v] = n;
+					o->parent[n] = from == HEAP_NONE ? 0 : o->pre[from];
+				} else {
+					o->seen[v >> 3] |= (uint8_t)(1u << (v & 7));
+					o->vertex[n] = v;
+				}
+				n++;
+				next[v] = h->edge_start[v];
+				up[v] = from;
+				from = HEAP_NONE;
+			}
+			e = next[v];
+			while (e < end && (!followed(h, e) || dfs_seen(o, h->edge_dst[e])))
 				e++;
 			if (e >= end) {
-				next[cur] = end;
-				cur = parent[cur];
+				next[v] = end;
+				v = up[v];
 				continue;
 			}
-			next[cur] = e + 1;
-			d = h->edge_dst[e];
-			pre[d] = n;
-			vertex[n] = d;
-			parent[n] = cur;
-			next[n] = h->edge_start[d];
-			cur = n++;
+			next[v] = e + 1;
+			from = v;
+			v = h->edge_dst[e];
 		}
 	}
-	w->n = n;
+	return n;
 }
 
 /* Whether u -> d counts as a predecessor of d: not a self-loop, and not
@@ -98,13 +119,17 @@ static int other_pred(const struct dom_work *w, uint32_t u, uint32_t d)
 /* Predecessors of every reached node but its DFS parent, as numbers,
  * into rstart (n + 1 starts) and rsrc; the super-root (0) is a
  * predecessor of every root object.  Weak edges are left out, and an
- * edge from a reached object always ends at a reached one. */
+ * edge from a reached object always ends at a reached one.  The order
+ * within a node's list does not matter (its semi is a minimum). */
 static int predecessors(const struct heap *h, struct dom_work *w, struct hs_error *err)
 {
-	uint32_t n = w->n, i, e, *rs = w->rstart, *src;
+	uint32_t n = w->n, i, e, v, *rs, *src;
 	size_t total = 0, r;
 
-	memset(rs, 0, ((size_t)n + 1) * sizeof(*rs));
+	rs = big_calloc((size_t)n + 1, sizeof(*rs));
+	if (!rs)
+		return hs_error_set(err, HS_ENOMEM, "out of memory for the dominator tree");
+	w->rstart = rs;
 	/* a count can not wrap (a file may claim 2^32 roots of one object):
 	 * the total below would then be too small for the fill */
 	for (r = 0; r < h->nroot; r++) {
@@ -113,9 +138,9 @@ static int predecessors(const struct heap *h, struct dom_work *w, struct hs_erro
 		if (o < h->nobj && other_pred(w, 0, w->pre[o]) && rs[w->pre[o]]++ == UINT32_MAX)
 			goto too_many;
 	}
-	for (i = 1; i < n; i++) {
-		uint32_t v = w->vertex[i];
-
+	for (v = 0; v < h->nobj; v++) {
+		if ((i = w->pre[v]) == HEAP_NONE)
+			continue;
 		for (e = h->edge_start[v]; e < h->edge_start[v + 1]; e++) {
 			uint32_t d;
 
@@ -149,9 +174,9 @@ static int predecessors(const struct heap *h, struct dom_work *w, struct hs_erro
 		if (o < h->nobj && other_pred(w, 0, w->pre[o]))
 			src[rs[w->pre[o]]++] = 0;
 	}
-	for (i = 1; i < n; i++) {
-		uint32_t v = w->vertex[i];
-
+	for (v = 0; v < h->nobj; v++) {
+		if ((i = w->pre[v]) == HEAP_NONE)
+			continue;
 		for (e = h->edge_start[v]; e < h->edge_start[v + 1]; e++) {
 			uint32_t d;
 
@@ -262,7 +287,8 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 int dominator_build(struct heap *h, struct hs_error *err)
 {
 	struct dom_work w = { 0 };
-	uint32_t *idom = NULL, i;
+	struct dfs_out first = { 0 }, again = { 0 };
+	uint32_t *next = NULL, *up = NULL, *idom = NULL, i;
 	uint64_t *ret = NULL;
 	uint8_t *reach = NULL;
 	size_t nobj = h->nobj, slots = nobj + 1;
@@ -275,17 +301,24 @@ int dominator_build(struct heap *h, struct hs_error *err)
 	h->reach = NULL;
 	if (nobj >= HEAP_NONE - 1)
 		return hs_error_set(err, HS_ENOMEM, "too many objects for the dominator tree");
+	/* the first search: each object's number, each number's parent */
 	w.pre = big_malloc((nobj ? nobj : 1) * sizeof(*w.pre));
-	w.vertex = big_malloc(slots * sizeof(*w.vertex));
 	w.parent = big_malloc(slots * sizeof(*w.parent));
-	w.rstart = big_malloc((slots + 1) * sizeof(*w.rstart));
-	if (!w.pre || !w.vertex || !w.parent || !w.rstart)
+	next = big_malloc((nobj ? nobj : 1) * sizeof(*next));
+	up = big_malloc((nobj ? nobj : 1) * sizeof(*up));
+	if (!w.pre || !w.parent || !next || !up)
 		goto oom;
 	memset(w.pre, 0xff, nobj * sizeof(*w.pre));
-	dfs(h, &w);
+	w.parent[0] = 0;
+	first.pre = w.pre;
+	first.parent = w.parent;
+	w.n = dfs(h, &first, next, up);
+	free(next);
+	free(up);
+	next = up = NULL;
 	if (predecessors(h, &w, err))
 		goto fail;
-	free(w.pre); /* numbers from here on */
+	free(w.pre); /* numbers only from here to the second search */
 	w.pre = NULL;
 	w.best = big_malloc((size_t)w.n * sizeof(*w.best));
 	w.anc = big_malloc((size_t)w.n * sizeof(*w.anc));
@@ -300,24 +333,45 @@ int dominator_build(struct heap *h, struct hs_error *err)
 	free(w.anc);
 	w.rstart = w.best = w.anc = NULL;
 
-	idom = big_malloc((nobj ? nobj : 1) * sizeof(*idom));
-	ret = big_calloc(nobj ? nobj : 1, sizeof(*ret));
+	/* the second search, the same: each number's object, and what is
+	 * reachable (the bitmap it keeps of what it has seen) */
+	w.vertex = big_malloc(slots * sizeof(*w.vertex));
 	reach = big_calloc((nobj + 7) / 8 + 1, 1);
-	if (!idom || !ret || !reach)
+	next = big_malloc((nobj ? nobj : 1) * sizeof(*next));
+	up = big_malloc((nobj ? nobj : 1) * sizeof(*up));
+	if (!w.vertex || !reach || !next || !up)
+		goto oom;
+	again.vertex = w.vertex;
+	again.seen = reach;
+	if (dfs(h, &again, next, up) != w.n) {
+		hs_error_set(err, HS_EINTERNAL, "the dominators' two searches differ");
+		goto fail;
+	}
+	free(next);
+	free(up);
+	next = up = NULL;
+	w.vertex[0] = HEAP_NONE;
+	idom = big_malloc((nobj ? nobj : 1) * sizeof(*idom));
+	if (!idom)
 		goto oom;
 	memset(idom, 0xff, nobj * sizeof(*idom));
+	for (i = 1; i < w.n; i++)
+		if (w.parent[i])
+			idom[w.vertex[i]] = w.vertex[w.parent[i]];
+	free(w.parent);
+	w.parent = NULL;
+	ret = big_calloc(nobj ? nobj : 1, sizeof(*ret));
+	if (!ret)
+		goto oom;
 	/* children have larger numbers than their dominators: add each
 	 * subtree into its dominator from the last number back */
 	for (i = w.n - 1; i > 0; i--) {
-		uint32_t v = w.vertex[i], d = w.parent[i];
+		uint32_t v = w.vertex[i], d = idom[v];
 
 		/* sizes from a file can be anything: saturate, never wrap */
 		ret[v] = sat_add(ret[v], heap_size(h, v));
-		reach[v >> 3] |= (uint8_t)(1u << (v & 7));
-		if (d) {
-			idom[v] = w.vertex[d];
-			ret[w.vertex[d]] = sat_add(ret[w.vertex[d]], ret[v]);
-		}
+		if (d != HEAP_NONE)
+			ret[d] = sat_add(ret[d], ret[v]);
 	}
 	work_release(&w);
 	h->idom = idom;
@@ -327,6 +381,8 @@ int dominator_build(struct heap *h, struct hs_error *err)
 oom:
 	hs_error_set(err, HS_ENOMEM, "out of memory for the dominator tree of %zu objects", nobj);
 fail:
+	free(next);
+	free(up);
 	free(idom);
 	free(ret);
 	free(reach);

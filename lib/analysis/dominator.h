@@ -14,7 +14,7 @@
  * dominator_build() fills h->idom, h->retained and h->reach (see heap.h
  * for what they hold); heap_prepare(h, HEAP_NEED_DOMINATORS, err) calls
  * it.  It is iterative (a 10-million-object chain is fine), allocates a
- * fixed number of arrays (20 bytes an object while it runs, and 4 a
+ * fixed number of arrays (16 bytes an object while it runs, and 4 a
  * reference other than the one by which the depth-first search reached
  * an object: most objects have no other; 12 bytes and one bit an object
  * kept), never one per object, and never writes into the graph's own

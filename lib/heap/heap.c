@@ -573,9 +573,9 @@ int heap_prepare(struct heap *h, unsigned need, struct hs_error *err)
 	     heap_build_index(h, err)))
 		return -1;
 	if (need & HEAP_NEED_DOMINATORS && !h->idom) {
-		/* dominator.h: 20 bytes an object and at most 4 a reference
+		/* dominator.h: 16 bytes an object and at most 4 a reference
 		 * while they are computed, 12 and a bit an object kept */
-		uint64_t peak = 20 * (n + 2) + n / 8 + 4 * m, kept = 12 * n + n / 8 + 1;
+		uint64_t peak = 16 * (n + 2) + n / 8 + 4 * m, kept = 12 * n + n / 8 + 1;
 
 		if (analysis_room(h, peak, "retained sizes", err) || dominator_build(h, err))
 			return -1;
