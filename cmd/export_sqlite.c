@@ -364,41 +364,83 @@ struct addr_id {
 	uint64_t id;
 };
 
-/* The objects sorted by address, a radix sort of 11 bits a pass (a pass
- * where every key has the same digit is skipped); NULL without memory. */
+/* Byte k of (key, id) as one 128-bit number, most significant first. */
+static unsigned digit(const struct addr_id *x, unsigned k)
+{
+	return (unsigned)((k < 8 ? x->key >> (56 - 8 * k) : x->id >> (56 - 8 * (k - 8))) & 255);
+}
+
+static int addr_id_less(const struct addr_id *x, const struct addr_id *y)
+{
+	return x->key < y->key || (x->key == y->key && x->id < y->id);
+}
+
+/*
+ * a[0..n) in (key, id) order in place, from byte k on: each byte's
+ * buckets counted, then permuted into place by following cycles
+ * (American flag sort), then each bucket sorted by the next byte; a
+ * byte every element shares costs one count.  Short ranges go by
+ * insertion.  The recursion is as deep as the 16 bytes, whatever the
+ * data.
+ */
+static void sort_from(struct addr_id *a, size_t n, unsigned k)
+{
+	size_t count[256], head[256], end[256], i, sum = 0;
+	unsigned d;
+
+	if (n < 32 || k >= 16) {
+		for (i = 1; i < n && k < 16; i++) {
+			struct addr_id x = a[i];
+			size_t j = i;
+
+			for (; j && addr_id_less(&x, &a[j - 1]); j--)
+				a[j] = a[j - 1];
+			a[j] = x;
+		}
+		return;
+	}
+	memset(count, 0, sizeof(count));
+	for (i = 0; i < n; i++)
+		count[digit(&a[i], k)]++;
+	if (count[digit(&a[0], k)] == n) {
+		sort_from(a, n, k + 1);
+		return;
+	}
+	for (d = 0; d < 256; d++) {
+		head[d] = sum;
+		sum += count[d];
+		end[d] = sum;
+	}
+	for (d = 0; d < 256; d++)
+		while (head[d] < end[d]) {
+			struct addr_id x = a[head[d]], t;
+			unsigned b = digit(&x, k);
+
+			while (b != d) {
+				t = a[head[b]];
+				a[head[b]++] = x;
+				x = t;
+				b = digit(&x, k);
+			}
+			a[head[d]++] = x;
+		}
+	for (d = 0, sum = 0; d < 256; sum += count[d++])
+		if (count[d] > 1)
+			sort_from(a + sum, count[d], k + 1);
+}
+
+/* The objects sorted by address, in one array of 16 bytes an object (the
+ * ids break ties, which only a damaged file has); NULL without memory. */
 static struct addr_id *sort_by_address(const struct heap *h)
 {
-	size_t n = h->nobj, i, shift;
-	struct addr_id *a = big_malloc((n ? n : 1) * sizeof(*a)),
-		       *b = big_malloc((n ? n : 1) * sizeof(*b)), *t;
-	size_t count[2048];
+	size_t n = h->nobj, i;
+	struct addr_id *a = big_malloc((n ? n : 1) * sizeof(*a));
 
-	if (!a || !b) {
-		free(a);
-		free(b);
+	if (!a)
 		return NULL;
-	}
 	for (i = 0; i < n; i++)
 		a[i] = (struct addr_id){ h->obj[i].addr ^ (UINT64_C(1) << 63), i };
-	for (shift = 0; shift < 64; shift += 11) {
-		size_t sum = 0, d;
-
-		memset(count, 0, sizeof(count));
-		for (i = 0; i < n; i++)
-			count[a[i].key >> shift & 2047]++;
-		if (n && count[a[0].key >> shift & 2047] == n)
-			continue;
-		for (d = 0; d < 2048; d++) {
-			size_t c = count[d];
-
-			count[d] = sum;
-			sum += c;
-		}
-		for (i = 0; i < n; i++)
-			b[count[a[i].key >> shift & 2047]++] = a[i];
-		t = a, a = b, b = t;
-	}
-	free(b);
+	sort_from(a, n, 0);
 	return a;
 }
 
@@ -452,21 +494,62 @@ static int write_type_index(struct sq *q)
 	return r ? r : end(q, I_OBJECTS_TYPE);
 }
 
-/* edges(src) or edges(dst): each object's edges' rows in order, by
- * source the edges themselves (start edge_start, no eidx), by
- * destination the reverse edges (prepared), each list in edge order. */
-static int write_edge_index(struct sq *q, const uint32_t *start, const uint32_t *eidx, unsigned k)
+/* edges(src): each object's edges' rows, in order */
+static int write_src_index(struct sq *q)
 {
 	const struct heap *h = q->h;
 	uint32_t i, e;
 
 	if (sqlf_index_begin(q->f, h->nedge))
-		return fail(q, schema[k].name);
+		return fail(q, "edges_src");
 	for (i = 0; i < h->nobj; i++)
-		for (e = start[i]; e < start[i + 1]; e++)
-			if (key2(q, i, (int64_t)(eidx ? eidx[e] : e) + 1, schema[k].name))
+		for (e = h->edge_start[i]; e < h->edge_start[i + 1]; e++)
+			if (key2(q, i, (int64_t)e + 1, "edges_src"))
 				return -1;
-	return end(q, k);
+	return end(q, I_EDGES_SRC);
+}
+
+/* The edges in order of destination, each destination's in edge order:
+ * a counting sort (the load checked every destination); NULL without
+ * memory. */
+static uint32_t *sort_by_destination(const struct heap *h)
+{
+	size_t n = h->nobj, m = h->nedge, i, e;
+	uint32_t *start = big_calloc(n + 1, sizeof(*start));
+	uint32_t *by_dst = big_malloc((m ? m : 1) * sizeof(*by_dst));
+
+	if (!start || !by_dst) {
+		free(start);
+		free(by_dst);
+		return NULL;
+	}
+	for (e = 0; e < m; e++)
+		start[h->edge_dst[e] + 1]++;
+	for (i = 0; i < n; i++)
+		start[i + 1] += start[i];
+	for (e = 0; e < m; e++)
+		by_dst[start[h->edge_dst[e]]++] = (uint32_t)e;
+	free(start);
+	return by_dst;
+}
+
+/* edges(dst), from sort_by_destination's array (freed here) */
+static int write_dst_index(struct sq *q, uint32_t *by_dst)
+{
+	const struct heap *h = q->h;
+	size_t k;
+	int r = 0;
+
+	if (!by_dst) {
+		errno = ENOMEM;
+		return fail(q, "edges_dst");
+	}
+	if (sqlf_index_begin(q->f, h->nedge))
+		r = fail(q, "edges_dst");
+	for (k = 0; k < h->nedge && !r; k++)
+		r = key2(q, h->edge_dst[by_dst[k]], (int64_t)by_dst[k] + 1, "edges_dst");
+	free(by_dst);
+	return r ? r : end(q, I_EDGES_DST);
 }
 
 static int cmp_root(const void *a, const void *b)
@@ -514,11 +597,13 @@ static int write_schema(struct sq *q)
 }
 
 /*
- * The second core's work, while the first writes rows: the dominators
- * (while the edges are written: objects' rows need them), then the
- * address order and the reverse edges (while the objects are).  Each
- * starts after the one before it has freed its memory, so that the peak
- * stays the dominators'.
+ * The second core's work, while the first writes rows: the edges'
+ * order by destination while the edges are written, then the
+ * dominators while the edges' other index and the roots are.  The
+ * objects' rows come after, alone: beside the file (mapped whole by
+ * then) and the dominators' results, there is room for little more
+ * within 1.5 times the file, and the sort by address comes once the
+ * dominators are freed.
  */
 struct helper {
 	pthread_t thread;
@@ -526,7 +611,7 @@ struct helper {
 	struct heap *h;
 	struct hs_error err;
 	int failed;
-	struct addr_id *by_address;
+	uint32_t *by_dst;
 };
 
 static void *dominators(void *p)
@@ -537,12 +622,11 @@ static void *dominators(void *p)
 	return NULL;
 }
 
-static void *orders(void *p)
+static void *destinations(void *p)
 {
 	struct helper *w = p;
 
-	w->by_address = sort_by_address(w->h);
-	w->failed = heap_prepare(w->h, HEAP_NEED_REVERSE, &w->err);
+	w->by_dst = sort_by_destination(w->h);
 	return NULL;
 }
 
@@ -578,29 +662,33 @@ int export_sqlite(struct export *x)
 		fail(&q, "memory");
 		return hs_exit_status(HS_EFILE);
 	}
-	help(&w, dominators);
-	r = write_meta(&q) || write_types(&q) || write_edges(&q) ||
-	    write_edge_index(&q, x->h->edge_start, NULL, I_EDGES_SRC) || write_roots(&q) ||
-	    write_roots_index(&q) || write_flags(&q);
+	help(&w, destinations);
+	r = write_meta(&q) || write_edges(&q);
 	r = helped(&q, &w) || r;
-	cmd_timing("dominators and edges", t0);
+	r = r || write_dst_index(&q, w.by_dst);
+	w.by_dst = NULL;
+	cmd_timing("edges", t0);
 	t0 = cmd_clock();
 	if (!r) {
-		help(&w, orders);
-		r = write_objects(&q) || write_type_index(&q);
+		help(&w, dominators);
+		r = write_src_index(&q) || write_roots(&q) || write_roots_index(&q) ||
+		    write_flags(&q);
 		r = helped(&q, &w) || r;
+		cmd_timing("dominators and roots", t0);
+	}
+	t0 = cmd_clock();
+	if (!r) {
+		r = write_types(&q) || write_objects(&q) || write_type_index(&q);
+		heap_forget_dominators(x->h);
 		cmd_timing("objects", t0);
 	}
 	t0 = cmd_clock();
 	if (!r) {
 		export_progress(x, "indexes", 0, 0);
-		r = write_address_index(&q, w.by_address) ||
-		    write_edge_index(&q, x->h->rev_start, x->h->rev_edge, I_EDGES_DST) ||
-		    write_schema(&q);
-		w.by_address = NULL;
-		cmd_timing("indexes", t0);
+		r = write_address_index(&q, sort_by_address(x->h)) || write_schema(&q);
+		cmd_timing("address index", t0);
 	}
-	free(w.by_address);
+	free(w.by_dst);
 	sqlf_free(q.f);
 	if (r && w.failed)
 		return hs_exit_status(w.err.code);

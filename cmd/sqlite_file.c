@@ -29,7 +29,7 @@
 #include "sqlite_file.h"
 
 #define PAGE 4096u
-#define OUT_BYTES (8u << 20) /* pages written at once */
+#define OUT_BYTES (2u << 20) /* pages written at once */
 #define SCHEMA_MAX 32
 #define LEAF_HDR 8u
 #define INTERIOR_HDR 12u

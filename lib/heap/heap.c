@@ -560,28 +560,54 @@ static int analysis_room(struct heap *h, uint64_t bytes, const char *what, struc
 	return -1;
 }
 
+/* The bytes a piece heap_prepare builds keeps (the dominators take more
+ * while they are computed). */
+static uint64_t kept_bytes(const struct heap *h, enum heap_need piece)
+{
+	uint64_t n = h->nobj, m = h->nedge;
+
+	if (piece == HEAP_NEED_REVERSE)
+		return 4 * (n + 1) + 8 * m;
+	if (piece == HEAP_NEED_INDEX)
+		return 4 * heap_index_slots(n);
+	return 12 * n + n / 8 + 1;
+}
+
 int heap_prepare(struct heap *h, unsigned need, struct hs_error *err)
 {
 	uint64_t n = h->nobj, m = h->nedge;
 
 	if (need & HEAP_NEED_REVERSE && !h->rev_start &&
-	    (analysis_room(h, 4 * (n + 1) + 8 * m, "the referrers", err) ||
+	    (analysis_room(h, kept_bytes(h, HEAP_NEED_REVERSE), "the referrers", err) ||
 	     heap_build_reverse(h, err)))
 		return -1;
 	if (need & HEAP_NEED_INDEX && !h->addr_slots &&
-	    (analysis_room(h, 4 * heap_index_slots(n), "the index by address", err) ||
+	    (analysis_room(h, kept_bytes(h, HEAP_NEED_INDEX), "the index by address", err) ||
 	     heap_build_index(h, err)))
 		return -1;
 	if (need & HEAP_NEED_DOMINATORS && !h->idom) {
 		/* dominator.h: 16 bytes an object and at most 4 a reference
-		 * while they are computed, 12 and a bit an object kept */
-		uint64_t peak = 16 * (n + 2) + n / 8 + 4 * m, kept = 12 * n + n / 8 + 1;
+		 * while they are computed */
+		uint64_t peak = 16 * (n + 2) + n / 8 + 4 * m;
 
 		if (analysis_room(h, peak, "retained sizes", err) || dominator_build(h, err))
 			return -1;
-		heap_build_unreserve(h, peak - kept);
+		heap_build_unreserve(h, peak - kept_bytes(h, HEAP_NEED_DOMINATORS));
 	}
 	return 0;
+}
+
+void heap_forget_dominators(struct heap *h)
+{
+	if (!h->idom)
+		return;
+	free(h->idom);
+	free(h->retained);
+	free(h->reach);
+	h->idom = NULL;
+	h->retained = NULL;
+	h->reach = NULL;
+	heap_build_unreserve(h, kept_bytes(h, HEAP_NEED_DOMINATORS));
 }
 
 static int cmp_u64(const void *a, const void *b)

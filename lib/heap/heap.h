@@ -314,6 +314,9 @@ enum heap_need {
  * dominators' arrays as they are at their largest).  0, or -1 with err:
  * HS_ENOMEM, saying what would have passed the limit. */
 int heap_prepare(struct heap *h, unsigned need, struct hs_error *err);
+/* Free what HEAP_NEED_DOMINATORS built, its memory counted out of
+ * h->build_limit again: for a reader done with it. */
+void heap_forget_dominators(struct heap *h);
 /* The pieces (heap_finish and snapshot_load build the types' one). */
 int heap_build_reverse(struct heap *h, struct hs_error *err);
 int heap_build_types(struct heap *h, struct hs_error *err);
