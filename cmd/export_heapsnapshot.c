@@ -34,6 +34,7 @@
 #include <unistd.h>
 #include "cmd.h"
 #include "export.h"
+#include "base/decimal.h"
 #include "heap/heap.h"
 #include "json.h"
 
@@ -262,76 +263,21 @@ static uint32_t edge_name(struct run *r, uint32_t name)
 	return cached(r, &s->name_str[3 * (size_t)p], SK_TEXT, h->names[p]);
 }
 
-static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
-				     "25262728293031323334353637383940414243444546474849"
-				     "50515253545556575859606162636465666768697071727374"
-				     "75767778798081828384858687888990919293949596979899";
-
-/* Append the decimal digits of v to p; returns the new end.  The nodes'
- * and edges' numbers are most of the formatting's time: their length is
- * found by comparisons, then two digits a step from the last, in 32-bit
- * arithmetic where they fit. */
-static char *put_u64(char *p, uint64_t v)
-{
-	uint32_t u;
-	char *end;
-	unsigned n;
-
-	if (v > UINT32_MAX) {
-		char tmp[24];
-
-		n = 0;
-		do
-			tmp[n++] = (char)('0' + v % 10);
-		while (v /= 10);
-		while (n)
-			*p++ = tmp[--n];
-		return p;
-	}
-	u = (uint32_t)v;
-	n = u < 10	     ? 1
-	    : u < 100	     ? 2
-	    : u < 1000	     ? 3
-	    : u < 10000	     ? 4
-	    : u < 100000     ? 5
-	    : u < 1000000    ? 6
-	    : u < 10000000   ? 7
-	    : u < 100000000  ? 8
-	    : u < 1000000000 ? 9
-			     : 10;
-	end = p + n;
-	while (u >= 100) {
-		uint32_t q = u / 100;
-		const char *d = digit_pairs + 2 * (u - 100 * q);
-
-		u = q;
-		p[--n] = d[1];
-		p[--n] = d[0];
-	}
-	if (u >= 10) {
-		p[1] = digit_pairs[2 * u + 1];
-		p[0] = digit_pairs[2 * u];
-	} else {
-		p[0] = (char)('0' + u);
-	}
-	return end;
-}
-
 /* A node's line at p (at most TEXT_LINE_MAX bytes); returns its end. */
 static char *put_node(char *p, int first, unsigned type, uint32_t name, uint64_t id, uint64_t size,
 		      uint64_t edges)
 {
 	if (!first)
 		*p++ = ',';
-	p = put_u64(p, type);
+	p = dec_u64(p, type);
 	*p++ = ',';
-	p = put_u64(p, name);
+	p = dec_u64(p, name);
 	*p++ = ',';
-	p = put_u64(p, id);
+	p = dec_u64(p, id);
 	*p++ = ',';
-	p = put_u64(p, size > UINT32_MAX ? UINT32_MAX : size);
+	p = dec_u64(p, size > UINT32_MAX ? UINT32_MAX : size);
 	*p++ = ',';
-	p = put_u64(p, edges);
+	p = dec_u64(p, edges);
 	memcpy(p, ",0,0\n", 5);
 	return p + 5;
 }
@@ -341,11 +287,11 @@ static char *put_edge(char *p, int first, unsigned type, uint32_t name_or_index,
 {
 	if (!first)
 		*p++ = ',';
-	p = put_u64(p, type);
+	p = dec_u64(p, type);
 	*p++ = ',';
-	p = put_u64(p, name_or_index);
+	p = dec_u64(p, name_or_index);
 	*p++ = ',';
-	p = put_u64(p, to * NODE_FIELDS);
+	p = dec_u64(p, to * NODE_FIELDS);
 	*p++ = '\n';
 	return p;
 }

@@ -1,6 +1,7 @@
 #include "config.h"
 #include <math.h>
 #include <string.h>
+#include "base/decimal.h"
 #include "json.h"
 
 void json_init(struct json *j, FILE *f)
@@ -170,14 +171,11 @@ void json_int(struct json *j, long long v)
 
 void json_uint(struct json *j, unsigned long long v)
 {
-	char buf[24], *p = buf + sizeof(buf);
+	char buf[DEC_U64_MAX];
 
 	/* not fprintf: exports write millions of these */
 	sep(j);
-	do
-		*--p = (char)('0' + v % 10);
-	while (v /= 10);
-	fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), j->f);
+	fwrite(buf, 1, (size_t)(dec_u64(buf, v) - buf), j->f);
 }
 
 void json_bool(struct json *j, int v)

@@ -1,7 +1,10 @@
-# lib/base/: what every stage uses: errors, opening files, big arrays.
+# lib/base/: what every stage uses: errors, opening files, big arrays,
+# decimal text.
 lib_libheapscope_a_SOURCES += \
 	lib/base/bigmem.c \
 	lib/base/bigmem.h \
+	lib/base/decimal.c \
+	lib/base/decimal.h \
 	lib/base/error.c \
 	lib/base/error.h \
 	lib/base/openfile.c \

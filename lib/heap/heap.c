@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include "analysis/dominator.h"
 #include "base/bigmem.h"
+#include "base/decimal.h"
 #include "heap.h"
 
 static void vec_init(struct heap_vec *v, size_t elem)
@@ -773,7 +774,7 @@ void heap_edge_text(const struct heap *h, uint32_t name, char *buf, size_t len)
 {
 	uint32_t p = HEAP_PAYLOAD(name);
 	const char *t = p < h->nname ? heap_str(h, h->names[p], NULL) : "?";
-	char num[16], *d = num + sizeof(num) - 1;
+	char num[DEC_U64_MAX + 1];
 
 	switch (HEAP_NAME_KIND(name)) {
 	case HN_FIELD:
@@ -784,11 +785,8 @@ void heap_edge_text(const struct heap *h, uint32_t name, char *buf, size_t len)
 		join3(buf, len, ".", t, "");
 		break;
 	case HN_INDEX:
-		*d = '\0';
-		do
-			*--d = (char)('0' + p % 10);
-		while (p /= 10);
-		join3(buf, len, "[", d, "]");
+		*dec_u64(num, p) = '\0';
+		join3(buf, len, "[", num, "]");
 		break;
 	case HN_VALUE:
 		join3(buf, len, "[", t, "]");

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/decimal.h"
 #include "python/pyobj.h"
 #include "python/stacks.h"
 #include "walk_internal.h"
@@ -411,19 +412,18 @@ uint64_t walk_size(struct walker *w, uint64_t obj, struct tinfo *ti, unsigned *f
 /* v as decimal (with a minus sign if neg) into buf; returns the length. */
 static int u64_text(char *buf, size_t len, uint64_t v, int neg)
 {
-	char tmp[24];
-	int n = 0, o = 0;
+	char tmp[DEC_U64_MAX + 1], *end;
+	size_t n;
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	if (neg && (size_t)o + 1 < len)
-		buf[o++] = '-';
-	while (n && (size_t)o + 1 < len)
-		buf[o++] = tmp[--n];
-	buf[o] = '\0';
-	return o;
+	tmp[0] = '-';
+	end = dec_u64(tmp + 1, v);
+	n = (size_t)(end - tmp) - !neg;
+	if (n >= len)
+		n = len ? len - 1 : 0;
+	memcpy(buf, tmp + !neg, n);
+	if (len)
+		buf[n] = '\0';
+	return (int)n;
 }
 
 /* An int of any size as decimal text into buf; -1 if unreadable. */
