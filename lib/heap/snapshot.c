@@ -98,20 +98,98 @@ _Static_assert(sizeof(struct section) == SECTION_SIZE, "section size");
 /* what a written header holds in the fields nothing else checks */
 static const struct header zero_header;
 
-/* 64-bit checksum of whole words (the file is padded to 8 bytes). */
-static uint64_t checksum_words(uint64_t h, const void *data, size_t len)
+#define SUM_SEED 0x6865617073636f70ull /* "heapscop" */
+#define SUM_MUL 0x9e3779b97f4a7c15ull
+
+static uint64_t sum_step(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * SUM_MUL;
+	return h ^ h >> 29;
+}
+
+/* Versions 1-3: one chain over the whole words (the file is padded to
+ * 8 bytes), one multiplication waiting for the one before. */
+static uint64_t checksum_chain(const void *data, size_t len)
 {
 	const unsigned char *p = data;
+	uint64_t h = SUM_SEED;
 	size_t i;
 
 	for (i = 0; i + 8 <= len; i += 8) {
 		uint64_t w;
 
 		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-		h ^= h >> 29;
+		h = sum_step(h, w);
 	}
 	return h;
+}
+
+/*
+ * Version 4: word i goes into the chain of lane i % 4, the four lanes
+ * are folded into one at the end (docs/snapshot-format.md).  The four
+ * multiplications of a step do not wait for each other: loading a file
+ * checks it at memory speed, twice as fast as one chain.  Fed in pieces
+ * of whole words, in file order.
+ */
+struct lanes {
+	uint64_t lane[4];
+	uint64_t words;
+};
+
+static void lanes_init(struct lanes *s)
+{
+	unsigned k;
+
+	for (k = 0; k < 4; k++)
+		s->lane[k] = SUM_SEED + k;
+	s->words = 0;
+}
+
+static void lanes_add(struct lanes *s, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t a, b, c, d, w[4];
+	size_t i = 0;
+
+	for (; i + 8 <= len && s->words % 4; i += 8, s->words++) {
+		memcpy(w, p + i, 8);
+		s->lane[s->words % 4] = sum_step(s->lane[s->words % 4], w[0]);
+	}
+	a = s->lane[0], b = s->lane[1], c = s->lane[2], d = s->lane[3];
+	for (; i + 32 <= len; i += 32, s->words += 4) {
+		memcpy(w, p + i, 32);
+		a = sum_step(a, w[0]);
+		b = sum_step(b, w[1]);
+		c = sum_step(c, w[2]);
+		d = sum_step(d, w[3]);
+	}
+	s->lane[0] = a, s->lane[1] = b, s->lane[2] = c, s->lane[3] = d;
+	for (; i + 8 <= len; i += 8, s->words++) {
+		memcpy(w, p + i, 8);
+		s->lane[s->words % 4] = sum_step(s->lane[s->words % 4], w[0]);
+	}
+}
+
+static uint64_t lanes_end(const struct lanes *s)
+{
+	uint64_t h = SUM_SEED;
+	unsigned k;
+
+	for (k = 0; k < 4; k++)
+		h = sum_step(h, s->lane[k]);
+	return h;
+}
+
+/* The checksum a file of this version holds over data. */
+static uint64_t checksum(uint32_t version, const void *data, size_t len)
+{
+	struct lanes s;
+
+	if (version < 4)
+		return checksum_chain(data, len);
+	lanes_init(&s);
+	lanes_add(&s, data, len);
+	return lanes_end(&s);
 }
 
 int snapshot_seal(void *file, size_t len)
@@ -122,8 +200,8 @@ int snapshot_seal(void *file, size_t len)
 		return -1;
 	memcpy(&hdr, file, sizeof(hdr));
 	hdr.file_size = len;
-	hdr.checksum = checksum_words(0x6865617073636f70ull, (unsigned char *)file + HEADER_SIZE,
-				      len - HEADER_SIZE);
+	hdr.checksum =
+		checksum(hdr.version, (unsigned char *)file + HEADER_SIZE, len - HEADER_SIZE);
 	memcpy(file, &hdr, sizeof(hdr));
 	return 0;
 }
@@ -146,7 +224,7 @@ struct spans {
 	struct span s[2 * S_COUNT];
 	size_t n;
 	uint64_t tail[S_COUNT]; /* the last words, padded */
-	uint64_t sum;
+	struct lanes sum;
 };
 
 static void span_add(struct spans *sp, unsigned i, const void *data, size_t len)
@@ -167,7 +245,7 @@ static void *sum_spans(void *p)
 	size_t i;
 
 	for (i = 0; i < sp->n; i++)
-		sp->sum = checksum_words(sp->sum, sp->s[i].p, sp->s[i].len);
+		lanes_add(&sp->sum, sp->s[i].p, sp->s[i].len);
 	return NULL;
 }
 
@@ -386,7 +464,7 @@ int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_er
 		snapshot_abort(out);
 		return hs_error_set(err, HS_ENOMEM, "out of memory");
 	}
-	sp->sum = 0x6865617073636f70ull;
+	lanes_init(&sp->sum);
 	for (i = 1; i < S_COUNT; i++) {
 		sec[i - 1] = (struct section){
 			.id = (uint32_t)i, .elem = elem_size[i], .offset = off, .count = count[i]
@@ -412,7 +490,7 @@ int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_er
 	hdr.version = SNAPSHOT_VERSION;
 	hdr.header_size = HEADER_SIZE;
 	hdr.file_size = off;
-	hdr.checksum = sp->sum;
+	hdr.checksum = lanes_end(&sp->sum);
 	hdr.nsections = S_COUNT - 1;
 	free(sp);
 	if (!e) {
@@ -577,9 +655,15 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 		char m[96];
 
 		snprintf(m, sizeof(m),
-			 "snapshot format version %u; this heapscope reads version %u", hdr.version,
-			 SNAPSHOT_VERSION);
-		return bad(err, path, m);
+			 "snapshot format version %u; this heapscope reads versions 1 to %u",
+			 hdr.version, SNAPSHOT_VERSION);
+		hs_error_set(err, HS_EFILE, "%s: %s", path, m);
+		if (hdr.version > SNAPSHOT_VERSION)
+			hs_error_hint(err, "a newer heapscope wrote it: read it with that one");
+		else
+			hs_error_hint(err, "the file is damaged; take a new one with "
+					   "'heapscope snapshot PID'");
+		return -1;
 	}
 	/* the checksum does not cover the header: what it does not check
 	 * itself must be as written (zero), or a damaged header passes */
@@ -597,9 +681,8 @@ int snapshot_load(struct heap *h, const char *path, struct hs_error *err)
 			 (long long)sb.st_size, (unsigned long long)hdr.file_size);
 		return bad(err, path, m);
 	}
-	if (hdr.file_size % 8 ||
-	    checksum_words(0x6865617073636f70ull, base + HEADER_SIZE,
-			   (size_t)hdr.file_size - HEADER_SIZE) != hdr.checksum)
+	if (hdr.file_size % 8 || checksum(hdr.version, base + HEADER_SIZE,
+					  (size_t)hdr.file_size - HEADER_SIZE) != hdr.checksum)
 		return bad(err, path, "corrupt (checksum mismatch)");
 	if (HEADER_SIZE + (uint64_t)hdr.nsections * SECTION_SIZE > hdr.file_size)
 		return bad(err, path, "section table past the end");

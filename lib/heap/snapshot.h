@@ -24,9 +24,10 @@
 
 #include "heap.h"
 
-/* 2 added the waits section, 3 the memory breakdown; files of version 1
- * and 2 (without them) still load */
-#define SNAPSHOT_VERSION 3
+/* 2 added the waits section, 3 the memory breakdown, 4 a checksum of four
+ * lanes; files of versions 1-3 (without them, with one chain) still
+ * load */
+#define SNAPSHOT_VERSION 4
 
 enum snapshot_flags {
 	SNAP_FORCE = 1 << 0, /* replace an existing file */
