@@ -27,7 +27,6 @@
  */
 #include "config.h"
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +34,7 @@
 #include "cmd.h"
 #include "export.h"
 #include "base/decimal.h"
+#include "base/task.h"
 #include "heap/heap.h"
 #include "json.h"
 
@@ -503,14 +503,6 @@ static void *helper(void *arg)
 	return NULL;
 }
 
-/* The cores this process may run on (taskset, cgroups' cpusets). */
-static int cores(void)
-{
-	cpu_set_t set;
-
-	return sched_getaffinity(0, sizeof(set), &set) ? 2 : CPU_COUNT(&set);
-}
-
 /* Format the pieces on every core (a helper thread and this one), and
  * write each to s->f in order as soon as it is ready.  -1 out of memory. */
 static int write_pieces(struct hsnap *s, struct export *x, struct piece *p, size_t n)
@@ -522,7 +514,7 @@ static int write_pieces(struct hsnap *s, struct export *x, struct piece *p, size
 
 	pthread_mutex_init(&pl.lock, NULL);
 	pthread_cond_init(&pl.cond, NULL);
-	two = n > 1 && cores() > 1 && !pthread_create(&t, NULL, helper, &pl);
+	two = n > 1 && task_thread(&t, helper, &pl);
 	pthread_mutex_lock(&pl.lock);
 	while (pl.written < n && !failed) {
 		struct piece *pc = &p[pl.written];

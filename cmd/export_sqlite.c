@@ -35,6 +35,7 @@
 #include "export.h"
 #include "heap/heap.h"
 #include "base/bigmem.h"
+#include "base/task.h"
 #include "sqlite_file.h"
 
 #define NFLAGS 8
@@ -633,7 +634,7 @@ static void *destinations(void *p)
 /* Run w->run on another thread, or on this one if none can start. */
 static void help(struct helper *w, void *(*run)(void *))
 {
-	w->started = !pthread_create(&w->thread, NULL, run, w);
+	w->started = task_thread(&w->thread, run, w);
 	if (!w->started)
 		run(w);
 }

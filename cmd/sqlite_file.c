@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "base/task.h"
 #include "heap/snapshot.h"
 #include "sqlite_file.h"
 
@@ -236,7 +237,7 @@ struct sqlf *sqlf_create(int fd)
 	f->npage = 1;
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->wake, NULL);
-	f->threaded = !pthread_create(&f->thread, NULL, writer, f);
+	f->threaded = task_thread(&f->thread, writer, f);
 	return f;
 }
 

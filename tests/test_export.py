@@ -12,7 +12,7 @@ builds (a pyenv 3.12, Debian's 3.11) heapscope snapshots it, then:
     referrer and a root; --depth and --max-nodes bound it, and say so;
   - heapsnapshot: on a heap of many pieces (formatted on both cores),
     every node named as meliae says, every dict value's edge and str
-    named right, and the same bytes from one core;
+    named right, and the same bytes from one core (SQLite's too);
   - heapsnapshot: the JSON's structure (field counts, edge counts,
     to_node multiples of 7); memlab (npm) loads it with the node count,
     self sizes and edge names and types heapscope has; its retained
@@ -643,7 +643,8 @@ def heapsnapshot_pieces(interp):
     replaying the strings table's numbering from its start: on a heap of
     many pieces, every node is named as the meliae export says (its type,
     a str its value), every dict's value edge leads to its own str and is
-    named by its key, and one core writes the same bytes."""
+    named by its key, and one core writes the same bytes; so does it for
+    the SQLite export."""
     name = interp.name
     try:
         fx = hstest.Fixture(interp.exe, "export_many.py", timeout=120)
@@ -714,6 +715,18 @@ def heapsnapshot_pieces(interp):
                            timeout=300)
         same = p.returncode == 0 and open(one, "rb").read() == open(two, "rb").read()
         hstest.ok(same, "%s: heapsnapshot: one core writes the same bytes" % name, p.stderr)
+        # the SQLite export's sorts, dominators and writer: helper threads
+        # on two cores, the caller alone on one
+        two_db, one_db = os.path.join(tmp, "two.db"), os.path.join(tmp, "one.db")
+        p = hstest.run(["export", "--format", "sqlite", "-o", two_db, snap], env=interp.env,
+                       timeout=300)
+        q = subprocess.run(["taskset", "-c", "0", hstest.HEAPSCOPE, "export", "--format",
+                            "sqlite", "-o", one_db, snap], capture_output=True, text=True,
+                           timeout=300)
+        same = (p.returncode == 0 and q.returncode == 0 and
+                open(one_db, "rb").read() == open(two_db, "rb").read())
+        hstest.ok(same, "%s: sqlite: one core writes the same bytes" % name,
+                  [p.stderr, q.stderr])
     shutil.rmtree(tmp, True)
 
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include "bigmem.h"
+#include "task.h"
 
 __attribute__((constructor)) static void bigmem_threshold(void)
 {
@@ -122,7 +123,7 @@ static void post(void *p, size_t n, int zero)
 
 	pthread_mutex_lock(&pop.lock);
 	if (!pop.started) {
-		pop.started = pthread_create(&pop.thread, NULL, populator, NULL) ? -1 : 1;
+		pop.started = task_thread(&pop.thread, populator, NULL) ? 1 : -1;
 		if (pop.started > 0 && atexit(stop_populator))
 			pthread_detach(pop.thread);
 	}

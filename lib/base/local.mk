@@ -1,5 +1,5 @@
 # lib/base/: what every stage uses: errors, opening files, big arrays,
-# decimal text.
+# decimal text, helper threads.
 lib_libheapscope_a_SOURCES += \
 	lib/base/bigmem.c \
 	lib/base/bigmem.h \
@@ -8,4 +8,6 @@ lib_libheapscope_a_SOURCES += \
 	lib/base/error.c \
 	lib/base/error.h \
 	lib/base/openfile.c \
-	lib/base/openfile.h
+	lib/base/openfile.h \
+	lib/base/task.c \
+	lib/base/task.h

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "base/openfile.h"
+#include "base/task.h"
 #include "snapshot.h"
 #include "target/fatal.h"
 
@@ -475,7 +476,7 @@ int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_er
 	for (i = 1; i < S_COUNT; i++)
 		if (count[i] && data[i])
 			span_add(sp, (unsigned)i, data[i], count[i] * elem_size[i]);
-	threaded = !pthread_create(&summer, NULL, sum_spans, sp);
+	threaded = task_thread(&summer, sum_spans, sp);
 	/* the header is written last, once the checksum is known */
 	if (lseek(fd, HEADER_SIZE, SEEK_SET) != HEADER_SIZE)
 		e = errno ? errno : EIO;
