@@ -21,10 +21,10 @@ each against its goal:
   - snapshot file bytes per object without value strings;
   - top, and suspects (dominators included), on the file;
 then the time per object across sizes (linear: flat), and the exports
-at the size nearest 5M (by the baseline too): SQLite (goal < 5 s, peak
-RSS < 1.5x the snapshot file) and heapsnapshot against writing as many
-bytes to the same disk, synced as the export is.  With BASELINE, the builds capture
-in the order A B B A A B ...
+at the size nearest 5M (by the baseline too, of the file it wrote):
+SQLite (goal < 5 s, peak RSS < 1.5x the snapshot file) and heapsnapshot
+against writing as many bytes to the same disk, synced as the export
+is.  With BASELINE, the builds capture in the order A B B A A B ...
 Environment: HEAPSCOPE (binary), BASELINE (binary to compare with),
 PYTHON (interpreter; default the newest pyenv 3.12 or python3),
 BENCH_SIZES, BENCH_WALKS_MAX, RUNS.
@@ -123,7 +123,9 @@ def bench(py, n, tmp):
             r["strings"] = strings_bytes(snap)
             res[name] = r
         res["info"] = info
-        res["snap"] = os.path.join(tmp, "heapscope.hsnap")
+        # each build's exports read the file it wrote (the formats of two
+        # builds may differ)
+        res["snaps"] = {name: os.path.join(tmp, name + ".hsnap") for name, _ in bins}
         return res
     finally:
         fx.kill()
@@ -229,10 +231,10 @@ def main():
             rows.append((n, res))
             if n == near:
                 print("exports of the %d-object snapshot:" % n)
-                exports(HS, res["snap"], tmp)
+                exports(HS, res["snaps"]["heapscope"], tmp)
                 if BASELINE:
-                    print("  the same by the baseline:")
-                    exports(BASELINE, res["snap"], tmp)
+                    print("  the same by the baseline, of its own capture of the heap:")
+                    exports(BASELINE, res["snaps"]["baseline"], tmp)
                 print()
     if len(rows) > 1:
         print("scaling: capture and walk time per object (and relative to %d objects)"
