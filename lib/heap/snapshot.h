@@ -1,7 +1,7 @@
 /*
  * snapshot.h - heap graphs in files.
  *
- * Format (version 1), all integers little-endian, documented in full in
+ * Format (version 4), all integers little-endian, documented in full in
  * docs/snapshot-format.md:
  *
  *   header      128 bytes: magic "HEAPSCP\0", version, header size, file
