@@ -116,27 +116,33 @@ static int other_pred(const struct dom_work *w, uint32_t u, uint32_t d)
 	return u != d && w->parent[d] != u;
 }
 
-/* Predecessors of every reached node but its DFS parent, as numbers,
- * into rstart (n + 1 starts) and rsrc; the super-root (0) is a
- * predecessor of every root object.  Weak edges are left out, and an
- * edge from a reached object always ends at a reached one.  The order
- * within a node's list does not matter (its semi is a minimum). */
-static int predecessors(const struct heap *h, struct dom_work *w, struct hs_error *err)
+/* One predecessor u of d: counted in rs[d] (src NULL), or put at
+ * src[rs[d]++].  -1 when a count would wrap (a file may claim 2^32 roots
+ * of one object: the fill would then outrun what was allocated). */
+static int put_pred(uint32_t *rs, uint32_t *src, uint32_t d, uint32_t u)
 {
-	uint32_t n = w->n, i, e, v, *rs, *src;
-	size_t total = 0, r;
+	if (src) {
+		src[rs[d]++] = u;
+		return 0;
+	}
+	return rs[d]++ == UINT32_MAX ? -1 : 0;
+}
 
-	rs = big_calloc((size_t)n + 1, sizeof(*rs));
-	if (!rs)
-		return hs_error_set(err, HS_ENOMEM, "out of memory for the dominator tree");
-	w->rstart = rs;
-	/* a count can not wrap (a file may claim 2^32 roots of one object):
-	 * the total below would then be too small for the fill */
+/* Every predecessor of every reached node but its DFS parent, through
+ * put_pred: the super-root (0) of each root object, then the objects'
+ * edges but weak ones (an edge from a reached object always ends at a
+ * reached one).  The order within a node's list does not matter (its
+ * semi is a minimum). */
+static int each_pred(const struct heap *h, const struct dom_work *w, uint32_t *rs, uint32_t *src)
+{
+	uint32_t i, e, v;
+	size_t r;
+
 	for (r = 0; r < h->nroot; r++) {
 		uint32_t o = h->roots[r].obj;
 
-		if (o < h->nobj && other_pred(w, 0, w->pre[o]) && rs[w->pre[o]]++ == UINT32_MAX)
-			goto too_many;
+		if (o < h->nobj && other_pred(w, 0, w->pre[o]) && put_pred(rs, src, w->pre[o], 0))
+			return -1;
 	}
 	for (v = 0; v < h->nobj; v++) {
 		if ((i = w->pre[v]) == HEAP_NONE)
@@ -147,46 +153,40 @@ static int predecessors(const struct heap *h, struct dom_work *w, struct hs_erro
 			if (!followed(h, e))
 				continue;
 			d = w->pre[h->edge_dst[e]];
-			if (other_pred(w, i, d) && rs[d]++ == UINT32_MAX)
-				goto too_many;
+			if (other_pred(w, i, d) && put_pred(rs, src, d, i))
+				return -1;
 		}
 	}
-	/* counts to start offsets, shifted by one for the fill below */
+	return 0;
+}
+
+/* The predecessors as numbers into rstart (n + 1 starts) and rsrc: a
+ * count, then a fill with rstart[x] as the cursor of x, shifted back. */
+static int predecessors(const struct heap *h, struct dom_work *w, struct hs_error *err)
+{
+	uint32_t n = w->n, i, *rs, *src;
+	size_t total = 0;
+
+	rs = big_calloc((size_t)n + 1, sizeof(*rs));
+	if (!rs)
+		return hs_error_set(err, HS_ENOMEM, "out of memory for the dominator tree");
+	w->rstart = rs;
+	if (each_pred(h, w, rs, NULL))
+		return hs_error_set(err, HS_ENOMEM, "too many references for the dominator tree");
 	for (i = 0; i < n; i++) {
 		uint32_t c = rs[i];
 
 		rs[i] = (uint32_t)total;
 		total += c;
 	}
-	if (total > UINT32_MAX) {
-	too_many:
+	if (total > UINT32_MAX)
 		return hs_error_set(err, HS_ENOMEM, "too many references for the dominator tree");
-	}
 	rs[n] = (uint32_t)total;
 	src = big_malloc((total ? total : 1) * sizeof(*src));
 	if (!src)
 		return hs_error_set(err, HS_ENOMEM, "out of memory for the dominator tree");
 	w->rsrc = src;
-	/* fill with rs[x] as the cursor of x, then shift back */
-	for (r = 0; r < h->nroot; r++) {
-		uint32_t o = h->roots[r].obj;
-
-		if (o < h->nobj && other_pred(w, 0, w->pre[o]))
-			src[rs[w->pre[o]]++] = 0;
-	}
-	for (v = 0; v < h->nobj; v++) {
-		if ((i = w->pre[v]) == HEAP_NONE)
-			continue;
-		for (e = h->edge_start[v]; e < h->edge_start[v + 1]; e++) {
-			uint32_t d;
-
-			if (!followed(h, e))
-				continue;
-			d = w->pre[h->edge_dst[e]];
-			if (other_pred(w, i, d))
-				src[rs[d]++] = i;
-		}
-	}
+	each_pred(h, w, rs, src);
 	for (i = n; i > 0; i--)
 		rs[i] = rs[i - 1];
 	rs[0] = 0;
@@ -284,6 +284,16 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 	return a + b < a ? UINT64_MAX : a + b;
 }
 
+void dominator_release(struct heap *h)
+{
+	free(h->idom);
+	free(h->retained);
+	free(h->reach);
+	h->idom = NULL;
+	h->retained = NULL;
+	h->reach = NULL;
+}
+
 int dominator_build(struct heap *h, struct hs_error *err)
 {
 	struct dom_work w = { 0 };
@@ -293,12 +303,7 @@ int dominator_build(struct heap *h, struct hs_error *err)
 	uint8_t *reach = NULL;
 	size_t nobj = h->nobj, slots = nobj + 1;
 
-	free(h->idom);
-	free(h->retained);
-	free(h->reach);
-	h->idom = NULL;
-	h->retained = NULL;
-	h->reach = NULL;
+	dominator_release(h);
 	if (nobj >= HEAP_NONE - 1)
 		return hs_error_set(err, HS_ENOMEM, "too many objects for the dominator tree");
 	/* the first search: each object's number, each number's parent */

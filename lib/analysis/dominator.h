@@ -38,6 +38,8 @@
 /* Compute h->idom, h->retained, h->reach (replacing any earlier ones).
  * 0, or -1 with err (HS_ENOMEM) and the three left NULL. */
 int dominator_build(struct heap *h, struct hs_error *err);
+/* Free h->idom, h->retained and h->reach (NULL after). */
+void dominator_release(struct heap *h);
 
 /*
  * The dominator tree as child lists (CSR over object indexes): the

@@ -602,12 +602,7 @@ void heap_forget_dominators(struct heap *h)
 {
 	if (!h->idom)
 		return;
-	free(h->idom);
-	free(h->retained);
-	free(h->reach);
-	h->idom = NULL;
-	h->retained = NULL;
-	h->reach = NULL;
+	dominator_release(h);
 	heap_build_unreserve(h, kept_bytes(h, HEAP_NEED_DOMINATORS));
 }
 
