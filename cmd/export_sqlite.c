@@ -666,8 +666,10 @@ int export_sqlite(struct export *x)
 	help(&w, destinations);
 	r = write_meta(&q) || write_edges(&q);
 	r = helped(&q, &w) || r;
-	r = r || write_dst_index(&q, w.by_dst);
-	w.by_dst = NULL;
+	if (!r) {
+		r = write_dst_index(&q, w.by_dst); /* frees it */
+		w.by_dst = NULL;
+	}
 	cmd_timing("edges", t0);
 	t0 = cmd_clock();
 	if (!r) {
