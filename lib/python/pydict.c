@@ -124,7 +124,7 @@ static int walk(struct pyproc *p, uint64_t k, uint64_t values, pydict_cb cb, voi
 {
 	struct keys ks = { 0 };
 	uint64_t i, e[3], first = values ? values_start(p, values) : 0;
-	uint8_t ord[256], done[256] = { 0 };
+	uint8_t ord[256], done[256];
 	int size = 0;
 	int64_t j;
 
@@ -134,6 +134,8 @@ static int walk(struct pyproc *p, uint64_t k, uint64_t values, pydict_cb cb, voi
 		return hs_error_set(err, HS_ELAYOUT, "unexpected dict entry layout");
 	if (!values || ks.n > 255 || pydict_values_order(p, values, ord, &size, NULL, NULL))
 		size = 0;
+	if (size)
+		memset(done, 0, ks.n); /* ks.n <= 255 then */
 	/* the split values in their order, then the entries in theirs */
 	for (j = 0; j < size + (int64_t)ks.n; j++) {
 		uint64_t key, val;

@@ -101,8 +101,11 @@ static int attr_cb(void *ctx, uint64_t key, uint64_t value)
 
 static void dict_refs(struct walker *w, uint64_t obj)
 {
-	struct hs_error err = HS_ERROR_INIT;
+	struct hs_error err;
 
+	/* not HS_ERROR_INIT: its 1 KiB of zeros for every dict was a
+	 * capture's largest memset */
+	hs_error_clear(&err);
 	if (pydict_items(w->p, obj, dict_cb, w, &err))
 		walk_warn(w, "dict at 0x%llx: %s", (unsigned long long)obj, err.msg);
 }
@@ -594,7 +597,7 @@ static void named_values(struct walker *w, uint64_t values, const struct tinfo *
 {
 	uint64_t v[256], first;
 	int64_t n = ti->nattr, i;
-	uint8_t cap = 255, ord[256], done[256] = { 0 };
+	uint8_t cap = 255, ord[256], done[256];
 	int size = 0, k;
 
 	/* 3.13: a header (capacity, size, embedded, valid) before the values */
@@ -606,6 +609,7 @@ static void named_values(struct walker *w, uint64_t values, const struct tinfo *
 		(LAY_HAS(w->l, dictvalues_values) ? (uint64_t)LAY(w->l, dictvalues_values) : 0);
 	if (n <= 0 || wread(w, first, v, 8 * (size_t)n))
 		return;
+	memset(done, 0, (size_t)n);
 	/* in the order they were set (as vars() gives them), then any the
 	 * order missed */
 	if (pydict_values_order(w->p, values, ord, &size, walk_reader, w))
@@ -622,7 +626,7 @@ static void named_values(struct walker *w, uint64_t values, const struct tinfo *
 
 static void managed_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
 {
-	struct hs_error err = HS_ERROR_INIT;
+	struct hs_error err;
 	uint64_t dict = 0, values = 0, word;
 	uint8_t valid = 0;
 
@@ -645,9 +649,12 @@ static void managed_refs(struct walker *w, uint64_t obj, const struct tinfo *ti)
 		walk_emit(w, dict, field_name(w, "__dict__"));
 	if (!values || !ti->cached_keys)
 		return;
-	if (w->image && ti->attr_keys == ti->cached_keys && ti->nattr >= 0)
+	if (w->image && ti->attr_keys == ti->cached_keys && ti->nattr >= 0) {
 		named_values(w, values, ti);
-	else if (pydict_keys_walk(w->p, ti->cached_keys, values, attr_cb, w, &err))
+		return;
+	}
+	hs_error_clear(&err); /* as dict_refs */
+	if (pydict_keys_walk(w->p, ti->cached_keys, values, attr_cb, w, &err))
 		walk_warn(w, "attributes of 0x%llx: %s", (unsigned long long)obj, err.msg);
 }
 
