@@ -27,7 +27,6 @@
  */
 #include "config.h"
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -607,8 +606,7 @@ static int write_schema(struct sq *q)
  * dominators are freed.
  */
 struct helper {
-	pthread_t thread;
-	int started;
+	struct task task;
 	struct heap *h;
 	struct hs_error err;
 	int failed;
@@ -631,20 +629,10 @@ static void *destinations(void *p)
 	return NULL;
 }
 
-/* Run w->run on another thread, or on this one if none can start. */
-static void help(struct helper *w, void *(*run)(void *))
-{
-	w->started = task_thread(&w->thread, run, w);
-	if (!w->started)
-		run(w);
-}
-
 /* Wait for it; -1 (its error printed) if it failed. */
 static int helped(struct sq *q, struct helper *w)
 {
-	if (w->started)
-		pthread_join(w->thread, NULL);
-	w->started = 0;
+	task_wait(&w->task);
 	if (!w->failed)
 		return 0;
 	export_progress_end(q->x);
@@ -663,7 +651,7 @@ int export_sqlite(struct export *x)
 		fail(&q, "memory");
 		return hs_exit_status(HS_EFILE);
 	}
-	help(&w, destinations);
+	task_start(&w.task, destinations, &w);
 	r = write_meta(&q) || write_edges(&q);
 	r = helped(&q, &w) || r;
 	if (!r) {
@@ -673,7 +661,7 @@ int export_sqlite(struct export *x)
 	cmd_timing("edges", t0);
 	t0 = cmd_clock();
 	if (!r) {
-		help(&w, dominators);
+		task_start(&w.task, dominators, &w);
 		r = write_src_index(&q) || write_roots(&q) || write_roots_index(&q) ||
 		    write_flags(&q);
 		r = helped(&q, &w) || r;

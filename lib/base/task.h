@@ -21,4 +21,14 @@ int task_cores(void);
  * core or no thread can start (the caller then does the work itself). */
 int task_thread(pthread_t *thread, void *(*run)(void *), void *arg);
 
+/* One piece of work the caller waits for later: run(arg) on a helper
+ * thread as task_thread starts one, or else here and now. */
+struct task {
+	pthread_t thread;
+	int started;
+};
+void task_start(struct task *t, void *(*run)(void *), void *arg);
+/* Wait for it (at once when it ran in task_start). */
+void task_wait(struct task *t);
+
 #endif

@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -451,8 +450,8 @@ int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_er
 	struct header hdr;
 	struct spans *sp;
 	uint64_t off = HEADER_SIZE + (S_COUNT - 1) * SECTION_SIZE;
-	pthread_t summer;
-	int i, e = 0, threaded, fd = out->fd;
+	struct task summer;
+	int i, e = 0, fd = out->fd;
 
 	if (fd < 0)
 		return hs_error_set(err, HS_EINTERNAL, "snapshot_commit: not begun");
@@ -476,16 +475,13 @@ int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_er
 	for (i = 1; i < S_COUNT; i++)
 		if (count[i] && data[i])
 			span_add(sp, (unsigned)i, data[i], count[i] * elem_size[i]);
-	threaded = task_thread(&summer, sum_spans, sp);
+	task_start(&summer, sum_spans, sp);
 	/* the header is written last, once the checksum is known */
 	if (lseek(fd, HEADER_SIZE, SEEK_SET) != HEADER_SIZE)
 		e = errno ? errno : EIO;
 	if (!e)
 		e = write_spans(fd, sp);
-	if (threaded)
-		pthread_join(summer, NULL);
-	else
-		sum_spans(sp);
+	task_wait(&summer);
 	memset(&hdr, 0, sizeof(hdr));
 	memcpy(hdr.magic, MAGIC, 8);
 	hdr.version = SNAPSHOT_VERSION;
