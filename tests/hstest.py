@@ -38,6 +38,10 @@ import tempfile
 _tmp = tempfile.mkdtemp(prefix="hstest-")
 atexit.register(shutil.rmtree, _tmp, True)
 os.environ["XDG_CACHE_HOME"] = os.path.join(_tmp, "cache")
+# every temporary file of the test, of its fixtures and of heapscope
+# goes there too, and with it at the end: a run leaves nothing in /tmp
+tempfile.tempdir = _tmp
+os.environ["TMPDIR"] = _tmp
 # the Debian build without its debug file must not find DWARF results
 # cached from the run with it (same build-id)
 NODEBUG_CACHE = os.path.join(_tmp, "cache-nodebug")
