@@ -19,7 +19,7 @@
  * Nodes, then edges, then the strings they refer to, which are kept as
  * offsets into the heap's blob (plus a kind), not as text; a string is
  * at most STR_MAX bytes.  A first pass names everything in order, making
- * the strings table; then pieces of 65536 nodes, edges or strings are
+ * the strings table; then pieces of 16384 nodes, edges or strings are
  * formatted on every core the process may use and written in order as
  * they are ready (struct run says how each piece knows its names), the
  * same bytes with one thread or two.  JSON escaping as json.c does it
@@ -367,8 +367,8 @@ static int kind_of_type(const char *name)
 
 /* ---- runs of the output, formatted in parallel ---- */
 
-#define PIECE_OBJECTS 65536 /* nodes, edges or strings a piece */
-#define PIECES_AHEAD 8	    /* pieces formatted and not yet written, at most */
+#define PIECE_OBJECTS 16384 /* nodes, edges or strings a piece */
+#define PIECES_AHEAD 4	    /* pieces formatted and not yet written, at most */
 
 enum piece_kind { PK_NODES, PK_ROOTS, PK_EDGES, PK_STRINGS };
 

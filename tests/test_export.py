@@ -679,7 +679,7 @@ def heapsnapshot_pieces(interp):
                 else:
                     wrong.append((text, edges[e], strings[edges[e + 1]]))
         e0 += 3 * ne
-    pieces = (len(nodes) // 7 + 65535) // 65536
+    pieces = (len(nodes) // 7 + 16383) // 16384
     # every node's name against the meliae export's type and value, in
     # the same order (strs' values, other objects' type names)
     p = hstest.run(["export", "--format", "meliae", snap], env=interp.env, timeout=300)
