@@ -36,8 +36,10 @@ void image_plan_release(struct image_plan *pl)
 
 	big_populate_wait(); /* none of the buffers is being populated */
 	for (i = 0; i < pl->n; i++)
-		if (pl->r[i].buf)
+		if (pl->r[i].buf && !pl->r[i].packed)
 			munmap(pl->r[i].buf, pl->r[i].len);
+	if (pl->slab)
+		munmap(pl->slab, pl->slab_len);
 	free(pl->r);
 	free(pl->seen);
 	target_close(pl->files);
@@ -114,10 +116,59 @@ static int prefault_run(void *ctx, uint64_t s, uint64_t e)
  * page, and the walk's random reads miss the TLB less.  A sparse region
  * would be populated 2 MiB for every page copied, so it keeps small
  * pages (bigmem.h: from 2 MiB on). */
+static int dense(const struct image_region *r)
+{
+	return !r->sparse || r->populated / 8 * 9 >= r->len;
+}
+
 static void huge_pages(const struct image_region *r)
 {
-	if (!r->sparse || r->populated / 8 * 9 >= r->len)
+	if (dense(r))
 		big_advise(r->buf, r->len);
+}
+
+/*
+ * The slab: one mapping for the dense regions under BIGMEM_BYTES, laid
+ * side by side from a 2 MiB boundary, in huge pages.  0, or -1 when it
+ * cannot be mapped.
+ */
+static int plan_slab(struct image_plan *pl)
+{
+	size_t i, len = 0, off = 0;
+	uintptr_t at;
+	void *b;
+
+	for (i = 0; i < pl->n; i++) {
+		struct image_region *r = &pl->r[i];
+
+		r->packed = r->len < BIGMEM_BYTES && dense(r);
+		if (r->packed)
+			len += r->len;
+	}
+	if (!len)
+		return 0;
+	/* room to start on a 2 MiB boundary */
+	pl->slab_len = len + BIGMEM_BYTES;
+	b = mmap(NULL, pl->slab_len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (b == MAP_FAILED) {
+		for (i = 0; i < pl->n; i++)
+			pl->r[i].packed = 0;
+		pl->slab_len = 0;
+		return -1;
+	}
+	pl->slab = b;
+	at = ((uintptr_t)b + BIGMEM_BYTES - 1) & ~(uintptr_t)(BIGMEM_BYTES - 1);
+	big_advise((void *)at, len);
+	for (i = 0; i < pl->n; i++) {
+		struct image_region *r = &pl->r[i];
+
+		if (r->packed) {
+			r->buf = (char *)at + off;
+			off += r->len;
+		}
+	}
+	return 0;
 }
 
 /* Could word v point into the process (a user address, 8-aligned, above
@@ -341,20 +392,31 @@ int image_plan(pid_t pid, uint64_t budget, const uint64_t *payload_types, size_t
 		ret = 1;
 		goto out;
 	}
+	if (plan_slab(pl)) {
+		int e = errno;
+
+		image_plan_release(pl);
+		hs_error_errno(err, HS_ENOMEM, e, "cannot reserve memory for the copy");
+		goto out;
+	}
 	for (i = 0; i < pl->n; i++) {
 		struct image_region *r = &pl->r[i];
-		void *b = mmap(NULL, r->len, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-		if (b == MAP_FAILED) {
-			int e = errno;
+		if (!r->packed) {
+			void *b = mmap(NULL, r->len, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-			image_plan_release(pl);
-			hs_error_errno(err, HS_ENOMEM, e, "cannot reserve memory for the copy");
-			goto out;
+			if (b == MAP_FAILED) {
+				int e = errno;
+
+				image_plan_release(pl);
+				hs_error_errno(err, HS_ENOMEM, e,
+					       "cannot reserve memory for the copy");
+				goto out;
+			}
+			r->buf = b;
+			huge_pages(r);
 		}
-		r->buf = b;
-		huge_pages(r);
 		pf.r = r;
 		if (r->sparse)
 			maps_populated(pagemap, r->addr, r->addr + r->len, prefault_run, &pf);
@@ -550,11 +612,12 @@ int image_copy(pid_t pid, struct image_plan *pl, struct target **out, uint64_t *
 		if (!r->sparse && got < r->len) {
 			size_t keep = (got + 4095) & ~(size_t)4095;
 
-			if (keep < r->len)
+			if (keep < r->len && !r->packed)
 				munmap((char *)r->buf + keep, r->len - keep);
 			r->len = got;
 		}
-		if (target_image_adopt(t, r->addr, r->buf, r->len, err)) {
+		if (r->packed ? target_image_add_view(t, r->addr, r->buf, r->len, err)
+			      : target_image_adopt(t, r->addr, r->buf, r->len, err)) {
 			if (pagemap >= 0)
 				close(pagemap);
 			target_close(t);
@@ -562,6 +625,10 @@ int image_copy(pid_t pid, struct image_plan *pl, struct target **out, uint64_t *
 		}
 		r->buf = NULL;
 		*copied += got;
+	}
+	if (pl->slab) {
+		target_image_hold(t, pl->slab, pl->slab_len);
+		pl->slab = NULL;
 	}
 	if (pagemap >= 0)
 		close(pagemap);

@@ -22,6 +22,11 @@
  * /proc/PID/pagemap, read again while frozen): what the process reserved
  * but never touched (a free-threaded build's mimalloc reserves a GiB)
  * costs neither copying nor memory.
+ *
+ * Mappings under 2 MiB (a small heap's arenas, thread stacks' guards,
+ * libraries' data) are copied side by side into one buffer of their own,
+ * the slab, in huge pages like the large ones: into 4 KiB pages the
+ * kernel copies several times slower, and the pause is that copy.
  */
 #ifndef HS_IMAGE_H
 #define HS_IMAGE_H
@@ -36,6 +41,7 @@ struct image_region {
 	uint64_t addr;
 	size_t len;
 	void *buf;	    /* mmap'ed, pre-faulted; NULL once adopted */
+	int packed;	    /* buf is in the plan's slab */
 	int sparse;	    /* anonymous memory: only its populated pages are
 			     * copied (the rest reads as zeros, as there) */
 	uint64_t populated; /* bytes of it populated when planned */
@@ -60,6 +66,8 @@ struct image_plan {
 	uint64_t late;	      /* bytes of mappings born since, copied frozen */
 	uint64_t missed;      /* bytes of those past the budget: not copied */
 	uint64_t budget;
+	void *slab; /* the packed regions' buffers, one mapping */
+	size_t slab_len;
 };
 
 /* How much of a mapping that holds one big str or bytes object is
