@@ -153,9 +153,16 @@ int target_exe(struct target *t, char *buf, size_t len, struct hs_error *err)
 	}
 	snprintf(link, sizeof(link), "/proc/%d/exe", (int)t->pid);
 	n = readlink(link, buf, len - 1);
-	if (n < 0)
-		return hs_error_errno(err, errno == ENOENT ? HS_EGONE : HS_EFILE, errno,
-				      "cannot read %s", link);
+	if (n < 0) {
+		int e = errno;
+
+		if (proc_exited(t->pid))
+			return hs_error_set(
+				err, HS_EGONE,
+				"target exited: process %d exited while heapscope read it",
+				(int)t->pid);
+		return hs_error_errno(err, HS_EFILE, e, "cannot read %s", link);
+	}
 	buf[n] = '\0';
 	/* a replaced executable shows as "path (deleted)" */
 	if (n > 10 && !strcmp(buf + n - 10, " (deleted)"))
