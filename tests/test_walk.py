@@ -16,8 +16,14 @@ the process from outside and must agree:
   - str, int, float and bytes values are equal;
   - instance counts of the fixture classes are equal;
   - 'path' to the cached object runs through the zoo_cache module, each
-    step named, and the thread-only object's root is that thread's frame.
+    step named, and the thread-only object's root is that thread's frame;
+  - captured on one core (taskset), the copy made by one thread, the heap
+    is the same as captured on two.
 """
+
+import os
+import shutil
+import subprocess
 
 import hstest
 
@@ -122,6 +128,31 @@ def check_interp(interp):
             ok = bool(path and path.get("found") and "thread_body" in root.get("label", ""))
         hstest.ok(ok, "%s: an object held only by a thread's local is found, "
                   "rooted at that frame" % name, [str(lst), str(root), p.stderr])
+
+        one_core_same(interp, fx, os.path.dirname(snap))
+
+
+def one_core_same(interp, fx, tmp):
+    """The copy is made on both cores (the regions in pieces of 2 MiB,
+    taken in turn): on one core it must hold the same memory, so the
+    same objects, sizes, values and references."""
+    name = interp.name
+    if not shutil.which("taskset"):
+        hstest.skip("%s: one core captures the same heap" % name, "taskset is missing (util-linux)")
+        return
+    out = []
+    for prefix in ([], ["taskset", "-c", "0"]):
+        snap = os.path.join(tmp, "cores%d.hsnap" % len(out))
+        e = dict(os.environ)
+        e.update(interp.env or {})
+        p = subprocess.run(prefix + [hstest.HEAPSCOPE, "snapshot", "-o", snap, str(fx.pid)],
+                           capture_output=True, text=True, env=e, timeout=300)
+        q = hstest.run(["export", "--format", "meliae", snap], env=interp.env, timeout=300)
+        out.append((p.returncode, q.returncode, q.stdout, p.stderr + q.stderr))
+    two, one = out
+    hstest.ok(two[:2] == (0, 0) and one[:2] == (0, 0) and two[2] and two[2] == one[2],
+              "%s: one core captures the same heap as two (%d objects)"
+              % (name, two[2].count("\n")), [two[3], one[3]])
 
 
 hstest.for_each_interpreter(check_interp, "heap walk")

@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include "base/bigmem.h"
+#include "base/task.h"
 #include "image.h"
 #include "maps.h"
 
@@ -529,14 +530,14 @@ static size_t copy_range(pid_t pid, uint64_t addr, size_t len, char *buf, int *g
 {
 	size_t done = 0;
 
-	while (done < len) {
+	while (done < len && !__atomic_load_n(gone, __ATOMIC_RELAXED)) {
 		size_t n = len - done < CHUNK ? len - done : CHUNK;
 		struct iovec local = { buf + done, n };
 		struct iovec remote = { (void *)(uintptr_t)(addr + done), n };
 		ssize_t got = process_vm_readv(pid, &local, 1, &remote, 1, 0);
 
 		if (got < 0 && errno == ESRCH)
-			*gone = 1;
+			__atomic_store_n(gone, 1, __ATOMIC_RELAXED);
 		if (got <= 0)
 			break;
 		done += (size_t)got;
@@ -559,53 +560,135 @@ static int copy_run(void *ctx, uint64_t s, uint64_t e)
 
 	c->copied += copy_range(c->pid, s, (size_t)(e - s), (char *)c->r->buf + (s - c->r->addr),
 				c->gone);
-	return *c->gone;
+	return __atomic_load_n(c->gone, __ATOMIC_RELAXED);
 }
 
 /*
- * Copy one region; returns the bytes copied.  A whole region keeps the
- * prefix that could be read; a sparse one its populated pages as the
- * pagemap says now, while frozen (the plan's view may be older).
+ * The copy on both cores: one core's process_vm_readv ran at 6 GB/s
+ * here, two at 11 GB/s, and the copy is the target's pause.  The work
+ * is cut into units: a sparse region whole (its populated pages as the
+ * pagemap says now, while frozen: the plan's view may be older), a whole
+ * one in pieces of COPY_UNIT.  Both threads take units in turn; a whole
+ * region keeps the prefix up to its first piece cut short (got[], the
+ * least such end), as one thread copying it in order would.
  */
-static size_t copy_region(pid_t pid, int pagemap, struct image_region *r, int *gone)
-{
-	struct sparse_copy c = { pid, r, 0, gone };
+#define COPY_UNIT (2u << 20) /* a huge page */
 
-	if (r->sparse && pagemap >= 0 &&
-	    !maps_populated(pagemap, r->addr, r->addr + r->len, copy_run, &c))
-		return c.copied;
-	r->sparse = 0;
-	return copy_range(pid, r->addr, r->len, r->buf, gone);
+struct copy_unit {
+	size_t region;
+	uint64_t off, len;
+};
+
+struct copy_work {
+	pid_t pid;
+	int pagemap;
+	struct image_region *r;
+	uint64_t *got; /* per region: its readable prefix, or a sparse
+			* one's bytes copied */
+	struct copy_unit *unit;
+	size_t nunit, next; /* next: taken by both threads */
+	int gone;
+};
+
+static void copy_unit(struct copy_work *w, const struct copy_unit *u)
+{
+	struct image_region *r = &w->r[u->region];
+	uint64_t *got = &w->got[u->region], had, end;
+	size_t n;
+
+	if (r->sparse) {
+		struct sparse_copy c = { w->pid, r, 0, &w->gone };
+
+		if (w->pagemap >= 0 &&
+		    !maps_populated(w->pagemap, r->addr, r->addr + r->len, copy_run, &c)) {
+			*got = c.copied;
+			return;
+		}
+		r->sparse = 0; /* its unit is the whole region */
+		*got = copy_range(w->pid, r->addr, r->len, r->buf, &w->gone);
+		return;
+	}
+	n = copy_range(w->pid, r->addr + u->off, u->len, (char *)r->buf + u->off, &w->gone);
+	if (n == u->len)
+		return;
+	/* cut short: the prefix ends here at most */
+	end = u->off + n;
+	had = __atomic_load_n(got, __ATOMIC_RELAXED);
+	while (end < had &&
+	       !__atomic_compare_exchange_n(got, &had, end, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+static void *copy_units(void *arg)
+{
+	struct copy_work *w = arg;
+	size_t k;
+
+	while (!__atomic_load_n(&w->gone, __ATOMIC_RELAXED) &&
+	       (k = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->nunit)
+		copy_unit(w, &w->unit[k]);
+	return NULL;
+}
+
+/* Copy every region of pl on both cores, into w->got; -1 out of memory. */
+static int copy_all(struct copy_work *w, struct image_plan *pl)
+{
+	struct task helper;
+	size_t i, n = 0;
+
+	for (i = 0; i < pl->n; i++)
+		n += pl->r[i].sparse ? 1 : (pl->r[i].len + COPY_UNIT - 1) / COPY_UNIT;
+	w->r = pl->r;
+	w->got = calloc(pl->n ? pl->n : 1, sizeof(*w->got));
+	w->unit = calloc(n ? n : 1, sizeof(*w->unit));
+	if (!w->got || !w->unit)
+		return -1;
+	for (i = 0; i < pl->n; i++) {
+		const struct image_region *r = &pl->r[i];
+		uint64_t off = 0;
+
+		w->got[i] = r->len;
+		do {
+			uint64_t len =
+				r->sparse || r->len - off < COPY_UNIT ? r->len - off : COPY_UNIT;
+
+			w->unit[w->nunit++] = (struct copy_unit){ i, off, len };
+			off += len;
+		} while (off < r->len);
+	}
+	task_start(&helper, copy_units, w);
+	copy_units(w);
+	task_wait(&helper);
+	return 0;
 }
 
 int image_copy(pid_t pid, struct image_plan *pl, struct target **out, uint64_t *copied,
 	       struct hs_error *err)
 {
-	struct target *t;
+	struct copy_work w = { .pid = pid };
+	struct target *t = NULL;
 	size_t i;
-	int gone = 0, pagemap;
+	int ret = -1;
 
 	*copied = 0;
 	if (plan_late(pid, pl, err))
 		return -1;
-	pagemap = maps_pagemap_open(pid);
-	t = target_image_new();
-	if (!t)
-		return hs_error_set(err, HS_ENOMEM, "out of memory");
+	w.pagemap = maps_pagemap_open(pid);
+	if (copy_all(&w, pl) || !(t = target_image_new())) {
+		hs_error_set(err, HS_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* a copy that lost the process is not the memory it had */
+	if (w.gone) {
+		hs_error_set(err, HS_EGONE, "process %d exited during the capture", (int)pid);
+		goto out;
+	}
 	t->pid = pid;
 	target_image_set_fallback(t, pl->files);
 	for (i = 0; i < pl->n; i++) {
 		struct image_region *r = &pl->r[i];
-		size_t got = copy_region(pid, pagemap, r, &gone);
+		size_t got = (size_t)w.got[i];
 
-		/* a copy that lost the process is not the memory it had */
-		if (gone) {
-			if (pagemap >= 0)
-				close(pagemap);
-			target_close(t);
-			return hs_error_set(err, HS_EGONE, "process %d exited during the capture",
-					    (int)pid);
-		}
 		if (!got && !r->sparse)
 			continue;
 		/* keep only the readable prefix (whole pages) */
@@ -617,12 +700,8 @@ int image_copy(pid_t pid, struct image_plan *pl, struct target **out, uint64_t *
 			r->len = got;
 		}
 		if (r->packed ? target_image_add_view(t, r->addr, r->buf, r->len, err)
-			      : target_image_adopt(t, r->addr, r->buf, r->len, err)) {
-			if (pagemap >= 0)
-				close(pagemap);
-			target_close(t);
-			return -1;
-		}
+			      : target_image_adopt(t, r->addr, r->buf, r->len, err))
+			goto out;
 		r->buf = NULL;
 		*copied += got;
 	}
@@ -630,8 +709,15 @@ int image_copy(pid_t pid, struct image_plan *pl, struct target **out, uint64_t *
 		target_image_hold(t, pl->slab, pl->slab_len);
 		pl->slab = NULL;
 	}
-	if (pagemap >= 0)
-		close(pagemap);
 	*out = t;
-	return 0;
+	t = NULL;
+	ret = 0;
+out:
+	if (t)
+		target_close(t);
+	if (w.pagemap >= 0)
+		close(w.pagemap);
+	free(w.got);
+	free(w.unit);
+	return ret;
 }
