@@ -111,17 +111,18 @@ static int prefault_run(void *ctx, uint64_t s, uint64_t e)
 	return 0;
 }
 
+/* A region all or most of whose pages are populated. */
+static int dense(const struct image_region *r)
+{
+	return !r->sparse || r->populated / 8 * 9 >= r->len;
+}
+
 /* Copies of 2 MiB and more, all or most of them populated, in huge
  * pages where the kernel has them (transparent huge pages, "madvise"):
  * the kernel copies into 4 KiB pages several times slower, page by
  * page, and the walk's random reads miss the TLB less.  A sparse region
  * would be populated 2 MiB for every page copied, so it keeps small
  * pages (bigmem.h: from 2 MiB on). */
-static int dense(const struct image_region *r)
-{
-	return !r->sparse || r->populated / 8 * 9 >= r->len;
-}
-
 static void huge_pages(const struct image_region *r)
 {
 	if (dense(r))

@@ -6,8 +6,8 @@
  * image_plan() sizes and pre-faults buffers for every writable mapping
  * while the target still runs (our page faults dominate a copy into fresh
  * memory), image_copy() fills them with large process_vm_readv calls while
- * it is frozen, and the walk then reads the copy after the target has
- * been let go.
+ * it is frozen, on both cores, and the walk then reads the copy after the
+ * target has been let go.
  *
  * The copy needs the process no more: every readable mapping is either
  * copied or read from the file it maps (target_files_new), when it is a
