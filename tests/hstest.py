@@ -419,12 +419,14 @@ def size_text(n):
     return "%.1f %s" % (1023.9 if v >= 1023.95 and u < 5 else v, units[u])
 
 
-def run(args, env=None, timeout=120, input=None):
-    """Run heapscope with args; returns CompletedProcess (text)."""
+def run(args, env=None, timeout=120, input=None, one_core=False):
+    """Run heapscope with args; returns CompletedProcess (text).  one_core:
+    on CPU 0 only (taskset), where heapscope starts no helper thread."""
     e = dict(os.environ)
     if env:
         e.update(env)
-    return subprocess.run([HEAPSCOPE] + list(args), capture_output=True, text=True,
+    prefix = ["taskset", "-c", "0"] if one_core else []
+    return subprocess.run(prefix + [HEAPSCOPE] + list(args), capture_output=True, text=True,
                           env=e, timeout=timeout, input=input)
 
 

@@ -710,9 +710,8 @@ def heapsnapshot_pieces(interp):
                     "taskset is missing (util-linux)")
     else:
         one = os.path.join(tmp, "one.heapsnapshot")
-        p = subprocess.run(["taskset", "-c", "0", hstest.HEAPSCOPE, "export", "--format",
-                            "heapsnapshot", "-o", one, snap], capture_output=True, text=True,
-                           timeout=300)
+        p = hstest.run(["export", "--format", "heapsnapshot", "-o", one, snap],
+                       env=interp.env, timeout=300, one_core=True)
         same = p.returncode == 0 and open(one, "rb").read() == open(two, "rb").read()
         hstest.ok(same, "%s: heapsnapshot: one core writes the same bytes" % name, p.stderr)
         # the SQLite export's sorts, dominators and writer: helper threads
@@ -720,9 +719,8 @@ def heapsnapshot_pieces(interp):
         two_db, one_db = os.path.join(tmp, "two.db"), os.path.join(tmp, "one.db")
         p = hstest.run(["export", "--format", "sqlite", "-o", two_db, snap], env=interp.env,
                        timeout=300)
-        q = subprocess.run(["taskset", "-c", "0", hstest.HEAPSCOPE, "export", "--format",
-                            "sqlite", "-o", one_db, snap], capture_output=True, text=True,
-                           timeout=300)
+        q = hstest.run(["export", "--format", "sqlite", "-o", one_db, snap], env=interp.env,
+                       timeout=300, one_core=True)
         same = (p.returncode == 0 and q.returncode == 0 and
                 open(one_db, "rb").read() == open(two_db, "rb").read())
         hstest.ok(same, "%s: sqlite: one core writes the same bytes" % name,
