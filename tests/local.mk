@@ -31,7 +31,8 @@ HS_UNIT_TESTS = \
 	tests/unit-diff \
 	tests/unit-files \
 	tests/unit-blockcache \
-	tests/unit-maps
+	tests/unit-maps \
+	tests/unit-decimal
 check_PROGRAMS += $(HS_UNIT_TESTS)
 # every program without a _LDADD of its own links lib/
 LDADD = $(HS_LIBS)
