@@ -16,6 +16,7 @@
 #include "heap/heap.h"
 #include "analysis/query.h"
 #include "heap/snapshot.h"
+#include "base/writeback.h"
 
 #define DOT_DEPTH 3
 #define DOT_MAX_NODES 150
@@ -99,18 +100,17 @@ const char *export_field_value(const struct heap *h, uint32_t i, const char *fie
 	return NULL;
 }
 
-/* The FILE an export writes its file through: in order, the disk
- * started on it as it goes, so that the sync at the end waits for the
- * last part only. */
+/* The FILE an export writes its file through: in order, the disk kept
+ * writing as it goes (writeback.h), so that the sync at the end waits
+ * for the last part only. */
 struct sink {
-	int fd;
-	uint64_t written, started;
+	struct writeback wb;
 };
 
 static ssize_t sink_write(void *c, const char *buf, size_t len)
 {
 	struct sink *s = c;
-	int e = snapshot_write_bytes(s->fd, buf, len, &s->written, &s->started);
+	int e = writeback_write(&s->wb, buf, len);
 
 	if (e) {
 		errno = e;
@@ -121,7 +121,16 @@ static ssize_t sink_write(void *c, const char *buf, size_t len)
 
 static int sink_close(void *c)
 {
-	return close(((struct sink *)c)->fd);
+	struct sink *s = c;
+	int e = writeback_end(&s->wb);
+
+	if (close(s->wb.fd) && !e)
+		e = errno;
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return 0;
 }
 
 static FILE *sink_open(struct sink *s, int fd)
@@ -129,11 +138,12 @@ static FILE *sink_open(struct sink *s, int fd)
 	static const cookie_io_functions_t io = { .write = sink_write, .close = sink_close };
 	FILE *f;
 
-	*s = (struct sink){ .fd = dup(fd) };
-	if (s->fd < 0)
+	fd = dup(fd);
+	if (fd < 0)
 		return NULL;
+	writeback_init(&s->wb, fd);
 	if (!(f = fopencookie(s, "w", io))) {
-		close(s->fd);
+		close(fd);
 		return NULL;
 	}
 	setvbuf(f, NULL, _IOFBF, 1 << 20);

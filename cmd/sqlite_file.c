@@ -26,7 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "base/task.h"
-#include "heap/snapshot.h"
+#include "base/writeback.h"
 #include "sqlite_file.h"
 
 #define PAGE 4096u
@@ -51,9 +51,8 @@ struct schema_row {
 };
 
 struct sqlf {
-	int fd;
-	uint64_t written, started; /* bytes written; their writeback started */
-	uint8_t *out;		   /* whole pages being queued */
+	struct writeback wb; /* the file, written in order */
+	uint8_t *out;	     /* whole pages being queued */
 	size_t out_len;
 	/* the writer thread writes the buffer before (busy) while pages are
 	 * queued in out: the kernel's copy into the page cache, a quarter
@@ -131,10 +130,10 @@ static unsigned put_varint(uint8_t *p, uint64_t v)
 	return n;
 }
 
-/* Write pages in order, the disk started on them as they go. */
+/* Write pages in order, the disk kept writing as they go. */
 static int write_pages(struct sqlf *f, const uint8_t *p, size_t len)
 {
-	return snapshot_write_bytes(f->fd, p, len, &f->written, &f->started);
+	return writeback_write(&f->wb, p, len);
 }
 
 /* The writer thread: each buffer handed to it, until told to stop. */
@@ -230,7 +229,7 @@ struct sqlf *sqlf_create(int fd)
 		errno = ENOMEM;
 		return NULL;
 	}
-	f->fd = fd;
+	writeback_init(&f->wb, fd);
 	f->index = -1;
 	memset(f->out, 0, PAGE); /* page 1, written last */
 	f->out_len = PAGE;
@@ -254,6 +253,7 @@ void sqlf_free(struct sqlf *f)
 		pthread_mutex_unlock(&f->lock);
 		pthread_join(f->thread, NULL);
 	}
+	writeback_end(&f->wb);
 	pthread_mutex_destroy(&f->lock);
 	pthread_cond_destroy(&f->wake);
 	for (k = 0; k < f->nschema; k++) {
@@ -738,6 +738,7 @@ int sqlf_finish(struct sqlf *f)
 {
 	uint8_t pg[PAGE] = { 0 };
 	unsigned k, content = PAGE, ptrs = 100 + LEAF_HDR + 2 * f->nschema;
+	int e;
 
 	if (f->index != -1) {
 		errno = EINVAL;
@@ -774,7 +775,7 @@ int sqlf_finish(struct sqlf *f)
 	if (flush(f) || drain(f))
 		return -1;
 	for (k = 0; k < PAGE;) {
-		ssize_t w = pwrite(f->fd, pg + k, PAGE - k, k);
+		ssize_t w = pwrite(f->wb.fd, pg + k, PAGE - k, k);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -784,6 +785,10 @@ int sqlf_finish(struct sqlf *f)
 			return -1;
 		}
 		k += (unsigned)w;
+	}
+	if ((e = writeback_end(&f->wb))) {
+		errno = e;
+		return -1;
 	}
 	return 0;
 }

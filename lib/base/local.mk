@@ -1,5 +1,5 @@
 # lib/base/: what every stage uses: errors, opening files, big arrays,
-# decimal text, helper threads.
+# decimal text, helper threads, big files written.
 lib_libheapscope_a_SOURCES += \
 	lib/base/bigmem.c \
 	lib/base/bigmem.h \
@@ -10,4 +10,6 @@ lib_libheapscope_a_SOURCES += \
 	lib/base/openfile.c \
 	lib/base/openfile.h \
 	lib/base/task.c \
-	lib/base/task.h
+	lib/base/task.h \
+	lib/base/writeback.c \
+	lib/base/writeback.h

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "base/openfile.h"
 #include "base/task.h"
+#include "base/writeback.h"
 #include "snapshot.h"
 #include "target/fatal.h"
 
@@ -249,46 +250,18 @@ static void *sum_spans(void *p)
 	return NULL;
 }
 
-#define WRITEBACK_STEP (16u << 20)
-
-void snapshot_writeback(int fd, uint64_t written, uint64_t *started)
-{
-	if (written - *started < WRITEBACK_STEP)
-		return;
-	/* a hint: where it is refused, fsync does all of it */
-	sync_file_range(fd, (off_t)*started, (off_t)(written - *started), SYNC_FILE_RANGE_WRITE);
-	*started = written;
-}
-
-int snapshot_write_bytes(int fd, const void *data, size_t len, uint64_t *written, uint64_t *started)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t k = write(fd, p, len < WRITEBACK_STEP ? len : WRITEBACK_STEP);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return k < 0 ? errno : ENOSPC;
-		p += k;
-		len -= (size_t)k;
-		*written += (uint64_t)k;
-		snapshot_writeback(fd, *written, started);
-	}
-	return 0;
-}
-
 /* Write the spans at fd's offset, in order; 0, or an errno. */
 static int write_spans(int fd, const struct spans *sp)
 {
-	uint64_t written = 0, started = 0;
+	struct writeback wb;
 	size_t i;
-	int e = 0;
+	int e = 0, e2;
 
+	writeback_init(&wb, fd);
 	for (i = 0; i < sp->n && !e; i++)
-		e = snapshot_write_bytes(fd, sp->s[i].p, sp->s[i].len, &written, &started);
-	return e;
+		e = writeback_write(&wb, sp->s[i].p, sp->s[i].len);
+	e2 = writeback_end(&wb);
+	return e ? e : e2;
 }
 
 static uint64_t padded(uint64_t n)

@@ -56,16 +56,6 @@ int snapshot_commit(struct snapshot_out *out, const struct heap *h, struct hs_er
  * whatever else it opened on it.  Sync it and rename it over path.  On
  * failure nothing is left.  0, or -1 with err (HS_EFILE). */
 int snapshot_publish(struct snapshot_out *out, struct hs_error *err);
-/* For whoever fills such a file: start the disk on every 16 MiB as soon
- * as it is written, so that the sync at the end waits for the last of
- * them only.  written: the bytes written to fd so far, in order;
- * *started: those whose writeback was started (0 at first). */
-void snapshot_writeback(int fd, uint64_t written, uint64_t *started);
-/* Write all of data[0..len) to fd, in order, counting it in *written
- * and starting its writeback as snapshot_writeback does.  0, or an
- * errno (ENOSPC when nothing more could be written). */
-int snapshot_write_bytes(int fd, const void *data, size_t len, uint64_t *written,
-			 uint64_t *started);
 /* Give up: remove the temporary file. */
 void snapshot_abort(struct snapshot_out *out);
 /* begin + commit.  0, or -1 with err (HS_EFILE). */
