@@ -19,11 +19,11 @@
  * Nodes, then edges, then the strings they refer to, which are kept as
  * offsets into the heap's blob (plus a kind), not as text; a string is
  * at most STR_MAX bytes.  A first pass names everything in order, making
- * the strings table; then pieces of 16384 nodes, edges or strings are
- * formatted on every core the process may use and written in order as
- * they are ready (struct run says how each piece knows its names), the
- * same bytes with one thread or two.  JSON escaping as json.c does it
- * (invalid UTF-8 becomes U+FFFD).
+ * the strings table, while pieces of 16384 nodes or edges it has named
+ * are formatted on every core the process may use and written in order
+ * as they are ready (struct run says how each piece knows its names);
+ * then the strings, the same way: the same bytes with one thread or
+ * two.  JSON escaping as json.c does it (invalid UTF-8 becomes U+FFFD).
  */
 #include "config.h"
 #include <pthread.h>
@@ -375,6 +375,7 @@ enum piece_kind { PK_NODES, PK_ROOTS, PK_EDGES, PK_STRINGS };
 struct piece {
 	enum piece_kind kind;
 	size_t from, to;
+	const char *lead;   /* written before it, or NULL */
 	uint32_t count;	    /* strings[] entries made before it (first pass) */
 	struct outbuf *out; /* formatted */
 	int done;	    /* 1 formatted, -1 failed */
@@ -452,8 +453,10 @@ struct pool {
 	struct hsnap *s;
 	struct piece *p;
 	size_t n;
-	size_t next;	/* the next piece to format */
-	size_t written; /* pieces written, in order */
+	struct run *first; /* the first pass, if the pieces are not named yet */
+	size_t named;	   /* pieces the first pass has named */
+	size_t next;	   /* the next piece to format */
+	size_t written;	   /* pieces written, in order */
 	int stop;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -480,7 +483,7 @@ static int take_piece(struct pool *pl)
 	size_t k;
 	int rc;
 
-	if (pl->stop || pl->next >= pl->n || pl->next >= pl->written + PIECES_AHEAD)
+	if (pl->stop || pl->next >= pl->named || pl->next >= pl->written + PIECES_AHEAD)
 		return 0;
 	k = pl->next++;
 	pthread_mutex_unlock(&pl->lock);
@@ -503,11 +506,38 @@ static void *helper(void *arg)
 	return NULL;
 }
 
-/* Format the pieces on every core (a helper thread and this one), and
- * write each to s->f in order as soon as it is ready.  -1 out of memory. */
-static int write_pieces(struct hsnap *s, struct export *x, struct piece *p, size_t n)
+/* With the lock held: name the next piece in the first pass, if one is
+ * left; 0 if none was.  Its count is set before it may be formatted. */
+static int name_piece(struct pool *pl)
 {
-	struct pool pl = { .s = s, .p = p, .n = n };
+	struct piece *pc;
+
+	if (!pl->first || pl->named >= pl->n || pl->s->oom)
+		return 0;
+	pc = &pl->p[pl->named];
+	pthread_mutex_unlock(&pl->lock);
+	pc->count = pl->first->count;
+	run_piece(pl->first, pc);
+	pthread_mutex_lock(&pl->lock);
+	/* out of memory for strings[]: nothing more is formatted */
+	if (pl->s->oom)
+		pl->stop = 1;
+	pl->named++;
+	pthread_cond_broadcast(&pl->cond);
+	return 1;
+}
+
+/*
+ * Format the pieces on every core (a helper thread and this one), and
+ * write each to s->f in order as soon as it is ready.  With first, this
+ * thread names them as well, ahead of the formatting (which takes a
+ * piece only once it is named): the helper formats while the names are
+ * made.  -1 out of memory.
+ */
+static int write_pieces(struct hsnap *s, struct export *x, struct piece *p, size_t n,
+			struct run *first)
+{
+	struct pool pl = { .s = s, .p = p, .n = n, .first = first, .named = first ? 0 : n };
 	pthread_t t;
 	size_t k;
 	int two, failed = 0;
@@ -519,11 +549,15 @@ static int write_pieces(struct hsnap *s, struct export *x, struct piece *p, size
 	while (pl.written < n && !failed) {
 		struct piece *pc = &p[pl.written];
 
-		if (pc->done) {
+		if (pl.stop) {
+			failed = 1;
+		} else if (pc->done) {
 			pthread_mutex_unlock(&pl.lock);
 			if (pc->done < 0)
 				failed = 1;
-			else if (pc->out->len) /* an empty piece has no buffer yet */
+			if (!failed && pc->lead)
+				fputs(pc->lead, s->f);
+			if (!failed && pc->out->len) /* an empty piece has no buffer yet */
 				fwrite_unlocked(pc->out->buf, 1, pc->out->len, s->f);
 			export_progress(x,
 					pc->kind == PK_NODES	 ? "objects"
@@ -533,7 +567,7 @@ static int write_pieces(struct hsnap *s, struct export *x, struct piece *p, size
 			pthread_mutex_lock(&pl.lock);
 			pl.written++;
 			pthread_cond_broadcast(&pl.cond);
-		} else if (!take_piece(&pl)) {
+		} else if (!name_piece(&pl) && !take_piece(&pl)) {
 			pthread_cond_wait(&pl.cond, &pl.lock);
 		}
 	}
@@ -566,57 +600,38 @@ static void write_all(struct hsnap *s, struct export *x)
 	const struct heap *h = s->h;
 	size_t per = (h->nobj + PIECE_OBJECTS - 1) / PIECE_OBJECTS +
 		     (h->nedge + PIECE_OBJECTS - 1) / PIECE_OBJECTS;
-	size_t n = 0, nodes, graph, k;
+	size_t nodes, graph;
 	struct piece *p = calloc(per + 1, sizeof(*p)), *sp = NULL;
-	struct run first = { .s = s };
+	struct run first = { .s = s, .count = (uint32_t)s->nstr };
+	char root[TEXT_LINE_MAX];
 	double t0 = cmd_clock();
 
 	if (!p) {
 		s->oom = 1;
 		return;
 	}
-	/* the first pass: every name, strings[] made in output order */
-	nodes = n = cut_pieces(p, 0, PK_NODES, h->nobj);
-	p[n++] = (struct piece){ .kind = PK_ROOTS, .to = h->nroot };
-	graph = n = cut_pieces(p, n, PK_EDGES, h->nedge);
-	first.count = (uint32_t)s->nstr;
-	for (k = 0; k < graph && !s->oom; k++) {
-		p[k].count = first.count;
-		run_piece(&first, &p[k]);
-	}
-	cmd_timing("names", t0);
-	t0 = cmd_clock();
-	if (!s->oom)
-		sp = calloc((s->nstr + PIECE_OBJECTS - 1) / PIECE_OBJECTS + 1, sizeof(*sp));
-	if (!sp) {
-		s->oom = 1;
-		free(p);
-		return;
-	}
+	nodes = cut_pieces(p, 0, PK_NODES, h->nobj);
+	p[nodes] = (struct piece){ .kind = PK_ROOTS, .to = h->nroot, .lead = "],\n\"edges\":[" };
+	graph = cut_pieces(p, nodes + 1, PK_EDGES, h->nedge);
 	fputs(meta, s->f);
 	fprintf(s->f, "\"node_count\":%zu,\"edge_count\":%zu,\"trace_function_count\":0},\n",
 		h->nobj + 1, h->nedge + h->nroot);
 	fputs("\"nodes\":[", s->f);
-	{
-		char root[TEXT_LINE_MAX];
-
-		fwrite(root, 1,
-		       (size_t)(put_node(root, 1, NT_SYNTHETIC, FX_ROOTS, 1, 0, h->nroot) - root),
-		       s->f);
-	}
-	if (write_pieces(s, x, p, nodes))
+	fwrite(root, 1, (size_t)(put_node(root, 1, NT_SYNTHETIC, FX_ROOTS, 1, 0, h->nroot) - root),
+	       s->f);
+	/* the first pass (every name, strings[] made in output order) as
+	 * the nodes and edges are formatted */
+	if (write_pieces(s, x, p, graph, &first))
 		goto oom;
-	cmd_timing("nodes", t0);
+	cmd_timing("nodes and edges", t0);
 	t0 = cmd_clock();
-	fputs("],\n\"edges\":[", s->f);
-	if (write_pieces(s, x, p + nodes, graph - nodes))
+	sp = calloc((s->nstr + PIECE_OBJECTS - 1) / PIECE_OBJECTS + 1, sizeof(*sp));
+	if (!sp)
 		goto oom;
-	cmd_timing("edges", t0);
-	t0 = cmd_clock();
 	fputs("],\n\"trace_function_infos\":[],\n\"trace_tree\":[],\n\"samples\":[],\n"
 	      "\"locations\":[],\n\"strings\":[",
 	      s->f);
-	if (write_pieces(s, x, sp, cut_pieces(sp, 0, PK_STRINGS, s->nstr)))
+	if (write_pieces(s, x, sp, cut_pieces(sp, 0, PK_STRINGS, s->nstr), NULL))
 		goto oom;
 	fputs("]}\n", s->f);
 	cmd_timing("strings", t0);
