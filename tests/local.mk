@@ -32,7 +32,8 @@ HS_UNIT_TESTS = \
 	tests/unit-files \
 	tests/unit-blockcache \
 	tests/unit-maps \
-	tests/unit-decimal
+	tests/unit-decimal \
+	tests/unit-writeback
 check_PROGRAMS += $(HS_UNIT_TESTS)
 # every program without a _LDADD of its own links lib/
 LDADD = $(HS_LIBS)

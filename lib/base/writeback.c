@@ -36,7 +36,9 @@ static void *syncer(void *arg)
 
 		while (!wb->stop && wb->want == wb->synced)
 			pthread_cond_wait(&wb->wake, &wb->lock);
-		if (wb->stop)
+		/* a sync asked is made, even when told to stop meanwhile:
+		 * the final one would wait for it anyway */
+		if (wb->want == wb->synced)
 			break;
 		upto = wb->want;
 		pthread_mutex_unlock(&wb->lock);

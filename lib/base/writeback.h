@@ -37,9 +37,9 @@ struct writeback {
 void writeback_init(struct writeback *wb, int fd);
 /* Write len bytes of data: 0, or an errno (ENOSPC for a write of none). */
 int writeback_write(struct writeback *wb, const void *data, size_t len);
-/* Stop the syncer (before fd is closed): 0, or the errno a sync along
- * the way met (the file is then not whole on the disk, and a later
- * fsync may no longer say so). */
+/* Stop the syncer (before fd is closed), once the sync it was asked for
+ * is made: 0, or the errno a sync along the way met (the file is then
+ * not whole on the disk, and a later fsync may no longer say so). */
 int writeback_end(struct writeback *wb);
 
 #endif
