@@ -95,7 +95,7 @@ static void meliae_line(const struct heap *h, uint32_t i, struct json *j)
 		json_uint(j, h->obj[h->edge_dst[e]].addr);
 	json_end_arr(j);
 	json_end_obj(j);
-	fputc('\n', j->f); /* no flush per line: the caller flushes */
+	fputc_unlocked('\n', j->f); /* no flush per line: the caller flushes */
 }
 
 int export_meliae(struct export *x)

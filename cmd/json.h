@@ -3,7 +3,8 @@
  *
  * Commas and nesting are tracked by the writer; strings from the target
  * are escaped and invalid UTF-8 is replaced by U+FFFD, so the output is
- * always valid JSON whatever the target's memory holds.
+ * always valid JSON whatever the target's memory holds.  One thread
+ * writes a FILE through it at a time (stdio's unlocked calls).
  */
 #ifndef HS_JSON_H
 #define HS_JSON_H
