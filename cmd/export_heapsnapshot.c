@@ -26,7 +26,6 @@
  * two.  JSON escaping as json.c does it (invalid UTF-8 becomes U+FFFD).
  */
 #include "config.h"
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +33,9 @@
 #include "cmd.h"
 #include "export.h"
 #include "base/decimal.h"
-#include "base/task.h"
 #include "heap/heap.h"
 #include "json.h"
+#include "pieces.h"
 
 #define STR_MAX 1024
 #define NODE_FIELDS 7
@@ -100,48 +99,6 @@ struct hsnap {
 	int oom;
 };
 
-/* A buffer a run of the output is formatted into; kept and reused by
- * the piece PIECES_AHEAD later (fresh memory for every piece cost more
- * in page faults than the formatting). */
-struct outbuf {
-	char *buf;
-	size_t len, cap;
-	int failed;		/* out of memory: the output is dropped */
-} __attribute__((aligned(64))); /* one cache line each: written by
-				 * different threads line by line */
-
-/* Room for n more bytes at the end of o, or NULL. */
-static char *outbuf_room(struct outbuf *o, size_t n)
-{
-	if (o->len + n > o->cap) {
-		size_t cap = o->cap ? o->cap : 1 << 20;
-		char *b;
-
-		while (cap < o->len + n)
-			cap *= 2;
-		if (!(b = realloc(o->buf, cap))) {
-			o->failed = 1;
-			return NULL;
-		}
-		o->buf = b;
-		o->cap = cap;
-	}
-	return o->buf + o->len;
-}
-
-/* The stream a piece of strings is formatted through (json.c's). */
-static ssize_t outbuf_write(void *cookie, const char *data, size_t n)
-{
-	struct outbuf *o = cookie;
-	char *at = outbuf_room(o, n);
-
-	if (!at)
-		return -1;
-	memcpy(at, data, n);
-	o->len += n;
-	return (ssize_t)n;
-}
-
 /*
  * Who names and formats a run of nodes, edges or strings.  The first
  * pass (replay 0, out NULL) walks everything in order and makes
@@ -154,6 +111,7 @@ static ssize_t outbuf_write(void *cookie, const char *data, size_t n)
  */
 struct run {
 	struct hsnap *s;
+	struct export *x; /* the first pass's: progress */
 	struct outbuf *out;
 	uint32_t count; /* strings[] entries made before this point */
 	int replay;
@@ -368,18 +326,8 @@ static int kind_of_type(const char *name)
 /* ---- runs of the output, formatted in parallel ---- */
 
 #define PIECE_OBJECTS 16384 /* nodes, edges or strings a piece */
-#define PIECES_AHEAD 4	    /* pieces formatted and not yet written, at most */
 
 enum piece_kind { PK_NODES, PK_ROOTS, PK_EDGES, PK_STRINGS };
-
-struct piece {
-	enum piece_kind kind;
-	size_t from, to;
-	const char *lead;   /* written before it, or NULL */
-	uint32_t count;	    /* strings[] entries made before it (first pass) */
-	struct outbuf *out; /* formatted */
-	int done;	    /* 1 formatted, -1 failed */
-};
 
 /* Room for a line, or NULL (when not formatting, or out of memory). */
 static char *line(struct run *r)
@@ -389,7 +337,6 @@ static char *line(struct run *r)
 
 static void run_piece(struct run *r, const struct piece *pc)
 {
-	static const cookie_io_functions_t io = { .write = outbuf_write };
 	const struct heap *h = r->s->h;
 	size_t i, k;
 	uint32_t e;
@@ -434,7 +381,7 @@ static void run_piece(struct run *r, const struct piece *pc)
 		}
 		break;
 	case PK_STRINGS:
-		if (!(f = fopencookie(r->out, "w", io))) {
+		if (!(f = outbuf_open(r->out))) {
 			r->out->failed = 1;
 			break;
 		}
@@ -449,150 +396,36 @@ static void run_piece(struct run *r, const struct piece *pc)
 	}
 }
 
-struct pool {
-	struct hsnap *s;
-	struct piece *p;
-	size_t n;
-	struct run *first; /* the first pass, if the pieces are not named yet */
-	size_t named;	   /* pieces the first pass has named */
-	size_t next;	   /* the next piece to format */
-	size_t written;	   /* pieces written, in order */
-	int stop;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct outbuf out[PIECES_AHEAD];
-};
-
-/* Format piece k into its buffer. */
-static int format_piece(struct pool *pl, size_t k)
+/* The first pass over a piece, before it may be formatted: the names
+ * it makes, and the count it starts from, left in pc->arg. */
+static int name_piece(void *ctx, struct piece *pc)
 {
-	struct piece *pc = &pl->p[k];
-	struct run r = { .s = pl->s, .count = pc->count, .replay = 1 };
+	struct run *first = ctx;
 
-	r.out = pc->out = &pl->out[k % PIECES_AHEAD];
-	r.out->len = 0;
-	r.out->failed = 0;
+	pc->arg = first->count;
+	run_piece(first, pc);
+	return first->s->oom ? -1 : 0;
+}
+
+/* A piece formatted, replaying its names from the count it starts at. */
+static int format_piece(void *ctx, const struct piece *pc, struct outbuf *out)
+{
+	struct run *first = ctx;
+	struct run r = { .s = first->s, .out = out, .count = (uint32_t)pc->arg, .replay = 1 };
+
 	run_piece(&r, pc);
-	return r.out->failed ? -1 : 0;
+	return out->failed ? -1 : 0;
 }
 
-/* With the lock held: take a piece to format and format it, if one is
- * left and not too far ahead of the writing; 0 if none was. */
-static int take_piece(struct pool *pl)
+static void piece_written(void *ctx, const struct piece *pc, size_t k, size_t n)
 {
-	size_t k;
-	int rc;
+	struct run *first = ctx;
 
-	if (pl->stop || pl->next >= pl->named || pl->next >= pl->written + PIECES_AHEAD)
-		return 0;
-	k = pl->next++;
-	pthread_mutex_unlock(&pl->lock);
-	rc = format_piece(pl, k);
-	pthread_mutex_lock(&pl->lock);
-	pl->p[k].done = rc ? -1 : 1;
-	pthread_cond_broadcast(&pl->cond);
-	return 1;
-}
-
-static void *helper(void *arg)
-{
-	struct pool *pl = arg;
-
-	pthread_mutex_lock(&pl->lock);
-	while (!pl->stop && pl->next < pl->n)
-		if (!take_piece(pl))
-			pthread_cond_wait(&pl->cond, &pl->lock);
-	pthread_mutex_unlock(&pl->lock);
-	return NULL;
-}
-
-/* With the lock held: name the next piece in the first pass, if one is
- * left; 0 if none was.  Its count is set before it may be formatted. */
-static int name_piece(struct pool *pl)
-{
-	struct piece *pc;
-
-	if (!pl->first || pl->named >= pl->n || pl->s->oom)
-		return 0;
-	pc = &pl->p[pl->named];
-	pthread_mutex_unlock(&pl->lock);
-	pc->count = pl->first->count;
-	run_piece(pl->first, pc);
-	pthread_mutex_lock(&pl->lock);
-	/* out of memory for strings[]: nothing more is formatted */
-	if (pl->s->oom)
-		pl->stop = 1;
-	pl->named++;
-	pthread_cond_broadcast(&pl->cond);
-	return 1;
-}
-
-/*
- * Format the pieces on every core (a helper thread and this one), and
- * write each to s->f in order as soon as it is ready.  With first, this
- * thread names them as well, ahead of the formatting (which takes a
- * piece only once it is named): the helper formats while the names are
- * made.  -1 out of memory.
- */
-static int write_pieces(struct hsnap *s, struct export *x, struct piece *p, size_t n,
-			struct run *first)
-{
-	struct pool pl = { .s = s, .p = p, .n = n, .first = first, .named = first ? 0 : n };
-	pthread_t t;
-	size_t k;
-	int two, failed = 0;
-
-	pthread_mutex_init(&pl.lock, NULL);
-	pthread_cond_init(&pl.cond, NULL);
-	two = n > 1 && task_thread(&t, helper, &pl);
-	pthread_mutex_lock(&pl.lock);
-	while (pl.written < n && !failed) {
-		struct piece *pc = &p[pl.written];
-
-		if (pl.stop) {
-			failed = 1;
-		} else if (pc->done) {
-			pthread_mutex_unlock(&pl.lock);
-			if (pc->done < 0)
-				failed = 1;
-			if (!failed && pc->lead)
-				fputs(pc->lead, s->f);
-			if (!failed && pc->out->len) /* an empty piece has no buffer yet */
-				fwrite_unlocked(pc->out->buf, 1, pc->out->len, s->f);
-			export_progress(x,
-					pc->kind == PK_NODES	 ? "objects"
-					: pc->kind == PK_STRINGS ? "strings"
-								 : "references",
-					pl.written, n);
-			pthread_mutex_lock(&pl.lock);
-			pl.written++;
-			pthread_cond_broadcast(&pl.cond);
-		} else if (!name_piece(&pl) && !take_piece(&pl)) {
-			pthread_cond_wait(&pl.cond, &pl.lock);
-		}
-	}
-	pl.stop = 1;
-	pthread_cond_broadcast(&pl.cond);
-	pthread_mutex_unlock(&pl.lock);
-	if (two)
-		pthread_join(t, NULL);
-	for (k = 0; k < PIECES_AHEAD; k++)
-		free(pl.out[k].buf);
-	pthread_mutex_destroy(&pl.lock);
-	pthread_cond_destroy(&pl.cond);
-	return failed ? -1 : 0;
-}
-
-/* Cut [0, n) into pieces of kind from *k on; returns the pieces' end. */
-static size_t cut_pieces(struct piece *p, size_t k, enum piece_kind kind, size_t n)
-{
-	size_t a;
-
-	for (a = 0; a < n; a += PIECE_OBJECTS)
-		p[k++] = (struct piece){ .kind = kind,
-					 .from = a,
-					 .to = n - a < PIECE_OBJECTS ? n : a + PIECE_OBJECTS };
-	return k;
+	export_progress(first->x,
+			pc->kind == PK_NODES	 ? "objects"
+			: pc->kind == PK_STRINGS ? "strings"
+						 : "references",
+			k, n);
 }
 
 static void write_all(struct hsnap *s, struct export *x)
@@ -600,9 +433,15 @@ static void write_all(struct hsnap *s, struct export *x)
 	const struct heap *h = s->h;
 	size_t per = (h->nobj + PIECE_OBJECTS - 1) / PIECE_OBJECTS +
 		     (h->nedge + PIECE_OBJECTS - 1) / PIECE_OBJECTS;
-	size_t nodes, graph;
+	size_t nodes;
 	struct piece *p = calloc(per + 1, sizeof(*p)), *sp = NULL;
-	struct run first = { .s = s, .count = (uint32_t)s->nstr };
+	struct run first = { .s = s, .x = x, .count = (uint32_t)s->nstr };
+	struct pieces job = { .f = s->f,
+			      .p = p,
+			      .ctx = &first,
+			      .prepare = name_piece,
+			      .format = format_piece,
+			      .written = piece_written };
 	char root[TEXT_LINE_MAX];
 	double t0 = cmd_clock();
 
@@ -610,9 +449,9 @@ static void write_all(struct hsnap *s, struct export *x)
 		s->oom = 1;
 		return;
 	}
-	nodes = cut_pieces(p, 0, PK_NODES, h->nobj);
+	nodes = pieces_cut(p, 0, PK_NODES, h->nobj, PIECE_OBJECTS);
 	p[nodes] = (struct piece){ .kind = PK_ROOTS, .to = h->nroot, .lead = "],\n\"edges\":[" };
-	graph = cut_pieces(p, nodes + 1, PK_EDGES, h->nedge);
+	job.n = pieces_cut(p, nodes + 1, PK_EDGES, h->nedge, PIECE_OBJECTS);
 	fputs(meta, s->f);
 	fprintf(s->f, "\"node_count\":%zu,\"edge_count\":%zu,\"trace_function_count\":0},\n",
 		h->nobj + 1, h->nedge + h->nroot);
@@ -621,7 +460,7 @@ static void write_all(struct hsnap *s, struct export *x)
 	       s->f);
 	/* the first pass (every name, strings[] made in output order) as
 	 * the nodes and edges are formatted */
-	if (write_pieces(s, x, p, graph, &first))
+	if (pieces_write(&job))
 		goto oom;
 	cmd_timing("nodes and edges", t0);
 	t0 = cmd_clock();
@@ -631,7 +470,10 @@ static void write_all(struct hsnap *s, struct export *x)
 	fputs("],\n\"trace_function_infos\":[],\n\"trace_tree\":[],\n\"samples\":[],\n"
 	      "\"locations\":[],\n\"strings\":[",
 	      s->f);
-	if (write_pieces(s, x, sp, cut_pieces(sp, 0, PK_STRINGS, s->nstr), NULL))
+	job.p = sp;
+	job.n = pieces_cut(sp, 0, PK_STRINGS, s->nstr, PIECE_OBJECTS);
+	job.prepare = NULL;
+	if (pieces_write(&job))
 		goto oom;
 	fputs("]}\n", s->f);
 	cmd_timing("strings", t0);

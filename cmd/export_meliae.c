@@ -8,14 +8,21 @@
  * (items of a container - a dict's values -, characters of a str or bytes
  * of a bytes object whose value was kept whole, else the number of
  * references), value (scalars; an int as a number) and refs (addresses of
- * referents).
+ * referents).  Lines are formatted in pieces on every core and written
+ * in order (pieces.h).
  */
 #include "config.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include "cmd.h"
 #include "export.h"
 #include "heap/heap.h"
 #include "json.h"
+#include "pieces.h"
+
+#define MELIAE_PIECE 8192 /* objects a piece: lines of about 110 bytes */
+#define MELIAE_REFS 65536 /* references a piece, about 17 bytes each */
 
 static uint64_t meliae_len(const struct heap *h, uint32_t i, const char *tn)
 {
@@ -98,17 +105,95 @@ static void meliae_line(const struct heap *h, uint32_t i, struct json *j)
 	fputc_unlocked('\n', j->f); /* no flush per line: the caller flushes */
 }
 
+/* The lines of pc's objects to f. */
+static int lines(const struct heap *h, const struct piece *pc, FILE *f)
+{
+	struct json j;
+	size_t i;
+
+	for (i = pc->from; i < pc->to; i++) {
+		json_init_spaced(&j, f);
+		meliae_line(h, (uint32_t)i, &j);
+	}
+	return 0;
+}
+
+static int format_lines(void *ctx, const struct piece *pc, struct outbuf *out)
+{
+	FILE *f = outbuf_open(out);
+
+	if (!f)
+		return -1;
+	lines(((struct export *)ctx)->h, pc, f);
+	return fclose(f) ? -1 : 0;
+}
+
+static int stream_lines(void *ctx, const struct piece *pc, FILE *f)
+{
+	return lines(((struct export *)ctx)->h, pc, f);
+}
+
+static void lines_written(void *ctx, const struct piece *pc, size_t k, size_t n)
+{
+	(void)pc;
+	export_progress(ctx, "objects", k, n);
+}
+
+/* Pieces of at most MELIAE_PIECE objects and about MELIAE_REFS
+ * references; an object with more has a piece of its own, streamed.
+ * With p NULL, only counted.  Returns how many. */
+static size_t cut_lines(const struct heap *h, struct piece *p)
+{
+	size_t n = 0, i, from = 0, refs = 0;
+
+	for (i = 0; i < h->nobj; i++) {
+		size_t r = h->edge_start[i + 1] - h->edge_start[i];
+
+		if (i > from && (i - from >= MELIAE_PIECE || refs + r > MELIAE_REFS)) {
+			if (p)
+				p[n] = (struct piece){ .from = from, .to = i };
+			n++;
+			from = i;
+			refs = 0;
+		}
+		if (r > MELIAE_REFS) {
+			if (p)
+				p[n] = (struct piece){ .from = i, .to = i + 1, .direct = 1 };
+			n++;
+			from = i + 1;
+			continue;
+		}
+		refs += r;
+	}
+	if (from < h->nobj) {
+		if (p)
+			p[n] = (struct piece){ .from = from, .to = h->nobj };
+		n++;
+	}
+	return n;
+}
+
 int export_meliae(struct export *x)
 {
 	const struct heap *h = x->h;
-	struct json j;
-	uint32_t i;
+	size_t n = cut_lines(h, NULL);
+	struct piece *p = calloc(n + 1, sizeof(*p));
+	struct pieces job = { .f = x->f,
+			      .p = p,
+			      .ctx = x,
+			      .format = format_lines,
+			      .stream = stream_lines,
+			      .written = lines_written };
 
-	for (i = 0; i < h->nobj; i++) {
-		json_init_spaced(&j, x->f);
-		meliae_line(h, i, &j);
-		if (!(i & 0xffff))
-			export_progress(x, "objects", i, h->nobj);
+	if (p) {
+		job.n = cut_lines(h, p); /* n again */
+		if (!pieces_write(&job)) {
+			free(p);
+			return 0;
+		}
+		free(p);
 	}
-	return 0;
+	export_progress_end(x);
+	fputs("heapscope: out of memory for the meliae export\n", stderr);
+	return hs_exit_status(HS_ENOMEM);
 }

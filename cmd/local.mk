@@ -11,7 +11,7 @@ cmd_libheapscope_cmd_a_SOURCES = cmd/cmd.h cmd/commands.c cmd/options.c cmd/comm
 	cmd/browse.c cmd/info.c cmd/stacks.c cmd/tasks.c cmd/snapshot.c cmd/top.c cmd/show.c \
 	cmd/path.c cmd/objects.c cmd/suspects.c cmd/diff.c cmd/watch.c cmd/garbage.c \
 	cmd/demo.c cmd/export.c cmd/export.h cmd/export_meliae.c cmd/export_dot.c \
-	cmd/export_heapsnapshot.c cmd/export_sqlite.c \
+	cmd/export_heapsnapshot.c cmd/export_sqlite.c cmd/pieces.c cmd/pieces.h \
 	cmd/sqlite_file.c cmd/sqlite_file.h
 HS_CMD_LIBS = cmd/libheapscope-cmd.a ui/libheapscope-ui.a $(HS_LIBS) $(NCURSESW_LIBS)
 

@@ -19,7 +19,9 @@ builds (a pyenv 3.12, Debian's 3.11) heapscope snapshots it, then:
     sizes against heapscope's show --json "retained";
   - sqlite: the sqlite3 tool's counts and sizes per type agree with
     top --json, edge counts with show;
-  - meliae: every line is JSON with meliae's fields;
+  - meliae: every line is JSON with meliae's fields; on the heap of many
+    pieces, a line per object, a list of 200000 dicts whole (streamed,
+    not buffered), and the same lines from one core;
   - the nasty strings come through each format whole (or cut, as said);
   - errors: unknown format, dot without --root or with an unknown one,
     sqlite to stdout, an existing file without --force, a symlink, a
@@ -651,6 +653,7 @@ def heapsnapshot_pieces(interp):
     except RuntimeError as e:
         hstest.ok(False, "%s: export_many.py starts" % name, str(e))
         return
+    list_addr = fx.info["list"]
     tmp = tempfile.mkdtemp(prefix="hs-many-")
     snap = os.path.join(tmp, "many.hsnap")
     p = hstest.run(["snapshot", "-o", snap, str(fx.pid)], env=interp.env, timeout=300)
@@ -683,9 +686,11 @@ def heapsnapshot_pieces(interp):
     # every node's name against the meliae export's type and value, in
     # the same order (strs' values, other objects' type names)
     p = hstest.run(["export", "--format", "meliae", snap], env=interp.env, timeout=300)
-    checked, names_wrong = 0, []
+    meliae_text = p.stdout
+    checked, names_wrong, lines = 0, [], []
     for k, text in enumerate(p.stdout.splitlines()):
         o = json.loads(text)
+        lines.append(o)
         want_name = o["type"]
         if o["type"] == "function":
             continue
@@ -700,6 +705,15 @@ def heapsnapshot_pieces(interp):
     hstest.ok(checked > 400000 and not names_wrong,
               "%s: heapsnapshot: %d nodes named as meliae says (type, or a str's value)"
               % (name, checked), str(names_wrong[:5]))
+    # meliae's lines are formatted in pieces too; the list of 200000
+    # dicts, a line too long for a piece's buffer, is streamed in its place
+    dicts = set(o["address"] for o in lines if o["type"] == "dict")
+    big = [o for o in lines if o["address"] == list_addr]
+    hstest.ok(len(lines) == len(nodes) // 7 - 1 and len(big) == 1 and
+              len(big[0]["refs"]) == 200000 and big[0]["len"] == 200000 and
+              set(big[0]["refs"]) <= dicts and len(set(big[0]["refs"])) == 200000,
+              "%s: meliae: a line per object (%d), the list's line with its 200000 dicts"
+              % (name, len(lines)), big[0]["refs"][:3] if big else "no line for the list")
     want = set(k for k in range(200000) if k < 150000 or k % 2 == 0)
     hstest.ok(found == want and not wrong,
               "%s: heapsnapshot of %d nodes (%d pieces): the dicts' str values, each "
@@ -708,12 +722,18 @@ def heapsnapshot_pieces(interp):
     if not shutil.which("taskset"):
         hstest.skip("%s: heapsnapshot: one core writes the same bytes" % name,
                     "taskset is missing (util-linux)")
+        hstest.skip("%s: meliae: one core writes the same lines" % name,
+                    "taskset is missing (util-linux)")
     else:
         one = os.path.join(tmp, "one.heapsnapshot")
         p = hstest.run(["export", "--format", "heapsnapshot", "-o", one, snap],
                        env=interp.env, timeout=300, one_core=True)
         same = p.returncode == 0 and open(one, "rb").read() == open(two, "rb").read()
         hstest.ok(same, "%s: heapsnapshot: one core writes the same bytes" % name, p.stderr)
+        p = hstest.run(["export", "--format", "meliae", snap], env=interp.env, timeout=300,
+                       one_core=True)
+        hstest.ok(p.returncode == 0 and p.stdout == meliae_text,
+                  "%s: meliae: one core writes the same lines" % name, p.stderr)
         # the SQLite export's sorts, dominators and writer: helper threads
         # on two cores, the caller alone on one
         two_db, one_db = os.path.join(tmp, "two.db"), os.path.join(tmp, "one.db")
