@@ -206,6 +206,8 @@ static void drop_holders(const struct heap *h, struct diff_container *c, size_t 
 	*n = k;
 }
 
+#define LOOKUP_AHEAD 8 /* lookups */
+
 static void find_new(const struct heap *old, const struct heap *new, const uint32_t *oid,
 		     const uint32_t *nid, struct diff_type *acc, uint8_t *is_new,
 		     struct heap_diff *d)
@@ -215,6 +217,12 @@ static void find_new(const struct heap *old, const struct heap *new, const uint3
 	for (i = 0; i < new->nobj; i++) {
 		uint32_t t = new->obj[i].type, j;
 
+		/* two misses a lookup, the slot then the object: each fetched
+		 * LOOKUP_AHEAD objects before its turn */
+		if (i + 2 * LOOKUP_AHEAD < new->nobj)
+			heap_lookup_ahead(old, new->obj[i + 2 * LOOKUP_AHEAD].addr, 0);
+		if (i + LOOKUP_AHEAD < new->nobj)
+			heap_lookup_ahead(old, new->obj[i + LOOKUP_AHEAD].addr, 1);
 		is_new[i] = 0;
 		if (t >= new->ntype)
 			continue;

@@ -175,6 +175,8 @@ void heap_release(struct heap *h)
 
 /* ---- address index ---- */
 
+#define LOOKUP_AHEAD 16 /* objects indexed ahead of the one being indexed */
+
 static size_t addr_hash(uint64_t a)
 {
 	return heap_hash64(a);
@@ -191,6 +193,10 @@ static int addr_rehash(struct heap *h, size_t nslots, struct hs_error *err)
 	for (i = 0; i < h->nobj; i++) {
 		size_t k = addr_hash(o[i].addr) & (nslots - 1);
 
+		/* the slots are taken in no order: fetch a few ahead */
+		if (i + LOOKUP_AHEAD < h->nobj)
+			__builtin_prefetch(&s[addr_hash(o[i + LOOKUP_AHEAD].addr) & (nslots - 1)],
+					   1);
 		while (s[k])
 			k = (k + 1) & (nslots - 1);
 		s[k] = (uint32_t)i + 1;
@@ -214,6 +220,21 @@ static size_t heap_index_slots(size_t n)
 int heap_build_index(struct heap *h, struct hs_error *err)
 {
 	return addr_rehash(h, heap_index_slots(h->nobj), err);
+}
+
+void heap_lookup_ahead(const struct heap *h, uint64_t addr, int stage)
+{
+	uint32_t slot;
+
+	if (!h->addr_slots)
+		return;
+	if (!stage) {
+		__builtin_prefetch(&h->addr_slots[addr_hash(addr) & h->addr_mask]);
+		return;
+	}
+	slot = h->addr_slots[addr_hash(addr) & h->addr_mask];
+	if (slot)
+		__builtin_prefetch(&h->obj[slot - 1]);
 }
 
 uint32_t heap_lookup(const struct heap *h, uint64_t addr)

@@ -272,6 +272,10 @@ void heap_release(struct heap *h);
 /* The index of the object at addr, or HEAP_NONE; needs the index
  * (heap_prepare with HEAP_NEED_INDEX). */
 uint32_t heap_lookup(const struct heap *h, uint64_t addr);
+/* Start fetching what heap_lookup(h, addr) reads, for a caller that
+ * knows the addresses it will look up: stage 0 the index's slot, stage 1
+ * (a few lookups later, the slot in cache) the object it holds. */
+void heap_lookup_ahead(const struct heap *h, uint64_t addr, int stage);
 /* Add an object (the caller knows its address is new: nothing here
  * indexes it); returns its index, or HEAP_NONE when out of memory or over
  * HEAP_MAX_OBJECTS (err set). */
