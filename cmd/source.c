@@ -274,7 +274,8 @@ uint32_t cmd_find_object(struct heap *h, uint64_t addr, unsigned need, int *st)
 	struct hs_error err = HS_ERROR_INIT;
 	uint32_t i;
 
-	if (heap_prepare(h, HEAP_NEED_INDEX | need, &err)) {
+	/* one lookup: a scan, no index built */
+	if (heap_prepare(h, need, &err)) {
 		*st = cmd_fail(&err);
 		return HEAP_NONE;
 	}

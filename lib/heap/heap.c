@@ -242,8 +242,14 @@ uint32_t heap_lookup(const struct heap *h, uint64_t addr)
 	const struct heap_obj *o = h->obj;
 	size_t k;
 
-	if (!h->addr_slots)
-		return HEAP_NONE; /* heap_build_index not called */
+	/* without the index, a scan: for one lookup, a read of the objects
+	 * in order costs less than the index's random writes and memory */
+	if (!h->addr_slots) {
+		for (k = 0; k < h->nobj; k++)
+			if (o[k].addr == addr)
+				return (uint32_t)k;
+		return HEAP_NONE;
+	}
 	for (k = addr_hash(addr) & h->addr_mask; h->addr_slots[k]; k = (k + 1) & h->addr_mask)
 		if (o[h->addr_slots[k] - 1].addr == addr)
 			return h->addr_slots[k] - 1;

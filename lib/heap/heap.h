@@ -269,8 +269,9 @@ void heap_init(struct heap *h);
 void heap_release(struct heap *h);
 
 /* ---- building ---- */
-/* The index of the object at addr, or HEAP_NONE; needs the index
- * (heap_prepare with HEAP_NEED_INDEX). */
+/* The index of the object at addr, or HEAP_NONE: through the index
+ * (heap_prepare with HEAP_NEED_INDEX) for many lookups, else by a scan
+ * of every object (for one). */
 uint32_t heap_lookup(const struct heap *h, uint64_t addr);
 /* Start fetching what heap_lookup(h, addr) reads, for a caller that
  * knows the addresses it will look up: stage 0 the index's slot, stage 1
