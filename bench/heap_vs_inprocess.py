@@ -22,9 +22,9 @@ each against its goal:
   - top, and suspects (dominators included), on the file;
 then the time per object across sizes (linear: flat), and the exports
 at the size nearest 5M (by the baseline too, of the file it wrote):
-SQLite (goal < 5 s, peak RSS < 1.5x the snapshot file) and heapsnapshot
-against writing as many bytes to the same disk, synced as the export
-is.  With BASELINE, the builds capture in the order A B B A A B ...
+SQLite (goal < 5 s, peak RSS < 1.5x the snapshot file), heapsnapshot
+(goal: the disk's speed) and meliae against writing as many bytes to
+the same disk, synced as the export is.  With BASELINE, the builds capture in the order A B B A A B ...
 Environment: HEAPSCOPE (binary), BASELINE (binary to compare with),
 PYTHON (interpreter; default the newest pyenv 3.12 or python3),
 BENCH_SIZES, BENCH_WALKS_MAX, RUNS.
@@ -191,23 +191,31 @@ def exports(hs, snap, tmp):
     print("  sqlite export         %8.3f s, peak RSS %.1f MB = %.2fx the snapshot file "
           "(goals < 5 s, < 1.5x)" % (wall, rss / 1e6, rss / size))
     os.remove(db)
-    hsn = os.path.join(tmp, "x.heapsnapshot")
-    wall, rss, _ = run([hs, "export", "--format", "heapsnapshot", "-o", hsn, snap])
-    out = os.path.getsize(hsn)
-    os.remove(hsn)
-    # the disk's time for as many bytes, synced as the export syncs its file
+    for fmt in ("heapsnapshot", "meliae"):
+        path = os.path.join(tmp, "x." + fmt)
+        wall, rss, _ = run([hs, "export", "--format", fmt, "-o", path, snap])
+        out = os.path.getsize(path)
+        os.remove(path)
+        disk = disk_time(path, out)
+        print("  %-21s %8.3f s for %.1f MB = %.0f MB/s; writing as many bytes "
+              "%.0f MB/s -> %.2fx the disk's time" % (fmt + " export", wall, out / 1e6,
+                                                      out / 1e6 / wall, out / 1e6 / disk,
+                                                      wall / disk))
+
+
+def disk_time(path, size):
+    """The disk's time for size bytes written to path, synced as the
+    exports sync their files."""
     blob = os.urandom(1 << 20)
     t0 = time.perf_counter()
-    with open(hsn, "wb") as f:
-        for _ in range(out >> 20):
+    with open(path, "wb") as f:
+        for _ in range(size >> 20):
             f.write(blob)
         f.flush()
         os.fsync(f.fileno())
     disk = time.perf_counter() - t0
-    os.remove(hsn)
-    print("  heapsnapshot export   %8.3f s for %.1f MB = %.0f MB/s; writing as many bytes "
-          "%.0f MB/s -> %.2fx the disk's time" % (wall, out / 1e6, out / 1e6 / wall,
-                                                  out / 1e6 / disk, wall / disk))
+    os.remove(path)
+    return disk
 
 
 def main():
