@@ -205,17 +205,21 @@ def exports(hs, snap, tmp):
 
 def disk_time(path, size):
     """The disk's time for size bytes written to path, synced as the
-    exports sync their files."""
+    exports sync their files: the best of three, since a sync right
+    after an export's also waits for what the host still holds of it."""
     blob = os.urandom(1 << 20)
-    t0 = time.perf_counter()
-    with open(path, "wb") as f:
-        for _ in range(size >> 20):
-            f.write(blob)
-        f.flush()
-        os.fsync(f.fileno())
-    disk = time.perf_counter() - t0
-    os.remove(path)
-    return disk
+    best = None
+    for _ in range(3):
+        t0 = time.perf_counter()
+        with open(path, "wb") as f:
+            for _ in range(size >> 20):
+                f.write(blob)
+            f.flush()
+            os.fsync(f.fileno())
+        disk = time.perf_counter() - t0
+        os.remove(path)
+        best = disk if best is None else min(best, disk)
+    return best
 
 
 def main():
