@@ -3,6 +3,7 @@
 #define HS_TAP_H
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,23 @@ static inline unsigned long tap_scale(unsigned long n, unsigned long div)
 	if (!q || !*q || !strcmp(q, "0"))
 		return n;
 	return n / div ? n / div : 1;
+}
+
+/* The unit tests' random numbers (xorshift64*): the same every run from
+ * the seed a test sets with tap_seed. */
+static uint64_t tap_rng = 0x9e3779b97f4a7c15ull;
+
+static inline void tap_seed(uint64_t seed)
+{
+	tap_rng = seed;
+}
+
+static inline uint64_t tap_rand(void)
+{
+	tap_rng ^= tap_rng >> 12;
+	tap_rng ^= tap_rng << 25;
+	tap_rng ^= tap_rng >> 27;
+	return tap_rng * 0x2545f4914f6cdd1dull;
 }
 
 static inline int tap_done(void)

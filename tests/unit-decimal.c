@@ -16,16 +16,6 @@
 #include "base/decimal.h"
 #include "tap.h"
 
-static uint64_t rng = 0x2545f4914f6cdd1dull;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x9e3779b97f4a7c15ull;
-}
-
 /* 1 if dec_u64(v) is printf's text of v; says which one is not */
 static int same(uint64_t v)
 {
@@ -48,6 +38,7 @@ int main(void)
 	unsigned long i, n = tap_scale(1000000, 20);
 	int k;
 
+	tap_seed(0x2545f4914f6cdd1dull);
 	for (v = 0; v <= 1000000 && bad < 3; v++)
 		bad += !same(v);
 	tap_ok(!bad, "every number from 0 to 10^6");
@@ -66,7 +57,7 @@ int main(void)
 	for (i = 0; i < n && bad < 3; i++) {
 		unsigned bits = (unsigned)(i % 64) + 1;
 
-		v = rnd();
+		v = tap_rand();
 		bad += !same(bits == 64 ? v : v & ((1ull << bits) - 1));
 	}
 	tap_ok(!bad, "%lu random numbers of every bit length", n);

@@ -34,19 +34,9 @@
 #define MAXR 12
 #define NTYPES 3
 
-static uint64_t rng = 0x2545f4914f6cdd1dull;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dull;
-}
-
 static unsigned below(unsigned n)
 {
-	return n ? (unsigned)(rnd() % n) : 0;
+	return n ? (unsigned)(tap_rand() % n) : 0;
 }
 
 /* A graph as the generator knows it, independent of struct heap. */
@@ -694,6 +684,7 @@ static void edges_of_use(void)
 
 int main(void)
 {
+	tap_seed(0x2545f4914f6cdd1dull);
 	edges_of_use();
 	random_graphs();
 	from_snapshot();

@@ -32,16 +32,6 @@ static char tmpdir[PATH_MAX];
 
 /* ---- helpers ---- */
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 0x2545f4914f6cdd1dull;
-}
-
 #define PATH_LEN (PATH_MAX + 64)
 
 /* name in the test directory, in buf (PATH_LEN bytes) */
@@ -280,7 +270,7 @@ static int build_big(struct heap *h, struct hs_error *err)
 	for (i = 0; i < BIG_N; i++) {
 		uint64_t size = big_size(i);
 		int64_t refcnt = i == 5 ? -3 : i == 6 ? (int64_t)1 << 40 : (int64_t)(i % 50);
-		unsigned flags = (unsigned)rnd() & 0xff & ~(unsigned)HO_ROOT;
+		unsigned flags = (unsigned)tap_rand() & 0xff & ~(unsigned)HO_ROOT;
 
 		/* small sizes given here, big ones below by heap_set_size */
 		if (heap_add_obj(h, BIG_ADDR(i), t[i % BIG_T], size < HEAP_BIG_SIZE ? size : 0,
@@ -297,18 +287,18 @@ static int build_big(struct heap *h, struct hs_error *err)
 	/* every fifth object and the last ones have no edges and are never
 	 * begun: heap_begin_edges and heap_finish give them empty ranges */
 	for (i = 0; i < BIG_N - 3; i++) {
-		uint32_t n = (uint32_t)(rnd() % 7);
+		uint32_t n = (uint32_t)(tap_rand() % 7);
 
 		if (i % 5 == 4)
 			continue;
 		if (heap_begin_edges(h, i, err))
 			return -1;
 		for (k = 0; k < n; k++) {
-			uint32_t kind = (uint32_t)(rnd() % 8), name = edges[kind];
+			uint32_t kind = (uint32_t)(tap_rand() % 8), name = edges[kind];
 
 			if (kind == 2)
-				name = HEAP_EDGE(HE_STRONG, HN_INDEX, rnd() % 100000);
-			if (heap_add_edge(h, (uint32_t)(rnd() % BIG_N), name, err))
+				name = HEAP_EDGE(HE_STRONG, HN_INDEX, tap_rand() % 100000);
+			if (heap_add_edge(h, (uint32_t)(tap_rand() % BIG_N), name, err))
 				return -1;
 		}
 	}
@@ -772,7 +762,7 @@ static void damaged(void)
 	free(junk);
 	junk = malloc(4096);
 	for (len = 0; len < 4096; len++)
-		junk[len] = (unsigned char)rnd();
+		junk[len] = (unsigned char)tap_rand();
 	bad = 0;
 	spit(cut, junk, 4096);
 	bad += load_code(cut) != HS_EFILE;
@@ -1019,6 +1009,7 @@ int main(void)
 {
 	const char *t = getenv("TMPDIR");
 
+	tap_seed(0x9e3779b97f4a7c15ull);
 	umask(022);
 	snprintf(tmpdir, sizeof(tmpdir), "%s/unit-snapshot-XXXXXX", t && *t ? t : "/tmp");
 	if (!mkdtemp(tmpdir)) {
