@@ -227,9 +227,9 @@ int source_open(const struct cmd_opts *o, struct heap *h)
 	} else {
 		ret = snapshot_load(h, o->source, &err);
 	}
-	/* a file's load is timed by the command that reads it */
-	if (source_is_pid(o->source, &pid) || source_is_core(o->source))
-		phase_done(&pr, "walk, memory breakdown");
+	phase_done(&pr, source_is_pid(o->source, &pid) || source_is_core(o->source)
+				? "walk, memory breakdown"
+				: "load the file");
 	if (!ret)
 		ret = capture_limit_analyses(h, o->max_memory, &err);
 	if (ret) {

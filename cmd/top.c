@@ -85,10 +85,8 @@ static int top_main(const struct command *c, int argc, char **argv)
 	else if (o.by && strcmp(o.by, "count"))
 		return cmd_usage_error(c, "top: --by wants count, size or retained, not '%s'",
 				       o.by);
-	t0 = cmd_clock();
 	if ((st = source_open(&o, &h)))
 		return st;
-	cmd_timing("load", t0);
 	/* dominators cost a pass over the whole graph: only when asked */
 	t0 = cmd_clock();
 	if (by == HIST_BY_RETAINED && heap_prepare(&h, HEAP_NEED_DOMINATORS, &err)) {
