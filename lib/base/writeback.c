@@ -20,7 +20,9 @@
 
 void writeback_init(struct writeback *wb, int fd)
 {
-	*wb = (struct writeback){ .fd = fd };
+	off_t at = lseek(fd, 0, SEEK_CUR);
+
+	*wb = (struct writeback){ .fd = fd, .base = at > 0 ? (uint64_t)at : 0 };
 	pthread_mutex_init(&wb->lock, NULL);
 	pthread_cond_init(&wb->wake, NULL);
 }
@@ -86,7 +88,7 @@ int writeback_write(struct writeback *wb, const void *data, size_t len)
 		wb->written += (uint64_t)k;
 		if (wb->written - wb->started >= WRITEBACK_STEP) {
 			/* a hint: where it is refused, the syncs do it */
-			sync_file_range(wb->fd, (off_t)wb->started,
+			sync_file_range(wb->fd, (off_t)(wb->base + wb->started),
 					(off_t)(wb->written - wb->started), SYNC_FILE_RANGE_WRITE);
 			wb->started = wb->written;
 		}

@@ -20,6 +20,7 @@
 
 struct writeback {
 	int fd;
+	uint64_t base;	  /* the file's offset where the writing started */
 	uint64_t written; /* bytes written */
 	uint64_t started; /* their writeback started */
 	/* the syncer thread */
