@@ -105,6 +105,7 @@ const char *export_field_value(const struct heap *h, uint32_t i, const char *fie
  * for the last part only. */
 struct sink {
 	struct writeback wb;
+	int *err; /* where the first error goes */
 };
 
 static ssize_t sink_write(void *c, const char *buf, size_t len)
@@ -113,6 +114,11 @@ static ssize_t sink_write(void *c, const char *buf, size_t len)
 	int e = writeback_write(&s->wb, buf, len);
 
 	if (e) {
+		/* stdio keeps only that the stream failed, not why: a
+		 * write made straight from the caller's buffer leaves
+		 * nothing for the final flush to fail on again */
+		if (!*s->err)
+			*s->err = e;
 		errno = e;
 		return -1;
 	}
@@ -133,7 +139,7 @@ static int sink_close(void *c)
 	return 0;
 }
 
-static FILE *sink_open(struct sink *s, int fd)
+static FILE *sink_open(struct sink *s, int fd, int *err)
 {
 	static const cookie_io_functions_t io = { .write = sink_write, .close = sink_close };
 	FILE *f;
@@ -142,6 +148,7 @@ static FILE *sink_open(struct sink *s, int fd)
 	if (fd < 0)
 		return NULL;
 	writeback_init(&s->wb, fd);
+	s->err = err;
 	if (!(f = fopencookie(s, "w", io))) {
 		close(fd);
 		return NULL;
@@ -162,7 +169,9 @@ static int write_export(struct export *x, int k, const char *name)
 	errno = 0;
 	if (!st && x->f && (fflush(x->f) || ferror(x->f))) {
 		fprintf(stderr, "heapscope: cannot write %s: %s\n", name,
-			strerror(errno ? errno : EIO));
+			strerror(x->write_errno ? x->write_errno
+				 : errno	? errno
+						: EIO));
 		st = hs_exit_status(HS_EFILE);
 	}
 	return st;
@@ -240,7 +249,7 @@ static int export_main(const struct command *c, int argc, char **argv)
 		x.fd = out.fd;
 		st = write_export(&x, k, o.output);
 	} else {
-		x.f = sink_open(&sink, out.fd);
+		x.f = sink_open(&sink, out.fd, &x.write_errno);
 		if (!x.f) {
 			fprintf(stderr, "heapscope: cannot write %s: %s\n", o.output,
 				strerror(errno));

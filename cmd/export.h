@@ -24,8 +24,9 @@
 struct export
 {
 	struct heap *h;
-	FILE *f; /* dot, meliae, heapsnapshot */
-	int fd;	 /* sqlite: the (temporary) file to fill, empty */
+	FILE *f;	 /* dot, meliae, heapsnapshot */
+	int write_errno; /* the first write to the file through f that failed */
+	int fd;		 /* sqlite: the (temporary) file to fill, empty */
 	/* dot */
 	uint32_t root; /* the object the graph starts at */
 	unsigned depth;
